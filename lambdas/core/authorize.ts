@@ -1,0 +1,125 @@
+import type { Clock } from './clock';
+import { isExpired } from './expiry';
+import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environment, type Role } from './keys';
+import { describeError, type Logger } from './logger';
+import type { PlanName } from './model';
+import { policyFor, type PolicyDocument } from './policy';
+import type { KeyStore } from './store';
+
+/** What the authorizer hands to backends as `requestContext.authorizer`. */
+export interface AuthorizerContext {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly plan: PlanName;
+  // api gateway's context values are flat strings, numbers or booleans.
+  readonly [field: string]: string;
+}
+
+/** A TOKEN authorizer's answer for an authorized key. */
+export interface AuthorizationResult {
+  readonly principalId: string;
+  readonly policyDocument: PolicyDocument;
+  readonly context: AuthorizerContext;
+  readonly usageIdentifierKey?: string;
+}
+
+/** The refusal API Gateway turns into 401: the message must be exactly `Unauthorized`. */
+export class Unauthorized extends Error {
+  constructor() {
+    super('Unauthorized');
+    this.name = 'Unauthorized';
+  }
+}
+
+/** Why a token was refused, for logs and metrics: never the token itself. */
+export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended' | 'error';
+
+/** What {@link authorize} needs, passed in so the local gateway and tests share every line. */
+export interface AuthorizeDeps {
+  readonly store: KeyStore;
+  readonly prefix: string;
+  readonly acceptBareKeys: boolean;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly lastUse: LastUseRecorder;
+}
+
+/**
+ * Authorizes an `Authorization` value for a method ARN. A wrong shape or checksum is refused
+ * without any I/O; otherwise exactly one read, by the id derived from the key's hash. Fails
+ * closed: a store error is a refusal, never an Allow.
+ *
+ * @throws Unauthorized for every refusal.
+ */
+export async function authorize(deps: AuthorizeDeps, token: string | undefined, methodArn: string): Promise<AuthorizationResult> {
+  const refuse = (reason: RefusalReason, fields: Record<string, unknown> = {}): never => {
+    deps.logger.info('refused', { reason, ...fields });
+    throw new Unauthorized();
+  };
+  const parsed = parseAuthorization(token, deps.prefix, deps.acceptBareKeys);
+  if (parsed === undefined) return refuse('malformed');
+  const hash = hashKey(parsed.key);
+  const keyId = keyIdFromHash(hash);
+  let item;
+  try {
+    item = await deps.store.getKey(keyId);
+  } catch (error) {
+    return refuse('error', { keyId, ...describeError(error) });
+  }
+  if (item === undefined || !hashesEqual(item.hash, hash)) return refuse('unknown', { keyId });
+  if (item.status !== 'active') return refuse('revoked', { keyId });
+  const now = deps.clock();
+  if (isExpired(item.expiresAt, now)) return refuse('expired', { keyId });
+  if (item.tenantStatus !== 'active') return refuse('suspended', { keyId, tenantId: item.tenantId });
+  deps.lastUse.record(keyId, now);
+  return {
+    principalId: keyId,
+    policyDocument: policyFor(methodArn, item.role),
+    context: { tenantId: item.tenantId, keyId, environment: item.environment, role: item.role, plan: item.plan },
+    ...(item.usageKey === undefined ? {} : { usageIdentifierKey: item.usageKey }),
+  };
+}
+
+/** Records key use off the request's latency path. */
+export interface LastUseRecorder {
+  /** Notes a use; returns at once, whatever the write does. */
+  record(keyId: string, at: Date): void;
+}
+
+/**
+ * Records `lastUsedAt` at most once per key per interval: an in-memory throttle per process
+ * (no write at all for repeat uses) plus a conditional write that holds across processes.
+ * The write is started, never awaited, so it adds no round trip to the authorization.
+ */
+export class ThrottledLastUse implements LastUseRecorder {
+  private readonly recorded = new Map<string, number>();
+  /** Writes started and not yet settled; tests and the benchmark await them. */
+  readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly logger: Logger,
+    private readonly intervalMs = 60_000,
+    private readonly maxTracked = 10_000,
+  ) {}
+
+  record(keyId: string, at: Date): void {
+    const last = this.recorded.get(keyId);
+    if (last !== undefined && at.getTime() - last < this.intervalMs) return;
+    // a bounded map: forgetting old entries costs at most one extra conditional write each.
+    if (this.recorded.size >= this.maxTracked) this.recorded.clear();
+    this.recorded.set(keyId, at.getTime());
+    const write = this.store
+      .touchLastUsed(keyId, at, this.intervalMs)
+      .catch((error: unknown) => this.logger.warn('lastUsedAt not recorded', { keyId, ...describeError(error) }))
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  /** Waits for the writes started so far. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+}

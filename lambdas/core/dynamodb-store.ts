@@ -1,0 +1,453 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { conflict, invalidRequest, notFound } from './errors';
+import type { Expiry } from './expiry';
+import type { KeyItem, KeyStatus, Tenant } from './model';
+import type { KeyPage, KeyStore, TenantChanges } from './store';
+import { TABLE_SCHEMA } from './table';
+
+const KEY_SK = 'KEY';
+const TENANT_SK = 'TENANT';
+const keyPk = (id: string): string => `KEY#${id}`;
+const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
+
+/** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
+
+type Raw = Record<string, unknown>;
+
+/** Where a {@link DynamoKeyStore} keeps its items. */
+export interface DynamoKeyStoreProps {
+  /** A document client; created once per process by the caller. */
+  readonly client: DynamoDBDocumentClient;
+  /** The key table's name. */
+  readonly tableName: string;
+}
+
+/**
+ * The {@link KeyStore} over one DynamoDB table. Each key is one item (`KEY#<id>`), found by id
+ * without an index; a tenant is one item (`TENANT#<id>`); the `byTenant` index lists a tenant's
+ * keys newest first. Every write that can race is conditional or transactional.
+ */
+export class DynamoKeyStore implements KeyStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(props: DynamoKeyStoreProps) {
+    if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
+    this.client = props.client;
+    this.tableName = props.tableName;
+  }
+
+  async getKey(id: string): Promise<KeyItem | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keyPk(id), sk: KEY_SK }, ConsistentRead: true }),
+    );
+    return out.Item === undefined ? undefined : fromKeyItem(out.Item);
+  }
+
+  async getTenantKey(tenantId: string, id: string): Promise<KeyItem> {
+    const key = await this.getKey(id);
+    if (key === undefined || key.tenantId !== tenantId) throw notFound();
+    return key;
+  }
+
+  async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keyPk(id), sk: KEY_SK },
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :threshold)',
+          ExpressionAttributeValues: {
+            ':at': at.toISOString(),
+            ':threshold': new Date(at.getTime() - minIntervalMs).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async createKey(key: KeyItem): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: toKeyItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
+            this.tenantVersionCheck(key.tenantId, key.tenantVersion),
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons?.[1] === 'ConditionalCheckFailed') throw conflict('the tenant changed while the key was created');
+      if (reasons?.[0] === 'ConditionalCheckFailed') throw conflict('a key with this id already exists');
+      throw error;
+    }
+  }
+
+  async listKeys(tenantId: string, limit: number, cursor?: string): Promise<KeyPage> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE_SCHEMA.tenantIndex,
+        KeyConditionExpression: 'gsi1pk = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenantPk(tenantId) },
+        ScanIndexForward: false,
+        // one more than asked, so that the last page carries no cursor.
+        Limit: limit + 1,
+        ExclusiveStartKey: cursor === undefined ? undefined : decodeCursor(cursor, tenantId),
+      }),
+    );
+    const raw = out.Items ?? [];
+    const page = raw.slice(0, limit);
+    const last = page[page.length - 1];
+    const more = raw.length > limit;
+    return {
+      items: page.map(fromKeyItem),
+      ...(more && last !== undefined ? { cursor: encodeCursor(last) } : {}),
+    };
+  }
+
+  async renameKey(tenantId: string, id: string, name: string): Promise<KeyItem> {
+    return this.updateTenantKey(tenantId, id, {
+      UpdateExpression: 'SET #name = :name',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':name': name },
+    });
+  }
+
+  async setKeyStatus(tenantId: string, id: string, status: KeyStatus): Promise<KeyItem> {
+    const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
+    return this.updateTenantKey(
+      tenantId,
+      id,
+      {
+        UpdateExpression: 'SET #status = :to',
+        ExtraCondition: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':to': status, ':from': from },
+      },
+      () => conflict(`the key is already ${status}`),
+    );
+  }
+
+  async deleteKey(tenantId: string, id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: keyPk(id), sk: KEY_SK },
+          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+          ExpressionAttributeValues: { ':tenant': tenantId },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw notFound();
+      throw error;
+    }
+  }
+
+  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<KeyItem> {
+    const oldUpdate = {
+      TableName: this.tableName,
+      Key: { pk: keyPk(oldId), sk: KEY_SK },
+      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl',
+      ConditionExpression:
+        'attribute_exists(pk) AND tenantId = :tenant AND #status = :active AND attribute_not_exists(rotatedTo) ' +
+        'AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':newId': newKey.id,
+        ':expiresAt': oldExpiry.expiresAt,
+        ':ttl': oldExpiry.ttl,
+        ':tenant': tenantId,
+        ':active': 'active',
+        ':now': now.toISOString(),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: oldUpdate },
+            { Put: { TableName: this.tableName, Item: toKeyItem(newKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+            this.tenantVersionCheck(tenantId, newKey.tenantVersion),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [old, , tenant] = error.CancellationReasons ?? [];
+        if (old?.Code === 'ConditionalCheckFailed') {
+          const item = old.Item === undefined ? undefined : fromKeyItem(unmarshall(old.Item as Record<string, AttributeValue>));
+          if (item === undefined || item.tenantId !== tenantId) throw notFound();
+          throw conflict(rotationRefusal(item, now));
+        }
+        if (tenant?.Code === 'ConditionalCheckFailed') throw conflict('the tenant changed while the key was rotated');
+      }
+      throw error;
+    }
+    return this.getTenantKey(tenantId, oldId);
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: TENANT_SK }, ConsistentRead: true }),
+    );
+    return out.Item === undefined ? undefined : fromTenantItem(out.Item);
+  }
+
+  async createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: tenantPk(tenant.tenantId), sk: TENANT_SK, ...tenant },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Put: { TableName: this.tableName, Item: toKeyItem(firstKey), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') {
+        throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
+      }
+      throw error;
+    }
+  }
+
+  async deleteTenant(tenantId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: TENANT_SK } }));
+  }
+
+  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant> {
+    const sets = ['version = :next'];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':next': expectedVersion + 1, ':expected': expectedVersion };
+    const set = (attribute: string, value: unknown): void => {
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      sets.push(`#${attribute} = :${attribute}`);
+    };
+    if (changes.status !== undefined) set('status', changes.status);
+    if (changes.plan !== undefined) set('plan', changes.plan);
+    if (changes.limits !== undefined) set('limits', changes.limits);
+    if (changes.usagePlanId === null) removes.push('usagePlanId');
+    else if (changes.usagePlanId !== undefined) set('usagePlanId', changes.usagePlanId);
+    for (const [environment, usage] of Object.entries(changes.usageKeys ?? {})) {
+      names['#usageKeys'] = 'usageKeys';
+      names[`#${environment}`] = environment;
+      values[`:usage_${environment}`] = usage;
+      sets.push(`#usageKeys.#${environment} = :usage_${environment}`);
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return fromTenantItem(out.Attributes as Raw);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        if (error.Item === undefined) throw notFound('tenant');
+        throw conflict('the tenant was changed by another request; try again');
+      }
+      throw error;
+    }
+  }
+
+  async propagateTenant(tenant: Tenant): Promise<number> {
+    let updated = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.tenantIndex,
+          KeyConditionExpression: 'gsi1pk = :tenant',
+          FilterExpression: 'tenantVersion < :version',
+          ProjectionExpression: 'id, environment',
+          ExpressionAttributeValues: { ':tenant': tenantPk(tenant.tenantId), ':version': tenant.version },
+          ExclusiveStartKey: start,
+        }),
+      );
+      const keys = (out.Items ?? []) as { id: string; environment: 'live' | 'test' }[];
+      const results = await Promise.all(keys.map((key) => this.copyTenantOnto(tenant, key.id, key.environment)));
+      updated += results.filter(Boolean).length;
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return updated;
+  }
+
+  private async copyTenantOnto(tenant: Tenant, id: string, environment: 'live' | 'test'): Promise<boolean> {
+    const usage = tenant.usageKeys[environment];
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keyPk(id), sk: KEY_SK },
+          UpdateExpression:
+            'SET tenantStatus = :status, #plan = :plan, tenantVersion = :version' +
+            (usage === undefined ? ' REMOVE usageKey' : ', usageKey = :usage'),
+          // never let an older copy overwrite a newer one when two changes propagate at once.
+          ConditionExpression: 'attribute_exists(pk) AND tenantVersion < :version',
+          ExpressionAttributeNames: { '#plan': 'plan' },
+          ExpressionAttributeValues: {
+            ':status': tenant.status,
+            ':plan': tenant.plan,
+            ':version': tenant.version,
+            ...(usage === undefined ? {} : { ':usage': usage.value }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private tenantVersionCheck(tenantId: string, version: number) {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': version },
+      },
+    };
+  }
+
+  /** A conditional update of one of a tenant's keys; `not_found` for another tenant's key. */
+  private async updateTenantKey(
+    tenantId: string,
+    id: string,
+    update: {
+      UpdateExpression: string;
+      ExtraCondition?: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+    onStateMismatch?: () => Error,
+  ): Promise<KeyItem> {
+    const condition = ['attribute_exists(pk)', 'tenantId = :tenant', update.ExtraCondition].filter(Boolean).join(' AND ');
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keyPk(id), sk: KEY_SK },
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: update.ExpressionAttributeNames,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':tenant': tenantId },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return fromKeyItem(out.Attributes as Raw);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const old = error.Item === undefined ? undefined : unmarshall(error.Item);
+        if (old === undefined || old.tenantId !== tenantId || onStateMismatch === undefined) throw notFound();
+        throw onStateMismatch();
+      }
+      throw error;
+    }
+  }
+}
+
+/** Why a key that exists and belongs to the tenant cannot be rotated. */
+function rotationRefusal(key: KeyItem, now: Date): string {
+  if (key.status === 'revoked') return 'a revoked key cannot be rotated; enable it first';
+  if (key.rotatedTo !== undefined) return `the key was already rotated to ${key.rotatedTo}`;
+  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) return 'an expired key cannot be rotated';
+  return 'the key cannot be rotated in its current state';
+}
+
+function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code);
+}
+
+function toKeyItem(key: KeyItem): Raw {
+  const item: Raw = {
+    pk: keyPk(key.id),
+    sk: KEY_SK,
+    gsi1pk: tenantPk(key.tenantId),
+    gsi1sk: `${key.createdAt}#${key.id}`,
+    ...key,
+  };
+  // absent rather than null, so conditions can use attribute_not_exists.
+  if (key.expiresAt === null) delete item.expiresAt;
+  else item.ttl = Math.floor(Date.parse(key.expiresAt) / 1000);
+  if (key.lastUsedAt === null) delete item.lastUsedAt;
+  return item;
+}
+
+function fromKeyItem(raw: Raw): KeyItem {
+  const item: Raw = { ...raw };
+  for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
+  item.expiresAt ??= null;
+  item.lastUsedAt ??= null;
+  return item as unknown as KeyItem;
+}
+
+function fromTenantItem(raw: Raw): Tenant {
+  const { pk: _pk, sk: _sk, ...tenant } = raw;
+  return tenant as unknown as Tenant;
+}
+
+function encodeCursor(item: Raw): string {
+  const key = { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk };
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidRequest('cursor is not valid: pass back the cursor of the previous page unchanged');
+  }
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    ['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((name) => typeof (key as Raw)[name] === 'string') &&
+    Object.keys(key).length === 4 &&
+    (key as Raw).gsi1pk === tenantPk(tenantId) &&
+    String((key as Raw).pk).startsWith('KEY#');
+  if (!valid) throw invalidRequest('cursor is not valid: pass back the cursor of the previous page unchanged');
+  return key as Record<string, string>;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ApiError, errorBody, invalidRequest } from './errors';
+import type { AuthorizerContext } from './authorize';
+import { ROLES, ENVIRONMENTS } from './keys';
+import { PLAN_NAMES } from './model';
+import { describeError, type Logger } from './logger';
+
+/** Requests bodies larger than this are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** A request as the domain sees it, whatever carried it (API Gateway or the local gateway). */
+export interface ApiRequest {
+  readonly method: string;
+  /** The route template, e.g. `/v1/keys/{id}`. */
+  readonly resource: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** The raw body as text, `undefined` when there is none. */
+  readonly body: string | undefined;
+  /** Who is calling, from the authorizer; never from the path or body. */
+  readonly caller: AuthorizerContext;
+}
+
+/** A response in the shape both API Gateway's proxy integration and the local gateway send. */
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/** A JSON response; 204 has no body. */
+export function jsonResponse(statusCode: number, body?: unknown): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS }, body: body === undefined ? '' : JSON.stringify(body) };
+}
+
+/**
+ * Maps anything thrown to the contract's error shape: an {@link ApiError} as itself, anything
+ * else as a generic 500 whose cause goes to the log and never to the caller.
+ */
+export function errorResponse(error: unknown, logger: Logger): HttpResponse {
+  if (error instanceof ApiError) {
+    return { statusCode: error.status, headers: { ...JSON_HEADERS, ...error.headers }, body: errorBody(error.code, error.message) };
+  }
+  logger.error('unhandled error', describeError(error));
+  return { statusCode: 500, headers: { ...JSON_HEADERS }, body: errorBody('internal_error', 'something went wrong on our side') };
+}
+
+/**
+ * Parses and validates a JSON body: 413 over {@link MAX_BODY_BYTES}, 400 for broken JSON, a
+ * non-object, unknown fields or wrong types, naming the field at fault.
+ */
+export function parseBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
+  const text = request.body ?? '';
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ApiError('payload_too_large', `the request body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw invalidRequest('the request body is not valid JSON');
+    }
+  }
+  return validate(schema, json, 'body');
+}
+
+/** Validates a value against a schema, turning the first issue into a 400 that names the field. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw invalidRequest(describeIssue(result.error.issues[0], where));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, where: string): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} in ${where}: ${issue.keys.join(', ')}`;
+  }
+  const field = issue.path.length > 0 ? issue.path.join('.') : where;
+  if (issue.code === 'invalid_type' && issue.path.length === 0) return `${where} must be a JSON ${issue.expected}`;
+  return `${field}: ${issue.message}`;
+}
+
+/** Printable names: 1–100 characters, no control characters, not blank. */
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must be 1 to 100 printable characters')
+  .max(100, 'must be 1 to 100 printable characters')
+  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters');
+
+/** The caller context from the authorizer, checked: a malformed one is an internal error. */
+export const callerSchema = z.object({
+  tenantId: z.string().min(1),
+  keyId: z.string().min(1),
+  environment: z.enum(ENVIRONMENTS),
+  role: z.enum(ROLES),
+  plan: z.enum(PLAN_NAMES),
+});

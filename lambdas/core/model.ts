@@ -1,0 +1,134 @@
+import type { Environment, Role } from './keys';
+import type { ExpiryDays } from './expiry';
+import { isExpired } from './expiry';
+
+/** Plans known to every deployment; `enterprise` takes custom limits per tenant. */
+export const PLAN_NAMES = ['starter', 'growth', 'scale', 'enterprise'] as const;
+/** One of {@link PLAN_NAMES}. */
+export type PlanName = (typeof PLAN_NAMES)[number];
+
+/** Requests per second, burst and an optional quota, as an API Gateway usage plan holds them. */
+export interface PlanLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  /** Requests per period; `undefined` for no quota. */
+  readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
+}
+
+/** A tenant's status: a suspended tenant's keys are refused until it is resumed. */
+export type TenantStatus = 'active' | 'suspended';
+
+/** Stored key status; `expired` is derived from `expiresAt` when a key is read. */
+export type KeyStatus = 'active' | 'revoked';
+
+/** The usage identifier (an API Gateway API key) that meters one environment of a tenant. */
+export interface UsageIdentifier {
+  /** The API Gateway API key id. */
+  readonly id: string;
+  /** Its value, which the authorizer returns as `usageIdentifierKey`; never shown to anyone. */
+  readonly value: string;
+}
+
+/** The tenant's fields that every one of its key items carries a copy of, for the authorizer. */
+export interface TenantSnapshot {
+  readonly tenantStatus: TenantStatus;
+  readonly plan: PlanName;
+  /** Bumped on every change to the copied fields, so stale copies can be detected and refused. */
+  readonly tenantVersion: number;
+}
+
+/** A tenant, the source of truth for its status, plan and usage identifiers. */
+export interface Tenant {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly plan: PlanName;
+  readonly limits: PlanLimits;
+  readonly status: TenantStatus;
+  readonly createdAt: string;
+  readonly version: number;
+  /** One usage identifier per environment; `test` is created with the tenant's first test key. */
+  readonly usageKeys: Partial<Record<Environment, UsageIdentifier>>;
+  /** The id of the tenant's own usage plan, for enterprise tenants only. */
+  readonly usagePlanId?: string;
+}
+
+/** Everything stored about a key: one item, read in full by the authorizer. */
+export interface KeyItem extends TenantSnapshot {
+  readonly id: string;
+  readonly tenantId: string;
+  /** `sha256(key)`; the plaintext is never stored. */
+  readonly hash: string;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly status: KeyStatus;
+  readonly last4: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  /** Kept so that rotation can give the new key the same expiry policy. */
+  readonly expiresInDays?: ExpiryDays;
+  readonly lastUsedAt: string | null;
+  readonly rotatedFrom?: string;
+  readonly rotatedTo?: string;
+  /** The usage identifier value of the key's tenant and environment. */
+  readonly usageKey?: string;
+}
+
+/** A key as the HTTP API shows it: never the hash, never the plaintext. */
+export interface KeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly status: KeyStatus | 'expired';
+  readonly last4: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly rotatedFrom?: string;
+  readonly rotatedTo?: string;
+}
+
+/** Projects a stored key onto the record the API shows, deriving `expired` from the clock. */
+export function toKeyRecord(item: KeyItem, now: Date): KeyRecord {
+  const status = item.status === 'active' && isExpired(item.expiresAt, now) ? 'expired' : item.status;
+  return {
+    id: item.id,
+    name: item.name,
+    environment: item.environment,
+    role: item.role,
+    status,
+    last4: item.last4,
+    createdAt: item.createdAt,
+    expiresAt: item.expiresAt,
+    lastUsedAt: item.lastUsedAt,
+    ...(item.rotatedFrom === undefined ? {} : { rotatedFrom: item.rotatedFrom }),
+    ...(item.rotatedTo === undefined ? {} : { rotatedTo: item.rotatedTo }),
+  };
+}
+
+/** A tenant as the operator panel shows it: never its usage identifier values. */
+export interface TenantRecord {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly plan: PlanName;
+  readonly limits: PlanLimits;
+  readonly status: TenantStatus;
+  readonly createdAt: string;
+}
+
+/** Projects a stored tenant onto the record the API shows. */
+export function toTenantRecord(tenant: Tenant): TenantRecord {
+  const { tenantId, name, plan, limits, status, createdAt } = tenant;
+  return { tenantId, name, plan, limits, status, createdAt };
+}
+
+/** The tenant fields copied onto a key item of the given environment. */
+export function snapshotOf(tenant: Tenant, environment: Environment): TenantSnapshot & { usageKey?: string } {
+  return {
+    tenantStatus: tenant.status,
+    plan: tenant.plan,
+    tenantVersion: tenant.version,
+    ...(tenant.usageKeys[environment] === undefined ? {} : { usageKey: tenant.usageKeys[environment].value }),
+  };
+}

@@ -1,0 +1,44 @@
+import type { Expiry, ExpiryDays } from './expiry';
+import { mintKey, type Environment, type Role } from './keys';
+import { snapshotOf, type KeyItem, type Tenant } from './model';
+
+/** What a new key is made of, besides its secret. */
+export interface NewKeySpec {
+  readonly prefix: string;
+  readonly tenant: Tenant;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly expiry: Expiry;
+  /** Kept on the item so rotation can repeat the policy. */
+  readonly expiresInDays?: ExpiryDays;
+  readonly now: Date;
+  readonly rotatedFrom?: string;
+}
+
+/**
+ * Mints a key and builds its item, with the tenant's status, plan and usage identifier copied
+ * on for the authorizer's single read.
+ *
+ * @returns the item to store and the plaintext to show once.
+ */
+export function buildKey(spec: NewKeySpec): { item: KeyItem; plaintext: string } {
+  const minted = mintKey(spec.prefix, spec.environment);
+  const item: KeyItem = {
+    id: minted.id,
+    tenantId: spec.tenant.tenantId,
+    hash: minted.hash,
+    name: spec.name,
+    environment: spec.environment,
+    role: spec.role,
+    status: 'active',
+    last4: minted.last4,
+    createdAt: spec.now.toISOString(),
+    expiresAt: spec.expiry.expiresAt,
+    lastUsedAt: null,
+    ...(spec.expiresInDays === undefined ? {} : { expiresInDays: spec.expiresInDays }),
+    ...(spec.rotatedFrom === undefined ? {} : { rotatedFrom: spec.rotatedFrom }),
+    ...snapshotOf(spec.tenant, spec.environment),
+  };
+  return { item, plaintext: minted.plaintext };
+}

@@ -1,0 +1,15 @@
+/** The Lambda functions behind the API, one per concern. */
+export type FunctionName = 'account' | 'keys' | 'panel';
+
+/** One API route: the CDK stack builds a method for it, the local gateway serves it. */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** An API Gateway resource path; `{name}` marks a path parameter. */
+  readonly path: string;
+  readonly function: FunctionName;
+}
+
+/** Every route of the API, in one place for the stack and the local gateway alike. */
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/v1/me', function: 'account' },
+];

@@ -1,0 +1,81 @@
+import type { KeyItem, KeyStatus, PlanLimits, PlanName, Tenant, TenantStatus, UsageIdentifier } from './model';
+import type { Environment } from './keys';
+import type { Expiry } from './expiry';
+
+/** One page of a tenant's keys, newest first. */
+export interface KeyPage {
+  readonly items: readonly KeyItem[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** Fields of a tenant that change after creation; every change bumps its version. */
+export interface TenantChanges {
+  readonly status?: TenantStatus;
+  readonly plan?: PlanName;
+  readonly limits?: PlanLimits;
+  /** `null` removes the tenant's own usage plan id. */
+  readonly usagePlanId?: string | null;
+  readonly usageKeys?: Partial<Record<Environment, UsageIdentifier>>;
+}
+
+/**
+ * Persistence for keys and tenants. Handlers, the authorizer and the local gateway all depend on
+ * this interface; {@link DynamoKeyStore} is its one implementation.
+ *
+ * Methods that take a `tenantId` act only on that tenant's keys: a key of another tenant is
+ * reported exactly like a key that does not exist (`not_found`).
+ */
+export interface KeyStore {
+  /** Reads one key by id (strongly consistent): the authorizer's single read. */
+  getKey(id: string): Promise<KeyItem | undefined>;
+  /** Reads one key of a tenant; `not_found` when it does not exist or belongs to another tenant. */
+  getTenantKey(tenantId: string, id: string): Promise<KeyItem>;
+  /**
+   * Records that a key was used, unless a use was recorded less than `minIntervalMs` earlier.
+   *
+   * @returns whether the write happened.
+   */
+  touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean>;
+  /**
+   * Writes a new key, on condition that the tenant's version is still the one copied onto the
+   * key; `conflict` when the tenant changed meanwhile (the caller re-reads and retries).
+   */
+  createKey(key: KeyItem): Promise<void>;
+  /** A tenant's keys, newest first; `invalid_request` for a cursor this store did not issue. */
+  listKeys(tenantId: string, limit: number, cursor?: string): Promise<KeyPage>;
+  /** Renames a key and returns it. */
+  renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
+  /**
+   * Moves a key from the other status to `status` and returns it; `conflict` when the key is
+   * already in that status (so of a revoke racing an enable, exactly one wins).
+   */
+  setKeyStatus(tenantId: string, id: string, status: KeyStatus): Promise<KeyItem>;
+  /** Deletes a key for good. */
+  deleteKey(tenantId: string, id: string): Promise<void>;
+  /**
+   * In one transaction, writes `newKey` and marks the old key as rotated to it with the given
+   * expiry; `conflict` when the old key is revoked, expired at `now`, or already rotated.
+   *
+   * @returns the old key as updated.
+   */
+  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<KeyItem>;
+  /** Reads a tenant. */
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /** Writes a tenant and its first key in one transaction; `conflict` when the id is taken. */
+  createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void>;
+  /** Deletes a tenant that has no keys (compensation for a failed creation). */
+  deleteTenant(tenantId: string): Promise<void>;
+  /**
+   * Applies changes to a tenant whose version is still `expectedVersion` and returns it with the
+   * version bumped; `conflict` when someone else changed it first.
+   */
+  updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant>;
+  /**
+   * Copies the tenant's status, plan and usage identifiers onto each of its keys whose copy is
+   * older, so the authorizer's single read sees the change.
+   *
+   * @returns how many keys were updated.
+   */
+  propagateTenant(tenant: Tenant): Promise<number>;
+}

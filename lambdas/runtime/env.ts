@@ -1,0 +1,31 @@
+/**
+ * Reads a required setting from the environment when a Lambda module loads, failing loudly so a
+ * misconfigured function never starts answering.
+ */
+export function stringFromEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`environment variable ${name} is required and was not set`);
+  }
+  return value.trim();
+}
+
+/** Reads a boolean setting (`true`/`false`) from the environment, with a default. */
+export function booleanFromEnv(name: string, fallback: boolean): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'true' && value !== 'false') {
+    throw new Error(`environment variable ${name} must be "true" or "false", received ${JSON.stringify(value)}`);
+  }
+  return value === 'true';
+}
+
+/** Reads a JSON setting from the environment. */
+export function jsonFromEnv<T>(name: string): T {
+  const text = stringFromEnv(name);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`environment variable ${name} must hold JSON, received ${JSON.stringify(text.slice(0, 40))}`);
+  }
+}

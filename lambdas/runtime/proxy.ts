@@ -1,0 +1,44 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { AuthorizerContext } from '../core/authorize';
+import { callerSchema, errorResponse, type ApiRequest, type HttpResponse } from '../core/http';
+import type { Logger } from '../core/logger';
+
+/** A domain route handler: one request in, one response out. */
+export type RouteHandler = (request: ApiRequest) => Promise<HttpResponse>;
+
+/**
+ * Adapts API Gateway proxy events to {@link ApiRequest}s and routes them by `METHOD resource`;
+ * every error leaves in the contract's shape. The local gateway builds the very same events.
+ */
+export function proxyHandler(routes: Readonly<Record<string, RouteHandler>>, logger: Logger) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      const route = routes[`${event.httpMethod} ${event.resource}`];
+      if (route === undefined) throw new Error(`no handler for ${event.httpMethod} ${event.resource}`);
+      return await route(toApiRequest(event));
+    } catch (error) {
+      return errorResponse(error, logger);
+    }
+  };
+}
+
+function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
+  const caller = callerSchema.safeParse(event.requestContext.authorizer ?? {});
+  // only a wiring mistake gets here: the authorizer always sets these fields.
+  if (!caller.success) throw new Error('the request has no valid authorizer context');
+  const body = event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return {
+    method: event.httpMethod,
+    resource: event.resource,
+    pathParameters: compact(event.pathParameters),
+    query: compact(event.queryStringParameters),
+    body,
+    caller: caller.data as AuthorizerContext,
+  };
+}
+
+function compact(values: Record<string, string | undefined> | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
