@@ -1,0 +1,203 @@
+import type { Node } from 'constructs';
+import { assertValidPrefix } from '../lambdas/core/keys';
+import type { PlanLimits, PlanName } from '../lambdas/core/model';
+
+/** A plan whose limits are a deployment setting; `enterprise` limits are set per tenant instead. */
+export type ConfiguredPlan = Exclude<PlanName, 'enterprise'>;
+/** Every {@link ConfiguredPlan}. */
+export const CONFIGURED_PLANS: readonly ConfiguredPlan[] = ['starter', 'growth', 'scale'];
+
+/** Everything a deployment can configure, read from `cdk.json` context by {@link settingsFromContext}. */
+export interface KeygateSettings {
+  /** The key prefix, as in `sk_live_...`: 1–16 lowercase letters or digits, starting with a letter. */
+  readonly keyPrefix: string;
+  /** The API Gateway stage the API is deployed to. */
+  readonly stageName: string;
+  /** How long API Gateway caches an authorizer answer, 0–3600 s; 0 turns the cache off. */
+  readonly authorizerCacheTtlSeconds: number;
+  /** Whether a key without the `Bearer` scheme is accepted in the `Authorization` header. */
+  readonly acceptBareKeys: boolean;
+  /** The plan of the operator tenant. */
+  readonly operatorPlan: ConfiguredPlan;
+  /** Requests per second, burst and optional quota for each configured plan. */
+  readonly plans: Readonly<Record<ConfiguredPlan, PlanLimits>>;
+}
+
+/** The settings a deployment gets for every key it leaves out of `cdk.json`. */
+export const DEFAULT_SETTINGS: KeygateSettings = {
+  keyPrefix: 'sk',
+  stageName: 'prod',
+  authorizerCacheTtlSeconds: 300,
+  acceptBareKeys: true,
+  operatorPlan: 'scale',
+  plans: {
+    starter: { rateLimit: 10, burstLimit: 20 },
+    growth: { rateLimit: 100, burstLimit: 200 },
+    scale: { rateLimit: 1000, burstLimit: 2000 },
+  },
+};
+
+/** The `cdk.json` context key of each setting. */
+export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
+  keyPrefix: 'keygate:keyPrefix',
+  stageName: 'keygate:stageName',
+  authorizerCacheTtlSeconds: 'keygate:authorizerCacheTtlSeconds',
+  acceptBareKeys: 'keygate:acceptBareKeys',
+  operatorPlan: 'keygate:operatorPlan',
+  plans: 'keygate:plans',
+};
+
+/** Settings as they arrive from context or from a caller: any field may be missing or a string. */
+export type SettingsInput = { readonly [K in keyof KeygateSettings]?: unknown };
+
+/** The largest result cache API Gateway allows for an authorizer, in seconds. */
+export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
+
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+
+/**
+ * Reads the `keygate:*` context keys of a construct tree (usually the app's), applies the
+ * defaults and validates the result.
+ *
+ * @throws Error naming the context key, the value received and what is expected.
+ */
+export function settingsFromContext(node: Node): KeygateSettings {
+  const input: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(CONTEXT_KEYS)) input[field] = node.tryGetContext(key);
+  return resolveSettings(input, (field) => CONTEXT_KEYS[field]);
+}
+
+/**
+ * Applies the defaults to partial settings and validates every field. Values may be strings,
+ * as context passed with `cdk synth -c key=value` always is: `"300"`, `"true"` and a JSON
+ * object for `plans` are accepted. Plans are merged over the default plans one by one, so a
+ * deployment can change one plan without restating the others.
+ *
+ * @param label - how a field is named in error messages; the field name by default.
+ * @throws Error naming the field, the value received and what is expected.
+ */
+export function resolveSettings(
+  input: SettingsInput = {},
+  label: (field: keyof KeygateSettings) => string = (field) => field,
+): KeygateSettings {
+  const d = DEFAULT_SETTINGS;
+  const keyPrefix = stringSetting(label('keyPrefix'), input.keyPrefix, d.keyPrefix);
+  try {
+    assertValidPrefix(keyPrefix);
+  } catch (error) {
+    throw new Error(`${label('keyPrefix')}: ${(error as Error).message}`);
+  }
+  const stageName = stringSetting(label('stageName'), input.stageName, d.stageName);
+  if (!STAGE_NAME.test(stageName)) {
+    throw new Error(
+      `${label('stageName')} must be 1–128 letters, digits, '-' or '_', received ${JSON.stringify(stageName)}`,
+    );
+  }
+  const authorizerCacheTtlSeconds = integerSetting(
+    label('authorizerCacheTtlSeconds'),
+    input.authorizerCacheTtlSeconds,
+    d.authorizerCacheTtlSeconds,
+    0,
+    MAX_AUTHORIZER_CACHE_TTL_SECONDS,
+  );
+  const acceptBareKeys = booleanSetting(label('acceptBareKeys'), input.acceptBareKeys, d.acceptBareKeys);
+  const plans = plansSetting(label('plans'), input.plans);
+  const operatorPlan = stringSetting(label('operatorPlan'), input.operatorPlan, d.operatorPlan);
+  if (!isConfiguredPlan(operatorPlan)) {
+    throw new Error(
+      `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
+    );
+  }
+  return { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
+}
+
+function isConfiguredPlan(name: string): name is ConfiguredPlan {
+  return (CONFIGURED_PLANS as readonly string[]).includes(name);
+}
+
+function received(value: unknown): string {
+  return `received ${JSON.stringify(value) ?? String(value)} (${Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+function stringSetting(name: string, value: unknown, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string') throw new Error(`${name} must be a string, ${received(value)}`);
+  return value.trim();
+}
+
+function booleanSetting(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new Error(`${name} must be true or false, ${received(value)}`);
+}
+
+function integerSetting(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === null) return fallback;
+  const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, ${received(value)}`);
+  }
+  return number;
+}
+
+function plansSetting(name: string, value: unknown): Readonly<Record<ConfiguredPlan, PlanLimits>> {
+  if (value === undefined || value === null) return DEFAULT_SETTINGS.plans;
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${name} must be a JSON object of plans, ${received(value)}`);
+    }
+  }
+  if (!isRecord(parsed)) throw new Error(`${name} must be an object of plans, ${received(value)}`);
+  const plans: Record<ConfiguredPlan, PlanLimits> = { ...DEFAULT_SETTINGS.plans };
+  for (const [plan, limits] of Object.entries(parsed)) {
+    if (!isConfiguredPlan(plan)) {
+      throw new Error(
+        `${name}: unknown plan ${JSON.stringify(plan)}; expected ${CONFIGURED_PLANS.join(', ')} ` +
+          '(enterprise limits are set per tenant)',
+      );
+    }
+    plans[plan] = planLimits(`${name}.${plan}`, limits, plans[plan]);
+  }
+  return plans;
+}
+
+function planLimits(name: string, value: unknown, fallback: PlanLimits): PlanLimits {
+  if (!isRecord(value)) throw new Error(`${name} must be an object {rateLimit, burstLimit, quota?}, ${received(value)}`);
+  const unknown = Object.keys(value).filter((field) => !['rateLimit', 'burstLimit', 'quota'].includes(field));
+  if (unknown.length > 0) {
+    throw new Error(`${name} has unknown field(s) ${unknown.join(', ')}; expected rateLimit, burstLimit, quota`);
+  }
+  const rateLimit = value.rateLimit ?? fallback.rateLimit;
+  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit <= 0) {
+    throw new Error(`${name}.rateLimit must be a positive number of requests per second, ${received(rateLimit)}`);
+  }
+  const burstLimit = value.burstLimit ?? fallback.burstLimit;
+  if (typeof burstLimit !== 'number' || !Number.isInteger(burstLimit) || burstLimit < 1) {
+    throw new Error(`${name}.burstLimit must be a whole number of requests, at least 1, ${received(burstLimit)}`);
+  }
+  const quota = value.quota === undefined ? fallback.quota : quotaSetting(`${name}.quota`, value.quota);
+  return { rateLimit, burstLimit, ...(quota === undefined ? {} : { quota }) };
+}
+
+function quotaSetting(name: string, value: unknown): PlanLimits['quota'] {
+  if (!isRecord(value)) throw new Error(`${name} must be an object {limit, period}, ${received(value)}`);
+  const { limit, period } = value;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+    throw new Error(`${name}.limit must be a whole number of requests, at least 1, ${received(limit)}`);
+  }
+  if (typeof period !== 'string' || !(QUOTA_PERIODS as readonly string[]).includes(period)) {
+    throw new Error(`${name}.period must be one of ${QUOTA_PERIODS.join(', ')}, ${received(period)}`);
+  }
+  return { limit, period: period as (typeof QUOTA_PERIODS)[number] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

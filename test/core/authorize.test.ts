@@ -1,0 +1,166 @@
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ThrottledLastUse, Unauthorized } from '../../lambdas/core/authorize';
+import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import { mintKey } from '../../lambdas/core/keys';
+import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
+import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { fixedClock, keyFixture, METHOD_ARN, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+function setup(now = '2026-11-23T10:00:00.000Z') {
+  const logger = recordingLogger();
+  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const lastUse = new ThrottledLastUse(store, logger);
+  const clock = fixedClock(now);
+  const handler = createAuthorizerHandler({ store, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse });
+  const call = (token: string | undefined, methodArn = METHOD_ARN) =>
+    handler({ type: 'TOKEN', authorizationToken: token as string, methodArn });
+  return { call, logger, lastUse, clock };
+}
+
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(UpdateCommand).resolves({});
+});
+
+describe('authorizer', () => {
+  it('allows an active key with one read and answers the whole-API policy, context and usage key', async () => {
+    const { item, plaintext } = keyFixture({ role: 'developer' });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const { call, lastUse } = setup();
+
+    const result = await call(`Bearer ${plaintext}`);
+
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ Key: { pk: `KEY#${item.id}`, sk: 'KEY' }, ConsistentRead: true });
+    expect(result.principalId).toBe(item.id);
+    expect(result.usageIdentifierKey).toBe('usagelivevalue0123456789');
+    expect(result.context).toEqual({ tenantId: 'acme', keyId: item.id, environment: 'live', role: 'developer', plan: 'starter' });
+    expect(result.policyDocument.Statement[0]).toEqual({
+      Action: 'execute-api:Invoke',
+      Effect: 'Allow',
+      Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*'],
+    });
+    await lastUse.settle();
+  });
+
+  it('gives read_only keys Deny statements for key mutations and the panel', async () => {
+    const { item, plaintext } = keyFixture({ role: 'read_only' });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const result = await setup().call(plaintext);
+    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as { Resource?: string[] } | undefined;
+    expect(deny?.Resource).toEqual(
+      expect.arrayContaining([
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/keys',
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/DELETE/v1/keys/*',
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/panel/*',
+      ]),
+    );
+  });
+
+  it('gives operator keys no Deny statement', async () => {
+    const operatorTenant = tenantFixture({ tenantId: 'operator', plan: 'scale' });
+    const { item, plaintext } = keyFixture({ role: 'operator', tenant: operatorTenant });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const result = await setup().call(`Bearer ${plaintext}`);
+    expect(result.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+  });
+
+  it.each([
+    ['an empty token', ''],
+    ['a Basic header', 'Basic dXNlcjpwYXNz'],
+    ['a key with a wrong checksum', 'sk_live_' + '0'.repeat(72)],
+    ['a key of another prefix', `Bearer ${mintKey('pk', 'live').plaintext}`],
+    ['a truncated key', `Bearer ${mintKey('sk', 'live').plaintext.slice(0, 79)}`],
+  ])('refuses %s without any DynamoDB call', async (_label, token) => {
+    await expect(setup().call(token)).rejects.toThrow(new Unauthorized());
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses an unknown key after exactly one read', async () => {
+    ddb.on(GetCommand).resolves({});
+    await expect(setup().call(`Bearer ${mintKey('sk', 'live').plaintext}`)).rejects.toThrow('Unauthorized');
+    expect(ddb.calls()).toHaveLength(1);
+  });
+
+  it('refuses a key whose stored hash differs (an id collision never authorizes)', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, hash: 'f'.repeat(64) }) });
+    await expect(setup().call(plaintext)).rejects.toThrow('Unauthorized');
+  });
+
+  it('refuses a revoked key', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, status: 'revoked' }) });
+    const { call, logger } = setup();
+    await expect(call(plaintext)).rejects.toThrow('Unauthorized');
+    expect(logger.lines[0].fields).toMatchObject({ reason: 'revoked', keyId: item.id });
+  });
+
+  it('refuses a key of a suspended tenant', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, tenantStatus: 'suspended' }) });
+    await expect(setup().call(plaintext)).rejects.toThrow('Unauthorized');
+  });
+
+  it('takes a key expiring on D at D-1 23:59:59.999Z and refuses it at D 00:00:00.000Z', async () => {
+    const { item, plaintext } = keyFixture({ expiresAt: '2026-12-01T00:00:00.000Z' });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const { call, clock, lastUse } = setup('2026-11-30T23:59:59.999Z');
+    await expect(call(plaintext)).resolves.toMatchObject({ principalId: item.id });
+    clock.set('2026-12-01T00:00:00.000Z');
+    await expect(call(plaintext)).rejects.toThrow('Unauthorized');
+    await lastUse.settle();
+  });
+
+  it('fails closed when DynamoDB errors', async () => {
+    const { plaintext } = keyFixture();
+    ddb.on(GetCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const { call, logger } = setup();
+    await expect(call(plaintext)).rejects.toThrow('Unauthorized');
+    expect(logger.lines[0].fields).toMatchObject({ reason: 'error' });
+  });
+
+  it('never writes the key or its secret into a log line', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, status: 'revoked' }) });
+    const { call, logger } = setup();
+    await expect(call(`Bearer ${plaintext}`)).rejects.toThrow();
+    await expect(call(`Bearer ${plaintext.slice(0, -1)}x`)).rejects.toThrow();
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(logger.text()).not.toContain(plaintext.slice(8, 72));
+  });
+
+  it('records lastUsedAt once per key per minute, without awaiting the write', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const hanging: (() => void)[] = [];
+    ddb.on(UpdateCommand).callsFake(() => new Promise((done) => hanging.push(() => done({})))); // writes that hang
+    const { call, clock, lastUse } = setup();
+
+    await call(plaintext); // answers although the write has not finished.
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(lastUse.pending.size).toBe(1);
+    clock.advance(59_000);
+    await call(plaintext);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    clock.advance(1_000);
+    await call(plaintext);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+    hanging.forEach((release) => release());
+    await lastUse.settle();
+  });
+
+  it('still authorizes when recording lastUsedAt fails', async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    ddb.on(UpdateCommand).rejects(new Error('throttled'));
+    const { call, lastUse, logger } = setup();
+    await expect(call(plaintext)).resolves.toMatchObject({ principalId: item.id });
+    await lastUse.settle();
+    expect(logger.lines.some((line) => line.message === 'lastUsedAt not recorded')).toBe(true);
+  });
+});

@@ -1,0 +1,230 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ApiError } from '../../lambdas/core/errors';
+import { expiryAt } from '../../lambdas/core/expiry';
+import { keyFixture, tenantFixture } from '../support/fixtures';
+import { createTestTable, type TestTable } from '../support/dynamodb';
+
+let table: TestTable;
+beforeAll(async () => {
+  table = await createTestTable('store');
+});
+afterAll(async () => {
+  await table.drop();
+});
+
+/** Runs a store call that must fail, and returns its ApiError. */
+async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
+  return error;
+}
+
+let counter = 0;
+/** A new tenant with its first key in the table. */
+async function seedTenant(overrides: Parameters<typeof tenantFixture>[0] = {}) {
+  counter += 1;
+  const tenant = tenantFixture({ tenantId: `tenant-${counter}-${Date.now()}`, ...overrides });
+  const first = keyFixture({ tenant, role: 'owner', now: '2026-11-23T09:00:00.000Z' });
+  await table.store.createTenant(tenant, first.item);
+  return { tenant, first };
+}
+
+describe('DynamoKeyStore over DynamoDB Local', () => {
+  it('creates a tenant with its first key in one transaction, and refuses a second tenant with the same id', async () => {
+    const { tenant, first } = await seedTenant();
+    expect(await table.store.getTenant(tenant.tenantId)).toEqual(tenant);
+    expect(await table.store.getKey(first.item.id)).toEqual(first.item);
+
+    const again = keyFixture({ tenant });
+    const error = await apiError(table.store.createTenant(tenant, again.item));
+    expect(error.code).toBe('conflict');
+    expect(await table.store.getKey(again.item.id)).toBeUndefined();
+  });
+
+  it('stores the hash and never the plaintext', async () => {
+    const { first } = await seedTenant();
+    const raw = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${first.item.id}`, sk: 'KEY' } }));
+    expect(JSON.stringify(raw.Item)).not.toContain(first.plaintext.slice(8, 72));
+    expect(raw.Item?.hash).toBe(first.item.hash);
+  });
+
+  it('writes ttl as epoch seconds of expiresAt, and none for keys that never expire', async () => {
+    const { tenant, first } = await seedTenant();
+    const expiring = keyFixture({ tenant, expiresAt: '2027-01-01T00:00:00.000Z' });
+    await table.store.createKey(expiring.item);
+    const read = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item;
+    expect((await read(expiring.item.id))?.ttl).toBe(Date.parse('2027-01-01T00:00:00Z') / 1000);
+    expect((await read(first.item.id))?.ttl).toBeUndefined();
+  });
+
+  it('refuses a key whose tenant copy is stale, and writes nothing', async () => {
+    const { tenant } = await seedTenant();
+    await table.store.updateTenant(tenant.tenantId, 1, { status: 'suspended' });
+    const stale = keyFixture({ tenant }); // copied version 1, the tenant is at 2 now.
+    const error = await apiError(table.store.createKey(stale.item));
+    expect(error.code).toBe('conflict');
+    expect(await table.store.getKey(stale.item.id)).toBeUndefined();
+  });
+
+  it('lists a tenant keys newest first, page by page, with no cursor on the last page', async () => {
+    const { tenant, first } = await seedTenant();
+    const created = [];
+    for (let i = 0; i < 4; i += 1) {
+      const key = keyFixture({ tenant, now: `2026-11-23T10:0${i}:00.000Z`, name: `k${i}` });
+      await table.store.createKey(key.item);
+      created.push(key.item.id);
+    }
+    const expected = [...created].reverse().concat(first.item.id);
+    const page1 = await table.store.listKeys(tenant.tenantId, 2);
+    const page2 = await table.store.listKeys(tenant.tenantId, 2, page1.cursor);
+    const page3 = await table.store.listKeys(tenant.tenantId, 2, page2.cursor);
+    expect([...page1.items, ...page2.items, ...page3.items].map((k) => k.id)).toEqual(expected);
+    expect(page3.cursor).toBeUndefined();
+    const all = await table.store.listKeys(tenant.tenantId, 5);
+    expect(all.items).toHaveLength(5);
+    expect(all.cursor).toBeUndefined();
+  });
+
+  it('rejects a cursor of another tenant or a made-up one', async () => {
+    const a = await seedTenant();
+    const b = await seedTenant();
+    await table.store.createKey(keyFixture({ tenant: a.tenant }).item);
+    const page = await table.store.listKeys(a.tenant.tenantId, 1);
+    expect(page.cursor).toBeDefined();
+    expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, page.cursor))).code).toBe('invalid_request');
+    expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, 'bm90LWEtY3Vyc29y'))).code).toBe('invalid_request');
+    expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, '!!!'))).code).toBe('invalid_request');
+  });
+
+  it('reports another tenant key as not_found on every write, and leaves it unchanged', async () => {
+    const victim = await seedTenant();
+    const attacker = await seedTenant();
+    const id = victim.first.item.id;
+    const other = attacker.tenant.tenantId;
+    const newKey = keyFixture({ tenant: attacker.tenant }).item;
+    const attempts = [
+      table.store.getTenantKey(other, id),
+      table.store.renameKey(other, id, 'pwned'),
+      table.store.setKeyStatus(other, id, 'revoked'),
+      table.store.deleteKey(other, id),
+      table.store.rotateKey(other, id, newKey, expiryAt(new Date()), new Date()),
+    ];
+    for (const attempt of attempts) {
+      const error = await apiError(attempt);
+      expect(error.code).toBe('not_found');
+      expect(error.message).toBe('no such key');
+    }
+    expect(await table.store.getKey(id)).toEqual(victim.first.item);
+    expect(await table.store.getKey(newKey.id)).toBeUndefined();
+  });
+
+  it('renames a key', async () => {
+    const { tenant, first } = await seedTenant();
+    const renamed = await table.store.renameKey(tenant.tenantId, first.item.id, 'production');
+    expect(renamed).toEqual({ ...first.item, name: 'production' });
+  });
+
+  it('lets exactly one of two racing revokes win; the other gets conflict', async () => {
+    const { tenant, first } = await seedTenant();
+    const results = await Promise.allSettled([
+      table.store.setKeyStatus(tenant.tenantId, first.item.id, 'revoked'),
+      table.store.setKeyStatus(tenant.tenantId, first.item.id, 'revoked'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'conflict' });
+    expect((await table.store.getKey(first.item.id))?.status).toBe('revoked');
+    const enabled = await table.store.setKeyStatus(tenant.tenantId, first.item.id, 'active');
+    expect(enabled.status).toBe('active');
+  });
+
+  it('deletes a key for good; a second delete is not_found', async () => {
+    const { tenant, first } = await seedTenant();
+    await table.store.deleteKey(tenant.tenantId, first.item.id);
+    expect(await table.store.getKey(first.item.id)).toBeUndefined();
+    expect((await apiError(table.store.deleteKey(tenant.tenantId, first.item.id))).code).toBe('not_found');
+  });
+
+  it('rotates a key in one transaction: new key written, old one linked and given its new expiry', async () => {
+    const { tenant, first } = await seedTenant();
+    const now = new Date('2026-11-23T10:00:00.000Z');
+    const next = keyFixture({ tenant, role: 'owner' }).item;
+    const grace = expiryAt(new Date('2026-11-23T12:00:00.000Z'));
+    const old = await table.store.rotateKey(tenant.tenantId, first.item.id, { ...next, rotatedFrom: first.item.id }, grace, now);
+    expect(old).toMatchObject({ rotatedTo: next.id, expiresAt: '2026-11-23T12:00:00.000Z' });
+    expect(await table.store.getKey(next.id)).toMatchObject({ rotatedFrom: first.item.id, status: 'active' });
+  });
+
+  it('lets exactly one of two racing rotations win; the loser writes nothing', async () => {
+    const { tenant, first } = await seedTenant();
+    const now = new Date('2026-11-23T10:00:00.000Z');
+    const a = keyFixture({ tenant }).item;
+    const b = keyFixture({ tenant }).item;
+    const results = await Promise.allSettled([
+      table.store.rotateKey(tenant.tenantId, first.item.id, a, expiryAt(now), now),
+      table.store.rotateKey(tenant.tenantId, first.item.id, b, expiryAt(now), now),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    const written = [await table.store.getKey(a.id), await table.store.getKey(b.id)].filter(Boolean);
+    expect(written).toHaveLength(1);
+    expect((await table.store.getKey(first.item.id))?.rotatedTo).toBe(written[0]?.id);
+  });
+
+  it('refuses to rotate a revoked or an expired key', async () => {
+    const { tenant, first } = await seedTenant();
+    const now = new Date('2026-11-23T10:00:00.000Z');
+    await table.store.setKeyStatus(tenant.tenantId, first.item.id, 'revoked');
+    const revoked = await apiError(table.store.rotateKey(tenant.tenantId, first.item.id, keyFixture({ tenant }).item, expiryAt(now), now));
+    expect(revoked).toMatchObject({ code: 'conflict', message: expect.stringMatching(/revoked/) });
+
+    const expiring = keyFixture({ tenant, expiresAt: '2026-11-23T00:00:00.000Z' }).item;
+    await table.store.createKey(expiring);
+    const expired = await apiError(table.store.rotateKey(tenant.tenantId, expiring.id, keyFixture({ tenant }).item, expiryAt(now), now));
+    expect(expired).toMatchObject({ code: 'conflict', message: expect.stringMatching(/expired/) });
+  });
+
+  it('records lastUsedAt at most once per interval, across writers', async () => {
+    const { first } = await seedTenant();
+    const t0 = new Date('2026-11-23T10:00:00.000Z');
+    expect(await table.store.touchLastUsed(first.item.id, t0, 60_000)).toBe(true);
+    expect(await table.store.touchLastUsed(first.item.id, new Date(t0.getTime() + 59_999), 60_000)).toBe(false);
+    expect(await table.store.touchLastUsed(first.item.id, new Date(t0.getTime() + 60_001), 60_000)).toBe(true);
+    expect(await table.store.touchLastUsed('key_missing', t0, 60_000)).toBe(false);
+    expect((await table.store.getKey(first.item.id))?.lastUsedAt).toBe('2026-11-23T10:01:00.001Z');
+    expect(await table.store.getKey('key_missing')).toBeUndefined();
+  });
+
+  it('changes a tenant under its version and refuses a stale version', async () => {
+    const { tenant } = await seedTenant();
+    const updated = await table.store.updateTenant(tenant.tenantId, 1, {
+      plan: 'growth',
+      limits: { rateLimit: 100, burstLimit: 200 },
+      usageKeys: { test: { id: 'apikey-test', value: 'usagetestvalue0123456789' } },
+    });
+    expect(updated).toMatchObject({ plan: 'growth', version: 2, usageKeys: { live: tenant.usageKeys.live, test: { id: 'apikey-test' } } });
+    expect((await apiError(table.store.updateTenant(tenant.tenantId, 1, { status: 'suspended' }))).code).toBe('conflict');
+    expect((await apiError(table.store.updateTenant('no-such-tenant', 1, { status: 'suspended' }))).code).toBe('not_found');
+    expect((await table.store.getTenant(tenant.tenantId))?.status).toBe('active');
+  });
+
+  it('propagates a tenant change onto every key, and never lets an older copy win', async () => {
+    const { tenant, first } = await seedTenant();
+    const testKey = keyFixture({ tenant, environment: 'test' }).item;
+    await table.store.createKey(testKey);
+    const v2 = await table.store.updateTenant(tenant.tenantId, 1, {
+      status: 'suspended',
+      plan: 'growth',
+      usageKeys: { test: { id: 't', value: 'usagetestvalue0123456789' } },
+    });
+    expect(await table.store.propagateTenant(v2)).toBe(2);
+    expect(await table.store.getKey(first.item.id)).toMatchObject({ tenantStatus: 'suspended', plan: 'growth', tenantVersion: 2, usageKey: tenant.usageKeys.live?.value });
+    expect(await table.store.getKey(testKey.id)).toMatchObject({ tenantStatus: 'suspended', usageKey: 'usagetestvalue0123456789' });
+    // replaying the older version changes nothing.
+    expect(await table.store.propagateTenant({ ...tenant, version: 1 })).toBe(0);
+    expect(await table.store.propagateTenant(v2)).toBe(0);
+  });
+});

@@ -1,0 +1,67 @@
+import type { Clock } from '../../lambdas/core/clock';
+import { buildKey } from '../../lambdas/core/new-key';
+import { expiryAt } from '../../lambdas/core/expiry';
+import type { Environment, Role } from '../../lambdas/core/keys';
+import type { Logger, LogFields } from '../../lambdas/core/logger';
+import type { KeyItem, Tenant } from '../../lambdas/core/model';
+
+/** A method ARN as API Gateway sends it to the authorizer. */
+export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
+
+/** A logger that keeps its lines for assertions. */
+export function recordingLogger(): Logger & { lines: { level: string; message: string; fields?: LogFields }[]; text(): string } {
+  const lines: { level: string; message: string; fields?: LogFields }[] = [];
+  const push = (level: string) => (message: string, fields?: LogFields) => lines.push({ level, message, fields });
+  return { lines, info: push('INFO'), warn: push('WARN'), error: push('ERROR'), text: () => JSON.stringify(lines) };
+}
+
+/** A clock fixed at an instant that tests may move. */
+export function fixedClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
+  let now = new Date(iso);
+  const clock = (() => new Date(now.getTime())) as Clock & { set(iso: string): void; advance(ms: number): void };
+  clock.set = (next) => {
+    now = new Date(next);
+  };
+  clock.advance = (ms) => {
+    now = new Date(now.getTime() + ms);
+  };
+  return clock;
+}
+
+/** A tenant with sensible defaults. */
+export function tenantFixture(overrides: Partial<Tenant> = {}): Tenant {
+  return {
+    tenantId: 'acme',
+    name: 'Acme',
+    plan: 'starter',
+    limits: { rateLimit: 10, burstLimit: 20 },
+    status: 'active',
+    createdAt: '2026-11-01T00:00:00.000Z',
+    version: 1,
+    usageKeys: { live: { id: 'apikey-live', value: 'usagelivevalue0123456789' } },
+    ...overrides,
+  };
+}
+
+/** A freshly minted key of a tenant: its item and its plaintext. */
+export function keyFixture(
+  options: { tenant?: Tenant; role?: Role; environment?: Environment; expiresAt?: string | null; now?: string; name?: string } = {},
+): { item: KeyItem; plaintext: string } {
+  return buildKey({
+    prefix: 'sk',
+    tenant: options.tenant ?? tenantFixture(),
+    name: options.name ?? 'ci',
+    environment: options.environment ?? 'live',
+    role: options.role ?? 'developer',
+    expiry: expiryAt(options.expiresAt === undefined || options.expiresAt === null ? null : new Date(options.expiresAt)),
+    now: new Date(options.now ?? '2026-11-23T10:00:00.000Z'),
+  });
+}
+
+/** The raw DynamoDB item the store writes for a key (as a mocked GetItem returns it). */
+export function rawKeyItem(item: KeyItem): Record<string, unknown> {
+  const raw: Record<string, unknown> = { pk: `KEY#${item.id}`, sk: 'KEY', gsi1pk: `TENANT#${item.tenantId}`, gsi1sk: item.createdAt, ...item };
+  if (item.expiresAt === null) delete raw.expiresAt;
+  if (item.lastUsedAt === null) delete raw.lastUsedAt;
+  return raw;
+}

@@ -1,0 +1,15 @@
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __KEYGATE_DYNAMODB__: DynamoDbLocal | undefined;
+}
+
+/** One DynamoDB Local for the whole run; test files each make their own table in it. */
+export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dynamodb = await startDynamoDbLocal();
+  globalThis.__KEYGATE_DYNAMODB__ = dynamodb;
+  // workers are forked after this and inherit it.
+  process.env.KEYGATE_TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
+}
