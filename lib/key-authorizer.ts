@@ -1,0 +1,87 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys';
+import { KeygateFunction } from './keygate-function';
+import type { KeyTable } from './key-table';
+import { MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';
+
+/** Properties of a {@link KeyAuthorizer}. */
+export interface KeyAuthorizerProps {
+  /** The table the keys are stored in. */
+  readonly table: KeyTable;
+  /**
+   * The key prefix, as in `sk_live_...`: 1–16 lowercase letters or digits, starting with a letter.
+   *
+   * @default - `sk`
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Whether a key sent without the `Bearer` scheme (`Authorization: sk_live_...`) is accepted.
+   *
+   * @default - true: bare keys are accepted
+   */
+  readonly acceptBareKeys?: boolean;
+  /**
+   * How long API Gateway caches an answer per token, 0–3600 s; `Duration.seconds(0)` turns the
+   * cache off. Revocations flush the stage's cache, so a long TTL does not delay them.
+   *
+   * @default - 300 seconds
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * A Lambda TOKEN authorizer that checks API keys against the key table; attach
+ * {@link authorizer} to the methods of any `RestApi`. API Gateway's identity validation
+ * expression turns away tokens of the wrong shape before the Lambda runs; the Lambda may read
+ * keys and write only their `lastUsedAt`.
+ */
+export class KeyAuthorizer extends Construct {
+  /** The API Gateway authorizer, for `addMethod(..., { authorizer })`. */
+  public readonly authorizer: apigateway.TokenAuthorizer;
+  /** The authorizer's Lambda function. */
+  public readonly function: KeygateFunction;
+
+  constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
+    super(scope, id);
+    const keyPrefix = props.keyPrefix ?? 'sk';
+    const acceptBareKeys = props.acceptBareKeys ?? true;
+    const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
+    validate(keyPrefix, resultsCacheTtl);
+
+    this.function = new KeygateFunction(this, 'Function', {
+      entry: 'authorizer/index.ts',
+      description: 'keygate: checks API keys for API Gateway',
+      // a bigger function gets more CPU: the cold start (SDK load, TLS) is on a request's path.
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: props.table.table.tableName,
+        KEY_PREFIX: keyPrefix,
+        ACCEPT_BARE_KEYS: String(acceptBareKeys),
+      },
+    });
+    props.table.grantAuthorizerAccess(this.function);
+
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
+      handler: this.function,
+      identitySource: apigateway.IdentitySource.header('Authorization'),
+      validationRegex: tokenValidationPattern(keyPrefix, acceptBareKeys),
+      resultsCacheTtl,
+    });
+  }
+}
+
+function validate(keyPrefix: string, resultsCacheTtl: Duration): void {
+  assertValidPrefix(keyPrefix);
+  if (resultsCacheTtl.isUnresolved()) {
+    throw new Error('KeyAuthorizer resultsCacheTtl must be a literal duration, received an unresolved token');
+  }
+  const seconds = resultsCacheTtl.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_AUTHORIZER_CACHE_TTL_SECONDS) {
+    throw new Error(
+      `KeyAuthorizer resultsCacheTtl must be a whole number of seconds from 0 to ${MAX_AUTHORIZER_CACHE_TTL_SECONDS}, ` +
+        `received ${resultsCacheTtl.toHumanString()}`,
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../lambdas/core/table';
+
+/** Properties of a {@link KeyTable}. */
+export interface KeyTableProps {
+  /**
+   * What happens to the table when it is removed from the stack or the stack is deleted.
+   *
+   * @default - the table is retained: it holds every tenant and key
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The only attribute the authorizer may write, besides naming the item's key. */
+const LAST_USED_ATTRIBUTE = 'lastUsedAt';
+
+/** What a `read` function may call: single items, batches of them, and queries. */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+/** What a `readWrite` function may call on top: the item writes `TransactWriteItems` is made of. */
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * The key table: one item per key and per tenant (`pk`/`sk`), on-demand, TTL on `ttl`,
+ * point-in-time recovery, encrypted with the AWS-managed KMS key, and the `byTenant` index
+ * that lists a tenant's keys newest first. Its schema is {@link TABLE_SCHEMA}, the one the
+ * local gateway builds too.
+ */
+export class KeyTable extends Construct {
+  /** The DynamoDB table. */
+  public readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: KeyTableProps = {}) {
+    super(scope, id);
+    const s = TABLE_SCHEMA;
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: s.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: s.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: s.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: s.tenantIndex,
+      partitionKey: { name: s.tenantIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: s.tenantIndexSortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+
+  /** The ARN of the `byTenant` index, named exactly rather than `index/*`. */
+  get tenantIndexArn(): string {
+    return `${this.table.tableArn}/index/${TABLE_SCHEMA.tenantIndex}`;
+  }
+
+  /**
+   * Lets a grantee read items and query the tenant index; no `Scan`, which no code path needs
+   * and which would read every tenant's items at once.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: READ_ACTIONS,
+      resourceArns: [this.table.tableArn, this.tenantIndexArn],
+    });
+  }
+
+  /** Lets a grantee read as {@link grantRead} does and write, delete and transact items. */
+  grantReadWrite(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...READ_ACTIONS, ...WRITE_ACTIONS],
+      resourceArns: [this.table.tableArn, this.tenantIndexArn],
+    });
+  }
+
+  /**
+   * What the authorizer needs and nothing more: `GetItem`, and an `UpdateItem` that can touch
+   * only `lastUsedAt` (and name the item's `pk`/`sk`) and return nothing. A stolen authorizer
+   * role can read keys' hashes but cannot revoke, re-enable, re-plan or delete anything.
+   *
+   * DynamoDB puts every top-level attribute a request names into `dynamodb:Attributes`: the
+   * key, the attributes of the update expression and of the condition expression; the write
+   * `SET lastUsedAt` conditioned on `pk` and `lastUsedAt` names only those three.
+   * `dynamodb:ReturnValues` is absent from a request that does not set `ReturnValues`, hence
+   * `IfExists`: a request may omit it or ask for `NONE`, never for the item's other attributes.
+   */
+  grantAuthorizerAccess(grantee: iam.IGrantable): iam.Grant {
+    const s = TABLE_SCHEMA;
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    const touch = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [s.partitionKey, s.sortKey, LAST_USED_ATTRIBUTE] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+    return read.combine(touch);
+  }
+}

@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { KeyTable } from './key-table';
+
+/** Where the Lambda entries live; a relative `entry` is resolved against it. */
+export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
+
+/** How much of the key table a function may touch. */
+export type TableAccess = 'read' | 'readWrite';
+
+/** Properties of a {@link KeygateFunction}: those of `NodejsFunction`, minus what the house decides. */
+export interface KeygateFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'logGroup' | 'logRetention' | 'loggingFormat'> {
+  /**
+   * The handler module: a path relative to keygate's `lambdas/` folder (`authorizer/index.ts`)
+   * or an absolute path.
+   */
+  readonly entry: string;
+  /**
+   * How long the function's log group keeps its logs.
+   *
+   * @default - one month
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the function is removed from the stack.
+   *
+   * @default - the log group is deleted with the function
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The house Lambda: Node 22 on ARM64, bundled locally by esbuild (minified, CommonJS, with
+ * source maps and the AWS SDK inside, so it runs the SDK version that was tested), an explicit
+ * log group with a retention, JSON log format, and a role that may write only to that log
+ * group. Defaults come first and the caller's props after them; `bundling` and `environment`
+ * are merged, not replaced.
+ */
+export class KeygateFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: KeygateFunctionProps) {
+    const entry = path.resolve(LAMBDAS_DIR, props.entry);
+    const { logRetention, logRemovalPolicy, bundling, environment, ...rest } = props;
+    // the log group and the role are built before super(), so they hang off the scope.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const role = props.role ?? logWriterRole(scope, `${id}Role`, logGroup);
+    super(scope, id, {
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      ...rest,
+      entry,
+      role,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // stack traces need the mappings only; leaving the sources out halves the map file.
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        ...bundling,
+      },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'node 22 is the runtime keygate is tested on; moving to a newer one is a deliberate, tested change',
+    });
+  }
+
+  /**
+   * Grants this function access to the key table and sets `TABLE_NAME`, in one call so the
+   * two cannot drift apart.
+   */
+  useTable(table: KeyTable, access: TableAccess): iam.Grant {
+    this.addEnvironment('TABLE_NAME', table.table.tableName);
+    return access === 'read' ? table.grantRead(this) : table.grantReadWrite(this);
+  }
+}
+
+/**
+ * A role that may only write to one log group: the managed `AWSLambdaBasicExecutionRole`
+ * would let the function write to any log group in the account.
+ */
+function logWriterRole(scope: Construct, id: string, logGroup: logs.ILogGroup): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  return role;
+}

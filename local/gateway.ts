@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
+import { errorBody } from '../lambdas/core/errors';
+import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/gateway-responses';
+import type { FunctionName, Route } from '../lambdas/core/routes';
+import { AuthorizerCache } from './authorizer-cache';
+import { isAllowed } from './policy';
+import { buildProxyEvent } from './proxy-event';
+import { matchRoute, methodArn } from './router';
+
+/** A Lambda proxy handler as the local gateway calls it. */
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** A TOKEN authorizer as the local gateway calls it. */
+export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+/**
+ * What the gateway does with the usage identifier the authorizer returned: a usage-plan check
+ * that answers `undefined` to let the request through, or the gateway response to send.
+ */
+export type UsageCheck = (usageIdentifierKey: string | undefined) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
+
+/** What the local gateway serves and how. */
+export interface LocalGatewayProps {
+  readonly routes: readonly Route[];
+  readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
+  readonly authorizer: TokenAuthorizer;
+  /** API Gateway's `identityValidationExpression`: tokens that do not match never reach the authorizer. */
+  readonly identityValidation: RegExp;
+  /** How long an Allow is cached per token; 0 disables caching. */
+  readonly cacheTtlMs: number;
+  /** Usage-plan enforcement. @default - every request goes through. */
+  readonly usageCheck?: UsageCheck;
+  /** @default 'prod' */
+  readonly stage?: string;
+  /** Receives one line per request; never the key. @default - stdout. */
+  readonly log?: (line: string) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB. */
+const MAX_READ_BYTES = 1024 * 1024;
+const LOCAL_ARN = { region: 'local', accountId: '000000000000', apiId: 'keygate' };
+
+type Cached = { result: APIGatewayAuthorizerResult };
+
+/**
+ * A local stand-in for API Gateway with a TOKEN authorizer and Lambda proxy integrations: it
+ * matches the route, validates the token's shape, calls the real authorizer with a real TOKEN
+ * event, caches its Allow per token, evaluates the policy against the method ARN, applies the
+ * usage plan, calls the real handler with a real proxy event, and answers gateway errors in the
+ * contract's shape.
+ */
+export class LocalGateway {
+  private readonly cache: AuthorizerCache<Cached>;
+  private readonly stage: string;
+  private readonly log: (line: string) => void;
+  private readonly now: () => number;
+  private server: Server | undefined;
+
+  constructor(private readonly props: LocalGatewayProps) {
+    this.stage = props.stage ?? 'prod';
+    this.log = props.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.now = props.now ?? Date.now;
+    this.cache = new AuthorizerCache<Cached>(props.cacheTtlMs, this.now);
+  }
+
+  /** Empties the authorizer cache, as `FlushStageAuthorizersCache` does. */
+  flushAuthorizerCache(): void {
+    this.cache.flush();
+  }
+
+  /** Starts listening; port 0 picks a free one. */
+  async listen(port: number, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
+    const server = createServer((req, res) => {
+      this.serve(req, res).catch((error: unknown) => {
+        this.log(`gateway error: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) this.sendGatewayError(res, 'DEFAULT_5XX');
+        else res.end();
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    return { port: address.port, url: `http://${host}:${address.port}` };
+  }
+
+  /** Stops listening and ends open connections. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let keyId = '-';
+    const finish = (status: number): void => {
+      const ms = (performance.now() - started).toFixed(1);
+      this.log(`${method} ${url.pathname} ${status} ${ms}ms ${keyId}`);
+    };
+
+    const match = matchRoute(this.props.routes, method, url.pathname);
+    if (match.kind !== 'matched') return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
+
+    const body = await readBody(req);
+    if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
+
+    const token = header(req, 'authorization');
+    if (token === undefined || !this.props.identityValidation.test(token)) {
+      return finish(this.sendGatewayError(res, 'UNAUTHORIZED'));
+    }
+    const arn = methodArn({ ...LOCAL_ARN, stage: this.stage, method, path: url.pathname });
+    let authorization = this.cache.get(token);
+    let authorizerMs = 0;
+    if (authorization === undefined) {
+      const calledAt = performance.now();
+      try {
+        authorization = { result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }) };
+      } catch (error) {
+        const unauthorized = error instanceof Error && error.message === 'Unauthorized';
+        return finish(this.sendGatewayError(res, unauthorized ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE'));
+      }
+      authorizerMs = Math.round(performance.now() - calledAt);
+      this.cache.set(token, authorization);
+    }
+    const { result } = authorization;
+    keyId = result.principalId;
+    if (!isAllowed(result.policyDocument, arn)) return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
+
+    const refusal = this.props.usageCheck?.(result.usageIdentifierKey ?? undefined);
+    if (refusal !== undefined) return finish(this.sendGatewayError(res, refusal.type, refusal.retryAfterSeconds));
+
+    const event = buildProxyEvent({
+      method,
+      path: url.pathname,
+      resource: match.route.path,
+      pathParameters: match.pathParameters,
+      query: url.searchParams,
+      headers: req.headersDistinct,
+      body,
+      authorizer: { principalId: result.principalId, context: result.context ?? undefined, integrationLatency: authorizerMs },
+      stage: this.stage,
+      apiId: LOCAL_ARN.apiId,
+      accountId: LOCAL_ARN.accountId,
+      requestId: randomUUID(),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      protocol: `HTTP/${req.httpVersion}`,
+      receivedAt: new Date(this.now()),
+    });
+    let response: APIGatewayProxyResult;
+    try {
+      response = await this.props.handlers[match.route.function](event);
+    } catch (error) {
+      // a handler that throws is a 502 in api gateway; ours never should.
+      this.log(`handler error: ${error instanceof Error ? error.name : 'unknown'}`);
+      return finish(this.sendGatewayError(res, 'DEFAULT_5XX'));
+    }
+    res.writeHead(response.statusCode, flatHeaders(response));
+    res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
+    finish(response.statusCode);
+  }
+
+  private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
+    const error = GATEWAY_ERRORS[type];
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+    if ('retryAfter' in error && error.retryAfter) headers['retry-after'] = String(retryAfterSeconds ?? 1);
+    res.writeHead(error.status, headers);
+    res.end(errorBody(error.code, error.message));
+    return error.status;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function flatHeaders(response: APIGatewayProxyResult): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers ?? {})) out[name] = String(value);
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_READ_BYTES) return 'too_large';
+    chunks.push(chunk as Buffer);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks);
+}
