@@ -1,8 +1,11 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
-import type { ErrorCode } from '../lambdas/core/errors';
+import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyTable } from './key-table';
@@ -16,11 +19,18 @@ export interface RouteFunctionSpec {
   /** How much of the key table the function may touch. */
   readonly access: TableAccess;
   /**
-   * Extra environment variables, from the deployment's settings.
+   * Whether the function mints keys: it gets the key prefix as `KEY_PREFIX`.
    *
-   * @default - `TABLE_NAME` only
+   * @default false
    */
-  readonly environment?: (settings: KeygateSettings) => Record<string, string>;
+  readonly mintsKeys?: boolean;
+  /**
+   * Whether the function flushes the stage's authorizer cache, so that a revocation takes
+   * effect at once: it gets `REST_API_ID` and `STAGE_NAME` and the one permission to do so.
+   *
+   * @default false
+   */
+  readonly flushesAuthorizerCache?: boolean;
 }
 
 /**
@@ -29,82 +39,27 @@ export interface RouteFunctionSpec {
  */
 export const ROUTE_FUNCTIONS: Readonly<Partial<Record<FunctionName, RouteFunctionSpec>>> = {
   account: { entry: 'account/index.ts', access: 'read' },
+  keys: { entry: 'keys/index.ts', access: 'readWrite', mintsKeys: true, flushesAuthorizerCache: true },
 };
 
-/** A gateway response in the contract's error shape. */
-interface GatewayError {
-  readonly type: apigateway.ResponseType;
-  /** @default - the status API Gateway gives this response type */
-  readonly status?: string;
-  readonly code: ErrorCode;
-  /** A sentence, or `$context.error.messageString` (already a quoted JSON string). */
-  readonly message: string;
-  readonly headers?: Record<string, string>;
-}
+/**
+ * `Retry-After` for the over-limit answers, in seconds. A gateway response is static: it cannot
+ * compute when a quota period ends (a day or longer), so an hour keeps clients from retrying
+ * in a tight loop without promising a time.
+ */
+const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
 
-const CONTEXT_MESSAGE = '$context.error.messageString';
+/** The catch-all types keep the status API Gateway gives (a 415 stays a 415, a 504 a 504). */
+const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
 
 /**
- * API Gateway's own answers (refused authorization, throttling, unknown routes, ...) rewritten
- * into `{"error":{"code","message"}}`, so clients parse one error shape whoever answered.
+ * The JSON body template of a gateway response, in the contract's error shape. `DEFAULT_4XX`
+ * stands for several errors (bad body, unsupported media type, ...), so it carries API
+ * Gateway's own message, `$context.error.messageString`, which is already a quoted JSON string.
  */
-export const GATEWAY_ERRORS: readonly GatewayError[] = [
-  {
-    type: apigateway.ResponseType.UNAUTHORIZED,
-    status: '401',
-    code: 'unauthorized',
-    message: 'a valid API key is required in the Authorization header',
-  },
-  {
-    type: apigateway.ResponseType.ACCESS_DENIED,
-    status: '403',
-    code: 'forbidden',
-    message: 'this key is not allowed to do that',
-  },
-  {
-    // api gateway answers a path or method it does not know with this 403; it is a 404.
-    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    status: '404',
-    code: 'not_found',
-    message: 'no such route',
-  },
-  { type: apigateway.ResponseType.RESOURCE_NOT_FOUND, status: '404', code: 'not_found', message: 'no such route' },
-  {
-    // a usage identifier the authorizer returned is missing or disabled: the tenant has no plan.
-    type: apigateway.ResponseType.INVALID_API_KEY,
-    status: '403',
-    code: 'forbidden',
-    message: "this key's tenant has no active plan",
-  },
-  {
-    type: apigateway.ResponseType.THROTTLED,
-    status: '429',
-    code: 'rate_limited',
-    message: "too many requests for this plan's rate limit; retry after the Retry-After delay",
-    headers: { 'Retry-After': "'1'" },
-  },
-  {
-    type: apigateway.ResponseType.QUOTA_EXCEEDED,
-    status: '429',
-    code: 'quota_exceeded',
-    message: "this plan's request quota is used up for the current period",
-    // quota periods are a day or longer and a gateway response cannot compute the reset time;
-    // an hour keeps clients from retrying in a tight loop.
-    headers: { 'Retry-After': "'3600'" },
-  },
-  {
-    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
-    status: '413',
-    code: 'payload_too_large',
-    message: 'the request is too large',
-  },
-  { type: apigateway.ResponseType.DEFAULT_4XX, code: 'invalid_request', message: CONTEXT_MESSAGE },
-  { type: apigateway.ResponseType.DEFAULT_5XX, code: 'internal_error', message: 'something went wrong on our side' },
-];
-
-/** The JSON body template of a gateway response. */
-export function gatewayErrorTemplate(code: ErrorCode, message: string): string {
-  const text = message === CONTEXT_MESSAGE ? CONTEXT_MESSAGE : JSON.stringify(message);
+export function gatewayErrorTemplate(type: GatewayResponseType): string {
+  const { code, message } = GATEWAY_ERRORS[type];
+  const text = type === 'DEFAULT_4XX' ? '$context.error.messageString' : JSON.stringify(message);
   return `{"error":{"code":${JSON.stringify(code)},"message":${text}}}`;
 }
 
@@ -140,14 +95,7 @@ export class KeygateStack extends Stack {
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
     });
     this.api = this.restApi(settings);
-    for (const error of GATEWAY_ERRORS) {
-      this.api.addGatewayResponse(`Gateway${pascal(error.type.responseType)}`, {
-        type: error.type,
-        statusCode: error.status,
-        responseHeaders: { 'Cache-Control': "'no-store'", ...error.headers },
-        templates: { 'application/json': gatewayErrorTemplate(error.code, error.message) },
-      });
-    }
+    this.addGatewayErrors();
 
     const functions: Partial<Record<FunctionName, KeygateFunction>> = {};
     const integrations: Partial<Record<FunctionName, apigateway.LambdaIntegration>> = {};
@@ -155,9 +103,14 @@ export class KeygateStack extends Stack {
       const fn = new KeygateFunction(this, `${pascal(name)}Function`, {
         entry: spec.entry,
         description: `keygate: the ${name} routes`,
-        environment: spec.environment?.(settings),
+        environment: spec.mintsKeys === true ? { KEY_PREFIX: settings.keyPrefix } : {},
       });
       fn.useTable(this.table, spec.access);
+      if (spec.flushesAuthorizerCache === true) {
+        fn.addEnvironment('REST_API_ID', this.api.restApiId);
+        fn.addEnvironment('STAGE_NAME', settings.stageName);
+        fn.addToRolePolicy(this.flushAuthorizerCacheStatement(settings.stageName));
+      }
       functions[name] = fn;
       // no test-invoke permission: a console test call would skip the authorizer anyway.
       integrations[name] = new apigateway.LambdaIntegration(fn, { allowTestInvoke: false });
@@ -178,8 +131,65 @@ export class KeygateStack extends Stack {
       });
     }
 
+    if (settings.authorizerCacheTtlSeconds > 0) this.flushAtMidnight(settings.stageName);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The key table' });
+  }
+
+  /** `FlushStageAuthorizersCache` on this API's stage, which IAM knows as a `DELETE`. */
+  private flushAuthorizerCacheStatement(stageName: string): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['apigateway:DELETE'],
+      resources: [
+        this.formatArn({
+          service: 'apigateway',
+          account: '',
+          resource: `/restapis/${this.api.restApiId}/stages/${stageName}/cache/authorizers`,
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      ],
+    });
+  }
+
+  /**
+   * Flushes the authorizer cache at 00:00 UTC, when keys expire: without it a cached Allow
+   * would outlive its key's expiry by up to the cache TTL. EventBridge Scheduler calls the
+   * API itself, so no Lambda is involved.
+   */
+  private flushAtMidnight(stageName: string): void {
+    new scheduler.Schedule(this, 'MidnightAuthorizerCacheFlush', {
+      description: 'keygate: flush the authorizer cache when keys expire at 00:00 UTC',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '0', timeZone: TimeZone.ETC_UTC }),
+      target: new targets.Universal({
+        service: 'apigateway',
+        action: 'flushStageAuthorizersCache',
+        input: scheduler.ScheduleTargetInput.fromObject({ RestApiId: this.api.restApiId, StageName: stageName }),
+        policyStatements: [this.flushAuthorizerCacheStatement(stageName)],
+        // a flush that fails is not worth retrying hours later: the next one is a day away.
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+
+  /**
+   * API Gateway's own answers (refused authorization, throttling, unknown routes, ...) in the
+   * contract's error shape, from the table the local gateway answers with too.
+   */
+  private addGatewayErrors(): void {
+    for (const type of Object.keys(GATEWAY_ERRORS) as GatewayResponseType[]) {
+      const error: GatewayError = GATEWAY_ERRORS[type];
+      const retryAfter = error.retryAfter === true ? (RETRY_AFTER_SECONDS[type] ?? 1) : undefined;
+      this.api.addGatewayResponse(`Gateway${pascal(type)}`, {
+        type: apigateway.ResponseType.of(type),
+        statusCode: KEEPS_STATUS.includes(type) ? undefined : String(error.status),
+        responseHeaders: {
+          'Cache-Control': "'no-store'",
+          ...(retryAfter === undefined ? {} : { 'Retry-After': `'${retryAfter}'` }),
+        },
+        templates: { 'application/json': gatewayErrorTemplate(type) },
+      });
+    }
   }
 
   private restApi(settings: KeygateSettings): apigateway.RestApi {
@@ -231,7 +241,7 @@ export class KeygateStack extends Stack {
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason: "the account-wide API Gateway logging role needs exactly this AWS-maintained policy",
+        reason: 'the account-wide API Gateway logging role needs exactly this AWS-maintained policy',
       },
     );
     return api;

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAccountHandler } from '../lambdas/account/handler';
 import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
+import { createKeysHandler } from '../lambdas/keys/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import { systemClock, type Clock } from '../lambdas/core/clock';
@@ -72,9 +73,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
 
     const lastUse = new ThrottledLastUse(store, logger);
     const deps = { store, clock, logger };
-    const gateway = new LocalGateway({
+    // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
+    const cache = { flush: async () => gateway.flushAuthorizerCache() };
+    const gateway: LocalGateway = new LocalGateway({
       routes: ROUTES,
-      handlers: { account: createAccountHandler(deps), keys: notYet, panel: notYet },
+      handlers: {
+        account: createAccountHandler(deps),
+        keys: createKeysHandler({ ...deps, prefix, cache }),
+        panel: notYet,
+      },
       authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,

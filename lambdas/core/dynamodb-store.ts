@@ -14,6 +14,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { conflict, invalidRequest, notFound } from './errors';
 import type { Expiry } from './expiry';
+import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
 import type { KeyPage, KeyStore, TenantChanges } from './store';
 import { TABLE_SCHEMA } from './table';
@@ -103,26 +104,36 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async listKeys(tenantId: string, limit: number, cursor?: string): Promise<KeyPage> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE_SCHEMA.tenantIndex,
-        KeyConditionExpression: 'gsi1pk = :tenant',
-        ExpressionAttributeValues: { ':tenant': tenantPk(tenantId) },
-        ScanIndexForward: false,
-        // one more than asked, so that the last page carries no cursor.
-        Limit: limit + 1,
-        ExclusiveStartKey: cursor === undefined ? undefined : decodeCursor(cursor, tenantId),
-      }),
-    );
-    const raw = out.Items ?? [];
+  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage> {
+    const raw: Raw[] = [];
+    let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeCursor(cursor, tenantId);
+    // a filter applies after Limit, so read on until one more item than asked is in hand: the
+    // extra item is how the last page is known to carry no cursor.
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.tenantIndex,
+          KeyConditionExpression: 'gsi1pk = :tenant',
+          ...(environment === undefined
+            ? { ExpressionAttributeValues: { ':tenant': tenantPk(tenantId) } }
+            : {
+                FilterExpression: 'environment = :environment',
+                ExpressionAttributeValues: { ':tenant': tenantPk(tenantId), ':environment': environment },
+              }),
+          ScanIndexForward: false,
+          Limit: limit + 1 - raw.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      raw.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (raw.length <= limit && start !== undefined);
     const page = raw.slice(0, limit);
     const last = page[page.length - 1];
-    const more = raw.length > limit;
     return {
       items: page.map(fromKeyItem),
-      ...(more && last !== undefined ? { cursor: encodeCursor(last) } : {}),
+      ...(raw.length > limit && last !== undefined ? { cursor: encodeCursor(last) } : {}),
     };
   }
 

@@ -12,4 +12,12 @@ export interface Route {
 /** Every route of the API, in one place for the stack and the local gateway alike. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/me', function: 'account' },
+  { method: 'POST', path: '/v1/keys', function: 'keys' },
+  { method: 'GET', path: '/v1/keys', function: 'keys' },
+  { method: 'GET', path: '/v1/keys/{id}', function: 'keys' },
+  { method: 'PATCH', path: '/v1/keys/{id}', function: 'keys' },
+  { method: 'DELETE', path: '/v1/keys/{id}', function: 'keys' },
+  { method: 'POST', path: '/v1/keys/{id}/revoke', function: 'keys' },
+  { method: 'POST', path: '/v1/keys/{id}/enable', function: 'keys' },
+  { method: 'POST', path: '/v1/keys/{id}/rotate', function: 'keys' },
 ];

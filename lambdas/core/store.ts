@@ -42,8 +42,11 @@ export interface KeyStore {
    * key; `conflict` when the tenant changed meanwhile (the caller re-reads and retries).
    */
   createKey(key: KeyItem): Promise<void>;
-  /** A tenant's keys, newest first; `invalid_request` for a cursor this store did not issue. */
-  listKeys(tenantId: string, limit: number, cursor?: string): Promise<KeyPage>;
+  /**
+   * A tenant's keys, newest first, optionally of one environment only; `invalid_request` for a
+   * cursor this store did not issue for this tenant.
+   */
+  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage>;
   /** Renames a key and returns it. */
   renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
   /**

@@ -69,8 +69,8 @@ describe('AuthorizerCache', () => {
   it('caches nothing when the TTL is 0', () => {
     const cache = new AuthorizerCache<string>(0);
     cache.set(TOKEN, 'result');
-    expect(cache.get(TOKEN)).toBeUndefined();
     expect(cache.size).toBe(0);
+    expect(cache.get(TOKEN)).toBeUndefined();
   });
 
   it('evicts the oldest entry once full, so memory stays bounded', () => {
@@ -80,6 +80,26 @@ describe('AuthorizerCache', () => {
     expect(cache.get('token-0')).toBeUndefined();
     expect(cache.get('token-1')).toBeUndefined();
     expect([cache.get('token-2'), cache.get('token-3'), cache.get('token-4')]).toEqual([2, 3, 4]);
+  });
+
+  it('evicts nothing when a token already cached is set again in a full cache', () => {
+    const cache = new AuthorizerCache<number>(300_000, Date.now, 2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('b', 3);
+    expect(cache.size).toBe(2);
+    expect([cache.get('a'), cache.get('b')]).toEqual([1, 3]);
+  });
+
+  it('counts a token set again as the youngest when evicting', () => {
+    const cache = new AuthorizerCache<number>(300_000, Date.now, 3);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('a', 3);
+    cache.set('c', 4);
+    cache.set('d', 5);
+    expect(cache.get('b')).toBeUndefined();
+    expect([cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([3, 4, 5]);
   });
 
   it('stays within the default bound of 10 000 entries under a flood of distinct tokens', () => {

@@ -74,6 +74,24 @@ describe('RateLimiter token bucket', () => {
     expect(limiter.take(KEY, limits)).toEqual({ allowed: false, reason: 'rate_limited', retryAfterSeconds: 3 });
   });
 
+  it('never says to retry after less than 1 s, even at a very high rate', () => {
+    const limits = { rateLimit: 1e10, burstLimit: 1 };
+    const limiter = new RateLimiter(manualClock().now);
+    limiter.take(KEY, limits);
+    expect(limiter.take(KEY, limits)).toEqual({ allowed: false, reason: 'rate_limited', retryAfterSeconds: 1 });
+  });
+
+  it('refills nothing, and takes nothing away, when the clock steps back', () => {
+    const clock = manualClock();
+    const limits = { rateLimit: 1, burstLimit: 1 };
+    const limiter = new RateLimiter(clock.now);
+    limiter.take(KEY, limits);
+    clock.advance(-10_000);
+    expect(limiter.take(KEY, limits)).toEqual({ allowed: false, reason: 'rate_limited', retryAfterSeconds: 1 });
+    clock.advance(1_000);
+    expect(limiter.take(KEY, limits)).toEqual({ allowed: true });
+  });
+
   it('does not spend a token on a refused request', () => {
     const clock = manualClock();
     const limits = { rateLimit: 1, burstLimit: 1 };

@@ -1,0 +1,199 @@
+import type { AuthorizerContext } from './authorize';
+import type { AuthorizerCacheFlusher } from './cache';
+import type { Clock } from './clock';
+import { ApiError, forbidden, invalidRequest, notFound } from './errors';
+import { ExpiryError, expiryAt, resolveExpiry, startOfUtcDay, type Expiry, type ExpiryDays } from './expiry';
+import { ROLES, type Environment, type Role } from './keys';
+import { describeError, type Logger } from './logger';
+import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
+import { buildKey } from './new-key';
+import type { KeyStore } from './store';
+
+/** The longest a rotated-out key may keep working. */
+export const MAX_GRACE_HOURS = 168;
+/** A key id as the store derives it; anything else cannot exist. */
+export const KEY_ID_PATTERN = /^key_[0-9a-f]{24}$/;
+
+/** What the key lifecycle needs, passed in so Lambdas, the local gateway and tests share it. */
+export interface KeyServiceDeps {
+  readonly store: KeyStore;
+  readonly clock: Clock;
+  readonly prefix: string;
+  readonly cache: AuthorizerCacheFlusher;
+  readonly logger: Logger;
+}
+
+/** A validated create request. */
+export interface CreateKeyInput {
+  readonly name: string;
+  readonly environment?: Environment;
+  readonly role?: Role;
+  readonly expiresInDays?: ExpiryDays;
+  readonly expiresOn?: string;
+}
+
+/** A key record with its plaintext, answered once at creation and rotation. */
+export type KeyWithSecret = KeyRecord & { readonly key: string };
+
+/** Lower is more powerful. */
+const rank = (role: Role): number => ROLES.indexOf(role);
+
+/**
+ * The key lifecycle of one tenant, as its caller may see it: a caller only ever reaches keys of
+ * its own tenant (others are `not_found`), a `test` key only reaches `test` keys, `read_only`
+ * changes nothing, and no key creates or changes a key of a role above its own.
+ */
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  /** Mints a key for the caller's tenant and returns it with its plaintext, once. */
+  async create(caller: AuthorizerContext, input: CreateKeyInput): Promise<KeyWithSecret> {
+    assertCanWrite(caller);
+    const environment = input.environment ?? caller.environment;
+    const role = input.role ?? 'developer';
+    if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
+    if (rank(role) < rank(caller.role)) throw forbidden(`a ${caller.role} key cannot create a ${role} key`);
+    const now = this.deps.clock();
+    let expiry: Expiry;
+    try {
+      expiry = resolveExpiry(input, () => now);
+    } catch (error) {
+      if (error instanceof ExpiryError) throw invalidRequest(`${error.field}: ${error.message}`);
+      throw error;
+    }
+    return this.withFreshTenant(caller.tenantId, async (tenant) => {
+      const { item, plaintext } = buildKey({
+        prefix: this.deps.prefix,
+        tenant,
+        name: input.name,
+        environment,
+        role,
+        expiry,
+        ...(input.expiresInDays === undefined ? {} : { expiresInDays: input.expiresInDays }),
+        now,
+      });
+      await this.deps.store.createKey(item);
+      return { ...toKeyRecord(item, now), key: plaintext };
+    });
+  }
+
+  /** One page of the caller's keys, newest first. */
+  async list(caller: AuthorizerContext, limit: number, cursor?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
+    const environment = caller.environment === 'test' ? 'test' : undefined;
+    const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment);
+    const now = this.deps.clock();
+    return { items: page.items.map((item) => toKeyRecord(item, now)), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+  }
+
+  /** One of the caller's keys. */
+  async get(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
+    return toKeyRecord(await this.visibleKey(caller, id), this.deps.clock());
+  }
+
+  /** Renames one of the caller's keys. */
+  async rename(caller: AuthorizerContext, id: string, name: string): Promise<KeyRecord> {
+    await this.changeableKey(caller, id);
+    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, name), this.deps.clock());
+  }
+
+  /** Revokes a key; it is refused from the very next request on. */
+  async revoke(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
+    await this.changeableKey(caller, id);
+    const item = await this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked');
+    await this.flush();
+    return toKeyRecord(item, this.deps.clock());
+  }
+
+  /** Enables a revoked key again. */
+  async enable(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
+    await this.changeableKey(caller, id);
+    return toKeyRecord(await this.deps.store.setKeyStatus(caller.tenantId, id, 'active'), this.deps.clock());
+  }
+
+  /** Deletes a key for good. */
+  async delete(caller: AuthorizerContext, id: string): Promise<void> {
+    await this.changeableKey(caller, id);
+    await this.deps.store.deleteKey(caller.tenantId, id);
+    await this.flush();
+  }
+
+  /**
+   * Replaces a key with a new one of the same name, role, environment and expiry policy. The old
+   * key stops at once, or after `gracePeriodHours` (never later than it would have anyway).
+   */
+  async rotate(caller: AuthorizerContext, id: string, gracePeriodHours: number): Promise<KeyWithSecret> {
+    const old = await this.changeableKey(caller, id);
+    const now = this.deps.clock();
+    const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
+    const oldEnds = old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnd.getTime() ? new Date(old.expiresAt) : graceEnd;
+    const result = await this.withFreshTenant(caller.tenantId, async (tenant) => {
+      const { item, plaintext } = buildKey({
+        prefix: this.deps.prefix,
+        tenant,
+        name: old.name,
+        environment: old.environment,
+        role: old.role,
+        expiry: this.repeatExpiry(old, now),
+        ...(old.expiresInDays === undefined ? {} : { expiresInDays: old.expiresInDays }),
+        now,
+        rotatedFrom: old.id,
+      });
+      await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now);
+      return { ...toKeyRecord(item, now), key: plaintext };
+    });
+    await this.flush();
+    return result;
+  }
+
+  /** The same policy again: N days from today, the same fixed date, or never. */
+  private repeatExpiry(old: KeyItem, now: Date): Expiry {
+    if (old.expiresInDays !== undefined) return expiryAt(new Date(startOfUtcDay(now).getTime() + old.expiresInDays * 86_400_000));
+    return expiryAt(old.expiresAt === null ? null : new Date(old.expiresAt));
+  }
+
+  private async visibleKey(caller: AuthorizerContext, id: string): Promise<KeyItem> {
+    if (!KEY_ID_PATTERN.test(id)) throw notFound();
+    const item = await this.deps.store.getTenantKey(caller.tenantId, id);
+    // a test key never learns that live keys exist.
+    if (caller.environment === 'test' && item.environment !== 'test') throw notFound();
+    return item;
+  }
+
+  private async changeableKey(caller: AuthorizerContext, id: string): Promise<KeyItem> {
+    assertCanWrite(caller);
+    const item = await this.visibleKey(caller, id);
+    if (rank(item.role) < rank(caller.role)) throw forbidden(`a ${caller.role} key cannot change a ${item.role} key`);
+    return item;
+  }
+
+  /**
+   * Runs a write that copies the tenant onto a key; when the tenant changes in between (the
+   * store's condition fails), reads it again and retries, so no key carries a stale copy.
+   */
+  private async withFreshTenant<T>(tenantId: string, write: (tenant: Tenant) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const tenant = await this.deps.store.getTenant(tenantId);
+      if (tenant === undefined) throw notFound('tenant');
+      try {
+        return await write(tenant);
+      } catch (error) {
+        const tenantChanged = error instanceof ApiError && error.code === 'conflict' && error.message.startsWith('the tenant changed');
+        if (!tenantChanged || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      await this.deps.cache.flush();
+    } catch (error) {
+      // the write stands; the cache then expires on its own ttl. say so loudly.
+      this.deps.logger.error('authorizer cache flush failed', describeError(error));
+    }
+  }
+}
+
+/** `read_only` keys may read, never change (the policy denies it too: defence in depth). */
+function assertCanWrite(caller: AuthorizerContext): void {
+  if (caller.role === 'read_only') throw forbidden('a read_only key cannot change keys');
+}

@@ -1,0 +1,318 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/gateway-responses';
+import { tokenValidationPattern } from '../lambdas/core/keys';
+import { ROUTES } from '../lambdas/core/routes';
+import { KeyAuthorizer } from '../lib/key-authorizer';
+import { KeyTable } from '../lib/key-table';
+import { KeygateStack } from '../lib/keygate-stack';
+import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../lib/settings';
+
+// the built-in CloudFormation validation adds seconds per synth and checks nothing asserted here.
+process.env.CDK_VALIDATION = 'false';
+
+/** The feature flags of cdk.json: `new App()` does not read cdk.json by itself. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+
+let app: App;
+let template: Template;
+let custom: Template;
+
+beforeAll(() => {
+  app = new App({ context: cdkJsonContext() });
+  const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
+  const customStack = new KeygateStack(app, 'Custom', {
+    settings: { ...DEFAULT_SETTINGS, keyPrefix: 'acme', acceptBareKeys: false, authorizerCacheTtlSeconds: 0, stageName: 'v1' },
+  });
+  template = Template.fromStack(stack);
+  custom = Template.fromStack(customStack);
+});
+
+function onlyResource(t: Template, type: string, props: Record<string, unknown> = {}): [string, Resource] {
+  const found = Object.entries(t.findResources(type, { Properties: Match.objectLike(props) })) as [string, Resource][];
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function authorizerFunction(t: Template): [string, Resource] {
+  return onlyResource(t, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KEY_PREFIX: Match.anyValue() }) } });
+}
+
+/** Every statement of every policy attached to a role, inline or separate. */
+function statementsOfRole(t: Template, roleLogicalId: string): Statement[] {
+  const policies = t.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
+  }) as Record<string, Resource>;
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => [s.Action].flat()).sort();
+
+describe('the authorizer', () => {
+  it('is a TOKEN authorizer on the Authorization header with the key pattern and a 300 s cache', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      IdentityValidationExpression: tokenValidationPattern('sk', true),
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('takes the prefix, bare-key acceptance and cache TTL from the settings', () => {
+    custom.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      IdentityValidationExpression: tokenValidationPattern('acme', false),
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    const [, fn] = authorizerFunction(custom);
+    expect(fn.Properties.Environment.Variables).toMatchObject({ KEY_PREFIX: 'acme', ACCEPT_BARE_KEYS: 'false' });
+    custom.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1' });
+  });
+
+  it('runs with the table name, prefix and bare-key setting, and 512 MB', () => {
+    const [, fn] = authorizerFunction(template);
+    expect(fn.Properties.MemorySize).toBe(512);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: { Ref: Match.stringLikeRegexp('^Keys') },
+      KEY_PREFIX: 'sk',
+      ACCEPT_BARE_KEYS: 'true',
+    });
+  });
+
+  it('may read keys and write only lastUsedAt, and nothing else in DynamoDB', () => {
+    const [, fn] = authorizerFunction(template);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOfRole(template, roleId);
+    expect(actionsOf(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
+    const update = statements.find((s) => s.Action === 'dynamodb:UpdateItem');
+    expect(update).toEqual({
+      Action: 'dynamodb:UpdateItem',
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      Condition: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+    const get = statements.find((s) => s.Action === 'dynamodb:GetItem');
+    expect(get?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+  });
+});
+
+describe('the key table', () => {
+  it('is on-demand with pk/sk, TTL on ttl, point-in-time recovery and KMS encryption', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('has the byTenant index on gsi1pk/gsi1sk projecting everything', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byTenant',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
+  it('is retained when the stack is deleted', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('gateway responses', () => {
+  const types = Object.keys(GATEWAY_ERRORS) as GatewayResponseType[];
+
+  it.each(types)('answers %s in the contract error shape, never cached', (type) => {
+    const { code, status } = GATEWAY_ERRORS[type];
+    const [, response] = onlyResource(template, 'AWS::ApiGateway::GatewayResponse', { ResponseType: type });
+    const body = response.Properties.ResponseTemplates['application/json'] as string;
+    // api gateway substitutes an already quoted JSON string for the variable.
+    const parsed = JSON.parse(body.replace('$context.error.messageString', '"Invalid request body"'));
+    expect(parsed).toEqual({ error: { code, message: expect.any(String) } });
+    expect(response.Properties.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Cache-Control': "'no-store'" });
+    if (!type.startsWith('DEFAULT_')) expect(response.Properties.StatusCode).toBe(String(status));
+  });
+
+  it('answers an unknown route 404 not_found', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"not_found"') },
+    });
+  });
+
+  it.each([
+    ['THROTTLED', 'rate_limited'],
+    ['QUOTA_EXCEEDED', 'quota_exceeded'],
+  ])('answers %s with 429 %s and Retry-After', (type, code) => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: type,
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': Match.stringLikeRegexp("^'\\d+'$") }),
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp(`"code":"${code}"`) },
+    });
+  });
+
+  it('keeps the status api gateway gives for the catch-all types', () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      const [, response] = onlyResource(template, 'AWS::ApiGateway::GatewayResponse', { ResponseType: type });
+      expect(response.Properties.StatusCode).toBeUndefined();
+    }
+  });
+});
+
+describe('routes', () => {
+  it('puts GET /v1/me behind the key authorizer', () => {
+    const [authorizerId] = onlyResource(template, 'AWS::ApiGateway::Authorizer');
+    const [meId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'me' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ResourceId: { Ref: meId },
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: { Ref: authorizerId },
+      Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+    });
+  });
+
+  it('builds one method per route, each with the authorizer', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
+    expect(methods).toHaveLength(ROUTES.length);
+    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('TableName', {});
+  });
+
+  it('logs access as JSON without request data', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('"keyId":"\\$context.authorizer.principalId"') }),
+      MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR', MetricsEnabled: true })],
+    });
+  });
+});
+
+describe('lambdas', () => {
+  it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    expect(functions.length).toBeGreaterThanOrEqual(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs22.x',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+  });
+
+  it('keep their logs a month', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as Resource[];
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('give the account function read access to the table and its index only', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the account routes' });
+    const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+    const actions = actionsOf(statements);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'dynamodb:*']) {
+      expect(actions).not.toContain(write);
+    }
+    expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: expect.stringMatching(/^Keys/) });
+  });
+
+  it('grant nothing broader than named actions anywhere in the stack', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const actions = actionsOf(policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]));
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
+  });
+});
+
+describe('settings', () => {
+  const context = (values: Record<string, unknown>) => settingsFromContext(new App({ context: values }).node);
+
+  it('defaults every setting', () => {
+    expect(context({})).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('accepts strings, as `cdk synth -c` passes them', () => {
+    const settings = context({
+      'keygate:acceptBareKeys': 'false',
+      'keygate:authorizerCacheTtlSeconds': '0',
+      'keygate:plans': '{"starter":{"rateLimit":5,"burstLimit":10}}',
+    });
+    expect(settings.acceptBareKeys).toBe(false);
+    expect(settings.authorizerCacheTtlSeconds).toBe(0);
+    expect(settings.plans.starter).toEqual({ rateLimit: 5, burstLimit: 10 });
+    expect(settings.plans.scale).toEqual(DEFAULT_SETTINGS.plans.scale);
+  });
+
+  it('rejects a bad key prefix, naming the key and the value', () => {
+    expect(() => context({ 'keygate:keyPrefix': 'SK_' })).toThrow(/keygate:keyPrefix.*"SK_"/);
+  });
+
+  it('rejects a cache TTL over an hour, naming the value', () => {
+    expect(() => context({ 'keygate:authorizerCacheTtlSeconds': 99999 })).toThrow(
+      /keygate:authorizerCacheTtlSeconds must be a whole number from 0 to 3600, received 99999/,
+    );
+  });
+
+  it('rejects a boolean it cannot read, an unknown plan and an operator plan that is not configured', () => {
+    expect(() => context({ 'keygate:acceptBareKeys': 'yes' })).toThrow(/keygate:acceptBareKeys must be true or false, received "yes"/);
+    expect(() => context({ 'keygate:plans': { gold: { rateLimit: 1, burstLimit: 1 } } })).toThrow(/unknown plan "gold"/);
+    expect(() => context({ 'keygate:operatorPlan': 'enterprise' })).toThrow(/keygate:operatorPlan.*"enterprise"/);
+    expect(() => context({ 'keygate:plans': { starter: { rateLimit: -1 } } })).toThrow(/starter.rateLimit.*-1/);
+  });
+
+  it('are validated again by the stack', () => {
+    const stackApp = new App();
+    expect(() => new KeygateStack(stackApp, 'Bad', { settings: { ...DEFAULT_SETTINGS, keyPrefix: 'SK_' } })).toThrow(/"SK_"/);
+    expect(resolveSettings(DEFAULT_SETTINGS)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('are validated by the authorizer construct on its own', () => {
+    const stack = new Stack(new App(), 'Alone');
+    const table = new KeyTable(stack, 'Keys');
+    expect(() => new KeyAuthorizer(stack, 'A', { table, resultsCacheTtl: Duration.hours(2) })).toThrow(
+      /resultsCacheTtl must be a whole number of seconds from 0 to 3600, received 2 hours/,
+    );
+    expect(() => new KeyAuthorizer(stack, 'B', { table, keyPrefix: 'SK_' })).toThrow(/"SK_"/);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing that is not acknowledged', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
