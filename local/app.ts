@@ -2,17 +2,30 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAccountHandler } from '../lambdas/account/handler';
 import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
+import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
 import { ensureOperator } from '../lambdas/core/bootstrap';
+import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { systemClock, type Clock } from '../lambdas/core/clock';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
+import type { PlanLimits } from '../lambdas/core/model';
 import { ROUTES } from '../lambdas/core/routes';
+import { TenantService } from '../lambdas/core/tenant-service';
+import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway } from './gateway';
 import { ensureTable } from './table';
+import { LocalUsagePlans } from './usage-plans';
+
+/** The plans' default limits (DESIGN §5), used where no settings are given. */
+export const DEFAULT_PLANS: Readonly<Record<StandardPlan, PlanLimits>> = {
+  starter: { rateLimit: 10, burstLimit: 20 },
+  growth: { rateLimit: 100, burstLimit: 200 },
+  scale: { rateLimit: 1000, burstLimit: 2000 },
+};
 
 /** How to run keygate locally; every field has a default fit for `npm start`. */
 export interface LocalOptions {
@@ -30,6 +43,10 @@ export interface LocalOptions {
   readonly acceptBareKeys?: boolean;
   /** @default 300 */
   readonly cacheTtlSeconds?: number;
+  /** @default {@link DEFAULT_PLANS} */
+  readonly plans?: Readonly<Record<StandardPlan, PlanLimits>>;
+  /** The operator tenant's plan. @default 'scale' */
+  readonly operatorPlan?: StandardPlan;
   /** @default - the system clock. */
   readonly clock?: Clock;
   /** Where handlers and the authorizer log. @default - JSON lines on stdout. */
@@ -46,6 +63,7 @@ export interface LocalKeygate {
   readonly operatorKey: string | undefined;
   readonly gateway: LocalGateway;
   readonly store: DynamoKeyStore;
+  readonly usagePlans: LocalUsagePlans;
   /** Waits for the authorizer's pending last-use writes; for tests. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -53,8 +71,8 @@ export interface LocalKeygate {
 
 /**
  * Starts keygate on this machine: the embedded DynamoDB (or the given one), the table, the
- * operator tenant with its first key, and the local gateway over the real authorizer and
- * handlers.
+ * usage plans, the operator tenant with its first key, and the local gateway over the real
+ * authorizer and handlers.
  */
 export async function startKeygateLocal(options: LocalOptions = {}): Promise<LocalKeygate> {
   const prefix = options.keyPrefix ?? 'sk';
@@ -62,6 +80,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? jsonLogger({ source: 'keygate-local' });
   const tableName = options.tableName ?? 'keygate-keys';
+  const now = (): number => clock().getTime();
 
   let embedded: DynamoDbLocal | undefined;
   const endpoint = options.dynamodbEndpoint ?? (embedded = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
@@ -69,24 +88,28 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   try {
     await ensureTable(client, tableName);
     const store = new DynamoKeyStore({ client: documentClient(client), tableName });
-    const operatorKey = await ensureOperator({ store, prefix, clock, plan: 'scale', limits: { rateLimit: 1000, burstLimit: 2000 } });
+    const usagePlans = new LocalUsagePlans(now);
+    const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_PLANS);
+    // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
+    const cache: AuthorizerCacheFlusher = { flush: async () => gateway.flushAuthorizerCache() };
+    const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix: 'keygate-local' });
+    const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? 'scale');
+    await restoreUsageKeys(store, usagePlans);
 
     const lastUse = new ThrottledLastUse(store, logger);
-    const deps = { store, clock, logger };
-    // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
-    const cache = { flush: async () => gateway.flushAuthorizerCache() };
     const gateway: LocalGateway = new LocalGateway({
       routes: ROUTES,
       handlers: {
-        account: createAccountHandler(deps),
-        keys: createKeysHandler({ ...deps, prefix, cache }),
-        panel: notYet,
+        account: createAccountHandler({ store, clock, logger, tenants }),
+        keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
+        panel: createPanelHandler(tenants, logger),
       },
       authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
+      usageCheck: usagePlans.check,
       log: options.requestLog,
-      now: () => clock().getTime(),
+      now,
     });
     const { url, port } = await gateway.listen(options.port ?? 3000);
     return {
@@ -95,6 +118,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       operatorKey,
       gateway,
       store,
+      usagePlans,
       settle: () => lastUse.settle(),
       stop: async () => {
         await gateway.close();
@@ -110,4 +134,24 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   }
 }
 
-const notYet = async () => ({ statusCode: 501, body: '{"error":{"code":"internal_error","message":"not implemented yet"}}' });
+/** Declares the shared plans, as the CDK's `RatePlans` deploys them. */
+function planCatalog(usagePlans: LocalUsagePlans, limits: Readonly<Record<StandardPlan, PlanLimits>>): PlanCatalog {
+  const entry = (plan: StandardPlan) => {
+    const usagePlanId = `local-${plan}`;
+    usagePlans.definePlan(usagePlanId, plan, limits[plan]);
+    return { usagePlanId, limits: limits[plan] };
+  };
+  return { starter: entry('starter'), growth: entry('growth'), scale: entry('scale') };
+}
+
+/**
+ * Usage plans live in memory, tenants in DynamoDB: with a data folder kept across restarts,
+ * re-register each tenant's usage identifiers so its keys keep working.
+ */
+async function restoreUsageKeys(store: DynamoKeyStore, usagePlans: LocalUsagePlans): Promise<void> {
+  for await (const tenant of store.scanTenants()) {
+    const usagePlanId = tenant.usagePlanId ?? `local-${tenant.plan}`;
+    if (tenant.usagePlanId !== undefined) usagePlans.definePlan(tenant.usagePlanId, `enterprise-${tenant.tenantId}`, tenant.limits);
+    for (const usage of Object.values(tenant.usageKeys)) usagePlans.restoreApiKey(usage.id, usage.value, usagePlanId);
+  }
+}

@@ -57,6 +57,7 @@ export class AuthorizerCache<T> {
     if (this.ttlMs === 0) return;
     const key = hashToken(token);
     // re-inserting moves the entry to the young end of the map's insertion order.
+    this.entries.delete(key);
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done === true) break;

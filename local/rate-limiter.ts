@@ -1,54 +1,16 @@
-/** A usage plan's quota period. */
-export type QuotaPeriod = 'DAY' | 'WEEK' | 'MONTH';
+import type { PlanLimits } from '../lambdas/core/model';
+import { quotaPeriodBounds, type QuotaPeriod } from '../lambdas/core/quota';
 
-/** A usage plan's limits for one usage identifier, as `PlanLimits` in `lambdas/core/model.ts` has them. */
-export interface RateLimits {
-  /** Requests per second, refilled continuously. */
-  readonly rateLimit: number;
-  /** The bucket's capacity: how many requests may arrive at once. */
-  readonly burstLimit: number;
-  /** Successful requests allowed per calendar period (UTC); `undefined` for no quota. */
-  readonly quota?: { readonly limit: number; readonly period: QuotaPeriod };
-}
+/** A usage plan's limits for one usage identifier: the domain's {@link PlanLimits}, one definition for both. */
+export type RateLimits = PlanLimits;
+
 
 /** Whether a request may go on, and if not, why and when to retry. */
 export type TakeResult =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly reason: 'rate_limited' | 'quota_exceeded'; readonly retryAfterSeconds: number };
-
-/** A quota period as epoch milliseconds: `start` inclusive, `end` exclusive. */
-export interface PeriodBounds {
-  readonly start: number;
-  readonly end: number;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 // token counts are sums of products of floats; a hair under one token is one token.
 const EPSILON = 1e-9;
-
-/**
- * The calendar period, in UTC, that contains an instant. A `DAY` starts at 00:00Z; a `MONTH` on
- * the 1st at 00:00Z; a `WEEK` on Sunday at 00:00Z, since API Gateway's quota settings
- * documented a week with the default offset 0 as starting on Sunday.
- */
-export function quotaPeriodBounds(period: QuotaPeriod, at: number): PeriodBounds {
-  const date = new Date(at);
-  const year = date.getUTCFullYear();
-  const month = date.getUTCMonth();
-  const day = date.getUTCDate();
-  switch (period) {
-    case 'DAY': {
-      const start = Date.UTC(year, month, day);
-      return { start, end: start + DAY_MS };
-    }
-    case 'WEEK': {
-      const start = Date.UTC(year, month, day - date.getUTCDay());
-      return { start, end: start + 7 * DAY_MS };
-    }
-    case 'MONTH':
-      return { start: Date.UTC(year, month, 1), end: Date.UTC(year, month + 1, 1) };
-  }
-}
 
 interface Bucket {
   tokens: number;

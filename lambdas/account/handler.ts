@@ -1,28 +1,39 @@
 import type { Clock } from '../core/clock';
 import { notFound } from '../core/errors';
-import { jsonResponse, type ApiRequest } from '../core/http';
+import { jsonResponse, validate, type ApiRequest } from '../core/http';
 import type { Logger } from '../core/logger';
 import { toKeyRecord, toTenantRecord } from '../core/model';
 import type { KeyStore } from '../core/store';
+import type { TenantService } from '../core/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
+import { z } from 'zod';
 
 /** What the account routes need. */
 export interface AccountDeps {
   readonly store: KeyStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Reports plans and quota use. */
+  readonly tenants: Pick<TenantService, 'usage'>;
 }
 
-/** `GET /v1/me`: the calling key's own record and its tenant. */
+const noQuery = z.strictObject({});
+
+/** `GET /v1/me` (the calling key and its tenant) and `GET /v1/usage` (its plan and use). */
 export function createAccountRoutes(deps: AccountDeps): Record<string, RouteHandler> {
   return {
-    'GET /v1/me': async ({ caller }: ApiRequest) => {
+    'GET /v1/me': async ({ caller, query }: ApiRequest) => {
+      validate(noQuery, query, 'query');
       const [key, tenant] = await Promise.all([
         deps.store.getTenantKey(caller.tenantId, caller.keyId),
         deps.store.getTenant(caller.tenantId),
       ]);
       if (tenant === undefined) throw notFound('tenant');
       return jsonResponse(200, { key: toKeyRecord(key, deps.clock()), tenant: toTenantRecord(tenant) });
+    },
+    'GET /v1/usage': async ({ caller, query }: ApiRequest) => {
+      validate(noQuery, query, 'query');
+      return jsonResponse(200, { environment: caller.environment, ...(await deps.tenants.usage(caller.tenantId, caller.environment)) });
     },
   };
 }

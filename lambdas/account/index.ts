@@ -1,7 +1,10 @@
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
 import { keyStore } from '../runtime/dynamodb';
+import { tenantService } from '../runtime/services';
 import { createAccountHandler } from './handler';
 
-/** The Lambda entry for `GET /v1/me`. */
-export const handler = createAccountHandler({ store: keyStore, clock: systemClock, logger: jsonLogger({ function: 'account' }) });
+const logger = jsonLogger({ function: 'account' });
+
+/** The Lambda entry for `GET /v1/me` and `GET /v1/usage`. */
+export const handler = createAccountHandler({ store: keyStore, clock: systemClock, logger, tenants: tenantService(logger) });

@@ -1,50 +1,15 @@
-import type { Clock } from './clock';
-import { expiryAt } from './expiry';
-import type { PlanLimits, PlanName, Tenant, UsageIdentifier } from './model';
-import { buildKey } from './new-key';
+import type { PlanName } from './model';
 import type { KeyStore } from './store';
-
-/** The id of the tenant that holds `operator` keys. */
-export const OPERATOR_TENANT_ID = 'operator';
-
-/** What creating the operator tenant needs. */
-export interface OperatorBootstrap {
-  readonly store: KeyStore;
-  readonly prefix: string;
-  readonly clock: Clock;
-  readonly plan: PlanName;
-  readonly limits: PlanLimits;
-  /** The operator's live usage identifier, where usage plans are enforced. */
-  readonly usageKey?: UsageIdentifier;
-}
+import { OPERATOR_TENANT_ID, type TenantService } from './tenant-service';
 
 /**
- * Creates the operator tenant and its first `operator` key, unless the tenant exists.
+ * Creates the operator tenant and its first `operator` key, unless the tenant exists; the same
+ * path as any tenant, so the operator gets a usage identifier in its plan too.
  *
- * @returns the plaintext key (to print once), or `undefined` when the operator already existed.
+ * @returns the plaintext key (to show once), or `undefined` when the operator already existed.
  */
-export async function ensureOperator(deps: OperatorBootstrap): Promise<string | undefined> {
-  if ((await deps.store.getTenant(OPERATOR_TENANT_ID)) !== undefined) return undefined;
-  const now = deps.clock();
-  const tenant: Tenant = {
-    tenantId: OPERATOR_TENANT_ID,
-    name: 'Operator',
-    plan: deps.plan,
-    limits: deps.limits,
-    status: 'active',
-    createdAt: now.toISOString(),
-    version: 1,
-    usageKeys: deps.usageKey === undefined ? {} : { live: deps.usageKey },
-  };
-  const { item, plaintext } = buildKey({
-    prefix: deps.prefix,
-    tenant,
-    name: 'operator',
-    environment: 'live',
-    role: 'operator',
-    expiry: expiryAt(null),
-    now,
-  });
-  await deps.store.createTenant(tenant, item);
-  return plaintext;
+export async function ensureOperator(store: KeyStore, tenants: TenantService, plan: Exclude<PlanName, 'enterprise'>): Promise<string | undefined> {
+  if ((await store.getTenant(OPERATOR_TENANT_ID)) !== undefined) return undefined;
+  const created = await tenants.create({ tenantId: OPERATOR_TENANT_ID, name: 'Operator', plan }, 'operator');
+  return created.key.key;
 }

@@ -7,6 +7,7 @@ import {
   DeleteCommand,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -297,6 +298,26 @@ export class DynamoKeyStore implements KeyStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * Every tenant, by a full table scan: for the local gateway's restart over a kept data folder
+   * only, never on a request path.
+   */
+  async *scanTenants(): AsyncGenerator<Tenant> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :tenant',
+          ExpressionAttributeValues: { ':tenant': TENANT_SK },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) yield fromTenantItem(item);
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
   }
 
   async propagateTenant(tenant: Tenant): Promise<number> {

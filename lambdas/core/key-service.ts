@@ -21,6 +21,11 @@ export interface KeyServiceDeps {
   readonly prefix: string;
   readonly cache: AuthorizerCacheFlusher;
   readonly logger: Logger;
+  /**
+   * Gives the tenant a usage identifier for an environment that has none yet (its first test
+   * key). @default - keys are created without one.
+   */
+  readonly usage?: { ensureUsageKey(tenant: Tenant, environment: Environment): Promise<Tenant> };
 }
 
 /** A validated create request. */
@@ -61,7 +66,8 @@ export class KeyService {
       if (error instanceof ExpiryError) throw invalidRequest(`${error.field}: ${error.message}`);
       throw error;
     }
-    return this.withFreshTenant(caller.tenantId, async (tenant) => {
+    return this.withFreshTenant(caller.tenantId, async (current) => {
+      const tenant = this.deps.usage === undefined ? current : await this.deps.usage.ensureUsageKey(current, environment);
       const { item, plaintext } = buildKey({
         prefix: this.deps.prefix,
         tenant,

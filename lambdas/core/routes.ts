@@ -12,6 +12,7 @@ export interface Route {
 /** Every route of the API, in one place for the stack and the local gateway alike. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/me', function: 'account' },
+  { method: 'GET', path: '/v1/usage', function: 'account' },
   { method: 'POST', path: '/v1/keys', function: 'keys' },
   { method: 'GET', path: '/v1/keys', function: 'keys' },
   { method: 'GET', path: '/v1/keys/{id}', function: 'keys' },
@@ -20,4 +21,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/keys/{id}/revoke', function: 'keys' },
   { method: 'POST', path: '/v1/keys/{id}/enable', function: 'keys' },
   { method: 'POST', path: '/v1/keys/{id}/rotate', function: 'keys' },
+  { method: 'POST', path: '/v1/panel/tenants', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}', function: 'panel' },
+  { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/suspend', function: 'panel' },
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
 ];

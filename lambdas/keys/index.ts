@@ -1,15 +1,18 @@
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { apiGatewayClient, StageCacheFlusher } from '../runtime/api-gateway';
 import { keyStore } from '../runtime/dynamodb';
-import { stringFromEnv } from '../runtime/env';
+import { stageCache, tenantService } from '../runtime/services';
+import { settings } from '../runtime/settings';
 import { createKeysHandler } from './handler';
+
+const logger = jsonLogger({ function: 'keys' });
 
 /** The Lambda entry for the `/v1/keys` routes. */
 export const handler = createKeysHandler({
   store: keyStore,
   clock: systemClock,
-  prefix: stringFromEnv('KEY_PREFIX'),
-  cache: new StageCacheFlusher(apiGatewayClient, stringFromEnv('REST_API_ID'), stringFromEnv('STAGE_NAME')),
-  logger: jsonLogger({ function: 'keys' }),
+  prefix: settings.keyPrefix,
+  cache: stageCache,
+  logger,
+  usage: tenantService(logger),
 });

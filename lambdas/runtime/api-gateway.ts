@@ -1,8 +1,32 @@
-import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
+import {
+  APIGatewayClient,
+  CreateApiKeyCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  DeleteUsagePlanCommand,
+  DeleteUsagePlanKeyCommand,
+  FlushStageAuthorizersCacheCommand,
+  GetUsageCommand,
+  GetUsagePlanCommand,
+  GetUsagePlanKeyCommand,
+  UpdateUsagePlanCommand,
+  type PatchOperation,
+} from '@aws-sdk/client-api-gateway';
 import type { AuthorizerCacheFlusher } from '../core/cache';
+import type { PlanLimits } from '../core/model';
+import { withBackoff, type BackoffOptions } from '../core/retry';
+import type { UsagePlanApi } from '../core/usage-plans';
 
 /** The process's one API Gateway client. */
 export const apiGatewayClient = new APIGatewayClient({});
+
+/**
+ * The API Gateway client for control-plane calls made through {@link ApiGatewayUsagePlans}.
+ * The SDK's own retries are off so that `withBackoff` is the one retry layer: two layers would
+ * multiply the attempts against a 5 calls/s limit.
+ */
+export const controlPlaneClient = new APIGatewayClient({ maxAttempts: 1 });
 
 /** Flushes a stage's authorizer cache (`FlushStageAuthorizersCache`). */
 export class StageCacheFlusher implements AuthorizerCacheFlusher {
@@ -14,5 +38,159 @@ export class StageCacheFlusher implements AuthorizerCacheFlusher {
 
   async flush(): Promise<void> {
     await this.client.send(new FlushStageAuthorizersCacheCommand({ restApiId: this.restApiId, stageName: this.stageName }));
+  }
+}
+
+/** True for API Gateway's `TooManyRequestsException` (429), the one error worth retrying here. */
+export function isTooManyRequests(error: unknown): boolean {
+  return hasName(error, 'TooManyRequestsException');
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && 'name' in error && error.name === name;
+}
+
+/** Waits for `work`, taking API Gateway's `NotFoundException` as success: the thing is already gone. */
+async function ignoreNotFound(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (!hasName(error, 'NotFoundException')) throw error;
+  }
+}
+
+/** Settings of {@link ApiGatewayUsagePlans}. */
+export interface ApiGatewayUsagePlansProps {
+  /** The REST API whose stage the usage plans created here are bound to. */
+  readonly restApiId: string;
+  /** The stage of `restApiId` the usage plans created here are bound to. */
+  readonly stageName: string;
+  /** How throttled calls are retried. @default - `withBackoff`'s defaults. */
+  readonly backoff?: BackoffOptions;
+}
+
+/**
+ * {@link UsagePlanApi} on API Gateway's control plane. Every call is retried with backoff while
+ * API Gateway answers `TooManyRequestsException`; calls that find their work already done succeed.
+ */
+export class ApiGatewayUsagePlans implements UsagePlanApi {
+  private readonly restApiId: string;
+  private readonly stageName: string;
+  private readonly backoff: BackoffOptions | undefined;
+
+  constructor(
+    private readonly client: APIGatewayClient,
+    props: ApiGatewayUsagePlansProps,
+  ) {
+    this.restApiId = props.restApiId;
+    this.stageName = props.stageName;
+    this.backoff = props.backoff;
+  }
+
+  async createApiKey(name: string, value: string): Promise<string> {
+    const created = await this.call(() => this.client.send(new CreateApiKeyCommand({ name, value, enabled: true })));
+    if (!created.id) throw new Error(`CreateApiKey answered without an id for API key "${name}"`);
+    return created.id;
+  }
+
+  async deleteApiKey(apiKeyId: string): Promise<void> {
+    await ignoreNotFound(this.call(() => this.client.send(new DeleteApiKeyCommand({ apiKey: apiKeyId }))));
+  }
+
+  async attachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
+    try {
+      await this.call(() => this.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId, keyType: 'API_KEY' })));
+    } catch (error) {
+      if (!hasName(error, 'ConflictException')) throw error;
+      // API Gateway also answers Conflict when the key sits in another plan of the same stage,
+      // so only a key found in this very plan counts as already attached.
+      if (!(await this.isInPlan(usagePlanId, apiKeyId))) throw error;
+    }
+  }
+
+  async detachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
+    await ignoreNotFound(this.call(() => this.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId }))));
+  }
+
+  async createUsagePlan(name: string, limits: PlanLimits): Promise<string> {
+    const created = await this.call(() =>
+      this.client.send(
+        new CreateUsagePlanCommand({
+          name,
+          apiStages: [{ apiId: this.restApiId, stage: this.stageName }],
+          throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
+          quota: limits.quota && { limit: limits.quota.limit, period: limits.quota.period },
+        }),
+      ),
+    );
+    if (!created.id) throw new Error(`CreateUsagePlan answered without an id for usage plan "${name}"`);
+    return created.id;
+  }
+
+  async updateUsagePlan(usagePlanId: string, limits: PlanLimits): Promise<void> {
+    // the current plan decides the quota operations: `remove /quota` fails on a plan without one.
+    const current = await this.call(() => this.client.send(new GetUsagePlanCommand({ usagePlanId })));
+    const patchOperations: PatchOperation[] = [
+      { op: 'replace', path: '/throttle/rateLimit', value: String(limits.rateLimit) },
+      { op: 'replace', path: '/throttle/burstLimit', value: String(limits.burstLimit) },
+    ];
+    if (limits.quota) {
+      // a quota is replaced field by field when the plan has one and added when it has none.
+      const op = current.quota ? 'replace' : 'add';
+      patchOperations.push(
+        { op, path: '/quota/limit', value: String(limits.quota.limit) },
+        { op, path: '/quota/period', value: limits.quota.period },
+      );
+    } else if (current.quota) {
+      patchOperations.push({ op: 'remove', path: '/quota' });
+    }
+    await this.call(() => this.client.send(new UpdateUsagePlanCommand({ usagePlanId, patchOperations })));
+  }
+
+  async deleteUsagePlan(usagePlanId: string): Promise<void> {
+    await ignoreNotFound(this.unbindAndDelete(usagePlanId));
+  }
+
+  async getUsage(usagePlanId: string, apiKeyId: string, from: string, to: string): Promise<number> {
+    let used = 0;
+    let position: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(new GetUsageCommand({ usagePlanId, keyId: apiKeyId, startDate: from, endDate: to, position })),
+      );
+      // each day is `[used, remaining]`.
+      for (const [dayUsed] of page.items?.[apiKeyId] ?? []) used += dayUsed ?? 0;
+      position = page.position;
+    } while (position);
+    return used;
+  }
+
+  private async isInPlan(usagePlanId: string, apiKeyId: string): Promise<boolean> {
+    try {
+      await this.call(() => this.client.send(new GetUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId })));
+      return true;
+    } catch (error) {
+      if (hasName(error, 'NotFoundException')) return false;
+      throw error;
+    }
+  }
+
+  private async unbindAndDelete(usagePlanId: string): Promise<void> {
+    // API Gateway refuses to delete a plan bound to stages; reading them first keeps a repeated
+    // call from removing a stage that an earlier, half-finished call already removed.
+    const plan = await this.call(() => this.client.send(new GetUsagePlanCommand({ usagePlanId })));
+    const patchOperations: PatchOperation[] = (plan.apiStages ?? []).map((stage) => ({
+      op: 'remove',
+      path: '/apiStages',
+      value: `${stage.apiId}:${stage.stage}`,
+    }));
+    if (patchOperations.length > 0) {
+      await this.call(() => this.client.send(new UpdateUsagePlanCommand({ usagePlanId, patchOperations })));
+    }
+    await this.call(() => this.client.send(new DeleteUsagePlanCommand({ usagePlanId })));
+  }
+
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return withBackoff(run, isTooManyRequests, this.backoff);
   }
 }

@@ -1,4 +1,5 @@
-import { quotaPeriodBounds, RateLimiter, type RateLimits } from '../../local/rate-limiter';
+import { quotaPeriodBounds } from '../../lambdas/core/quota';
+import { RateLimiter, type RateLimits } from '../../local/rate-limiter';
 
 const KEY = 'usage-key-1';
 const STARTER: RateLimits = { rateLimit: 10, burstLimit: 20 };

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthorizerCacheFlusher } from './cache';
+import type { Clock } from './clock';
+import { conflict, invalidRequest, notFound } from './errors';
+import { expiryAt } from './expiry';
+import type { Environment, Role } from './keys';
+import { describeError, type Logger } from './logger';
+import { toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
+import { buildKey } from './new-key';
+import { quotaPeriodBounds, type QuotaPeriod } from './quota';
+import type { KeyStore } from './store';
+import { newUsageKeyValue, type PlanCatalog, type UsagePlanApi } from './usage-plans';
+
+/** The id of the tenant that holds `operator` keys. */
+export const OPERATOR_TENANT_ID = 'operator';
+/** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+/** What tenants and plans need. */
+export interface TenantServiceDeps {
+  readonly store: KeyStore;
+  readonly usagePlans: UsagePlanApi;
+  readonly plans: PlanCatalog;
+  readonly prefix: string;
+  readonly clock: Clock;
+  readonly cache: AuthorizerCacheFlusher;
+  readonly logger: Logger;
+  /** Names usage plans and API keys, so several deployments can share an account. */
+  readonly namePrefix: string;
+}
+
+/** A plan request: a shared plan by name, or `enterprise` with limits of its own. */
+export interface PlanRequest {
+  readonly plan: PlanName;
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
+  readonly quota?: PlanLimits['quota'];
+}
+
+/** A new tenant: the record and its first key, with the plaintext shown once. */
+export interface CreatedTenant {
+  readonly tenant: TenantRecord;
+  readonly key: KeyRecord & { readonly key: string };
+}
+
+/** The tenant's plan, its limits and, where a quota applies, what is used of it. */
+export interface UsageReport {
+  readonly plan: PlanName;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  readonly quota: { readonly limit: number; readonly period: string; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
+}
+
+/**
+ * Tenants, their plans and their usage identifiers. Every step that touches API Gateway is
+ * undone when a later step fails, so nothing is left half made and a retry succeeds.
+ */
+export class TenantService {
+  constructor(private readonly deps: TenantServiceDeps) {}
+
+  /**
+   * Creates a tenant, its live usage identifier in its plan's usage plan, and its first key
+   * (`owner`, or `operator` for the operator tenant).
+   */
+  async create(input: { tenantId?: string; name: string } & PlanRequest, firstRole: Role = 'owner'): Promise<CreatedTenant> {
+    const tenantId = input.tenantId ?? `t-${randomBytes(6).toString('hex')}`;
+    if (!TENANT_ID_PATTERN.test(tenantId)) {
+      throw invalidRequest(`tenantId: must be 3 to 64 lowercase letters, digits or dashes, received ${JSON.stringify(tenantId)}`);
+    }
+    const limits = this.limitsFor(input);
+    if ((await this.deps.store.getTenant(tenantId)) !== undefined) throw conflict(`a tenant with id ${tenantId} already exists`);
+
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      const usagePlanId = input.plan === 'enterprise' ? await this.deps.usagePlans.createUsagePlan(this.planName(tenantId), limits) : undefined;
+      if (usagePlanId !== undefined) undo.push(() => this.deps.usagePlans.deleteUsagePlan(usagePlanId));
+      const live = await this.newUsageKey(tenantId, 'live', usagePlanId ?? this.deps.plans[input.plan as Exclude<PlanName, 'enterprise'>].usagePlanId, undo);
+      const now = this.deps.clock();
+      const tenant: Tenant = {
+        tenantId,
+        name: input.name,
+        plan: input.plan,
+        limits,
+        status: 'active',
+        createdAt: now.toISOString(),
+        version: 1,
+        usageKeys: { live },
+        ...(usagePlanId === undefined ? {} : { usagePlanId }),
+      };
+      const { item, plaintext } = buildKey({
+        prefix: this.deps.prefix,
+        tenant,
+        name: firstRole === 'operator' ? 'operator' : 'owner',
+        environment: 'live',
+        role: firstRole,
+        expiry: expiryAt(null),
+        now,
+      });
+      await this.deps.store.createTenant(tenant, item);
+      return { tenant: toTenantRecord(tenant), key: { ...toKeyRecord(item, now), key: plaintext } };
+    } catch (error) {
+      await this.compensate(undo, tenantId);
+      throw error;
+    }
+  }
+
+  /** Reads a tenant; `not_found` when there is none. */
+  async get(tenantId: string): Promise<Tenant> {
+    const tenant = TENANT_ID_PATTERN.test(tenantId) ? await this.deps.store.getTenant(tenantId) : undefined;
+    if (tenant === undefined) throw notFound('tenant');
+    return tenant;
+  }
+
+  /**
+   * Moves a tenant to another plan: its usage identifiers move to the new plan's usage plan (an
+   * enterprise tenant's own plan is created or updated, and deleted when it leaves enterprise),
+   * then every key's copy of the plan is updated and the authorizer cache flushed.
+   */
+  async changePlan(tenantId: string, request: PlanRequest): Promise<TenantRecord> {
+    const limits = this.limitsFor(request);
+    const tenant = await this.get(tenantId);
+    const from = this.usagePlanOf(tenant);
+    let to: string;
+    const undo: (() => Promise<void>)[] = [];
+    if (request.plan === 'enterprise' && tenant.usagePlanId !== undefined) {
+      await this.deps.usagePlans.updateUsagePlan(tenant.usagePlanId, limits);
+      to = tenant.usagePlanId;
+    } else if (request.plan === 'enterprise') {
+      to = await this.deps.usagePlans.createUsagePlan(this.planName(tenantId), limits);
+      const created = to;
+      undo.push(() => this.deps.usagePlans.deleteUsagePlan(created));
+    } else {
+      to = this.deps.plans[request.plan].usagePlanId;
+    }
+    try {
+      if (to !== from) {
+        for (const usage of Object.values(tenant.usageKeys)) {
+          // a key can sit in only one usage plan per stage: leave the old one first.
+          await this.deps.usagePlans.detachKey(from, usage.id);
+          undo.push(() => this.deps.usagePlans.attachKey(from, usage.id));
+          await this.deps.usagePlans.attachKey(to, usage.id);
+          undo.push(() => this.deps.usagePlans.detachKey(to, usage.id));
+        }
+      }
+      const updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
+        plan: request.plan,
+        limits,
+        usagePlanId: request.plan === 'enterprise' ? to : null,
+      });
+      await this.afterChange(updated);
+      if (tenant.usagePlanId !== undefined && request.plan !== 'enterprise') {
+        await this.deps.usagePlans.deleteUsagePlan(tenant.usagePlanId).catch((error: unknown) =>
+          this.deps.logger.error('an old enterprise usage plan was not deleted', { tenantId, usagePlanId: tenant.usagePlanId, ...describeError(error) }),
+        );
+      }
+      return toTenantRecord(updated);
+    } catch (error) {
+      await this.compensate(undo, tenantId);
+      throw error;
+    }
+  }
+
+  /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
+  async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantRecord> {
+    if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
+    const tenant = await this.get(tenantId);
+    if (tenant.status === status) throw conflict(`the tenant is already ${status}`);
+    const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status });
+    await this.afterChange(updated);
+    return toTenantRecord(updated);
+  }
+
+  /**
+   * Gives a tenant a usage identifier for an environment if it has none (test traffic is metered
+   * apart from live), and returns the tenant as it is now.
+   */
+  async ensureUsageKey(tenant: Tenant, environment: Environment): Promise<Tenant> {
+    if (tenant.usageKeys[environment] !== undefined) return tenant;
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      const usage = await this.newUsageKey(tenant.tenantId, environment, this.usagePlanOf(tenant), undo);
+      const updated = await this.deps.store.updateTenant(tenant.tenantId, tenant.version, { usageKeys: { [environment]: usage } });
+      await this.deps.store.propagateTenant(updated);
+      return updated;
+    } catch (error) {
+      await this.compensate(undo, tenant.tenantId);
+      // another request gave it one first: use that.
+      const now = await this.deps.store.getTenant(tenant.tenantId);
+      if (now?.usageKeys[environment] !== undefined) return now;
+      throw error;
+    }
+  }
+
+  /** The tenant's plan and limits, and its quota use for the caller's environment. */
+  async usage(tenantId: string, environment: Environment): Promise<UsageReport> {
+    const tenant = await this.get(tenantId);
+    const { rateLimit, burstLimit, quota } = tenant.limits;
+    const usageKey = tenant.usageKeys[environment];
+    if (quota === undefined) return { plan: tenant.plan, rateLimit, burstLimit, quota: null };
+    const { from, to, resetsAt } = quotaPeriod(quota.period, this.deps.clock());
+    const used = usageKey === undefined ? 0 : await this.deps.usagePlans.getUsage(this.usagePlanOf(tenant), usageKey.id, from, to);
+    return {
+      plan: tenant.plan,
+      rateLimit,
+      burstLimit,
+      quota: { limit: quota.limit, period: quota.period, used, remaining: Math.max(0, quota.limit - used), resetsAt },
+    };
+  }
+
+  private limitsFor(request: PlanRequest): PlanLimits {
+    const custom = request.rateLimit !== undefined || request.burstLimit !== undefined || request.quota !== undefined;
+    if (request.plan !== 'enterprise') {
+      if (custom) throw invalidRequest(`plan: only the enterprise plan takes rateLimit, burstLimit or quota; ${request.plan} has fixed limits`);
+      return this.deps.plans[request.plan].limits;
+    }
+    if (request.rateLimit === undefined || request.burstLimit === undefined) {
+      throw invalidRequest('rateLimit: the enterprise plan needs rateLimit and burstLimit');
+    }
+    if (request.burstLimit < request.rateLimit) throw invalidRequest('burstLimit: must be at least rateLimit');
+    return { rateLimit: request.rateLimit, burstLimit: request.burstLimit, ...(request.quota === undefined ? {} : { quota: request.quota }) };
+  }
+
+  private usagePlanOf(tenant: Tenant): string {
+    return tenant.usagePlanId ?? this.deps.plans[tenant.plan as Exclude<PlanName, 'enterprise'>].usagePlanId;
+  }
+
+  private planName(tenantId: string): string {
+    return `${this.deps.namePrefix}-enterprise-${tenantId}`;
+  }
+
+  private async newUsageKey(tenantId: string, environment: Environment, usagePlanId: string, undo: (() => Promise<void>)[]): Promise<UsageIdentifier> {
+    const value = newUsageKeyValue();
+    const id = await this.deps.usagePlans.createApiKey(`${this.deps.namePrefix}-${tenantId}-${environment}`, value);
+    undo.push(() => this.deps.usagePlans.deleteApiKey(id));
+    await this.deps.usagePlans.attachKey(usagePlanId, id);
+    return { id, value };
+  }
+
+  private async afterChange(tenant: Tenant): Promise<void> {
+    await this.deps.store.propagateTenant(tenant);
+    try {
+      await this.deps.cache.flush();
+    } catch (error) {
+      this.deps.logger.error('authorizer cache flush failed', describeError(error));
+    }
+  }
+
+  /** Undoes what was made, newest first; an undo that fails is logged, the others still run. */
+  private async compensate(undo: (() => Promise<void>)[], tenantId: string): Promise<void> {
+    for (const step of [...undo].reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        this.deps.logger.error('compensation step failed: an API Gateway resource may be left over', { tenantId, ...describeError(error) });
+      }
+    }
+  }
+}
+
+/** The current quota period as `GetUsage` dates (first and last day, inclusive) and its end. */
+export function quotaPeriod(period: QuotaPeriod, now: Date): { from: string; to: string; resetsAt: string } {
+  const { start, end } = quotaPeriodBounds(period, now.getTime());
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  return { from: day(start), to: day(end - 86_400_000), resetsAt: new Date(end).toISOString() };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { ApiRequest } from '../core/http';
+import { jsonResponse, nameSchema, parseBody } from '../core/http';
+import { forbidden } from '../core/errors';
+import { PLAN_NAMES } from '../core/model';
+import type { TenantService } from '../core/tenant-service';
+import type { Logger } from '../core/logger';
+import { toTenantRecord } from '../core/model';
+import { proxyHandler, type RouteHandler } from '../runtime/proxy';
+
+const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
+
+const planFields = {
+  plan: z.enum(PLAN_NAMES),
+  rateLimit: limit(1_000_000).optional(),
+  burstLimit: limit(5_000_000).optional(),
+  quota: z.strictObject({ limit: limit(2_000_000_000), period: z.enum(['DAY', 'WEEK', 'MONTH']) }).optional(),
+};
+
+const createSchema = z.strictObject({
+  tenantId: z.string().max(64).optional(),
+  name: nameSchema,
+  ...planFields,
+});
+
+const planSchema = z.strictObject(planFields);
+const noBody = z.strictObject({});
+
+/** The operator panel's routes; only `operator` keys get past the first line of each. */
+export function createPanelRoutes(tenants: TenantService): Record<string, RouteHandler> {
+  const operatorOnly =
+    (route: RouteHandler): RouteHandler =>
+    async (request: ApiRequest) => {
+      // the authorizer's policy denies the panel to other roles already; this is the second lock.
+      if (request.caller.role !== 'operator') throw forbidden('only operator keys may use the panel');
+      return route(request);
+    };
+  const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
+  return {
+    'POST /v1/panel/tenants': operatorOnly(async (request) => jsonResponse(201, await tenants.create(parseBody(request, createSchema)))),
+    'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
+    'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
+      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
+    ),
+    'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
+      parseBody(request, noBody);
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended'));
+    }),
+    'POST /v1/panel/tenants/{tenantId}/resume': operatorOnly(async (request) => {
+      parseBody(request, noBody);
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active'));
+    }),
+  };
+}
+
+/** The panel Lambda's handler over API Gateway proxy events. */
+export const createPanelHandler = (tenants: TenantService, logger: Logger) => proxyHandler(createPanelRoutes(tenants), logger);
