@@ -60,13 +60,16 @@ export class LocalUsagePlans implements UsagePlanApi {
 
   async attachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
     const plan = this.plan(usagePlanId);
-    if (!this.apiKeys.has(apiKeyId)) throw new Error(`no API key ${apiKeyId}`);
+    const key = this.apiKeys.get(apiKeyId);
+    if (key === undefined) throw new Error(`no API key ${apiKeyId}`);
     if (plan.keys.has(apiKeyId)) return;
     // every plan here covers the one stage, and api gateway allows a key in one plan per stage.
     for (const other of this.plans.values()) {
       if (other.keys.has(apiKeyId)) throw conflict(`API key ${apiKeyId} is already in usage plan ${other.name} of this stage`);
     }
     plan.keys.add(apiKeyId);
+    // usage is counted per plan: a key that joins one starts with a full bucket and a fresh count.
+    this.limiter.reset(key.value);
   }
 
   async detachKey(usagePlanId: string, apiKeyId: string): Promise<void> {

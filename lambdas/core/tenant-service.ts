@@ -132,6 +132,7 @@ export class TenantService {
     } else {
       to = this.deps.plans[request.plan].usagePlanId;
     }
+    let updated: Tenant;
     try {
       if (to !== from) {
         for (const usage of Object.values(tenant.usageKeys)) {
@@ -142,29 +143,36 @@ export class TenantService {
           undo.push(() => this.deps.usagePlans.detachKey(to, usage.id));
         }
       }
-      const updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
+      updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
         plan: request.plan,
         limits,
         usagePlanId: request.plan === 'enterprise' ? to : null,
       });
-      await this.afterChange(updated);
-      if (tenant.usagePlanId !== undefined && request.plan !== 'enterprise') {
-        await this.deps.usagePlans.deleteUsagePlan(tenant.usagePlanId).catch((error: unknown) =>
-          this.deps.logger.error('an old enterprise usage plan was not deleted', { tenantId, usagePlanId: tenant.usagePlanId, ...describeError(error) }),
-        );
-      }
-      return toTenantRecord(updated);
     } catch (error) {
       await this.compensate(undo, tenantId);
       throw error;
     }
+    // the tenant now records the new plan: a later failure must not move its keys back, or the
+    // record and API Gateway would disagree and a retry (finding the plan unchanged) would not fix it.
+    if (tenant.usagePlanId !== undefined && request.plan !== 'enterprise') {
+      await this.deps.usagePlans.deleteUsagePlan(tenant.usagePlanId).catch((error: unknown) =>
+        this.deps.logger.error('an old enterprise usage plan was not deleted', { tenantId, usagePlanId: tenant.usagePlanId, ...describeError(error) }),
+      );
+    }
+    await this.afterChange(updated);
+    return toTenantRecord(updated);
   }
 
   /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
   async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantRecord> {
     if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
     const tenant = await this.get(tenantId);
-    if (tenant.status === status) throw conflict(`the tenant is already ${status}`);
+    if (tenant.status === status) {
+      // an earlier change may have been saved but not reached every key (its propagation failed):
+      // finish it, or a retried suspension would answer 409 while the keys still work.
+      if ((await this.deps.store.propagateTenant(tenant)) > 0) await this.flushCache();
+      throw conflict(`the tenant is already ${status}`);
+    }
     const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status });
     await this.afterChange(updated);
     return toTenantRecord(updated);
@@ -177,11 +185,10 @@ export class TenantService {
   async ensureUsageKey(tenant: Tenant, environment: Environment): Promise<Tenant> {
     if (tenant.usageKeys[environment] !== undefined) return tenant;
     const undo: (() => Promise<void>)[] = [];
+    let updated: Tenant;
     try {
       const usage = await this.newUsageKey(tenant.tenantId, environment, this.usagePlanOf(tenant), undo);
-      const updated = await this.deps.store.updateTenant(tenant.tenantId, tenant.version, { usageKeys: { [environment]: usage } });
-      await this.deps.store.propagateTenant(updated);
-      return updated;
+      updated = await this.deps.store.updateTenant(tenant.tenantId, tenant.version, { usageKeys: { [environment]: usage } });
     } catch (error) {
       await this.compensate(undo, tenant.tenantId);
       // another request gave it one first: use that.
@@ -189,6 +196,9 @@ export class TenantService {
       if (now?.usageKeys[environment] !== undefined) return now;
       throw error;
     }
+    // the tenant now records the new usage identifier: it must not be deleted from here on.
+    await this.deps.store.propagateTenant(updated);
+    return updated;
   }
 
   /** The tenant's plan and limits, and its quota use for the caller's environment. */
@@ -238,6 +248,10 @@ export class TenantService {
 
   private async afterChange(tenant: Tenant): Promise<void> {
     await this.deps.store.propagateTenant(tenant);
+    await this.flushCache();
+  }
+
+  private async flushCache(): Promise<void> {
     try {
       await this.deps.cache.flush();
     } catch (error) {

@@ -1,0 +1,966 @@
+import { createHash } from 'node:crypto';
+import {
+  APIGatewayClient,
+  FlushStageAuthorizersCacheCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-api-gateway';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AuthorizerContext } from '../../lambdas/core/authorize';
+import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
+import { createKeysHandler } from '../../lambdas/keys/handler';
+import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const apiGateway = mockClient(APIGatewayClient);
+
+const NOW = '2026-11-23T10:00:00.000Z';
+const NOW_SECONDS = Math.floor(Date.parse(NOW) / 1000);
+const ACME = tenantFixture();
+const GLOBEX = tenantFixture({ tenantId: 'globex', name: 'Globex', usageKeys: { live: { id: 'apikey-g', value: 'usageglobexvalue01234567' } } });
+const CALLER_KEY_ID = `key_${'c'.repeat(24)}`;
+const MISSING_ID = `key_${'0'.repeat(24)}`;
+const KEY_PATTERN = /^sk_live_[0-9a-f]{72}$/;
+
+type Caller = Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>;
+type ErrorBody = { error: { code: string; message: string } };
+type Created = KeyRecord & { key: string };
+type Page = { items: KeyRecord[]; cursor?: string };
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * An API Gateway proxy event as the REST API sends it after the TOKEN authorizer allowed the
+ * request: the authorizer's context plus the `principalId` and `integrationLatency` it adds.
+ */
+function proxyEvent(
+  method: string,
+  path: string,
+  options: { body?: unknown; query?: Record<string, string>; caller?: Partial<Caller> } = {},
+): APIGatewayProxyEvent {
+  const match = /^\/v1\/keys\/([^/]+)(\/[a-z]+)?$/.exec(path);
+  const resource = match === null ? path : `/v1/keys/{id}${match[2] ?? ''}`;
+  const caller: Caller = { tenantId: 'acme', keyId: CALLER_KEY_ID, environment: 'live', role: 'owner', plan: 'starter', ...options.caller };
+  const body = options.body === undefined ? null : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const query = options.query ?? null;
+  return {
+    resource,
+    path,
+    httpMethod: method,
+    headers: { Host: 'api123.execute-api.eu-west-1.amazonaws.com', 'Content-Type': 'application/json' },
+    multiValueHeaders: { Host: ['api123.execute-api.eu-west-1.amazonaws.com'], 'Content-Type': ['application/json'] },
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query === null ? null : Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
+    pathParameters: match === null ? null : { id: match[1] },
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api123',
+      authorizer: { ...caller, principalId: caller.keyId, integrationLatency: 12 },
+      protocol: 'HTTP/1.1',
+      httpMethod: method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: 'usagelivevalue0123456789',
+        apiKeyId: 'apikey-live',
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '203.0.113.9',
+        user: null,
+        userAgent: 'jest',
+        userArn: null,
+      },
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTimeEpoch: Date.parse(NOW),
+      resourceId: 'abc123',
+      resourcePath: resource,
+    },
+  };
+}
+
+function setup() {
+  const logger = recordingLogger();
+  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const cache = new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod');
+  const handler = createKeysHandler({ store, clock: fixedClock(NOW), prefix: 'sk', cache, logger });
+  const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
+    handler(proxyEvent(method, path, options));
+  return { send, logger };
+}
+
+const parse = <T>(response: APIGatewayProxyResult): T => JSON.parse(response.body) as T;
+
+/** The names of the DynamoDB commands sent, in order. */
+const sent = (): string[] => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
+
+/** A key item exactly as the store writes it (`rawKeyItem` lacks the id in `gsi1sk` and the `ttl`). */
+function storedKey(item: KeyItem): Record<string, unknown> {
+  return {
+    ...rawKeyItem(item),
+    gsi1sk: `${item.createdAt}#${item.id}`,
+    ...(item.expiresAt === null ? {} : { ttl: Math.floor(Date.parse(item.expiresAt) / 1000) }),
+  };
+}
+
+const tenantGet = (tenantId: string) => ({ Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' } });
+const keyGet = (id: string) => ({ Key: { pk: `KEY#${id}`, sk: 'KEY' } });
+
+function givenTenant(tenant: Tenant = ACME): void {
+  ddb.on(GetCommand, tenantGet(tenant.tenantId)).resolves({ Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant } });
+}
+
+function givenKey(item: KeyItem): void {
+  ddb.on(GetCommand, keyGet(item.id)).resolves({ Item: storedKey(item) });
+}
+
+/** An existing key of acme, created before "now". */
+function existingKey(options: Parameters<typeof keyFixture>[0] = {}) {
+  return keyFixture({ now: '2026-11-01T09:00:00.000Z', ...options });
+}
+
+function flushCalls() {
+  return apiGateway.commandCalls(FlushStageAuthorizersCacheCommand);
+}
+
+beforeEach(() => {
+  ddb.reset();
+  apiGateway.reset();
+  apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
+});
+
+describe('POST /v1/keys', () => {
+  beforeEach(() => {
+    givenTenant();
+    ddb.on(TransactWriteCommand).resolves({});
+  });
+
+  it('reads the tenant consistently, then writes the key and a tenant version check in one transaction', async () => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    expect(response.statusCode).toBe(201);
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
+    const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0].Put).toMatchObject({ TableName: 'keys', ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[1]).toEqual({
+      ConditionCheck: { TableName: 'keys', ...tenantGet('acme'), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 1 } },
+    });
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('stores the sha256 of the returned key and never the key itself', async () => {
+    const { send } = setup();
+
+    const { key } = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci' } }));
+
+    const input = ddb.commandCalls(TransactWriteCommand)[0].args[0].input;
+    expect(input.TransactItems?.[0].Put?.Item?.hash).toBe(sha256(key));
+    expect(JSON.stringify(input)).not.toContain(key);
+    expect(JSON.stringify(input)).not.toContain(key.slice(8, 72));
+  });
+
+  it('copies the tenant snapshot onto the key item', async () => {
+    const { send } = setup();
+
+    const { id, createdAt } = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci' } }));
+
+    const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
+    expect(item).toMatchObject({
+      pk: `KEY#${id}`,
+      sk: 'KEY',
+      gsi1pk: 'TENANT#acme',
+      gsi1sk: `${createdAt}#${id}`,
+      id,
+      tenantId: 'acme',
+      tenantStatus: 'active',
+      plan: 'starter',
+      tenantVersion: 1,
+      usageKey: 'usagelivevalue0123456789',
+    });
+    expect(item).not.toHaveProperty('expiresAt');
+    expect(item).not.toHaveProperty('ttl');
+  });
+
+  it('answers 201 with the key record and the plaintext key', async () => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    const body = parse<Created>(response);
+    expect(response.statusCode).toBe(201);
+    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    expect(body.key).toMatch(KEY_PATTERN);
+    expect(body).toEqual({
+      id: `key_${sha256(body.key).slice(0, 24)}`,
+      name: 'ci',
+      environment: 'live',
+      role: 'developer',
+      status: 'active',
+      last4: body.key.slice(-4),
+      createdAt: NOW,
+      expiresAt: null,
+      lastUsedAt: null,
+      key: body.key,
+    });
+  });
+
+  it("creates a developer key in the caller's environment when neither is given", async () => {
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'sandbox' }, caller: { environment: 'test' } }));
+
+    expect(body).toMatchObject({ environment: 'test', role: 'developer' });
+    expect(body.key).toMatch(/^sk_test_[0-9a-f]{72}$/);
+    const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
+    expect(item).toMatchObject({ environment: 'test', role: 'developer' });
+  });
+
+  it('creates the asked role and environment when the caller may', async () => {
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'deploy', role: 'admin', environment: 'test' } }));
+
+    expect(body).toMatchObject({ environment: 'test', role: 'admin' });
+  });
+
+  it('sets expiresInDays 30 to midnight UTC of today + 30, with a ttl in epoch seconds on the item', async () => {
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci', expiresInDays: 30 } }));
+
+    expect(body.expiresAt).toBe('2026-12-23T00:00:00.000Z');
+    const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
+    expect(item).toMatchObject({
+      expiresAt: '2026-12-23T00:00:00.000Z',
+      expiresInDays: 30,
+      ttl: Date.UTC(2026, 11, 23) / 1000,
+    });
+  });
+
+  it('sets expiresOn to midnight UTC at the start of that date', async () => {
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci', expiresOn: '2026-11-24' } }));
+
+    expect(body.expiresAt).toBe('2026-11-24T00:00:00.000Z');
+    const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
+    expect(item).toMatchObject({ expiresAt: '2026-11-24T00:00:00.000Z', ttl: Date.UTC(2026, 10, 24) / 1000 });
+    expect(item).not.toHaveProperty('expiresInDays');
+  });
+
+  it('retries after re-reading the tenant when the tenant changed during the write', async () => {
+    const changed = { ...ACME, version: 2, plan: 'growth' as const };
+    ddb
+      .on(GetCommand, tenantGet('acme'))
+      .resolvesOnce({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME } })
+      .resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...changed } });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+        }),
+      )
+      .resolves({});
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    expect(response.statusCode).toBe(201);
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand']);
+    const retry = ddb.commandCalls(TransactWriteCommand)[1].args[0].input.TransactItems ?? [];
+    expect(retry[0].Put?.Item).toMatchObject({ tenantVersion: 2, plan: 'growth' });
+    expect(retry[1].ConditionCheck?.ExpressionAttributeValues).toEqual({ ':version': 2 });
+    expect(retry[0].Put?.Item?.hash).toBe(sha256(parse<Created>(response).key));
+  });
+
+  it('refuses with 409 when the tenant keeps changing, after three attempts', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response).error.code).toBe('conflict');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
+  });
+});
+
+describe('POST /v1/keys refusals', () => {
+  it.each<[string, unknown, number, string, RegExp]>([
+    ['an unknown field', { name: 'ci', tenantId: 'globex' }, 400, 'invalid_request', /^unknown field in body: tenantId$/],
+    ['a name of the wrong type', { name: 42 }, 400, 'invalid_request', /^name: /],
+    ['a missing name', {}, 400, 'invalid_request', /^name: /],
+    ['broken JSON', '{"name": "ci"', 400, 'invalid_request', /^the request body is not valid JSON$/],
+    ['a body that is not an object', '["ci"]', 400, 'invalid_request', /^body must be a JSON object$/],
+    ['a name over 100 characters', { name: 'x'.repeat(101) }, 400, 'invalid_request', /^name: must be 1 to 100 printable characters$/],
+    ['a blank name', { name: '   ' }, 400, 'invalid_request', /^name: /],
+    ['a name with a control character', { name: 'ci\u0007' }, 400, 'invalid_request', /^name: must not contain control characters$/],
+    ['an unknown role', { name: 'ci', role: 'root' }, 400, 'invalid_request', /^role: /],
+    ['an unknown environment', { name: 'ci', environment: 'prod' }, 400, 'invalid_request', /^environment: /],
+    ['expiresInDays outside 7, 30, 60, 90', { name: 'ci', expiresInDays: 10 }, 400, 'invalid_request', /^expiresInDays: must be one of 7, 30, 60, 90$/],
+    ['expiresInDays as a string', { name: 'ci', expiresInDays: '30' }, 400, 'invalid_request', /^expiresInDays: /],
+    ['expiresOn today', { name: 'ci', expiresOn: '2026-11-23' }, 400, 'invalid_request', /^expiresOn: .*after today/],
+    ['expiresOn not a real date', { name: 'ci', expiresOn: '2027-02-29' }, 400, 'invalid_request', /^expiresOn: .*real date/],
+    ['both expiry options', { name: 'ci', expiresInDays: 30, expiresOn: '2027-01-01' }, 400, 'invalid_request', /not both/],
+    ['a body over 16 KiB', { name: 'ci', padding: 'x'.repeat(16 * 1024) }, 413, 'payload_too_large', /16384 bytes/],
+  ])('refuses %s without a DynamoDB call', async (_label, body, status, code, message) => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body });
+
+    expect(response.statusCode).toBe(status);
+    const { error } = parse<ErrorBody>(response);
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('takes a body of exactly 16 KiB past the size check', async () => {
+    const padding = 16 * 1024 - JSON.stringify({ name: 'ci', padding: '' }).length;
+    const body = JSON.stringify({ name: 'ci', padding: 'x'.repeat(padding) });
+    expect(Buffer.byteLength(body)).toBe(16 * 1024);
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error.message).toBe('unknown field in body: padding');
+  });
+
+  it.each<[string, Partial<Caller>, Record<string, unknown>, RegExp]>([
+    ["a role above the caller's", { role: 'developer' }, { name: 'ci', role: 'admin' }, /developer key cannot create an? admin key/],
+    ['an operator key from an owner', { role: 'owner' }, { name: 'ci', role: 'operator' }, /owner key cannot create an? operator key/],
+    ['a live key for a test caller', { environment: 'test' }, { name: 'ci', environment: 'live' }, /a test key can only create test keys/],
+    ['any key for a read_only caller', { role: 'read_only' }, { name: 'ci', role: 'read_only' }, /read_only key cannot change keys/],
+  ])('refuses %s with 403 and no DynamoDB call', async (_label, caller, body, message) => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body, caller });
+
+    expect(response.statusCode).toBe(403);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'forbidden', message: expect.stringMatching(message) });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('read_only callers (defence in depth behind the authorizer policy)', () => {
+  const id = `key_${'a'.repeat(24)}`;
+
+  it.each<[string, string, unknown]>([
+    ['POST', '/v1/keys', { name: 'ci' }],
+    ['PATCH', `/v1/keys/${id}`, { name: 'renamed' }],
+    ['DELETE', `/v1/keys/${id}`, undefined],
+    ['POST', `/v1/keys/${id}/revoke`, undefined],
+    ['POST', `/v1/keys/${id}/enable`, undefined],
+    ['POST', `/v1/keys/${id}/rotate`, { gracePeriodHours: 1 }],
+  ])('refuses %s %s with 403 and no DynamoDB or API Gateway call', async (method, path, body) => {
+    const { send } = setup();
+
+    const response = await send(method, path, { body, caller: { role: 'read_only' } });
+
+    expect(response.statusCode).toBe(403);
+    expect(parse<ErrorBody>(response).error.code).toBe('forbidden');
+    expect(ddb.calls()).toHaveLength(0);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
+
+describe('GET /v1/keys', () => {
+  const keys = [0, 1, 2].map((n) => existingKey({ name: `key ${n}`, now: `2026-11-2${2 - n}T09:00:00.000Z` }).item);
+
+  it('queries the byTenant index newest first for one more than the limit', async () => {
+    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(storedKey) });
+    const { send } = setup();
+
+    const response = await send('GET', '/v1/keys', { query: { limit: '2' } });
+
+    expect(response.statusCode).toBe(200);
+    expect(sent()).toEqual(['QueryCommand']);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      IndexName: 'byTenant',
+      KeyConditionExpression: 'gsi1pk = :tenant',
+      ExpressionAttributeValues: { ':tenant': 'TENANT#acme' },
+      ScanIndexForward: false,
+      Limit: 3,
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it('lists keys for a read_only caller', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [storedKey(keys[0])] });
+    const { send } = setup();
+
+    const response = await send('GET', '/v1/keys', { caller: { role: 'read_only' } });
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<Page>(response).items.map((item) => item.id)).toEqual([keys[0].id]);
+  });
+
+  it('reads 20 keys when no limit is given', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const { send } = setup();
+
+    await send('GET', '/v1/keys');
+
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input.Limit).toBe(21);
+  });
+
+  it('answers key records without the hash and without a cursor on the last page', async () => {
+    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(storedKey) });
+    const { send } = setup();
+
+    const response = await send('GET', '/v1/keys', { query: { limit: '2' } });
+
+    const body = parse<Page>(response);
+    expect(body).toEqual({
+      items: keys.slice(0, 2).map((key) => ({
+        id: key.id,
+        name: key.name,
+        environment: 'live',
+        role: 'developer',
+        status: 'active',
+        last4: key.last4,
+        createdAt: key.createdAt,
+        expiresAt: null,
+        lastUsedAt: null,
+      })),
+    });
+    for (const key of keys) expect(response.body).not.toContain(key.hash);
+  });
+
+  it('answers a cursor to the next page when more keys exist', async () => {
+    ddb.on(QueryCommand).resolves({ Items: keys.map(storedKey), LastEvaluatedKey: { pk: `KEY#${keys[2].id}` } });
+    const { send } = setup();
+
+    const body = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2' } }));
+
+    expect(body.items.map((item) => item.id)).toEqual([keys[0].id, keys[1].id]);
+    expect(JSON.parse(Buffer.from(body.cursor ?? '', 'base64url').toString('utf8'))).toEqual({
+      pk: `KEY#${keys[1].id}`,
+      sk: 'KEY',
+      gsi1pk: 'TENANT#acme',
+      gsi1sk: `${keys[1].createdAt}#${keys[1].id}`,
+    });
+  });
+
+  it('starts the next page after the key the cursor names', async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: keys.map(storedKey) }).resolves({ Items: [storedKey(keys[2])] });
+    const { send } = setup();
+    const first = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2' } }));
+
+    const second = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2', cursor: first.cursor ?? '' } }));
+
+    expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({
+      pk: `KEY#${keys[1].id}`,
+      sk: 'KEY',
+      gsi1pk: 'TENANT#acme',
+      gsi1sk: `${keys[1].createdAt}#${keys[1].id}`,
+    });
+    expect(second).toEqual({ items: [expect.objectContaining({ id: keys[2].id })] });
+  });
+
+  it('lists only test keys to a test caller', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const { send } = setup();
+
+    await send('GET', '/v1/keys', { caller: { environment: 'test' } });
+
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
+      FilterExpression: 'environment = :environment',
+      ExpressionAttributeValues: { ':tenant': 'TENANT#acme', ':environment': 'test' },
+    });
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['limit=0', { limit: '0' }, /^limit: must be from 1 to 100$/],
+    ['limit=101', { limit: '101' }, /^limit: must be from 1 to 100$/],
+    ['limit=abc', { limit: 'abc' }, /^limit: /],
+    ['limit=-1', { limit: '-1' }, /^limit: /],
+    ['an unknown query parameter', { tenantId: 'globex' }, /^unknown field in query: tenantId$/],
+    ['a cursor that is not one', { cursor: 'not-a-cursor' }, /^cursor is not valid/],
+    [
+      "a cursor of another tenant's listing",
+      {
+        cursor: Buffer.from(
+          JSON.stringify({ pk: `KEY#${MISSING_ID}`, sk: 'KEY', gsi1pk: 'TENANT#globex', gsi1sk: `2026-11-01T00:00:00.000Z#${MISSING_ID}` }),
+        ).toString('base64url'),
+      },
+      /^cursor is not valid/,
+    ],
+  ])('refuses %s with 400 and no DynamoDB call', async (_label, query, message) => {
+    const { send } = setup();
+
+    const response = await send('GET', '/v1/keys', { query });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(message) });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 500 internal_error without the cause when DynamoDB fails', async () => {
+    const cause = 'ProvisionedThroughputExceededException: table keys in 123456789012 is over capacity';
+    ddb.on(QueryCommand).rejects(new Error(cause));
+    const { send, logger } = setup();
+
+    const response = await send('GET', '/v1/keys');
+
+    expect(response.statusCode).toBe(500);
+    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+    expect(response.body).not.toContain('ProvisionedThroughput');
+    expect(response.body).not.toContain('123456789012');
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'unhandled error' })]);
+  });
+});
+
+describe('GET /v1/keys/{id}', () => {
+  it('answers one key of the tenant after one consistent read, without its hash', async () => {
+    const { item } = existingKey({ expiresAt: '2026-12-01T00:00:00.000Z' });
+    givenKey({ ...item, lastUsedAt: '2026-11-22T08:00:00.000Z' });
+    const { send } = setup();
+
+    const response = await send('GET', `/v1/keys/${item.id}`);
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response)).toEqual({
+      id: item.id,
+      name: 'ci',
+      environment: 'live',
+      role: 'developer',
+      status: 'active',
+      last4: item.last4,
+      createdAt: '2026-11-01T09:00:00.000Z',
+      expiresAt: '2026-12-01T00:00:00.000Z',
+      lastUsedAt: '2026-11-22T08:00:00.000Z',
+    });
+    expect(response.body).not.toContain(item.hash);
+    expect(sent()).toEqual(['GetCommand']);
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: 'keys', ...keyGet(item.id), ConsistentRead: true });
+  });
+
+  it('shows a key past its expiry as expired', async () => {
+    const { item } = existingKey({ expiresAt: '2026-11-23T00:00:00.000Z' });
+    givenKey(item);
+    const { send } = setup();
+
+    expect(parse<KeyRecord>(await send('GET', `/v1/keys/${item.id}`)).status).toBe('expired');
+  });
+
+  it('refuses a live key to a test caller as not found', async () => {
+    const { item } = existingKey();
+    givenKey(item);
+    const { send } = setup();
+
+    const response = await send('GET', `/v1/keys/${item.id}`, { caller: { environment: 'test' } });
+
+    expect(response.statusCode).toBe(404);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'not_found', message: 'no such key' });
+  });
+
+  it('answers 500 internal_error without the cause when DynamoDB fails', async () => {
+    const { item } = existingKey();
+    ddb.on(GetCommand).rejects(new Error('InternalServerError: partition 7f3a on host ddb-42 failed'));
+    const { send, logger } = setup();
+
+    const response = await send('GET', `/v1/keys/${item.id}`);
+
+    expect(response.statusCode).toBe(500);
+    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+    expect(response.body).not.toContain('partition');
+    expect(response.body).not.toContain('InternalServerError');
+    expect(logger.lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', message: 'unhandled error', fields: expect.objectContaining({ errorMessage: expect.stringContaining('partition 7f3a') }) }),
+    ]);
+  });
+});
+
+/** Every route that acts on one key, with a body it accepts. */
+const ONE_KEY_ROUTES: [string, string, string, unknown][] = [
+  ['GET', 'GET', '', undefined],
+  ['PATCH', 'PATCH', '', { name: 'renamed' }],
+  ['DELETE', 'DELETE', '', undefined],
+  ['revoke', 'POST', '/revoke', undefined],
+  ['enable', 'POST', '/enable', undefined],
+  ['rotate', 'POST', '/rotate', { gracePeriodHours: 1 }],
+];
+
+describe("another tenant's key", () => {
+  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id", async (_label, method, suffix, body) => {
+    const { item } = existingKey({ tenant: GLOBEX });
+    givenKey(item);
+    ddb.on(GetCommand, keyGet(MISSING_ID)).resolves({});
+    const { send } = setup();
+
+    const foreign = await send(method, `/v1/keys/${item.id}${suffix}`, { body });
+    const missing = await send(method, `/v1/keys/${MISSING_ID}${suffix}`, { body });
+
+    expect(foreign.statusCode).toBe(404);
+    expect(parse<ErrorBody>(foreign)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
+    expect(missing.statusCode).toBe(404);
+    expect(foreign.body).toBe(missing.body);
+    expect(sent()).toEqual(['GetCommand', 'GetCommand']);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it.each(ONE_KEY_ROUTES)('refuses %s of a malformed id with 404 and no DynamoDB call', async (_label, method, suffix, body) => {
+    const { send } = setup();
+
+    const response = await send(method, `/v1/keys/abc${suffix}`, { body });
+
+    expect(response.statusCode).toBe(404);
+    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
+
+describe('PATCH /v1/keys/{id}', () => {
+  it('renames with an update conditioned on the tenant and answers the record', async () => {
+    const { item } = existingKey();
+    givenKey(item);
+    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, name: 'renamed' }) });
+    const { send } = setup();
+
+    const response = await send('PATCH', `/v1/keys/${item.id}`, { body: { name: '  renamed  ' } });
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, name: 'renamed' });
+    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      ...keyGet(item.id),
+      UpdateExpression: 'SET #name = :name',
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+      ExpressionAttributeValues: { ':name': 'renamed', ':tenant': 'acme' },
+    });
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('refuses a rename with an unknown field and no DynamoDB call', async () => {
+    const { item } = existingKey();
+    const { send } = setup();
+
+    const response = await send('PATCH', `/v1/keys/${item.id}`, { body: { name: 'renamed', role: 'owner' } });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: 'unknown field in body: role' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /v1/keys/{id}/revoke and /enable', () => {
+  it("revokes with an update conditioned on the status, then flushes the stage's authorizer cache", async () => {
+    const { item } = existingKey();
+    givenKey(item);
+    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, status: 'revoked' }) });
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`);
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'revoked' });
+    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      ...keyGet(item.id),
+      UpdateExpression: 'SET #status = :to',
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant AND #status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':to': 'revoked', ':from': 'active', ':tenant': 'acme' },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(apiGateway.calls()).toHaveLength(1);
+    expect(flushCalls()[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+    expect(ddb.commandCalls(UpdateCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
+  });
+
+  it('refuses to revoke an already revoked key with 409 and no flush', async () => {
+    const { item } = existingKey();
+    const revoked: KeyItem = { ...item, status: 'revoked' };
+    givenKey(revoked);
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(storedKey(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+      }),
+    );
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`);
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'conflict', message: 'the key is already revoked' } });
+    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('refuses a revoke body with fields', async () => {
+    const { item } = existingKey();
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`, { body: { reason: 'leaked' } });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error.code).toBe('invalid_request');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses a developer revoking an owner key with 403 after the one read', async () => {
+    const { item } = existingKey({ role: 'owner' });
+    givenKey(item);
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`, { caller: { role: 'developer' } });
+
+    expect(response.statusCode).toBe(403);
+    expect(parse<ErrorBody>(response).error.code).toBe('forbidden');
+    expect(sent()).toEqual(['GetCommand']);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('enables a revoked key with the reverse condition and does not flush', async () => {
+    const { item } = existingKey();
+    givenKey({ ...item, status: 'revoked' });
+    ddb.on(UpdateCommand).resolves({ Attributes: storedKey(item) });
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/enable`);
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'active' });
+    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues).toEqual({ ':to': 'active', ':from': 'revoked', ':tenant': 'acme' });
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('still answers the revoke when API Gateway refuses the flush, and logs an error without key material', async () => {
+    const { item, plaintext } = existingKey();
+    givenKey(item);
+    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, status: 'revoked' }) });
+    apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'Too Many Requests', $metadata: {} }));
+    const { send, logger } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`);
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response).status).toBe('revoked');
+    expect(flushCalls()).toHaveLength(1);
+    expect(logger.lines).toEqual([
+      {
+        level: 'ERROR',
+        message: 'authorizer cache flush failed',
+        fields: { errorName: 'TooManyRequestsException', errorMessage: 'Too Many Requests' },
+      },
+    ]);
+    expect(logger.text()).not.toContain(plaintext);
+    expect(logger.text()).not.toContain(plaintext.slice(8, 72));
+    expect(logger.text()).not.toContain(item.hash);
+  });
+});
+
+describe('DELETE /v1/keys/{id}', () => {
+  it('deletes with a condition on the tenant, answers 204 with an empty body, then flushes', async () => {
+    const { item } = existingKey();
+    givenKey(item);
+    ddb.on(DeleteCommand).resolves({});
+    const { send } = setup();
+
+    const response = await send('DELETE', `/v1/keys/${item.id}`);
+
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+    expect(sent()).toEqual(['GetCommand', 'DeleteCommand']);
+    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      ...keyGet(item.id),
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+      ExpressionAttributeValues: { ':tenant': 'acme' },
+    });
+    expect(flushCalls()).toHaveLength(1);
+    expect(ddb.commandCalls(DeleteCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
+  });
+});
+
+describe('POST /v1/keys/{id}/rotate', () => {
+  function givenRotatable(options: Parameters<typeof keyFixture>[0] = {}, overrides: Partial<KeyItem> = {}) {
+    const minted = existingKey({ name: 'deploy', role: 'admin', ...options });
+    const old = { item: { ...minted.item, ...overrides }, plaintext: minted.plaintext };
+    givenKey(old.item);
+    givenTenant();
+    ddb.on(TransactWriteCommand).resolves({});
+    return old;
+  }
+
+  const transactItems = () => ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+
+  it('answers 201 with a new plaintext key of the same name, role and environment', async () => {
+    const old = givenRotatable();
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${old.item.id}/rotate`);
+
+    expect(response.statusCode).toBe(201);
+    const body = parse<Created>(response);
+    expect(body.key).toMatch(KEY_PATTERN);
+    expect(body.key).not.toBe(old.plaintext);
+    expect(body).toEqual({
+      id: `key_${sha256(body.key).slice(0, 24)}`,
+      name: 'deploy',
+      environment: 'live',
+      role: 'admin',
+      status: 'active',
+      last4: body.key.slice(-4),
+      createdAt: NOW,
+      expiresAt: null,
+      lastUsedAt: null,
+      rotatedFrom: old.item.id,
+      key: body.key,
+    });
+  });
+
+  it('ends the old key now, puts the new key and checks the tenant in one transaction, then flushes', async () => {
+    const old = givenRotatable();
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } }));
+
+    expect(sent()).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    expect(ddb.commandCalls(GetCommand)[1].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
+    const items = transactItems();
+    expect(items).toHaveLength(3);
+    expect(items[0].Update).toMatchObject({
+      ...keyGet(old.item.id),
+      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl',
+      ExpressionAttributeValues: { ':newId': body.id, ':expiresAt': NOW, ':ttl': NOW_SECONDS, ':tenant': 'acme', ':active': 'active', ':now': NOW },
+    });
+    expect(items[1].Put).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: `KEY#${body.id}`, id: body.id, hash: sha256(body.key), rotatedFrom: old.item.id, name: 'deploy', role: 'admin', tenantVersion: 1 },
+    });
+    expect(JSON.stringify(items)).not.toContain(body.key);
+    expect(items[2]).toEqual({
+      ConditionCheck: { TableName: 'keys', ...tenantGet('acme'), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 1 } },
+    });
+    expect(flushCalls()).toHaveLength(1);
+    expect(flushCalls()[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+    expect(ddb.commandCalls(TransactWriteCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
+  });
+
+  it('keeps the old key for the grace period', async () => {
+    const old = givenRotatable();
+    const { send } = setup();
+
+    await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 24 } });
+
+    expect(transactItems()[0].Update?.ExpressionAttributeValues).toMatchObject({
+      ':expiresAt': '2026-11-24T10:00:00.000Z',
+      ':ttl': NOW_SECONDS + 24 * 3600,
+    });
+  });
+
+  it("never keeps the old key beyond its own expiry", async () => {
+    const old = givenRotatable({ expiresAt: '2026-11-25T00:00:00.000Z' });
+    const { send } = setup();
+
+    await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 168 } });
+
+    expect(transactItems()[0].Update?.ExpressionAttributeValues).toMatchObject({
+      ':expiresAt': '2026-11-25T00:00:00.000Z',
+      ':ttl': Date.UTC(2026, 10, 25) / 1000,
+    });
+  });
+
+  it('gives the new key the old expiry policy again: N days from today', async () => {
+    const old = givenRotatable({ expiresAt: '2026-12-01T00:00:00.000Z' }, { expiresInDays: 30 });
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', `/v1/keys/${old.item.id}/rotate`));
+
+    expect(body.expiresAt).toBe('2026-12-23T00:00:00.000Z');
+    expect(transactItems()[1].Put?.Item).toMatchObject({ expiresInDays: 30, ttl: Date.UTC(2026, 11, 23) / 1000 });
+  });
+
+  it.each<[string, unknown]>([
+    ['169', 169],
+    ['-1', -1],
+    ['1.5', 1.5],
+    ['"24"', '24'],
+  ])('refuses gracePeriodHours %s with 400 and no DynamoDB call', async (_label, gracePeriodHours) => {
+    const { item } = existingKey();
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/rotate`, { body: { gracePeriodHours } });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^gracePeriodHours: /) });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('refuses to rotate a key revoked meanwhile with 409 and no flush', async () => {
+    const old = givenRotatable();
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
+        $metadata: {},
+        CancellationReasons: [
+          {
+            Code: 'ConditionalCheckFailed',
+            Item: marshall(storedKey({ ...old.item, status: 'revoked' }), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+          },
+          { Code: 'None' },
+          { Code: 'None' },
+        ],
+      }),
+    );
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${old.item.id}/rotate`);
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'conflict', message: 'a revoked key cannot be rotated; enable it first' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
