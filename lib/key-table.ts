@@ -17,10 +17,10 @@ export interface KeyTableProps {
 /** The only attribute the authorizer may write, besides naming the item's key. */
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';
 
-/** What a `read` function may call: single items, batches of them, and queries. */
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-/** What a `readWrite` function may call on top: the item writes `TransactWriteItems` is made of. */
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** What a `read` function may call: the calls the key store makes to read (no batches, no scans). */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/** What a `readWrite` function may call on top: single-item writes and the parts of `TransactWriteItems`. */
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 
 /**
  * The key table: one item per key and per tenant (`pk`/`sk`), on-demand, TTL on `ttl`,
@@ -58,8 +58,9 @@ export class KeyTable extends Construct {
   }
 
   /**
-   * Lets a grantee read items and query the tenant index; no `Scan`, which no code path needs
-   * and which would read every tenant's items at once.
+   * Lets a grantee read items and query the tenant index. No `Scan`, which no code path needs
+   * and which would read every tenant's items at once, and no batch calls, which the key store
+   * does not make.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -83,9 +84,9 @@ export class KeyTable extends Construct {
    * only `lastUsedAt` (and name the item's `pk`/`sk`) and return nothing. A stolen authorizer
    * role can read keys' hashes but cannot revoke, re-enable, re-plan or delete anything.
    *
-   * DynamoDB puts every top-level attribute a request names into `dynamodb:Attributes`: the
-   * key, the attributes of the update expression and of the condition expression; the write
-   * `SET lastUsedAt` conditioned on `pk` and `lastUsedAt` names only those three.
+   * `dynamodb:Attributes` holds the top-level attributes a request names; the authorizer's
+   * write (`SET lastUsedAt`, conditioned on `pk` and `lastUsedAt`, by key `pk`/`sk`) names
+   * only these three, whether or not the condition's attributes are counted.
    * `dynamodb:ReturnValues` is absent from a request that does not set `ReturnValues`, hence
    * `IfExists`: a request may omit it or ask for `NONE`, never for the item's other attributes.
    */

@@ -51,7 +51,9 @@ export class KeygateFunction extends NodejsFunction {
       retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
-    const role = props.role ?? logWriterRole(scope, `${id}Role`, logGroup);
+    const role = props.role ?? new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // this log group only: the managed AWSLambdaBasicExecutionRole could write to any log group.
+    logGroup.grantWrite(role);
     super(scope, id, {
       memorySize: 256,
       timeout: Duration.seconds(10),
@@ -92,19 +94,4 @@ export class KeygateFunction extends NodejsFunction {
     this.addEnvironment('TABLE_NAME', table.table.tableName);
     return access === 'read' ? table.grantRead(this) : table.grantReadWrite(this);
   }
-}
-
-/**
- * A role that may only write to one log group: the managed `AWSLambdaBasicExecutionRole`
- * would let the function write to any log group in the account.
- */
-function logWriterRole(scope: Construct, id: string, logGroup: logs.ILogGroup): iam.Role {
-  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }),
-  );
-  return role;
 }

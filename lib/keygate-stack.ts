@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,10 +7,22 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import type { NamedPlan } from '../lambdas/core/usage-plans';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyTable } from './key-table';
 import { KeygateFunction, type TableAccess } from './keygate-function';
-import { resolveSettings, type KeygateSettings } from './settings';
+import { CONFIGURED_PLANS, resolveSettings, type ConfiguredPlan, type KeygateSettings } from './settings';
+
+/**
+ * What a route function may do on API Gateway's control plane, beyond its table access.
+ * - `flushCache`: flush the stage's authorizer cache, so a revocation takes effect at once.
+ * - `findPlans`: list usage plans, to find the shared plans' ids by name at cold start.
+ * - `readUsage`: read a usage plan's request counts (`GetUsage`).
+ * - `issueUsageKeys`: create and delete a tenant's API keys (its usage identifiers) and
+ *   attach them to usage plans.
+ * - `manageUsagePlans`: create, change and delete enterprise tenants' own usage plans.
+ */
+export type ControlPlaneAccess = 'flushCache' | 'findPlans' | 'readUsage' | 'issueUsageKeys' | 'manageUsagePlans';
 
 /** How the stack builds the Lambda behind a {@link FunctionName}. */
 export interface RouteFunctionSpec {
@@ -19,27 +31,47 @@ export interface RouteFunctionSpec {
   /** How much of the key table the function may touch. */
   readonly access: TableAccess;
   /**
-   * Whether the function mints keys: it gets the key prefix as `KEY_PREFIX`.
+   * What the function may do on API Gateway's control plane.
    *
-   * @default false
+   * @default - nothing
    */
-  readonly mintsKeys?: boolean;
-  /**
-   * Whether the function flushes the stage's authorizer cache, so that a revocation takes
-   * effect at once: it gets `REST_API_ID` and `STAGE_NAME` and the one permission to do so.
-   *
-   * @default false
-   */
-  readonly flushesAuthorizerCache?: boolean;
+  readonly controlPlane?: readonly ControlPlaneAccess[];
 }
 
 /**
- * The Lambda behind each function name that {@link ROUTES} uses. A new route plugs in with a
- * line in `ROUTES` and, for a new function, an entry here.
+ * The Lambda behind each {@link FunctionName} of {@link ROUTES}: a new route is a line in
+ * `ROUTES`, and a new function name an entry here (the type makes sure of it).
  */
-export const ROUTE_FUNCTIONS: Readonly<Partial<Record<FunctionName, RouteFunctionSpec>>> = {
-  account: { entry: 'account/index.ts', access: 'read' },
-  keys: { entry: 'keys/index.ts', access: 'readWrite', mintsKeys: true, flushesAuthorizerCache: true },
+export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> = {
+  account: { entry: 'account/index.ts', access: 'read', controlPlane: ['findPlans', 'readUsage'] },
+  keys: { entry: 'keys/index.ts', access: 'readWrite', controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys'] },
+  panel: {
+    entry: 'panel/index.ts',
+    access: 'readWrite',
+    controlPlane: ['flushCache', 'findPlans', 'readUsage', 'issueUsageKeys', 'manageUsagePlans'],
+  },
+};
+
+/**
+ * The control-plane calls behind each kind of access, as IAM sees them: HTTP verbs on resource
+ * paths. Flushing the cache is on this API's stage only and is built with the API's id.
+ */
+const CONTROL_PLANE_CALLS: Readonly<Record<Exclude<ControlPlaneAccess, 'flushCache'>, readonly (readonly [string, string])[]>> = {
+  findPlans: [['GET', '/usageplans']],
+  readUsage: [['GET', '/usageplans/*/usage']],
+  issueUsageKeys: [
+    ['POST', '/apikeys'],
+    ['DELETE', '/apikeys/*'],
+    ['POST', '/usageplans/*/keys'],
+    ['GET', '/usageplans/*/keys/*'],
+    ['DELETE', '/usageplans/*/keys/*'],
+  ],
+  manageUsagePlans: [
+    ['POST', '/usageplans'],
+    ['GET', '/usageplans/*'],
+    ['PATCH', '/usageplans/*'],
+    ['DELETE', '/usageplans/*'],
+  ],
 };
 
 /**
@@ -71,7 +103,8 @@ export interface KeygateStackProps extends StackProps {
 
 /**
  * keygate in one stack: the key table, the REST API with its TOKEN authorizer and gateway
- * responses in the contract's error shape, and one Lambda per route function.
+ * responses in the contract's error shape, a usage plan per configured plan, and one Lambda
+ * per route function.
  */
 export class KeygateStack extends Stack {
   /** The REST API. */
@@ -80,8 +113,10 @@ export class KeygateStack extends Stack {
   public readonly table: KeyTable;
   /** The TOKEN authorizer on every route. */
   public readonly keyAuthorizer: KeyAuthorizer;
-  /** The Lambda behind each function name of {@link ROUTE_FUNCTIONS}. */
-  public readonly functions: Readonly<Partial<Record<FunctionName, KeygateFunction>>>;
+  /** The Lambda behind each function name, as {@link ROUTE_FUNCTIONS} describes it. */
+  public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
+  /** The usage plan each configured plan's tenants share; enterprise plans are made at run time. */
+  public readonly usagePlans: Readonly<Record<ConfiguredPlan, apigateway.UsagePlan>>;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -96,59 +131,149 @@ export class KeygateStack extends Stack {
     });
     this.api = this.restApi(settings);
     this.addGatewayErrors();
+    this.usagePlans = this.sharedUsagePlans(settings);
+    this.functions = this.routeFunctions(settings);
 
-    const functions: Partial<Record<FunctionName, KeygateFunction>> = {};
-    const integrations: Partial<Record<FunctionName, apigateway.LambdaIntegration>> = {};
-    for (const [name, spec] of Object.entries(ROUTE_FUNCTIONS) as [FunctionName, RouteFunctionSpec][]) {
-      const fn = new KeygateFunction(this, `${pascal(name)}Function`, {
-        entry: spec.entry,
-        description: `keygate: the ${name} routes`,
-        environment: spec.mintsKeys === true ? { KEY_PREFIX: settings.keyPrefix } : {},
-      });
-      fn.useTable(this.table, spec.access);
-      if (spec.flushesAuthorizerCache === true) {
-        fn.addEnvironment('REST_API_ID', this.api.restApiId);
-        fn.addEnvironment('STAGE_NAME', settings.stageName);
-        fn.addToRolePolicy(this.flushAuthorizerCacheStatement(settings.stageName));
-      }
-      functions[name] = fn;
-      // no test-invoke permission: a console test call would skip the authorizer anyway.
-      integrations[name] = new apigateway.LambdaIntegration(fn, { allowTestInvoke: false });
-    }
-    this.functions = functions;
-
+    const integrations = new Map<FunctionName, apigateway.Integration>();
     for (const route of ROUTES) {
-      const integration = integrations[route.function];
+      let integration = integrations.get(route.function);
       if (integration === undefined) {
-        throw new Error(
-          `route ${route.method} ${route.path} needs function ${JSON.stringify(route.function)}, ` +
-            `which has no entry in ROUTE_FUNCTIONS (lib/keygate-stack.ts)`,
-        );
+        // one permission per function for the whole stage, not one per method and test invoke.
+        integration = new apigateway.LambdaIntegration(this.functions[route.function], { scopePermissionToMethod: false });
+        integrations.set(route.function, integration);
       }
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         authorizer: this.keyAuthorizer.authorizer,
         authorizationType: apigateway.AuthorizationType.CUSTOM,
+        // the authorizer returns the tenant's usage identifier; requiring it puts every call
+        // under the tenant's usage plan, so API Gateway itself answers 429 over the limit.
+        apiKeyRequired: true,
       });
     }
 
     if (settings.authorizerCacheTtlSeconds > 0) this.flushAtMidnight(settings.stageName);
+    const plans = this.namedPlans(settings);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The key table' });
+    // what `npm run admin -- create-operator-key` reads to mint the first operator key.
+    new CfnOutput(this, 'RestApiId', { value: this.api.restApiId, description: 'The REST API id' });
+    new CfnOutput(this, 'StageName', { value: settings.stageName, description: 'The API stage' });
+    new CfnOutput(this, 'KeyPrefix', { value: settings.keyPrefix, description: 'The prefix of every key' });
+    new CfnOutput(this, 'NamePrefix', { value: this.stackName, description: 'The prefix of run-time API keys and usage plans' });
+    new CfnOutput(this, 'OperatorPlan', { value: settings.operatorPlan, description: "The operator tenant's plan" });
+    new CfnOutput(this, 'Plans', { value: JSON.stringify(plans), description: 'The shared plans by usage plan name' });
+    new CfnOutput(this, 'FirstOperatorKey', {
+      value: `npm run admin -- create-operator-key --stack ${this.stackName} --region ${this.region}`,
+      description: 'Run this once, with your own AWS credentials, to mint the first operator key',
+    });
+  }
+
+  /** A usage plan per configured plan, bound to the stage, with the limits from the settings. */
+  private sharedUsagePlans(settings: KeygateSettings): Record<ConfiguredPlan, apigateway.UsagePlan> {
+    const plans = {} as Record<ConfiguredPlan, apigateway.UsagePlan>;
+    for (const name of CONFIGURED_PLANS) {
+      const limits = settings.plans[name];
+      plans[name] = this.api.addUsagePlan(`${pascal(name)}Plan`, {
+        name: this.usagePlanName(name),
+        description: `keygate: the ${name} plan, shared by its tenants`,
+        throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
+        ...(limits.quota === undefined
+          ? {}
+          : { quota: { limit: limits.quota.limit, period: apigateway.Period[limits.quota.period] } }),
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+    }
+    return plans;
+  }
+
+  /**
+   * One Lambda per function name, each with the table access and control-plane permissions its
+   * {@link RouteFunctionSpec} names, and the settings every management Lambda reads at load.
+   */
+  private routeFunctions(settings: KeygateSettings): Record<FunctionName, KeygateFunction> {
+    const plans = this.namedPlans(settings);
+    const environment = {
+      KEY_PREFIX: settings.keyPrefix,
+      REST_API_ID: this.api.restApiId,
+      STAGE_NAME: settings.stageName,
+      // the API keys and enterprise usage plans made at run time are named after the stack.
+      NAME_PREFIX: this.stackName,
+      PLANS: JSON.stringify(plans),
+    };
+    const functions = {} as Record<FunctionName, KeygateFunction>;
+    for (const [name, spec] of Object.entries(ROUTE_FUNCTIONS) as [FunctionName, RouteFunctionSpec][]) {
+      const fn = new KeygateFunction(this, `${pascal(name)}Function`, {
+        entry: spec.entry,
+        description: `keygate: the ${name} routes`,
+        environment,
+      });
+      fn.useTable(this.table, spec.access);
+      for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+      if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
+        // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
+        // policy of its own, because the function must not wait for the plans (they wait for
+        // the stage, which waits for the methods, which wait for the function).
+        new iam.Policy(this, `${pascal(name)}SharedPlansGuard`, {
+          roles: [fn.role],
+          statements: [
+            new iam.PolicyStatement({
+              effect: iam.Effect.DENY,
+              actions: ['apigateway:PATCH', 'apigateway:DELETE'],
+              resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${this.usagePlans[plan].usagePlanId}`)),
+            }),
+          ],
+        });
+      }
+      const wildcards = controlPlaneCalls(spec.controlPlane ?? [])
+        .map(([, path]) => path)
+        .filter((path) => path.includes('*'))
+        .map((path) => `arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}`);
+      if (wildcards.length > 0) {
+        // cdk-nag reports each wildcard resource of the role's policy as a finding of its own.
+        Validations.of(fn.role ?? fn).acknowledge(
+          ...wildcards.map((resource) => ({
+            id: `AwsSolutions-IAM5[Resource::${resource}]`,
+            reason:
+              "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time",
+          })),
+        );
+      }
+      functions[name] = fn;
+    }
+    return functions;
+  }
+
+  /** The shared plans as the functions get them: names, not ids, since an id would make each function depend on the stage its methods deploy. */
+  private namedPlans(settings: KeygateSettings): Record<ConfiguredPlan, NamedPlan> {
+    return Object.fromEntries(
+      CONFIGURED_PLANS.map((name) => [name, { usagePlanName: this.usagePlanName(name), limits: settings.plans[name] }]),
+    ) as Record<ConfiguredPlan, NamedPlan>;
+  }
+
+  /** A shared plan's usage plan name, by which the functions find its id. */
+  private usagePlanName(plan: ConfiguredPlan): string {
+    return `${this.stackName}-${plan}`;
+  }
+
+  /**
+   * IAM statements for control-plane calls. Their ARNs use the region as a pseudo parameter so
+   * that they, and the cdk-nag findings naming them, read the same whatever the environment.
+   */
+  private controlPlaneStatements(settings: KeygateSettings, access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
+    const statements: iam.PolicyStatement[] = [];
+    if (access.includes('flushCache')) statements.push(this.flushAuthorizerCacheStatement(settings.stageName));
+    for (const [verb, path] of controlPlaneCalls(access)) {
+      statements.push(new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }));
+    }
+    return statements;
   }
 
   /** `FlushStageAuthorizersCache` on this API's stage, which IAM knows as a `DELETE`. */
   private flushAuthorizerCacheStatement(stageName: string): iam.PolicyStatement {
     return new iam.PolicyStatement({
       actions: ['apigateway:DELETE'],
-      resources: [
-        this.formatArn({
-          service: 'apigateway',
-          account: '',
-          resource: `/restapis/${this.api.restApiId}/stages/${stageName}/cache/authorizers`,
-          arnFormat: ArnFormat.NO_RESOURCE_NAME,
-        }),
-      ],
+      resources: [controlPlaneArn(`/restapis/${this.api.restApiId}/stages/${stageName}/cache/authorizers`)],
     });
   }
 
@@ -201,6 +326,8 @@ export class KeygateStack extends Stack {
       restApiName: this.stackName,
       description: 'keygate: an API protected by API keys',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // the usage identifier comes from the authorizer, never from an x-api-key header.
+      apiKeySourceType: apigateway.ApiKeySourceType.AUTHORIZER,
       // api gateway writes logs only once the account-wide CloudWatch role is set (per region);
       // a fresh account has none, so the stack sets it and keeps it when the stack goes.
       cloudWatchRole: true,
@@ -246,6 +373,16 @@ export class KeygateStack extends Stack {
     );
     return api;
   }
+}
+
+/** An API Gateway control-plane ARN (`arn:aws:apigateway:<region>::<path>`). */
+function controlPlaneArn(path: string): string {
+  return `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
+}
+
+/** The control-plane calls a set of access kinds allows. */
+function controlPlaneCalls(access: readonly ControlPlaneAccess[]): (readonly [string, string])[] {
+  return access.flatMap((kind) => (kind === 'flushCache' ? [] : CONTROL_PLANE_CALLS[kind]));
 }
 
 /** One JSON object per request; who called (key id, tenant) but never the key. */

@@ -31,7 +31,14 @@ beforeAll(() => {
   app = new App({ context: cdkJsonContext() });
   const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const customStack = new KeygateStack(app, 'Custom', {
-    settings: { ...DEFAULT_SETTINGS, keyPrefix: 'acme', acceptBareKeys: false, authorizerCacheTtlSeconds: 0, stageName: 'v1' },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      keyPrefix: 'acme',
+      acceptBareKeys: false,
+      authorizerCacheTtlSeconds: 0,
+      stageName: 'v1',
+      plans: { ...DEFAULT_SETTINGS.plans, starter: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } } },
+    },
   });
   template = Template.fromStack(stack);
   custom = Template.fromStack(customStack);
@@ -44,7 +51,7 @@ function onlyResource(t: Template, type: string, props: Record<string, unknown> 
 }
 
 function authorizerFunction(t: Template): [string, Resource] {
-  return onlyResource(t, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ KEY_PREFIX: Match.anyValue() }) } });
+  return onlyResource(t, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) } });
 }
 
 /** Every statement of every policy attached to a role, inline or separate. */
@@ -80,8 +87,9 @@ describe('the authorizer', () => {
   it('runs with the table name, prefix and bare-key setting, and 512 MB', () => {
     const [, fn] = authorizerFunction(template);
     expect(fn.Properties.MemorySize).toBe(512);
+    const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(fn.Properties.Environment.Variables).toMatchObject({
-      TABLE_NAME: { Ref: Match.stringLikeRegexp('^Keys') },
+      TABLE_NAME: { Ref: tableId },
       KEY_PREFIX: 'sk',
       ACCEPT_BARE_KEYS: 'true',
     });
@@ -199,15 +207,34 @@ describe('routes', () => {
     });
   });
 
-  it('builds one method per route, each with the authorizer', () => {
+  it('builds one method per route, each with the authorizer and the usage identifier required', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
     expect(methods).toHaveLength(ROUTES.length);
-    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+    for (const method of methods) {
+      expect(method.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
   });
 
-  it('outputs the API URL and the table name', () => {
-    template.hasOutput('ApiUrl', {});
-    template.hasOutput('TableName', {});
+  it('integrates each method with its function, which only this API may invoke', () => {
+    const [fnId, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the account routes' });
+    expect(fn.Properties.FunctionName).toBeUndefined();
+    const [meId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'me' });
+    const [, me] = onlyResource(template, 'AWS::ApiGateway::Method', { ResourceId: { Ref: meId } });
+    expect(JSON.stringify(me.Properties.Integration.Uri)).toContain(`"${fnId}","Arn"`);
+    expect(me.Properties.Integration.Type).toBe('AWS_PROXY');
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } } }),
+    ) as Resource[];
+    expect(permissions).toHaveLength(1);
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi');
+    expect(JSON.stringify(permissions[0].Properties.SourceArn)).toContain(`{"Ref":"${apiId}"},"/*/*/*"`);
+  });
+
+  it('outputs what the admin command needs to mint the first operator key', () => {
+    for (const name of ['ApiUrl', 'TableName', 'RestApiId', 'StageName', 'KeyPrefix', 'NamePrefix', 'OperatorPlan', 'Plans']) template.hasOutput(name, {});
+    const outputs = template.findOutputs('FirstOperatorKey');
+    expect(JSON.stringify(outputs.FirstOperatorKey.Value)).toContain('npm run admin -- create-operator-key --stack Keygate --region ');
   });
 
   it('logs access as JSON without request data', () => {
@@ -219,10 +246,50 @@ describe('routes', () => {
   });
 });
 
+describe('usage plans', () => {
+  it('has one per configured plan, bound to the stage, with the limits from the settings', () => {
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 3);
+    const [stageId] = onlyResource(template, 'AWS::ApiGateway::Stage');
+    for (const [name, limits] of Object.entries(DEFAULT_SETTINGS.plans)) {
+      template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: `Keygate-${name}`,
+        Throttle: { RateLimit: limits.rateLimit, BurstLimit: limits.burstLimit },
+        ApiStages: [Match.objectLike({ Stage: { Ref: stageId } })],
+      });
+    }
+  });
+
+  it('takes custom limits and quotas from the settings', () => {
+    custom.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: 'Custom-starter',
+      Throttle: { RateLimit: 5, BurstLimit: 10 },
+      Quota: { Limit: 1000, Period: 'DAY' },
+    });
+  });
+});
+
+describe('the midnight flush', () => {
+  it('flushes the stage authorizer cache at 00:00 UTC through EventBridge Scheduler', () => {
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi');
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 0 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      Target: Match.objectLike({
+        Arn: { 'Fn::Join': ['', Match.arrayWith([':scheduler:::aws-sdk:apigateway:flushStageAuthorizersCache'])] },
+        Input: { 'Fn::Join': ['', ['{"RestApiId":"', { Ref: apiId }, '","StageName":"prod"}']] },
+      }),
+    });
+  });
+
+  it('is left out when the cache is off', () => {
+    custom.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+});
+
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-    expect(functions.length).toBeGreaterThanOrEqual(2);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -243,17 +310,55 @@ describe('lambdas', () => {
     const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
     const actions = actionsOf(statements);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
-    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'dynamodb:*']) {
+    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']) {
       expect(actions).not.toContain(write);
     }
-    expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: expect.stringMatching(/^Keys/) });
+    const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
+    expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
+  it('give the keys function read-write access, the settings it reads at load, and the cache flush', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the keys routes' });
+    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi');
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      KEY_PREFIX: 'sk',
+      REST_API_ID: { Ref: apiId },
+      STAGE_NAME: 'prod',
+      NAME_PREFIX: 'Keygate',
+      PLANS: expect.stringContaining('"starter":{"usagePlanName":"Keygate-starter","limits":{"rateLimit":10,"burstLimit":20}}'),
+    });
+    const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+    expect(actionsOf(statements)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'apigateway:DELETE', 'apigateway:POST']),
+    );
+    expect(actionsOf(statements)).not.toContain('dynamodb:Scan');
+    expect(actionsOf(statements)).not.toContain('apigateway:PATCH');
+    expect(JSON.stringify(statements)).toMatch(/\/restapis\/.*\/stages\/prod\/cache\/authorizers/);
+  });
+
+  it('let only the panel function change usage plans, and never the shared ones', () => {
+    for (const name of ['account', 'keys']) {
+      const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
+      const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+      // listing plans (to find the shared ones by name) is all they may do with /usageplans itself.
+      const onPlans = statements.filter((s) => JSON.stringify(s.Resource).includes('::/usageplans"'));
+      expect(actionsOf(onPlans)).toEqual(['apigateway:GET']);
+      expect(JSON.stringify(statements)).not.toMatch(/"apigateway:PATCH"/);
+    }
+    const [, panel] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the panel routes' });
+    const statements = statementsOfRole(template, panel.Properties.Role['Fn::GetAtt'][0]);
+    const deny = statements.find((s) => (s as { Effect?: string }).Effect === 'Deny');
+    expect(deny?.Action).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
+    const planIds = Object.keys(template.findResources('AWS::ApiGateway::UsagePlan'));
+    expect(JSON.stringify(deny?.Resource)).toEqual(expect.stringContaining(planIds[0]));
+    expect(planIds.every((id) => JSON.stringify(deny?.Resource).includes(id))).toBe(true);
   });
 
   it('grant nothing broader than named actions anywhere in the stack', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
     const actions = actionsOf(policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]));
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    expect(actions).not.toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem']));
+    for (const never of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem']) expect(actions).not.toContain(never);
   });
 });
 

@@ -9,7 +9,7 @@ import { toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type Plan
 import { buildKey } from './new-key';
 import { quotaPeriodBounds, type QuotaPeriod } from './quota';
 import type { KeyStore } from './store';
-import { newUsageKeyValue, type PlanCatalog, type UsagePlanApi } from './usage-plans';
+import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 /** The id of the tenant that holds `operator` keys. */
 export const OPERATOR_TENANT_ID = 'operator';
@@ -20,7 +20,8 @@ export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 export interface TenantServiceDeps {
   readonly store: KeyStore;
   readonly usagePlans: UsagePlanApi;
-  readonly plans: PlanCatalog;
+  /** The shared plans, or how to find them (the Lambdas look them up by name on first use). */
+  readonly plans: PlanCatalog | (() => Promise<PlanCatalog>);
   readonly prefix: string;
   readonly clock: Clock;
   readonly cache: AuthorizerCacheFlusher;
@@ -67,14 +68,15 @@ export class TenantService {
     if (!TENANT_ID_PATTERN.test(tenantId)) {
       throw invalidRequest(`tenantId: must be 3 to 64 lowercase letters, digits or dashes, received ${JSON.stringify(tenantId)}`);
     }
-    const limits = this.limitsFor(input);
+    const plans = await this.plans();
+    const limits = this.limitsFor(input, plans);
     if ((await this.deps.store.getTenant(tenantId)) !== undefined) throw conflict(`a tenant with id ${tenantId} already exists`);
 
     const undo: (() => Promise<void>)[] = [];
     try {
       const usagePlanId = input.plan === 'enterprise' ? await this.deps.usagePlans.createUsagePlan(this.planName(tenantId), limits) : undefined;
       if (usagePlanId !== undefined) undo.push(() => this.deps.usagePlans.deleteUsagePlan(usagePlanId));
-      const live = await this.newUsageKey(tenantId, 'live', usagePlanId ?? this.deps.plans[input.plan as Exclude<PlanName, 'enterprise'>].usagePlanId, undo);
+      const live = await this.newUsageKey(tenantId, 'live', usagePlanId ?? plans[input.plan as StandardPlan].usagePlanId, undo);
       const now = this.deps.clock();
       const tenant: Tenant = {
         tenantId,
@@ -117,9 +119,10 @@ export class TenantService {
    * then every key's copy of the plan is updated and the authorizer cache flushed.
    */
   async changePlan(tenantId: string, request: PlanRequest): Promise<TenantRecord> {
-    const limits = this.limitsFor(request);
+    const plans = await this.plans();
+    const limits = this.limitsFor(request, plans);
     const tenant = await this.get(tenantId);
-    const from = this.usagePlanOf(tenant);
+    const from = this.usagePlanOf(tenant, plans);
     let to: string;
     const undo: (() => Promise<void>)[] = [];
     if (request.plan === 'enterprise' && tenant.usagePlanId !== undefined) {
@@ -130,7 +133,7 @@ export class TenantService {
       const created = to;
       undo.push(() => this.deps.usagePlans.deleteUsagePlan(created));
     } else {
-      to = this.deps.plans[request.plan].usagePlanId;
+      to = plans[request.plan].usagePlanId;
     }
     let updated: Tenant;
     try {
@@ -187,7 +190,7 @@ export class TenantService {
     const undo: (() => Promise<void>)[] = [];
     let updated: Tenant;
     try {
-      const usage = await this.newUsageKey(tenant.tenantId, environment, this.usagePlanOf(tenant), undo);
+      const usage = await this.newUsageKey(tenant.tenantId, environment, this.usagePlanOf(tenant, await this.plans()), undo);
       updated = await this.deps.store.updateTenant(tenant.tenantId, tenant.version, { usageKeys: { [environment]: usage } });
     } catch (error) {
       await this.compensate(undo, tenant.tenantId);
@@ -208,7 +211,7 @@ export class TenantService {
     const usageKey = tenant.usageKeys[environment];
     if (quota === undefined) return { plan: tenant.plan, rateLimit, burstLimit, quota: null };
     const { from, to, resetsAt } = quotaPeriod(quota.period, this.deps.clock());
-    const used = usageKey === undefined ? 0 : await this.deps.usagePlans.getUsage(this.usagePlanOf(tenant), usageKey.id, from, to);
+    const used = usageKey === undefined ? 0 : await this.deps.usagePlans.getUsage(this.usagePlanOf(tenant, await this.plans()), usageKey.id, from, to);
     return {
       plan: tenant.plan,
       rateLimit,
@@ -217,11 +220,15 @@ export class TenantService {
     };
   }
 
-  private limitsFor(request: PlanRequest): PlanLimits {
+  private async plans(): Promise<PlanCatalog> {
+    return typeof this.deps.plans === 'function' ? this.deps.plans() : this.deps.plans;
+  }
+
+  private limitsFor(request: PlanRequest, plans: PlanCatalog): PlanLimits {
     const custom = request.rateLimit !== undefined || request.burstLimit !== undefined || request.quota !== undefined;
     if (request.plan !== 'enterprise') {
       if (custom) throw invalidRequest(`plan: only the enterprise plan takes rateLimit, burstLimit or quota; ${request.plan} has fixed limits`);
-      return this.deps.plans[request.plan].limits;
+      return plans[request.plan].limits;
     }
     if (request.rateLimit === undefined || request.burstLimit === undefined) {
       throw invalidRequest('rateLimit: the enterprise plan needs rateLimit and burstLimit');
@@ -230,8 +237,8 @@ export class TenantService {
     return { rateLimit: request.rateLimit, burstLimit: request.burstLimit, ...(request.quota === undefined ? {} : { quota: request.quota }) };
   }
 
-  private usagePlanOf(tenant: Tenant): string {
-    return tenant.usagePlanId ?? this.deps.plans[tenant.plan as Exclude<PlanName, 'enterprise'>].usagePlanId;
+  private usagePlanOf(tenant: Tenant, plans: PlanCatalog): string {
+    return tenant.usagePlanId ?? plans[tenant.plan as StandardPlan].usagePlanId;
   }
 
   private planName(tenantId: string): string {

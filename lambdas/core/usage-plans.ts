@@ -13,6 +13,35 @@ export interface DeployedPlan {
 /** The deployment's shared plans, by name. */
 export type PlanCatalog = Readonly<Record<StandardPlan, DeployedPlan>>;
 
+/** A shared plan as the stack describes it to its functions: by usage plan name. */
+export interface NamedPlan {
+  readonly usagePlanName: string;
+  readonly limits: PlanLimits;
+}
+
+/**
+ * Resolves the stack's named plans to a {@link PlanCatalog} once, on first use, and again
+ * after a failure (a cold start must not keep a failed lookup forever).
+ */
+export function lazyCatalog(
+  named: Readonly<Record<StandardPlan, NamedPlan>>,
+  findIds: (names: readonly string[]) => Promise<Record<string, string>>,
+): () => Promise<PlanCatalog> {
+  let pending: Promise<PlanCatalog> | undefined;
+  const resolve = async (): Promise<PlanCatalog> => {
+    const ids = await findIds(Object.values(named).map((plan) => plan.usagePlanName));
+    const entry = (plan: StandardPlan): DeployedPlan => ({ usagePlanId: ids[named[plan].usagePlanName], limits: named[plan].limits });
+    return { starter: entry('starter'), growth: entry('growth'), scale: entry('scale') };
+  };
+  return () => {
+    pending ??= resolve().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
 /**
  * API Gateway's control plane as keygate uses it: API keys as usage identifiers, usage plans
  * that throttle them. In AWS: `@aws-sdk/client-api-gateway`; locally: an in-process twin that

@@ -9,6 +9,7 @@ import {
   FlushStageAuthorizersCacheCommand,
   GetUsageCommand,
   GetUsagePlanCommand,
+  GetUsagePlansCommand,
   GetUsagePlanKeyCommand,
   UpdateUsagePlanCommand,
   type PatchOperation,
@@ -163,6 +164,27 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
       position = page.position;
     } while (position);
     return used;
+  }
+
+  /**
+   * Finds usage plans by name (`GetUsagePlans`, every page): the stack passes its shared plans'
+   * names, not their ids, since ids would tie each function to the stage it serves.
+   *
+   * @throws Error naming the plans that do not exist.
+   */
+  async findUsagePlanIds(names: readonly string[]): Promise<Record<string, string>> {
+    const found: Record<string, string> = {};
+    let position: string | undefined;
+    do {
+      const page = await this.call(() => this.client.send(new GetUsagePlansCommand({ position, limit: 500 })));
+      for (const plan of page.items ?? []) {
+        if (plan.name !== undefined && plan.id !== undefined && names.includes(plan.name)) found[plan.name] = plan.id;
+      }
+      position = page.position;
+    } while (position);
+    const missing = names.filter((name) => found[name] === undefined);
+    if (missing.length > 0) throw new Error(`usage plans not found: ${missing.join(', ')}`);
+    return found;
   }
 
   private async isInPlan(usagePlanId: string, apiKeyId: string): Promise<boolean> {

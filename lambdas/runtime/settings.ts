@@ -1,4 +1,4 @@
-import type { PlanCatalog } from '../core/usage-plans';
+import type { NamedPlan, StandardPlan } from '../core/usage-plans';
 import { jsonFromEnv, stringFromEnv } from './env';
 
 /** Settings the management Lambdas share, read once when a module loads. */
@@ -7,5 +7,6 @@ export const settings = {
   restApiId: stringFromEnv('REST_API_ID'),
   stageName: stringFromEnv('STAGE_NAME'),
   namePrefix: stringFromEnv('NAME_PREFIX'),
-  plans: jsonFromEnv<PlanCatalog>('PLAN_CATALOG'),
+  /** The shared plans by usage plan name; ids are looked up on first use. */
+  plans: jsonFromEnv<Record<StandardPlan, NamedPlan>>('PLANS'),
 };

@@ -1,0 +1,81 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ensureOperator } from '../lambdas/core/bootstrap';
+import { systemClock } from '../lambdas/core/clock';
+import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
+import { jsonLogger } from '../lambdas/core/logger';
+import { TenantService } from '../lambdas/core/tenant-service';
+import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/usage-plans';
+import { documentClient } from '../lambdas/runtime/dynamodb-client';
+import { ApiGatewayUsagePlans, StageCacheFlusher } from '../lambdas/runtime/api-gateway';
+
+const USAGE = `usage: npm run admin -- create-operator-key [--stack Keygate] [--region <region>]
+
+Mints the first operator key of a deployed keygate stack with your own AWS credentials
+(the ones the AWS CLI would use) and prints it once. It reads the stack's outputs to find the
+table and usage plans. It refuses when the operator tenant already exists.`;
+
+/** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
+interface StackOutputs {
+  TableName: string;
+  RestApiId: string;
+  StageName: string;
+  KeyPrefix: string;
+  NamePrefix: string;
+  OperatorPlan: StandardPlan;
+  Plans: string;
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+async function outputsOf(stackName: string, region: string | undefined): Promise<StackOutputs> {
+  const cloudformation = new CloudFormationClient({ region });
+  const described = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs: Record<string, string> = {};
+  for (const output of described.Stacks?.[0]?.Outputs ?? []) {
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
+  }
+  const needed: (keyof StackOutputs)[] = ['TableName', 'RestApiId', 'StageName', 'KeyPrefix', 'NamePrefix', 'OperatorPlan', 'Plans'];
+  const missing = needed.filter((name) => outputs[name] === undefined);
+  if (missing.length > 0) throw new Error(`stack ${stackName} lacks the outputs ${missing.join(', ')}: is it a keygate stack, deployed?`);
+  return outputs as unknown as StackOutputs;
+}
+
+async function main(args: string[]): Promise<void> {
+  if (args[0] !== 'create-operator-key') {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  const region = flag(args, 'region');
+  const stack = flag(args, 'stack') ?? 'Keygate';
+  const outputs = await outputsOf(stack, region);
+  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region })), tableName: outputs.TableName });
+  const apiGateway = new APIGatewayClient({ region, maxAttempts: 1 });
+  const logger = jsonLogger({ source: 'keygate-admin' }, (line) => process.stderr.write(`${line}\n`));
+  const usagePlans = new ApiGatewayUsagePlans(apiGateway, { restApiId: outputs.RestApiId, stageName: outputs.StageName });
+  const tenants = new TenantService({
+    store,
+    usagePlans,
+    plans: lazyCatalog(JSON.parse(outputs.Plans) as Record<StandardPlan, NamedPlan>, (names) => usagePlans.findUsagePlanIds(names)),
+    prefix: outputs.KeyPrefix,
+    clock: systemClock,
+    cache: new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName),
+    logger,
+    namePrefix: outputs.NamePrefix,
+  });
+  const key = await ensureOperator(store, tenants, outputs.OperatorPlan);
+  if (key === undefined) {
+    process.stderr.write('the operator tenant exists already; its key was shown when it was created and is not stored.\n');
+    process.exit(1);
+  }
+  process.stdout.write(`operator key: ${key}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`keygate-admin: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,947 @@
+import { createHash } from 'node:crypto';
+import {
+  APIGatewayClient,
+  CreateApiKeyCommand,
+  CreateUsagePlanCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  DeleteUsagePlanCommand,
+  DeleteUsagePlanKeyCommand,
+  FlushStageAuthorizersCacheCommand,
+  GetUsageCommand,
+  GetUsagePlanCommand,
+  ServiceUnavailableException,
+  TooManyRequestsException,
+  UpdateUsagePlanCommand,
+} from '@aws-sdk/client-api-gateway';
+import { ConditionalCheckFailedException, DynamoDBClient, InternalServerError, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createAccountHandler } from '../../lambdas/account/handler';
+import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import type { Role } from '../../lambdas/core/keys';
+import type { KeyItem, Tenant } from '../../lambdas/core/model';
+import { TenantService } from '../../lambdas/core/tenant-service';
+import type { PlanCatalog } from '../../lambdas/core/usage-plans';
+import { createPanelHandler } from '../../lambdas/panel/handler';
+import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { ApiGatewayUsagePlans, StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { callerContext, operatorCaller, proxyEvent, type CallerContext } from '../support/events';
+import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+
+const apiGateway = mockClient(APIGatewayClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const NOW = '2026-11-23T10:00:00.000Z';
+const PLANS: PlanCatalog = {
+  starter: { usagePlanId: 'up-starter', limits: { rateLimit: 10, burstLimit: 20 } },
+  growth: { usagePlanId: 'up-growth', limits: { rateLimit: 100, burstLimit: 200 } },
+  scale: { usagePlanId: 'up-scale', limits: { rateLimit: 1000, burstLimit: 2000 } },
+};
+const LIVE_VALUE = 'LiveUsageValue0123456789abcdefghijklmnop';
+const TEST_VALUE = 'TestUsageValue0123456789abcdefghijklmnop';
+
+/** A starter tenant with a live and a test usage identifier, as the panel finds it. */
+const starterTenant = tenantFixture({
+  version: 3,
+  usageKeys: { live: { id: 'apikey-live', value: LIVE_VALUE }, test: { id: 'apikey-test', value: TEST_VALUE } },
+});
+/** An enterprise tenant with a usage plan of its own and a monthly quota. */
+const enterpriseTenant = tenantFixture({
+  plan: 'enterprise',
+  limits: { rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } },
+  usagePlanId: 'up-ent-acme',
+  version: 5,
+  usageKeys: starterTenant.usageKeys,
+});
+const liveKey = keyFixture({ tenant: starterTenant, environment: 'live', role: 'owner' }).item;
+const testKey = keyFixture({ tenant: starterTenant, environment: 'test', role: 'developer' }).item;
+
+const unavailable = () => new ServiceUnavailableException({ message: 'try again later', $metadata: {} });
+const tooManyRequests = () => new TooManyRequestsException({ message: 'slow down', $metadata: {} });
+
+/** A handler's answer with its body parsed; bodies are `any` because each route has its own. */
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly body: any;
+}
+
+function setup(now = NOW) {
+  const logger = recordingLogger();
+  const clock = fixedClock(now);
+  const sleep = jest.fn(async (_ms: number) => undefined);
+  const apiClient = new APIGatewayClient({ region: 'eu-west-1' });
+  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const tenants = new TenantService({
+    store,
+    usagePlans: new ApiGatewayUsagePlans(apiClient, { restApiId: 'api123', stageName: 'prod', backoff: { sleep } }),
+    plans: PLANS,
+    prefix: 'sk',
+    clock,
+    cache: new StageCacheFlusher(apiClient, 'api123', 'prod'),
+    logger,
+    namePrefix: 'keygate',
+  });
+  const panelHandler = createPanelHandler(tenants, logger);
+  const accountHandler = createAccountHandler({ store, clock, logger, tenants });
+  const answer = async (result: Promise<{ statusCode: number; body: string }>): Promise<Answer> => {
+    const { statusCode, body } = await result;
+    return { status: statusCode, text: body, body: body === '' ? undefined : JSON.parse(body) };
+  };
+  return {
+    panel: (event: APIGatewayProxyEvent) => answer(panelHandler(event)),
+    account: (event: APIGatewayProxyEvent) => answer(accountHandler(event)),
+    tenants,
+    logger,
+    sleep,
+  };
+}
+
+// the panel's routes, as API Gateway would call them.
+const createTenant = (body: unknown, caller: CallerContext = operatorCaller) =>
+  proxyEvent({ method: 'POST', resource: '/v1/panel/tenants', body, caller });
+const getTenant = (tenantId: string, caller: CallerContext = operatorCaller) =>
+  proxyEvent({ method: 'GET', resource: '/v1/panel/tenants/{tenantId}', pathParameters: { tenantId }, caller });
+const changePlan = (tenantId: string, body: unknown, caller: CallerContext = operatorCaller) =>
+  proxyEvent({ method: 'PUT', resource: '/v1/panel/tenants/{tenantId}/plan', pathParameters: { tenantId }, body, caller });
+const suspend = (tenantId: string, caller: CallerContext = operatorCaller, body?: unknown) =>
+  proxyEvent({ method: 'POST', resource: '/v1/panel/tenants/{tenantId}/suspend', pathParameters: { tenantId }, body, caller });
+const resume = (tenantId: string, caller: CallerContext = operatorCaller) =>
+  proxyEvent({ method: 'POST', resource: '/v1/panel/tenants/{tenantId}/resume', pathParameters: { tenantId }, caller });
+const usage = (caller: CallerContext) => proxyEvent({ method: 'GET', resource: '/v1/usage', caller });
+
+/** The commands sent, in order, without the `Command` suffix. */
+const apiCalls = (): string[] => apiGateway.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
+const dbCalls = (): string[] => ddb.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
+const tenantUpdates = (): UpdateCommandInput[] =>
+  ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('TENANT#'));
+const keyUpdates = (): UpdateCommandInput[] =>
+  ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('KEY#'));
+const usagePlanKeyCalls = (): { op: string; usagePlanId?: string; keyId?: string }[] =>
+  apiGateway
+    .calls()
+    .map((call) => ({ op: call.args[0].constructor.name.replace(/Command$/, ''), input: call.args[0].input as { usagePlanId?: string; keyId?: string } }))
+    .filter(({ op }) => op === 'CreateUsagePlanKey' || op === 'DeleteUsagePlanKey')
+    .map(({ op, input }) => ({ op, usagePlanId: input.usagePlanId, keyId: input.keyId }));
+
+function expectError(answer: Answer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
+}
+
+/** The raw item the store reads for a tenant. */
+function rawTenantItem(tenant: Tenant): Record<string, unknown> {
+  return { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant };
+}
+
+/** The tenant as stored: what `GetItem` on `TENANT#<id>` returns. */
+function givenTenant(tenant: Tenant): void {
+  ddb.on(GetCommand, { Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }).resolves({ Item: rawTenantItem(tenant) });
+}
+
+/** What the conditional `UpdateItem` on the tenant returns (`ALL_NEW`). */
+function givenTenantSavedAs(after: Tenant): void {
+  ddb.on(UpdateCommand, { Key: { pk: `TENANT#${after.tenantId}`, sk: 'TENANT' } }).resolves({ Attributes: rawTenantItem(after) });
+}
+
+/** The tenant's keys whose copy is older, as the propagation query projects them. */
+function givenStaleKeys(...keys: KeyItem[]): void {
+  ddb.on(QueryCommand).resolves({ Items: keys.map((key) => ({ id: key.id, environment: key.environment })) });
+}
+
+beforeEach(() => {
+  apiGateway.reset();
+  ddb.reset();
+  // API Gateway: every call succeeds unless a test says otherwise.
+  apiGateway.on(CreateApiKeyCommand).resolves({ id: 'apikey-new' });
+  apiGateway.on(CreateUsagePlanKeyCommand).resolves({});
+  apiGateway.on(DeleteUsagePlanKeyCommand).resolves({});
+  apiGateway.on(DeleteApiKeyCommand).resolves({});
+  apiGateway.on(CreateUsagePlanCommand).resolves({ id: 'up-ent-new' });
+  apiGateway.on(GetUsagePlanCommand).resolves({ apiStages: [{ apiId: 'api123', stage: 'prod' }] });
+  apiGateway.on(UpdateUsagePlanCommand).resolves({});
+  apiGateway.on(DeleteUsagePlanCommand).resolves({});
+  apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
+  apiGateway.on(GetUsageCommand).resolves({ items: {} });
+  // DynamoDB: an empty table that accepts writes.
+  ddb.on(GetCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(UpdateCommand).resolves({});
+});
+
+describe('POST /v1/panel/tenants', () => {
+  const starterBody = { tenantId: 'acme', name: 'Acme', plan: 'starter' };
+
+  it('creates an enabled API key of 40 alphanumerics and attaches it to the starter usage plan', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    expect(answer.status).toBe(201);
+    expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey']);
+    expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input).toEqual({
+      name: 'keygate-acme-live',
+      value: expect.stringMatching(/^[A-Za-z0-9]{40}$/),
+      enabled: true,
+    });
+    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-starter', keyId: 'apikey-new', keyType: 'API_KEY' });
+  });
+
+  it('writes the tenant and its owner key in one conditional transaction', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    const value = apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.value;
+    expect(dbCalls()).toEqual(['Get', 'TransactWrite']);
+    const [tenantWrite, keyWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(tenantWrite.Put).toEqual({
+      TableName: 'keys',
+      Item: {
+        pk: 'TENANT#acme',
+        sk: 'TENANT',
+        tenantId: 'acme',
+        name: 'Acme',
+        plan: 'starter',
+        limits: { rateLimit: 10, burstLimit: 20 },
+        status: 'active',
+        createdAt: NOW,
+        version: 1,
+        usageKeys: { live: { id: 'apikey-new', value } },
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(keyWrite.Put).toMatchObject({
+      TableName: 'keys',
+      Item: {
+        pk: `KEY#${answer.body.key.id}`,
+        sk: 'KEY',
+        tenantId: 'acme',
+        hash: createHash('sha256').update(answer.body.key.key).digest('hex'),
+        name: 'owner',
+        environment: 'live',
+        role: 'owner',
+        status: 'active',
+        tenantStatus: 'active',
+        plan: 'starter',
+        tenantVersion: 1,
+        usageKey: value,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('answers 201 with the tenant and its owner key in plaintext, and never the usage identifier', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    const value = apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.value as string;
+    expect(answer.status).toBe(201);
+    expect(answer.body.tenant).toEqual({
+      tenantId: 'acme',
+      name: 'Acme',
+      plan: 'starter',
+      limits: { rateLimit: 10, burstLimit: 20 },
+      status: 'active',
+      createdAt: NOW,
+    });
+    expect(answer.body.key).toEqual({
+      id: expect.stringMatching(/^key_[0-9a-f]{24}$/),
+      name: 'owner',
+      environment: 'live',
+      role: 'owner',
+      status: 'active',
+      last4: answer.body.key.key.slice(-4),
+      createdAt: NOW,
+      expiresAt: null,
+      lastUsedAt: null,
+      key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/),
+    });
+    for (const secret of [value, 'apikey-new', 'usageKey', 'usagePlanId', 'hash']) expect(answer.text).not.toContain(secret);
+  });
+
+  it('generates a tenant id when none is given', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant({ name: 'Acme', plan: 'starter' }));
+
+    expect(answer.status).toBe(201);
+    expect(answer.body.tenant.tenantId).toMatch(/^t-[0-9a-f]{12}$/);
+    expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.name).toBe(`keygate-${answer.body.tenant.tenantId}-live`);
+  });
+
+  it('creates an enterprise usage plan with the given throttle and quota, then attaches the key to it', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(
+      createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } }),
+    );
+
+    expect(answer.status).toBe(201);
+    expect(apiCalls()).toEqual(['CreateUsagePlan', 'CreateApiKey', 'CreateUsagePlanKey']);
+    expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input).toEqual({
+      name: 'keygate-enterprise-bigco',
+      apiStages: [{ apiId: 'api123', stage: 'prod' }],
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      quota: { limit: 1_000_000, period: 'MONTH' },
+    });
+    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toMatchObject({ usagePlanId: 'up-ent-new', keyId: 'apikey-new' });
+    const [tenantWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(tenantWrite.Put?.Item).toMatchObject({
+      plan: 'enterprise',
+      limits: { rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } },
+      usagePlanId: 'up-ent-new',
+    });
+    expect(answer.body.tenant.limits).toEqual({ rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } });
+    expect(answer.text).not.toContain('up-ent-new');
+  });
+
+  it('refuses an enterprise tenant without rateLimit before any AWS call', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', burstLimit: 1000 }));
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.error.message).toMatch(/^rateLimit:/);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
+
+  it('refuses an existing tenantId with 409 before any API Gateway call', async () => {
+    givenTenant(starterTenant);
+    const { panel } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    expectError(answer, 409, 'conflict');
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual(['Get']);
+  });
+
+  it('retries CreateApiKey while API Gateway answers TooManyRequests, then creates the tenant', async () => {
+    apiGateway.on(CreateApiKeyCommand).rejectsOnce(tooManyRequests()).rejectsOnce(tooManyRequests()).resolves({ id: 'apikey-new' });
+    const { panel, sleep } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    expect(answer.status).toBe(201);
+    expect(apiCalls()).toEqual(['CreateApiKey', 'CreateApiKey', 'CreateApiKey', 'CreateUsagePlanKey']);
+    expect(sleep).toHaveBeenCalledTimes(2);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  describe('leaves nothing behind when a step fails', () => {
+    it('answers 500 with nothing to undo when CreateApiKey fails', async () => {
+      apiGateway.on(CreateApiKeyCommand).rejects(unavailable());
+      const { panel } = setup();
+
+      const answer = await panel(createTenant(starterBody));
+
+      expectError(answer, 500, 'internal_error');
+      expect(apiCalls()).toEqual(['CreateApiKey']);
+      expect(dbCalls()).toEqual(['Get']);
+    });
+
+    it('deletes the API key when attaching it to the usage plan fails', async () => {
+      apiGateway.on(CreateUsagePlanKeyCommand).rejects(unavailable());
+      const { panel } = setup();
+
+      const answer = await panel(createTenant(starterBody));
+
+      expectError(answer, 500, 'internal_error');
+      expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
+      expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
+      expect(dbCalls()).toEqual(['Get']);
+    });
+
+    it('deletes the API key and the enterprise usage plan when attaching the key fails', async () => {
+      apiGateway.on(CreateUsagePlanKeyCommand).rejects(unavailable());
+      const { panel } = setup();
+
+      const answer = await panel(createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000 }));
+
+      expectError(answer, 500, 'internal_error');
+      expect(apiCalls()).toEqual(['CreateUsagePlan', 'CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey', 'GetUsagePlan', 'UpdateUsagePlan', 'DeleteUsagePlan']);
+      expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
+      // a usage plan bound to a stage cannot be deleted: it is unbound first.
+      expect(apiGateway.commandCalls(UpdateUsagePlanCommand)[0].args[0].input).toEqual({
+        usagePlanId: 'up-ent-new',
+        patchOperations: [{ op: 'remove', path: '/apiStages', value: 'api123:prod' }],
+      });
+      expect(apiGateway.commandCalls(DeleteUsagePlanCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-ent-new' });
+      expect(dbCalls()).toEqual(['Get']);
+    });
+
+    it('deletes the API key when the DynamoDB transaction fails', async () => {
+      ddb.on(TransactWriteCommand).rejects(new InternalServerError({ message: 'internal', $metadata: {} }));
+      const { panel } = setup();
+
+      const answer = await panel(createTenant(starterBody));
+
+      expectError(answer, 500, 'internal_error');
+      expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
+      expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
+    });
+
+    it('refuses with 409 and deletes the API key when another request took the tenantId meanwhile', async () => {
+      ddb.on(TransactWriteCommand).rejects(
+        new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        }),
+      );
+      const { panel } = setup();
+
+      const answer = await panel(createTenant(starterBody));
+
+      expectError(answer, 409, 'conflict');
+      expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
+    });
+
+    it('creates the tenant when the same request is retried after a failure', async () => {
+      apiGateway.on(CreateApiKeyCommand).resolvesOnce({ id: 'apikey-1' }).resolves({ id: 'apikey-2' });
+      apiGateway.on(CreateUsagePlanKeyCommand).rejectsOnce(unavailable()).resolves({});
+      const { panel } = setup();
+
+      const failed = await panel(createTenant(starterBody));
+      const retried = await panel(createTenant(starterBody));
+
+      expectError(failed, 500, 'internal_error');
+      expect(retried.status).toBe(201);
+      expect(apiGateway.commandCalls(DeleteApiKeyCommand).map((call) => call.args[0].input.apiKey)).toEqual(['apikey-1']);
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      const [tenantWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+      expect(tenantWrite.Put?.Item).toMatchObject({ usageKeys: { live: { id: 'apikey-2' } } });
+    });
+  });
+});
+
+describe('GET /v1/panel/tenants/{tenantId}', () => {
+  it('answers the tenant without its usage identifiers or usage plan id', async () => {
+    givenTenant(enterpriseTenant);
+    const { panel } = setup();
+
+    const answer = await panel(getTenant('acme'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      tenantId: 'acme',
+      name: 'Acme',
+      plan: 'enterprise',
+      limits: enterpriseTenant.limits,
+      status: 'active',
+      createdAt: enterpriseTenant.createdAt,
+    });
+    for (const secret of [LIVE_VALUE, TEST_VALUE, 'apikey-live', 'up-ent-acme']) expect(answer.text).not.toContain(secret);
+    expect(apiCalls()).toEqual([]);
+  });
+
+  it('refuses an unknown tenant with 404', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(getTenant('nobody'));
+
+    expectError(answer, 404, 'not_found');
+    expect(dbCalls()).toEqual(['Get']);
+  });
+});
+
+describe('panel access', () => {
+  const routes: [string, (caller: CallerContext) => APIGatewayProxyEvent][] = [
+    ['POST /v1/panel/tenants', (caller) => createTenant({ tenantId: 'evil', name: 'Evil', plan: 'scale' }, caller)],
+    ['GET /v1/panel/tenants/{tenantId}', (caller) => getTenant('acme', caller)],
+    ['PUT /v1/panel/tenants/{tenantId}/plan', (caller) => changePlan('acme', { plan: 'scale' }, caller)],
+    ['POST /v1/panel/tenants/{tenantId}/suspend', (caller) => suspend('acme', caller)],
+    ['POST /v1/panel/tenants/{tenantId}/resume', (caller) => resume('acme', caller)],
+  ];
+  const roles: Exclude<Role, 'operator'>[] = ['owner', 'admin', 'developer', 'read_only'];
+
+  describe.each(roles)('a %s key', (role) => {
+    it.each(routes)('is refused on %s with 403 and no AWS call', async (_route, event) => {
+      givenTenant(starterTenant);
+      const { panel } = setup();
+
+      const answer = await panel(event(callerContext({ role })));
+
+      expectError(answer, 403, 'forbidden');
+      expect(apiCalls()).toEqual([]);
+      expect(dbCalls()).toEqual([]);
+    });
+  });
+});
+
+describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
+  const onGrowth: Tenant = { ...starterTenant, plan: 'growth', limits: PLANS.growth.limits, version: 4 };
+
+  it('moves each usage key out of the starter plan and into the growth plan', async () => {
+    givenTenant(starterTenant);
+    givenTenantSavedAs(onGrowth);
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    expect(answer.status).toBe(200);
+    expect(usagePlanKeyCalls()).toEqual([
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-live' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-live' },
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-test' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-test' },
+    ]);
+    expect(apiCalls()).toEqual(['DeleteUsagePlanKey', 'CreateUsagePlanKey', 'DeleteUsagePlanKey', 'CreateUsagePlanKey', 'FlushStageAuthorizersCache']);
+  });
+
+  it('saves the plan on the tenant on condition of the version it read, and answers the tenant', async () => {
+    givenTenant(starterTenant);
+    givenTenantSavedAs(onGrowth);
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    expect(tenantUpdates()).toHaveLength(1);
+    expect(tenantUpdates()[0]).toMatchObject({
+      TableName: 'keys',
+      Key: { pk: 'TENANT#acme', sk: 'TENANT' },
+      ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+      ExpressionAttributeValues: { ':expected': 3, ':next': 4, ':plan': 'growth', ':limits': { rateLimit: 100, burstLimit: 200 } },
+    });
+    expect(tenantUpdates()[0].UpdateExpression).toMatch(/ REMOVE usagePlanId$/);
+    expect(answer.body).toEqual({
+      tenantId: 'acme',
+      name: 'Acme',
+      plan: 'growth',
+      limits: { rateLimit: 100, burstLimit: 200 },
+      status: 'active',
+      createdAt: starterTenant.createdAt,
+    });
+  });
+
+  it('copies the new plan onto every key and flushes the authorizer cache', async () => {
+    givenTenant(starterTenant);
+    givenTenantSavedAs(onGrowth);
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    await panel(changePlan('acme', { plan: 'growth' }));
+
+    expect(dbCalls()).toEqual(['Get', 'Update', 'Query', 'Update', 'Update']);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
+      IndexName: 'byTenant',
+      KeyConditionExpression: 'gsi1pk = :tenant',
+      FilterExpression: 'tenantVersion < :version',
+      ExpressionAttributeValues: { ':tenant': 'TENANT#acme', ':version': 4 },
+    });
+    expect(keyUpdates()).toEqual([
+      expect.objectContaining({
+        Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' },
+        ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': LIVE_VALUE },
+      }),
+      expect.objectContaining({
+        Key: { pk: `KEY#${testKey.id}`, sk: 'KEY' },
+        ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': TEST_VALUE },
+      }),
+    ]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+  });
+
+  it('refuses custom limits on a plan other than enterprise before any AWS call', async () => {
+    givenTenant(starterTenant);
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth', rateLimit: 50, burstLimit: 100 }));
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.error.message).toMatch(/^plan:/);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
+
+  it('refuses an unknown tenant with 404 and no API Gateway call', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('nobody', { plan: 'growth' }));
+
+    expectError(answer, 404, 'not_found');
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual(['Get']);
+  });
+
+  it('creates a usage plan of its own for a tenant moving to enterprise and moves its keys there', async () => {
+    const limits = { rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' as const } };
+    givenTenant(starterTenant);
+    givenTenantSavedAs({ ...starterTenant, plan: 'enterprise', limits, usagePlanId: 'up-ent-new', version: 4 });
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'enterprise', ...limits }));
+
+    expect(answer.status).toBe(200);
+    expect(apiCalls()).toEqual(['CreateUsagePlan', 'DeleteUsagePlanKey', 'CreateUsagePlanKey', 'DeleteUsagePlanKey', 'CreateUsagePlanKey', 'FlushStageAuthorizersCache']);
+    expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input).toEqual({
+      name: 'keygate-enterprise-acme',
+      apiStages: [{ apiId: 'api123', stage: 'prod' }],
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      quota: { limit: 1_000_000, period: 'MONTH' },
+    });
+    expect(usagePlanKeyCalls().filter(({ op }) => op === 'CreateUsagePlanKey').map(({ usagePlanId }) => usagePlanId)).toEqual(['up-ent-new', 'up-ent-new']);
+    expect(tenantUpdates()[0].ExpressionAttributeValues).toMatchObject({ ':plan': 'enterprise', ':usagePlanId': 'up-ent-new', ':limits': limits });
+    expect(answer.body.limits).toEqual(limits);
+  });
+
+  it('updates the limits of an enterprise tenant in its own usage plan without moving keys', async () => {
+    givenTenant(enterpriseTenant);
+    givenTenantSavedAs({ ...enterpriseTenant, limits: { rateLimit: 800, burstLimit: 1600 }, version: 6 });
+    givenStaleKeys(liveKey, testKey);
+    apiGateway.on(GetUsagePlanCommand).resolves({ apiStages: [{ apiId: 'api123', stage: 'prod' }], quota: { limit: 1_000_000, period: 'MONTH' } });
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'enterprise', rateLimit: 800, burstLimit: 1600 }));
+
+    expect(answer.status).toBe(200);
+    expect(apiCalls()).toEqual(['GetUsagePlan', 'UpdateUsagePlan', 'FlushStageAuthorizersCache']);
+    expect(apiGateway.commandCalls(UpdateUsagePlanCommand)[0].args[0].input).toEqual({
+      usagePlanId: 'up-ent-acme',
+      patchOperations: [
+        { op: 'replace', path: '/throttle/rateLimit', value: '800' },
+        { op: 'replace', path: '/throttle/burstLimit', value: '1600' },
+        { op: 'remove', path: '/quota' },
+      ],
+    });
+  });
+
+  it('deletes the old enterprise usage plan once the keys are in the growth plan', async () => {
+    givenTenant(enterpriseTenant);
+    givenTenantSavedAs({ ...onGrowth, version: 6 });
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    expect(answer.status).toBe(200);
+    expect(usagePlanKeyCalls()).toEqual([
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-ent-acme', keyId: 'apikey-live' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-live' },
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-ent-acme', keyId: 'apikey-test' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-test' },
+    ]);
+    expect(apiCalls().slice(4)).toEqual(['GetUsagePlan', 'UpdateUsagePlan', 'DeleteUsagePlan', 'FlushStageAuthorizersCache']);
+    expect(apiGateway.commandCalls(DeleteUsagePlanCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-ent-acme' });
+    expect(tenantUpdates()[0].UpdateExpression).toMatch(/ REMOVE usagePlanId$/);
+  });
+
+  it('puts the key back in the old plan and answers 500 when attaching it to the new plan fails', async () => {
+    givenTenant(starterTenant);
+    apiGateway.on(CreateUsagePlanKeyCommand, { usagePlanId: 'up-growth' }).rejects(unavailable());
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    expectError(answer, 500, 'internal_error');
+    expect(usagePlanKeyCalls()).toEqual([
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-live' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-live' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-live' },
+    ]);
+    expect(apiCalls()).not.toContain('FlushStageAuthorizersCache');
+    expect(dbCalls()).toEqual(['Get']);
+  });
+
+  it('puts the keys back and deletes the new enterprise usage plan when attaching to it fails', async () => {
+    givenTenant(starterTenant);
+    apiGateway.on(CreateUsagePlanKeyCommand, { usagePlanId: 'up-ent-new' }).rejects(unavailable());
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'enterprise', rateLimit: 500, burstLimit: 1000 }));
+
+    expectError(answer, 500, 'internal_error');
+    expect(apiCalls()).toEqual([
+      'CreateUsagePlan',
+      'DeleteUsagePlanKey',
+      'CreateUsagePlanKey',
+      'CreateUsagePlanKey',
+      'GetUsagePlan',
+      'UpdateUsagePlan',
+      'DeleteUsagePlan',
+    ]);
+    expect(usagePlanKeyCalls()[2]).toEqual({ op: 'CreateUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-live' });
+    expect(apiGateway.commandCalls(DeleteUsagePlanCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-ent-new' });
+    expect(dbCalls()).toEqual(['Get']);
+  });
+
+  it('refuses with 409 and moves every key back when the tenant changed meanwhile', async () => {
+    givenTenant(starterTenant);
+    ddb
+      .on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { pk: { S: 'TENANT#acme' } } }));
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    expectError(answer, 409, 'conflict');
+    expect(usagePlanKeyCalls().slice(4)).toEqual([
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-test' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-test' },
+      { op: 'DeleteUsagePlanKey', usagePlanId: 'up-growth', keyId: 'apikey-live' },
+      { op: 'CreateUsagePlanKey', usagePlanId: 'up-starter', keyId: 'apikey-live' },
+    ]);
+    expect(apiCalls()).not.toContain('FlushStageAuthorizersCache');
+    expect(dbCalls()).toEqual(['Get', 'Update']);
+  });
+
+  it('keeps the keys in the new plan when copying the saved plan onto the keys fails', async () => {
+    givenTenant(starterTenant);
+    givenTenantSavedAs(onGrowth);
+    ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'internal', $metadata: {} }));
+    const { panel } = setup();
+
+    const answer = await panel(changePlan('acme', { plan: 'growth' }));
+
+    // the tenant says growth: moving the keys back to starter would leave them where a retry,
+    // seeing the plan unchanged, would never look.
+    expectError(answer, 500, 'internal_error');
+    expect(apiCalls()).toEqual(['DeleteUsagePlanKey', 'CreateUsagePlanKey', 'DeleteUsagePlanKey', 'CreateUsagePlanKey']);
+  });
+});
+
+describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
+  const suspended: Tenant = { ...starterTenant, status: 'suspended', version: 4 };
+
+  it('suspends a tenant: saves the status, copies it onto every key and flushes the authorizer cache', async () => {
+    givenTenant(starterTenant);
+    givenTenantSavedAs(suspended);
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(suspend('acme'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('suspended');
+    expect(dbCalls()).toEqual(['Get', 'Update', 'Query', 'Update', 'Update']);
+    expect(tenantUpdates()[0]).toMatchObject({
+      ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+      ExpressionAttributeValues: { ':status': 'suspended', ':expected': 3, ':next': 4 },
+    });
+    expect(keyUpdates().map((input) => input.ExpressionAttributeValues?.[':status'])).toEqual(['suspended', 'suspended']);
+    expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
+  });
+
+  it('resumes a suspended tenant: saves the status, copies it onto every key and flushes the authorizer cache', async () => {
+    givenTenant(suspended);
+    givenTenantSavedAs({ ...suspended, status: 'active', version: 5 });
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(resume('acme'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('active');
+    expect(tenantUpdates()[0].ExpressionAttributeValues).toMatchObject({ ':status': 'active', ':expected': 4 });
+    expect(keyUpdates().map((input) => input.ExpressionAttributeValues?.[':status'])).toEqual(['active', 'active']);
+    expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
+  });
+
+  it('refuses to suspend the operator tenant with 409 and no AWS call', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(suspend('operator'));
+
+    expectError(answer, 409, 'conflict');
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
+
+  it('refuses to suspend a suspended tenant with 409 and writes nothing', async () => {
+    givenTenant(suspended);
+    const { panel } = setup();
+
+    const answer = await panel(suspend('acme'));
+
+    expectError(answer, 409, 'conflict');
+    // the one read past the tenant finds every key up to date.
+    expect(dbCalls()).toEqual(['Get', 'Query']);
+    expect(apiCalls()).toEqual([]);
+  });
+
+  it('refuses an unknown tenant with 404', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(suspend('nobody'));
+
+    expectError(answer, 404, 'not_found');
+    expect(dbCalls()).toEqual(['Get']);
+    expect(apiCalls()).toEqual([]);
+  });
+
+  it('reaches the keys a failed suspension missed when the suspension is retried', async () => {
+    ddb
+      .on(GetCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
+      .resolvesOnce({ Item: rawTenantItem(starterTenant) })
+      .resolves({ Item: rawTenantItem(suspended) });
+    givenTenantSavedAs(suspended);
+    ddb
+      .on(QueryCommand)
+      .rejectsOnce(new InternalServerError({ message: 'internal', $metadata: {} }))
+      .resolves({ Items: [{ id: liveKey.id, environment: 'live' }] });
+    const { panel } = setup();
+
+    const failed = await panel(suspend('acme'));
+    const retried = await panel(suspend('acme'));
+
+    expectError(failed, 500, 'internal_error');
+    expectError(retried, 409, 'conflict');
+    expect(keyUpdates()).toEqual([
+      expect.objectContaining({ Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' }, ExpressionAttributeValues: expect.objectContaining({ ':status': 'suspended', ':version': 4 }) }),
+    ]);
+    expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
+  });
+
+  it('refuses a body on suspend with 400', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(suspend('acme', operatorCaller, { reason: 'unpaid' }));
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.error.message).toContain('reason');
+    expect(dbCalls()).toEqual([]);
+  });
+});
+
+describe('GET /v1/usage', () => {
+  it('reports quota null without a GetUsage call for a plan without a quota', async () => {
+    givenTenant(starterTenant);
+    const { account } = setup();
+
+    const answer = await account(usage(callerContext()));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ environment: 'live', plan: 'starter', rateLimit: 10, burstLimit: 20, quota: null });
+    expect(apiCalls()).toEqual([]);
+  });
+
+  it("reports an enterprise tenant's use of its monthly quota from GetUsage over the current month", async () => {
+    givenTenant(enterpriseTenant);
+    apiGateway.on(GetUsageCommand).resolves({ usagePlanId: 'up-ent-acme', items: { 'apikey-live': [[120_000, 880_000], [30_000, 850_000]] } });
+    const { account } = setup('2026-02-14T15:30:00.000Z');
+
+    const answer = await account(usage(callerContext({ plan: 'enterprise' })));
+
+    expect(apiGateway.commandCalls(GetUsageCommand).map((call) => call.args[0].input)).toEqual([
+      { usagePlanId: 'up-ent-acme', keyId: 'apikey-live', startDate: '2026-02-01', endDate: '2026-02-28', position: undefined },
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      environment: 'live',
+      plan: 'enterprise',
+      rateLimit: 500,
+      burstLimit: 1000,
+      quota: { limit: 1_000_000, period: 'MONTH', used: 150_000, remaining: 850_000, resetsAt: '2026-03-01T00:00:00.000Z' },
+    });
+  });
+
+  it('reads the test usage identifier for a test key', async () => {
+    givenTenant(enterpriseTenant);
+    apiGateway.on(GetUsageCommand).resolves({ items: { 'apikey-test': [[7, 999_993]] } });
+    const { account } = setup('2026-02-14T15:30:00.000Z');
+
+    const answer = await account(usage(callerContext({ plan: 'enterprise', environment: 'test' })));
+
+    expect(apiGateway.commandCalls(GetUsageCommand)[0].args[0].input.keyId).toBe('apikey-test');
+    expect(answer.body).toMatchObject({ environment: 'test', quota: { used: 7, remaining: 999_993 } });
+  });
+
+  it('reports zero use without a GetUsage call when the environment has no usage identifier yet', async () => {
+    givenTenant({ ...enterpriseTenant, usageKeys: { live: enterpriseTenant.usageKeys.live } });
+    const { account } = setup('2026-02-14T15:30:00.000Z');
+
+    const answer = await account(usage(callerContext({ plan: 'enterprise', environment: 'test' })));
+
+    expect(answer.body.quota).toMatchObject({ used: 0, remaining: 1_000_000 });
+    expect(apiCalls()).toEqual([]);
+  });
+
+  it('refuses a query parameter with 400', async () => {
+    const { account } = setup();
+
+    const answer = await account(proxyEvent({ method: 'GET', resource: '/v1/usage', query: { month: '2026-02' }, caller: callerContext() }));
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.error.message).toContain('month');
+    expect(dbCalls()).toEqual([]);
+  });
+});
+
+describe('bad bodies', () => {
+  const enterprise = { tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000 };
+  const cases: [string, APIGatewayProxyEvent, RegExp][] = [
+    ['an unknown field', createTenant({ name: 'Acme', plan: 'starter', color: 'red' }), /unknown field in body: color/],
+    ['a name that is not a string', createTenant({ name: 42, plan: 'starter' }), /^name:/],
+    ['a blank name', createTenant({ name: '   ', plan: 'starter' }), /^name:/],
+    ['an unknown plan', createTenant({ name: 'Acme', plan: 'platinum' }), /^plan:/],
+    ['a rateLimit that is a string', createTenant({ ...enterprise, rateLimit: '500' }), /^rateLimit:/],
+    ['a fractional burstLimit', createTenant({ ...enterprise, burstLimit: 1000.5 }), /^burstLimit:/],
+    ['a burstLimit below rateLimit', createTenant({ ...enterprise, burstLimit: 100 }), /^burstLimit:/],
+    ['a quota of an unknown period', createTenant({ ...enterprise, quota: { limit: 1000, period: 'YEAR' } }), /^quota\.period:/],
+    ['a tenantId with capitals and spaces', createTenant({ tenantId: 'Acme Corp', name: 'Acme', plan: 'starter' }), /^tenantId:/],
+    ['broken JSON', createTenant('{"name": "Acme",'), /not valid JSON/],
+    ['a JSON array', createTenant([{ name: 'Acme', plan: 'starter' }]), /^body must be a JSON object/],
+    ['a plan change with an unknown field', changePlan('acme', { plan: 'growth', name: 'Acme' }), /unknown field in body: name/],
+    ['a plan change to an unknown plan', changePlan('acme', { plan: 'platinum' }), /^plan:/],
+    ['a plan change with a zero rateLimit', changePlan('acme', { plan: 'enterprise', rateLimit: 0, burstLimit: 10 }), /^rateLimit:/],
+  ];
+
+  it.each(cases)('refuses %s with 400 invalid_request naming it, before any AWS call', async (_label, event, message) => {
+    givenTenant(starterTenant);
+    const { panel } = setup();
+
+    const answer = await panel(event);
+
+    expectError(answer, 400, 'invalid_request');
+    expect(answer.body.error.message).toMatch(message);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
+
+  it('refuses a body over 16 KiB with 413 before any AWS call', async () => {
+    const { panel } = setup();
+
+    const answer = await panel(createTenant({ name: 'Acme', plan: 'starter', padding: 'x'.repeat(16 * 1024) }));
+
+    expectError(answer, 413, 'payload_too_large');
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
+});
+
+describe('TenantService.ensureUsageKey', () => {
+  it('keeps a new usage identifier the tenant already records when copying it onto the keys fails', async () => {
+    const liveOnly: Tenant = { ...starterTenant, usageKeys: { live: starterTenant.usageKeys.live } };
+    givenTenantSavedAs({ ...starterTenant, usageKeys: { ...liveOnly.usageKeys, test: { id: 'apikey-new', value: TEST_VALUE } }, version: 4 });
+    ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'internal', $metadata: {} }));
+    const { tenants } = setup();
+
+    await expect(tenants.ensureUsageKey(liveOnly, 'test')).rejects.toBeInstanceOf(InternalServerError);
+
+    // the tenant item names apikey-new: deleting it would leave test keys metered by a key that is gone.
+    expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey']);
+  });
+
+  it('deletes the new API key and uses the one another request saved first', async () => {
+    const liveOnly: Tenant = { ...starterTenant, usageKeys: { live: starterTenant.usageKeys.live } };
+    ddb
+      .on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { pk: { S: 'TENANT#acme' } } }));
+    givenTenant(starterTenant);
+    const { tenants } = setup();
+
+    const tenant = await tenants.ensureUsageKey(liveOnly, 'test');
+
+    expect(tenant.usageKeys.test).toEqual({ id: 'apikey-test', value: TEST_VALUE });
+    expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
+  });
+});
