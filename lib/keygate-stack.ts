@@ -7,11 +7,11 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
-import type { NamedPlan } from '../lambdas/core/usage-plans';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyTable } from './key-table';
+import { RatePlans } from './rate-plans';
 import { KeygateFunction, type TableAccess } from './keygate-function';
-import { CONFIGURED_PLANS, resolveSettings, type ConfiguredPlan, type KeygateSettings } from './settings';
+import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
 
 /**
  * What a route function may do on API Gateway's control plane, beyond its table access.
@@ -115,8 +115,8 @@ export class KeygateStack extends Stack {
   public readonly keyAuthorizer: KeyAuthorizer;
   /** The Lambda behind each function name, as {@link ROUTE_FUNCTIONS} describes it. */
   public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
-  /** The usage plan each configured plan's tenants share; enterprise plans are made at run time. */
-  public readonly usagePlans: Readonly<Record<ConfiguredPlan, apigateway.UsagePlan>>;
+  /** The usage plans of the shared plans; enterprise plans are made at run time. */
+  public readonly ratePlans: RatePlans;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -131,7 +131,7 @@ export class KeygateStack extends Stack {
     });
     this.api = this.restApi(settings);
     this.addGatewayErrors();
-    this.usagePlans = this.sharedUsagePlans(settings);
+    this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
     this.functions = this.routeFunctions(settings);
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
@@ -152,7 +152,7 @@ export class KeygateStack extends Stack {
     }
 
     if (settings.authorizerCacheTtlSeconds > 0) this.flushAtMidnight(settings.stageName);
-    const plans = this.namedPlans(settings);
+    const plans = this.ratePlans.namedPlans;
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The key table' });
@@ -169,30 +169,12 @@ export class KeygateStack extends Stack {
     });
   }
 
-  /** A usage plan per configured plan, bound to the stage, with the limits from the settings. */
-  private sharedUsagePlans(settings: KeygateSettings): Record<ConfiguredPlan, apigateway.UsagePlan> {
-    const plans = {} as Record<ConfiguredPlan, apigateway.UsagePlan>;
-    for (const name of CONFIGURED_PLANS) {
-      const limits = settings.plans[name];
-      plans[name] = this.api.addUsagePlan(`${pascal(name)}Plan`, {
-        name: this.usagePlanName(name),
-        description: `keygate: the ${name} plan, shared by its tenants`,
-        throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
-        ...(limits.quota === undefined
-          ? {}
-          : { quota: { limit: limits.quota.limit, period: apigateway.Period[limits.quota.period] } }),
-        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-      });
-    }
-    return plans;
-  }
-
   /**
    * One Lambda per function name, each with the table access and control-plane permissions its
    * {@link RouteFunctionSpec} names, and the settings every management Lambda reads at load.
    */
   private routeFunctions(settings: KeygateSettings): Record<FunctionName, KeygateFunction> {
-    const plans = this.namedPlans(settings);
+    const plans = this.ratePlans.namedPlans;
     const environment = {
       KEY_PREFIX: settings.keyPrefix,
       REST_API_ID: this.api.restApiId,
@@ -220,7 +202,7 @@ export class KeygateStack extends Stack {
             new iam.PolicyStatement({
               effect: iam.Effect.DENY,
               actions: ['apigateway:PATCH', 'apigateway:DELETE'],
-              resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${this.usagePlans[plan].usagePlanId}`)),
+              resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${this.ratePlans.usagePlans[plan].usagePlanId}`)),
             }),
           ],
         });
@@ -242,18 +224,6 @@ export class KeygateStack extends Stack {
       functions[name] = fn;
     }
     return functions;
-  }
-
-  /** The shared plans as the functions get them: names, not ids, since an id would make each function depend on the stage its methods deploy. */
-  private namedPlans(settings: KeygateSettings): Record<ConfiguredPlan, NamedPlan> {
-    return Object.fromEntries(
-      CONFIGURED_PLANS.map((name) => [name, { usagePlanName: this.usagePlanName(name), limits: settings.plans[name] }]),
-    ) as Record<ConfiguredPlan, NamedPlan>;
-  }
-
-  /** A shared plan's usage plan name, by which the functions find its id. */
-  private usagePlanName(plan: ConfiguredPlan): string {
-    return `${this.stackName}-${plan}`;
   }
 
   /**
