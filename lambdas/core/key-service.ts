@@ -57,7 +57,7 @@ export class KeyService {
     const environment = input.environment ?? caller.environment;
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
-    if (rank(role) < rank(caller.role)) throw forbidden(`a ${caller.role} key cannot create a ${role} key`);
+    if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
     const now = this.deps.clock();
     let expiry: Expiry;
     try {
@@ -168,7 +168,7 @@ export class KeyService {
   private async changeableKey(caller: AuthorizerContext, id: string): Promise<KeyItem> {
     assertCanWrite(caller);
     const item = await this.visibleKey(caller, id);
-    if (rank(item.role) < rank(caller.role)) throw forbidden(`a ${caller.role} key cannot change a ${item.role} key`);
+    if (rank(item.role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot change ${withArticle(item.role)} key`);
     return item;
   }
 
@@ -197,6 +197,11 @@ export class KeyService {
       this.deps.logger.error('authorizer cache flush failed', describeError(error));
     }
   }
+}
+
+/** `an owner`, `a developer`: for messages people read. */
+function withArticle(role: Role): string {
+  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
 }
 
 /** `read_only` keys may read, never change (the policy denies it too: defence in depth). */

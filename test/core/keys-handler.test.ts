@@ -27,6 +27,7 @@ import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
 import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -47,63 +48,21 @@ type Page = { items: KeyRecord[]; cursor?: string };
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/**
- * An API Gateway proxy event as the REST API sends it after the TOKEN authorizer allowed the
- * request: the authorizer's context plus the `principalId` and `integrationLatency` it adds.
- */
+/** A proxy event for a `/v1/keys` route, from the shared builder. */
 function proxyEvent(
   method: string,
   path: string,
   options: { body?: unknown; query?: Record<string, string>; caller?: Partial<Caller> } = {},
 ): APIGatewayProxyEvent {
   const match = /^\/v1\/keys\/([^/]+)(\/[a-z]+)?$/.exec(path);
-  const resource = match === null ? path : `/v1/keys/{id}${match[2] ?? ''}`;
-  const caller: Caller = { tenantId: 'acme', keyId: CALLER_KEY_ID, environment: 'live', role: 'owner', plan: 'starter', ...options.caller };
-  const body = options.body === undefined ? null : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const query = options.query ?? null;
-  return {
-    resource,
-    path,
-    httpMethod: method,
-    headers: { Host: 'api123.execute-api.eu-west-1.amazonaws.com', 'Content-Type': 'application/json' },
-    multiValueHeaders: { Host: ['api123.execute-api.eu-west-1.amazonaws.com'], 'Content-Type': ['application/json'] },
-    queryStringParameters: query,
-    multiValueQueryStringParameters: query === null ? null : Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
-    pathParameters: match === null ? null : { id: match[1] },
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api123',
-      authorizer: { ...caller, principalId: caller.keyId, integrationLatency: 12 },
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: 'usagelivevalue0123456789',
-        apiKeyId: 'apikey-live',
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.9',
-        user: null,
-        userAgent: 'jest',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: Date.parse(NOW),
-      resourceId: 'abc123',
-      resourcePath: resource,
-    },
-  };
+  return sharedProxyEvent({
+    method,
+    resource: match === null ? path : `/v1/keys/{id}${match[2] ?? ''}`,
+    pathParameters: match === null ? {} : { id: decodeURIComponent(match[1]) },
+    body: options.body,
+    query: options.query,
+    caller: callerContext({ keyId: CALLER_KEY_ID, ...options.caller }),
+  });
 }
 
 function setup() {
@@ -121,14 +80,6 @@ const parse = <T>(response: APIGatewayProxyResult): T => JSON.parse(response.bod
 /** The names of the DynamoDB commands sent, in order. */
 const sent = (): string[] => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 
-/** A key item exactly as the store writes it (`rawKeyItem` lacks the id in `gsi1sk` and the `ttl`). */
-function storedKey(item: KeyItem): Record<string, unknown> {
-  return {
-    ...rawKeyItem(item),
-    gsi1sk: `${item.createdAt}#${item.id}`,
-    ...(item.expiresAt === null ? {} : { ttl: Math.floor(Date.parse(item.expiresAt) / 1000) }),
-  };
-}
 
 const tenantGet = (tenantId: string) => ({ Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' } });
 const keyGet = (id: string) => ({ Key: { pk: `KEY#${id}`, sk: 'KEY' } });
@@ -138,7 +89,7 @@ function givenTenant(tenant: Tenant = ACME): void {
 }
 
 function givenKey(item: KeyItem): void {
-  ddb.on(GetCommand, keyGet(item.id)).resolves({ Item: storedKey(item) });
+  ddb.on(GetCommand, keyGet(item.id)).resolves({ Item: rawKeyItem(item) });
 }
 
 /** An existing key of acme, created before "now". */
@@ -409,7 +360,7 @@ describe('GET /v1/keys', () => {
   const keys = [0, 1, 2].map((n) => existingKey({ name: `key ${n}`, now: `2026-11-2${2 - n}T09:00:00.000Z` }).item);
 
   it('queries the byTenant index newest first for one more than the limit', async () => {
-    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(storedKey) });
+    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(rawKeyItem) });
     const { send } = setup();
 
     const response = await send('GET', '/v1/keys', { query: { limit: '2' } });
@@ -428,7 +379,7 @@ describe('GET /v1/keys', () => {
   });
 
   it('lists keys for a read_only caller', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [storedKey(keys[0])] });
+    ddb.on(QueryCommand).resolves({ Items: [rawKeyItem(keys[0])] });
     const { send } = setup();
 
     const response = await send('GET', '/v1/keys', { caller: { role: 'read_only' } });
@@ -447,7 +398,7 @@ describe('GET /v1/keys', () => {
   });
 
   it('answers key records without the hash and without a cursor on the last page', async () => {
-    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(storedKey) });
+    ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(rawKeyItem) });
     const { send } = setup();
 
     const response = await send('GET', '/v1/keys', { query: { limit: '2' } });
@@ -470,7 +421,7 @@ describe('GET /v1/keys', () => {
   });
 
   it('answers a cursor to the next page when more keys exist', async () => {
-    ddb.on(QueryCommand).resolves({ Items: keys.map(storedKey), LastEvaluatedKey: { pk: `KEY#${keys[2].id}` } });
+    ddb.on(QueryCommand).resolves({ Items: keys.map(rawKeyItem), LastEvaluatedKey: { pk: `KEY#${keys[2].id}` } });
     const { send } = setup();
 
     const body = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2' } }));
@@ -485,7 +436,7 @@ describe('GET /v1/keys', () => {
   });
 
   it('starts the next page after the key the cursor names', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: keys.map(storedKey) }).resolves({ Items: [storedKey(keys[2])] });
+    ddb.on(QueryCommand).resolvesOnce({ Items: keys.map(rawKeyItem) }).resolves({ Items: [rawKeyItem(keys[2])] });
     const { send } = setup();
     const first = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2' } }));
 
@@ -658,7 +609,7 @@ describe('PATCH /v1/keys/{id}', () => {
   it('renames with an update conditioned on the tenant and answers the record', async () => {
     const { item } = existingKey();
     givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, name: 'renamed' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, name: 'renamed' }) });
     const { send } = setup();
 
     const response = await send('PATCH', `/v1/keys/${item.id}`, { body: { name: '  renamed  ' } });
@@ -691,7 +642,7 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
   it("revokes with an update conditioned on the status, then flushes the stage's authorizer cache", async () => {
     const { item } = existingKey();
     givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, status: 'revoked' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, status: 'revoked' }) });
     const { send } = setup();
 
     const response = await send('POST', `/v1/keys/${item.id}/revoke`);
@@ -722,7 +673,7 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
       new ConditionalCheckFailedException({
         message: 'The conditional request failed',
         $metadata: {},
-        Item: marshall(storedKey(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+        Item: marshall(rawKeyItem(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
       }),
     );
     const { send } = setup();
@@ -762,7 +713,7 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
   it('enables a revoked key with the reverse condition and does not flush', async () => {
     const { item } = existingKey();
     givenKey({ ...item, status: 'revoked' });
-    ddb.on(UpdateCommand).resolves({ Attributes: storedKey(item) });
+    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem(item) });
     const { send } = setup();
 
     const response = await send('POST', `/v1/keys/${item.id}/enable`);
@@ -777,7 +728,7 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
   it('still answers the revoke when API Gateway refuses the flush, and logs an error without key material', async () => {
     const { item, plaintext } = existingKey();
     givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: storedKey({ ...item, status: 'revoked' }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, status: 'revoked' }) });
     apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'Too Many Requests', $metadata: {} }));
     const { send, logger } = setup();
 
@@ -947,7 +898,7 @@ describe('POST /v1/keys/{id}/rotate', () => {
         CancellationReasons: [
           {
             Code: 'ConditionalCheckFailed',
-            Item: marshall(storedKey({ ...old.item, status: 'revoked' }), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+            Item: marshall(rawKeyItem({ ...old.item, status: 'revoked' }), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
           },
           { Code: 'None' },
           { Code: 'None' },

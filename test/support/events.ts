@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Environment, Role } from '../../lambdas/core/keys';
 import type { PlanName } from '../../lambdas/core/model';
+import { buildProxyEvent } from '../../local/proxy-event';
 
 /** The context the authorizer hands to the backends, as the handlers read it. */
 export interface CallerContext {
@@ -32,58 +33,31 @@ export interface ProxyEventSpec {
 }
 
 /**
- * A proxy integration event as API Gateway sends it to a backend behind the TOKEN authorizer: the
- * path filled in from the template, and the authorizer's context with the `principalId` and
- * `integrationLatency` API Gateway adds to it.
+ * A proxy integration event as API Gateway sends it to a backend behind the TOKEN authorizer,
+ * built by the local gateway's own {@link buildProxyEvent}: the path filled in from the template,
+ * and the authorizer's context with the `principalId` and `integrationLatency` API Gateway adds.
  */
 export function proxyEvent(spec: ProxyEventSpec): APIGatewayProxyEvent {
   const pathParameters = spec.pathParameters ?? {};
   const path = spec.resource.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(pathParameters[name] ?? ''));
-  const body = spec.body === undefined ? null : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-  const query = spec.query === undefined || Object.keys(spec.query).length === 0 ? null : { ...spec.query };
-  const headers: Record<string, string> = { Host: 'abc123.execute-api.eu-west-1.amazonaws.com', Authorization: 'Bearer <redacted>' };
-  if (body !== null) headers['Content-Type'] = 'application/json';
-  return {
-    resource: spec.resource,
+  const body = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+  const headers: Record<string, string> = { host: 'abc123.execute-api.eu-west-1.amazonaws.com', authorization: 'Bearer <redacted>' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return buildProxyEvent({
+    method: spec.method,
     path,
-    httpMethod: spec.method,
+    resource: spec.resource,
+    pathParameters,
+    query: new URLSearchParams(spec.query ?? {}),
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: query,
-    multiValueQueryStringParameters: query === null ? null : Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
-    pathParameters: Object.keys(pathParameters).length === 0 ? null : { ...pathParameters },
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: { ...spec.caller, principalId: spec.caller.keyId, integrationLatency: 12 },
-      protocol: 'HTTP/1.1',
-      httpMethod: spec.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.7',
-        user: null,
-        userAgent: 'jest',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: 1_795_000_000_000,
-      resourceId: 'res123',
-      resourcePath: spec.resource,
-    },
-  };
+    body: body === undefined ? undefined : Buffer.from(body, 'utf8'),
+    accountId: '123456789012',
+    apiId: 'abc123',
+    stage: 'prod',
+    requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    sourceIp: '203.0.113.7',
+    protocol: 'HTTP/1.1',
+    receivedAt: new Date('2026-11-23T10:00:00.000Z'),
+    authorizer: { principalId: spec.caller.keyId, context: { ...spec.caller }, integrationLatency: 12 },
+  });
 }

@@ -60,8 +60,9 @@ export function keyFixture(
 
 /** The raw DynamoDB item the store writes for a key (as a mocked GetItem returns it). */
 export function rawKeyItem(item: KeyItem): Record<string, unknown> {
-  const raw: Record<string, unknown> = { pk: `KEY#${item.id}`, sk: 'KEY', gsi1pk: `TENANT#${item.tenantId}`, gsi1sk: item.createdAt, ...item };
+  const raw: Record<string, unknown> = { pk: `KEY#${item.id}`, sk: 'KEY', gsi1pk: `TENANT#${item.tenantId}`, gsi1sk: `${item.createdAt}#${item.id}`, ...item };
   if (item.expiresAt === null) delete raw.expiresAt;
+  else raw.ttl = Math.floor(Date.parse(item.expiresAt) / 1000);
   if (item.lastUsedAt === null) delete raw.lastUsedAt;
   return raw;
 }
