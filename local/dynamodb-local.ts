@@ -43,7 +43,7 @@ export const LOCAL_AWS = {
 
 /** Whether a `java` executable can be run. */
 export function javaAvailable(): boolean {
-  const result = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  const result = spawnSync('java', ['-version'], { stdio: 'ignore', env: process.env });
   return result.error === undefined && result.status === 0;
 }
 
