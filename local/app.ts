@@ -39,6 +39,8 @@ export interface LocalOptions {
   readonly tableName?: string;
   /** @default 'sk' */
   readonly keyPrefix?: string;
+  /** The stage in method ARNs and proxy events. @default 'prod' */
+  readonly stage?: string;
   /** @default true */
   readonly acceptBareKeys?: boolean;
   /** @default 300 */
@@ -108,6 +110,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
       usageCheck: usagePlans.check,
+      stage: options.stage,
       log: options.requestLog,
       now,
     });

@@ -1,5 +1,6 @@
 import { JavaMissingError } from './dynamodb-local';
 import { startKeygateLocal } from './app';
+import { localSettings } from './settings';
 
 /** Reads a positive integer from the environment. */
 function intFromEnv(name: string, fallback: number): number {
@@ -12,12 +13,17 @@ function intFromEnv(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const settings = localSettings();
   const keygate = await startKeygateLocal({
     port: intFromEnv('PORT', 3000),
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
     dynamodbEndpoint: process.env.KEYGATE_DYNAMODB_ENDPOINT || undefined,
-    keyPrefix: process.env.KEYGATE_KEY_PREFIX || undefined,
-    cacheTtlSeconds: intFromEnv('KEYGATE_CACHE_TTL_SECONDS', 300),
+    keyPrefix: settings.keyPrefix,
+    acceptBareKeys: settings.acceptBareKeys,
+    cacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+    plans: settings.plans,
+    operatorPlan: settings.operatorPlan,
+    stage: settings.stageName,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (keygate.operatorKey !== undefined) {

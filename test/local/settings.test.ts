@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localSettings } from '../../local/settings';
+
+function cdkJson(context: Record<string, unknown>): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'keygate-cdk-')), 'cdk.json');
+  writeFileSync(file, JSON.stringify({ app: 'x', context }));
+  return file;
+}
+
+describe('localSettings', () => {
+  it('reads the same cdk.json settings the stack deploys with', () => {
+    const settings = localSettings({}, join(__dirname, '..', '..', 'cdk.json'));
+    expect(settings).toMatchObject({ keyPrefix: 'sk', authorizerCacheTtlSeconds: 300, acceptBareKeys: true, operatorPlan: 'scale' });
+    expect(settings.plans.starter).toEqual({ rateLimit: 10, burstLimit: 20 });
+  });
+
+  it('lets KEYGATE_* variables override cdk.json', () => {
+    const file = cdkJson({ 'keygate:keyPrefix': 'acme', 'keygate:plans': { starter: { rateLimit: 1, burstLimit: 2 } } });
+    const settings = localSettings({ KEYGATE_CACHE_TTL_SECONDS: '0', KEYGATE_ACCEPT_BARE_KEYS: 'false' }, file);
+    expect(settings).toMatchObject({ keyPrefix: 'acme', authorizerCacheTtlSeconds: 0, acceptBareKeys: false });
+    expect(settings.plans.starter).toEqual({ rateLimit: 1, burstLimit: 2 });
+  });
+
+  it('refuses a bad value, naming where it came from', () => {
+    expect(() => localSettings({ KEYGATE_KEY_PREFIX: 'Bad_' }, cdkJson({}))).toThrow(/KEYGATE_KEY_PREFIX/);
+    expect(() => localSettings({}, cdkJson({ 'keygate:authorizerCacheTtlSeconds': 99999 }))).toThrow(/cdk.json keygate:authorizerCacheTtlSeconds/);
+  });
+});
