@@ -17,7 +17,7 @@ import { conflict, invalidRequest, notFound } from './errors';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
-import type { KeyPage, KeyStore, TenantChanges } from './store';
+import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
 import { TABLE_SCHEMA } from './table';
 
 const KEY_SK = 'KEY';
@@ -99,7 +99,7 @@ export class DynamoKeyStore implements KeyStore {
       );
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[1] === 'ConditionalCheckFailed') throw conflict('the tenant changed while the key was created');
+      if (reasons?.[1] === 'ConditionalCheckFailed') throw new TenantChangedError('the tenant changed while the key was created');
       if (reasons?.[0] === 'ConditionalCheckFailed') throw conflict('a key with this id already exists');
       throw error;
     }
@@ -177,7 +177,7 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<KeyItem> {
+  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void> {
     const oldUpdate = {
       TableName: this.tableName,
       Key: { pk: keyPk(oldId), sk: KEY_SK },
@@ -214,11 +214,10 @@ export class DynamoKeyStore implements KeyStore {
           if (item === undefined || item.tenantId !== tenantId) throw notFound();
           throw conflict(rotationRefusal(item, now));
         }
-        if (tenant?.Code === 'ConditionalCheckFailed') throw conflict('the tenant changed while the key was rotated');
+        if (tenant?.Code === 'ConditionalCheckFailed') throw new TenantChangedError('the tenant changed while the key was rotated');
       }
       throw error;
     }
-    return this.getTenantKey(tenantId, oldId);
   }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {

@@ -1,13 +1,13 @@
 import type { AuthorizerContext } from './authorize';
 import type { AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
-import { ApiError, forbidden, invalidRequest, notFound } from './errors';
-import { ExpiryError, expiryAt, resolveExpiry, startOfUtcDay, type Expiry, type ExpiryDays } from './expiry';
+import { forbidden, invalidRequest, notFound } from './errors';
+import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './keys';
 import { describeError, type Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
-import type { KeyStore } from './store';
+import { TenantChangedError, type KeyStore } from './store';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;
@@ -153,7 +153,7 @@ export class KeyService {
 
   /** The same policy again: N days from today, the same fixed date, or never. */
   private repeatExpiry(old: KeyItem, now: Date): Expiry {
-    if (old.expiresInDays !== undefined) return expiryAt(new Date(startOfUtcDay(now).getTime() + old.expiresInDays * 86_400_000));
+    if (old.expiresInDays !== undefined) return resolveExpiry({ expiresInDays: old.expiresInDays }, () => now);
     return expiryAt(old.expiresAt === null ? null : new Date(old.expiresAt));
   }
 
@@ -183,8 +183,7 @@ export class KeyService {
       try {
         return await write(tenant);
       } catch (error) {
-        const tenantChanged = error instanceof ApiError && error.code === 'conflict' && error.message.startsWith('the tenant changed');
-        if (!tenantChanged || attempt >= 3) throw error;
+        if (!(error instanceof TenantChangedError) || attempt >= 3) throw error;
       }
     }
   }

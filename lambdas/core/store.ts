@@ -1,6 +1,18 @@
 import type { KeyItem, KeyStatus, PlanLimits, PlanName, Tenant, TenantStatus, UsageIdentifier } from './model';
 import type { Environment } from './keys';
+import { ApiError } from './errors';
 import type { Expiry } from './expiry';
+
+/**
+ * A key write refused because the tenant changed since its copy was taken (409 if it reaches a
+ * caller); whoever wrote the key reads the tenant again and retries.
+ */
+export class TenantChangedError extends ApiError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'TenantChangedError';
+  }
+}
 
 /** One page of a tenant's keys, newest first. */
 export interface KeyPage {
@@ -39,7 +51,7 @@ export interface KeyStore {
   touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean>;
   /**
    * Writes a new key, on condition that the tenant's version is still the one copied onto the
-   * key; `conflict` when the tenant changed meanwhile (the caller re-reads and retries).
+   * key; {@link TenantChangedError} when it changed meanwhile (the caller re-reads and retries).
    */
   createKey(key: KeyItem): Promise<void>;
   /**
@@ -58,11 +70,10 @@ export interface KeyStore {
   deleteKey(tenantId: string, id: string): Promise<void>;
   /**
    * In one transaction, writes `newKey` and marks the old key as rotated to it with the given
-   * expiry; `conflict` when the old key is revoked, expired at `now`, or already rotated.
-   *
-   * @returns the old key as updated.
+   * expiry; `conflict` when the old key is revoked, expired at `now`, or already rotated, and
+   * {@link TenantChangedError} when the tenant changed since `newKey`'s copy of it.
    */
-  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<KeyItem>;
+  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void>;
   /** Reads a tenant. */
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /** Writes a tenant and its first key in one transaction; `conflict` when the id is taken. */

@@ -153,7 +153,8 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     const now = new Date('2026-11-23T10:00:00.000Z');
     const next = keyFixture({ tenant, role: 'owner' }).item;
     const grace = expiryAt(new Date('2026-11-23T12:00:00.000Z'));
-    const old = await table.store.rotateKey(tenant.tenantId, first.item.id, { ...next, rotatedFrom: first.item.id }, grace, now);
+    await table.store.rotateKey(tenant.tenantId, first.item.id, { ...next, rotatedFrom: first.item.id }, grace, now);
+    const old = await table.store.getKey(first.item.id);
     expect(old).toMatchObject({ rotatedTo: next.id, expiresAt: '2026-11-23T12:00:00.000Z' });
     expect(await table.store.getKey(next.id)).toMatchObject({ rotatedFrom: first.item.id, status: 'active' });
   });
