@@ -17,15 +17,9 @@ import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway } from './gateway';
+import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
 import { LocalUsagePlans } from './usage-plans';
-
-/** The plans' default limits (DESIGN §5), used where no settings are given. */
-export const DEFAULT_PLANS: Readonly<Record<StandardPlan, PlanLimits>> = {
-  starter: { rateLimit: 10, burstLimit: 20 },
-  growth: { rateLimit: 100, burstLimit: 200 },
-  scale: { rateLimit: 1000, burstLimit: 2000 },
-};
 
 /** How to run keygate locally; every field has a default fit for `npm start`. */
 export interface LocalOptions {
@@ -45,7 +39,7 @@ export interface LocalOptions {
   readonly acceptBareKeys?: boolean;
   /** @default 300 */
   readonly cacheTtlSeconds?: number;
-  /** @default {@link DEFAULT_PLANS} */
+  /** @default - the deployment defaults, `DEFAULT_SETTINGS.plans` */
   readonly plans?: Readonly<Record<StandardPlan, PlanLimits>>;
   /** The operator tenant's plan. @default 'scale' */
   readonly operatorPlan?: StandardPlan;
@@ -91,7 +85,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     await ensureTable(client, tableName);
     const store = new DynamoKeyStore({ client: documentClient(client), tableName });
     const usagePlans = new LocalUsagePlans(now);
-    const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_PLANS);
+    const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_SETTINGS.plans);
     // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
     const cache: AuthorizerCacheFlusher = { flush: async () => gateway.flushAuthorizerCache() };
     const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix: 'keygate-local' });

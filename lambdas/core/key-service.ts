@@ -1,10 +1,10 @@
 import type { AuthorizerContext } from './authorize';
-import type { AuthorizerCacheFlusher } from './cache';
+import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
 import { forbidden, invalidRequest, notFound } from './errors';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './keys';
-import { describeError, type Logger } from './logger';
+import type { Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
 import { TenantChangedError, type KeyStore } from './store';
@@ -106,7 +106,7 @@ export class KeyService {
   async revoke(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
     await this.changeableKey(caller, id);
     const item = await this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked');
-    await this.flush();
+    await flushAfterWrite(this.deps.cache, this.deps.logger);
     return toKeyRecord(item, this.deps.clock());
   }
 
@@ -120,7 +120,7 @@ export class KeyService {
   async delete(caller: AuthorizerContext, id: string): Promise<void> {
     await this.changeableKey(caller, id);
     await this.deps.store.deleteKey(caller.tenantId, id);
-    await this.flush();
+    await flushAfterWrite(this.deps.cache, this.deps.logger);
   }
 
   /**
@@ -147,7 +147,7 @@ export class KeyService {
       await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now);
       return { ...toKeyRecord(item, now), key: plaintext };
     });
-    await this.flush();
+    await flushAfterWrite(this.deps.cache, this.deps.logger);
     return result;
   }
 
@@ -188,14 +188,6 @@ export class KeyService {
     }
   }
 
-  private async flush(): Promise<void> {
-    try {
-      await this.deps.cache.flush();
-    } catch (error) {
-      // the write stands; the cache then expires on its own ttl. say so loudly.
-      this.deps.logger.error('authorizer cache flush failed', describeError(error));
-    }
-  }
 }
 
 /** `an owner`, `a developer`: for messages people read. */

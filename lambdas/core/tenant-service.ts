@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthorizerCacheFlusher } from './cache';
+import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
 import { conflict, invalidRequest, notFound } from './errors';
 import { expiryAt } from './expiry';
@@ -173,7 +173,7 @@ export class TenantService {
     if (tenant.status === status) {
       // an earlier change may have been saved but not reached every key (its propagation failed):
       // finish it, or a retried suspension would answer 409 while the keys still work.
-      if ((await this.deps.store.propagateTenant(tenant)) > 0) await this.flushCache();
+      if ((await this.deps.store.propagateTenant(tenant)) > 0) await flushAfterWrite(this.deps.cache, this.deps.logger);
       throw conflict(`the tenant is already ${status}`);
     }
     const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status });
@@ -255,16 +255,9 @@ export class TenantService {
 
   private async afterChange(tenant: Tenant): Promise<void> {
     await this.deps.store.propagateTenant(tenant);
-    await this.flushCache();
+    await flushAfterWrite(this.deps.cache, this.deps.logger);
   }
 
-  private async flushCache(): Promise<void> {
-    try {
-      await this.deps.cache.flush();
-    } catch (error) {
-      this.deps.logger.error('authorizer cache flush failed', describeError(error));
-    }
-  }
 
   /** Undoes what was made, newest first; an undo that fails is logged, the others still run. */
   private async compensate(undo: (() => Promise<void>)[], tenantId: string): Promise<void> {
