@@ -1,12 +1,11 @@
 import type { Clock } from '../core/clock';
 import { notFound } from '../core/errors';
-import { jsonResponse, validate, type ApiRequest } from '../core/http';
+import { emptySchema, jsonResponse, validate, type ApiRequest } from '../core/http';
 import type { Logger } from '../core/logger';
 import { toKeyRecord, toTenantRecord } from '../core/model';
 import type { KeyStore } from '../core/store';
 import type { TenantService } from '../core/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
-import { z } from 'zod';
 
 /** What the account routes need. */
 export interface AccountDeps {
@@ -17,13 +16,11 @@ export interface AccountDeps {
   readonly tenants: Pick<TenantService, 'usage'>;
 }
 
-const noQuery = z.strictObject({});
-
 /** `GET /v1/me` (the calling key and its tenant) and `GET /v1/usage` (its plan and use). */
 export function createAccountRoutes(deps: AccountDeps): Record<string, RouteHandler> {
   return {
     'GET /v1/me': async ({ caller, query }: ApiRequest) => {
-      validate(noQuery, query, 'query');
+      validate(emptySchema, query, 'query');
       const [key, tenant] = await Promise.all([
         deps.store.getTenantKey(caller.tenantId, caller.keyId),
         deps.store.getTenant(caller.tenantId),
@@ -32,7 +29,7 @@ export function createAccountRoutes(deps: AccountDeps): Record<string, RouteHand
       return jsonResponse(200, { key: toKeyRecord(key, deps.clock()), tenant: toTenantRecord(tenant) });
     },
     'GET /v1/usage': async ({ caller, query }: ApiRequest) => {
-      validate(noQuery, query, 'query');
+      validate(emptySchema, query, 'query');
       return jsonResponse(200, { environment: caller.environment, ...(await deps.tenants.usage(caller.tenantId, caller.environment)) });
     },
   };

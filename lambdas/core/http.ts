@@ -83,6 +83,9 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   return `${field}: ${issue.message}`;
 }
 
+/** A body or query that must carry nothing: any field in it is unknown (400). */
+export const emptySchema = z.strictObject({});
+
 /** Printable names: 1–100 characters, no control characters, not blank. */
 export const nameSchema = z
   .string()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EXPIRY_DAYS } from '../core/expiry';
-import { jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
 import { ENVIRONMENTS, ROLES } from '../core/keys';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
@@ -32,8 +32,6 @@ const listQuerySchema = z.strictObject({
   cursor: z.string().min(1).max(1024).optional(),
 });
 
-const noBody = z.strictObject({});
-
 /** The tenant key-management routes over a {@link KeyService}. */
 export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandler> {
   const keys = new KeyService(deps);
@@ -57,11 +55,11 @@ export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandl
       return jsonResponse(204);
     },
     'POST /v1/keys/{id}/revoke': async (request) => {
-      parseBody(request, noBody);
+      parseBody(request, emptySchema);
       return jsonResponse(200, await keys.revoke(request.caller, id(request)));
     },
     'POST /v1/keys/{id}/enable': async (request) => {
-      parseBody(request, noBody);
+      parseBody(request, emptySchema);
       return jsonResponse(200, await keys.enable(request.caller, id(request)));
     },
     'POST /v1/keys/{id}/rotate': async (request) => {

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { ApiRequest } from '../core/http';
-import { jsonResponse, nameSchema, parseBody } from '../core/http';
 import { forbidden } from '../core/errors';
-import { PLAN_NAMES } from '../core/model';
-import type { TenantService } from '../core/tenant-service';
+import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
 import type { Logger } from '../core/logger';
-import { toTenantRecord } from '../core/model';
+import { PLAN_NAMES, toTenantRecord } from '../core/model';
+import type { TenantService } from '../core/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
@@ -24,7 +22,6 @@ const createSchema = z.strictObject({
 });
 
 const planSchema = z.strictObject(planFields);
-const noBody = z.strictObject({});
 
 /** The operator panel's routes; only `operator` keys get past the first line of each. */
 export function createPanelRoutes(tenants: TenantService): Record<string, RouteHandler> {
@@ -43,11 +40,11 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
       jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
     ),
     'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
-      parseBody(request, noBody);
+      parseBody(request, emptySchema);
       return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended'));
     }),
     'POST /v1/panel/tenants/{tenantId}/resume': operatorOnly(async (request) => {
-      parseBody(request, noBody);
+      parseBody(request, emptySchema);
       return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active'));
     }),
   };
