@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
 import { assertValidPrefix } from '../lambdas/core/keys';
-import type { PlanLimits, PlanName } from '../lambdas/core/model';
+import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
 /** A plan whose limits are a deployment setting; `enterprise` limits are set per tenant instead. */
 export type ConfiguredPlan = Exclude<PlanName, 'enterprise'>;
@@ -54,7 +54,6 @@ export type SettingsInput = { readonly [K in keyof KeygateSettings]?: unknown };
 export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
-const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 
 /**
  * Reads the `keygate:*` context keys of a construct tree (usually the app's), applies the

@@ -7,12 +7,15 @@ export const PLAN_NAMES = ['starter', 'growth', 'scale', 'enterprise'] as const;
 /** One of {@link PLAN_NAMES}. */
 export type PlanName = (typeof PLAN_NAMES)[number];
 
+/** The periods a usage-plan quota counts over. */
+export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+
 /** Requests per second, burst and an optional quota, as an API Gateway usage plan holds them. */
 export interface PlanLimits {
   readonly rateLimit: number;
   readonly burstLimit: number;
   /** Requests per period; `undefined` for no quota. */
-  readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
+  readonly quota?: { readonly limit: number; readonly period: (typeof QUOTA_PERIODS)[number] };
 }
 
 /** A tenant's status: a suspended tenant's keys are refused until it is resumed. */

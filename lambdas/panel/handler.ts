@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forbidden } from '../core/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
 import type { Logger } from '../core/logger';
-import { PLAN_NAMES, toTenantRecord } from '../core/model';
+import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
@@ -12,7 +12,7 @@ const planFields = {
   plan: z.enum(PLAN_NAMES),
   rateLimit: limit(1_000_000).optional(),
   burstLimit: limit(5_000_000).optional(),
-  quota: z.strictObject({ limit: limit(2_000_000_000), period: z.enum(['DAY', 'WEEK', 'MONTH']) }).optional(),
+  quota: z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) }).optional(),
 };
 
 const createSchema = z.strictObject({
