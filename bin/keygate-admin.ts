@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import { systemClock } from '../lambdas/core/clock';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
@@ -63,7 +64,7 @@ async function main(args: string[]): Promise<void> {
     plans: lazyCatalog(JSON.parse(outputs.Plans) as Record<StandardPlan, NamedPlan>, (names) => usagePlans.findUsagePlanIds(names)),
     prefix: outputs.KeyPrefix,
     clock: systemClock,
-    cache: new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName),
+    cache: adminCache(new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName)),
     logger,
     namePrefix: outputs.NamePrefix,
   });
@@ -73,6 +74,19 @@ async function main(args: string[]): Promise<void> {
     process.exit(1);
   }
   process.stdout.write(`operator key: ${key}\n`);
+}
+
+/**
+ * The CLI only creates the operator tenant, which flushes nothing; it has no flush queue, so a
+ * scheduled flush is refused loudly rather than silently skipped.
+ */
+function adminCache(stage: StageCacheFlusher): AuthorizerCacheFlusher {
+  return {
+    flush: () => stage.flush(),
+    flushAt: async () => {
+      throw new Error('the admin CLI cannot schedule authorizer cache flushes');
+    },
+  };
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -42,6 +42,11 @@ export class KeyAuthorizer extends Construct {
   public readonly authorizer: apigateway.TokenAuthorizer;
   /** The authorizer's Lambda function. */
   public readonly function: KeygateFunction;
+  /**
+   * The function's timeout: the longest an authorizer call can be in flight, hence how long
+   * after a cache flush a stale answer can still arrive (see `AuthorizerCacheFlush`).
+   */
+  public readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
     super(scope, id);
@@ -50,8 +55,11 @@ export class KeyAuthorizer extends Construct {
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
     validate(keyPrefix, resultsCacheTtl);
 
+    // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
+    this.timeout = Duration.seconds(3);
     this.function = new KeygateFunction(this, 'Function', {
       entry: 'authorizer/index.ts',
+      timeout: this.timeout,
       description: 'keygate: checks API keys for API Gateway',
       // a bigger function gets more CPU: the cold start (SDK load, TLS) is on a request's path.
       memorySize: 512,

@@ -1,12 +1,11 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
@@ -117,6 +116,8 @@ export class KeygateStack extends Stack {
   public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
   /** The usage plans of the shared plans; enterprise plans are made at run time. */
   public readonly ratePlans: RatePlans;
+  /** The later flushes of the authorizer cache: after revocations, at grace ends, at midnight. */
+  public readonly cacheFlush: AuthorizerCacheFlush;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -132,6 +133,13 @@ export class KeygateStack extends Stack {
     this.api = this.restApi(settings);
     this.addGatewayErrors();
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
+    this.cacheFlush = new AuthorizerCacheFlush(this, 'AuthorizerCacheFlush', {
+      restApiId: this.api.restApiId,
+      stageName: settings.stageName,
+      // the second flush comes once every call in flight at the first has surely ended.
+      settle: this.keyAuthorizer.timeout.plus(Duration.seconds(7)),
+      flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
+    });
     this.functions = this.routeFunctions(settings);
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
@@ -151,7 +159,6 @@ export class KeygateStack extends Stack {
       });
     }
 
-    if (settings.authorizerCacheTtlSeconds > 0) this.flushAtMidnight(settings.stageName);
     const plans = this.ratePlans.namedPlans;
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
@@ -191,6 +198,7 @@ export class KeygateStack extends Stack {
         environment,
       });
       fn.useTable(this.table, spec.access);
+      if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
       for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
       if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
         // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
@@ -232,39 +240,11 @@ export class KeygateStack extends Stack {
    */
   private controlPlaneStatements(settings: KeygateSettings, access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
     const statements: iam.PolicyStatement[] = [];
-    if (access.includes('flushCache')) statements.push(this.flushAuthorizerCacheStatement(settings.stageName));
+    if (access.includes('flushCache')) statements.push(flushStatement(this.api.restApiId, settings.stageName));
     for (const [verb, path] of controlPlaneCalls(access)) {
       statements.push(new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }));
     }
     return statements;
-  }
-
-  /** `FlushStageAuthorizersCache` on this API's stage, which IAM knows as a `DELETE`. */
-  private flushAuthorizerCacheStatement(stageName: string): iam.PolicyStatement {
-    return new iam.PolicyStatement({
-      actions: ['apigateway:DELETE'],
-      resources: [controlPlaneArn(`/restapis/${this.api.restApiId}/stages/${stageName}/cache/authorizers`)],
-    });
-  }
-
-  /**
-   * Flushes the authorizer cache at 00:00 UTC, when keys expire: without it a cached Allow
-   * would outlive its key's expiry by up to the cache TTL. EventBridge Scheduler calls the
-   * API itself, so no Lambda is involved.
-   */
-  private flushAtMidnight(stageName: string): void {
-    new scheduler.Schedule(this, 'MidnightAuthorizerCacheFlush', {
-      description: 'keygate: flush the authorizer cache when keys expire at 00:00 UTC',
-      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '0', timeZone: TimeZone.ETC_UTC }),
-      target: new targets.Universal({
-        service: 'apigateway',
-        action: 'flushStageAuthorizersCache',
-        input: scheduler.ScheduleTargetInput.fromObject({ RestApiId: this.api.restApiId, StageName: stageName }),
-        policyStatements: [this.flushAuthorizerCacheStatement(stageName)],
-        // a flush that fails is not worth retrying hours later: the next one is a day away.
-        maxEventAge: Duration.hours(1),
-      }),
-    });
   }
 
   /**

@@ -87,7 +87,10 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const usagePlans = new LocalUsagePlans(now);
     const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_SETTINGS.plans);
     // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
-    const cache: AuthorizerCacheFlusher = { flush: async () => gateway.flushAuthorizerCache() };
+    const cache: AuthorizerCacheFlusher = {
+      flush: async () => gateway.flushAuthorizerCache(),
+      flushAt: async (at) => gateway.scheduleAuthorizerCacheFlush(at),
+    };
     const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix: 'keygate-local' });
     const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? 'scale');
     await restoreUsageKeys(store, usagePlans);

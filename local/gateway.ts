@@ -77,6 +77,11 @@ export class LocalGateway {
     this.cache.flush();
   }
 
+  /** Flushes the authorizer cache at a given time (a grace period's end); midnight is built in. */
+  scheduleAuthorizerCacheFlush(at: Date): void {
+    this.cache.flushAt(at.getTime());
+  }
+
   /** Starts listening; port 0 picks a free one. */
   async listen(port: number, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
     const server = createServer((req, res) => {
@@ -128,6 +133,8 @@ export class LocalGateway {
     let authorization = this.cache.get(token);
     let authorizerMs = 0;
     if (authorization === undefined) {
+      // an answer computed before a flush that lands while it is in flight must not be cached.
+      const ticket = this.cache.ticket();
       const calledAt = performance.now();
       try {
         authorization = { result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }) };
@@ -136,7 +143,7 @@ export class LocalGateway {
         return finish(this.sendGatewayError(res, unauthorized ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE'));
       }
       authorizerMs = Math.round(performance.now() - calledAt);
-      this.cache.set(token, authorization);
+      this.cache.set(token, authorization, ticket);
     }
     const { result } = authorization;
     keyId = result.principalId;

@@ -268,28 +268,59 @@ describe('usage plans', () => {
   });
 });
 
-describe('the midnight flush', () => {
-  it('flushes the stage authorizer cache at 00:00 UTC through EventBridge Scheduler', () => {
-    const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi');
+describe('the authorizer cache flushes', () => {
+  it('flush at 00:00 UTC through the flush queue, with a second flush to follow', () => {
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 0 * * ? *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
       Target: Match.objectLike({
-        Arn: { 'Fn::Join': ['', Match.arrayWith([':scheduler:::aws-sdk:apigateway:flushStageAuthorizersCache'])] },
-        Input: { 'Fn::Join': ['', ['{"RestApiId":"', { Ref: apiId }, '","StageName":"prod"}']] },
+        Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        Input: '{"at":"<aws.scheduler.scheduled-time>","followUp":true}',
       }),
     });
   });
 
-  it('is left out when the cache is off', () => {
+  it('leave midnight out when the cache is off', () => {
     custom.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  it('keep the authorizer short (3 s) and settle the second flush after it (10 s)', () => {
+    const [, authorizer] = authorizerFunction(template);
+    expect(authorizer.Properties.Timeout).toBe(3);
+    const [, keys] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the keys routes' });
+    expect(keys.Properties.Environment.Variables.FLUSH_SETTLE_SECONDS).toBe('10');
+  });
+
+  it('queue requests in an encrypted queue with a dead-letter queue, consumed with partial batch failures', () => {
+    const [queueId, queue] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 5 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const [, consumer] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('flushes the authorizer cache') });
+    const statements = statementsOfRole(template, consumer.Properties.Role['Fn::GetAtt'][0]);
+    expect(JSON.stringify(statements)).toMatch(/\/restapis\/.*\/stages\/prod\/cache\/authorizers/);
+    expect(actionsOf(statements)).toEqual(expect.arrayContaining(['sqs:SendMessage', 'apigateway:DELETE']));
+  });
+
+  it('let the keys and panel functions queue flushes, and tell them where', () => {
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    for (const name of ['keys', 'panel']) {
+      const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
+      expect(fn.Properties.Environment.Variables.FLUSH_QUEUE_URL).toEqual({ Ref: queueId });
+      const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+      expect(actionsOf(statements)).toContain('sqs:SendMessage');
+    }
   });
 });
 
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-    expect(functions).toHaveLength(4);
+    // the authorizer, the three route functions and the cache flush consumer.
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

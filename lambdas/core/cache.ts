@@ -1,4 +1,5 @@
 import { describeError, type Logger } from './logger';
+import type { Clock } from './clock';
 
 /**
  * Empties the authorizer's result cache so that a revoked, deleted, rotated-out or suspended key
@@ -6,7 +7,14 @@ import { describeError, type Logger } from './logger';
  * gateway's own cache.
  */
 export interface AuthorizerCacheFlusher {
+  /**
+   * Flushes now, and makes sure that an authorization already in flight cannot leave a stale
+   * answer behind: locally the cache refuses answers that began before the flush; in AWS a
+   * second flush follows once every call in flight must have ended.
+   */
   flush(): Promise<void>;
+  /** Flushes at a later time, when a key stops working without a write (a grace period's end). */
+  flushAt(at: Date): Promise<void>;
 }
 
 /**
@@ -22,4 +30,97 @@ export async function flushAfterWrite(cache: AuthorizerCacheFlusher, logger: Log
 }
 
 /** For deployments with caching off, and for tests that do not look at caching. */
-export const noCache: AuthorizerCacheFlusher = { flush: async () => undefined };
+export const noCache: AuthorizerCacheFlusher = { flush: async () => undefined, flushAt: async () => undefined };
+
+/** Schedules a flush at a key's new end of life, logging rather than failing a write already made. */
+export async function flushLater(cache: AuthorizerCacheFlusher, at: Date, logger: Logger): Promise<void> {
+  try {
+    await cache.flushAt(at);
+  } catch (error) {
+    logger.error('authorizer cache flush could not be scheduled', { at: at.toISOString(), ...describeError(error) });
+  }
+}
+
+/** The longest delay a queued flush request can wait in one hop (SQS's `DelaySeconds` maximum). */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/**
+ * A request to flush the authorizer cache at `at`; with `followUp`, once more `settle` later, so
+ * that an authorization in flight at `at` cannot leave an Allow behind.
+ */
+export interface FlushRequest {
+  readonly at: string;
+  readonly followUp: boolean;
+}
+
+/** Where flush requests wait until they are due: an SQS queue in AWS. */
+export interface FlushQueue {
+  /** Sends a request that becomes visible after `delaySeconds` (at most {@link MAX_QUEUE_DELAY_SECONDS}). */
+  send(request: FlushRequest, delaySeconds: number): Promise<void>;
+}
+
+/** What a {@link SettlingCacheFlusher} and {@link handleFlushRequest} need. */
+export interface SettlingFlushDeps {
+  /** Flushes the stage's cache now (`FlushStageAuthorizersCache`). */
+  readonly flushNow: () => Promise<void>;
+  readonly queue: FlushQueue;
+  /**
+   * How long after a flush every authorizer call that was in flight has surely ended: the
+   * authorizer's timeout plus a margin. API Gateway caches whatever a call returns, even one
+   * that began before a flush, so a second flush this long after the first clears it.
+   */
+  readonly settleMs: number;
+  readonly clock: Clock;
+}
+
+/**
+ * The AWS flusher: {@link AuthorizerCacheFlusher.flush} flushes at once (every authorization
+ * that begins afterwards reads the new state) and queues a second flush after the settle time
+ * (for calls already in flight); {@link AuthorizerCacheFlusher.flushAt} queues a request that
+ * {@link handleFlushRequest} carries out when it is due.
+ */
+export class SettlingCacheFlusher implements AuthorizerCacheFlusher {
+  constructor(private readonly deps: SettlingFlushDeps) {
+    if (!Number.isFinite(deps.settleMs) || deps.settleMs < 0 || deps.settleMs > MAX_QUEUE_DELAY_SECONDS * 1000) {
+      throw new RangeError(`settleMs must be from 0 to ${MAX_QUEUE_DELAY_SECONDS * 1000}, received ${deps.settleMs}`);
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.deps.flushNow();
+    const at = new Date(this.deps.clock().getTime() + this.deps.settleMs);
+    await this.deps.queue.send({ at: at.toISOString(), followUp: false }, Math.ceil(this.deps.settleMs / 1000));
+  }
+
+  async flushAt(at: Date): Promise<void> {
+    await this.deps.queue.send({ at: at.toISOString(), followUp: true }, delayUntil(at, this.deps.clock()));
+  }
+}
+
+/**
+ * Carries out one queued flush request: sends it on again while it is not yet due (a grace
+ * period can end days ahead, beyond one hop of the queue), else flushes and, with `followUp`,
+ * queues the second flush.
+ *
+ * @returns what was done, for logs and tests.
+ */
+export async function handleFlushRequest(request: FlushRequest, deps: SettlingFlushDeps): Promise<'flushed' | 'requeued'> {
+  const at = new Date(request.at);
+  if (Number.isNaN(at.getTime())) throw new Error(`a flush request needs an ISO date in "at", received ${JSON.stringify(request.at)}`);
+  const delay = delayUntil(at, deps.clock());
+  if (delay > 0) {
+    await deps.queue.send(request, delay);
+    return 'requeued';
+  }
+  await deps.flushNow();
+  if (request.followUp) {
+    const again = new Date(deps.clock().getTime() + deps.settleMs);
+    await deps.queue.send({ at: again.toISOString(), followUp: false }, Math.ceil(deps.settleMs / 1000));
+  }
+  return 'flushed';
+}
+
+/** Whole seconds from `now` until `at`, rounded up and capped at one hop of the queue. */
+function delayUntil(at: Date, now: Date): number {
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil((at.getTime() - now.getTime()) / 1000)));
+}

@@ -1,5 +1,5 @@
 import type { AuthorizerContext } from './authorize';
-import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
+import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
 import { forbidden, invalidRequest, notFound } from './errors';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
@@ -148,6 +148,9 @@ export class KeyService {
       return { ...toKeyRecord(item, now), key: plaintext };
     });
     await flushAfterWrite(this.deps.cache, this.deps.logger);
+    // nothing is written when the grace period ends: without this flush a cached Allow would
+    // outlive it by up to the cache TTL.
+    if (oldEnds.getTime() > now.getTime()) await flushLater(this.deps.cache, oldEnds, this.deps.logger);
     return result;
   }
 

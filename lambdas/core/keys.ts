@@ -36,9 +36,11 @@ export function assertValidPrefix(prefix: string): void {
 export function tokenValidationPattern(prefix: string, acceptBareKeys: boolean): string {
   assertValidPrefix(prefix);
   const key = `${prefix}_(live|test)_[0-9a-f]{${SECRET_HEX + CHECK_HEX}}`;
-  // api gateway matches the whole header value; the scheme is case-insensitive per RFC 9110.
-  const bearer = '[Bb][Ee][Aa][Rr][Ee][Rr] +';
-  return acceptBareKeys ? `^ *(${bearer})?${key} *$` : `^ *${bearer}${key} *$`;
+  // api gateway matches the whole header value and caches each distinct value apart: the scheme
+  // stays case-insensitive (RFC 9110), but exactly one space and no padding keep one key to 65
+  // spellings (64 cases of the scheme and the bare key) instead of unboundedly many.
+  const bearer = '[Bb][Ee][Aa][Rr][Ee][Rr] ';
+  return acceptBareKeys ? `^(${bearer})?${key}$` : `^${bearer}${key}$`;
 }
 
 /** CRC-32 (IEEE, as zlib computes it) as 8 lowercase hex characters. */
@@ -99,8 +101,8 @@ export interface ParsedKey {
 }
 
 /**
- * Extracts a key from an `Authorization` value (`Bearer <key>` in any case of the scheme, or a
- * bare key when allowed) and checks its shape and checksum, with no I/O.
+ * Extracts a key from an `Authorization` value (`Bearer <key>` in any case of the scheme and
+ * with exactly one space, or a bare key when allowed) and checks its shape and checksum, with no I/O.
  *
  * @returns the key, or `undefined` for anything malformed: callers refuse without a lookup.
  */
@@ -110,7 +112,8 @@ export function parseAuthorization(
   acceptBareKeys: boolean,
 ): ParsedKey | undefined {
   if (value === undefined) return undefined;
-  const parts = value.trim().split(/ +/);
+  // the same spellings as tokenValidationPattern: one space, no padding.
+  const parts = value.split(' ');
   let key: string | undefined;
   if (parts.length === 2 && parts[0].toLowerCase() === 'bearer') key = parts[1];
   else if (parts.length === 1 && acceptBareKeys) key = parts[0];

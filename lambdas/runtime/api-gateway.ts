@@ -14,7 +14,6 @@ import {
   UpdateUsagePlanCommand,
   type PatchOperation,
 } from '@aws-sdk/client-api-gateway';
-import type { AuthorizerCacheFlusher } from '../core/cache';
 import type { PlanLimits } from '../core/model';
 import { withBackoff, type BackoffOptions } from '../core/retry';
 import type { UsagePlanApi } from '../core/usage-plans';
@@ -29,8 +28,11 @@ export const apiGatewayClient = new APIGatewayClient({});
  */
 export const controlPlaneClient = new APIGatewayClient({ maxAttempts: 1 });
 
-/** Flushes a stage's authorizer cache (`FlushStageAuthorizersCache`). */
-export class StageCacheFlusher implements AuthorizerCacheFlusher {
+/**
+ * Flushes a stage's authorizer cache now (`FlushStageAuthorizersCache`); the flush that also
+ * covers calls in flight is `SettlingCacheFlusher`, built on this.
+ */
+export class StageCacheFlusher {
   constructor(
     private readonly client: APIGatewayClient,
     private readonly restApiId: string,

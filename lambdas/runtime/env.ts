@@ -29,3 +29,13 @@ export function jsonFromEnv<T>(name: string): T {
     throw new Error(`environment variable ${name} must hold JSON, received ${JSON.stringify(text.slice(0, 40))}`);
   }
 }
+
+/** Reads a required non-negative number setting from the environment. */
+export function numberFromEnv(name: string): number {
+  const text = stringFromEnv(name);
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`environment variable ${name} must be a number >= 0, received ${JSON.stringify(text)}`);
+  }
+  return value;
+}

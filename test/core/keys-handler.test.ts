@@ -20,11 +20,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AuthorizerContext } from '../../lambdas/core/authorize';
 import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
+import { settlingFlusher } from '../support/flush';
 import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
@@ -32,6 +34,7 @@ import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } fr
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const apiGateway = mockClient(APIGatewayClient);
+const sqs = mockClient(SQSClient);
 
 const NOW = '2026-11-23T10:00:00.000Z';
 const NOW_SECONDS = Math.floor(Date.parse(NOW) / 1000);
@@ -68,7 +71,7 @@ function proxyEvent(
 function setup() {
   const logger = recordingLogger();
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
-  const cache = new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod');
+  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
   const handler = createKeysHandler({ store, clock: fixedClock(NOW), prefix: 'sk', cache, logger });
   const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
     handler(proxyEvent(method, path, options));
@@ -104,6 +107,8 @@ function flushCalls() {
 beforeEach(() => {
   ddb.reset();
   apiGateway.reset();
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({});
   apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
 });
 
@@ -848,6 +853,22 @@ describe('POST /v1/keys/{id}/rotate', () => {
       ':expiresAt': '2026-11-24T10:00:00.000Z',
       ':ttl': NOW_SECONDS + 24 * 3600,
     });
+    // the second flush after the rotation, then the grace end's flush (a first hop of the queue).
+    const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
+    expect(queued).toEqual([
+      { at: '2026-11-23T10:00:10.000Z', followUp: false },
+      { at: '2026-11-24T10:00:00.000Z', followUp: true },
+    ]);
+  });
+
+  it('queues no grace-end flush when the old key stops at once', async () => {
+    const old = givenRotatable();
+    const { send } = setup();
+
+    await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } });
+
+    const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
+    expect(queued).toEqual([{ at: '2026-11-23T10:00:10.000Z', followUp: false }]);
   });
 
   it("never keeps the old key beyond its own expiry", async () => {

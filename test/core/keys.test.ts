@@ -96,7 +96,6 @@ describe('parseAuthorization', () => {
     ['Bearer', `Bearer ${key}`],
     ['lower-case bearer', `bearer ${key}`],
     ['mixed-case scheme', `BeArEr ${key}`],
-    ['extra spaces', `  Bearer    ${key}  `],
     ['a bare key', key],
   ])('accepts %s', (_label, header) => {
     expect(parseAuthorization(header, 'sk', true)?.key).toBe(key);
@@ -109,6 +108,10 @@ describe('parseAuthorization', () => {
     ['Basic credentials', `Basic ${Buffer.from('user:pass').toString('base64')}`],
     ['Basic with a key', `Basic ${key}`],
     ['two keys', `Bearer ${key} ${key}`],
+    ['two spaces after the scheme', `Bearer  ${key}`],
+    ['leading spaces', `  Bearer ${key}`],
+    ['trailing spaces', `Bearer ${key} `],
+    ['a tab for the space', `Bearer\t${key}`],
     ['a key with a bad checksum', `Bearer ${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`],
   ])('rejects %s', (_label, header) => {
     expect(parseAuthorization(header, 'sk', true)).toBeUndefined();
@@ -126,7 +129,7 @@ describe('tokenValidationPattern', () => {
 
   it('matches the headers the parser accepts', () => {
     const pattern = tokenValidationPattern('sk', true);
-    for (const header of [`Bearer ${key}`, `bearer ${key}`, key, ` Bearer  ${key} `]) {
+    for (const header of [`Bearer ${key}`, `bearer ${key}`, `BeArEr ${key}`, key]) {
       expect(matches(pattern, header)).toBe(true);
       expect(parseAuthorization(header, 'sk', true)?.key).toBe(key);
     }
@@ -134,7 +137,8 @@ describe('tokenValidationPattern', () => {
 
   it('does not match malformed headers', () => {
     const pattern = tokenValidationPattern('sk', true);
-    for (const header of ['', 'Bearer', `Basic ${key}`, key.slice(1), `pk${key.slice(2)}`, `${key}x`]) {
+    // every spelling a cache entry: padding or extra spaces would make them unbounded.
+    for (const header of ['', 'Bearer', `Basic ${key}`, key.slice(1), `pk${key.slice(2)}`, `${key}x`, `Bearer  ${key}`, ` ${key}`, `${key} `]) {
       expect(matches(pattern, header)).toBe(false);
     }
   });

@@ -17,6 +17,7 @@ import {
 import { ConditionalCheckFailedException, DynamoDBClient, InternalServerError, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAccountHandler } from '../../lambdas/account/handler';
 import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
@@ -26,11 +27,13 @@ import { TenantService } from '../../lambdas/core/tenant-service';
 import type { PlanCatalog } from '../../lambdas/core/usage-plans';
 import { createPanelHandler } from '../../lambdas/panel/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { settlingFlusher } from '../support/flush';
 import { ApiGatewayUsagePlans, StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { callerContext, operatorCaller, proxyEvent, type CallerContext } from '../support/events';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
 
 const apiGateway = mockClient(APIGatewayClient);
+const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -81,7 +84,7 @@ function setup(now = NOW) {
     plans: PLANS,
     prefix: 'sk',
     clock,
-    cache: new StageCacheFlusher(apiClient, 'api123', 'prod'),
+    cache: settlingFlusher(new StageCacheFlusher(apiClient, 'api123', 'prod'), clock),
     logger,
     namePrefix: 'keygate',
   });
@@ -153,6 +156,8 @@ function givenStaleKeys(...keys: KeyItem[]): void {
 
 beforeEach(() => {
   apiGateway.reset();
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({});
   ddb.reset();
   // API Gateway: every call succeeds unless a test says otherwise.
   apiGateway.on(CreateApiKeyCommand).resolves({ id: 'apikey-new' });

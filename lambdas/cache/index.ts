@@ -1,0 +1,19 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { systemClock } from '../core/clock';
+import { jsonLogger } from '../core/logger';
+import { apiGatewayClient, StageCacheFlusher } from '../runtime/api-gateway';
+import { numberFromEnv, stringFromEnv } from '../runtime/env';
+import { SqsFlushQueue } from '../runtime/flush-queue';
+import { createCacheFlushHandler } from './handler';
+
+const logger = jsonLogger({ function: 'cache-flush' });
+const stage = new StageCacheFlusher(apiGatewayClient, stringFromEnv('REST_API_ID'), stringFromEnv('STAGE_NAME'));
+
+/** The Lambda entry for the flush queue. */
+export const handler = createCacheFlushHandler({
+  flushNow: () => stage.flush(),
+  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv('FLUSH_QUEUE_URL')),
+  settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+  clock: systemClock,
+  logger,
+});

@@ -1,0 +1,110 @@
+import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MAX_QUEUE_DELAY_SECONDS } from '../lambdas/core/cache';
+import { KeygateFunction } from './keygate-function';
+
+/** Properties of an {@link AuthorizerCacheFlush}. */
+export interface AuthorizerCacheFlushProps {
+  /** The id of the REST API whose stage cache is flushed. */
+  readonly restApiId: string;
+  /** The stage whose authorizer cache is flushed. */
+  readonly stageName: string;
+  /**
+   * How long after a flush a second one follows: at least the authorizer's timeout, so that
+   * every authorizer call in flight at the first flush has ended (API Gateway caches what such
+   * a call returns, even after a flush).
+   */
+  readonly settle: Duration;
+  /**
+   * Whether to flush at every 00:00 UTC (and once more after `settle`), when keys expire.
+   *
+   * @default true
+   */
+  readonly flushAtMidnight?: boolean;
+}
+
+/**
+ * Flushes a stage's authorizer cache later: a second flush after every revocation (for calls
+ * that were in flight), a flush at each rotation grace period's end, and at 00:00 UTC. Requests
+ * wait in an SQS queue (a delay per message, up to 15 minutes a hop; longer waits hop again)
+ * and a small Lambda calls `FlushStageAuthorizersCache`. Failed flushes are retried, then kept
+ * in a dead-letter queue.
+ */
+export class AuthorizerCacheFlush extends Construct {
+  /** Where flush requests wait. */
+  public readonly queue: sqs.Queue;
+  /** Where requests that failed every retry are kept. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The consumer that flushes. */
+  public readonly function: KeygateFunction;
+  /** The settle time, in seconds. */
+  public readonly settleSeconds: number;
+
+  constructor(scope: Construct, id: string, props: AuthorizerCacheFlushProps) {
+    super(scope, id);
+    this.settleSeconds = props.settle.toSeconds();
+    if (!Number.isInteger(this.settleSeconds) || this.settleSeconds < 1 || this.settleSeconds > MAX_QUEUE_DELAY_SECONDS) {
+      throw new Error(`AuthorizerCacheFlush settle must be a whole number of seconds from 1 to ${MAX_QUEUE_DELAY_SECONDS}, received ${props.settle.toHumanString()}`);
+    }
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(30),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.function = new KeygateFunction(this, 'Function', {
+      entry: 'cache/index.ts',
+      description: 'keygate: flushes the authorizer cache when queued flushes are due',
+      timeout: Duration.seconds(10),
+      environment: {
+        REST_API_ID: props.restApiId,
+        STAGE_NAME: props.stageName,
+        FLUSH_QUEUE_URL: this.queue.queueUrl,
+        FLUSH_SETTLE_SECONDS: String(this.settleSeconds),
+      },
+    });
+    this.function.addToRolePolicy(flushStatement(props.restApiId, props.stageName));
+    this.queue.grantSendMessages(this.function);
+    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    if (props.flushAtMidnight ?? true) {
+      new scheduler.Schedule(this, 'Midnight', {
+        description: 'keygate: flush the authorizer cache when keys expire at 00:00 UTC',
+        schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '0', timeZone: TimeZone.ETC_UTC }),
+        target: new targets.SqsSendMessage(this.queue, {
+          input: scheduler.ScheduleTargetInput.fromObject({ at: scheduler.ContextAttribute.scheduledTime, followUp: true }),
+          // a flush that fails is not worth retrying hours later: the next one is a day away.
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+    }
+  }
+
+  /**
+   * Lets a function ask for flushes (`SettlingCacheFlusher` over `SqsFlushQueue`) and sets the
+   * settings it reads at load, in one call so the two cannot drift apart.
+   */
+  grantRequest(fn: KeygateFunction): void {
+    this.queue.grantSendMessages(fn);
+    fn.addEnvironment('FLUSH_QUEUE_URL', this.queue.queueUrl);
+    fn.addEnvironment('FLUSH_SETTLE_SECONDS', String(this.settleSeconds));
+  }
+}
+
+/** `FlushStageAuthorizersCache` on one stage, which IAM knows as a `DELETE`. */
+export function flushStatement(restApiId: string, stageName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['apigateway:DELETE'],
+    resources: [`arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stageName}/cache/authorizers`],
+  });
+}

@@ -1,0 +1,117 @@
+import { APIGatewayClient, FlushStageAuthorizersCacheCommand, TooManyRequestsException } from '@aws-sdk/client-api-gateway';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createCacheFlushHandler } from '../../lambdas/cache/handler';
+import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { fixedClock, recordingLogger } from '../support/fixtures';
+import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
+import { SettlingCacheFlusher } from '../../lambdas/core/cache';
+import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
+
+const apiGateway = mockClient(APIGatewayClient);
+const sqs = mockClient(SQSClient);
+const NOW = '2026-11-23T10:00:00.000Z';
+
+beforeEach(() => {
+  apiGateway.reset();
+  sqs.reset();
+  apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({});
+});
+
+const stage = () => new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod');
+const sent = () => sqs.commandCalls(SendMessageCommand).map((call) => ({ ...call.args[0].input, MessageBody: JSON.parse(call.args[0].input.MessageBody as string) }));
+
+function consumer(now: string) {
+  const clock = fixedClock(now);
+  const logger = recordingLogger();
+  const handler = createCacheFlushHandler({
+    flushNow: () => stage().flush(),
+    queue: new SqsFlushQueue(new SQSClient({ region: 'eu-west-1' }), TEST_FLUSH_QUEUE_URL),
+    settleMs: 10_000,
+    clock,
+    logger,
+  });
+  const deliver = (...bodies: unknown[]) =>
+    handler({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body: typeof body === 'string' ? body : JSON.stringify(body) })) } as SQSEvent);
+  return { deliver, logger };
+}
+
+describe('SettlingCacheFlusher', () => {
+  it('flushes at once and queues a second flush for when every call in flight has ended', async () => {
+    await settlingFlusher(stage(), fixedClock(NOW)).flush();
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
+    expect(sent()).toEqual([
+      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: '2026-11-23T10:00:10.000Z', followUp: false } },
+    ]);
+  });
+
+  it('fails the flush when the immediate flush fails, queueing nothing', async () => {
+    apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'slow down', $metadata: {} }));
+    await expect(settlingFlusher(stage(), fixedClock(NOW)).flush()).rejects.toThrow('slow down');
+    expect(sent()).toEqual([]);
+  });
+
+  it('queues a grace end an hour away as a first hop of 900 s with a follow-up', async () => {
+    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date('2026-11-23T11:00:00.000Z'));
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: '2026-11-23T11:00:00.000Z', followUp: true } }]);
+  });
+
+  it('refuses a settle time beyond one hop of the queue', () => {
+    expect(() => settlingFlusher(stage(), fixedClock(NOW), 901_000)).toThrow(RangeError);
+    expect(() => new SettlingCacheFlusher({ flushNow: async () => undefined, queue: { send: async () => undefined }, settleMs: -1, clock: fixedClock(NOW) })).toThrow(RangeError);
+  });
+});
+
+describe('the flush queue consumer', () => {
+  it('sends a request that is not yet due on again, without flushing', async () => {
+    const { deliver } = consumer('2026-11-23T10:15:00.000Z');
+    const result = await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: '2026-11-23T11:00:00.000Z', followUp: true } }]);
+  });
+
+  it('sends the last hop with the exact remaining delay', async () => {
+    const { deliver } = consumer('2026-11-23T10:59:20.500Z');
+    await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    expect(sent()[0].DelaySeconds).toBe(40);
+  });
+
+  it('flushes a due request and queues its follow-up after the settle time', async () => {
+    const { deliver } = consumer('2026-11-23T11:00:00.200Z');
+    await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: '2026-11-23T11:00:10.200Z', followUp: false } }]);
+  });
+
+  it('flushes a due follow-up once, queueing nothing more', async () => {
+    const { deliver } = consumer('2026-11-23T11:00:10.300Z');
+    await deliver({ at: '2026-11-23T11:00:10.200Z', followUp: false });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
+    expect(sent()).toEqual([]);
+  });
+
+  it('reports a failed flush alone, so SQS retries it and not the others', async () => {
+    apiGateway.on(FlushStageAuthorizersCacheCommand).rejectsOnce(new TooManyRequestsException({ message: 'slow down', $metadata: {} })).resolves({});
+    const { deliver, logger } = consumer('2026-11-23T11:00:00.000Z');
+    const result = await deliver({ at: '2026-11-23T10:00:00.000Z', followUp: false }, { at: '2026-11-23T10:00:00.000Z', followUp: false });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(2);
+    expect(JSON.stringify(logger.lines)).toContain('authorizer cache flush failed');
+  });
+
+  it.each([
+    ['not JSON', 'flush please'],
+    ['a bad date', { at: 'tomorrow', followUp: true }],
+    ['an unknown field', { at: NOW, followUp: true, extra: 1 }],
+  ])('drops a malformed request (%s) without retrying it', async (_label, body) => {
+    const { deliver, logger } = consumer(NOW);
+    const result = await deliver(body);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
+    expect(JSON.stringify(logger.lines)).toContain('malformed flush request dropped');
+  });
+});
