@@ -451,15 +451,21 @@ describe('GET /v1/keys', () => {
     expect(second).toEqual({ items: [expect.objectContaining({ id: keys[2].id })] });
   });
 
-  it('lists only test keys to a test caller', async () => {
+  it('lists only test keys to a test caller, from the environment index and without a filter', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     const { send } = setup();
 
-    await send('GET', '/v1/keys', { caller: { environment: 'test' } });
+    await send('GET', '/v1/keys', { caller: { environment: 'test' }, query: { limit: '1' } });
 
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
-      FilterExpression: 'environment = :environment',
-      ExpressionAttributeValues: { ':tenant': 'TENANT#acme', ':environment': 'test' },
+    expect(sent()).toEqual(['QueryCommand']);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      IndexName: 'byTenantEnvironment',
+      KeyConditionExpression: 'gsi2pk = :tenant',
+      ExpressionAttributeValues: { ':tenant': 'TENANT#acme#test' },
+      ScanIndexForward: false,
+      Limit: 2,
+      ExclusiveStartKey: undefined,
     });
   });
 
