@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { backfillEnvironmentIndex } from '../lambdas/core/backfill';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import { systemClock } from '../lambdas/core/clock';
@@ -11,11 +12,16 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans, StageCacheFlusher } from '../lambdas/runtime/api-gateway';
 
-const USAGE = `usage: npm run admin -- create-operator-key [--stack Keygate] [--region <region>]
+const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
 
-Mints the first operator key of a deployed keygate stack with your own AWS credentials
-(the ones the AWS CLI would use) and prints it once. It reads the stack's outputs to find the
-table and usage plans. It refuses when the operator tenant already exists.`;
+Runs with your own AWS credentials (the ones the AWS CLI would use) against a deployed keygate
+stack, whose outputs say where its table and usage plans are.
+
+commands:
+  create-operator-key         mints the first operator key and prints it once; refuses when the
+                              operator tenant already exists.
+  backfill-environment-index  gives keys written before the byTenantEnvironment index existed
+                              their index attributes (run once after upgrading; safe to repeat).`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -47,13 +53,19 @@ async function outputsOf(stackName: string, region: string | undefined): Promise
 }
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] !== 'create-operator-key') {
+  if (args[0] !== 'create-operator-key' && args[0] !== 'backfill-environment-index') {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   const region = flag(args, 'region');
   const stack = flag(args, 'stack') ?? 'Keygate';
   const outputs = await outputsOf(stack, region);
+  if (args[0] === 'backfill-environment-index') {
+    const client = documentClient(new DynamoDBClient({ region }));
+    const { scanned, updated } = await backfillEnvironmentIndex({ client, tableName: outputs.TableName });
+    process.stdout.write(`scanned ${scanned} items; indexed ${updated} keys by environment\n`);
+    return;
+  }
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region })), tableName: outputs.TableName });
   const apiGateway = new APIGatewayClient({ region, maxAttempts: 1 });
   const logger = jsonLogger({ source: 'keygate-admin' }, (line) => process.stderr.write(`${line}\n`));

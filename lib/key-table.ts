@@ -24,9 +24,9 @@ const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Dele
 
 /**
  * The key table: one item per key and per tenant (`pk`/`sk`), on-demand, TTL on `ttl`,
- * point-in-time recovery, encrypted with the AWS-managed KMS key, and the `byTenant` index
- * that lists a tenant's keys newest first. Its schema is {@link TABLE_SCHEMA}, the one the
- * local gateway builds too.
+ * point-in-time recovery, encrypted with the AWS-managed KMS key, the `byTenant` index that
+ * lists a tenant's keys newest first and the `byTenantEnvironment` index that lists those of
+ * one environment. Its schema is {@link TABLE_SCHEMA}, the one the local gateway builds too.
  */
 export class KeyTable extends Construct {
   /** The DynamoDB table. */
@@ -50,6 +50,14 @@ export class KeyTable extends Construct {
       sortKey: { name: s.tenantIndexSortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // CloudFormation adds one index per table update: a stack that already has byTenant gets
+    // this one in a single deploy, then `keygate-admin backfill-environment-index` fills it.
+    this.table.addGlobalSecondaryIndex({
+      indexName: s.environmentIndex,
+      partitionKey: { name: s.environmentIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: s.environmentIndexSortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
   }
 
   /** The ARN of the `byTenant` index, named exactly rather than `index/*`. */
@@ -57,16 +65,21 @@ export class KeyTable extends Construct {
     return `${this.table.tableArn}/index/${TABLE_SCHEMA.tenantIndex}`;
   }
 
+  /** The ARN of the `byTenantEnvironment` index, named exactly rather than `index/*`. */
+  get environmentIndexArn(): string {
+    return `${this.table.tableArn}/index/${TABLE_SCHEMA.environmentIndex}`;
+  }
+
   /**
-   * Lets a grantee read items and query the tenant index. No `Scan`, which no code path needs
-   * and which would read every tenant's items at once, and no batch calls, which the key store
-   * does not make.
+   * Lets a grantee read items and query the two listing indexes. No `Scan`, which no code path
+   * needs and which would read every tenant's items at once, and no batch calls, which the key
+   * store does not make.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: READ_ACTIONS,
-      resourceArns: [this.table.tableArn, this.tenantIndexArn],
+      resourceArns: [this.table.tableArn, this.tenantIndexArn, this.environmentIndexArn],
     });
   }
 
@@ -75,7 +88,7 @@ export class KeyTable extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: [...READ_ACTIONS, ...WRITE_ACTIONS],
-      resourceArns: [this.table.tableArn, this.tenantIndexArn],
+      resourceArns: [this.table.tableArn, this.tenantIndexArn, this.environmentIndexArn],
     });
   }
 

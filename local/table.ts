@@ -2,20 +2,26 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { backfillEnvironmentIndex } from '../lambdas/core/backfill';
 import { createTableInput, TABLE_SCHEMA } from '../lambdas/core/table';
+import { documentClient } from '../lambdas/runtime/dynamodb-client';
 
 /**
  * Creates the key table with its TTL setting unless it exists, as the CDK's `KeyTable` does in
- * AWS.
+ * AWS. A table kept in a data folder from before the `byTenantEnvironment` index gets the index
+ * and its backfill, as a deployed stack gets them from `cdk deploy` and `keygate-admin`.
  *
  * @returns whether the table was created.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
+    if (!indexes.includes(TABLE_SCHEMA.environmentIndex)) await addEnvironmentIndex(client, tableName);
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -28,4 +34,26 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   return true;
+}
+
+async function addEnvironmentIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  const input = createTableInput(tableName);
+  const index = input.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === TABLE_SCHEMA.environmentIndex);
+  if (index === undefined) throw new Error(`the table schema lacks the ${TABLE_SCHEMA.environmentIndex} index`);
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: input.AttributeDefinitions,
+      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+    }),
+  );
+  // writes to the table fail while the new index is still being created.
+  for (let attempt = 0; ; attempt += 1) {
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const created = described.Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index.IndexName);
+    if (created?.IndexStatus === 'ACTIVE') break;
+    if (attempt >= 100) throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await backfillEnvironmentIndex({ client: documentClient(client), tableName });
 }

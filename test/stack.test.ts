@@ -132,7 +132,7 @@ describe('the key table', () => {
     });
   });
 
-  it('has the byTenant index on gsi1pk/gsi1sk projecting everything', () => {
+  it('has the byTenant index on gsi1pk/gsi1sk and the byTenantEnvironment index on gsi2pk/gsi2sk, projecting everything', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         {
@@ -140,6 +140,14 @@ describe('the key table', () => {
           KeySchema: [
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byTenantEnvironment',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
@@ -346,6 +354,16 @@ describe('lambdas', () => {
     }
     const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
+  it('name both listing indexes exactly in the keys function DynamoDB grant, never index/*', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the keys routes' });
+    const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+    const query = statements.find((s) => [s.Action].flat().includes('dynamodb:Query'));
+    const resources = JSON.stringify(query?.Resource);
+    expect(resources).toContain('/index/byTenant"');
+    expect(resources).toContain('/index/byTenantEnvironment"');
+    expect(resources).not.toContain('index/*');
   });
 
   it('give the keys function read-write access, the settings it reads at load, and the cache flush', () => {

@@ -13,12 +13,13 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { conflict, invalidRequest, notFound } from './errors';
+import { decodeCursor, encodeCursor, listingIndex } from './cursor';
+import { conflict, notFound } from './errors';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
-import { TABLE_SCHEMA } from './table';
+import { keyIndexAttributes, TABLE_SCHEMA } from './table';
 
 const KEY_SK = 'KEY';
 const TENANT_SK = 'TENANT';
@@ -26,7 +27,7 @@ const keyPk = (id: string): string => `KEY#${id}`;
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
 
 /** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl'] as const;
 
 type Raw = Record<string, unknown>;
 
@@ -41,7 +42,8 @@ export interface DynamoKeyStoreProps {
 /**
  * The {@link KeyStore} over one DynamoDB table. Each key is one item (`KEY#<id>`), found by id
  * without an index; a tenant is one item (`TENANT#<id>`); the `byTenant` index lists a tenant's
- * keys newest first. Every write that can race is conditional or transactional.
+ * keys newest first, and `byTenantEnvironment` those of one environment.
+ * Every write that can race is conditional or transactional.
  */
 export class DynamoKeyStore implements KeyStore {
   private readonly client: DynamoDBDocumentClient;
@@ -106,22 +108,20 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage> {
+    // one environment has an index of its own, so no filter runs after Limit and a page reads
+    // limit + 1 items whatever the other environment holds.
+    const index = listingIndex(tenantId, environment);
     const raw: Raw[] = [];
-    let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeCursor(cursor, tenantId);
-    // a filter applies after Limit, so read on until one more item than asked is in hand: the
-    // extra item is how the last page is known to carry no cursor.
+    let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeCursor(index, cursor);
+    // the extra item is how the last page is known to carry no cursor; the loop only goes round
+    // again when a query stops short at DynamoDB's 1 MB page.
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.tenantIndex,
-          KeyConditionExpression: 'gsi1pk = :tenant',
-          ...(environment === undefined
-            ? { ExpressionAttributeValues: { ':tenant': tenantPk(tenantId) } }
-            : {
-                FilterExpression: 'environment = :environment',
-                ExpressionAttributeValues: { ':tenant': tenantPk(tenantId), ':environment': environment },
-              }),
+          IndexName: index.indexName,
+          KeyConditionExpression: `${index.partitionKey} = :tenant`,
+          ExpressionAttributeValues: { ':tenant': index.partition },
           ScanIndexForward: false,
           Limit: limit + 1 - raw.length,
           ExclusiveStartKey: start,
@@ -134,7 +134,7 @@ export class DynamoKeyStore implements KeyStore {
     const last = page[page.length - 1];
     return {
       items: page.map(fromKeyItem),
-      ...(raw.length > limit && last !== undefined ? { cursor: encodeCursor(last) } : {}),
+      ...(raw.length > limit && last !== undefined ? { cursor: encodeCursor(index, last) } : {}),
     };
   }
 
@@ -436,8 +436,7 @@ function toKeyItem(key: KeyItem): Raw {
   const item: Raw = {
     pk: keyPk(key.id),
     sk: KEY_SK,
-    gsi1pk: tenantPk(key.tenantId),
-    gsi1sk: `${key.createdAt}#${key.id}`,
+    ...keyIndexAttributes(key),
     ...key,
   };
   // absent rather than null, so conditions can use attribute_not_exists.
@@ -458,27 +457,4 @@ function fromKeyItem(raw: Raw): KeyItem {
 function fromTenantItem(raw: Raw): Tenant {
   const { pk: _pk, sk: _sk, ...tenant } = raw;
   return tenant as unknown as Tenant;
-}
-
-function encodeCursor(item: Raw): string {
-  const key = { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, tenantId: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidRequest('cursor is not valid: pass back the cursor of the previous page unchanged');
-  }
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    ['pk', 'sk', 'gsi1pk', 'gsi1sk'].every((name) => typeof (key as Raw)[name] === 'string') &&
-    Object.keys(key).length === 4 &&
-    (key as Raw).gsi1pk === tenantPk(tenantId) &&
-    String((key as Raw).pk).startsWith('KEY#');
-  if (!valid) throw invalidRequest('cursor is not valid: pass back the cursor of the previous page unchanged');
-  return key as Record<string, string>;
 }

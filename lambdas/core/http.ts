@@ -86,13 +86,34 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
 /** A body or query that must carry nothing: any field in it is unknown (400). */
 export const emptySchema = z.strictObject({});
 
-/** Printable names: 1–100 characters, no control characters, not blank. */
+/**
+ * Bidirectional controls (embeddings, overrides, isolates and marks): in a name shown in a
+ * listing or a dashboard they can reorder what follows (`invoice\u202Egpj.exe` reads as
+ * `invoiceexe.jpg`).
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+/**
+ * A name made only of whitespace and characters that render as nothing (zero-width spaces and
+ * joiners, word joiner, byte-order mark, soft hyphen, fillers): it looks blank, or like another
+ * name, wherever it is shown. Inside a visible name they stay allowed (emoji sequences use them).
+ */
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+/** A lone UTF-16 surrogate: not a character, and not encodable as UTF-8 (it would become U+FFFD). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Printable names: 1–100 characters, no control or bidirectional control characters, no lone
+ * surrogates, and something visible in them.
+ */
 export const nameSchema = z
   .string()
   .trim()
   .min(1, 'must be 1 to 100 printable characters')
   .max(100, 'must be 1 to 100 printable characters')
-  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters');
+  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters')
+  .refine((name) => !BIDI_CONTROLS.test(name), 'must not contain bidirectional control characters')
+  .refine((name) => !LONE_SURROGATE.test(name), 'must be valid Unicode text (it contains a lone surrogate)')
+  .refine((name) => !INVISIBLE_ONLY.test(name), 'must contain a visible character');
 
 /** The caller context from the authorizer, checked: a malformed one is an internal error. */
 export const callerSchema = z.object({

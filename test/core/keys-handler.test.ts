@@ -291,6 +291,11 @@ describe('POST /v1/keys refusals', () => {
     ['a name over 100 characters', { name: 'x'.repeat(101) }, 400, 'invalid_request', /^name: must be 1 to 100 printable characters$/],
     ['a blank name', { name: '   ' }, 400, 'invalid_request', /^name: /],
     ['a name with a control character', { name: 'ci\u0007' }, 400, 'invalid_request', /^name: must not contain control characters$/],
+    ['a name with a right-to-left override', { name: 'ci\u202Egpj.exe' }, 400, 'invalid_request', /^name: must not contain bidirectional control characters$/],
+    ['a name with a first-strong isolate', { name: 'ci\u2068' }, 400, 'invalid_request', /^name: must not contain bidirectional control characters$/],
+    ['a name of zero-width characters only', { name: '\u200B\u200D\u2060' }, 400, 'invalid_request', /^name: must contain a visible character$/],
+    ['a name of a soft hyphen and spaces', { name: ' \u00AD ' }, 400, 'invalid_request', /^name: must contain a visible character$/],
+    ['a name with a lone surrogate', { name: 'ci\uD83D' }, 400, 'invalid_request', /^name: must be valid Unicode text/],
     ['an unknown role', { name: 'ci', role: 'root' }, 400, 'invalid_request', /^role: /],
     ['an unknown environment', { name: 'ci', environment: 'prod' }, 400, 'invalid_request', /^environment: /],
     ['expiresInDays outside 7, 30, 60, 90', { name: 'ci', expiresInDays: 10 }, 400, 'invalid_request', /^expiresInDays: must be one of 7, 30, 60, 90$/],
@@ -456,15 +461,21 @@ describe('GET /v1/keys', () => {
     expect(second).toEqual({ items: [expect.objectContaining({ id: keys[2].id })] });
   });
 
-  it('lists only test keys to a test caller', async () => {
+  it('lists only test keys to a test caller, from the environment index and without a filter', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     const { send } = setup();
 
-    await send('GET', '/v1/keys', { caller: { environment: 'test' } });
+    await send('GET', '/v1/keys', { caller: { environment: 'test' }, query: { limit: '1' } });
 
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
-      FilterExpression: 'environment = :environment',
-      ExpressionAttributeValues: { ':tenant': 'TENANT#acme', ':environment': 'test' },
+    expect(sent()).toEqual(['QueryCommand']);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      IndexName: 'byTenantEnvironment',
+      KeyConditionExpression: 'gsi2pk = :tenant',
+      ExpressionAttributeValues: { ':tenant': 'TENANT#acme#test' },
+      ScanIndexForward: false,
+      Limit: 2,
+      ExclusiveStartKey: undefined,
     });
   });
 

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { invalidRequest } from './errors';
+import type { Environment } from './keys';
+import { indexPartition, TABLE_SCHEMA } from './table';
+
+/** Longer than any cursor {@link encodeCursor} makes (tenant ids are at most 64 characters). */
+const MAX_CURSOR_LENGTH = 1024;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const KEY_PK = /^KEY#(key_[0-9a-f]{24})$/;
+/** `<createdAt>#<id>` as the indexes sort keys; the date is checked again for being a real instant. */
+const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(key_[0-9a-f]{24})$/;
+const REFUSAL = 'cursor is not valid: pass back the cursor of the previous page unchanged';
+
+/** The index a listing reads, and the one partition of it this listing may read. */
+export interface ListingIndex {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** The partition key's value: the tenant, or the tenant and environment. */
+  readonly partition: string;
+}
+
+/**
+ * The index that lists a tenant's keys: `byTenant` for every environment, `byTenantEnvironment`
+ * for one, so that a page of one environment reads O(limit) items.
+ */
+export function listingIndex(tenantId: string, environment?: Environment): ListingIndex {
+  const s = TABLE_SCHEMA;
+  return environment === undefined
+    ? { indexName: s.tenantIndex, partitionKey: s.tenantIndexPartitionKey, sortKey: s.tenantIndexSortKey, partition: indexPartition(tenantId) }
+    : {
+        indexName: s.environmentIndex,
+        partitionKey: s.environmentIndexPartitionKey,
+        sortKey: s.environmentIndexSortKey,
+        partition: indexPartition(tenantId, environment),
+      };
+}
+
+/**
+ * The cursor after `item` in `index`: its primary key and index key (DynamoDB's
+ * `LastEvaluatedKey` for that index), as base64url JSON. The field names tell the two indexes'
+ * cursors apart, so one is never taken for the other.
+ */
+export function encodeCursor(index: ListingIndex, item: Record<string, unknown>): string {
+  const key = { pk: item.pk, sk: item.sk, [index.partitionKey]: item[index.partitionKey], [index.sortKey]: item[index.sortKey] };
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * The `ExclusiveStartKey` a cursor stands for, or `invalid_request` (400) for anything that is
+ * not exactly what {@link encodeCursor} makes for this index and partition: malformed input
+ * never reaches DynamoDB, where an empty or ill-typed key attribute would answer a
+ * ValidationException (a 500), and a made-up start key could read outside the partition.
+ */
+export function decodeCursor(index: ListingIndex, cursor: string): Record<string, string> {
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidRequest(REFUSAL);
+  }
+  const parsed = cursorSchema(index).safeParse(json);
+  if (!parsed.success) throw invalidRequest(REFUSAL);
+  const key = parsed.data;
+  // the sort key must name the same key as pk, at an instant that exists; and the text must be
+  // the canonical encoding, so that no two strings stand for one position.
+  const [, id] = KEY_PK.exec(key.pk) ?? [];
+  const [, createdAt, sortId] = SORT_KEY.exec(key[index.sortKey]) ?? [];
+  const realInstant = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
+  if (id === undefined || sortId !== id || !realInstant || encodeCursor(index, key) !== cursor) throw invalidRequest(REFUSAL);
+  return key;
+}
+
+function cursorSchema(index: ListingIndex): z.ZodType<Record<string, string>> {
+  return z.strictObject({
+    pk: z.string().regex(KEY_PK),
+    sk: z.literal('KEY'),
+    [index.partitionKey]: z.literal(index.partition),
+    [index.sortKey]: z.string().regex(SORT_KEY),
+  }) as unknown as z.ZodType<Record<string, string>>;
+}

@@ -1,0 +1,82 @@
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { backfillEnvironmentIndex } from '../../lambdas/core/backfill';
+import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import { createTableInput } from '../../lambdas/core/table';
+import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { LOCAL_AWS } from '../../local/dynamodb-local';
+import { ensureTable } from '../../local/table';
+import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
+import { keyFixture, rawKeyItem, tenantFixture } from '../support/fixtures';
+
+let table: TestTable;
+beforeAll(async () => {
+  table = await createTestTable('backfill');
+});
+afterAll(async () => {
+  await table.drop();
+});
+
+/** A new tenant with its first key, written by today's store (so already indexed). */
+async function seedTenant(tenantId: string) {
+  const tenant = tenantFixture({ tenantId });
+  const first = keyFixture({ tenant, role: 'owner', now: '2026-10-01T00:00:00.000Z' }).item;
+  await table.store.createTenant(tenant, first);
+  return { tenant, first };
+}
+
+describe('backfillEnvironmentIndex', () => {
+  it('indexes keys written before the environment index existed, once, and touches nothing else', async () => {
+    const { tenant, first } = await seedTenant('backfilled');
+    // keys as the previous version wrote them: no gsi2pk/gsi2sk.
+    const old = ['test', 'live', 'test'].map(
+      (environment, i) => keyFixture({ tenant, environment: environment as 'live' | 'test', now: `2026-11-0${i + 1}T00:00:00.000Z` }).item,
+    );
+    for (const key of old) await table.doc.send(new PutCommand({ TableName: table.tableName, Item: rawKeyItem(key) }));
+    expect((await table.store.listKeys(tenant.tenantId, 10, undefined, 'test')).items).toEqual([]);
+
+    const firstRun = await backfillEnvironmentIndex({ client: table.doc, tableName: table.tableName });
+
+    expect(firstRun.updated).toBe(3);
+    const listed = await table.store.listKeys(tenant.tenantId, 10, undefined, 'test');
+    expect(listed.items.map((key) => key.id)).toEqual([old[2].id, old[0].id]);
+    expect(await table.store.getKey(old[1].id)).toEqual(old[1]);
+    expect((await table.store.listKeys(tenant.tenantId, 10, undefined, 'live')).items.map((key) => key.id)).toEqual([old[1].id, first.id]);
+    const tenantItem = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }));
+    expect(tenantItem.Item?.gsi2pk).toBeUndefined();
+
+    const secondRun = await backfillEnvironmentIndex({ client: table.doc, tableName: table.tableName });
+    expect(secondRun.updated).toBe(0);
+  });
+});
+
+describe('ensureTable over a table from before the environment index', () => {
+  it('adds the index and backfills it, so the local gateway restarts over an old data folder', async () => {
+    const client = new DynamoDBClient({ endpoint: testEndpoint(), ...LOCAL_AWS });
+    const tableName = `keygate-old-${Date.now()}`;
+    const input = createTableInput(tableName);
+    const old = {
+      ...input,
+      AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
+      GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((index) => index.IndexName === 'byTenant'),
+    };
+    await client.send(new CreateTableCommand(old));
+    const doc = documentClient(client);
+    try {
+      const tenant = tenantFixture({ tenantId: 'old-folder' });
+      const key = keyFixture({ tenant, environment: 'test' }).item;
+      await doc.send(new PutCommand({ TableName: tableName, Item: rawKeyItem(key) }));
+
+      expect(await ensureTable(client, tableName)).toBe(false);
+
+      const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byTenant', 'byTenantEnvironment']);
+      const store = new DynamoKeyStore({ client: doc, tableName });
+      expect((await store.listKeys(tenant.tenantId, 5, undefined, 'test')).items).toEqual([key]);
+      expect(await ensureTable(client, tableName)).toBe(false);
+    } finally {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
+    }
+  });
+});
