@@ -58,6 +58,7 @@ export class KeyService {
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
     if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
     try {
@@ -129,6 +130,8 @@ export class KeyService {
    */
   async rotate(caller: AuthorizerContext, id: string, gracePeriodHours: number): Promise<KeyWithSecret> {
     const old = await this.changeableKey(caller, id);
+    // a test operator key stored before the rule existed must not be renewed by rotation.
+    assertOperatorIsLive(old.role, old.environment);
     const now = this.deps.clock();
     const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
     const oldEnds = old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnd.getTime() ? new Date(old.expiresAt) : graceEnd;
@@ -193,6 +196,16 @@ export class KeyService {
 /** `an owner`, `a developer`: for messages people read. */
 function withArticle(role: Role): string {
   return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+}
+
+/**
+ * Operator keys act on live tenants through the panel, so there is no such thing as a test one:
+ * a `test` key must only ever reach test data.
+ */
+function assertOperatorIsLive(role: Role, environment: Environment): void {
+  if (role === 'operator' && environment !== 'live') {
+    throw invalidRequest('environment: operator keys are live only; create a live operator key');
+  }
 }
 
 /** `read_only` keys may read, never change (the policy denies it too: defence in depth). */

@@ -334,6 +334,36 @@ describe('POST /v1/keys refusals', () => {
   });
 });
 
+describe('operator keys are live only', () => {
+  const OPERATOR = tenantFixture({ tenantId: 'operator', name: 'Operator', plan: 'scale' });
+  const operator: Partial<Caller> = { tenantId: 'operator', role: 'operator', plan: 'scale' };
+
+  it('refuses to create a test operator key with 400 and no DynamoDB call', async () => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'sandbox', role: 'operator', environment: 'test' }, caller: operator });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses to rotate a stored test operator key with 400 after the one read, writing nothing', async () => {
+    const { item } = existingKey({ tenant: OPERATOR, role: 'operator', environment: 'test' });
+    givenKey(item);
+    givenTenant(OPERATOR);
+    ddb.on(TransactWriteCommand).resolves({});
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/rotate`, { caller: operator });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(sent()).toEqual(['GetCommand']);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
+
 describe('read_only callers (defence in depth behind the authorizer policy)', () => {
   const id = `key_${'a'.repeat(24)}`;
 

@@ -473,6 +473,19 @@ describe('panel access', () => {
       expect(dbCalls()).toEqual([]);
     });
   });
+
+  // operator keys are live only; a test one stored before that rule must not reach the panel.
+  it.each(routes)('refuses a test operator key on %s with 403 and no AWS call', async (_route, event) => {
+    givenTenant(starterTenant);
+    const { panel } = setup();
+
+    const answer = await panel(event({ ...operatorCaller, environment: 'test' }));
+
+    expectError(answer, 403, 'forbidden');
+    expect(answer.body?.error?.message).toMatch(/live/);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
+  });
 });
 
 describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
