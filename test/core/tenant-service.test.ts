@@ -190,7 +190,7 @@ describe('POST /v1/panel/tenants', () => {
     expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-starter', keyId: 'apikey-new', keyType: 'API_KEY' });
   });
 
-  it('writes the tenant and its owner key in one conditional transaction', async () => {
+  it('writes the tenant, its owner key and the tenant\'s owner set in one conditional transaction', async () => {
     const { panel } = setup();
 
     const answer = await panel(createTenant(starterBody));
@@ -211,6 +211,9 @@ describe('POST /v1/panel/tenants', () => {
         createdAt: NOW,
         version: 1,
         usageKeys: { live: { id: 'apikey-new', value } },
+        // the first owner key, so that it can never be revoked or deleted while it is the last.
+        ownerKeyIds: new Set([answer.body.key.id]),
+        ownersListed: true,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
