@@ -45,3 +45,34 @@ describe('operator keys are live only (over HTTP)', () => {
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants/operator', { key: operator })).status).toBe(200);
   });
 });
+
+describe("a tenant's last active owner key (over HTTP)", () => {
+  it('refuses to revoke or delete the only owner key with 409, and the key keeps working', async () => {
+    const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Solo', plan: 'starter' } });
+    const owner = created.body.key as { id: string; key: string };
+
+    const revoked = await call(keygate.url, 'POST', `/v1/keys/${owner.id}/revoke`, { key: owner.key });
+    const deleted = await call(keygate.url, 'DELETE', `/v1/keys/${owner.id}`, { key: owner.key });
+
+    for (const res of [revoked, deleted]) {
+      expect(res.status).toBe(409);
+      expect(res.body.error).toEqual({ code: 'conflict', message: "this is the tenant's last active owner key: create or enable another owner key first" });
+    }
+    expect((await call(keygate.url, 'GET', `/v1/keys/${owner.id}`, { key: owner.key })).body.status).toBe('active');
+  });
+
+  it('lets exactly one of two owner keys revoking each other at once win; the other key keeps working', async () => {
+    const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Pair', plan: 'growth' } });
+    const a = created.body.key as { id: string; key: string };
+    const b = (await call(keygate.url, 'POST', '/v1/keys', { key: a.key, body: { name: 'second owner', role: 'owner' } })).body as { id: string; key: string };
+
+    const results = await Promise.all([
+      call(keygate.url, 'POST', `/v1/keys/${a.id}/revoke`, { key: b.key }),
+      call(keygate.url, 'POST', `/v1/keys/${b.id}/revoke`, { key: a.key }),
+    ]);
+
+    expect(results.map((res) => res.status).sort()).toEqual([200, 409]);
+    const survivor = results[0].status === 200 ? b : a;
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: survivor.key })).status).toBe(200);
+  });
+});
