@@ -76,7 +76,7 @@ export async function authorize(deps: AuthorizeDeps, token: string | undefined, 
   deps.lastUse.record(keyId, now);
   return {
     principalId: keyId,
-    policyDocument: policyFor(methodArn, item.role),
+    policyDocument: policyFor(methodArn, item.role, item.environment),
     context: { tenantId: item.tenantId, keyId, environment: item.environment, role: item.role, plan: item.plan },
     ...(item.usageKey === undefined ? {} : { usageIdentifierKey: item.usageKey }),
   };

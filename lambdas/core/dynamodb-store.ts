@@ -14,10 +14,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, listingIndex } from './cursor';
+import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
 import { conflict, notFound } from './errors';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
+import type { OwnerGuard } from './owner-guard';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
 import { keyIndexAttributes, TABLE_SCHEMA } from './table';
 
@@ -48,11 +50,18 @@ export interface DynamoKeyStoreProps {
 export class DynamoKeyStore implements KeyStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly owners: DynamoOwners;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
     this.client = props.client;
     this.tableName = props.tableName;
+    this.owners = new DynamoOwners({
+      client: props.client,
+      tableName: props.tableName,
+      keyItem: (id) => ({ pk: keyPk(id), sk: KEY_SK }),
+      tenantItem: (tenantId) => ({ pk: tenantPk(tenantId), sk: TENANT_SK }),
+    });
   }
 
   async getKey(id: string): Promise<KeyItem | undefined> {
@@ -95,7 +104,7 @@ export class DynamoKeyStore implements KeyStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tableName, Item: toKeyItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
-            this.tenantVersionCheck(key.tenantId, key.tenantVersion),
+            this.owners.tenantItemForNewKey(key, key.tenantVersion),
           ],
         }),
       );
@@ -146,7 +155,14 @@ export class DynamoKeyStore implements KeyStore {
     });
   }
 
-  async setKeyStatus(tenantId: string, id: string, status: KeyStatus): Promise<KeyItem> {
+  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem> {
+    if (guard !== undefined) {
+      await this.owners.setStatus(tenantId, id, status, guard);
+      // a transaction returns no item: read the key as it now is.
+      const key = await this.getKey(id);
+      if (key === undefined || key.tenantId !== tenantId) throw notFound();
+      return key;
+    }
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
     return this.updateTenantKey(
       tenantId,
@@ -161,7 +177,8 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
-  async deleteKey(tenantId: string, id: string): Promise<void> {
+  async deleteKey(tenantId: string, id: string, guard?: OwnerGuard): Promise<void> {
+    if (guard !== undefined) return this.owners.delete(tenantId, id, guard);
     try {
       await this.client.send(
         new DeleteCommand({
@@ -202,7 +219,7 @@ export class DynamoKeyStore implements KeyStore {
           TransactItems: [
             { Update: oldUpdate },
             { Put: { TableName: this.tableName, Item: toKeyItem(newKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-            this.tenantVersionCheck(tenantId, newKey.tenantVersion),
+            this.owners.tenantItemForNewKey(newKey, newKey.tenantVersion),
           ],
         }),
       );
@@ -235,7 +252,7 @@ export class DynamoKeyStore implements KeyStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: tenantPk(tenant.tenantId), sk: TENANT_SK, ...tenant },
+                Item: { pk: tenantPk(tenant.tenantId), sk: TENANT_SK, ...tenant, ...this.owners.newTenantAttributes(tenant.tenantId, firstKey) },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -249,6 +266,10 @@ export class DynamoKeyStore implements KeyStore {
       }
       throw error;
     }
+  }
+
+  async ownerKeyIds(tenantId: string): Promise<string[]> {
+    return this.owners.ownerKeyIds(tenantId);
   }
 
   async deleteTenant(tenantId: string): Promise<void> {
@@ -370,17 +391,6 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  private tenantVersionCheck(tenantId: string, version: number) {
-    return {
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': version },
-      },
-    };
-  }
-
   /** A conditional update of one of a tenant's keys; `not_found` for another tenant's key. */
   private async updateTenantKey(
     tenantId: string,
@@ -456,5 +466,6 @@ function fromKeyItem(raw: Raw): KeyItem {
 
 function fromTenantItem(raw: Raw): Tenant {
   const { pk: _pk, sk: _sk, ...tenant } = raw;
+  for (const attribute of OWNER_ATTRIBUTES) delete tenant[attribute];
   return tenant as unknown as Tenant;
 }

@@ -1,13 +1,14 @@
 import type { AuthorizerContext } from './authorize';
 import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
-import { forbidden, invalidRequest, notFound } from './errors';
+import { conflict, forbidden, invalidRequest, notFound } from './errors';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './keys';
 import type { Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
-import { TenantChangedError, type KeyStore } from './store';
+import { isLastingOwner, lastOwnerMessage, owningRole, type OwnerGuard } from './owner-guard';
+import { OwnersChangedError, TenantChangedError, type KeyStore } from './store';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;
@@ -40,6 +41,9 @@ export interface CreateKeyInput {
 /** A key record with its plaintext, answered once at creation and rotation. */
 export type KeyWithSecret = KeyRecord & { readonly key: string };
 
+/** How many times a revoke or delete of an owner key decides anew when the owners change under it. */
+const OWNER_ATTEMPTS = 4;
+
 /** Lower is more powerful. */
 const rank = (role: Role): number => ROLES.indexOf(role);
 
@@ -58,6 +62,7 @@ export class KeyService {
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
     if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
     try {
@@ -104,8 +109,8 @@ export class KeyService {
 
   /** Revokes a key; it is refused from the very next request on. */
   async revoke(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
-    await this.changeableKey(caller, id);
-    const item = await this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked');
+    const key = await this.changeableKey(caller, id);
+    const item = await this.keepingAnOwner(key, (guard) => this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard));
     await flushAfterWrite(this.deps.cache, this.deps.logger);
     return toKeyRecord(item, this.deps.clock());
   }
@@ -118,8 +123,8 @@ export class KeyService {
 
   /** Deletes a key for good. */
   async delete(caller: AuthorizerContext, id: string): Promise<void> {
-    await this.changeableKey(caller, id);
-    await this.deps.store.deleteKey(caller.tenantId, id);
+    const key = await this.changeableKey(caller, id);
+    await this.keepingAnOwner(key, (guard) => this.deps.store.deleteKey(caller.tenantId, id, guard));
     await flushAfterWrite(this.deps.cache, this.deps.logger);
   }
 
@@ -129,6 +134,8 @@ export class KeyService {
    */
   async rotate(caller: AuthorizerContext, id: string, gracePeriodHours: number): Promise<KeyWithSecret> {
     const old = await this.changeableKey(caller, id);
+    // a test operator key stored before the rule existed must not be renewed by rotation.
+    assertOperatorIsLive(old.role, old.environment);
     const now = this.deps.clock();
     const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
     const oldEnds = old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnd.getTime() ? new Date(old.expiresAt) : graceEnd;
@@ -152,6 +159,48 @@ export class KeyService {
     // outlive it by up to the cache TTL.
     if (oldEnds.getTime() > now.getTime()) await flushLater(this.deps.cache, oldEnds, this.deps.logger);
     return result;
+  }
+
+  /**
+   * Runs a revoke or delete of `key` so that its tenant keeps a lasting owner key (see
+   * {@link isLastingOwner}): without one, nobody could manage the tenant's keys any more. Keys of
+   * other roles go through unguarded. For a lasting owner, another lasting owner is found and the
+   * write commits only if it still is one then; when the owners change meanwhile, the key is read
+   * again and the decision made anew.
+   *
+   * @throws ApiError `conflict` when `key` is the tenant's last lasting owner.
+   */
+  private async keepingAnOwner<T>(key: KeyItem, write: (guard: OwnerGuard | undefined) => Promise<T>): Promise<T> {
+    if (key.role !== owningRole(key.tenantId)) return write(undefined);
+    let current = key;
+    for (let attempt = 1; ; attempt += 1) {
+      const now = this.deps.clock();
+      let guard: OwnerGuard = { now };
+      if (isLastingOwner(current, now)) {
+        const survivor = await this.anotherLastingOwner(current, now);
+        if (survivor === undefined) throw conflict(lastOwnerMessage(current.tenantId));
+        guard = { survivor, now };
+      }
+      try {
+        return await write(guard);
+      } catch (error) {
+        if (!(error instanceof OwnersChangedError)) throw error;
+        if (attempt >= OWNER_ATTEMPTS) throw conflict("the tenant's owner keys were changing at the same time; try again");
+        // two owners racing may both be cancelled: a random pause lets one go first next time.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        current = await this.deps.store.getTenantKey(key.tenantId, key.id);
+      }
+    }
+  }
+
+  /** The id of a lasting owner key of the tenant other than `key`, read consistently, if any. */
+  private async anotherLastingOwner(key: KeyItem, now: Date): Promise<string | undefined> {
+    for (const id of await this.deps.store.ownerKeyIds(key.tenantId)) {
+      if (id === key.id) continue;
+      const other = await this.deps.store.getKey(id);
+      if (other !== undefined && other.tenantId === key.tenantId && isLastingOwner(other, now)) return id;
+    }
+    return undefined;
   }
 
   /** The same policy again: N days from today, the same fixed date, or never. */
@@ -196,6 +245,16 @@ export class KeyService {
 /** `an owner`, `a developer`: for messages people read. */
 function withArticle(role: Role): string {
   return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+}
+
+/**
+ * Operator keys act on live tenants through the panel, so there is no such thing as a test one:
+ * a `test` key must only ever reach test data.
+ */
+function assertOperatorIsLive(role: Role, environment: Environment): void {
+  if (role === 'operator' && environment !== 'live') {
+    throw invalidRequest('environment: operator keys are live only; create a live operator key');
+  }
 }
 
 /** `read_only` keys may read, never change (the policy denies it too: defence in depth). */

@@ -1,4 +1,4 @@
-import type { Role } from './keys';
+import type { Environment, Role } from './keys';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */
 export interface PolicyStatement {
@@ -15,7 +15,7 @@ export interface PolicyDocument {
 
 /** Routes that change keys; `read_only` keys are denied them in the policy itself. */
 export const KEY_MUTATIONS: readonly string[] = ['POST/v1/keys', 'POST/v1/keys/*', 'PATCH/v1/keys/*', 'DELETE/v1/keys/*'];
-/** The operator panel; only `operator` keys are allowed there. */
+/** The operator panel; only live `operator` keys are allowed there. */
 export const PANEL_ROUTES: readonly string[] = ['*/v1/panel', '*/v1/panel/*'];
 
 /**
@@ -35,11 +35,13 @@ export function stageArn(methodArn: string): string {
 /**
  * The policy for an authorized key: Allow on the whole API (`<stage>/*\/*`, so that one cached
  * policy serves every route), with explicit Deny statements, which beat any Allow, for what the
- * role may not do.
+ * role may not do. The panel acts on live tenants, so only a live `operator` key gets it: a test
+ * key must never reach live data, whatever its role.
  */
-export function policyFor(methodArn: string, role: Role): PolicyDocument {
+export function policyFor(methodArn: string, role: Role, environment: Environment): PolicyDocument {
   const base = stageArn(methodArn);
-  const denied = [...(role === 'read_only' ? KEY_MUTATIONS : []), ...(role === 'operator' ? [] : PANEL_ROUTES)];
+  const panelAllowed = role === 'operator' && environment === 'live';
+  const denied = [...(role === 'read_only' ? KEY_MUTATIONS : []), ...(panelAllowed ? [] : PANEL_ROUTES)];
   const Statement: PolicyStatement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }];
   if (denied.length > 0) {
     Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied.map((route) => `${base}/${route}`) });

@@ -2,6 +2,7 @@ import type { KeyItem, KeyStatus, PlanLimits, PlanName, Tenant, TenantStatus, Us
 import type { Environment } from './keys';
 import { ApiError } from './errors';
 import type { Expiry } from './expiry';
+import type { OwnerGuard } from './owner-guard';
 
 /**
  * A key write refused because the tenant changed since its copy was taken (409 if it reaches a
@@ -11,6 +12,18 @@ export class TenantChangedError extends ApiError {
   constructor(message: string) {
     super('conflict', message);
     this.name = 'TenantChangedError';
+  }
+}
+
+/**
+ * A revoke or delete of an owning-role key refused because the {@link OwnerGuard}'s condition no
+ * longer held when it committed (another owner key changed meanwhile); the caller reads the
+ * owners again and decides anew.
+ */
+export class OwnersChangedError extends ApiError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'OwnersChangedError';
   }
 }
 
@@ -52,6 +65,7 @@ export interface KeyStore {
   /**
    * Writes a new key, on condition that the tenant's version is still the one copied onto the
    * key; {@link TenantChangedError} when it changed meanwhile (the caller re-reads and retries).
+   * A key of the owning role joins the tenant's owner key ids in the same transaction.
    */
   createKey(key: KeyItem): Promise<void>;
   /**
@@ -63,15 +77,28 @@ export interface KeyStore {
   renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
-   * already in that status (so of a revoke racing an enable, exactly one wins).
+   * already in that status (so of a revoke racing an enable, exactly one wins). With a `guard`
+   * (for keys of the owning role), the change commits only if the guard's condition holds, else
+   * {@link OwnersChangedError}.
    */
-  setKeyStatus(tenantId: string, id: string, status: KeyStatus): Promise<KeyItem>;
-  /** Deletes a key for good. */
-  deleteKey(tenantId: string, id: string): Promise<void>;
+  setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem>;
+  /**
+   * Deletes a key for good. With a `guard` (for keys of the owning role), only if the guard's
+   * condition holds when it commits, else {@link OwnersChangedError}; the key also leaves the
+   * tenant's owner key ids.
+   */
+  deleteKey(tenantId: string, id: string, guard?: OwnerGuard): Promise<void>;
+  /**
+   * The ids of the tenant's keys of the owning role, read consistently from the tenant: every
+   * owner key written since is among them, and some may since be revoked, expired or gone (read
+   * each key to know). A tenant stored before this list existed gets it built once from its keys.
+   */
+  ownerKeyIds(tenantId: string): Promise<string[]>;
   /**
    * In one transaction, writes `newKey` and marks the old key as rotated to it with the given
    * expiry; `conflict` when the old key is revoked, expired at `now`, or already rotated, and
-   * {@link TenantChangedError} when the tenant changed since `newKey`'s copy of it.
+   * {@link TenantChangedError} when the tenant changed since `newKey`'s copy of it. A new key of
+   * the owning role joins the tenant's owner key ids in the same transaction.
    */
   rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void>;
   /** Reads a tenant. */

@@ -7,12 +7,13 @@ import type { Environment, Role } from './keys';
 import { describeError, type Logger } from './logger';
 import { toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
 import { buildKey } from './new-key';
+import { OPERATOR_TENANT_ID } from './owner-guard';
 import { quotaPeriodBounds, type QuotaPeriod } from './quota';
 import type { KeyStore } from './store';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
-/** The id of the tenant that holds `operator` keys. */
-export const OPERATOR_TENANT_ID = 'operator';
+// defined next to the owner rule, which the store needs without the rest of this module.
+export { OPERATOR_TENANT_ID } from './owner-guard';
 /** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 

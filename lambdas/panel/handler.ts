@@ -23,13 +23,15 @@ const createSchema = z.strictObject({
 
 const planSchema = z.strictObject(planFields);
 
-/** The operator panel's routes; only `operator` keys get past the first line of each. */
+/** The operator panel's routes; only live `operator` keys get past the first lines of each. */
 export function createPanelRoutes(tenants: TenantService): Record<string, RouteHandler> {
   const operatorOnly =
     (route: RouteHandler): RouteHandler =>
     async (request: ApiRequest) => {
       // the authorizer's policy denies the panel to other roles already; this is the second lock.
       if (request.caller.role !== 'operator') throw forbidden('only operator keys may use the panel');
+      // the panel changes live tenants: a test key, even a legacy test operator key, never may.
+      if (request.caller.environment !== 'live') throw forbidden('only live operator keys may use the panel; this is a test key');
       return route(request);
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';

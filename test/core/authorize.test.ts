@@ -69,6 +69,19 @@ describe('authorizer', () => {
     expect(result.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
   });
 
+  it('denies a test operator key the panel, still with one read', async () => {
+    const operatorTenant = tenantFixture({ tenantId: 'operator', plan: 'scale' });
+    const { item, plaintext } = keyFixture({ role: 'operator', environment: 'test', tenant: operatorTenant });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
+    const result = await setup().call(`Bearer ${plaintext}`);
+    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as { Resource?: string[] } | undefined;
+    expect(deny?.Resource).toEqual([
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/panel',
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/panel/*',
+    ]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+  });
+
   it.each([
     ['an empty token', ''],
     ['a Basic header', 'Basic dXNlcjpwYXNz'],

@@ -344,6 +344,36 @@ describe('POST /v1/keys refusals', () => {
   });
 });
 
+describe('operator keys are live only', () => {
+  const OPERATOR = tenantFixture({ tenantId: 'operator', name: 'Operator', plan: 'scale' });
+  const operator: Partial<Caller> = { tenantId: 'operator', role: 'operator', plan: 'scale' };
+
+  it('refuses to create a test operator key with 400 and no DynamoDB call', async () => {
+    const { send } = setup();
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'sandbox', role: 'operator', environment: 'test' }, caller: operator });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses to rotate a stored test operator key with 400 after the one read, writing nothing', async () => {
+    const { item } = existingKey({ tenant: OPERATOR, role: 'operator', environment: 'test' });
+    givenKey(item);
+    givenTenant(OPERATOR);
+    ddb.on(TransactWriteCommand).resolves({});
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/rotate`, { caller: operator });
+
+    expect(response.statusCode).toBe(400);
+    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(sent()).toEqual(['GetCommand']);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
+
 describe('read_only callers (defence in depth behind the authorizer policy)', () => {
   const id = `key_${'a'.repeat(24)}`;
 
@@ -763,6 +793,84 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
     expect(logger.text()).not.toContain(plaintext);
     expect(logger.text()).not.toContain(plaintext.slice(8, 72));
     expect(logger.text()).not.toContain(item.hash);
+  });
+});
+
+describe("a tenant's last active owner key", () => {
+  /** The tenant item as stored, with its owner key ids. */
+  function givenOwners(...ids: string[]): void {
+    ddb.on(GetCommand, tenantGet('acme')).resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME, ownerKeyIds: new Set(ids), ownersListed: true } });
+  }
+
+  it.each<[string, string, string]>([
+    ['revoke', 'POST', '/revoke'],
+    ['delete', 'DELETE', ''],
+  ])('refuses to %s the last owner key with 409 after reading the key and the owners, writing nothing', async (_label, method, suffix) => {
+    const { item } = existingKey({ role: 'owner' });
+    givenKey(item);
+    givenOwners(item.id);
+    const { send } = setup();
+
+    const response = await send(method, `/v1/keys/${item.id}${suffix}`);
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'conflict',
+      message: "this is the tenant's last active owner key: create or enable another owner key first",
+    });
+    expect(sent()).toEqual(['GetCommand', 'GetCommand']);
+    expect(ddb.commandCalls(GetCommand)[1].args[0].input).toMatchObject({ ...tenantGet('acme'), ConsistentRead: true });
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('revokes an owner key in one transaction that checks another owner key is still active, then flushes', async () => {
+    const { item } = existingKey({ role: 'owner' });
+    const other = existingKey({ role: 'owner', name: 'other' }).item;
+    ddb.on(GetCommand, keyGet(item.id)).resolvesOnce({ Item: rawKeyItem(item) }).resolves({ Item: rawKeyItem({ ...item, status: 'revoked' }) });
+    givenKey(other);
+    givenOwners(item.id, other.id);
+    ddb.on(TransactWriteCommand).resolves({});
+    const { send } = setup();
+
+    const response = await send('POST', `/v1/keys/${item.id}/revoke`);
+
+    expect(response.statusCode).toBe(200);
+    expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'revoked' });
+    // the key, the owner ids, the other owner, the guarded write, the key as it now is.
+    expect(sent()).toEqual(['GetCommand', 'GetCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0].Update).toMatchObject({
+      ...keyGet(item.id),
+      UpdateExpression: 'SET #status = :to',
+      ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant AND #status = :from',
+      ExpressionAttributeValues: { ':to': 'revoked', ':from': 'active', ':tenant': 'acme' },
+    });
+    expect(items[1].ConditionCheck).toMatchObject({
+      ...keyGet(other.id),
+      ExpressionAttributeValues: { ':tenant': 'acme', ':ownerRole': 'owner', ':active': 'active', ':now': NOW },
+    });
+    expect(flushCalls()).toHaveLength(1);
+  });
+
+  it('adds a new owner key to the owner ids in the transaction that writes it, under the tenant version', async () => {
+    givenTenant();
+    ddb.on(TransactWriteCommand).resolves({});
+    const { send } = setup();
+
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'second owner', role: 'owner' } }));
+
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
+    const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(items[1]).toEqual({
+      Update: {
+        TableName: 'keys',
+        ...tenantGet('acme'),
+        UpdateExpression: 'ADD ownerKeyIds :owner',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 1, ':owner': new Set([body.id]) },
+      },
+    });
   });
 });
 

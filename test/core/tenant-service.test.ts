@@ -195,7 +195,7 @@ describe('POST /v1/panel/tenants', () => {
     expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-starter', keyId: 'apikey-new', keyType: 'API_KEY' });
   });
 
-  it('writes the tenant and its owner key in one conditional transaction', async () => {
+  it('writes the tenant, its owner key and the tenant\'s owner set in one conditional transaction', async () => {
     const { panel } = setup();
 
     const answer = await panel(createTenant(starterBody));
@@ -216,6 +216,9 @@ describe('POST /v1/panel/tenants', () => {
         createdAt: NOW,
         version: 1,
         usageKeys: { live: { id: 'apikey-new', value } },
+        // the first owner key, so that it can never be revoked or deleted while it is the last.
+        ownerKeyIds: new Set([answer.body.key.id]),
+        ownersListed: true,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
@@ -477,6 +480,19 @@ describe('panel access', () => {
       expect(apiCalls()).toEqual([]);
       expect(dbCalls()).toEqual([]);
     });
+  });
+
+  // operator keys are live only; a test one stored before that rule must not reach the panel.
+  it.each(routes)('refuses a test operator key on %s with 403 and no AWS call', async (_route, event) => {
+    givenTenant(starterTenant);
+    const { panel } = setup();
+
+    const answer = await panel(event({ ...operatorCaller, environment: 'test' }));
+
+    expectError(answer, 403, 'forbidden');
+    expect(answer.body?.error?.message).toMatch(/live/);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual([]);
   });
 });
 

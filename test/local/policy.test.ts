@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../../lambdas/core/keys';
+import { ROLES, type Environment, type Role } from '../../lambdas/core/keys';
 import { policyFor } from '../../lambdas/core/policy';
 import { isAllowed, resourceMatches } from '../../local/policy';
 
@@ -158,7 +158,7 @@ describe('isAllowed', () => {
 });
 
 describe('isAllowed with the policies policyFor builds', () => {
-  const policy = (role: Role): unknown => policyFor(arn('GET', '/v1/me'), role);
+  const policy = (role: Role, environment: Environment = 'live'): unknown => policyFor(arn('GET', '/v1/me'), role, environment);
 
   it('denies read_only keys every key mutation, trailing slash or not', () => {
     const attempts: Array<[string, string]> = [
@@ -206,6 +206,18 @@ describe('isAllowed with the policies policyFor builds', () => {
     expect(isAllowed(policy('operator'), arn('POST', '/v1/panel/tenants'))).toBe(true);
     expect(isAllowed(policy('operator'), arn('PUT', '/v1/panel/tenants/t_1/plan'))).toBe(true);
     expect(isAllowed(policy('operator'), arn('POST', '/v1/keys'))).toBe(true);
+  });
+
+  it('denies a test operator key the panel, but not the rest of the API', () => {
+    for (const [method, path] of [
+      ['POST', '/v1/panel/tenants'],
+      ['GET', '/v1/panel/tenants/t_1'],
+      ['PUT', '/v1/panel/tenants/t_1/plan'],
+      ['POST', '/v1/panel/tenants/t_1/suspend'],
+    ] as const) {
+      expect(isAllowed(policy('operator', 'test'), arn(method, path))).toBe(false);
+    }
+    expect(isAllowed(policy('operator', 'test'), arn('GET', '/v1/keys'))).toBe(true);
   });
 
   it('refuses another stage or API with the policy built for this one', () => {
