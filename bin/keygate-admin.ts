@@ -79,6 +79,12 @@ async function main(args: string[]): Promise<void> {
     cache: adminCache(new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName)),
     logger,
     namePrefix: outputs.NamePrefix,
+    // creating the operator changes no plan: there is nothing to reconcile.
+    reconcile: {
+      request: async () => {
+        throw new Error('the admin CLI does not change plans');
+      },
+    },
   });
   const key = await ensureOperator(store, tenants, outputs.OperatorPlan);
   if (key === undefined) {

@@ -7,6 +7,7 @@ import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
 import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
+import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
 import { KeygateFunction, type TableAccess } from './keygate-function';
@@ -35,7 +36,24 @@ export interface RouteFunctionSpec {
    * @default - nothing
    */
   readonly controlPlane?: readonly ControlPlaneAccess[];
+  /**
+   * How long the function may run.
+   *
+   * @default - the house default of `KeygateFunction` (10 s)
+   */
+  readonly timeout?: Duration;
 }
+
+/**
+ * The plan reconciler: it moves usage identifiers between usage plans and manages enterprise
+ * plans, and waits out the settle time before deleting a replaced identifier.
+ */
+export const RECONCILER_FUNCTION: RouteFunctionSpec = {
+  entry: 'reconciler/index.ts',
+  access: 'readWrite',
+  controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys', 'manageUsagePlans'],
+  timeout: Duration.seconds(60),
+};
 
 /**
  * The Lambda behind each {@link FunctionName} of {@link ROUTES}: a new route is a line in
@@ -60,6 +78,8 @@ const CONTROL_PLANE_CALLS: Readonly<Record<Exclude<ControlPlaneAccess, 'flushCac
   readUsage: [['GET', '/usageplans/*/usage']],
   issueUsageKeys: [
     ['POST', '/apikeys'],
+    // finding API keys by name: what a crashed reconciler step left behind.
+    ['GET', '/apikeys'],
     ['DELETE', '/apikeys/*'],
     ['POST', '/usageplans/*/keys'],
     ['GET', '/usageplans/*/keys/*'],
@@ -118,6 +138,8 @@ export class KeygateStack extends Stack {
   public readonly ratePlans: RatePlans;
   /** The later flushes of the authorizer cache: after revocations, at grace ends, at midnight. */
   public readonly cacheFlush: AuthorizerCacheFlush;
+  /** The queue and Lambda that apply plan changes to API Gateway, one at a time. */
+  public readonly planReconciler: PlanReconcileQueue;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -141,6 +163,10 @@ export class KeygateStack extends Stack {
       flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
     });
     this.functions = this.routeFunctions(settings);
+    this.planReconciler = new PlanReconcileQueue(this, 'PlanReconcile', {
+      function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
+    });
+    this.planReconciler.grantRequest(this.functions.panel);
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
     for (const route of ROUTES) {
@@ -181,57 +207,61 @@ export class KeygateStack extends Stack {
    * {@link RouteFunctionSpec} names, and the settings every management Lambda reads at load.
    */
   private routeFunctions(settings: KeygateSettings): Record<FunctionName, KeygateFunction> {
-    const plans = this.ratePlans.namedPlans;
-    const environment = {
-      KEY_PREFIX: settings.keyPrefix,
-      REST_API_ID: this.api.restApiId,
-      STAGE_NAME: settings.stageName,
-      // the API keys and enterprise usage plans made at run time are named after the stack.
-      NAME_PREFIX: this.stackName,
-      PLANS: JSON.stringify(plans),
-    };
     const functions = {} as Record<FunctionName, KeygateFunction>;
     for (const [name, spec] of Object.entries(ROUTE_FUNCTIONS) as [FunctionName, RouteFunctionSpec][]) {
-      const fn = new KeygateFunction(this, `${pascal(name)}Function`, {
-        entry: spec.entry,
-        description: `keygate: the ${name} routes`,
-        environment,
-      });
-      fn.useTable(this.table, spec.access);
-      if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
-      for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
-      if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
-        // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
-        // policy of its own, because the function must not wait for the plans (they wait for
-        // the stage, which waits for the methods, which wait for the function).
-        new iam.Policy(this, `${pascal(name)}SharedPlansGuard`, {
-          roles: [fn.role],
-          statements: [
-            new iam.PolicyStatement({
-              effect: iam.Effect.DENY,
-              actions: ['apigateway:PATCH', 'apigateway:DELETE'],
-              resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${this.ratePlans.usagePlans[plan].usagePlanId}`)),
-            }),
-          ],
-        });
-      }
-      const wildcards = controlPlaneCalls(spec.controlPlane ?? [])
-        .map(([, path]) => path)
-        .filter((path) => path.includes('*'))
-        .map((path) => `arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}`);
-      if (wildcards.length > 0) {
-        // cdk-nag reports each wildcard resource of the role's policy as a finding of its own.
-        Validations.of(fn.role ?? fn).acknowledge(
-          ...wildcards.map((resource) => ({
-            id: `AwsSolutions-IAM5[Resource::${resource}]`,
-            reason:
-              "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time",
-          })),
-        );
-      }
-      functions[name] = fn;
+      functions[name] = this.managementFunction(settings, `${pascal(name)}Function`, `keygate: the ${name} routes`, spec);
     }
     return functions;
+  }
+
+  /** A management Lambda: table access, control-plane permissions and settings from its spec. */
+  private managementFunction(settings: KeygateSettings, id: string, description: string, spec: RouteFunctionSpec): KeygateFunction {
+    const fn = new KeygateFunction(this, id, {
+      entry: spec.entry,
+      description,
+      environment: {
+        KEY_PREFIX: settings.keyPrefix,
+        REST_API_ID: this.api.restApiId,
+        STAGE_NAME: settings.stageName,
+        // the API keys and enterprise usage plans made at run time are named after the stack.
+        NAME_PREFIX: this.stackName,
+        PLANS: JSON.stringify(this.ratePlans.namedPlans),
+      },
+      ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
+    });
+    fn.useTable(this.table, spec.access);
+    if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
+    for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+    if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
+      // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
+      // policy of its own, because the function must not wait for the plans (they wait for
+      // the stage, which waits for the methods, which wait for the function).
+      new iam.Policy(this, `${id.replace(/Function$/, '')}SharedPlansGuard`, {
+        roles: [fn.role],
+        statements: [
+          new iam.PolicyStatement({
+            effect: iam.Effect.DENY,
+            actions: ['apigateway:PATCH', 'apigateway:DELETE'],
+            resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${this.ratePlans.usagePlans[plan].usagePlanId}`)),
+          }),
+        ],
+      });
+    }
+    const wildcards = controlPlaneCalls(spec.controlPlane ?? [])
+      .map(([, path]) => path)
+      .filter((path) => path.includes('*'))
+      .map((path) => `arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}`);
+    if (wildcards.length > 0) {
+      // cdk-nag reports each wildcard resource of the role's policy as a finding of its own.
+      Validations.of(fn.role ?? fn).acknowledge(
+        ...wildcards.map((resource) => ({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason:
+            "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time",
+        })),
+      );
+    }
+    return fn;
   }
 
   /**

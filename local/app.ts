@@ -10,7 +10,8 @@ import { systemClock, type Clock } from '../lambdas/core/clock';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
-import type { PlanLimits } from '../lambdas/core/model';
+import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
+import { PlanReconciler } from '../lambdas/core/plan-reconciler';
 import { ROUTES } from '../lambdas/core/routes';
 import { TenantService } from '../lambdas/core/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
@@ -19,6 +20,7 @@ import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-lo
 import { LocalGateway } from './gateway';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
+import { LocalReconcileQueue } from './reconcile-queue';
 import { LocalUsagePlans } from './usage-plans';
 
 /** How to run keygate locally; every field has a default fit for `npm start`. */
@@ -62,6 +64,8 @@ export interface LocalKeygate {
   readonly usagePlans: LocalUsagePlans;
   /** Waits for the authorizer's pending last-use writes; for tests. */
   settle(): Promise<void>;
+  /** Waits until the plan reconciler has nothing left to do; for tests. */
+  reconciled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,9 +95,14 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       flush: async () => gateway.flushAuthorizerCache(),
       flushAt: async (at) => gateway.scheduleAuthorizerCacheFlush(at),
     };
-    const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix: 'keygate-local' });
+    const namePrefix = 'keygate-local';
+    // the local cache refuses answers that began before a flush: an old identifier can go at once.
+    const reconciler = new PlanReconciler({ store, usagePlans, plans, cache, clock, logger, namePrefix, retireAfterMs: 0 });
+    const reconcile = new LocalReconcileQueue(reconciler, logger);
+    const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix, reconcile });
     const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? 'scale');
-    await restoreUsageKeys(store, usagePlans);
+    // plan changes still pending when a kept data folder was last served are finished now.
+    for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
 
     const lastUse = new ThrottledLastUse(store, logger);
     const gateway: LocalGateway = new LocalGateway({
@@ -120,8 +129,11 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       store,
       usagePlans,
       settle: () => lastUse.settle(),
+      reconciled: () => reconcile.idle(),
       stop: async () => {
         await gateway.close();
+        reconcile.stop();
+        await reconcile.idle();
         await lastUse.settle();
         client.destroy();
         await embedded?.stop();
@@ -148,10 +160,14 @@ function planCatalog(usagePlans: LocalUsagePlans, limits: Readonly<Record<Standa
  * Usage plans live in memory, tenants in DynamoDB: with a data folder kept across restarts,
  * re-register each tenant's usage identifiers so its keys keep working.
  */
-async function restoreUsageKeys(store: DynamoKeyStore, usagePlans: LocalUsagePlans): Promise<void> {
+async function restoreUsageKeys(store: DynamoKeyStore, usagePlans: LocalUsagePlans): Promise<string[]> {
+  const pending: string[] = [];
   for await (const tenant of store.scanTenants()) {
-    const usagePlanId = tenant.usagePlanId ?? `local-${tenant.plan}`;
-    if (tenant.usagePlanId !== undefined) usagePlans.definePlan(tenant.usagePlanId, `enterprise-${tenant.tenantId}`, tenant.limits);
-    for (const usage of Object.values(tenant.usageKeys)) usagePlans.restoreApiKey(usage.id, usage.value, usagePlanId);
+    if (planStatusOf(tenant) === 'pending' || (tenant.retiredUsageKeys ?? []).length > 0) pending.push(tenant.tenantId);
+    if (tenant.usagePlanId !== undefined) usagePlans.definePlan(tenant.usagePlanId, `keygate-local-enterprise-${tenant.tenantId}`, tenant.limits);
+    for (const usage of Object.values(tenant.usageKeys)) {
+      usagePlans.restoreApiKey(usage.id, usage.value, usage.usagePlanId ?? tenant.usagePlanId ?? `local-${tenant.plan}`);
+    }
   }
+  return pending;
 }

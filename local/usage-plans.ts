@@ -100,6 +100,30 @@ export class LocalUsagePlans implements UsagePlanApi {
     return inRange ? this.limiter.usedInPeriod(key.value) : 0;
   }
 
+  async findApiKeys(namePrefix: string): Promise<{ id: string; name: string }[]> {
+    return [...this.apiKeys].filter(([, key]) => key.name.startsWith(namePrefix)).map(([id, key]) => ({ id, name: key.name }));
+  }
+
+  async findUsagePlan(name: string): Promise<string | undefined> {
+    return [...this.plans].find(([, plan]) => plan.name === name)?.[0];
+  }
+
+  /** The usage plan an API key is attached to, for tests that check what is enforced. */
+  planOf(apiKeyId: string): { id: string; limits: PlanLimits } | undefined {
+    const found = [...this.plans].find(([, plan]) => plan.keys.has(apiKeyId));
+    return found === undefined ? undefined : { id: found[0], limits: found[1].limits };
+  }
+
+  /** Every API key, for tests that look for orphans. */
+  get apiKeyIds(): string[] {
+    return [...this.apiKeys.keys()];
+  }
+
+  /** Every usage plan id, for tests that look for orphans. */
+  get usagePlanIds(): string[] {
+    return [...this.plans.keys()];
+  }
+
   /** What API Gateway does with the authorizer's `usageIdentifierKey` on a method that requires one. */
   readonly check: UsageCheck = (usageIdentifierKey) => {
     const id = usageIdentifierKey === undefined ? undefined : this.idsByValue.get(usageIdentifierKey);

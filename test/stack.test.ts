@@ -278,7 +278,7 @@ describe('usage plans', () => {
 
 describe('the authorizer cache flushes', () => {
   it('flush at 00:00 UTC through the flush queue, with a second flush to follow', () => {
-    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 0 * * ? *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
@@ -301,7 +301,7 @@ describe('the authorizer cache flushes', () => {
   });
 
   it('queue requests in an encrypted queue with a dead-letter queue, consumed with partial batch failures', () => {
-    const [queueId, queue] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    const [queueId, queue] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
     expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 5 } });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -314,7 +314,7 @@ describe('the authorizer cache flushes', () => {
   });
 
   it('let the keys and panel functions queue flushes, and tell them where', () => {
-    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() });
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
     for (const name of ['keys', 'panel']) {
       const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
       expect(fn.Properties.Environment.Variables.FLUSH_QUEUE_URL).toEqual({ Ref: queueId });
@@ -327,8 +327,8 @@ describe('the authorizer cache flushes', () => {
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-    // the authorizer, the three route functions and the cache flush consumer.
-    expect(functions).toHaveLength(5);
+    // the authorizer, the three route functions, the cache flush consumer and the reconciler.
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -468,5 +468,39 @@ describe('cdk-nag', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`)).toEqual([]);
     expect(report.success).toBe(true);
+  });
+});
+
+describe('the plan reconciler', () => {
+  const reconcileQueue = () => onlyResource(template, 'AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
+
+  it('is fed by a FIFO queue with a dead-letter queue, in order, with partial batch failures', () => {
+    const [queueId, queue] = reconcileQueue();
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 10 }, VisibilityTimeout: 90 });
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('usage plans match tenant plans') });
+    expect(fn.Properties.Timeout).toBe(60);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('alarms when a plan change cannot be applied or waits too long', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+    const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
+    expect(metrics).toEqual(expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']));
+  });
+
+  it('may manage usage plans and API keys and flush the cache; only the panel may ask it', () => {
+    const [queueId] = reconcileQueue();
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('usage plans match tenant plans') });
+    const actions = actionsOf(statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]));
+    expect(actions).toEqual(expect.arrayContaining(['apigateway:PATCH', 'apigateway:POST', 'apigateway:DELETE', 'apigateway:GET', 'sqs:SendMessage']));
+    const [, panel] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the panel routes' });
+    expect(panel.Properties.Environment.Variables.RECONCILE_QUEUE_URL).toEqual({ Ref: queueId });
+    for (const name of ['keys', 'account']) {
+      const [, other] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
+      expect(other.Properties.Environment.Variables.RECONCILE_QUEUE_URL).toBeUndefined();
+    }
   });
 });

@@ -291,6 +291,10 @@ export class DynamoKeyStore implements KeyStore {
     if (changes.limits !== undefined) set('limits', changes.limits);
     if (changes.usagePlanId === null) removes.push('usagePlanId');
     else if (changes.usagePlanId !== undefined) set('usagePlanId', changes.usagePlanId);
+    if (changes.planGeneration !== undefined) set('planGeneration', changes.planGeneration);
+    if (changes.appliedGeneration !== undefined) set('appliedGeneration', changes.appliedGeneration);
+    if (changes.pendingUsageKeys !== undefined) set('pendingUsageKeys', changes.pendingUsageKeys);
+    if (changes.retiredUsageKeys !== undefined) set('retiredUsageKeys', changes.retiredUsageKeys);
     for (const [environment, usage] of Object.entries(changes.usageKeys ?? {})) {
       names['#usageKeys'] = 'usageKeys';
       names[`#${environment}`] = environment;

@@ -30,7 +30,22 @@ export interface UsageIdentifier {
   readonly id: string;
   /** Its value, which the authorizer returns as `usageIdentifierKey`; never shown to anyone. */
   readonly value: string;
+  /**
+   * The usage plan it is attached to, as the plan reconciler last made it. Absent on tenants
+   * stored before the reconciler: their identifiers sit in the plan their record names.
+   */
+  readonly usagePlanId?: string;
 }
+
+/** An API key that no longer identifies its tenant, deleted once no cached answer can carry it. */
+export interface RetiredUsageKey {
+  readonly id: string;
+  /** When every authorization that may have returned it has ended (ISO). */
+  readonly retireAfter: string;
+}
+
+/** Whether API Gateway enforces the plan the tenant record names (`applied`) or not yet (`pending`). */
+export type PlanStatus = 'applied' | 'pending';
 
 /** The tenant's fields that every one of its key items carries a copy of, for the authorizer. */
 export interface TenantSnapshot {
@@ -51,8 +66,24 @@ export interface Tenant {
   readonly version: number;
   /** One usage identifier per environment; `test` is created with the tenant's first test key. */
   readonly usageKeys: Partial<Record<Environment, UsageIdentifier>>;
-  /** The id of the tenant's own usage plan, for enterprise tenants only. */
+  /**
+   * The id of the tenant's own usage plan, while one exists (enterprise tenants, and a former
+   * enterprise tenant until the reconciler has moved it out).
+   */
   readonly usagePlanId?: string;
+  /** Bumped by every plan change: the desired state's version. Absent counts as 0. */
+  readonly planGeneration?: number;
+  /** The {@link planGeneration} API Gateway was last made to match. Absent counts as 0. */
+  readonly appliedGeneration?: number;
+  /** New usage identifiers made for a move to another usage plan, not yet swapped in. */
+  readonly pendingUsageKeys?: Partial<Record<Environment, UsageIdentifier>>;
+  /** Replaced usage identifiers, deleted once no cached answer can carry them. */
+  readonly retiredUsageKeys?: readonly RetiredUsageKey[];
+}
+
+/** Whether the tenant's desired plan is what API Gateway enforces. */
+export function planStatusOf(tenant: Tenant): PlanStatus {
+  return (tenant.appliedGeneration ?? 0) >= (tenant.planGeneration ?? 0) ? 'applied' : 'pending';
 }
 
 /** Everything stored about a key: one item, read in full by the authorizer. */
@@ -118,12 +149,14 @@ export interface TenantRecord {
   readonly limits: PlanLimits;
   readonly status: TenantStatus;
   readonly createdAt: string;
+  /** `pending` while API Gateway still enforces an earlier plan; the reconciler applies it. */
+  readonly planStatus: PlanStatus;
 }
 
 /** Projects a stored tenant onto the record the API shows. */
 export function toTenantRecord(tenant: Tenant): TenantRecord {
   const { tenantId, name, plan, limits, status, createdAt } = tenant;
-  return { tenantId, name, plan, limits, status, createdAt };
+  return { tenantId, name, plan, limits, status, createdAt, planStatus: planStatusOf(tenant) };
 }
 
 /** The tenant fields copied onto a key item of the given environment. */

@@ -1,4 +1,4 @@
-import type { KeyItem, KeyStatus, PlanLimits, PlanName, Tenant, TenantStatus, UsageIdentifier } from './model';
+import type { KeyItem, KeyStatus, PlanLimits, PlanName, RetiredUsageKey, Tenant, TenantStatus, UsageIdentifier } from './model';
 import type { Environment } from './keys';
 import { ApiError } from './errors';
 import type { Expiry } from './expiry';
@@ -41,7 +41,14 @@ export interface TenantChanges {
   readonly limits?: PlanLimits;
   /** `null` removes the tenant's own usage plan id. */
   readonly usagePlanId?: string | null;
+  /** Sets the identifiers of the environments named; the others are kept. */
   readonly usageKeys?: Partial<Record<Environment, UsageIdentifier>>;
+  readonly planGeneration?: number;
+  readonly appliedGeneration?: number;
+  /** Replaces the whole map of pending identifiers. */
+  readonly pendingUsageKeys?: Partial<Record<Environment, UsageIdentifier>>;
+  /** Replaces the whole list of retired identifiers. */
+  readonly retiredUsageKeys?: readonly RetiredUsageKey[];
 }
 
 /**

@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
-import { conflict, invalidRequest, notFound } from './errors';
+import { ApiError, conflict, invalidRequest, notFound } from './errors';
 import { expiryAt } from './expiry';
 import type { Environment, Role } from './keys';
 import { describeError, type Logger } from './logger';
-import { toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
+import { planStatusOf, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
 import { buildKey } from './new-key';
 import { OPERATOR_TENANT_ID } from './owner-guard';
 import { quotaPeriodBounds, type QuotaPeriod } from './quota';
+import { legacyUsagePlanOf, type ReconcileRequests } from './plan-reconciler';
 import type { KeyStore } from './store';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 // defined next to the owner rule, which the store needs without the rest of this module.
 export { OPERATOR_TENANT_ID } from './owner-guard';
+/** How often a plan change re-reads and tries again when other writes keep winning. */
+const MAX_PLAN_ATTEMPTS = 12;
 /** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
@@ -29,6 +32,8 @@ export interface TenantServiceDeps {
   readonly logger: Logger;
   /** Names usage plans and API keys, so several deployments can share an account. */
   readonly namePrefix: string;
+  /** Where plan changes go to be applied to API Gateway. */
+  readonly reconcile: ReconcileRequests;
 }
 
 /** A plan request: a shared plan by name, or `enterprise` with limits of its own. */
@@ -115,56 +120,45 @@ export class TenantService {
   }
 
   /**
-   * Moves a tenant to another plan: its usage identifiers move to the new plan's usage plan (an
-   * enterprise tenant's own plan is created or updated, and deleted when it leaves enterprise),
-   * then every key's copy of the plan is updated and the authorizer cache flushed.
+   * Changes a tenant's plan. The plan is desired state: it is written once, conditionally, on
+   * the tenant item, copied onto its keys (the authorizer's context names it), and the plan
+   * reconciler is asked to make API Gateway match; the answer says `planStatus: "pending"`
+   * until it has. The same change sent twice (or at once) is written once.
    */
   async changePlan(tenantId: string, request: PlanRequest): Promise<TenantRecord> {
     const plans = await this.plans();
+    if (tenantId === OPERATOR_TENANT_ID && request.quota !== undefined) {
+      throw invalidRequest('quota: the operator tenant cannot have a quota: using it up would lock the panel out until the period ends');
+    }
     const limits = this.limitsFor(request, plans);
-    const tenant = await this.get(tenantId);
-    const from = this.usagePlanOf(tenant, plans);
-    let to: string;
-    const undo: (() => Promise<void>)[] = [];
-    if (request.plan === 'enterprise' && tenant.usagePlanId !== undefined) {
-      await this.deps.usagePlans.updateUsagePlan(tenant.usagePlanId, limits);
-      to = tenant.usagePlanId;
-    } else if (request.plan === 'enterprise') {
-      to = await this.deps.usagePlans.createUsagePlan(this.planName(tenantId), limits);
-      const created = to;
-      undo.push(() => this.deps.usagePlans.deleteUsagePlan(created));
-    } else {
-      to = plans[request.plan].usagePlanId;
-    }
-    let updated: Tenant;
-    try {
-      if (to !== from) {
-        for (const usage of Object.values(tenant.usageKeys)) {
-          // a key can sit in only one usage plan per stage: leave the old one first.
-          await this.deps.usagePlans.detachKey(from, usage.id);
-          undo.push(() => this.deps.usagePlans.attachKey(from, usage.id));
-          await this.deps.usagePlans.attachKey(to, usage.id);
-          undo.push(() => this.deps.usagePlans.detachKey(to, usage.id));
-        }
+    for (let attempt = 1; ; attempt += 1) {
+      const tenant = await this.get(tenantId);
+      if (tenant.plan === request.plan && sameLimits(tenant.limits, limits)) {
+        // nothing to write; a change still pending is asked for again, in case its request was lost.
+        if (planStatusOf(tenant) === 'pending') await this.deps.reconcile.request(tenantId, tenant.planGeneration ?? 0);
+        return toTenantRecord(tenant);
       }
-      updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
-        plan: request.plan,
-        limits,
-        usagePlanId: request.plan === 'enterprise' ? to : null,
-      });
-    } catch (error) {
-      await this.compensate(undo, tenantId);
-      throw error;
+      let updated: Tenant;
+      try {
+        updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
+          plan: request.plan,
+          limits,
+          planGeneration: (tenant.planGeneration ?? 0) + 1,
+          usageKeys: withUsagePlanIds(tenant, plans),
+        });
+      } catch (error) {
+        // another change (or the reconciler) wrote first: decide again against what it wrote,
+        // after a short random pause so that writers racing each other spread out.
+        if (error instanceof ApiError && error.code === 'conflict' && attempt < MAX_PLAN_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw error;
+      }
+      await this.afterChange(updated);
+      await this.deps.reconcile.request(tenantId, updated.planGeneration ?? 0);
+      return toTenantRecord(updated);
     }
-    // the tenant now records the new plan: a later failure must not move its keys back, or the
-    // record and API Gateway would disagree and a retry (finding the plan unchanged) would not fix it.
-    if (tenant.usagePlanId !== undefined && request.plan !== 'enterprise') {
-      await this.deps.usagePlans.deleteUsagePlan(tenant.usagePlanId).catch((error: unknown) =>
-        this.deps.logger.error('an old enterprise usage plan was not deleted', { tenantId, usagePlanId: tenant.usagePlanId, ...describeError(error) }),
-      );
-    }
-    await this.afterChange(updated);
-    return toTenantRecord(updated);
   }
 
   /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
@@ -191,7 +185,9 @@ export class TenantService {
     const undo: (() => Promise<void>)[] = [];
     let updated: Tenant;
     try {
-      const usage = await this.newUsageKey(tenant.tenantId, environment, this.usagePlanOf(tenant, await this.plans()), undo);
+      // next to the live identifier: if a plan change is under way, the reconciler moves both.
+      const usagePlanId = tenant.usageKeys.live?.usagePlanId ?? legacyUsagePlanOf(tenant, await this.plans());
+      const usage = await this.newUsageKey(tenant.tenantId, environment, usagePlanId, undo);
       updated = await this.deps.store.updateTenant(tenant.tenantId, tenant.version, { usageKeys: { [environment]: usage } });
     } catch (error) {
       await this.compensate(undo, tenant.tenantId);
@@ -212,7 +208,8 @@ export class TenantService {
     const usageKey = tenant.usageKeys[environment];
     if (quota === undefined) return { plan: tenant.plan, rateLimit, burstLimit, quota: null };
     const { from, to, resetsAt } = quotaPeriod(quota.period, this.deps.clock());
-    const used = usageKey === undefined ? 0 : await this.deps.usagePlans.getUsage(this.usagePlanOf(tenant, await this.plans()), usageKey.id, from, to);
+    const usagePlanId = usageKey?.usagePlanId ?? legacyUsagePlanOf(tenant, await this.plans());
+    const used = usageKey === undefined ? 0 : await this.deps.usagePlans.getUsage(usagePlanId, usageKey.id, from, to);
     return {
       plan: tenant.plan,
       rateLimit,
@@ -238,10 +235,6 @@ export class TenantService {
     return { rateLimit: request.rateLimit, burstLimit: request.burstLimit, ...(request.quota === undefined ? {} : { quota: request.quota }) };
   }
 
-  private usagePlanOf(tenant: Tenant, plans: PlanCatalog): string {
-    return tenant.usagePlanId ?? plans[tenant.plan as StandardPlan].usagePlanId;
-  }
-
   private planName(tenantId: string): string {
     return `${this.deps.namePrefix}-enterprise-${tenantId}`;
   }
@@ -251,7 +244,7 @@ export class TenantService {
     const id = await this.deps.usagePlans.createApiKey(`${this.deps.namePrefix}-${tenantId}-${environment}`, value);
     undo.push(() => this.deps.usagePlans.deleteApiKey(id));
     await this.deps.usagePlans.attachKey(usagePlanId, id);
-    return { id, value };
+    return { id, value, usagePlanId };
   }
 
   private async afterChange(tenant: Tenant): Promise<void> {
@@ -270,6 +263,23 @@ export class TenantService {
       }
     }
   }
+}
+
+/** Equal limits: same rate, burst and quota (or none). */
+function sameLimits(a: PlanLimits, b: PlanLimits): boolean {
+  return a.rateLimit === b.rateLimit && a.burstLimit === b.burstLimit && a.quota?.limit === b.quota?.limit && a.quota?.period === b.quota?.period;
+}
+
+/**
+ * The tenant's identifiers, each naming the usage plan it is in: a tenant stored before the
+ * reconciler has none named, and once its record names a new plan, that could not be told.
+ */
+function withUsagePlanIds(tenant: Tenant, plans: PlanCatalog): Partial<Record<Environment, UsageIdentifier>> {
+  const out: Partial<Record<Environment, UsageIdentifier>> = {};
+  for (const [environment, usage] of Object.entries(tenant.usageKeys) as [Environment, UsageIdentifier][]) {
+    if (usage.usagePlanId === undefined) out[environment] = { ...usage, usagePlanId: legacyUsagePlanOf(tenant, plans) };
+  }
+  return out;
 }
 
 /** The current quota period as `GetUsage` dates (first and last day, inclusive) and its end. */

@@ -59,12 +59,19 @@ export interface UsagePlanApi {
   detachKey(usagePlanId: string, apiKeyId: string): Promise<void>;
   /** Creates a usage plan with the given limits, bound to the API's stage; returns its id. */
   createUsagePlan(name: string, limits: PlanLimits): Promise<string>;
-  /** Changes a usage plan's limits. */
+  /** Changes a usage plan's limits; makes no change (and no `UpdateUsagePlan`) when they are equal. */
   updateUsagePlan(usagePlanId: string, limits: PlanLimits): Promise<void>;
   /** Deletes a usage plan; succeeds when it is already gone. */
   deleteUsagePlan(usagePlanId: string): Promise<void>;
   /** Requests counted against the quota for one API key in `[from, to]` (UTC dates, `YYYY-MM-DD`). */
   getUsage(usagePlanId: string, apiKeyId: string, from: string, to: string): Promise<number>;
+  /**
+   * API keys whose name starts with `namePrefix`, to find what a crashed step left behind.
+   * The caller filters exact names: a prefix can match another tenant's keys.
+   */
+  findApiKeys(namePrefix: string): Promise<{ id: string; name: string }[]>;
+  /** The id of the usage plan with this exact name, if there is one. */
+  findUsagePlan(name: string): Promise<string | undefined>;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -7,6 +7,7 @@ import {
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
   FlushStageAuthorizersCacheCommand,
+  GetApiKeysCommand,
   GetUsageCommand,
   GetUsagePlanCommand,
   GetUsagePlansCommand,
@@ -133,6 +134,13 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   async updateUsagePlan(usagePlanId: string, limits: PlanLimits): Promise<void> {
     // the current plan decides the quota operations: `remove /quota` fails on a plan without one.
     const current = await this.call(() => this.client.send(new GetUsagePlanCommand({ usagePlanId })));
+    const same =
+      current.throttle?.rateLimit === limits.rateLimit &&
+      current.throttle?.burstLimit === limits.burstLimit &&
+      current.quota?.limit === limits.quota?.limit &&
+      current.quota?.period === limits.quota?.period;
+    // UpdateUsagePlan is limited to one call every 20 s per account: never spend one on nothing.
+    if (same) return;
     const patchOperations: PatchOperation[] = [
       { op: 'replace', path: '/throttle/rateLimit', value: String(limits.rateLimit) },
       { op: 'replace', path: '/throttle/burstLimit', value: String(limits.burstLimit) },
@@ -187,6 +195,28 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
     const missing = names.filter((name) => found[name] === undefined);
     if (missing.length > 0) throw new Error(`usage plans not found: ${missing.join(', ')}`);
     return found;
+  }
+
+  async findApiKeys(namePrefix: string): Promise<{ id: string; name: string }[]> {
+    const found: { id: string; name: string }[] = [];
+    let position: string | undefined;
+    do {
+      const page = await this.call(() => this.client.send(new GetApiKeysCommand({ nameQuery: namePrefix, position, limit: 500 })));
+      for (const key of page.items ?? []) {
+        if (key.id !== undefined && key.name?.startsWith(namePrefix) === true) found.push({ id: key.id, name: key.name });
+      }
+      position = page.position;
+    } while (position);
+    return found;
+  }
+
+  async findUsagePlan(name: string): Promise<string | undefined> {
+    try {
+      return (await this.findUsagePlanIds([name]))[name];
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('usage plans not found')) return undefined;
+      throw error;
+    }
   }
 
   private async isInPlan(usagePlanId: string, apiKeyId: string): Promise<boolean> {

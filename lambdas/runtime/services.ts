@@ -2,14 +2,17 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SettlingCacheFlusher } from '../core/cache';
 import { systemClock } from '../core/clock';
 import type { Logger } from '../core/logger';
+import { PlanReconciler, type ReconcileRequests } from '../core/plan-reconciler';
 import { TenantService } from '../core/tenant-service';
 import { lazyCatalog } from '../core/usage-plans';
 import { ApiGatewayUsagePlans, apiGatewayClient, controlPlaneClient, StageCacheFlusher } from './api-gateway';
 import { keyStore } from './dynamodb';
 import { numberFromEnv, stringFromEnv } from './env';
 import { SqsFlushQueue } from './flush-queue';
+import { SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
 
+const sqs = new SQSClient({});
 const stage = new StageCacheFlusher(apiGatewayClient, settings.restApiId, settings.stageName);
 
 /**
@@ -18,13 +21,20 @@ const stage = new StageCacheFlusher(apiGatewayClient, settings.restApiId, settin
  */
 export const stageCache = new SettlingCacheFlusher({
   flushNow: () => stage.flush(),
-  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv('FLUSH_QUEUE_URL')),
+  queue: new SqsFlushQueue(sqs, stringFromEnv('FLUSH_QUEUE_URL')),
   settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
   clock: systemClock,
 });
 
 const usagePlans = new ApiGatewayUsagePlans(controlPlaneClient, { restApiId: settings.restApiId, stageName: settings.stageName });
 const plans = lazyCatalog(settings.plans, (names) => usagePlans.findUsagePlanIds(names));
+/**
+ * Plan changes go to the reconcile queue. Only the panel changes plans, so only its function
+ * has the queue's URL (and may send); another function that tried would fail loudly here.
+ */
+const reconcileRequests: ReconcileRequests = {
+  request: (tenantId, generation) => new SqsReconcileQueue(sqs, stringFromEnv('RECONCILE_QUEUE_URL')).request(tenantId, generation),
+};
 
 /** A tenant service over this deployment's table and usage plans. */
 export function tenantService(logger: Logger): TenantService {
@@ -37,5 +47,27 @@ export function tenantService(logger: Logger): TenantService {
     cache: stageCache,
     logger,
     namePrefix: settings.namePrefix,
+    reconcile: reconcileRequests,
+  });
+}
+
+/**
+ * The plan reconciler of this deployment. Its own API Gateway retries are patient (a throttled
+ * `UpdateUsagePlan` frees up after 20 s); past them, the queue redelivers the request later.
+ */
+export function planReconciler(logger: Logger): PlanReconciler {
+  return new PlanReconciler({
+    store: keyStore,
+    usagePlans: new ApiGatewayUsagePlans(controlPlaneClient, {
+      restApiId: settings.restApiId,
+      stageName: settings.stageName,
+      backoff: { attempts: 3, baseMs: 4_000 },
+    }),
+    plans,
+    cache: stageCache,
+    clock: systemClock,
+    logger,
+    namePrefix: settings.namePrefix,
+    retireAfterMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
   });
 }

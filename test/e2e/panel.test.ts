@@ -39,6 +39,7 @@ describe('operator panel, plans and rate limits over HTTP', () => {
       limits: { rateLimit: 10, burstLimit: 20 },
       status: 'active',
       createdAt: expect.any(String),
+      planStatus: 'applied',
     });
     expect(created.key).toMatchObject({ role: 'owner', environment: 'live', key: expect.stringMatching(/^sk_live_/) });
     expect(JSON.stringify(created)).not.toMatch(/usage|apiKey/i);
@@ -100,13 +101,16 @@ describe('operator panel, plans and rate limits over HTTP', () => {
     expect(big.ok).toBe(80);
   });
 
-  it('applies a plan change at once', async () => {
+  it('applies a plan change as soon as the reconciler has run', async () => {
     const tenant = await createTenant({ name: 'Grower', plan: 'starter' });
     const before = await burst(tenant.key.key, 60);
     expect(before.limited.length).toBeGreaterThan(0);
     const changed = await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, { key: operator, body: { plan: 'growth' } });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 } });
+    await keygate.reconciled();
+    const record = await call(keygate.url, 'GET', `/v1/panel/tenants/${tenant.tenant.tenantId}`, { key: operator });
+    expect(record.body.planStatus).toBe('applied');
     const after = await burst(tenant.key.key, 80);
     expect(after.ok).toBe(80);
     const me = await call(keygate.url, 'GET', '/v1/usage', { key: tenant.key.key });
@@ -120,6 +124,7 @@ describe('operator panel, plans and rate limits over HTTP', () => {
       body: { plan: 'enterprise', rateLimit: 50, burstLimit: 50, quota: { limit: 5, period: 'DAY' } },
     });
     expect(changed.status).toBe(200);
+    await keygate.reconciled();
     const statuses = [];
     for (let i = 0; i < 6; i += 1) statuses.push((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -128,6 +133,7 @@ describe('operator panel, plans and rate limits over HTTP', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     // leaving enterprise drops the quota: the tenant is served again.
     await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, { key: operator, body: { plan: 'scale' } });
+    await keygate.reconciled();
     expect((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status).toBe(200);
   });
 

@@ -93,5 +93,5 @@ describe.each<Action>(['revoke', 'delete', 'rotate', 'suspend'])('%s under autho
       stale += after.filter((code) => code !== 401).length;
     }
     expect(stale).toBe(0);
-  });
+  }, 120_000);
 });

@@ -1,0 +1,8 @@
+import { jsonLogger } from '../core/logger';
+import { planReconciler } from '../runtime/services';
+import { createReconcilerHandler } from './handler';
+
+const logger = jsonLogger({ function: 'reconciler' });
+
+/** The Lambda entry for the plan reconcile queue. */
+export const handler = createReconcilerHandler(planReconciler(logger), logger);
