@@ -6,7 +6,7 @@ import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { decodeCursorJson, encodeCursorJson, malformedCursors } from '../support/cursors';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
-import { keyFixture, tenantFixture } from '../support/fixtures';
+import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
 
 let table: TestTable;
 /** A second client over the same table that records every Query it sends and what it read. */
@@ -56,15 +56,6 @@ async function seedKeys(tenant: Tenant, environments: ('live' | 'test')[], start
   return keys;
 }
 
-/** Runs a store call that must fail, and returns its ApiError. */
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
-  return error;
-}
 
 describe('listing one environment reads O(limit) items', () => {
   let tenant: Tenant;

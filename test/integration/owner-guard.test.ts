@@ -6,7 +6,7 @@ import { KeyService } from '../../lambdas/core/key-service';
 import type { Role } from '../../lambdas/core/keys';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import { createTestTable, type TestTable } from '../support/dynamodb';
-import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { fixedClock, keyFixture, recordingLogger, tenantFixture, apiError } from '../support/fixtures';
 
 const NOW = '2026-11-23T10:00:00.000Z';
 const LAST_OWNER = /last active owner key: create or enable another owner key first/;
@@ -46,15 +46,6 @@ async function addKey(by: KeyItem, role: Role, extra: { expiresOn?: string } = {
   return (await table.store.getKey(created.id)) as KeyItem;
 }
 
-/** Runs a call that must fail, and returns its ApiError. */
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
-  return error;
-}
 
 /** The tenant's keys of a role that are active. */
 async function activeKeys(tenantId: string, role: Role): Promise<KeyItem[]> {

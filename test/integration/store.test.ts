@@ -1,7 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ApiError } from '../../lambdas/core/errors';
 import { expiryAt } from '../../lambdas/core/expiry';
-import { keyFixture, tenantFixture } from '../support/fixtures';
+import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 let table: TestTable;
@@ -12,15 +11,6 @@ afterAll(async () => {
   await table.drop();
 });
 
-/** Runs a store call that must fail, and returns its ApiError. */
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
-  return error;
-}
 
 let counter = 0;
 /** A new tenant with its first key in the table. */

@@ -1,3 +1,4 @@
+import { ApiError } from '../../lambdas/core/errors';
 import type { Clock } from '../../lambdas/core/clock';
 import { buildKey } from '../../lambdas/core/new-key';
 import { expiryAt } from '../../lambdas/core/expiry';
@@ -65,4 +66,14 @@ export function rawKeyItem(item: KeyItem): Record<string, unknown> {
   else raw.ttl = Math.floor(Date.parse(item.expiresAt) / 1000);
   if (item.lastUsedAt === null) delete raw.lastUsedAt;
   return raw;
+}
+
+/** Runs a call that must fail with an {@link ApiError}, and returns it. */
+export async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
+  return error;
 }
