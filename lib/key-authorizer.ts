@@ -61,8 +61,10 @@ export class KeyAuthorizer extends Construct {
       entry: 'authorizer/index.ts',
       timeout: this.timeout,
       description: 'keygate: checks API keys for API Gateway',
-      // a bigger function gets more CPU: the cold start (SDK load, TLS) is on a request's path.
+      // a bigger function gets more CPU: the cold start (load, TLS) is on a request's path.
       memorySize: 512,
+      // on every uncached request's path: a smaller bundle that loads faster beats mapped traces.
+      sourceMaps: false,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         KEY_PREFIX: keyPrefix,

@@ -16,6 +16,7 @@ import { ROUTES } from '../lambdas/core/routes';
 import { TenantService } from '../lambdas/core/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
+import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway } from './gateway';
 import { DEFAULT_SETTINGS } from '../lib/settings';
@@ -104,7 +105,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     // plan changes still pending when a kept data folder was last served are finished now.
     for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
 
-    const lastUse = new ThrottledLastUse(store, logger);
+    // the authorizer reads as it does in Lambda: signed requests, not the SDK.
+    const keyReader = new SignedKeyReader({
+      tableName,
+      region: LOCAL_AWS.region,
+      accessKeyId: LOCAL_AWS.credentials.accessKeyId,
+      secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
+      endpoint,
+    });
+    const lastUse = new ThrottledLastUse(keyReader, logger);
     const gateway: LocalGateway = new LocalGateway({
       routes: ROUTES,
       handlers: {
@@ -112,7 +121,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
         panel: createPanelHandler(tenants, logger),
       },
-      authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
+      authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
       usageCheck: usagePlans.check,

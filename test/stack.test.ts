@@ -334,7 +334,17 @@ describe('lambdas', () => {
         Architectures: ['arm64'],
         Runtime: 'nodejs22.x',
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+  });
+
+  it('map stack traces to sources everywhere but in the authorizer, which is on the request path', () => {
+    const [authorizerId] = authorizerFunction(template);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][];
+    for (const [id, fn] of functions) {
+      expect({ id, NODE_OPTIONS: fn.Properties.Environment.Variables.NODE_OPTIONS }).toEqual({
+        id,
+        NODE_OPTIONS: id === authorizerId ? undefined : '--enable-source-maps',
       });
     }
   });

@@ -2,17 +2,31 @@ import { ThrottledLastUse } from '../core/authorize';
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
 import { booleanFromEnv, stringFromEnv } from '../runtime/env';
-import { keyStore } from '../runtime/dynamodb';
+import { SignedKeyReader } from '../runtime/signed-key-reader';
 import { createAuthorizerHandler } from './handler';
 
 const logger = jsonLogger({ function: 'authorizer' });
 
+/**
+ * The authorizer's one read and one write go through a signed `fetch`, not the AWS SDK: it is on
+ * every uncached request's path, and the SDK's load is most of its cold start. Lambda puts the
+ * function's session credentials in the environment.
+ */
+const keys = new SignedKeyReader({
+  tableName: stringFromEnv('TABLE_NAME'),
+  region: stringFromEnv('AWS_REGION'),
+  accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),
+  secretAccessKey: stringFromEnv('AWS_SECRET_ACCESS_KEY'),
+  ...(process.env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: process.env.AWS_SESSION_TOKEN }),
+  ...(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT }),
+});
+
 /** The Lambda entry: settings and clients are built once per container. */
 export const handler = createAuthorizerHandler({
-  store: keyStore,
+  store: keys,
   prefix: stringFromEnv('KEY_PREFIX'),
   acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
   clock: systemClock,
   logger,
-  lastUse: new ThrottledLastUse(keyStore, logger),
+  lastUse: new ThrottledLastUse(keys, logger),
 });

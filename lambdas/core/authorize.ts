@@ -38,7 +38,8 @@ export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 's
 
 /** What {@link authorize} needs, passed in so the local gateway and tests share every line. */
 export interface AuthorizeDeps {
-  readonly store: KeyStore;
+  /** Only the one read: the authorizer's bundle carries no more of the store than that. */
+  readonly store: Pick<KeyStore, 'getKey'>;
   readonly prefix: string;
   readonly acceptBareKeys: boolean;
   readonly clock: Clock;
@@ -99,7 +100,7 @@ export class ThrottledLastUse implements LastUseRecorder {
   readonly pending = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly store: KeyStore,
+    private readonly store: Pick<KeyStore, 'touchLastUsed'>,
     private readonly logger: Logger,
     private readonly intervalMs = 60_000,
     private readonly maxTracked = 10_000,

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, listingIndex } from './cursor';
+import { fromKeyItem, KEY_SK, keyItemKey, keyPk, lastUsedUpdate } from './key-item';
 import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
 import { conflict, notFound } from './errors';
 import type { Expiry } from './expiry';
@@ -23,13 +24,9 @@ import type { OwnerGuard } from './owner-guard';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
 import { keyIndexAttributes, TABLE_SCHEMA } from './table';
 
-const KEY_SK = 'KEY';
 const TENANT_SK = 'TENANT';
-const keyPk = (id: string): string => `KEY#${id}`;
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
 
-/** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl'] as const;
 
 type Raw = Record<string, unknown>;
 
@@ -82,13 +79,8 @@ export class DynamoKeyStore implements KeyStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: keyPk(id), sk: KEY_SK },
-          UpdateExpression: 'SET lastUsedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :threshold)',
-          ExpressionAttributeValues: {
-            ':at': at.toISOString(),
-            ':threshold': new Date(at.getTime() - minIntervalMs).toISOString(),
-          },
+          Key: keyItemKey(id),
+          ...lastUsedUpdate(at, minIntervalMs),
         }),
       );
       return true;
@@ -460,13 +452,6 @@ function toKeyItem(key: KeyItem): Raw {
   return item;
 }
 
-function fromKeyItem(raw: Raw): KeyItem {
-  const item: Raw = { ...raw };
-  for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
-  item.expiresAt ??= null;
-  item.lastUsedAt ??= null;
-  return item as unknown as KeyItem;
-}
 
 function fromTenantItem(raw: Raw): Tenant {
   const { pk: _pk, sk: _sk, ...tenant } = raw;
