@@ -63,18 +63,22 @@ export async function authorize(deps: AuthorizeDeps, token: string | undefined, 
   if (parsed === undefined) return refuse('malformed');
   const hash = hashKey(parsed.key);
   const keyId = keyIdFromHash(hash);
+  const now = deps.clock();
+  // the use is recorded alongside the read, not after it: one round trip, and a write that is
+  // done before the answer leaves (Lambda freezes whatever is still running after that).
+  const recording = deps.lastUse.record(keyId, now);
   let item;
   try {
     item = await deps.store.getKey(keyId);
   } catch (error) {
+    await recording;
     return refuse('error', { keyId, ...describeError(error) });
   }
+  await recording;
   if (item === undefined || !hashesEqual(item.hash, hash)) return refuse('unknown', { keyId });
   if (item.status !== 'active') return refuse('revoked', { keyId });
-  const now = deps.clock();
   if (isExpired(item.expiresAt, now)) return refuse('expired', { keyId });
   if (item.tenantStatus !== 'active') return refuse('suspended', { keyId, tenantId: item.tenantId });
-  deps.lastUse.record(keyId, now);
   return {
     principalId: keyId,
     policyDocument: policyFor(methodArn, item.role, item.environment),
@@ -83,16 +87,22 @@ export async function authorize(deps: AuthorizeDeps, token: string | undefined, 
   };
 }
 
-/** Records key use off the request's latency path. */
+/** Records that a key was presented. */
 export interface LastUseRecorder {
-  /** Notes a use; returns at once, whatever the write does. */
-  record(keyId: string, at: Date): void;
+  /**
+   * Notes a use. Returns the write it started, which never rejects, for the caller to await
+   * alongside its own read; `undefined` when nothing is written (used moments ago).
+   */
+  record(keyId: string, at: Date): Promise<void> | undefined;
 }
 
 /**
  * Records `lastUsedAt` at most once per key per interval: an in-memory throttle per process
  * (no write at all for repeat uses) plus a conditional write that holds across processes.
- * The write is started, never awaited, so it adds no round trip to the authorization.
+ * The authorizer awaits the write together with its read, so it costs no extra round trip and
+ * is never lost to a frozen Lambda. `lastUsedAt` is when a real key was last presented, to the
+ * minute: a revoked or expired key still being tried shows up too (worth knowing); a made-up key
+ * never does, since its id, derived from its hash, names no item and the write needs one.
  */
 export class ThrottledLastUse implements LastUseRecorder {
   private readonly recorded = new Map<string, number>();
@@ -106,17 +116,21 @@ export class ThrottledLastUse implements LastUseRecorder {
     private readonly maxTracked = 10_000,
   ) {}
 
-  record(keyId: string, at: Date): void {
+  record(keyId: string, at: Date): Promise<void> | undefined {
     const last = this.recorded.get(keyId);
-    if (last !== undefined && at.getTime() - last < this.intervalMs) return;
+    if (last !== undefined && at.getTime() - last < this.intervalMs) return undefined;
     // a bounded map: forgetting old entries costs at most one extra conditional write each.
     if (this.recorded.size >= this.maxTracked) this.recorded.clear();
     this.recorded.set(keyId, at.getTime());
-    const write = this.store
+    const write: Promise<void> = this.store
       .touchLastUsed(keyId, at, this.intervalMs)
-      .catch((error: unknown) => this.logger.warn('lastUsedAt not recorded', { keyId, ...describeError(error) }))
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.warn('lastUsedAt not recorded', { keyId, ...describeError(error) }),
+      )
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
+    return write;
   }
 
   /** Waits for the writes started so far. */

@@ -93,10 +93,13 @@ describe('authorizer', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('refuses an unknown key after exactly one read', async () => {
+  it('refuses an unknown key after exactly one read (and the use write made alongside it)', async () => {
     ddb.on(GetCommand).resolves({});
     await expect(setup().call(`Bearer ${mintKey('sk', 'live').plaintext}`)).rejects.toThrow('Unauthorized');
-    expect(ddb.calls()).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+    // conditional on the item existing: for an unknown key it writes nothing.
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ConditionExpression).toMatch(/^attribute_exists\(pk\) AND /);
   });
 
   it('refuses a key whose stored hash differs (an id collision never authorizes)', async () => {
@@ -147,24 +150,40 @@ describe('authorizer', () => {
     expect(logger.text()).not.toContain(plaintext.slice(8, 72));
   });
 
-  it('records lastUsedAt once per key per minute, without awaiting the write', async () => {
+  it('records lastUsedAt alongside the read and answers only once it is written (never lost to a frozen Lambda)', async () => {
+    const { item, plaintext } = keyFixture();
+    const reads: (() => void)[] = [];
+    const writes: (() => void)[] = [];
+    ddb.on(GetCommand).callsFake(() => new Promise((done) => reads.push(() => done({ Item: rawKeyItem(item) }))));
+    ddb.on(UpdateCommand).callsFake(() => new Promise((done) => writes.push(() => done({}))));
+    const { call } = setup();
+
+    let answered = false;
+    const answer = call(plaintext).then((result) => ((answered = true), result));
+    await new Promise((resolve) => setImmediate(resolve));
+    // both in flight at once: one round trip, not two.
+    expect([reads.length, writes.length]).toEqual([1, 1]);
+    reads[0]();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false); // the read is back; the answer waits for the write.
+    writes[0]();
+    await expect(answer).resolves.toMatchObject({ principalId: item.id });
+  });
+
+  it('records lastUsedAt once per key per minute', async () => {
     const { item, plaintext } = keyFixture();
     ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
-    const hanging: (() => void)[] = [];
-    ddb.on(UpdateCommand).callsFake(() => new Promise((done) => hanging.push(() => done({})))); // writes that hang
-    const { call, clock, lastUse } = setup();
+    ddb.on(UpdateCommand).resolves({});
+    const { call, clock } = setup();
 
-    await call(plaintext); // answers although the write has not finished.
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(lastUse.pending.size).toBe(1);
+    await call(plaintext);
     clock.advance(59_000);
     await call(plaintext);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
     clock.advance(1_000);
     await call(plaintext);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
-    hanging.forEach((release) => release());
-    await lastUse.settle();
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(3);
   });
 
   it('still authorizes when recording lastUsedAt fails', async () => {
