@@ -11,6 +11,7 @@ import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
+import { KeygateUpstream } from './upstream';
 
 /**
  * What a route function may do on API Gateway's control plane, beyond its table access.
@@ -118,6 +119,8 @@ export class KeygateStack extends Stack {
   public readonly ratePlans: RatePlans;
   /** The later flushes of the authorizer cache: after revocations, at grace ends, at midnight. */
   public readonly cacheFlush: AuthorizerCacheFlush;
+  /** The front door to `keygate:upstreamUrl`, when that is set. */
+  public readonly upstream?: KeygateUpstream;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -157,6 +160,11 @@ export class KeygateStack extends Stack {
         // under the tenant's usage plan, so API Gateway itself answers 429 over the limit.
         apiKeyRequired: true,
       });
+    }
+
+    if (settings.upstreamUrl !== undefined) {
+      this.upstream = new KeygateUpstream(this, 'Upstream', { api: this.api, authorizer: this.keyAuthorizer.authorizer, url: settings.upstreamUrl });
+      new CfnOutput(this, 'UpstreamSecretArn', { value: this.upstream.secret.secretArn, description: 'The secret sent to the upstream as x-keygate-secret' });
     }
 
     const plans = this.ratePlans.namedPlans;

@@ -21,6 +21,11 @@ export interface KeygateSettings {
   readonly operatorPlan: ConfiguredPlan;
   /** Requests per second, burst and optional quota for each configured plan. */
   readonly plans: Readonly<Record<ConfiguredPlan, PlanLimits>>;
+  /**
+   * The backend the front door forwards every non-keygate request to, after authorization and
+   * the usage plan (`https://...`; `http://` only in local mode); none by default.
+   */
+  readonly upstreamUrl?: string;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -45,6 +50,7 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   acceptBareKeys: 'keygate:acceptBareKeys',
   operatorPlan: 'keygate:operatorPlan',
   plans: 'keygate:plans',
+  upstreamUrl: 'keygate:upstreamUrl',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -108,7 +114,32 @@ export function resolveSettings(
       `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
     );
   }
-  return { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
+  const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
+  const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
+  const settings = { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
+  return upstreamUrl === undefined ? settings : { ...settings, upstreamUrl };
+}
+
+/**
+ * Checks an upstream URL: absolute `http(s)`, no credentials, query or fragment (the request's
+ * own path and query are appended to it). The trailing slash is dropped. The CDK construct
+ * accepts `https` only; `http` is for a backend on the developer's machine.
+ *
+ * @throws Error naming the setting, the value received and what is expected.
+ */
+export function upstreamUrlSetting(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`${name} must be a URL string, ${received(value)}`);
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(`${name} must be an absolute http(s) URL such as https://api.example.com, ${received(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must use https (or http locally), ${received(value)}`);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new Error(`${name} must not carry credentials, a query or a fragment, ${received(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function isConfiguredPlan(name: string): name is ConfiguredPlan {
