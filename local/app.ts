@@ -17,6 +17,7 @@ import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway } from './gateway';
+import type { UpstreamTarget } from './http/upstream-proxy';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
 import { LocalUsagePlans } from './usage-plans';
@@ -49,6 +50,8 @@ export interface LocalOptions {
   readonly logger?: Logger;
   /** Where the gateway writes its one line per request. @default - stdout. */
   readonly requestLog?: (line: string) => void;
+  /** The front door's backend. @default - none: paths outside keygate's API answer 404 */
+  readonly upstream?: UpstreamTarget;
 }
 
 /** A running local keygate. */
@@ -110,6 +113,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       stage: options.stage,
       log: options.requestLog,
       now,
+      upstream: options.upstream,
     });
     const { url, port } = await gateway.listen(options.port ?? 3000);
     return {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { JavaMissingError } from './dynamodb-local';
 import { startKeygateLocal } from './app';
 import { localSettings } from './settings';
@@ -14,6 +15,8 @@ function intFromEnv(name: string, fallback: number): number {
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettings();
+  // the backend checks x-keygate-secret; without a set one, each start makes one and prints it.
+  const upstreamSecret = process.env.KEYGATE_UPSTREAM_SECRET || randomBytes(24).toString('hex');
   const keygate = await startKeygateLocal({
     port: intFromEnv('PORT', 3000),
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
@@ -24,8 +27,13 @@ async function main(): Promise<void> {
     plans: settings.plans,
     operatorPlan: settings.operatorPlan,
     stage: settings.stageName,
+    upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
+  if (settings.upstreamUrl !== undefined) {
+    process.stdout.write(`forwarding other paths to ${settings.upstreamUrl}\n`);
+    if (!process.env.KEYGATE_UPSTREAM_SECRET) process.stdout.write(`upstream secret (x-keygate-secret): ${upstreamSecret}\n`);
+  }
   if (keygate.operatorKey !== undefined) {
     process.stdout.write(`operator key: ${keygate.operatorKey}\n`);
     process.stdout.write('it is shown this once; keep it somewhere safe.\n');
