@@ -12,6 +12,7 @@ import { RatePlans } from './rate-plans';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
 import { KeygateUpstream } from './upstream';
+import { KeygateRoutes, type AddedRoute, type KeygateRoute } from './key-routes';
 
 /**
  * What a route function may do on API Gateway's control plane, beyond its table access.
@@ -119,6 +120,8 @@ export class KeygateStack extends Stack {
   public readonly ratePlans: RatePlans;
   /** The later flushes of the authorizer cache: after revocations, at grace ends, at midnight. */
   public readonly cacheFlush: AuthorizerCacheFlush;
+  /** Your own Lambda routes; add them with {@link addRoute}. */
+  public readonly routes: KeygateRoutes;
   /** The front door to `keygate:upstreamUrl`, when that is set. */
   public readonly upstream?: KeygateUpstream;
 
@@ -162,6 +165,7 @@ export class KeygateStack extends Stack {
       });
     }
 
+    this.routes = new KeygateRoutes(this, 'Routes', { api: this.api, keyAuthorizer: this.keyAuthorizer, table: this.table });
     if (settings.upstreamUrl !== undefined) {
       this.upstream = new KeygateUpstream(this, 'Upstream', { api: this.api, authorizer: this.keyAuthorizer.authorizer, url: settings.upstreamUrl });
       new CfnOutput(this, 'UpstreamSecretArn', { value: this.upstream.secret.secretArn, description: 'The secret sent to the upstream as x-keygate-secret' });
@@ -182,6 +186,16 @@ export class KeygateStack extends Stack {
       value: `npm run admin -- create-operator-key --stack ${this.stackName} --region ${this.region}`,
       description: 'Run this once, with your own AWS credentials, to mint the first operator key',
     });
+  }
+
+  /**
+   * Adds a Lambda route of your own behind the key authorizer, `apiKeyRequired` and keygate's
+   * function defaults; `roles` limit who may call it, in the authorizer's policy.
+   *
+   * @example stack.addRoute({ method: 'DELETE', path: '/v1/orders/{id}', entry: path.join(__dirname, 'orders.ts'), roles: ['owner', 'admin'] });
+   */
+  addRoute(route: KeygateRoute): AddedRoute {
+    return this.routes.addRoute(route);
   }
 
   /**

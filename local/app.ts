@@ -16,7 +16,9 @@ import { TenantService } from '../lambdas/core/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { LocalGateway } from './gateway';
+import { LocalGateway, type ProxyHandler } from './gateway';
+import { assertValidRoute, type KeygateRoute } from '../lambdas/core/route-policy';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UpstreamTarget } from './http/upstream-proxy';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
@@ -52,6 +54,23 @@ export interface LocalOptions {
   readonly requestLog?: (line: string) => void;
   /** The front door's backend. @default - none: paths outside keygate's API answer 404 */
   readonly upstream?: UpstreamTarget;
+  /** Routes of your own, the same objects the stack's `addRoute` takes. @default - none */
+  readonly routes?: readonly LocalRoute[];
+}
+
+/** What a route of your own gets to build its handler locally. */
+export interface LocalRouteDeps {
+  readonly client: DynamoDBDocumentClient;
+  /** keygate's key table. */
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A route of your own and how to build its handler in process. */
+export interface LocalRoute {
+  readonly route: KeygateRoute;
+  readonly handler: (deps: LocalRouteDeps) => ProxyHandler;
 }
 
 /** A running local keygate. */
@@ -99,14 +118,22 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     await restoreUsageKeys(store, usagePlans);
 
     const lastUse = new ThrottledLastUse(store, logger);
+    const userRoutes = (options.routes ?? []).map(({ route }, index) => {
+      assertValidRoute(route);
+      return { method: route.method, path: route.path, function: `route:${index}` };
+    });
+    const routeDeps: LocalRouteDeps = { client: documentClient(client), tableName, clock, logger };
+    const userHandlers = Object.fromEntries((options.routes ?? []).map(({ handler }, index) => [`route:${index}`, handler(routeDeps)]));
+    const routeRoles = (options.routes ?? []).flatMap(({ route }) => (route.roles === undefined ? [] : [{ method: route.method, path: route.path, roles: route.roles }]));
     const gateway: LocalGateway = new LocalGateway({
-      routes: ROUTES,
+      routes: [...ROUTES, ...userRoutes],
       handlers: {
+        ...userHandlers,
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
         panel: createPanelHandler(tenants, logger),
       },
-      authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
+      authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
       usageCheck: usagePlans.check,

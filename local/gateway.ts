@@ -9,7 +9,6 @@ import type {
 } from 'aws-lambda';
 import { errorBody } from '../lambdas/core/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/gateway-responses';
-import type { FunctionName, Route } from '../lambdas/core/routes';
 import { AuthorizerCache } from './authorizer-cache';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
@@ -27,10 +26,18 @@ export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise
  */
 export type UsageCheck = (usageIdentifierKey: string | undefined) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
 
+/** A route the local gateway serves: keygate's own, or one added with the route API. */
+export interface GatewayRoute {
+  readonly method: string;
+  readonly path: string;
+  /** The key of its handler in {@link LocalGatewayProps.handlers}. */
+  readonly function: string;
+}
+
 /** What the local gateway serves and how. */
 export interface LocalGatewayProps {
-  readonly routes: readonly Route[];
-  readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
+  readonly routes: readonly GatewayRoute[];
+  readonly handlers: Readonly<Record<string, ProxyHandler>>;
   readonly authorizer: TokenAuthorizer;
   /** API Gateway's `identityValidationExpression`: tokens that do not match never reach the authorizer. */
   readonly identityValidation: RegExp;

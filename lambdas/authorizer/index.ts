@@ -1,7 +1,8 @@
 import { ThrottledLastUse } from '../core/authorize';
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { booleanFromEnv, stringFromEnv } from '../runtime/env';
+import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../runtime/env';
+import { parseRouteRoles } from '../runtime/route-roles';
 import { keyStore } from '../runtime/dynamodb';
 import { createAuthorizerHandler } from './handler';
 
@@ -15,4 +16,5 @@ export const handler = createAuthorizerHandler({
   clock: systemClock,
   logger,
   lastUse: new ThrottledLastUse(keyStore, logger),
+  routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
 });

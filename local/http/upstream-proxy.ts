@@ -1,8 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Route } from '../../lambdas/core/routes';
 import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/upstream';
-import { matchRoute } from '../router';
+import { matchRoute, type RouteLike } from '../router';
 
 /** Where the local front door forwards, and how. */
 export interface UpstreamTarget {
@@ -36,13 +35,13 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  * as in API Gateway, such a path is answered by keygate (404 for a missing method) and never
  * reaches the `{proxy+}` catch-all.
  */
-export function isKeygateResource(routes: readonly Route[], path: string): boolean {
+export function isKeygateResource(routes: readonly RouteLike[], path: string): boolean {
   const resources = new Set<string>();
   for (const route of routes) {
     const segments = route.path.split('/');
     for (let end = 2; end <= segments.length; end += 1) resources.add(segments.slice(0, end).join('/'));
   }
-  const probe = [...resources].map((resource) => ({ method: 'GET', path: resource, function: 'account' }) as const);
+  const probe: RouteLike[] = [...resources].map((resource) => ({ method: 'GET', path: resource }));
   return matchRoute(probe, 'GET', path).kind !== 'not_found';
 }
 
