@@ -1,4 +1,4 @@
-import { Duration, Lazy } from 'aws-cdk-lib';
+import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys';
@@ -49,6 +49,8 @@ export class KeyAuthorizer extends Construct {
    */
   public readonly timeout: Duration;
   private readonly routeRoles: RouteRoles[] = [];
+  private readonly tokenAuthorizerProps: apigateway.TokenAuthorizerProps;
+  private readonly others = new Map<apigateway.IRestApi, apigateway.TokenAuthorizer>();
 
   constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
     super(scope, id);
@@ -75,12 +77,27 @@ export class KeyAuthorizer extends Construct {
     });
     props.table.grantAuthorizerAccess(this.function);
 
-    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
+    this.tokenAuthorizerProps = {
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: tokenValidationPattern(keyPrefix, acceptBareKeys),
       resultsCacheTtl,
-    });
+    };
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', this.tokenAuthorizerProps);
+  }
+
+  /**
+   * An authorizer for another `RestApi`, over the same function and settings: an API Gateway
+   * authorizer belongs to one API, so {@link authorizer} cannot be attached to a second one.
+   * Flush that API's stage too (`KeygateStack.protectStage`), or revocations wait for its cache.
+   */
+  authorizerFor(api: apigateway.IRestApi): apigateway.TokenAuthorizer {
+    let authorizer = this.others.get(api);
+    if (authorizer === undefined) {
+      authorizer = new apigateway.TokenAuthorizer(this, `AuthorizerFor${Names.uniqueId(api)}`, this.tokenAuthorizerProps);
+      this.others.set(api, authorizer);
+    }
+    return authorizer;
   }
 
   /**

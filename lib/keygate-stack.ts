@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
-import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
+import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
@@ -146,6 +146,7 @@ export class KeygateStack extends Stack {
       settle: this.keyAuthorizer.timeout.plus(Duration.seconds(7)),
       flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
     });
+    for (const stage of settings.protectedStages ?? []) this.cacheFlush.addStage(stage.restApiId, stage.stageName);
     this.functions = this.routeFunctions(settings);
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
@@ -199,6 +200,14 @@ export class KeygateStack extends Stack {
   }
 
   /**
+   * Adds a stage the key authorizer guards besides keygate's own (the authorizer attached to
+   * another `RestApi`): revocations and the scheduled flushes flush its cache too.
+   */
+  protectStage(stage: apigateway.IStage): void {
+    this.cacheFlush.addStage(stage.restApi.restApiId, stage.stageName);
+  }
+
+  /**
    * One Lambda per function name, each with the table access and control-plane permissions its
    * {@link RouteFunctionSpec} names, and the settings every management Lambda reads at load.
    */
@@ -221,7 +230,7 @@ export class KeygateStack extends Stack {
       });
       fn.useTable(this.table, spec.access);
       if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
-      for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+      for (const statement of this.controlPlaneStatements(spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
       if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
         // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
         // policy of its own, because the function must not wait for the plans (they wait for
@@ -257,12 +266,11 @@ export class KeygateStack extends Stack {
   }
 
   /**
-   * IAM statements for control-plane calls. Their ARNs use the region as a pseudo parameter so
+   * IAM statements for control-plane calls (flushing is granted by `AuthorizerCacheFlush`). Their ARNs use the region as a pseudo parameter so
    * that they, and the cdk-nag findings naming them, read the same whatever the environment.
    */
-  private controlPlaneStatements(settings: KeygateSettings, access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
+  private controlPlaneStatements(access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
     const statements: iam.PolicyStatement[] = [];
-    if (access.includes('flushCache')) statements.push(flushStatement(this.api.restApiId, settings.stageName));
     for (const [verb, path] of controlPlaneCalls(access)) {
       statements.push(new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }));
     }

@@ -26,6 +26,11 @@ export interface KeygateSettings {
    * the usage plan (`https://...`; `http://` only in local mode); none by default.
    */
   readonly upstreamUrl?: string;
+  /**
+   * Stages of other APIs the key authorizer guards (`[{restApiId, stageName}]`): every flush of
+   * keygate's stage flushes them too. None by default.
+   */
+  readonly protectedStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -51,6 +56,7 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   operatorPlan: 'keygate:operatorPlan',
   plans: 'keygate:plans',
   upstreamUrl: 'keygate:upstreamUrl',
+  protectedStages: 'keygate:protectedStages',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -116,8 +122,36 @@ export function resolveSettings(
   }
   const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
   const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
+  const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const settings = { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
-  return upstreamUrl === undefined ? settings : { ...settings, upstreamUrl };
+  return {
+    ...settings,
+    ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
+    ...(protectedStages.length === 0 ? {} : { protectedStages }),
+  };
+}
+
+function protectedStagesSetting(name: string, value: unknown): { restApiId: string; stageName: string }[] {
+  if (value === undefined || value === null || value === '') return [];
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${name} must be a JSON list of {restApiId, stageName}, ${received(value)}`);
+    }
+  }
+  const valid = (stage: unknown): stage is { restApiId: string; stageName: string } =>
+    isRecord(stage) &&
+    Object.keys(stage).every((field) => field === 'restApiId' || field === 'stageName') &&
+    typeof stage.restApiId === 'string' &&
+    /^[a-z0-9]{10}$/.test(stage.restApiId) &&
+    typeof stage.stageName === 'string' &&
+    STAGE_NAME.test(stage.stageName);
+  if (!Array.isArray(parsed) || !parsed.every(valid)) {
+    throw new Error(`${name} must be a list of {restApiId: 10 lowercase letters or digits, stageName}, ${received(value)}`);
+  }
+  return parsed.map(({ restApiId, stageName }) => ({ restApiId, stageName }));
 }
 
 /**
