@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { JavaMissingError } from './dynamodb-local';
-import { startKeygateLocal } from './app';
+import { startKeygateLocal, type LocalRoute } from './app';
 import { localSettings } from './settings';
 
 /** Reads a positive integer from the environment. */
@@ -10,6 +11,15 @@ function intFromEnv(name: string, fallback: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, received ${JSON.stringify(text)}`);
   return value;
+}
+
+/** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
+async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
+  const file = process.env.KEYGATE_LOCAL_ROUTES;
+  if (file === undefined || file === '') return undefined;
+  const routes = ((await import(resolve(file))) as { localRoutes?: unknown }).localRoutes;
+  if (!Array.isArray(routes)) throw new Error(`KEYGATE_LOCAL_ROUTES: ${file} must export localRoutes, a list of {route, handler}`);
+  return routes as LocalRoute[];
 }
 
 async function main(): Promise<void> {
@@ -27,6 +37,7 @@ async function main(): Promise<void> {
     plans: settings.plans,
     operatorPlan: settings.operatorPlan,
     stage: settings.stageName,
+    routes: await localRoutes(),
     upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);

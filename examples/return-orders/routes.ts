@@ -20,3 +20,6 @@ export const RETURN_ORDER_LOCAL_ROUTES: readonly LocalRoute[] = RETURN_ORDER_ROU
   route,
   handler: ({ client, tableName, clock, logger }) => createReturnOrdersHandler({ client, tableName, clock, logger }),
 }));
+
+/** What `KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts npm start` serves. */
+export const localRoutes = RETURN_ORDER_LOCAL_ROUTES;
