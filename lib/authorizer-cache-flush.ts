@@ -1,4 +1,4 @@
-import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -44,6 +44,8 @@ export class AuthorizerCacheFlush extends Construct {
   public readonly function: KeygateFunction;
   /** The settle time, in seconds. */
   public readonly settleSeconds: number;
+  private readonly stages: { restApiId: string; stageName: string }[] = [];
+  private readonly flushers: KeygateFunction[] = [];
 
   constructor(scope: Construct, id: string, props: AuthorizerCacheFlushProps) {
     super(scope, id);
@@ -67,13 +69,13 @@ export class AuthorizerCacheFlush extends Construct {
       description: 'keygate: flushes the authorizer cache when queued flushes are due',
       timeout: Duration.seconds(10),
       environment: {
-        REST_API_ID: props.restApiId,
-        STAGE_NAME: props.stageName,
         FLUSH_QUEUE_URL: this.queue.queueUrl,
         FLUSH_SETTLE_SECONDS: String(this.settleSeconds),
       },
     });
-    this.function.addToRolePolicy(flushStatement(props.restApiId, props.stageName));
+    this.flushers.push(this.function);
+    this.function.addEnvironment('FLUSH_STAGES', this.stagesJson());
+    this.addStage(props.restApiId, props.stageName);
     this.queue.grantSendMessages(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
@@ -98,6 +100,24 @@ export class AuthorizerCacheFlush extends Construct {
     this.queue.grantSendMessages(fn);
     fn.addEnvironment('FLUSH_QUEUE_URL', this.queue.queueUrl);
     fn.addEnvironment('FLUSH_SETTLE_SECONDS', String(this.settleSeconds));
+    // the requesting function flushes at once itself, so it needs every stage too.
+    fn.addEnvironment('FLUSH_STAGES', this.stagesJson());
+    for (const stage of this.stages) fn.addToRolePolicy(flushStatement(stage.restApiId, stage.stageName));
+    this.flushers.push(fn);
+  }
+
+  /**
+   * Adds a stage the key authorizer protects (another `RestApi`, or another stage of keygate's):
+   * every flush, at once, queued or at midnight, reaches it too.
+   */
+  addStage(restApiId: string, stageName: string): void {
+    this.stages.push({ restApiId, stageName });
+    for (const fn of this.flushers) fn.addToRolePolicy(flushStatement(restApiId, stageName));
+  }
+
+  /** The stages as JSON, rendered at synthesis so stages added later are in it. */
+  private stagesJson(): string {
+    return Lazy.string({ produce: () => Stack.of(this).toJsonString(this.stages) });
   }
 }
 

@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys';
+import { assertValidRoute, type RouteRoles } from '../lambdas/core/route-policy';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
 import { MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';
@@ -47,6 +48,9 @@ export class KeyAuthorizer extends Construct {
    * after a cache flush a stale answer can still arrive (see `AuthorizerCacheFlush`).
    */
   public readonly timeout: Duration;
+  private readonly routeRoles: RouteRoles[] = [];
+  private readonly tokenAuthorizerProps: apigateway.TokenAuthorizerProps;
+  private readonly others = new Map<apigateway.IRestApi, apigateway.TokenAuthorizer>();
 
   constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
     super(scope, id);
@@ -69,16 +73,44 @@ export class KeyAuthorizer extends Construct {
         TABLE_NAME: props.table.table.tableName,
         KEY_PREFIX: keyPrefix,
         ACCEPT_BARE_KEYS: String(acceptBareKeys),
+        // rendered at synthesis, so routes added after the authorizer still get their rules.
+        ROUTE_ROLES: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
       },
     });
     props.table.grantAuthorizerAccess(this.function);
 
-    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
+    this.tokenAuthorizerProps = {
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
       validationRegex: tokenValidationPattern(keyPrefix, acceptBareKeys),
       resultsCacheTtl,
-    });
+    };
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', this.tokenAuthorizerProps);
+  }
+
+  /**
+   * An authorizer for another `RestApi`, over the same function and settings: an API Gateway
+   * authorizer belongs to one API, so {@link authorizer} cannot be attached to a second one.
+   * Flush that API's stage too (`KeygateStack.protectStage`), or revocations wait for its cache.
+   */
+  authorizerFor(api: apigateway.IRestApi): apigateway.TokenAuthorizer {
+    let authorizer = this.others.get(api);
+    if (authorizer === undefined) {
+      authorizer = new apigateway.TokenAuthorizer(this, `AuthorizerFor${Names.uniqueId(api)}`, this.tokenAuthorizerProps);
+      this.others.set(api, authorizer);
+    }
+    return authorizer;
+  }
+
+  /**
+   * Lets only `roles` call `method path`: every other role gets a Deny for it in the policy the
+   * authorizer returns (one cached policy serves every route, so the rule must be in it).
+   *
+   * @throws Error when the route or a role is not valid.
+   */
+  restrictRoute(rule: RouteRoles): void {
+    assertValidRoute(rule);
+    this.routeRoles.push({ method: rule.method, path: rule.path, roles: [...rule.roles] });
   }
 }
 

@@ -5,13 +5,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
-import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
+import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
+import { KeygateUpstream } from './upstream';
+import { KeygateRoutes, type AddedRoute, type KeygateRoute } from './key-routes';
 
 /**
  * What a route function may do on API Gateway's control plane, beyond its table access.
@@ -140,6 +142,10 @@ export class KeygateStack extends Stack {
   public readonly cacheFlush: AuthorizerCacheFlush;
   /** The queue and Lambda that apply plan changes to API Gateway, one at a time. */
   public readonly planReconciler: PlanReconcileQueue;
+  /** Your own Lambda routes; add them with {@link addRoute}. */
+  public readonly routes: KeygateRoutes;
+  /** The front door to `keygate:upstreamUrl`, when that is set. */
+  public readonly upstream?: KeygateUpstream;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -162,6 +168,7 @@ export class KeygateStack extends Stack {
       settle: this.keyAuthorizer.timeout.plus(Duration.seconds(7)),
       flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
     });
+    for (const stage of settings.protectedStages ?? []) this.cacheFlush.addStage(stage.restApiId, stage.stageName);
     this.functions = this.routeFunctions(settings);
     this.planReconciler = new PlanReconcileQueue(this, 'PlanReconcile', {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
@@ -185,6 +192,12 @@ export class KeygateStack extends Stack {
       });
     }
 
+    this.routes = new KeygateRoutes(this, 'Routes', { api: this.api, keyAuthorizer: this.keyAuthorizer, table: this.table });
+    if (settings.upstreamUrl !== undefined) {
+      this.upstream = new KeygateUpstream(this, 'Upstream', { api: this.api, authorizer: this.keyAuthorizer.authorizer, url: settings.upstreamUrl });
+      new CfnOutput(this, 'UpstreamSecretArn', { value: this.upstream.secret.secretArn, description: 'The secret sent to the upstream as x-keygate-secret' });
+    }
+
     const plans = this.ratePlans.namedPlans;
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
@@ -200,6 +213,24 @@ export class KeygateStack extends Stack {
       value: `npm run admin -- create-operator-key --stack ${this.stackName} --region ${this.region}`,
       description: 'Run this once, with your own AWS credentials, to mint the first operator key',
     });
+  }
+
+  /**
+   * Adds a Lambda route of your own behind the key authorizer, `apiKeyRequired` and keygate's
+   * function defaults; `roles` limit who may call it, in the authorizer's policy.
+   *
+   * @example stack.addRoute({ method: 'DELETE', path: '/v1/orders/{id}', entry: path.join(__dirname, 'orders.ts'), roles: ['owner', 'admin'] });
+   */
+  addRoute(route: KeygateRoute): AddedRoute {
+    return this.routes.addRoute(route);
+  }
+
+  /**
+   * Adds a stage the key authorizer guards besides keygate's own (the authorizer attached to
+   * another `RestApi`): revocations and the scheduled flushes flush its cache too.
+   */
+  protectStage(stage: apigateway.IStage): void {
+    this.cacheFlush.addStage(stage.restApi.restApiId, stage.stageName);
   }
 
   /**
@@ -231,7 +262,7 @@ export class KeygateStack extends Stack {
     });
     fn.useTable(this.table, spec.access);
     if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
-    for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+    for (const statement of this.controlPlaneStatements(spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
     if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
       // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
       // policy of its own, because the function must not wait for the plans (they wait for
@@ -265,12 +296,11 @@ export class KeygateStack extends Stack {
   }
 
   /**
-   * IAM statements for control-plane calls. Their ARNs use the region as a pseudo parameter so
+   * IAM statements for control-plane calls (flushing is granted by `AuthorizerCacheFlush`). Their ARNs use the region as a pseudo parameter so
    * that they, and the cdk-nag findings naming them, read the same whatever the environment.
    */
-  private controlPlaneStatements(settings: KeygateSettings, access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
+  private controlPlaneStatements(access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
     const statements: iam.PolicyStatement[] = [];
-    if (access.includes('flushCache')) statements.push(flushStatement(this.api.restApiId, settings.stageName));
     for (const [verb, path] of controlPlaneCalls(access)) {
       statements.push(new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }));
     }

@@ -21,6 +21,16 @@ export interface KeygateSettings {
   readonly operatorPlan: ConfiguredPlan;
   /** Requests per second, burst and optional quota for each configured plan. */
   readonly plans: Readonly<Record<ConfiguredPlan, PlanLimits>>;
+  /**
+   * The backend the front door forwards every non-keygate request to, after authorization and
+   * the usage plan (`https://...`; `http://` only in local mode); none by default.
+   */
+  readonly upstreamUrl?: string;
+  /**
+   * Stages of other APIs the key authorizer guards (`[{restApiId, stageName}]`): every flush of
+   * keygate's stage flushes them too. None by default.
+   */
+  readonly protectedStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -45,6 +55,8 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   acceptBareKeys: 'keygate:acceptBareKeys',
   operatorPlan: 'keygate:operatorPlan',
   plans: 'keygate:plans',
+  upstreamUrl: 'keygate:upstreamUrl',
+  protectedStages: 'keygate:protectedStages',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -108,7 +120,60 @@ export function resolveSettings(
       `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
     );
   }
-  return { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
+  const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
+  const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
+  const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
+  const settings = { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
+  return {
+    ...settings,
+    ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
+    ...(protectedStages.length === 0 ? {} : { protectedStages }),
+  };
+}
+
+function protectedStagesSetting(name: string, value: unknown): { restApiId: string; stageName: string }[] {
+  if (value === undefined || value === null || value === '') return [];
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${name} must be a JSON list of {restApiId, stageName}, ${received(value)}`);
+    }
+  }
+  const valid = (stage: unknown): stage is { restApiId: string; stageName: string } =>
+    isRecord(stage) &&
+    Object.keys(stage).every((field) => field === 'restApiId' || field === 'stageName') &&
+    typeof stage.restApiId === 'string' &&
+    /^[a-z0-9]{10}$/.test(stage.restApiId) &&
+    typeof stage.stageName === 'string' &&
+    STAGE_NAME.test(stage.stageName);
+  if (!Array.isArray(parsed) || !parsed.every(valid)) {
+    throw new Error(`${name} must be a list of {restApiId: 10 lowercase letters or digits, stageName}, ${received(value)}`);
+  }
+  return parsed.map(({ restApiId, stageName }) => ({ restApiId, stageName }));
+}
+
+/**
+ * Checks an upstream URL: absolute `http(s)`, no credentials, query or fragment (the request's
+ * own path and query are appended to it). The trailing slash is dropped. The CDK construct
+ * accepts `https` only; `http` is for a backend on the developer's machine.
+ *
+ * @throws Error naming the setting, the value received and what is expected.
+ */
+export function upstreamUrlSetting(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`${name} must be a URL string, ${received(value)}`);
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(`${name} must be an absolute http(s) URL such as https://api.example.com, ${received(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must use https (or http locally), ${received(value)}`);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new Error(`${name} must not carry credentials, a query or a fragment, ${received(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function isConfiguredPlan(name: string): name is ConfiguredPlan {

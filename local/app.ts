@@ -18,7 +18,10 @@ import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { LocalGateway } from './gateway';
+import { LocalGateway, type ProxyHandler } from './gateway';
+import { assertValidRoute, type KeygateRoute } from '../lambdas/core/route-policy';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { UpstreamTarget } from './http/upstream-proxy';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
 import { LocalReconcileQueue } from './reconcile-queue';
@@ -52,6 +55,25 @@ export interface LocalOptions {
   readonly logger?: Logger;
   /** Where the gateway writes its one line per request. @default - stdout. */
   readonly requestLog?: (line: string) => void;
+  /** The front door's backend. @default - none: paths outside keygate's API answer 404 */
+  readonly upstream?: UpstreamTarget;
+  /** Routes of your own, the same objects the stack's `addRoute` takes. @default - none */
+  readonly routes?: readonly LocalRoute[];
+}
+
+/** What a route of your own gets to build its handler locally. */
+export interface LocalRouteDeps {
+  readonly client: DynamoDBDocumentClient;
+  /** keygate's key table. */
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A route of your own and how to build its handler in process. */
+export interface LocalRoute {
+  readonly route: KeygateRoute;
+  readonly handler: (deps: LocalRouteDeps) => ProxyHandler;
 }
 
 /** A running local keygate. */
@@ -114,20 +136,29 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       endpoint,
     });
     const lastUse = new ThrottledLastUse(keyReader, logger);
+    const userRoutes = (options.routes ?? []).map(({ route }, index) => {
+      assertValidRoute(route);
+      return { method: route.method, path: route.path, function: `route:${index}` };
+    });
+    const routeDeps: LocalRouteDeps = { client: documentClient(client), tableName, clock, logger };
+    const userHandlers = Object.fromEntries((options.routes ?? []).map(({ handler }, index) => [`route:${index}`, handler(routeDeps)]));
+    const routeRoles = (options.routes ?? []).flatMap(({ route }) => (route.roles === undefined ? [] : [{ method: route.method, path: route.path, roles: route.roles }]));
     const gateway: LocalGateway = new LocalGateway({
-      routes: ROUTES,
+      routes: [...ROUTES, ...userRoutes],
       handlers: {
+        ...userHandlers,
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
         panel: createPanelHandler(tenants, logger),
       },
-      authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse }),
+      authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
       usageCheck: usagePlans.check,
       stage: options.stage,
       log: options.requestLog,
       now,
+      upstream: options.upstream,
     });
     const { url, port } = await gateway.listen(options.port ?? 3000);
     return {

@@ -9,8 +9,8 @@ import type {
 } from 'aws-lambda';
 import { errorBody } from '../lambdas/core/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/gateway-responses';
-import type { FunctionName, Route } from '../lambdas/core/routes';
 import { AuthorizerCache } from './authorizer-cache';
+import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
 import { buildProxyEvent } from './proxy-event';
 import { matchRoute, methodArn } from './router';
@@ -26,10 +26,18 @@ export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise
  */
 export type UsageCheck = (usageIdentifierKey: string | undefined) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
 
+/** A route the local gateway serves: keygate's own, or one added with the route API. */
+export interface GatewayRoute {
+  readonly method: string;
+  readonly path: string;
+  /** The key of its handler in {@link LocalGatewayProps.handlers}. */
+  readonly function: string;
+}
+
 /** What the local gateway serves and how. */
 export interface LocalGatewayProps {
-  readonly routes: readonly Route[];
-  readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
+  readonly routes: readonly GatewayRoute[];
+  readonly handlers: Readonly<Record<string, ProxyHandler>>;
   readonly authorizer: TokenAuthorizer;
   /** API Gateway's `identityValidationExpression`: tokens that do not match never reach the authorizer. */
   readonly identityValidation: RegExp;
@@ -43,6 +51,11 @@ export interface LocalGatewayProps {
   readonly log?: (line: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * The front door: requests for paths that are not keygate's own are forwarded here once
+   * authorized and within the usage plan. @default - such paths answer 404
+   */
+  readonly upstream?: UpstreamTarget;
 }
 
 /** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB. */
@@ -120,9 +133,13 @@ export class LocalGateway {
     };
 
     const match = matchRoute(this.props.routes, method, url.pathname);
-    if (match.kind !== 'matched') return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
+    const upstream = this.props.upstream;
+    // keygate's own resources keep precedence, as in api gateway's resource tree.
+    const forward = match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, url.pathname);
+    if (match.kind !== 'matched' && !forward) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
 
-    const body = await readBody(req);
+    // a forwarded body streams to the upstream once the request is authorized.
+    const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
 
     const token = header(req, 'authorization');
@@ -151,6 +168,16 @@ export class LocalGateway {
 
     const refusal = this.props.usageCheck?.(result.usageIdentifierKey ?? undefined);
     if (refusal !== undefined) return finish(this.sendGatewayError(res, refusal.type, refusal.retryAfterSeconds));
+
+    if (match.kind !== 'matched') {
+      if (upstream === undefined) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
+      const headers = upstreamHeaders(req.rawHeaders, result.context ?? {}, upstream.secret);
+      const outcome = await forwardToUpstream(req, res, upstream, req.url ?? '/', headers);
+      if (outcome.kind === 'answered') return finish(outcome.status);
+      if (res.headersSent) return finish(502);
+      const type = outcome.kind === 'timeout' ? 'INTEGRATION_TIMEOUT' : outcome.kind === 'too_large' ? 'REQUEST_TOO_LARGE' : 'INTEGRATION_FAILURE';
+      return finish(this.sendGatewayError(res, type));
+    }
 
     const event = buildProxyEvent({
       method,

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { JavaMissingError } from './dynamodb-local';
-import { startKeygateLocal } from './app';
+import { startKeygateLocal, type LocalRoute } from './app';
 import { localSettings } from './settings';
 
 /** Reads a positive integer from the environment. */
@@ -11,9 +13,20 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
+async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
+  const file = process.env.KEYGATE_LOCAL_ROUTES;
+  if (file === undefined || file === '') return undefined;
+  const routes = ((await import(resolve(file))) as { localRoutes?: unknown }).localRoutes;
+  if (!Array.isArray(routes)) throw new Error(`KEYGATE_LOCAL_ROUTES: ${file} must export localRoutes, a list of {route, handler}`);
+  return routes as LocalRoute[];
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettings();
+  // the backend checks x-keygate-secret; without a set one, each start makes one and prints it.
+  const upstreamSecret = process.env.KEYGATE_UPSTREAM_SECRET || randomBytes(24).toString('hex');
   const keygate = await startKeygateLocal({
     port: intFromEnv('PORT', 3000),
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
@@ -24,8 +37,14 @@ async function main(): Promise<void> {
     plans: settings.plans,
     operatorPlan: settings.operatorPlan,
     stage: settings.stageName,
+    routes: await localRoutes(),
+    upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
+  if (settings.upstreamUrl !== undefined) {
+    process.stdout.write(`forwarding other paths to ${settings.upstreamUrl}\n`);
+    if (!process.env.KEYGATE_UPSTREAM_SECRET) process.stdout.write(`upstream secret (x-keygate-secret): ${upstreamSecret}\n`);
+  }
   if (keygate.operatorKey !== undefined) {
     process.stdout.write(`operator key: ${keygate.operatorKey}\n`);
     process.stdout.write('it is shown this once; keep it somewhere safe.\n');

@@ -1,10 +1,13 @@
 import type { Route } from '../lambdas/core/routes';
 
+/** What a router needs of a route. */
+export type RouteLike = Pick<Route, 'path'> & { readonly method: string };
+
 /** What {@link matchRoute} found for a request. */
-export type RouteMatch =
+export type RouteMatch<R extends RouteLike = Route> =
   | {
       readonly kind: 'matched';
-      readonly route: Route;
+      readonly route: R;
       /** The template's parameters, URL-decoded; empty when the template has none. */
       readonly pathParameters: Readonly<Record<string, string>>;
     }
@@ -34,13 +37,13 @@ export type RouteMatch =
  *
  * @param path - the request's path as received, without the query string, e.g. `/v1/keys/key_1`.
  */
-export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch {
+export function matchRoute<R extends RouteLike = Route>(routes: readonly R[], method: string, path: string): RouteMatch<R> {
   if (!path.startsWith('/')) return { kind: 'not_found' };
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   const segments = splitPath(trimmed);
 
   let best: { resource: string; template: string[]; parameters: Record<string, string> } | undefined;
-  const byResource = new Map<string, Route[]>();
+  const byResource = new Map<string, R[]>();
   for (const route of routes) {
     const list = byResource.get(route.path);
     if (list === undefined) byResource.set(route.path, [route]);

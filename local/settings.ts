@@ -7,6 +7,7 @@ const ENV_OVERRIDES: Partial<Record<keyof KeygateSettings, string>> = {
   keyPrefix: 'KEYGATE_KEY_PREFIX',
   authorizerCacheTtlSeconds: 'KEYGATE_CACHE_TTL_SECONDS',
   acceptBareKeys: 'KEYGATE_ACCEPT_BARE_KEYS',
+  upstreamUrl: 'KEYGATE_UPSTREAM_URL',
 };
 
 /**

@@ -1,7 +1,8 @@
 import { ThrottledLastUse } from '../core/authorize';
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { booleanFromEnv, stringFromEnv } from '../runtime/env';
+import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../runtime/env';
+import { parseRouteRoles } from '../runtime/route-roles';
 import { SignedKeyReader } from '../runtime/signed-key-reader';
 import { createAuthorizerHandler } from './handler';
 
@@ -29,4 +30,5 @@ export const handler = createAuthorizerHandler({
   clock: systemClock,
   logger,
   lastUse: new ThrottledLastUse(keys, logger),
+  routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
 });

@@ -1,13 +1,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { apiGatewayClient, StageCacheFlusher } from '../runtime/api-gateway';
-import { numberFromEnv, stringFromEnv } from '../runtime/env';
+import { apiGatewayClient, flushStagesFromEnv, StagesCacheFlusher } from '../runtime/api-gateway';
+import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
 import { SqsFlushQueue } from '../runtime/flush-queue';
 import { createCacheFlushHandler } from './handler';
 
 const logger = jsonLogger({ function: 'cache-flush' });
-const stage = new StageCacheFlusher(apiGatewayClient, stringFromEnv('REST_API_ID'), stringFromEnv('STAGE_NAME'));
+const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
 
 /** The Lambda entry for the flush queue. */
 export const handler = createCacheFlushHandler({

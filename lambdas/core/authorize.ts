@@ -4,6 +4,7 @@ import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environme
 import { describeError, type Logger } from './logger';
 import type { PlanName } from './model';
 import { policyFor, type PolicyDocument } from './policy';
+import type { RouteRoles } from './route-policy';
 import type { KeyStore } from './store';
 
 /** What the authorizer hands to backends as `requestContext.authorizer`. */
@@ -45,6 +46,8 @@ export interface AuthorizeDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly lastUse: LastUseRecorder;
+  /** Routes only some roles may call; denied to the others in the policy. @default - none */
+  readonly routeRoles?: readonly RouteRoles[];
 }
 
 /**
@@ -81,7 +84,7 @@ export async function authorize(deps: AuthorizeDeps, token: string | undefined, 
   if (item.tenantStatus !== 'active') return refuse('suspended', { keyId, tenantId: item.tenantId });
   return {
     principalId: keyId,
-    policyDocument: policyFor(methodArn, item.role, item.environment),
+    policyDocument: policyFor(methodArn, item.role, item.environment, deps.routeRoles),
     context: { tenantId: item.tenantId, keyId, environment: item.environment, role: item.role, plan: item.plan },
     ...(item.usageKey === undefined ? {} : { usageIdentifierKey: item.usageKey }),
   };

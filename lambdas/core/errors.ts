@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   quota_exceeded: 429,
   internal_error: 500,
   bad_gateway: 502,
+  gateway_timeout: 504,
 } as const;
 
 /** One of the contract's error codes. */

@@ -23,6 +23,10 @@ export const GATEWAY_ERRORS = {
   QUOTA_EXCEEDED: { status: 429, code: 'quota_exceeded', message: 'the request quota of this plan is used up for the period', retryAfter: true },
   REQUEST_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'the request is too large' },
   AUTHORIZER_FAILURE: { status: 500, code: 'internal_error', message: 'the authorizer failed; try again' },
+  // the upstream of the front door could not be reached or answered nothing usable.
+  INTEGRATION_FAILURE: { status: 502, code: 'bad_gateway', message: 'the upstream API could not be reached' },
+  // api gateway gives an integration 29 s; the local gateway does the same.
+  INTEGRATION_TIMEOUT: { status: 504, code: 'gateway_timeout', message: 'the upstream API did not answer in time' },
   DEFAULT_4XX: { status: 400, code: 'invalid_request', message: 'the request was not valid' },
   DEFAULT_5XX: { status: 500, code: 'internal_error', message: 'something went wrong on our side' },
 } as const satisfies Record<string, GatewayError>;

@@ -1,4 +1,5 @@
 import type { Environment, Role } from './keys';
+import { routeDenials, type RouteRoles } from './route-policy';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */
 export interface PolicyStatement {
@@ -36,12 +37,17 @@ export function stageArn(methodArn: string): string {
  * The policy for an authorized key: Allow on the whole API (`<stage>/*\/*`, so that one cached
  * policy serves every route), with explicit Deny statements, which beat any Allow, for what the
  * role may not do. The panel acts on live tenants, so only a live `operator` key gets it: a test
- * key must never reach live data, whatever its role.
+ * key must never reach live data, whatever its role. Routes added with roles (`routeRules`) are
+ * denied to every other role in the same policy, so one cached policy still serves every route.
  */
-export function policyFor(methodArn: string, role: Role, environment: Environment): PolicyDocument {
+export function policyFor(methodArn: string, role: Role, environment: Environment, routeRules: readonly RouteRoles[] = []): PolicyDocument {
   const base = stageArn(methodArn);
   const panelAllowed = role === 'operator' && environment === 'live';
-  const denied = [...(role === 'read_only' ? KEY_MUTATIONS : []), ...(panelAllowed ? [] : PANEL_ROUTES)];
+  const denied = [
+    ...(role === 'read_only' ? KEY_MUTATIONS : []),
+    ...(panelAllowed ? [] : PANEL_ROUTES),
+    ...routeDenials(routeRules, role),
+  ];
   const Statement: PolicyStatement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }];
   if (denied.length > 0) {
     Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied.map((route) => `${base}/${route}`) });

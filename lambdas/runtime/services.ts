@@ -5,15 +5,16 @@ import type { Logger } from '../core/logger';
 import { PlanReconciler, type ReconcileRequests } from '../core/plan-reconciler';
 import { TenantService } from '../core/tenant-service';
 import { lazyCatalog } from '../core/usage-plans';
-import { ApiGatewayUsagePlans, apiGatewayClient, controlPlaneClient, StageCacheFlusher } from './api-gateway';
+import { ApiGatewayUsagePlans, apiGatewayClient, controlPlaneClient, flushStagesFromEnv, StagesCacheFlusher } from './api-gateway';
 import { keyStore } from './dynamodb';
-import { numberFromEnv, stringFromEnv } from './env';
+import { jsonFromEnv, numberFromEnv, stringFromEnv } from './env';
 import { SqsFlushQueue } from './flush-queue';
 import { SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
 
 const sqs = new SQSClient({});
-const stage = new StageCacheFlusher(apiGatewayClient, settings.restApiId, settings.stageName);
+// every stage the key authorizer protects, keygate's own first.
+const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
 
 /**
  * The cache flusher for this deployment's stage: a flush now, and a second one through the

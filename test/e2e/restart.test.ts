@@ -34,5 +34,5 @@ describe('npm start with KEYGATE_DATA_DIR', () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 120_000); // two cold starts of npm and DynamoDB Local: slow on a loaded machine, not timed.
 });
