@@ -1,21 +1,15 @@
 import { JavaMissingError } from './dynamodb-local';
 import { startKeygateLocal } from './app';
+import { portFromEnv, watchParent } from './lifecycle';
 import { localSettings } from './settings';
-
-/** Reads a positive integer from the environment. */
-function intFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, received ${JSON.stringify(text)}`);
-  return value;
-}
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettings();
+  // checked before anything starts, so a wrong PORT costs no java start.
+  const port = portFromEnv('PORT', 3000);
   const keygate = await startKeygateLocal({
-    port: intFromEnv('PORT', 3000),
+    port,
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
     dynamodbEndpoint: process.env.KEYGATE_DYNAMODB_ENDPOINT || undefined,
     keyPrefix: settings.keyPrefix,
@@ -44,11 +38,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  // `npm start` is npm → tsx → node: if tsx dies without relaying a signal, stop rather than serve on unseen.
+  watchParent(() => stop('parent process gone'));
 }
 
 main().catch((error: unknown) => {
   if (error instanceof JavaMissingError) {
     process.stderr.write(`${error.message}\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`keygate could not start: port ${process.env.PORT ?? 3000} is in use; set PORT to another port (0 picks a free one)\n`);
   } else {
     process.stderr.write(`keygate could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   }
