@@ -5,11 +5,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
+import { KeygateWaf } from './waf';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
 
@@ -140,6 +142,10 @@ export class KeygateStack extends Stack {
   public readonly cacheFlush: AuthorizerCacheFlush;
   /** The queue and Lambda that apply plan changes to API Gateway, one at a time. */
   public readonly planReconciler: PlanReconcileQueue;
+  /** The alarms on failures that would otherwise be silent, and their optional topic. */
+  public readonly alarms: KeygateAlarms;
+  /** The web ACL in front of the stage, when the `waf` setting is on. */
+  public readonly waf: KeygateWaf | undefined;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -167,6 +173,15 @@ export class KeygateStack extends Stack {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
     this.planReconciler.grantRequest(this.functions.panel);
+    this.alarms = new KeygateAlarms(this, 'Alarms', {
+      api: this.api,
+      authorizerFunction: this.keyAuthorizer.function,
+      flushingFunctions: [this.functions.keys, this.functions.panel, this.planReconciler.function, this.cacheFlush.function],
+      flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
+      otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
+      alarmEmail: settings.alarmEmail,
+    });
+    this.waf = settings.waf ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit }) : undefined;
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
     for (const route of ROUTES) {
@@ -321,6 +336,10 @@ export class KeygateStack extends Stack {
         dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: accessLogFormat(),
+        // a ceiling per method for all callers, usage plans or not: forged keys each cost an
+        // authorizer call before any usage plan applies (OWASP API4, unrestricted resource use).
+        throttlingRateLimit: settings.stageRateLimit,
+        throttlingBurstLimit: settings.stageBurstLimit,
       },
     });
     // the execution log group api gateway would create on first error never expires.
@@ -338,10 +357,16 @@ export class KeygateStack extends Stack {
           'every handler validates its input (unknown fields, types, sizes) and answers 400 in the contract shape; ' +
           "api gateway's request validator would answer in a shape of its own",
       },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason: 'WAF is a per-deployment choice with its own cost; throttling is done by usage plans per tenant',
-      },
+      ...(settings.waf
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-APIG3',
+              reason:
+                'WAF is opt-in (keygate:waf) for its cost (about $9 a month plus $0.60 per million requests); without it the ' +
+                "stage's default throttle caps unmetered traffic and usage plans meter each tenant",
+            },
+          ]),
       {
         id: 'AwsSolutions-COG4',
         reason: 'callers authenticate with API keys through the Lambda TOKEN authorizer: that is the product',
