@@ -11,6 +11,7 @@ import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
+import { KeygateTeardown } from './teardown';
 import { KeygateWaf } from './waf';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
@@ -146,6 +147,8 @@ export class KeygateStack extends Stack {
   public readonly alarms: KeygateAlarms;
   /** The web ACL in front of the stage, when the `waf` setting is on. */
   public readonly waf: KeygateWaf | undefined;
+  /** Removes the run-time API keys and enterprise usage plans when the stack is deleted. */
+  public readonly teardown: KeygateTeardown;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -199,6 +202,12 @@ export class KeygateStack extends Stack {
         apiKeyRequired: true,
       });
     }
+
+    this.teardown = new KeygateTeardown(this, 'Teardown', {
+      api: this.api,
+      namePrefix: this.stackName,
+      sharedPlans: CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]),
+    });
 
     const plans = this.ratePlans.namedPlans;
 

@@ -149,3 +149,30 @@ describe('cdk-nag', () => {
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`)).toEqual([]);
   });
 });
+
+describe('teardown', () => {
+  it('is a custom resource given the API, the name prefix and the shared plans, deleted before the stage', () => {
+    const [[, resource]] = resources(plain, 'Custom::KeygateTeardown');
+    const [[apiId]] = resources(plain, 'AWS::ApiGateway::RestApi');
+    const plans = resources(plain, 'AWS::ApiGateway::UsagePlan').map(([id]) => ({ Ref: id }));
+    expect(plans).toHaveLength(3);
+    expect(resource.Properties).toMatchObject({ RestApiId: { Ref: apiId }, NamePrefix: 'Keygate', SharedPlanIds: plans });
+    const [[stageId]] = resources(plain, 'AWS::ApiGateway::Stage');
+    const withDeps = plain.findResources('Custom::KeygateTeardown') as Record<string, { DependsOn?: string[] }>;
+    expect(Object.values(withDeps)[0].DependsOn).toEqual(expect.arrayContaining([stageId]));
+  });
+
+  it("may list, delete API keys and unbind and delete usage plans, never the shared plans nor the table", () => {
+    const [[, sweep]] = resources(plain, 'AWS::Lambda::Function', { Handler: 'index.isComplete' });
+    const roleId = sweep.Properties.Role['Fn::GetAtt'][0];
+    const policies = plain.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }) as Record<string, Resource>;
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Effect: string; Resource: unknown }[]);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    const deny = statements.find((s) => s.Effect === 'Deny')!;
+    expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
+    expect(JSON.stringify(deny.Resource).match(/UsagePlan/g)).toHaveLength(3);
+    const tables = Object.values(plain.findResources('AWS::DynamoDB::Table')) as { DeletionPolicy?: string }[];
+    expect(tables.map((t) => t.DeletionPolicy)).toEqual(['Retain']);
+  });
+});
