@@ -11,6 +11,7 @@ import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
+import { guardStackResources, tagSharedPlans } from './stack-tag';
 import { KeygateTeardown } from './teardown';
 import { KeygateWaf } from './waf';
 import { KeygateFunction, type TableAccess } from './keygate-function';
@@ -203,6 +204,7 @@ export class KeygateStack extends Stack {
       });
     }
 
+    tagSharedPlans(CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]), this.stackName);
     this.teardown = new KeygateTeardown(this, 'Teardown', {
       api: this.api,
       namePrefix: this.stackName,
@@ -256,6 +258,10 @@ export class KeygateStack extends Stack {
     fn.useTable(this.table, spec.access);
     if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
     for (const statement of this.controlPlaneStatements(settings, spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+    if (spec.controlPlane?.some((access) => access === 'issueUsageKeys' || access === 'manageUsagePlans') === true) {
+      // tag what it creates with the stack's name; never touch what another keygate stack tagged.
+      guardStackResources(fn, this.stackName);
+    }
     if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
       // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
       // policy of its own, because the function must not wait for the plans (they wait for

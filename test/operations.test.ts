@@ -166,13 +166,54 @@ describe('teardown', () => {
     const [[, sweep]] = resources(plain, 'AWS::Lambda::Function', { Handler: 'index.isComplete' });
     const roleId = sweep.Properties.Role['Fn::GetAtt'][0];
     const policies = plain.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }) as Record<string, Resource>;
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Effect: string; Resource: unknown }[]);
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Effect: string; Resource: unknown; Condition?: Record<string, unknown> }[]);
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
-    const deny = statements.find((s) => s.Effect === 'Deny')!;
+    const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition === undefined)!;
     expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
-    expect(JSON.stringify(deny.Resource).match(/UsagePlan/g)).toHaveLength(3);
+    for (const [planId] of resources(plain, 'AWS::ApiGateway::UsagePlan')) expect(JSON.stringify(deny.Resource)).toContain(`{"Ref":"${planId}"}`);
+    // and nothing another keygate stack tagged.
+    expect(statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)).toBeDefined();
     const tables = Object.values(plain.findResources('AWS::DynamoDB::Table')) as { DeletionPolicy?: string }[];
     expect(tables.map((t) => t.DeletionPolicy)).toEqual(['Retain']);
+  });
+});
+
+describe('least privilege with tags', () => {
+  type Statement = { Action: string | string[]; Effect: string; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+  const statementsOf = (t: Template, description: string): Statement[] => {
+    const [[, fn]] = resources(t, 'AWS::Lambda::Function', { Description: description });
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const policies = t.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }) as Record<string, Resource>;
+    return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+  };
+
+  it.each(['keygate: the keys routes', 'keygate: the panel routes', 'keygate: makes API Gateway usage plans match tenant plans'])(
+    '%s may tag only with its stack name, and may not delete, change or re-tag what another keygate stack tagged',
+    (description) => {
+      const statements = statementsOf(plain, description);
+      const tagging = statements.find((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('/tags/*'))!;
+      expect(tagging.Condition).toEqual({
+        StringEquals: { 'aws:RequestTag/keygate:stack': 'Keygate' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['keygate:stack'] },
+      });
+      const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)!;
+      expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:PUT']);
+      for (const path of ['/apikeys/*', '/usageplans/*', '/tags/*']) expect(JSON.stringify(deny.Resource)).toContain(`::${path}"`);
+      expect(deny.Condition).toEqual({
+        Null: { 'aws:ResourceTag/keygate:stack': 'false' },
+        StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' },
+      });
+    },
+  );
+
+  it('gives the account function, which manages nothing, no tagging at all', () => {
+    expect(JSON.stringify(statementsOf(plain, 'keygate: the account routes'))).not.toContain('keygate:stack');
+  });
+
+  it('tags the shared usage plans with the stack name too', () => {
+    const plans = resources(plain, 'AWS::ApiGateway::UsagePlan');
+    expect(plans).toHaveLength(3);
+    for (const [, plan] of plans) expect(plan.Properties.Tags).toEqual([{ Key: 'keygate:stack', Value: 'Keygate' }]);
   });
 });
