@@ -69,7 +69,7 @@ async function main(args: string[]): Promise<void> {
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region })), tableName: outputs.TableName });
   const apiGateway = new APIGatewayClient({ region, maxAttempts: 1 });
   const logger = jsonLogger({ source: 'keygate-admin' }, (line) => process.stderr.write(`${line}\n`));
-  const usagePlans = new ApiGatewayUsagePlans(apiGateway, { restApiId: outputs.RestApiId, stageName: outputs.StageName });
+  const usagePlans = new ApiGatewayUsagePlans(apiGateway, { restApiId: outputs.RestApiId, stageName: outputs.StageName, stackTag: outputs.NamePrefix });
   const tenants = new TenantService({
     store,
     usagePlans,

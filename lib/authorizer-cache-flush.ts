@@ -87,6 +87,8 @@ export class AuthorizerCacheFlush extends Construct {
           input: scheduler.ScheduleTargetInput.fromObject({ at: scheduler.ContextAttribute.scheduledTime, followUp: true }),
           // a flush that fails is not worth retrying hours later: the next one is a day away.
           maxEventAge: Duration.hours(1),
+          // a midnight that could not be queued lands with the failed flushes, under the same alarm.
+          deadLetterQueue: this.deadLetterQueue,
         }),
       });
     }

@@ -5,11 +5,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
 import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
+import { guardStackResources, tagSharedPlans } from './stack-tag';
+import { KeygateTeardown } from './teardown';
+import { KeygateWaf } from './waf';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
 import { KeygateUpstream } from './upstream';
@@ -146,6 +150,12 @@ export class KeygateStack extends Stack {
   public readonly routes: KeygateRoutes;
   /** The front door to `keygate:upstreamUrl`, when that is set. */
   public readonly upstream?: KeygateUpstream;
+  /** The alarms on failures that would otherwise be silent, and their optional topic. */
+  public readonly alarms: KeygateAlarms;
+  /** The web ACL in front of the stage, when the `waf` setting is on. */
+  public readonly waf: KeygateWaf | undefined;
+  /** Removes the run-time API keys and enterprise usage plans when the stack is deleted. */
+  public readonly teardown: KeygateTeardown;
 
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
@@ -174,6 +184,15 @@ export class KeygateStack extends Stack {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
     this.planReconciler.grantRequest(this.functions.panel);
+    this.alarms = new KeygateAlarms(this, 'Alarms', {
+      api: this.api,
+      authorizerFunction: this.keyAuthorizer.function,
+      flushingFunctions: [this.functions.keys, this.functions.panel, this.planReconciler.function, this.cacheFlush.function],
+      flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
+      otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
+      alarmEmail: settings.alarmEmail,
+    });
+    this.waf = settings.waf ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit }) : undefined;
 
     const integrations = new Map<FunctionName, apigateway.Integration>();
     for (const route of ROUTES) {
@@ -197,6 +216,12 @@ export class KeygateStack extends Stack {
       this.upstream = new KeygateUpstream(this, 'Upstream', { api: this.api, authorizer: this.keyAuthorizer.authorizer, url: settings.upstreamUrl });
       new CfnOutput(this, 'UpstreamSecretArn', { value: this.upstream.secret.secretArn, description: 'The secret sent to the upstream as x-keygate-secret' });
     }
+    tagSharedPlans(CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]), this.stackName);
+    this.teardown = new KeygateTeardown(this, 'Teardown', {
+      api: this.api,
+      namePrefix: this.stackName,
+      sharedPlans: CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]),
+    });
 
     const plans = this.ratePlans.namedPlans;
 
@@ -263,6 +288,10 @@ export class KeygateStack extends Stack {
     fn.useTable(this.table, spec.access);
     if (spec.controlPlane?.includes('flushCache') === true) this.cacheFlush.grantRequest(fn);
     for (const statement of this.controlPlaneStatements(spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
+    if (spec.controlPlane?.some((access) => access === 'issueUsageKeys' || access === 'manageUsagePlans') === true) {
+      // tag what it creates with the stack's name; never touch what another keygate stack tagged.
+      guardStackResources(fn, this.stackName);
+    }
     if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
       // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
       // policy of its own, because the function must not wait for the plans (they wait for
@@ -351,6 +380,10 @@ export class KeygateStack extends Stack {
         dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: accessLogFormat(),
+        // a ceiling per method for all callers, usage plans or not: forged keys each cost an
+        // authorizer call before any usage plan applies (OWASP API4, unrestricted resource use).
+        throttlingRateLimit: settings.stageRateLimit,
+        throttlingBurstLimit: settings.stageBurstLimit,
       },
     });
     // the execution log group api gateway would create on first error never expires.
@@ -368,10 +401,16 @@ export class KeygateStack extends Stack {
           'every handler validates its input (unknown fields, types, sizes) and answers 400 in the contract shape; ' +
           "api gateway's request validator would answer in a shape of its own",
       },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason: 'WAF is a per-deployment choice with its own cost; throttling is done by usage plans per tenant',
-      },
+      ...(settings.waf
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-APIG3',
+              reason:
+                'WAF is opt-in (keygate:waf) for its cost (about $9 a month plus $0.60 per million requests); without it the ' +
+                "stage's default throttle caps unmetered traffic and usage plans meter each tenant",
+            },
+          ]),
       {
         id: 'AwsSolutions-COG4',
         reason: 'callers authenticate with API keys through the Lambda TOKEN authorizer: that is the product',

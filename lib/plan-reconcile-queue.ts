@@ -32,9 +32,12 @@ export class PlanReconcileQueue extends Construct {
   public readonly failedAlarm: cloudwatch.Alarm;
   /** Fires when the oldest waiting request is older than `maxBacklogAge`. */
   public readonly backlogAlarm: cloudwatch.Alarm;
+  /** The reconciler Lambda the queue feeds. */
+  public readonly function: KeygateFunction;
 
   constructor(scope: Construct, id: string, props: PlanReconcileQueueProps) {
     super(scope, id);
+    this.function = props.function;
     const timeout = props.function.timeout ?? Duration.seconds(60);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       fifo: true,

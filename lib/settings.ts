@@ -31,6 +31,20 @@ export interface KeygateSettings {
    * keygate's stage flushes them too. None by default.
    */
   readonly protectedStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
+  /**
+   * The stage's default throttle, requests per second for each method and all callers together:
+   * the ceiling for traffic no usage plan meters yet (forged keys cost an authorizer call each).
+   * At least the largest plan's rate.
+   */
+  readonly stageRateLimit: number;
+  /** The stage's default burst, requests; at least the largest plan's burst. */
+  readonly stageBurstLimit: number;
+  /** Whether to put an AWS WAF web ACL in front of the stage (per-IP rate rule, managed rule groups). */
+  readonly waf: boolean;
+  /** With `waf`: requests one IP address may send in 5 minutes before WAF blocks it. */
+  readonly wafIpRateLimit: number;
+  /** Where CloudWatch alarms send email (an SNS topic subscription); none when absent. */
+  readonly alarmEmail?: string;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -45,6 +59,12 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
     growth: { rateLimit: 100, burstLimit: 200 },
     scale: { rateLimit: 1000, burstLimit: 2000 },
   },
+  // twice the largest default plan, a fifth of the account's default 10,000 rps per region.
+  stageRateLimit: 2000,
+  stageBurstLimit: 4000,
+  waf: false,
+  // ~33 requests per second from one address, sustained over 5 minutes.
+  wafIpRateLimit: 10_000,
 };
 
 /** The `cdk.json` context key of each setting. */
@@ -57,6 +77,11 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   plans: 'keygate:plans',
   upstreamUrl: 'keygate:upstreamUrl',
   protectedStages: 'keygate:protectedStages',
+  stageRateLimit: 'keygate:stageRateLimit',
+  stageBurstLimit: 'keygate:stageBurstLimit',
+  waf: 'keygate:waf',
+  wafIpRateLimit: 'keygate:wafIpRateLimit',
+  alarmEmail: 'keygate:alarmEmail',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -120,12 +145,39 @@ export function resolveSettings(
       `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
     );
   }
+  const stageRateLimit = integerSetting(label('stageRateLimit'), input.stageRateLimit, d.stageRateLimit, 1, 1_000_000);
+  const stageBurstLimit = integerSetting(label('stageBurstLimit'), input.stageBurstLimit, d.stageBurstLimit, 1, 1_000_000);
+  for (const plan of CONFIGURED_PLANS) {
+    // a stage ceiling below a plan would throttle that plan's tenants before their usage plan does.
+    if (plans[plan].rateLimit > stageRateLimit || plans[plan].burstLimit > stageBurstLimit) {
+      throw new Error(
+        `${label('stageRateLimit')}/${label('stageBurstLimit')} (${stageRateLimit}/${stageBurstLimit}) must be at least ` +
+          `the ${plan} plan's ${plans[plan].rateLimit}/${plans[plan].burstLimit}: raise them, or lower the plan`,
+      );
+    }
+  }
+  const waf = booleanSetting(label('waf'), input.waf, d.waf);
+  // AWS WAF's rate-based rules take 10 to 2,000,000,000 requests per evaluation window.
+  const wafIpRateLimit = integerSetting(label('wafIpRateLimit'), input.wafIpRateLimit, d.wafIpRateLimit, 10, 2_000_000_000);
+  const alarmEmail = input.alarmEmail === undefined || input.alarmEmail === null || input.alarmEmail === '' ? undefined : stringSetting(label('alarmEmail'), input.alarmEmail, '');
+  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
+    throw new Error(`${label('alarmEmail')} must be an email address, ${received(alarmEmail)}`);
+  }
   const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
   const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
-  const settings = { keyPrefix, stageName, authorizerCacheTtlSeconds, acceptBareKeys, operatorPlan, plans };
   return {
-    ...settings,
+    keyPrefix,
+    stageName,
+    authorizerCacheTtlSeconds,
+    acceptBareKeys,
+    operatorPlan,
+    plans,
+    stageRateLimit,
+    stageBurstLimit,
+    waf,
+    wafIpRateLimit,
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
   };

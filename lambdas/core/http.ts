@@ -74,9 +74,18 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string)
   throw invalidRequest(describeIssue(result.error.issues[0], where));
 }
 
+/**
+ * A field name as an error message may show it. A name is any string the client sent, a pasted
+ * key included (found by the leak scan of the end-to-end suite): long names are cut to 8 characters,
+ * which for a key is its `<prefix>_<env>_` part and none of its secret.
+ */
+function shownName(name: string): string {
+  return name.length <= 32 ? name : `${name.slice(0, 8)}… (${name.length} characters)`;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} in ${where}: ${issue.keys.join(', ')}`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} in ${where}: ${issue.keys.map(shownName).join(', ')}`;
   }
   const field = issue.path.length > 0 ? issue.path.join('.') : where;
   if (issue.code === 'invalid_type' && issue.path.length === 0) return `${where} must be a JSON ${issue.expected}`;

@@ -111,6 +111,13 @@ export interface ApiGatewayUsagePlansProps {
   readonly stageName: string;
   /** How throttled calls are retried. @default - `withBackoff`'s defaults. */
   readonly backoff?: BackoffOptions;
+  /**
+   * The stack's name prefix, put on every API key and usage plan created here as the tag
+   * `keygate:stack`: IAM conditions and the teardown sweep tell this stack's resources by it.
+   *
+   * @default - no tag
+   */
+  readonly stackTag?: string;
 }
 
 /**
@@ -121,6 +128,7 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   private readonly restApiId: string;
   private readonly stageName: string;
   private readonly backoff: BackoffOptions | undefined;
+  private readonly tags: Record<string, string> | undefined;
 
   constructor(
     private readonly client: APIGatewayClient,
@@ -129,10 +137,11 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
     this.restApiId = props.restApiId;
     this.stageName = props.stageName;
     this.backoff = props.backoff;
+    this.tags = props.stackTag === undefined ? undefined : { 'keygate:stack': props.stackTag };
   }
 
   async createApiKey(name: string, value: string): Promise<string> {
-    const created = await this.call(() => this.client.send(new CreateApiKeyCommand({ name, value, enabled: true })));
+    const created = await this.call(() => this.client.send(new CreateApiKeyCommand({ name, value, enabled: true, tags: this.tags })));
     if (!created.id) throw new Error(`CreateApiKey answered without an id for API key "${name}"`);
     return created.id;
   }
@@ -164,6 +173,7 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
           apiStages: [{ apiId: this.restApiId, stage: this.stageName }],
           throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
           quota: limits.quota && { limit: limits.quota.limit, period: limits.quota.period },
+          tags: this.tags,
         }),
       ),
     );

@@ -27,7 +27,11 @@ export const stageCache = new SettlingCacheFlusher({
   clock: systemClock,
 });
 
-const usagePlans = new ApiGatewayUsagePlans(controlPlaneClient, { restApiId: settings.restApiId, stageName: settings.stageName });
+const usagePlans = new ApiGatewayUsagePlans(controlPlaneClient, {
+  restApiId: settings.restApiId,
+  stageName: settings.stageName,
+  stackTag: settings.namePrefix,
+});
 const plans = lazyCatalog(settings.plans, (names) => usagePlans.findUsagePlanIds(names));
 /**
  * Plan changes go to the reconcile queue. Only the panel changes plans, so only its function
@@ -62,6 +66,7 @@ export function planReconciler(logger: Logger): PlanReconciler {
     usagePlans: new ApiGatewayUsagePlans(controlPlaneClient, {
       restApiId: settings.restApiId,
       stageName: settings.stageName,
+      stackTag: settings.namePrefix,
       backoff: { attempts: 3, baseMs: 4_000 },
     }),
     plans,

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 
 declare global {
@@ -12,4 +15,6 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__KEYGATE_DYNAMODB__ = dynamodb;
   // workers are forked after this and inherit it.
   process.env.KEYGATE_TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  // each test file appends what its leak scan covered (test/support/leak-check.ts); the teardown sums it.
+  process.env.KEYGATE_LEAK_REPORT = join(mkdtempSync(join(tmpdir(), 'keygate-leaks-')), 'counts.jsonl');
 }

@@ -1,0 +1,174 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The namespace of the metrics keygate derives from its own log lines. */
+export const METRIC_NAMESPACE = 'keygate';
+
+/** Log lines that mean something failed quietly, and the metric each one counts into. */
+export const FAILURE_LOG_LINES = {
+  /** A flush of the authorizer cache failed: a revocation may take up to the cache TTL. */
+  cacheFlushFailed: { message: 'authorizer cache flush failed', metricName: 'AuthorizerCacheFlushFailures' },
+  /** The authorizer could not record a key's last use. */
+  lastUsedNotRecorded: { message: 'lastUsedAt not recorded', metricName: 'LastUsedAtWriteFailures' },
+} as const;
+
+/** Properties of {@link KeygateAlarms}. */
+export interface KeygateAlarmsProps {
+  /** The REST API whose 5XX rate is watched. */
+  readonly api: apigateway.RestApi;
+  /** The authorizer's function: its errors, throttles and `lastUsedAt` failures are watched. */
+  readonly authorizerFunction: lambda.Function;
+  /** Functions that flush the authorizer cache (and log 'authorizer cache flush failed' when they cannot). */
+  readonly flushingFunctions: readonly lambda.Function[];
+  /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
+  readonly flushDeadLetterQueue: sqs.IQueue;
+  /** Alarms built elsewhere (e.g. the plan reconciler's) that should notify the same topic. */
+  readonly otherAlarms?: readonly cloudwatch.AlarmBase[];
+  /**
+   * An email address subscribed to the alarm topic.
+   *
+   * @default - no topic: the alarms show in the CloudWatch console only.
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The share of API requests answered 5XX, in percent, above which the 5XX alarm fires
+   * (over 3 of 3 five-minute periods, so a single bad minute does not page).
+   *
+   * @default 5
+   */
+  readonly serverErrorPercent?: number;
+  /**
+   * How many failed `lastUsedAt` writes in five minutes fire its alarm. A few are harmless (last
+   * use is informational, retried on the next minute's request); a steady stream means a
+   * permission or table problem.
+   *
+   * @default 10
+   */
+  readonly lastUsedFailuresPerFiveMinutes?: number;
+}
+
+/**
+ * CloudWatch alarms for failures that would otherwise be silent, with an optional SNS topic:
+ * authorizer errors and throttles (every affected request is refused), the API's 5XX rate,
+ * failed cache flushes (a revoked key keeps working until the cache expires), and failed
+ * `lastUsedAt` writes above a rate.
+ */
+export class KeygateAlarms extends Construct {
+  /** Where every alarm notifies; only when an email was given. */
+  public readonly topic: sns.Topic | undefined;
+  /** Every alarm this construct built, by name. */
+  public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+
+  constructor(scope: Construct, id: string, props: KeygateAlarmsProps) {
+    super(scope, id);
+    const serverErrorPercent = props.serverErrorPercent ?? 5;
+    if (!(serverErrorPercent > 0 && serverErrorPercent <= 100)) {
+      throw new Error(`KeygateAlarms serverErrorPercent must be above 0 and at most 100, received ${serverErrorPercent}`);
+    }
+    const lastUsedThreshold = props.lastUsedFailuresPerFiveMinutes ?? 10;
+    if (!Number.isInteger(lastUsedThreshold) || lastUsedThreshold < 1) {
+      throw new Error(`KeygateAlarms lastUsedFailuresPerFiveMinutes must be a whole number, at least 1, received ${lastUsedThreshold}`);
+    }
+    const fiveMinutes = Duration.minutes(5);
+
+    const cacheFlushFailures = this.countLogLine('CacheFlushFailed', props.flushingFunctions, FAILURE_LOG_LINES.cacheFlushFailed);
+    const lastUsedFailures = this.countLogLine('LastUsedNotRecorded', [props.authorizerFunction], FAILURE_LOG_LINES.lastUsedNotRecorded);
+    const requests = props.api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
+    const serverErrors = props.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' });
+
+    const alarm = (name: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1): cloudwatch.Alarm =>
+      new cloudwatch.Alarm(this, name, {
+        alarmDescription: `keygate: ${description}`,
+        metric,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm: evaluationPeriods,
+        // no data is no traffic, or no failure: both fine.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    this.alarms = {
+      authorizerErrors: alarm(
+        'AuthorizerErrors',
+        'the authorizer Lambda failed (every request it served was refused 401/500)',
+        props.authorizerFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        1,
+      ),
+      authorizerThrottles: alarm(
+        'AuthorizerThrottles',
+        'the authorizer Lambda was throttled (concurrency limit): requests were refused',
+        props.authorizerFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+        1,
+      ),
+      serverErrorRate: alarm(
+        'ServerErrorRate',
+        `more than ${serverErrorPercent}% of API requests answered 5XX for 15 minutes`,
+        new cloudwatch.MathExpression({
+          expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          usingMetrics: { requests, errors: serverErrors },
+          period: fiveMinutes,
+          label: 'API 5XX, % of requests',
+        }),
+        serverErrorPercent,
+        3,
+      ),
+      cacheFlushFailures: alarm(
+        'CacheFlushFailures',
+        'an authorizer cache flush failed: a revoked, deleted or expired key may work until the cache expires',
+        cacheFlushFailures,
+        1,
+      ),
+      flushDeadLetters: alarm(
+        'FlushDeadLetters',
+        'a queued cache flush (second flush, grace end or midnight) failed every retry (see its dead-letter queue)',
+        props.flushDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        1,
+      ),
+      lastUsedFailures: alarm(
+        'LastUsedFailures',
+        `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer log)`,
+        lastUsedFailures,
+        lastUsedThreshold,
+      ),
+    };
+
+    if (props.alarmEmail !== undefined) {
+      this.topic = new sns.Topic(this, 'Topic', { displayName: 'keygate alarms', enforceSSL: true });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const action = new SnsAction(this.topic);
+      for (const each of [...Object.values(this.alarms), ...(props.otherAlarms ?? [])]) each.addAlarmAction(action);
+      Validations.of(this.topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, and the messages hold alarm names and ' +
+          'states only, no tenant data or keys; a customer managed key would cost $1 a month for nothing secret',
+      });
+    }
+  }
+
+  /**
+   * Counts a log line of the functions' JSON logs into one metric (a metric filter per log group,
+   * all into the same metric), so one alarm covers every function that can fail this way.
+   */
+  private countLogLine(id: string, functions: readonly lambda.Function[], line: { message: string; metricName: string }): cloudwatch.Metric {
+    functions.forEach((fn, index) => {
+      new logs.MetricFilter(this, `${id}Filter${index}`, {
+        logGroup: fn.logGroup,
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: line.metricName,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', line.message),
+        metricValue: '1',
+      });
+    });
+    return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: line.metricName, period: Duration.minutes(5), statistic: 'Sum' });
+  }
+}
