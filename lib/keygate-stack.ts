@@ -317,7 +317,9 @@ export class KeygateStack extends Stack {
         ...wildcards.map((resource) => ({
           id: `AwsSolutions-IAM5[Resource::${resource}]`,
           reason:
-            "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time",
+            "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time. " +
+            'what another keygate stack tagged (keygate:stack) is denied; an untagged key or plan of the account is not, since ' +
+            'keys made before tagging carry no tag (README, Security notes)',
         })),
       );
     }

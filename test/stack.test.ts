@@ -410,7 +410,8 @@ describe('lambdas', () => {
     }
     const [, panel] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the panel routes' });
     const statements = statementsOfRole(template, panel.Properties.Role['Fn::GetAtt'][0]);
-    const deny = statements.find((s) => (s as { Effect?: string }).Effect === 'Deny');
+    // the shared-plans guard: the Deny with no condition (the other is on foreign keygate:stack tags).
+    const deny = statements.find((s) => (s as { Effect?: string }).Effect === 'Deny' && s.Condition === undefined);
     expect(deny?.Action).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
     const planIds = Object.keys(template.findResources('AWS::ApiGateway::UsagePlan'));
     expect(JSON.stringify(deny?.Resource)).toEqual(expect.stringContaining(planIds[0]));
