@@ -105,12 +105,13 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
 
     const lastUse = new ThrottledLastUse(store, logger);
+    const keyDeps = { store, clock, logger, prefix, cache, usage: tenants };
     const gateway: LocalGateway = new LocalGateway({
       routes: ROUTES,
       handlers: {
         account: createAccountHandler({ store, clock, logger, tenants }),
-        keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
-        panel: createPanelHandler(tenants, logger),
+        keys: createKeysHandler(keyDeps),
+        panel: createPanelHandler(tenants, logger, keyDeps),
       },
       authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),

@@ -7,7 +7,7 @@ import { ROLES, type Environment, type Role } from './keys';
 import type { Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
-import { isLastingOwner, lastOwnerMessage, owningRole, type OwnerGuard } from './owner-guard';
+import { isLastingOwner, lastOwnerMessage, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from './store';
 
 /** The longest a rotated-out key may keep working. */
@@ -62,6 +62,8 @@ export class KeyService {
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
     if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    // operator keys open the panel over every tenant: they belong to the operator tenant alone.
+    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) throw forbidden('operator keys exist only in the operator tenant');
     assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
@@ -240,6 +242,21 @@ export class KeyService {
     }
   }
 
+}
+
+/** The key id {@link operatorActingFor} acts under, and what `createdBy` says for the operator. */
+export const OPERATOR_ACTOR = 'operator';
+
+/**
+ * The caller the operator acts as on a tenant's keys, through the same {@link KeyService} as the
+ * tenant's own keys: the tenant's owning role (`owner`; `operator` in the operator tenant), so
+ * the operator may do what the tenant's owner may, and recover a tenant left without an owner
+ * key by creating one, but cannot create `operator` keys in another tenant (their rank is above
+ * the owner's, and the service refuses them outside the operator tenant anyway); and a `live`
+ * environment, so every key of the tenant is visible.
+ */
+export function operatorActingFor(tenant: Tenant): AuthorizerContext {
+  return { tenantId: tenant.tenantId, keyId: OPERATOR_ACTOR, environment: 'live', role: owningRole(tenant.tenantId), plan: tenant.plan };
 }
 
 /** `an owner`, `a developer`: for messages people read. */

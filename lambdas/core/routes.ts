@@ -26,4 +26,13 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/suspend', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
+  // the operator on a tenant's keys: the routes of /v1/keys, acting for the tenant.
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
+  { method: 'PATCH', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
+  { method: 'DELETE', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke', function: 'panel' },
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/enable', function: 'panel' },
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate', function: 'panel' },
 ];

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import type { AuthorizerContext } from '../core/authorize';
 import { EXPIRY_DAYS } from '../core/expiry';
 import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
 import { ENVIRONMENTS, ROLES } from '../core/keys';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const createSchema = z.strictObject({
+/** The body of a key creation, for the tenant's own routes and the operator's alike. */
+export const createKeySchema = z.strictObject({
   name: nameSchema,
   environment: z.enum(ENVIRONMENTS).optional(),
   role: z.enum(ROLES).optional(),
@@ -16,13 +18,16 @@ const createSchema = z.strictObject({
   expiresOn: z.string().optional(),
 });
 
-const renameSchema = z.strictObject({ name: nameSchema });
+/** The body of a rename. */
+export const renameKeySchema = z.strictObject({ name: nameSchema });
 
-const rotateSchema = z.strictObject({
+/** The body of a rotation. */
+export const rotateKeySchema = z.strictObject({
   gracePeriodHours: z.number().int('must be a whole number of hours').min(0).max(MAX_GRACE_HOURS).optional(),
 });
 
-const listQuerySchema = z.strictObject({
+/** The query of a listing: `limit` 1–100 and an opaque `cursor`. */
+export const listKeysQuerySchema = z.strictObject({
   limit: z
     .string()
     .regex(/^\d+$/, 'must be a whole number from 1 to 100')
@@ -32,41 +37,61 @@ const listQuerySchema = z.strictObject({
   cursor: z.string().min(1).max(1024).optional(),
 });
 
-/** The tenant key-management routes over a {@link KeyService}. */
-export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandler> {
-  const keys = new KeyService(deps);
-  const id = (request: ApiRequest): string => request.pathParameters.id ?? '';
+/** Where a set of key routes lives and whom it acts for. */
+export interface KeyRouteMount {
+  /** The collection's path, e.g. `/v1/keys` or `/v1/panel/tenants/{tenantId}/keys`. */
+  readonly base: string;
+  /** The path parameter that names one key under {@link base}. */
+  readonly idParameter: string;
+  /** The caller the key service acts for: the authorizer's, or the operator acting for a tenant. */
+  readonly callerOf: (request: ApiRequest) => Promise<AuthorizerContext>;
+}
+
+/**
+ * The key-management routes over a {@link KeyService}, mounted at `mount.base`: the tenant's own
+ * `/v1/keys` and the operator's `/v1/panel/tenants/{tenantId}/keys` are built here, so both have
+ * the same validation, rules, status codes and errors.
+ */
+export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string, RouteHandler> {
+  const { base, callerOf } = mount;
+  const one = `${base}/{${mount.idParameter}}`;
+  const id = (request: ApiRequest): string => request.pathParameters[mount.idParameter] ?? '';
   return {
-    'POST /v1/keys': async (request) => {
-      const input = parseBody(request, createSchema);
-      return jsonResponse(201, await keys.create(request.caller, input as Parameters<KeyService['create']>[1]));
+    [`POST ${base}`]: async (request) => {
+      const input = parseBody(request, createKeySchema);
+      return jsonResponse(201, await keys.create(await callerOf(request), input as Parameters<KeyService['create']>[1]));
     },
-    'GET /v1/keys': async (request) => {
-      const query = validate(listQuerySchema, request.query, 'query');
-      return jsonResponse(200, await keys.list(request.caller, query.limit ?? 20, query.cursor));
+    [`GET ${base}`]: async (request) => {
+      const query = validate(listKeysQuerySchema, request.query, 'query');
+      return jsonResponse(200, await keys.list(await callerOf(request), query.limit ?? 20, query.cursor));
     },
-    'GET /v1/keys/{id}': async (request) => jsonResponse(200, await keys.get(request.caller, id(request))),
-    'PATCH /v1/keys/{id}': async (request) => {
-      const { name } = parseBody(request, renameSchema);
-      return jsonResponse(200, await keys.rename(request.caller, id(request), name));
+    [`GET ${one}`]: async (request) => jsonResponse(200, await keys.get(await callerOf(request), id(request))),
+    [`PATCH ${one}`]: async (request) => {
+      const { name } = parseBody(request, renameKeySchema);
+      return jsonResponse(200, await keys.rename(await callerOf(request), id(request), name));
     },
-    'DELETE /v1/keys/{id}': async (request) => {
-      await keys.delete(request.caller, id(request));
+    [`DELETE ${one}`]: async (request) => {
+      await keys.delete(await callerOf(request), id(request));
       return jsonResponse(204);
     },
-    'POST /v1/keys/{id}/revoke': async (request) => {
+    [`POST ${one}/revoke`]: async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await keys.revoke(request.caller, id(request)));
+      return jsonResponse(200, await keys.revoke(await callerOf(request), id(request)));
     },
-    'POST /v1/keys/{id}/enable': async (request) => {
+    [`POST ${one}/enable`]: async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await keys.enable(request.caller, id(request)));
+      return jsonResponse(200, await keys.enable(await callerOf(request), id(request)));
     },
-    'POST /v1/keys/{id}/rotate': async (request) => {
-      const { gracePeriodHours } = parseBody(request, rotateSchema);
-      return jsonResponse(201, await keys.rotate(request.caller, id(request), gracePeriodHours ?? 0));
+    [`POST ${one}/rotate`]: async (request) => {
+      const { gracePeriodHours } = parseBody(request, rotateKeySchema);
+      return jsonResponse(201, await keys.rotate(await callerOf(request), id(request), gracePeriodHours ?? 0));
     },
   };
+}
+
+/** The tenant key-management routes over a {@link KeyService}: the caller is the authorizer's. */
+export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandler> {
+  return keyRoutes(new KeyService(deps), { base: '/v1/keys', idParameter: 'id', callerOf: async (request) => request.caller });
 }
 
 /** The keys Lambda's handler over API Gateway proxy events. */

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { forbidden } from '../core/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
+import { KeyService, operatorActingFor, type KeyServiceDeps } from '../core/key-service';
 import type { Logger } from '../core/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
+import { keyRoutes } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
@@ -23,8 +25,12 @@ const createSchema = z.strictObject({
 
 const planSchema = z.strictObject(planFields);
 
-/** The operator panel's routes; only live `operator` keys get past the first lines of each. */
-export function createPanelRoutes(tenants: TenantService): Record<string, RouteHandler> {
+/**
+ * The operator panel's routes; only live `operator` keys get past the first lines of each. A
+ * tenant's keys are managed under `/v1/panel/tenants/{tenantId}/keys` by the very routes of
+ * `/v1/keys`, acting for the tenant as {@link operatorActingFor} says.
+ */
+export function createPanelRoutes(tenants: TenantService, keys: KeyServiceDeps): Record<string, RouteHandler> {
   const operatorOnly =
     (route: RouteHandler): RouteHandler =>
     async (request: ApiRequest) => {
@@ -35,7 +41,14 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
       return route(request);
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
+  const tenantKeys = keyRoutes(new KeyService(keys), {
+    base: '/v1/panel/tenants/{tenantId}/keys',
+    idParameter: 'keyId',
+    // an unknown tenant is 404 before anything else; a key of another tenant is 404 in the service.
+    callerOf: async (request) => operatorActingFor(await tenants.get(tenantId(request))),
+  });
   return {
+    ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
     'POST /v1/panel/tenants': operatorOnly(async (request) => jsonResponse(201, await tenants.create(parseBody(request, createSchema)))),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
@@ -53,4 +66,5 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
 }
 
 /** The panel Lambda's handler over API Gateway proxy events. */
-export const createPanelHandler = (tenants: TenantService, logger: Logger) => proxyHandler(createPanelRoutes(tenants), logger);
+export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyServiceDeps) =>
+  proxyHandler(createPanelRoutes(tenants, keys), logger);
