@@ -4,10 +4,13 @@ import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
+import { backfillTenantListing } from '../lambdas/core/backfill';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { systemClock, type Clock } from '../lambdas/core/clock';
+import { DynamoIdempotencyStore } from '../lambdas/core/dynamodb-idempotency';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
+import { Idempotency } from '../lambdas/core/idempotency';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -87,6 +90,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
     await ensureTable(client, tableName);
+    // tenants kept in a data folder from before the tenant listing join it.
+    await backfillTenantListing({ client: documentClient(client), tableName });
     const store = new DynamoKeyStore({ client: documentClient(client), tableName });
     const usagePlans = new LocalUsagePlans(now);
     const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_SETTINGS.plans);
@@ -105,7 +110,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
 
     const lastUse = new ThrottledLastUse(store, logger);
-    const keyDeps = { store, clock, logger, prefix, cache, usage: tenants };
+    const idempotency = new Idempotency({ store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }), clock, logger });
+    const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
     const gateway: LocalGateway = new LocalGateway({
       routes: ROUTES,
       handlers: {

@@ -15,13 +15,14 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, listingIndex } from './cursor';
 import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
+import { DynamoTenants } from './dynamodb-tenants';
 import { conflict, notFound } from './errors';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
 import type { OwnerGuard } from './owner-guard';
-import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
-import { keyIndexAttributes, TABLE_SCHEMA } from './table';
+import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges, type TenantPage } from './store';
+import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
 
 const KEY_SK = 'KEY';
 const TENANT_SK = 'TENANT';
@@ -51,6 +52,7 @@ export class DynamoKeyStore implements KeyStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly owners: DynamoOwners;
+  private readonly tenants: DynamoTenants;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
@@ -60,6 +62,11 @@ export class DynamoKeyStore implements KeyStore {
       client: props.client,
       tableName: props.tableName,
       keyItem: (id) => ({ pk: keyPk(id), sk: KEY_SK }),
+      tenantItem: (tenantId) => ({ pk: tenantPk(tenantId), sk: TENANT_SK }),
+    });
+    this.tenants = new DynamoTenants({
+      client: props.client,
+      tableName: props.tableName,
       tenantItem: (tenantId) => ({ pk: tenantPk(tenantId), sk: TENANT_SK }),
     });
   }
@@ -252,7 +259,13 @@ export class DynamoKeyStore implements KeyStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: tenantPk(tenant.tenantId), sk: TENANT_SK, ...tenant, ...this.owners.newTenantAttributes(tenant.tenantId, firstKey) },
+                Item: {
+                  pk: tenantPk(tenant.tenantId),
+                  sk: TENANT_SK,
+                  ...tenantIndexAttributes(tenant),
+                  ...tenant,
+                  ...this.owners.newTenantAttributes(tenant.tenantId, firstKey),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -274,6 +287,23 @@ export class DynamoKeyStore implements KeyStore {
 
   async deleteTenant(tenantId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: TENANT_SK } }));
+  }
+
+  async listTenants(limit: number, cursor?: string): Promise<TenantPage> {
+    const page = await this.tenants.list(limit, cursor);
+    return { items: page.items.map(fromTenantItem), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+  }
+
+  async renameTenant(tenantId: string, name: string): Promise<Tenant> {
+    return fromTenantItem(await this.tenants.rename(tenantId, name));
+  }
+
+  async deleteTenantKeys(tenantId: string): Promise<number> {
+    return this.tenants.deleteKeys(tenantId, (id) => ({ pk: keyPk(id), sk: KEY_SK }));
+  }
+
+  async deleteMarkedTenant(tenantId: string): Promise<void> {
+    return this.tenants.deleteMarked(tenantId);
   }
 
   async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant> {
@@ -469,7 +499,7 @@ function fromKeyItem(raw: Raw): KeyItem {
 }
 
 function fromTenantItem(raw: Raw): Tenant {
-  const { pk: _pk, sk: _sk, ...tenant } = raw;
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...tenant } = raw;
   for (const attribute of OWNER_ATTRIBUTES) delete tenant[attribute];
   return tenant as unknown as Tenant;
 }

@@ -233,7 +233,8 @@ export class KeyService {
   private async withFreshTenant<T>(tenantId: string, write: (tenant: Tenant) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const tenant = await this.deps.store.getTenant(tenantId);
-      if (tenant === undefined) throw notFound('tenant');
+      // a tenant being deleted takes no new keys: the key write's version check enforces it too.
+      if (tenant === undefined || tenant.status === 'deleting') throw notFound('tenant');
       try {
         return await write(tenant);
       } catch (error) {

@@ -18,8 +18,14 @@ export interface PlanLimits {
   readonly quota?: { readonly limit: number; readonly period: (typeof QUOTA_PERIODS)[number] };
 }
 
-/** A tenant's status: a suspended tenant's keys are refused until it is resumed. */
-export type TenantStatus = 'active' | 'suspended';
+/**
+ * A tenant's status: a suspended tenant's keys are refused until it is resumed; a `deleting`
+ * tenant's keys are refused for good while its deletion runs (a retried DELETE finishes it).
+ */
+export type TenantStatus = 'active' | 'suspended' | 'deleting';
+
+/** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
 /** Stored key status; `expired` is derived from `expiresAt` when a key is read. */
 export type KeyStatus = 'active' | 'revoked';

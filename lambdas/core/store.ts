@@ -34,6 +34,13 @@ export interface KeyPage {
   readonly cursor?: string;
 }
 
+/** One page of tenants, newest first. */
+export interface TenantPage {
+  readonly items: readonly Tenant[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}
+
 /** Fields of a tenant that change after creation; every change bumps its version. */
 export interface TenantChanges {
   readonly status?: TenantStatus;
@@ -114,6 +121,23 @@ export interface KeyStore {
   createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void>;
   /** Deletes a tenant that has no keys (compensation for a failed creation). */
   deleteTenant(tenantId: string): Promise<void>;
+  /**
+   * Every tenant, newest first, a page at a time; `invalid_request` for a cursor this store did
+   * not issue for the tenant listing.
+   */
+  listTenants(limit: number, cursor?: string): Promise<TenantPage>;
+  /** Renames a tenant; `not_found` when there is none, `conflict` while it is being deleted. */
+  renameTenant(tenantId: string, name: string): Promise<Tenant>;
+  /**
+   * Deletes every key of a tenant, whatever its role or status (the tenant is going away: no
+   * owner guard); repeatable. @returns how many were deleted.
+   */
+  deleteTenantKeys(tenantId: string): Promise<number>;
+  /**
+   * Deletes a tenant item marked `deleting` (the last step of a deletion); succeeds when it is
+   * gone already, `conflict` when it is not marked.
+   */
+  deleteMarkedTenant(tenantId: string): Promise<void>;
   /**
    * Applies changes to a tenant whose version is still `expectedVersion` and returns it with the
    * version bumped; `conflict` when someone else changed it first.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AuthorizerContext } from '../core/authorize';
 import { EXPIRY_DAYS } from '../core/expiry';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
+import type { Idempotency } from '../core/idempotency';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http';
 import { ENVIRONMENTS, ROLES } from '../core/keys';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
@@ -45,6 +46,11 @@ export interface KeyRouteMount {
   readonly idParameter: string;
   /** The caller the key service acts for: the authorizer's, or the operator acting for a tenant. */
   readonly callerOf: (request: ApiRequest) => Promise<AuthorizerContext>;
+  /**
+   * Honours `Idempotency-Key` on the routes that mint a key (create, rotate), scoped to the
+   * tenant of the key that calls. @default - the header is ignored.
+   */
+  readonly idempotency?: Idempotency;
 }
 
 /**
@@ -54,12 +60,17 @@ export interface KeyRouteMount {
  */
 export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string, RouteHandler> {
   const { base, callerOf } = mount;
+  // the scope is the calling key's tenant (the operator's for the panel): the path and body are
+  // in the request's fingerprint, so one key reused for another tenant's create is a conflict.
+  const once = (request: ApiRequest, create: () => Promise<HttpResponse>): Promise<HttpResponse> =>
+    mount.idempotency === undefined ? create() : mount.idempotency.run(request, request.caller.tenantId, create);
   const one = `${base}/{${mount.idParameter}}`;
   const id = (request: ApiRequest): string => request.pathParameters[mount.idParameter] ?? '';
   return {
     [`POST ${base}`]: async (request) => {
       const input = parseBody(request, createKeySchema);
-      return jsonResponse(201, await keys.create(await callerOf(request), input as Parameters<KeyService['create']>[1]));
+      const caller = await callerOf(request);
+      return once(request, async () => jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])));
     },
     [`GET ${base}`]: async (request) => {
       const query = validate(listKeysQuerySchema, request.query, 'query');
@@ -84,15 +95,24 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     },
     [`POST ${one}/rotate`]: async (request) => {
       const { gracePeriodHours } = parseBody(request, rotateKeySchema);
-      return jsonResponse(201, await keys.rotate(await callerOf(request), id(request), gracePeriodHours ?? 0));
+      const caller = await callerOf(request);
+      return once(request, async () => jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)));
     },
   };
 }
 
+/** What the key routes need: the key service's dependencies, and idempotency if wanted. */
+export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency };
+
 /** The tenant key-management routes over a {@link KeyService}: the caller is the authorizer's. */
-export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandler> {
-  return keyRoutes(new KeyService(deps), { base: '/v1/keys', idParameter: 'id', callerOf: async (request) => request.caller });
+export function createKeyRoutes(deps: KeyRouteDeps): Record<string, RouteHandler> {
+  return keyRoutes(new KeyService(deps), {
+    base: '/v1/keys',
+    idParameter: 'id',
+    callerOf: async (request) => request.caller,
+    ...(deps.idempotency === undefined ? {} : { idempotency: deps.idempotency }),
+  });
 }
 
 /** The keys Lambda's handler over API Gateway proxy events. */
-export const createKeysHandler = (deps: KeyServiceDeps) => proxyHandler(createKeyRoutes(deps), deps.logger);
+export const createKeysHandler = (deps: KeyRouteDeps) => proxyHandler(createKeyRoutes(deps), deps.logger);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { forbidden } from '../core/errors';
-import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
-import { KeyService, operatorActingFor, type KeyServiceDeps } from '../core/key-service';
+import { forbidden, notFound } from '../core/errors';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
+import { KeyService, operatorActingFor } from '../core/key-service';
 import type { Logger } from '../core/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
-import { keyRoutes } from '../keys/handler';
+import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
@@ -25,12 +25,14 @@ const createSchema = z.strictObject({
 
 const planSchema = z.strictObject(planFields);
 
+const renameSchema = z.strictObject({ name: nameSchema });
+
 /**
  * The operator panel's routes; only live `operator` keys get past the first lines of each. A
  * tenant's keys are managed under `/v1/panel/tenants/{tenantId}/keys` by the very routes of
  * `/v1/keys`, acting for the tenant as {@link operatorActingFor} says.
  */
-export function createPanelRoutes(tenants: TenantService, keys: KeyServiceDeps): Record<string, RouteHandler> {
+export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): Record<string, RouteHandler> {
   const operatorOnly =
     (route: RouteHandler): RouteHandler =>
     async (request: ApiRequest) => {
@@ -44,12 +46,34 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyServiceDeps):
   const tenantKeys = keyRoutes(new KeyService(keys), {
     base: '/v1/panel/tenants/{tenantId}/keys',
     idParameter: 'keyId',
-    // an unknown tenant is 404 before anything else; a key of another tenant is 404 in the service.
-    callerOf: async (request) => operatorActingFor(await tenants.get(tenantId(request))),
+    ...(keys.idempotency === undefined ? {} : { idempotency: keys.idempotency }),
+    // an unknown tenant, or one being deleted, is 404 before anything else; a key of another
+    // tenant is 404 in the service.
+    callerOf: async (request) => {
+      const tenant = await tenants.get(tenantId(request));
+      if (tenant.status === 'deleting') throw notFound('tenant');
+      return operatorActingFor(tenant);
+    },
   });
   return {
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
-    'POST /v1/panel/tenants': operatorOnly(async (request) => jsonResponse(201, await tenants.create(parseBody(request, createSchema)))),
+    'POST /v1/panel/tenants': operatorOnly(async (request) => {
+      const input = parseBody(request, createSchema);
+      const create = async () => jsonResponse(201, await tenants.create(input));
+      return keys.idempotency === undefined ? create() : keys.idempotency.run(request, request.caller.tenantId, create);
+    }),
+    'GET /v1/panel/tenants': operatorOnly(async (request) => {
+      // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
+      const query = validate(listKeysQuerySchema, request.query, 'query');
+      return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
+    }),
+    'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
+      jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameSchema).name)),
+    ),
+    'DELETE /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => {
+      await tenants.delete(tenantId(request));
+      return jsonResponse(204);
+    }),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
       jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
@@ -66,5 +90,5 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyServiceDeps):
 }
 
 /** The panel Lambda's handler over API Gateway proxy events. */
-export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyServiceDeps) =>
+export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyRouteDeps) =>
   proxyHandler(createPanelRoutes(tenants, keys), logger);

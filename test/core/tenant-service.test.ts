@@ -205,6 +205,9 @@ describe('POST /v1/panel/tenants', () => {
       Item: {
         pk: 'TENANT#acme',
         sk: 'TENANT',
+        // in the tenant listing: the sparse TENANTS partition of byTenant, newest first.
+        gsi1pk: 'TENANTS',
+        gsi1sk: `${NOW}#acme`,
         tenantId: 'acme',
         name: 'Acme',
         plan: 'starter',
