@@ -34,6 +34,15 @@ const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 
 
 type Raw = Record<string, unknown>;
 
+/**
+ * A name-prefix listing filters after DynamoDB's `Limit`, so it reads items that do not match:
+ * it reads in batches of this many and stops after {@link NAME_FILTER_BUDGET} items read, with a
+ * short (even empty) page and a cursor to go on. The trade-off against a name index (a third
+ * GSI, written on every key write, sorted by name rather than date) is written up in the README.
+ */
+const NAME_FILTER_BATCH = 100;
+const NAME_FILTER_BUDGET = 1000;
+
 /** Where a {@link DynamoKeyStore} keeps its items. */
 export interface DynamoKeyStoreProps {
   /** A document client; created once per process by the caller. */
@@ -123,35 +132,45 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage> {
+  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage> {
     // one environment has an index of its own, so no filter runs after Limit and a page reads
     // limit + 1 items whatever the other environment holds.
     const index = listingIndex(tenantId, environment);
     const raw: Raw[] = [];
     let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeCursor(index, cursor);
+    let evaluated = 0;
     // the extra item is how the last page is known to carry no cursor; the loop only goes round
-    // again when a query stops short at DynamoDB's 1 MB page.
+    // again when a query stops short at DynamoDB's 1 MB page, or, with a name filter, when the
+    // items read did not match enough (bounded by NAME_FILTER_BUDGET).
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index.indexName,
           KeyConditionExpression: `${index.partitionKey} = :tenant`,
-          ExpressionAttributeValues: { ':tenant': index.partition },
+          ...(namePrefix === undefined
+            ? { ExpressionAttributeValues: { ':tenant': index.partition } }
+            : {
+                FilterExpression: 'begins_with(#name, :prefix)',
+                ExpressionAttributeNames: { '#name': 'name' },
+                ExpressionAttributeValues: { ':tenant': index.partition, ':prefix': namePrefix },
+              }),
           ScanIndexForward: false,
-          Limit: limit + 1 - raw.length,
+          Limit: namePrefix === undefined ? limit + 1 - raw.length : NAME_FILTER_BATCH,
           ExclusiveStartKey: start,
         }),
       );
+      evaluated += out.ScannedCount ?? 0;
       raw.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
-    } while (raw.length <= limit && start !== undefined);
+    } while (raw.length <= limit && start !== undefined && evaluated < NAME_FILTER_BUDGET);
     const page = raw.slice(0, limit);
     const last = page[page.length - 1];
-    return {
-      items: page.map(fromKeyItem),
-      ...(raw.length > limit && last !== undefined ? { cursor: encodeCursor(index, last) } : {}),
-    };
+    let next: string | undefined;
+    if (raw.length > limit && last !== undefined) next = encodeCursor(index, last);
+    // out of budget before the page filled: the cursor resumes after the last item read.
+    else if (start !== undefined) next = encodeCursor(index, start);
+    return { items: page.map(fromKeyItem), ...(next === undefined ? {} : { cursor: next }) };
   }
 
   async renameKey(tenantId: string, id: string, name: string): Promise<KeyItem> {

@@ -7,7 +7,7 @@ import { ROLES, type Environment, type Role } from './keys';
 import type { Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
-import { isLastingOwner, lastOwnerMessage, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
+import { isLastingOwner, lastOwnerMessage, OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from './store';
 
 /** The longest a rotated-out key may keep working. */
@@ -36,6 +36,7 @@ export interface CreateKeyInput {
   readonly role?: Role;
   readonly expiresInDays?: ExpiryDays;
   readonly expiresOn?: string;
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 /** A key record with its plaintext, answered once at creation and rotation. */
@@ -84,16 +85,18 @@ export class KeyService {
         expiry,
         ...(input.expiresInDays === undefined ? {} : { expiresInDays: input.expiresInDays }),
         now,
+        ...(input.meta === undefined ? {} : { meta: input.meta }),
+        createdBy: caller.keyId,
       });
       await this.deps.store.createKey(item);
       return { ...toKeyRecord(item, now), key: plaintext };
     });
   }
 
-  /** One page of the caller's keys, newest first. */
-  async list(caller: AuthorizerContext, limit: number, cursor?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
+  /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
+  async list(caller: AuthorizerContext, limit: number, cursor?: string, namePrefix?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
     const environment = caller.environment === 'test' ? 'test' : undefined;
-    const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment);
+    const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment, namePrefix);
     const now = this.deps.clock();
     return { items: page.items.map((item) => toKeyRecord(item, now)), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
   }
@@ -152,6 +155,9 @@ export class KeyService {
         ...(old.expiresInDays === undefined ? {} : { expiresInDays: old.expiresInDays }),
         now,
         rotatedFrom: old.id,
+        // the new key is the same key for a dashboard: same metadata; made by whoever rotated.
+        ...(old.meta === undefined ? {} : { meta: old.meta }),
+        createdBy: caller.keyId,
       });
       await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now);
       return { ...toKeyRecord(item, now), key: plaintext };
@@ -244,9 +250,6 @@ export class KeyService {
   }
 
 }
-
-/** The key id {@link operatorActingFor} acts under, and what `createdBy` says for the operator. */
-export const OPERATOR_ACTOR = 'operator';
 
 /**
  * The caller the operator acts as on a tenant's keys, through the same {@link KeyService} as the

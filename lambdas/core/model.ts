@@ -112,6 +112,10 @@ export interface KeyItem extends TenantSnapshot {
   readonly rotatedTo?: string;
   /** The usage identifier value of the key's tenant and environment. */
   readonly usageKey?: string;
+  /** Dashboard metadata (see `metaSchema`); never in the authorizer's context. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** The id of the key that created this one, or `operator` for the panel. Absent on older keys. */
+  readonly createdBy?: string;
 }
 
 /** A key as the HTTP API shows it: never the hash, never the plaintext. */
@@ -127,6 +131,10 @@ export interface KeyRecord {
   readonly lastUsedAt: string | null;
   readonly rotatedFrom?: string;
   readonly rotatedTo?: string;
+  /** Present when the key has metadata. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Present when known: keys made before it was recorded lack it. */
+  readonly createdBy?: string;
 }
 
 /** Projects a stored key onto the record the API shows, deriving `expired` from the clock. */
@@ -144,6 +152,8 @@ export function toKeyRecord(item: KeyItem, now: Date): KeyRecord {
     lastUsedAt: item.lastUsedAt,
     ...(item.rotatedFrom === undefined ? {} : { rotatedFrom: item.rotatedFrom }),
     ...(item.rotatedTo === undefined ? {} : { rotatedTo: item.rotatedTo }),
+    ...(item.meta === undefined || Object.keys(item.meta).length === 0 ? {} : { meta: item.meta }),
+    ...(item.createdBy === undefined ? {} : { createdBy: item.createdBy }),
   };
 }
 

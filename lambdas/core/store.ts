@@ -83,10 +83,11 @@ export interface KeyStore {
    */
   createKey(key: KeyItem): Promise<void>;
   /**
-   * A tenant's keys, newest first, optionally of one environment only; `invalid_request` for a
-   * cursor this store did not issue for this tenant.
+   * A tenant's keys, newest first, optionally of one environment only, optionally only those whose
+   * name starts with `namePrefix` (case-sensitive; a filtered page may be short, even empty, with a
+   * cursor to go on); `invalid_request` for a cursor this store did not issue for this tenant.
    */
-  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage>;
+  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage>;
   /** Renames a key and returns it. */
   renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
   /**

@@ -7,7 +7,7 @@ import type { Environment, Role } from './keys';
 import { describeError, type Logger } from './logger';
 import { planStatusOf, TENANT_ID_PATTERN, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
 import { buildKey } from './new-key';
-import { OPERATOR_TENANT_ID } from './owner-guard';
+import { OPERATOR_ACTOR, OPERATOR_TENANT_ID } from './owner-guard';
 import { quotaPeriodBounds, type QuotaPeriod } from './quota';
 import { legacyUsagePlanOf, type ReconcileRequests } from './plan-reconciler';
 import type { KeyStore } from './store';
@@ -104,6 +104,8 @@ export class TenantService {
         role: firstRole,
         expiry: expiryAt(null),
         now,
+        // made through the panel (or the bootstrap, which holds the operator's powers).
+        createdBy: OPERATOR_ACTOR,
       });
       await this.deps.store.createTenant(tenant, item);
       return { tenant: toTenantRecord(tenant), key: { ...toKeyRecord(item, now), key: plaintext } };

@@ -3,6 +3,7 @@ import type { AuthorizerContext } from '../core/authorize';
 import { EXPIRY_DAYS } from '../core/expiry';
 import type { Idempotency } from '../core/idempotency';
 import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http';
+import { metaSchema } from '../core/key-meta';
 import { ENVIRONMENTS, ROLES } from '../core/keys';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
@@ -17,6 +18,7 @@ export const createKeySchema = z.strictObject({
     .refine((days) => (EXPIRY_DAYS as readonly number[]).includes(days), `must be one of ${EXPIRY_DAYS.join(', ')}`)
     .optional(),
   expiresOn: z.string().optional(),
+  meta: metaSchema.optional(),
 });
 
 /** The body of a rename. */
@@ -36,6 +38,8 @@ export const listKeysQuerySchema = z.strictObject({
     .pipe(z.number().int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100'))
     .optional(),
   cursor: z.string().min(1).max(1024).optional(),
+  /** A name prefix, case-sensitive. */
+  name: z.string().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters').optional(),
 });
 
 /** Where a set of key routes lives and whom it acts for. */
@@ -74,7 +78,7 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     },
     [`GET ${base}`]: async (request) => {
       const query = validate(listKeysQuerySchema, request.query, 'query');
-      return jsonResponse(200, await keys.list(await callerOf(request), query.limit ?? 20, query.cursor));
+      return jsonResponse(200, await keys.list(await callerOf(request), query.limit ?? 20, query.cursor, query.name));
     },
     [`GET ${one}`]: async (request) => jsonResponse(200, await keys.get(await callerOf(request), id(request))),
     [`PATCH ${one}`]: async (request) => {

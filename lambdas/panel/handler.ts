@@ -64,7 +64,7 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     }),
     'GET /v1/panel/tenants': operatorOnly(async (request) => {
       // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
-      const query = validate(listKeysQuerySchema, request.query, 'query');
+      const query = validate(listKeysQuerySchema.omit({ name: true }), request.query, 'query');
       return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
     }),
     'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>

@@ -268,6 +268,7 @@ describe('POST /v1/panel/tenants', () => {
       createdAt: NOW,
       expiresAt: null,
       lastUsedAt: null,
+      createdBy: 'operator',
       key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/),
     });
     for (const secret of [value, 'apikey-new', 'usageKey', 'usagePlanId', 'hash']) expect(answer.text).not.toContain(secret);
