@@ -173,12 +173,23 @@ export class DynamoKeyStore implements KeyStore {
     return { items: page.map(fromKeyItem), ...(next === undefined ? {} : { cursor: next }) };
   }
 
-  async renameKey(tenantId: string, id: string, name: string): Promise<KeyItem> {
-    return this.updateTenantKey(tenantId, id, {
-      UpdateExpression: 'SET #name = :name',
-      ExpressionAttributeNames: { '#name': 'name' },
-      ExpressionAttributeValues: { ':name': name },
-    });
+  async renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem> {
+    const sets: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (name !== undefined) {
+      sets.push('#name = :name');
+      names['#name'] = 'name';
+      values[':name'] = name;
+    }
+    const clearMeta = meta !== undefined && Object.keys(meta).length === 0;
+    if (meta !== undefined && !clearMeta) {
+      sets.push('#meta = :meta');
+      values[':meta'] = meta;
+    }
+    if (meta !== undefined) names['#meta'] = 'meta';
+    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : ''].filter(Boolean).join(' ');
+    return this.updateTenantKey(tenantId, id, { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values });
   }
 
   async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem> {

@@ -108,8 +108,13 @@ export class KeyService {
 
   /** Renames one of the caller's keys. */
   async rename(caller: AuthorizerContext, id: string, name: string): Promise<KeyRecord> {
+    return this.update(caller, id, { name });
+  }
+
+  /** Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or both. */
+  async update(caller: AuthorizerContext, id: string, changes: { name?: string; meta?: Readonly<Record<string, string>> }): Promise<KeyRecord> {
     await this.changeableKey(caller, id);
-    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, name), this.deps.clock());
+    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta), this.deps.clock());
   }
 
   /** Revokes a key; it is refused from the very next request on. */

@@ -88,8 +88,8 @@ export interface KeyStore {
    * cursor to go on); `invalid_request` for a cursor this store did not issue for this tenant.
    */
   listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage>;
-  /** Renames a key and returns it. */
-  renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
+  /** Renames a key and/or replaces its metadata (an empty `meta` removes it), and returns it. */
+  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
    * already in that status (so of a revoke racing an enable, exactly one wins). With a `guard`

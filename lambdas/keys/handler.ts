@@ -21,8 +21,10 @@ export const createKeySchema = z.strictObject({
   meta: metaSchema.optional(),
 });
 
-/** The body of a rename. */
-export const renameKeySchema = z.strictObject({ name: nameSchema });
+/** The body of a key change: a new name, new metadata (`{}` clears it), or both. */
+export const updateKeySchema = z
+  .strictObject({ name: nameSchema.optional(), meta: metaSchema.optional() })
+  .refine((body) => body.name !== undefined || body.meta !== undefined, { message: 'name: give a name, meta or both', path: ['name'] });
 
 /** The body of a rotation. */
 export const rotateKeySchema = z.strictObject({
@@ -82,8 +84,8 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     },
     [`GET ${one}`]: async (request) => jsonResponse(200, await keys.get(await callerOf(request), id(request))),
     [`PATCH ${one}`]: async (request) => {
-      const { name } = parseBody(request, renameKeySchema);
-      return jsonResponse(200, await keys.rename(await callerOf(request), id(request), name));
+      const changes = parseBody(request, updateKeySchema);
+      return jsonResponse(200, await keys.update(await callerOf(request), id(request), changes));
     },
     [`DELETE ${one}`]: async (request) => {
       await keys.delete(await callerOf(request), id(request));

@@ -69,4 +69,20 @@ describe('meta and createdBy on keys over HTTP', () => {
     const empty = await call(keygate.url, 'GET', '/v1/keys?name=', { key: tenant.owner });
     expect([empty.status, empty.body.error.code]).toEqual([400, 'invalid_request']);
   });
+
+  it('replaces and clears meta with PATCH, and refuses an empty PATCH with 400 changing nothing', async () => {
+    const made = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, body: { name: 'patchable', meta: { a: '1' } } });
+    const one = `/v1/panel/tenants/${tenant.tenantId}/keys/${made.body.id}`;
+    const replaced = await call(keygate.url, 'PATCH', one, { key: operator, body: { meta: { b: '2' } } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ name: 'patchable', meta: { b: '2' } });
+    const both = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, { key: tenant.owner, body: { name: 'patched', meta: {} } });
+    expect(both.body.name).toBe('patched');
+    expect(both.body.meta).toBeUndefined();
+    for (const body of [{}, { meta: { x: 1 } }]) {
+      const bad = await call(keygate.url, 'PATCH', one, { key: operator, body });
+      expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_request']);
+    }
+    expect((await call(keygate.url, 'GET', one, { key: operator })).body).toMatchObject({ name: 'patched' });
+  });
 });
