@@ -96,6 +96,8 @@ describe('the operator on tenants over HTTP', () => {
     expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(404);
     await keygate.reconciled();
     expect(await itemsOf(id)).toEqual([]);
+    expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
+    expect(await keygate.usagePlans.findUsagePlan(`keygate-local-enterprise-${id}`)).toBeUndefined();
     // two usage identifiers (live, test) and the enterprise plan went with it; nothing else did.
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(2);
     expect(plansBefore.filter((plan) => !keygate.usagePlans.usagePlanIds.includes(plan))).toHaveLength(1);
@@ -128,6 +130,29 @@ describe('the operator on tenants over HTTP', () => {
     expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(204);
     expect(await itemsOf(id)).toEqual([]);
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(1);
+  });
+
+  it('leaves nothing behind when DELETE races itself and key creations', async () => {
+    const { tenant, key } = await createTenant({ name: 'Racy', plan: 'starter' });
+    const id = tenant.tenantId;
+    const creates = Array.from({ length: 6 }, (_, i) =>
+      call(keygate.url, 'POST', '/v1/keys', { key: key.key, body: { name: `k${i}`, environment: i % 2 === 0 ? 'live' : 'test' } }),
+    );
+    const deletes = [0, 1].map(() => call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator }));
+    const answers = await Promise.all([...creates, ...deletes]);
+    const deleteStatuses = answers.slice(6).map((answer) => answer.status);
+    expect(deleteStatuses).toContain(204);
+    for (const status of deleteStatuses) expect([204, 404]).toContain(status);
+    // every create either made a key before the mark (then deleted with the tenant) or was refused:
+    // 401 once the key is refused, 404 once the tenant is gone or marked, 409 when the tenant kept
+    // changing under it.
+    for (const answer of answers.slice(0, 6)) expect([201, 401, 404, 409]).toContain(answer.status);
+    await keygate.reconciled();
+    expect(await itemsOf(id)).toEqual([]);
+    expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
+    for (const answer of answers.slice(0, 6).filter((a) => a.status === 201)) {
+      expect((await call(keygate.url, 'GET', '/v1/me', { key: answer.body.key })).status).toBe(401);
+    }
   });
 
   it('refuses to delete the operator tenant with 409, and the operator key keeps working', async () => {
