@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import { backfillEnvironmentIndex } from '../lambdas/core/backfill';
+import { backfillEnvironmentIndex, backfillTenantListing } from '../lambdas/core/backfill';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import { systemClock } from '../lambdas/core/clock';
@@ -21,7 +21,9 @@ commands:
   create-operator-key         mints the first operator key and prints it once; refuses when the
                               operator tenant already exists.
   backfill-environment-index  gives keys written before the byTenantEnvironment index existed
-                              their index attributes (run once after upgrading; safe to repeat).`;
+                              their index attributes (run once after upgrading; safe to repeat).
+  backfill-tenant-listing     puts tenants written before GET /v1/panel/tenants existed into its
+                              listing (run once after upgrading; safe to repeat).`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -53,13 +55,19 @@ async function outputsOf(stackName: string, region: string | undefined): Promise
 }
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] !== 'create-operator-key' && args[0] !== 'backfill-environment-index') {
+  if (args[0] !== 'create-operator-key' && args[0] !== 'backfill-environment-index' && args[0] !== 'backfill-tenant-listing') {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   const region = flag(args, 'region');
   const stack = flag(args, 'stack') ?? 'Keygate';
   const outputs = await outputsOf(stack, region);
+  if (args[0] === 'backfill-tenant-listing') {
+    const client = documentClient(new DynamoDBClient({ region }));
+    const { scanned, updated } = await backfillTenantListing({ client, tableName: outputs.TableName });
+    process.stdout.write(`scanned ${scanned} items; listed ${updated} tenants\n`);
+    return;
+  }
   if (args[0] === 'backfill-environment-index') {
     const client = documentClient(new DynamoDBClient({ region }));
     const { scanned, updated } = await backfillEnvironmentIndex({ client, tableName: outputs.TableName });

@@ -4,10 +4,13 @@ import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
+import { backfillTenantListing } from '../lambdas/core/backfill';
 import { ensureOperator } from '../lambdas/core/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { systemClock, type Clock } from '../lambdas/core/clock';
+import { DynamoIdempotencyStore } from '../lambdas/core/dynamodb-idempotency';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
+import { Idempotency } from '../lambdas/core/idempotency';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -110,6 +113,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
     await ensureTable(client, tableName);
+    // tenants kept in a data folder from before the tenant listing join it.
+    await backfillTenantListing({ client: documentClient(client), tableName });
     const store = new DynamoKeyStore({ client: documentClient(client), tableName });
     const usagePlans = new LocalUsagePlans(now);
     const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_SETTINGS.plans);
@@ -143,13 +148,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const routeDeps: LocalRouteDeps = { client: documentClient(client), tableName, clock, logger };
     const userHandlers = Object.fromEntries((options.routes ?? []).map(({ handler }, index) => [`route:${index}`, handler(routeDeps)]));
     const routeRoles = (options.routes ?? []).flatMap(({ route }) => (route.roles === undefined ? [] : [{ method: route.method, path: route.path, roles: route.roles }]));
+    const idempotency = new Idempotency({ store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }), clock, logger });
+    const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
     const gateway: LocalGateway = new LocalGateway({
       routes: [...ROUTES, ...userRoutes],
       handlers: {
         ...userHandlers,
         account: createAccountHandler({ store, clock, logger, tenants }),
-        keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
-        panel: createPanelHandler(tenants, logger),
+        keys: createKeysHandler(keyDeps),
+        panel: createPanelHandler(tenants, logger, keyDeps),
       },
       authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),

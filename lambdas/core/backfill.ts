@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keyIndexAttributes, TABLE_SCHEMA } from './table';
+import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
 
 /** Where the backfill runs. */
 export interface BackfillProps {
@@ -69,4 +69,47 @@ async function indexKey(
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/**
+ * Puts every tenant written before the tenant listing existed into it (`gsi1pk`/`gsi1sk` of
+ * `tenantIndexAttributes`), so `GET /v1/panel/tenants` shows it. Like the environment backfill:
+ * a one-off scan from an operator's machine (and at each local start), idempotent, each write
+ * conditional on the tenant still existing and still being unlisted.
+ */
+export async function backfillTenantListing(props: BackfillProps): Promise<BackfillResult> {
+  let scanned = 0;
+  let updated = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await props.client.send(
+      new ScanCommand({
+        TableName: props.tableName,
+        FilterExpression: 'sk = :tenant AND attribute_not_exists(gsi1pk)',
+        ProjectionExpression: 'pk, tenantId, createdAt',
+        ExpressionAttributeValues: { ':tenant': 'TENANT' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    scanned += out.ScannedCount ?? 0;
+    for (const item of (out.Items ?? []) as { pk: string; tenantId: string; createdAt: string }[]) {
+      const { gsi1pk, gsi1sk } = tenantIndexAttributes(item);
+      try {
+        await props.client.send(
+          new UpdateCommand({
+            TableName: props.tableName,
+            Key: { pk: item.pk, sk: 'TENANT' },
+            UpdateExpression: 'SET gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+            ExpressionAttributeValues: { ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk },
+          }),
+        );
+        updated += 1;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return { scanned, updated };
 }

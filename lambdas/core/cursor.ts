@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { invalidRequest } from './errors';
 import type { Environment } from './keys';
-import { indexPartition, TABLE_SCHEMA } from './table';
+import { TENANT_ID_PATTERN } from './model';
+import { indexPartition, TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
 
 /** Longer than any cursor {@link encodeCursor} makes (tenant ids are at most 64 characters). */
 const MAX_CURSOR_LENGTH = 1024;
@@ -79,4 +80,43 @@ function cursorSchema(index: ListingIndex): z.ZodType<Record<string, string>> {
     [index.partitionKey]: z.literal(index.partition),
     [index.sortKey]: z.string().regex(SORT_KEY),
   }) as unknown as z.ZodType<Record<string, string>>;
+}
+
+const TENANT_PK = /^TENANT#(.+)$/;
+const TENANT_SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(.+)$/;
+const tenantCursorSchema = z.strictObject({
+  pk: z.string().regex(TENANT_PK),
+  sk: z.literal('TENANT'),
+  gsi1pk: z.literal(TENANT_LIST_PARTITION),
+  gsi1sk: z.string().regex(TENANT_SORT_KEY),
+});
+
+/** The cursor after a tenant item in the tenant listing, as base64url JSON of its keys. */
+export function encodeTenantCursor(item: Record<string, unknown>): string {
+  const key = { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk };
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * The `ExclusiveStartKey` a tenant-listing cursor stands for, or `invalid_request` (400) for
+ * anything {@link encodeTenantCursor} would not have made: as strict as the keys' cursors.
+ */
+export function decodeTenantCursor(cursor: string): Record<string, string> {
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidRequest(REFUSAL);
+  }
+  const parsed = tenantCursorSchema.safeParse(json);
+  if (!parsed.success) throw invalidRequest(REFUSAL);
+  const key = parsed.data;
+  const [, id] = TENANT_PK.exec(key.pk) ?? [];
+  const [, createdAt, sortId] = TENANT_SORT_KEY.exec(key.gsi1sk) ?? [];
+  const realInstant = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
+  if (id === undefined || !TENANT_ID_PATTERN.test(id) || sortId !== id || !realInstant || encodeTenantCursor(key) !== cursor) {
+    throw invalidRequest(REFUSAL);
+  }
+  return key;
 }

@@ -16,19 +16,29 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, listingIndex } from './cursor';
 import { fromKeyItem, KEY_SK, keyItemKey, keyPk, lastUsedUpdate } from './key-item';
 import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
+import { DynamoTenants } from './dynamodb-tenants';
 import { conflict, notFound } from './errors';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
 import type { OwnerGuard } from './owner-guard';
-import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges } from './store';
-import { keyIndexAttributes, TABLE_SCHEMA } from './table';
+import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges, type TenantPage } from './store';
+import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
 
 const TENANT_SK = 'TENANT';
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
 
 
 type Raw = Record<string, unknown>;
+
+/**
+ * A name-prefix listing filters after DynamoDB's `Limit`, so it reads items that do not match:
+ * it reads in batches of this many and stops after {@link NAME_FILTER_BUDGET} items read, with a
+ * short (even empty) page and a cursor to go on. The trade-off against a name index (a third
+ * GSI, written on every key write, sorted by name rather than date) is written up in the README.
+ */
+const NAME_FILTER_BATCH = 100;
+const NAME_FILTER_BUDGET = 1000;
 
 /** Where a {@link DynamoKeyStore} keeps its items. */
 export interface DynamoKeyStoreProps {
@@ -48,6 +58,7 @@ export class DynamoKeyStore implements KeyStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly owners: DynamoOwners;
+  private readonly tenants: DynamoTenants;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
@@ -57,6 +68,11 @@ export class DynamoKeyStore implements KeyStore {
       client: props.client,
       tableName: props.tableName,
       keyItem: (id) => ({ pk: keyPk(id), sk: KEY_SK }),
+      tenantItem: (tenantId) => ({ pk: tenantPk(tenantId), sk: TENANT_SK }),
+    });
+    this.tenants = new DynamoTenants({
+      client: props.client,
+      tableName: props.tableName,
       tenantItem: (tenantId) => ({ pk: tenantPk(tenantId), sk: TENANT_SK }),
     });
   }
@@ -108,43 +124,64 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage> {
+  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage> {
     // one environment has an index of its own, so no filter runs after Limit and a page reads
     // limit + 1 items whatever the other environment holds.
     const index = listingIndex(tenantId, environment);
     const raw: Raw[] = [];
     let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeCursor(index, cursor);
+    let evaluated = 0;
     // the extra item is how the last page is known to carry no cursor; the loop only goes round
-    // again when a query stops short at DynamoDB's 1 MB page.
+    // again when a query stops short at DynamoDB's 1 MB page, or, with a name filter, when the
+    // items read did not match enough (bounded by NAME_FILTER_BUDGET).
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index.indexName,
           KeyConditionExpression: `${index.partitionKey} = :tenant`,
-          ExpressionAttributeValues: { ':tenant': index.partition },
+          ...(namePrefix === undefined
+            ? { ExpressionAttributeValues: { ':tenant': index.partition } }
+            : {
+                FilterExpression: 'begins_with(#name, :prefix)',
+                ExpressionAttributeNames: { '#name': 'name' },
+                ExpressionAttributeValues: { ':tenant': index.partition, ':prefix': namePrefix },
+              }),
           ScanIndexForward: false,
-          Limit: limit + 1 - raw.length,
+          Limit: namePrefix === undefined ? limit + 1 - raw.length : NAME_FILTER_BATCH,
           ExclusiveStartKey: start,
         }),
       );
+      evaluated += out.ScannedCount ?? 0;
       raw.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
-    } while (raw.length <= limit && start !== undefined);
+    } while (raw.length <= limit && start !== undefined && evaluated < NAME_FILTER_BUDGET);
     const page = raw.slice(0, limit);
     const last = page[page.length - 1];
-    return {
-      items: page.map(fromKeyItem),
-      ...(raw.length > limit && last !== undefined ? { cursor: encodeCursor(index, last) } : {}),
-    };
+    let next: string | undefined;
+    if (raw.length > limit && last !== undefined) next = encodeCursor(index, last);
+    // out of budget before the page filled: the cursor resumes after the last item read.
+    else if (start !== undefined) next = encodeCursor(index, start);
+    return { items: page.map(fromKeyItem), ...(next === undefined ? {} : { cursor: next }) };
   }
 
-  async renameKey(tenantId: string, id: string, name: string): Promise<KeyItem> {
-    return this.updateTenantKey(tenantId, id, {
-      UpdateExpression: 'SET #name = :name',
-      ExpressionAttributeNames: { '#name': 'name' },
-      ExpressionAttributeValues: { ':name': name },
-    });
+  async renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem> {
+    const sets: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (name !== undefined) {
+      sets.push('#name = :name');
+      names['#name'] = 'name';
+      values[':name'] = name;
+    }
+    const clearMeta = meta !== undefined && Object.keys(meta).length === 0;
+    if (meta !== undefined && !clearMeta) {
+      sets.push('#meta = :meta');
+      values[':meta'] = meta;
+    }
+    if (meta !== undefined) names['#meta'] = 'meta';
+    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : ''].filter(Boolean).join(' ');
+    return this.updateTenantKey(tenantId, id, { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values });
   }
 
   async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem> {
@@ -244,7 +281,13 @@ export class DynamoKeyStore implements KeyStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: tenantPk(tenant.tenantId), sk: TENANT_SK, ...tenant, ...this.owners.newTenantAttributes(tenant.tenantId, firstKey) },
+                Item: {
+                  pk: tenantPk(tenant.tenantId),
+                  sk: TENANT_SK,
+                  ...tenantIndexAttributes(tenant),
+                  ...tenant,
+                  ...this.owners.newTenantAttributes(tenant.tenantId, firstKey),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -266,6 +309,23 @@ export class DynamoKeyStore implements KeyStore {
 
   async deleteTenant(tenantId: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: TENANT_SK } }));
+  }
+
+  async listTenants(limit: number, cursor?: string): Promise<TenantPage> {
+    const page = await this.tenants.list(limit, cursor);
+    return { items: page.items.map(fromTenantItem), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+  }
+
+  async renameTenant(tenantId: string, name: string): Promise<Tenant> {
+    return fromTenantItem(await this.tenants.rename(tenantId, name));
+  }
+
+  async deleteTenantKeys(tenantId: string): Promise<number> {
+    return this.tenants.deleteKeys(tenantId, (id) => ({ pk: keyPk(id), sk: KEY_SK }));
+  }
+
+  async deleteMarkedTenant(tenantId: string): Promise<void> {
+    return this.tenants.deleteMarked(tenantId);
   }
 
   async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant> {
@@ -454,7 +514,7 @@ function toKeyItem(key: KeyItem): Raw {
 
 
 function fromTenantItem(raw: Raw): Tenant {
-  const { pk: _pk, sk: _sk, ...tenant } = raw;
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...tenant } = raw;
   for (const attribute of OWNER_ATTRIBUTES) delete tenant[attribute];
   return tenant as unknown as Tenant;
 }

@@ -15,6 +15,8 @@ export interface ApiRequest {
   readonly resource: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
+  /** Request headers by lower-case name (the last value of a repeated one). @default - none */
+  readonly headers?: Readonly<Record<string, string>>;
   /** The raw body as text, `undefined` when there is none. */
   readonly body: string | undefined;
   /** Who is calling, from the authorizer; never from the path or body. */

@@ -7,7 +7,7 @@ import { ROLES, type Environment, type Role } from './keys';
 import type { Logger } from './logger';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
 import { buildKey } from './new-key';
-import { isLastingOwner, lastOwnerMessage, owningRole, type OwnerGuard } from './owner-guard';
+import { isLastingOwner, lastOwnerMessage, OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from './store';
 
 /** The longest a rotated-out key may keep working. */
@@ -36,6 +36,7 @@ export interface CreateKeyInput {
   readonly role?: Role;
   readonly expiresInDays?: ExpiryDays;
   readonly expiresOn?: string;
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 /** A key record with its plaintext, answered once at creation and rotation. */
@@ -62,6 +63,8 @@ export class KeyService {
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
     if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    // operator keys open the panel over every tenant: they belong to the operator tenant alone.
+    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) throw forbidden('operator keys exist only in the operator tenant');
     assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
@@ -82,16 +85,18 @@ export class KeyService {
         expiry,
         ...(input.expiresInDays === undefined ? {} : { expiresInDays: input.expiresInDays }),
         now,
+        ...(input.meta === undefined ? {} : { meta: input.meta }),
+        createdBy: caller.keyId,
       });
       await this.deps.store.createKey(item);
       return { ...toKeyRecord(item, now), key: plaintext };
     });
   }
 
-  /** One page of the caller's keys, newest first. */
-  async list(caller: AuthorizerContext, limit: number, cursor?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
+  /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
+  async list(caller: AuthorizerContext, limit: number, cursor?: string, namePrefix?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
     const environment = caller.environment === 'test' ? 'test' : undefined;
-    const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment);
+    const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment, namePrefix);
     const now = this.deps.clock();
     return { items: page.items.map((item) => toKeyRecord(item, now)), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
   }
@@ -103,8 +108,13 @@ export class KeyService {
 
   /** Renames one of the caller's keys. */
   async rename(caller: AuthorizerContext, id: string, name: string): Promise<KeyRecord> {
+    return this.update(caller, id, { name });
+  }
+
+  /** Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or both. */
+  async update(caller: AuthorizerContext, id: string, changes: { name?: string; meta?: Readonly<Record<string, string>> }): Promise<KeyRecord> {
     await this.changeableKey(caller, id);
-    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, name), this.deps.clock());
+    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta), this.deps.clock());
   }
 
   /** Revokes a key; it is refused from the very next request on. */
@@ -150,6 +160,9 @@ export class KeyService {
         ...(old.expiresInDays === undefined ? {} : { expiresInDays: old.expiresInDays }),
         now,
         rotatedFrom: old.id,
+        // the new key is the same key for a dashboard: same metadata; made by whoever rotated.
+        ...(old.meta === undefined ? {} : { meta: old.meta }),
+        createdBy: caller.keyId,
       });
       await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now);
       return { ...toKeyRecord(item, now), key: plaintext };
@@ -231,7 +244,8 @@ export class KeyService {
   private async withFreshTenant<T>(tenantId: string, write: (tenant: Tenant) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       const tenant = await this.deps.store.getTenant(tenantId);
-      if (tenant === undefined) throw notFound('tenant');
+      // a tenant being deleted takes no new keys: the key write's version check enforces it too.
+      if (tenant === undefined || tenant.status === 'deleting') throw notFound('tenant');
       try {
         return await write(tenant);
       } catch (error) {
@@ -240,6 +254,18 @@ export class KeyService {
     }
   }
 
+}
+
+/**
+ * The caller the operator acts as on a tenant's keys, through the same {@link KeyService} as the
+ * tenant's own keys: the tenant's owning role (`owner`; `operator` in the operator tenant), so
+ * the operator may do what the tenant's owner may, and recover a tenant left without an owner
+ * key by creating one, but cannot create `operator` keys in another tenant (their rank is above
+ * the owner's, and the service refuses them outside the operator tenant anyway); and a `live`
+ * environment, so every key of the tenant is visible.
+ */
+export function operatorActingFor(tenant: Tenant): AuthorizerContext {
+  return { tenantId: tenant.tenantId, keyId: OPERATOR_ACTOR, environment: 'live', role: owningRole(tenant.tenantId), plan: tenant.plan };
 }
 
 /** `an owner`, `a developer`: for messages people read. */

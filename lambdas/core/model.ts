@@ -18,8 +18,14 @@ export interface PlanLimits {
   readonly quota?: { readonly limit: number; readonly period: (typeof QUOTA_PERIODS)[number] };
 }
 
-/** A tenant's status: a suspended tenant's keys are refused until it is resumed. */
-export type TenantStatus = 'active' | 'suspended';
+/**
+ * A tenant's status: a suspended tenant's keys are refused until it is resumed; a `deleting`
+ * tenant's keys are refused for good while its deletion runs (a retried DELETE finishes it).
+ */
+export type TenantStatus = 'active' | 'suspended' | 'deleting';
+
+/** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
 /** Stored key status; `expired` is derived from `expiresAt` when a key is read. */
 export type KeyStatus = 'active' | 'revoked';
@@ -106,6 +112,10 @@ export interface KeyItem extends TenantSnapshot {
   readonly rotatedTo?: string;
   /** The usage identifier value of the key's tenant and environment. */
   readonly usageKey?: string;
+  /** Dashboard metadata (see `metaSchema`); never in the authorizer's context. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** The id of the key that created this one, or `operator` for the panel. Absent on older keys. */
+  readonly createdBy?: string;
 }
 
 /** A key as the HTTP API shows it: never the hash, never the plaintext. */
@@ -121,6 +131,10 @@ export interface KeyRecord {
   readonly lastUsedAt: string | null;
   readonly rotatedFrom?: string;
   readonly rotatedTo?: string;
+  /** Present when the key has metadata. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Present when known: keys made before it was recorded lack it. */
+  readonly createdBy?: string;
 }
 
 /** Projects a stored key onto the record the API shows, deriving `expired` from the clock. */
@@ -138,6 +152,8 @@ export function toKeyRecord(item: KeyItem, now: Date): KeyRecord {
     lastUsedAt: item.lastUsedAt,
     ...(item.rotatedFrom === undefined ? {} : { rotatedFrom: item.rotatedFrom }),
     ...(item.rotatedTo === undefined ? {} : { rotatedTo: item.rotatedTo }),
+    ...(item.meta === undefined || Object.keys(item.meta).length === 0 ? {} : { meta: item.meta }),
+    ...(item.createdBy === undefined ? {} : { createdBy: item.createdBy }),
   };
 }
 

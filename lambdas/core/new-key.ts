@@ -14,6 +14,9 @@ export interface NewKeySpec {
   readonly expiresInDays?: ExpiryDays;
   readonly now: Date;
   readonly rotatedFrom?: string;
+  readonly meta?: Readonly<Record<string, string>>;
+  /** The creating key's id, or `operator`. */
+  readonly createdBy?: string;
 }
 
 /**
@@ -38,6 +41,8 @@ export function buildKey(spec: NewKeySpec): { item: KeyItem; plaintext: string }
     lastUsedAt: null,
     ...(spec.expiresInDays === undefined ? {} : { expiresInDays: spec.expiresInDays }),
     ...(spec.rotatedFrom === undefined ? {} : { rotatedFrom: spec.rotatedFrom }),
+    ...(spec.meta === undefined || Object.keys(spec.meta).length === 0 ? {} : { meta: spec.meta }),
+    ...(spec.createdBy === undefined ? {} : { createdBy: spec.createdBy }),
     ...snapshotOf(spec.tenant, spec.environment),
   };
   return { item, plaintext: minted.plaintext };

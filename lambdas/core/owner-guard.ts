@@ -5,6 +5,9 @@ import type { KeyItem } from './model';
 /** The id of the tenant that holds `operator` keys. */
 export const OPERATOR_TENANT_ID = 'operator';
 
+/** Who the panel acts as on a tenant's keys, and what `createdBy` says for keys it makes. */
+export const OPERATOR_ACTOR = 'operator';
+
 /**
  * The role whose keys own a tenant, that is, can always manage all of its keys: `operator` in
  * the operator tenant, `owner` everywhere else. A tenant must keep at least one lasting key of

@@ -67,7 +67,8 @@ export class PlanReconciler {
   async reconcile(tenantId: string): Promise<'applied' | 'gone'> {
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const tenant = await this.deps.store.getTenant(tenantId);
-      if (tenant === undefined) return 'gone';
+      // a tenant being deleted is gone: its deletion removes what the reconciler would manage.
+      if (tenant === undefined || tenant.status === 'deleting') return 'gone';
       try {
         const done = await this.step(tenant);
         if (done) return 'applied';
@@ -117,8 +118,16 @@ export class PlanReconciler {
     if (tenant.plan !== 'enterprise') return plans[tenant.plan].usagePlanId;
     if (tenant.usagePlanId === undefined) {
       const name = `${this.deps.namePrefix}-enterprise-${tenant.tenantId}`;
-      const id = (await this.deps.usagePlans.findUsagePlan(name)) ?? (await this.deps.usagePlans.createUsagePlan(name, tenant.limits));
-      await this.write(tenant, { usagePlanId: id });
+      const found = await this.deps.usagePlans.findUsagePlan(name);
+      const id = found ?? (await this.deps.usagePlans.createUsagePlan(name, tenant.limits));
+      try {
+        await this.write(tenant, { usagePlanId: id });
+      } catch (error) {
+        // made here and not recorded (the tenant changed, or is being deleted): nobody would
+        // ever delete it; a later run finds or makes it again.
+        if (found === undefined) await this.deps.usagePlans.deleteUsagePlan(id);
+        throw error;
+      }
       return 'recorded';
     }
     await this.deps.usagePlans.updateUsagePlan(tenant.usagePlanId, tenant.limits);
@@ -193,9 +202,8 @@ export class PlanReconciler {
       ...Object.values(tenant.pendingUsageKeys ?? {}).map((usage) => usage.id),
       ...(tenant.retiredUsageKeys ?? []).map((entry) => entry.id),
     ]);
-    const own = new RegExp(`^${escapeRegExp(base)}(-g\\d+)?$`);
     for (const key of await this.deps.usagePlans.findApiKeys(base)) {
-      if (own.test(key.name) && !known.has(key.id)) {
+      if (isUsageKeyName(key.name, this.deps.namePrefix, tenant.tenantId, environment) && !known.has(key.id)) {
         this.deps.logger.warn('deleting an unrecorded usage identifier', { tenantId: tenant.tenantId, apiKeyId: key.id });
         await this.deps.usagePlans.deleteApiKey(key.id);
       }
@@ -218,6 +226,15 @@ export class PlanReconciler {
  */
 export function legacyUsagePlanOf(tenant: Tenant, plans: PlanCatalog): string {
   return tenant.usagePlanId ?? plans[tenant.plan as StandardPlan].usagePlanId;
+}
+
+/**
+ * Whether an API key's name is one keygate gives a usage identifier of this tenant and
+ * environment (`<namePrefix>-<tenantId>-<environment>`, `-g<generation>` for the reconciler's):
+ * a name prefix alone can match another tenant's (`acme` and `acme-live`).
+ */
+export function isUsageKeyName(name: string, namePrefix: string, tenantId: string, environment: Environment): boolean {
+  return new RegExp(`^${escapeRegExp(`${namePrefix}-${tenantId}-${environment}`)}(-g\\d+)?$`).test(name);
 }
 
 function escapeRegExp(text: string): string {

@@ -34,6 +34,13 @@ export interface KeyPage {
   readonly cursor?: string;
 }
 
+/** One page of tenants, newest first. */
+export interface TenantPage {
+  readonly items: readonly Tenant[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}
+
 /** Fields of a tenant that change after creation; every change bumps its version. */
 export interface TenantChanges {
   readonly status?: TenantStatus;
@@ -76,12 +83,13 @@ export interface KeyStore {
    */
   createKey(key: KeyItem): Promise<void>;
   /**
-   * A tenant's keys, newest first, optionally of one environment only; `invalid_request` for a
-   * cursor this store did not issue for this tenant.
+   * A tenant's keys, newest first, optionally of one environment only, optionally only those whose
+   * name starts with `namePrefix` (case-sensitive; a filtered page may be short, even empty, with a
+   * cursor to go on); `invalid_request` for a cursor this store did not issue for this tenant.
    */
-  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment): Promise<KeyPage>;
-  /** Renames a key and returns it. */
-  renameKey(tenantId: string, id: string, name: string): Promise<KeyItem>;
+  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage>;
+  /** Renames a key and/or replaces its metadata (an empty `meta` removes it), and returns it. */
+  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
    * already in that status (so of a revoke racing an enable, exactly one wins). With a `guard`
@@ -114,6 +122,23 @@ export interface KeyStore {
   createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void>;
   /** Deletes a tenant that has no keys (compensation for a failed creation). */
   deleteTenant(tenantId: string): Promise<void>;
+  /**
+   * Every tenant, newest first, a page at a time; `invalid_request` for a cursor this store did
+   * not issue for the tenant listing.
+   */
+  listTenants(limit: number, cursor?: string): Promise<TenantPage>;
+  /** Renames a tenant; `not_found` when there is none, `conflict` while it is being deleted. */
+  renameTenant(tenantId: string, name: string): Promise<Tenant>;
+  /**
+   * Deletes every key of a tenant, whatever its role or status (the tenant is going away: no
+   * owner guard); repeatable. @returns how many were deleted.
+   */
+  deleteTenantKeys(tenantId: string): Promise<number>;
+  /**
+   * Deletes a tenant item marked `deleting` (the last step of a deletion); succeeds when it is
+   * gone already, `conflict` when it is not marked.
+   */
+  deleteMarkedTenant(tenantId: string): Promise<void>;
   /**
    * Applies changes to a tenant whose version is still `expectedVersion` and returns it with the
    * version bumped; `conflict` when someone else changed it first.

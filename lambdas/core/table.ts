@@ -39,6 +39,17 @@ export function indexPartition(tenantId: string, environment?: string): string {
 }
 
 /**
+ * The one partition of `byTenant` that holds tenant items rather than keys: a sparse listing of
+ * every tenant, newest first. Key partitions are `TENANT#<id>`, so none can be this one.
+ */
+export const TENANT_LIST_PARTITION = 'TENANTS';
+
+/** Where a tenant item sits in `byTenant`: the tenant listing, sorted by `<createdAt>#<tenantId>`. */
+export function tenantIndexAttributes(tenant: { tenantId: string; createdAt: string }): Pick<KeyIndexAttributes, 'gsi1pk' | 'gsi1sk'> {
+  return { gsi1pk: TENANT_LIST_PARTITION, gsi1sk: `${tenant.createdAt}#${tenant.tenantId}` };
+}
+
+/**
  * The index attributes of a key. Both indexes sort by `<createdAt>#<id>`: ISO dates sort as
  * strings, and the id breaks ties between keys created in the same millisecond.
  */

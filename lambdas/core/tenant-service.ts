@@ -5,20 +5,21 @@ import { ApiError, conflict, invalidRequest, notFound } from './errors';
 import { expiryAt } from './expiry';
 import type { Environment, Role } from './keys';
 import { describeError, type Logger } from './logger';
-import { planStatusOf, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
+import { planStatusOf, TENANT_ID_PATTERN, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
 import { buildKey } from './new-key';
-import { OPERATOR_TENANT_ID } from './owner-guard';
+import { OPERATOR_ACTOR, OPERATOR_TENANT_ID } from './owner-guard';
 import { quotaPeriodBounds, type QuotaPeriod } from './quota';
 import { legacyUsagePlanOf, type ReconcileRequests } from './plan-reconciler';
 import type { KeyStore } from './store';
+import { deleteTenant } from './tenant-deletion';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 // defined next to the owner rule, which the store needs without the rest of this module.
 export { OPERATOR_TENANT_ID } from './owner-guard';
 /** How often a plan change re-reads and tries again when other writes keep winning. */
 const MAX_PLAN_ATTEMPTS = 12;
-/** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+// defined with the model, which the store's cursors need without the rest of this module.
+export { TENANT_ID_PATTERN } from './model';
 
 /** What tenants and plans need. */
 export interface TenantServiceDeps {
@@ -103,6 +104,8 @@ export class TenantService {
         role: firstRole,
         expiry: expiryAt(null),
         now,
+        // made through the panel (or the bootstrap, which holds the operator's powers).
+        createdBy: OPERATOR_ACTOR,
       });
       await this.deps.store.createTenant(tenant, item);
       return { tenant: toTenantRecord(tenant), key: { ...toKeyRecord(item, now), key: plaintext } };
@@ -119,6 +122,26 @@ export class TenantService {
     return tenant;
   }
 
+  /** One page of every tenant, newest first. */
+  async list(limit: number, cursor?: string): Promise<{ items: TenantRecord[]; cursor?: string }> {
+    const page = await this.deps.store.listTenants(limit, cursor);
+    return { items: page.items.map(toTenantRecord), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+  }
+
+  /** Renames a tenant; keys do not carry the name, so nothing else changes. */
+  async rename(tenantId: string, name: string): Promise<TenantRecord> {
+    if (!TENANT_ID_PATTERN.test(tenantId)) throw notFound('tenant');
+    return toTenantRecord(await this.deps.store.renameTenant(tenantId, name));
+  }
+
+  /**
+   * Deletes a tenant, its keys, its usage identifiers and its own usage plan; a retry after a
+   * failure finishes the job (see {@link deleteTenant}).
+   */
+  async delete(tenantId: string): Promise<void> {
+    await deleteTenant(this.deps, tenantId);
+  }
+
   /**
    * Changes a tenant's plan. The plan is desired state: it is written once, conditionally, on
    * the tenant item, copied onto its keys (the authorizer's context names it), and the plan
@@ -132,7 +155,7 @@ export class TenantService {
     }
     const limits = this.limitsFor(request, plans);
     for (let attempt = 1; ; attempt += 1) {
-      const tenant = await this.get(tenantId);
+      const tenant = await this.changeable(tenantId);
       if (tenant.plan === request.plan && sameLimits(tenant.limits, limits)) {
         // nothing to write; a change still pending is asked for again, in case its request was lost.
         if (planStatusOf(tenant) === 'pending') await this.deps.reconcile.request(tenantId, tenant.planGeneration ?? 0);
@@ -164,7 +187,7 @@ export class TenantService {
   /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
   async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantRecord> {
     if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
-    const tenant = await this.get(tenantId);
+    const tenant = await this.changeable(tenantId);
     if (tenant.status === status) {
       // an earlier change may have been saved but not reached every key (its propagation failed):
       // finish it, or a retried suspension would answer 409 while the keys still work.
@@ -216,6 +239,13 @@ export class TenantService {
       burstLimit,
       quota: { limit: quota.limit, period: quota.period, used, remaining: Math.max(0, quota.limit - used), resetsAt },
     };
+  }
+
+  /** A tenant that may still change: `conflict` once its deletion has begun (only finishing it is left). */
+  private async changeable(tenantId: string): Promise<Tenant> {
+    const tenant = await this.get(tenantId);
+    if (tenant.status === 'deleting') throw conflict('the tenant is being deleted: send DELETE again to finish');
+    return tenant;
   }
 
   private async plans(): Promise<PlanCatalog> {

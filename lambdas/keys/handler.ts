@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import type { AuthorizerContext } from '../core/authorize';
 import { EXPIRY_DAYS } from '../core/expiry';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
+import type { Idempotency } from '../core/idempotency';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http';
+import { metaSchema } from '../core/key-meta';
 import { ENVIRONMENTS, ROLES } from '../core/keys';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const createSchema = z.strictObject({
+/** The body of a key creation, for the tenant's own routes and the operator's alike. */
+export const createKeySchema = z.strictObject({
   name: nameSchema,
   environment: z.enum(ENVIRONMENTS).optional(),
   role: z.enum(ROLES).optional(),
@@ -14,15 +18,21 @@ const createSchema = z.strictObject({
     .refine((days) => (EXPIRY_DAYS as readonly number[]).includes(days), `must be one of ${EXPIRY_DAYS.join(', ')}`)
     .optional(),
   expiresOn: z.string().optional(),
+  meta: metaSchema.optional(),
 });
 
-const renameSchema = z.strictObject({ name: nameSchema });
+/** The body of a key change: a new name, new metadata (`{}` clears it), or both. */
+export const updateKeySchema = z
+  .strictObject({ name: nameSchema.optional(), meta: metaSchema.optional() })
+  .refine((body) => body.name !== undefined || body.meta !== undefined, { message: 'name: give a name, meta or both', path: ['name'] });
 
-const rotateSchema = z.strictObject({
+/** The body of a rotation. */
+export const rotateKeySchema = z.strictObject({
   gracePeriodHours: z.number().int('must be a whole number of hours').min(0).max(MAX_GRACE_HOURS).optional(),
 });
 
-const listQuerySchema = z.strictObject({
+/** The query of a listing: `limit` 1–100 and an opaque `cursor`. */
+export const listKeysQuerySchema = z.strictObject({
   limit: z
     .string()
     .regex(/^\d+$/, 'must be a whole number from 1 to 100')
@@ -30,44 +40,85 @@ const listQuerySchema = z.strictObject({
     .pipe(z.number().int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100'))
     .optional(),
   cursor: z.string().min(1).max(1024).optional(),
+  /** A name prefix, case-sensitive. */
+  name: z.string().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters').optional(),
 });
 
-/** The tenant key-management routes over a {@link KeyService}. */
-export function createKeyRoutes(deps: KeyServiceDeps): Record<string, RouteHandler> {
-  const keys = new KeyService(deps);
-  const id = (request: ApiRequest): string => request.pathParameters.id ?? '';
+/** Where a set of key routes lives and whom it acts for. */
+export interface KeyRouteMount {
+  /** The collection's path, e.g. `/v1/keys` or `/v1/panel/tenants/{tenantId}/keys`. */
+  readonly base: string;
+  /** The path parameter that names one key under {@link base}. */
+  readonly idParameter: string;
+  /** The caller the key service acts for: the authorizer's, or the operator acting for a tenant. */
+  readonly callerOf: (request: ApiRequest) => Promise<AuthorizerContext>;
+  /**
+   * Honours `Idempotency-Key` on the routes that mint a key (create, rotate), scoped to the
+   * tenant of the key that calls. @default - the header is ignored.
+   */
+  readonly idempotency?: Idempotency;
+}
+
+/**
+ * The key-management routes over a {@link KeyService}, mounted at `mount.base`: the tenant's own
+ * `/v1/keys` and the operator's `/v1/panel/tenants/{tenantId}/keys` are built here, so both have
+ * the same validation, rules, status codes and errors.
+ */
+export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string, RouteHandler> {
+  const { base, callerOf } = mount;
+  // the scope is the calling key's tenant (the operator's for the panel): the path and body are
+  // in the request's fingerprint, so one key reused for another tenant's create is a conflict.
+  const once = (request: ApiRequest, create: () => Promise<HttpResponse>): Promise<HttpResponse> =>
+    mount.idempotency === undefined ? create() : mount.idempotency.run(request, request.caller.tenantId, create);
+  const one = `${base}/{${mount.idParameter}}`;
+  const id = (request: ApiRequest): string => request.pathParameters[mount.idParameter] ?? '';
   return {
-    'POST /v1/keys': async (request) => {
-      const input = parseBody(request, createSchema);
-      return jsonResponse(201, await keys.create(request.caller, input as Parameters<KeyService['create']>[1]));
+    [`POST ${base}`]: async (request) => {
+      const input = parseBody(request, createKeySchema);
+      const caller = await callerOf(request);
+      return once(request, async () => jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])));
     },
-    'GET /v1/keys': async (request) => {
-      const query = validate(listQuerySchema, request.query, 'query');
-      return jsonResponse(200, await keys.list(request.caller, query.limit ?? 20, query.cursor));
+    [`GET ${base}`]: async (request) => {
+      const query = validate(listKeysQuerySchema, request.query, 'query');
+      return jsonResponse(200, await keys.list(await callerOf(request), query.limit ?? 20, query.cursor, query.name));
     },
-    'GET /v1/keys/{id}': async (request) => jsonResponse(200, await keys.get(request.caller, id(request))),
-    'PATCH /v1/keys/{id}': async (request) => {
-      const { name } = parseBody(request, renameSchema);
-      return jsonResponse(200, await keys.rename(request.caller, id(request), name));
+    [`GET ${one}`]: async (request) => jsonResponse(200, await keys.get(await callerOf(request), id(request))),
+    [`PATCH ${one}`]: async (request) => {
+      const changes = parseBody(request, updateKeySchema);
+      return jsonResponse(200, await keys.update(await callerOf(request), id(request), changes));
     },
-    'DELETE /v1/keys/{id}': async (request) => {
-      await keys.delete(request.caller, id(request));
+    [`DELETE ${one}`]: async (request) => {
+      await keys.delete(await callerOf(request), id(request));
       return jsonResponse(204);
     },
-    'POST /v1/keys/{id}/revoke': async (request) => {
+    [`POST ${one}/revoke`]: async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await keys.revoke(request.caller, id(request)));
+      return jsonResponse(200, await keys.revoke(await callerOf(request), id(request)));
     },
-    'POST /v1/keys/{id}/enable': async (request) => {
+    [`POST ${one}/enable`]: async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await keys.enable(request.caller, id(request)));
+      return jsonResponse(200, await keys.enable(await callerOf(request), id(request)));
     },
-    'POST /v1/keys/{id}/rotate': async (request) => {
-      const { gracePeriodHours } = parseBody(request, rotateSchema);
-      return jsonResponse(201, await keys.rotate(request.caller, id(request), gracePeriodHours ?? 0));
+    [`POST ${one}/rotate`]: async (request) => {
+      const { gracePeriodHours } = parseBody(request, rotateKeySchema);
+      const caller = await callerOf(request);
+      return once(request, async () => jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)));
     },
   };
 }
 
+/** What the key routes need: the key service's dependencies, and idempotency if wanted. */
+export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency };
+
+/** The tenant key-management routes over a {@link KeyService}: the caller is the authorizer's. */
+export function createKeyRoutes(deps: KeyRouteDeps): Record<string, RouteHandler> {
+  return keyRoutes(new KeyService(deps), {
+    base: '/v1/keys',
+    idParameter: 'id',
+    callerOf: async (request) => request.caller,
+    ...(deps.idempotency === undefined ? {} : { idempotency: deps.idempotency }),
+  });
+}
+
 /** The keys Lambda's handler over API Gateway proxy events. */
-export const createKeysHandler = (deps: KeyServiceDeps) => proxyHandler(createKeyRoutes(deps), deps.logger);
+export const createKeysHandler = (deps: KeyRouteDeps) => proxyHandler(createKeyRoutes(deps), deps.logger);

@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { keyStore } from '../runtime/dynamodb';
+import { Idempotency } from '../core/idempotency';
+import { idempotencyStore, keyStore } from '../runtime/dynamodb';
 import { stageCache, tenantService } from '../runtime/services';
 import { settings } from '../runtime/settings';
 import { createKeysHandler } from './handler';
@@ -14,5 +15,6 @@ export const handler = createKeysHandler({
   prefix: settings.keyPrefix,
   cache: stageCache,
   logger,
+  idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
   usage: tenantService(logger),
 });

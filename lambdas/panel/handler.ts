@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { forbidden } from '../core/errors';
-import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
+import { forbidden, notFound } from '../core/errors';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
+import { KeyService, operatorActingFor } from '../core/key-service';
 import type { Logger } from '../core/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
+import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
@@ -23,8 +25,14 @@ const createSchema = z.strictObject({
 
 const planSchema = z.strictObject(planFields);
 
-/** The operator panel's routes; only live `operator` keys get past the first lines of each. */
-export function createPanelRoutes(tenants: TenantService): Record<string, RouteHandler> {
+const renameSchema = z.strictObject({ name: nameSchema });
+
+/**
+ * The operator panel's routes; only live `operator` keys get past the first lines of each. A
+ * tenant's keys are managed under `/v1/panel/tenants/{tenantId}/keys` by the very routes of
+ * `/v1/keys`, acting for the tenant as {@link operatorActingFor} says.
+ */
+export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): Record<string, RouteHandler> {
   const operatorOnly =
     (route: RouteHandler): RouteHandler =>
     async (request: ApiRequest) => {
@@ -35,8 +43,37 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
       return route(request);
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
+  const tenantKeys = keyRoutes(new KeyService(keys), {
+    base: '/v1/panel/tenants/{tenantId}/keys',
+    idParameter: 'keyId',
+    ...(keys.idempotency === undefined ? {} : { idempotency: keys.idempotency }),
+    // an unknown tenant, or one being deleted, is 404 before anything else; a key of another
+    // tenant is 404 in the service.
+    callerOf: async (request) => {
+      const tenant = await tenants.get(tenantId(request));
+      if (tenant.status === 'deleting') throw notFound('tenant');
+      return operatorActingFor(tenant);
+    },
+  });
   return {
-    'POST /v1/panel/tenants': operatorOnly(async (request) => jsonResponse(201, await tenants.create(parseBody(request, createSchema)))),
+    ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
+    'POST /v1/panel/tenants': operatorOnly(async (request) => {
+      const input = parseBody(request, createSchema);
+      const create = async () => jsonResponse(201, await tenants.create(input));
+      return keys.idempotency === undefined ? create() : keys.idempotency.run(request, request.caller.tenantId, create);
+    }),
+    'GET /v1/panel/tenants': operatorOnly(async (request) => {
+      // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
+      const query = validate(listKeysQuerySchema.omit({ name: true }), request.query, 'query');
+      return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
+    }),
+    'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
+      jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameSchema).name)),
+    ),
+    'DELETE /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => {
+      await tenants.delete(tenantId(request));
+      return jsonResponse(204);
+    }),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
       jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
@@ -53,4 +90,5 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
 }
 
 /** The panel Lambda's handler over API Gateway proxy events. */
-export const createPanelHandler = (tenants: TenantService, logger: Logger) => proxyHandler(createPanelRoutes(tenants), logger);
+export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyRouteDeps) =>
+  proxyHandler(createPanelRoutes(tenants, keys), logger);

@@ -1,8 +1,21 @@
+import { systemClock } from '../core/clock';
 import { jsonLogger } from '../core/logger';
-import { tenantService } from '../runtime/services';
+import { Idempotency } from '../core/idempotency';
+import { idempotencyStore, keyStore } from '../runtime/dynamodb';
+import { stageCache, tenantService } from '../runtime/services';
+import { settings } from '../runtime/settings';
 import { createPanelHandler } from './handler';
 
 const logger = jsonLogger({ function: 'panel' });
+const tenants = tenantService(logger);
 
-/** The Lambda entry for the `/v1/panel` routes. */
-export const handler = createPanelHandler(tenantService(logger), logger);
+/** The Lambda entry for the `/v1/panel` routes, a tenant's keys among them. */
+export const handler = createPanelHandler(tenants, logger, {
+  store: keyStore,
+  clock: systemClock,
+  prefix: settings.keyPrefix,
+  cache: stageCache,
+  logger,
+  idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
+  usage: tenants,
+});

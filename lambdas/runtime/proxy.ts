@@ -32,6 +32,7 @@ function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     resource: event.resource,
     pathParameters: compact(event.pathParameters),
     query: compact(event.queryStringParameters),
+    headers: lowerCased(compact(event.headers)),
     body,
     caller: caller.data as AuthorizerContext,
   };
@@ -40,5 +41,12 @@ function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
 function compact(values: Record<string, string | undefined> | null): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(values ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+/** Header names are case-insensitive; API Gateway passes them as the client spelled them. */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
 }

@@ -187,6 +187,7 @@ describe('POST /v1/keys', () => {
       createdAt: NOW,
       expiresAt: null,
       lastUsedAt: null,
+      createdBy: CALLER_KEY_ID,
       key: body.key,
     });
   });
@@ -930,6 +931,7 @@ describe('POST /v1/keys/{id}/rotate', () => {
       expiresAt: null,
       lastUsedAt: null,
       rotatedFrom: old.item.id,
+      createdBy: CALLER_KEY_ID,
       key: body.key,
     });
   });

@@ -80,18 +80,19 @@ function setup(now = NOW) {
   const sleep = jest.fn(async (_ms: number) => undefined);
   const apiClient = new APIGatewayClient({ region: 'eu-west-1' });
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const cache = settlingFlusher(new StageCacheFlusher(apiClient, 'api123', 'prod'), clock);
   const tenants = new TenantService({
     store,
     usagePlans: new ApiGatewayUsagePlans(apiClient, { restApiId: 'api123', stageName: 'prod', backoff: { sleep } }),
     plans: PLANS,
     prefix: 'sk',
     clock,
-    cache: settlingFlusher(new StageCacheFlusher(apiClient, 'api123', 'prod'), clock),
+    cache,
     logger,
     namePrefix: 'keygate',
     reconcile: new SqsReconcileQueue(new SQSClient({ region: 'eu-west-1' }), RECONCILE_QUEUE_URL),
   });
-  const panelHandler = createPanelHandler(tenants, logger);
+  const panelHandler = createPanelHandler(tenants, logger, { store, clock, prefix: 'sk', cache, logger, usage: tenants });
   const accountHandler = createAccountHandler({ store, clock, logger, tenants });
   const answer = async (result: Promise<{ statusCode: number; body: string }>): Promise<Answer> => {
     const { statusCode, body } = await result;
@@ -204,6 +205,9 @@ describe('POST /v1/panel/tenants', () => {
       Item: {
         pk: 'TENANT#acme',
         sk: 'TENANT',
+        // in the tenant listing: the sparse TENANTS partition of byTenant, newest first.
+        gsi1pk: 'TENANTS',
+        gsi1sk: `${NOW}#acme`,
         tenantId: 'acme',
         name: 'Acme',
         plan: 'starter',
@@ -264,6 +268,7 @@ describe('POST /v1/panel/tenants', () => {
       createdAt: NOW,
       expiresAt: null,
       lastUsedAt: null,
+      createdBy: 'operator',
       key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/),
     });
     for (const secret of [value, 'apikey-new', 'usageKey', 'usagePlanId', 'hash']) expect(answer.text).not.toContain(secret);

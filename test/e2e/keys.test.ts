@@ -36,6 +36,7 @@ describe('key lifecycle over HTTP (authorizer cache 300 s)', () => {
       createdAt: '2026-11-23T10:00:00.000Z',
       expiresAt: '2026-12-23T00:00:00.000Z',
       lastUsedAt: null,
+      createdBy: expect.stringMatching(/^key_[0-9a-f]{24}$/),
       key: expect.stringMatching(/^sk_test_[0-9a-f]{72}$/),
     });
     const got = await call(keygate.url, 'GET', `/v1/keys/${res.body.id}`, { key: owner });

@@ -51,7 +51,7 @@ const tenants = new TenantService({
   namePrefix: 'kg',
   reconcile: { request: async () => undefined },
 });
-const panel = createPanelHandler(tenants, logger);
+const panel = createPanelHandler(tenants, logger, { store: emptyStore, clock, prefix: 'sk', cache: noCache, logger, usage: tenants });
 
 const json = fc.jsonValue({ maxDepth: 3 });
 const body = fc.oneof(json, json.map((value) => JSON.stringify(value)), fc.string(), fc.constant(undefined));

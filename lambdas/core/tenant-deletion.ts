@@ -1,0 +1,85 @@
+import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
+import { ApiError, conflict, notFound } from './errors';
+import { ENVIRONMENTS } from './keys';
+import type { Logger } from './logger';
+import { TENANT_ID_PATTERN, type Tenant } from './model';
+import { OPERATOR_TENANT_ID } from './owner-guard';
+import { isUsageKeyName } from './plan-reconciler';
+import type { KeyStore } from './store';
+import type { UsagePlanApi } from './usage-plans';
+
+/** What deleting a tenant touches. */
+export interface TenantDeletionDeps {
+  readonly store: KeyStore;
+  readonly usagePlans: UsagePlanApi;
+  readonly cache: AuthorizerCacheFlusher;
+  readonly logger: Logger;
+  /** Names usage plans and API keys, as the tenant service and the reconciler do. */
+  readonly namePrefix: string;
+}
+
+/** How often marking the tenant re-reads it when other writes keep winning. */
+const MARK_ATTEMPTS = 8;
+
+/**
+ * Deletes a tenant and everything it has, in steps that are each safe to repeat, so that a
+ * retry after a failure at any step finishes the job:
+ *
+ * 1. mark the tenant `deleting` (one conditional write), copy that onto its keys and flush the
+ *    authorizer cache: its keys are refused (401) from the next request on, and no new key,
+ *    usage identifier or plan step can commit any more (each is conditional on the tenant's
+ *    version, and the reconciler treats a `deleting` tenant as gone);
+ * 2. delete its key items;
+ * 3. delete its usage identifiers on API Gateway: current, pending and retired, and any API key
+ *    named as one of its own that a crash left unrecorded;
+ * 4. delete its own usage plan, recorded or found by name;
+ * 5. delete the tenant item, on condition that it is still marked.
+ *
+ * @throws ApiError `not_found` for no such tenant, `conflict` for the operator tenant.
+ */
+export async function deleteTenant(deps: TenantDeletionDeps, tenantId: string): Promise<void> {
+  if (tenantId === OPERATOR_TENANT_ID) throw conflict('the operator tenant cannot be deleted: its keys are the only way into the panel');
+  const tenant = await mark(deps, tenantId);
+  // step 1's copy onto the keys may have failed last time: it is repeated on every attempt.
+  await deps.store.propagateTenant(tenant);
+  await flushAfterWrite(deps.cache, deps.logger);
+
+  const keys = await deps.store.deleteTenantKeys(tenantId);
+
+  const apiKeys = new Set<string>([
+    ...Object.values(tenant.usageKeys).map((usage) => usage.id),
+    ...Object.values(tenant.pendingUsageKeys ?? {}).map((usage) => usage.id),
+    ...(tenant.retiredUsageKeys ?? []).map((entry) => entry.id),
+  ]);
+  for (const environment of ENVIRONMENTS) {
+    const base = `${deps.namePrefix}-${tenantId}-${environment}`;
+    for (const key of await deps.usagePlans.findApiKeys(base)) {
+      if (isUsageKeyName(key.name, deps.namePrefix, tenantId, environment)) apiKeys.add(key.id);
+    }
+  }
+  for (const id of apiKeys) await deps.usagePlans.deleteApiKey(id);
+
+  const ownPlans = new Set<string>(tenant.usagePlanId === undefined ? [] : [tenant.usagePlanId]);
+  const named = await deps.usagePlans.findUsagePlan(`${deps.namePrefix}-enterprise-${tenantId}`);
+  if (named !== undefined) ownPlans.add(named);
+  for (const id of ownPlans) await deps.usagePlans.deleteUsagePlan(id);
+
+  await deps.store.deleteMarkedTenant(tenantId);
+  deps.logger.info('tenant deleted', { tenantId, keys, apiKeys: apiKeys.size, usagePlans: ownPlans.size });
+}
+
+/** The tenant, marked `deleting` (by this call or an earlier one). */
+async function mark(deps: TenantDeletionDeps, tenantId: string): Promise<Tenant> {
+  for (let attempt = 1; ; attempt += 1) {
+    const tenant = TENANT_ID_PATTERN.test(tenantId) ? await deps.store.getTenant(tenantId) : undefined;
+    if (tenant === undefined) throw notFound('tenant');
+    if (tenant.status === 'deleting') return tenant;
+    try {
+      return await deps.store.updateTenant(tenantId, tenant.version, { status: 'deleting' });
+    } catch (error) {
+      // a plan change or the reconciler wrote first: mark what it wrote.
+      if (!(error instanceof ApiError && error.code === 'conflict') || attempt >= MARK_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { LocalKeygate } from '../../local/app';
+import { createTestTable, type TestTable } from '../support/dynamodb';
+import { call, startTestKeygate } from '../support/local';
+
+let table: TestTable;
+let keygate: LocalKeygate & { requests: string[] };
+let operator: string;
+let now = Date.parse('2026-04-01T08:00:00.000Z');
+
+async function createTenant(body: Record<string, unknown>) {
+  // one second apart, so the newest-first order is the creation order.
+  now += 1000;
+  const res = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body });
+  if (res.status !== 201) throw new Error(`create tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { tenant: { tenantId: string; name: string }; key: { id: string; key: string } };
+}
+
+/** Every item of the table that belongs to the tenant, whatever its kind. */
+async function itemsOf(tenantId: string): Promise<Record<string, unknown>[]> {
+  const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
+  return (out.Items ?? []).filter((item) => item.tenantId === tenantId || String(item.pk).includes(tenantId));
+}
+
+beforeAll(async () => {
+  table = await createTestTable('tenants');
+  keygate = await startTestKeygate({ tableName: table.tableName, clock: () => new Date(now) });
+  operator = keygate.operatorKey as string;
+});
+afterAll(async () => {
+  await keygate.stop();
+  await table.drop();
+});
+
+describe('the operator on tenants over HTTP', () => {
+  it('lists every tenant newest first, page by page, each once', async () => {
+    const made = [];
+    for (const name of ['List A', 'List B', 'List C']) made.push((await createTenant({ name, plan: 'starter' })).tenant.tenantId);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await call(keygate.url, 'GET', `/v1/panel/tenants?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`, { key: operator });
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      expect(JSON.stringify(res.body.items)).not.toMatch(/usage|gsi|owner/i);
+      seen.push(...res.body.items.map((t: { tenantId: string }) => t.tenantId));
+      cursor = res.body.cursor;
+      pages += 1;
+    } while (cursor !== undefined && pages < 20);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 3)).toEqual([...made].reverse());
+    expect(seen[seen.length - 1]).toBe('operator');
+  });
+
+  it('refuses a made-up cursor or a bad limit with 400', async () => {
+    const forged = Buffer.from(JSON.stringify({ pk: 'KEY#x', sk: 'KEY', gsi1pk: 'TENANTS', gsi1sk: 'x' })).toString('base64url');
+    for (const query of [`cursor=${forged}`, 'cursor=!!', 'limit=0', 'limit=101', 'limit=abc', 'other=1']) {
+      const res = await call(keygate.url, 'GET', `/v1/panel/tenants?${query}`, { key: operator });
+      expect([query, res.status, res.body.error.code]).toEqual([query, 400, 'invalid_request']);
+    }
+  });
+
+  it('renames a tenant, and refuses a bad name with 400 leaving the name as it was', async () => {
+    const { tenant } = await createTenant({ name: 'Old Name', plan: 'starter' });
+    const path = `/v1/panel/tenants/${tenant.tenantId}`;
+    const renamed = await call(keygate.url, 'PATCH', path, { key: operator, body: { name: 'New Name' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ tenantId: tenant.tenantId, name: 'New Name', status: 'active' });
+    for (const body of [{ name: '' }, { name: 'x', plan: 'scale' }, {}]) {
+      const bad = await call(keygate.url, 'PATCH', path, { key: operator, body });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('invalid_request');
+    }
+    expect((await call(keygate.url, 'GET', path, { key: operator })).body.name).toBe('New Name');
+    expect((await call(keygate.url, 'PATCH', '/v1/panel/tenants/nobody-here', { key: operator, body: { name: 'x' } })).status).toBe(404);
+  });
+
+  it('deletes a tenant: its keys answer 401 at once, and no item, usage key or usage plan is left', async () => {
+    const { tenant, key } = await createTenant({ name: 'Doomed', plan: 'starter' });
+    const id = tenant.tenantId;
+    const testKey = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/keys`, { key: operator, body: { name: 't', environment: 'test' } });
+    expect(testKey.status).toBe(201);
+    await call(keygate.url, 'PUT', `/v1/panel/tenants/${id}/plan`, { key: operator, body: { plan: 'enterprise', rateLimit: 5, burstLimit: 5 } });
+    await keygate.reconciled();
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(200);
+    const apiKeysBefore = keygate.usagePlans.apiKeyIds;
+    const plansBefore = keygate.usagePlans.usagePlanIds;
+    expect(await itemsOf(id)).not.toEqual([]);
+
+    const deleted = await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator });
+    expect(deleted.status).toBe(204);
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(401);
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: testKey.body.key })).status).toBe(401);
+    expect((await call(keygate.url, 'GET', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(404);
+    expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(404);
+    await keygate.reconciled();
+    expect(await itemsOf(id)).toEqual([]);
+    expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
+    expect(await keygate.usagePlans.findUsagePlan(`keygate-local-enterprise-${id}`)).toBeUndefined();
+    // two usage identifiers (live, test) and the enterprise plan went with it; nothing else did.
+    expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(2);
+    expect(plansBefore.filter((plan) => !keygate.usagePlans.usagePlanIds.includes(plan))).toHaveLength(1);
+    expect(keygate.usagePlans.usagePlanIds).toEqual(expect.arrayContaining(['local-starter', 'local-growth', 'local-scale']));
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: operator })).status).toBe(200);
+  });
+
+  it('finishes a deletion that failed half way when DELETE is sent again', async () => {
+    const { tenant, key } = await createTenant({ name: 'Half', plan: 'growth' });
+    const id = tenant.tenantId;
+    const apiKeysBefore = keygate.usagePlans.apiKeyIds;
+    const spy = jest.spyOn(keygate.usagePlans, 'deleteApiKey').mockRejectedValueOnce(new Error('API Gateway is throttling'));
+    try {
+      const failed = await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator });
+      expect(failed.status).toBe(500);
+      expect(failed.body.error.code).toBe('internal_error');
+    } finally {
+      spy.mockRestore();
+    }
+    // marked: its keys are refused already, and it takes no other change.
+    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(401);
+    expect((await call(keygate.url, 'GET', `/v1/panel/tenants/${id}`, { key: operator })).body.status).toBe('deleting');
+    const plan = await call(keygate.url, 'PUT', `/v1/panel/tenants/${id}/plan`, { key: operator, body: { plan: 'scale' } });
+    expect([plan.status, plan.body.error.code]).toEqual([409, 'conflict']);
+    const resume = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/resume`, { key: operator });
+    expect([resume.status, resume.body.error.code]).toEqual([409, 'conflict']);
+    const newKey = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/keys`, { key: operator, body: { name: 'late' } });
+    expect(newKey.status).toBe(404);
+
+    expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(204);
+    expect(await itemsOf(id)).toEqual([]);
+    expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(1);
+  });
+
+  it('leaves nothing behind when DELETE races itself and key creations', async () => {
+    const { tenant, key } = await createTenant({ name: 'Racy', plan: 'starter' });
+    const id = tenant.tenantId;
+    const creates = Array.from({ length: 6 }, (_, i) =>
+      call(keygate.url, 'POST', '/v1/keys', { key: key.key, body: { name: `k${i}`, environment: i % 2 === 0 ? 'live' : 'test' } }),
+    );
+    const deletes = [0, 1].map(() => call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator }));
+    const answers = await Promise.all([...creates, ...deletes]);
+    const deleteStatuses = answers.slice(6).map((answer) => answer.status);
+    expect(deleteStatuses).toContain(204);
+    for (const status of deleteStatuses) expect([204, 404]).toContain(status);
+    // every create either made a key before the mark (then deleted with the tenant) or was refused:
+    // 401 once the key is refused, 404 once the tenant is gone or marked, 409 when the tenant kept
+    // changing under it.
+    for (const answer of answers.slice(0, 6)) expect([201, 401, 404, 409]).toContain(answer.status);
+    await keygate.reconciled();
+    expect(await itemsOf(id)).toEqual([]);
+    expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
+    for (const answer of answers.slice(0, 6).filter((a) => a.status === 201)) {
+      expect((await call(keygate.url, 'GET', '/v1/me', { key: answer.body.key })).status).toBe(401);
+    }
+  });
+
+  it('refuses to delete the operator tenant with 409, and the operator key keeps working', async () => {
+    const res = await call(keygate.url, 'DELETE', '/v1/panel/tenants/operator', { key: operator });
+    expect([res.status, res.body.error.code]).toEqual([409, 'conflict']);
+    expect((await call(keygate.url, 'GET', '/v1/panel/tenants/operator', { key: operator })).body.status).toBe('active');
+  });
+
+  it('refuses tenant keys on the new tenant routes with 403, and nothing changes', async () => {
+    const { tenant, key } = await createTenant({ name: 'Self', plan: 'starter' });
+    for (const [method, path, body] of [
+      ['GET', '/v1/panel/tenants', undefined],
+      ['PATCH', `/v1/panel/tenants/${tenant.tenantId}`, { name: 'Mine now' }],
+      ['DELETE', `/v1/panel/tenants/${tenant.tenantId}`, undefined],
+    ] as const) {
+      const res = await call(keygate.url, method, path, { key: key.key, body });
+      expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 403, 'forbidden']);
+    }
+    const after = await call(keygate.url, 'GET', `/v1/panel/tenants/${tenant.tenantId}`, { key: operator });
+    expect(after.body).toMatchObject({ name: 'Self', status: 'active' });
+  });
+});
