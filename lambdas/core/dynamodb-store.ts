@@ -16,6 +16,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, listingIndex } from './cursor';
 import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
 import { conflict, notFound } from './errors';
+import { DynamoOutbox } from './events/dynamodb-outbox';
+import type { KeygateEvent } from './events/model';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
@@ -39,6 +41,8 @@ export interface DynamoKeyStoreProps {
   readonly client: DynamoDBDocumentClient;
   /** The key table's name. */
   readonly tableName: string;
+  /** How long event items are kept. @default 400 */
+  readonly eventRetentionDays?: number;
 }
 
 /**
@@ -51,11 +55,13 @@ export class DynamoKeyStore implements KeyStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly owners: DynamoOwners;
+  private readonly outbox: DynamoOutbox;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
     this.client = props.client;
     this.tableName = props.tableName;
+    this.outbox = new DynamoOutbox(props.tableName, props.eventRetentionDays);
     this.owners = new DynamoOwners({
       client: props.client,
       tableName: props.tableName,
@@ -98,14 +104,14 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async createKey(key: KeyItem): Promise<void> {
+  async createKey(key: KeyItem, event?: KeygateEvent): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             { Put: { TableName: this.tableName, Item: toKeyItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.owners.tenantItemForNewKey(key, key.tenantVersion),
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -147,17 +153,17 @@ export class DynamoKeyStore implements KeyStore {
     };
   }
 
-  async renameKey(tenantId: string, id: string, name: string): Promise<KeyItem> {
+  async renameKey(tenantId: string, id: string, name: string, event?: KeygateEvent): Promise<KeyItem> {
     return this.updateTenantKey(tenantId, id, {
       UpdateExpression: 'SET #name = :name',
       ExpressionAttributeNames: { '#name': 'name' },
       ExpressionAttributeValues: { ':name': name },
-    });
+    }, undefined, event);
   }
 
-  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem> {
+  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem> {
     if (guard !== undefined) {
-      await this.owners.setStatus(tenantId, id, status, guard);
+      await this.owners.setStatus(tenantId, id, status, guard, this.outbox.append([], event));
       // a transaction returns no item: read the key as it now is.
       const key = await this.getKey(id);
       if (key === undefined || key.tenantId !== tenantId) throw notFound();
@@ -174,27 +180,28 @@ export class DynamoKeyStore implements KeyStore {
         ExpressionAttributeValues: { ':to': status, ':from': from },
       },
       () => conflict(`the key is already ${status}`),
+      event,
     );
   }
 
-  async deleteKey(tenantId: string, id: string, guard?: OwnerGuard): Promise<void> {
-    if (guard !== undefined) return this.owners.delete(tenantId, id, guard);
+  async deleteKey(tenantId: string, id: string, guard?: OwnerGuard, event?: KeygateEvent): Promise<void> {
+    if (guard !== undefined) return this.owners.delete(tenantId, id, guard, this.outbox.append([], event));
     try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: keyPk(id), sk: KEY_SK },
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
-          ExpressionAttributeValues: { ':tenant': tenantId },
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: keyPk(id), sk: KEY_SK },
+        ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenantId },
+      };
+      if (event === undefined) await this.client.send(new DeleteCommand(write));
+      else await this.outbox.send(this.client, { Delete: write }, event);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw notFound();
       throw error;
     }
   }
 
-  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void> {
+  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void> {
     const oldUpdate = {
       TableName: this.tableName,
       Key: { pk: keyPk(oldId), sk: KEY_SK },
@@ -216,11 +223,11 @@ export class DynamoKeyStore implements KeyStore {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             { Update: oldUpdate },
             { Put: { TableName: this.tableName, Item: toKeyItem(newKey), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.owners.tenantItemForNewKey(newKey, newKey.tenantVersion),
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -244,11 +251,11 @@ export class DynamoKeyStore implements KeyStore {
     return out.Item === undefined ? undefined : fromTenantItem(out.Item);
   }
 
-  async createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void> {
+  async createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             {
               Put: {
                 TableName: this.tableName,
@@ -257,7 +264,7 @@ export class DynamoKeyStore implements KeyStore {
               },
             },
             { Put: { TableName: this.tableName, Item: toKeyItem(firstKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -276,7 +283,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: TENANT_SK } }));
   }
 
-  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant> {
+  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
     const sets = ['version = :next'];
     const removes: string[] = [];
     const names: Record<string, string> = {};
@@ -302,18 +309,24 @@ export class DynamoKeyStore implements KeyStore {
       sets.push(`#usageKeys.#${environment} = :usage_${environment}`);
     }
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      if (event !== undefined) {
+        await this.outbox.send(this.client, { Update: write }, event);
+        // a transaction returns no item: read the tenant as it now is.
+        const tenant = await this.getTenant(tenantId);
+        if (tenant === undefined) throw notFound('tenant');
+        return tenant;
+      }
+      const out = await this.client.send(new UpdateCommand(write));
       return fromTenantItem(out.Attributes as Raw);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
@@ -406,21 +419,28 @@ export class DynamoKeyStore implements KeyStore {
       ExpressionAttributeValues: Record<string, unknown>;
     },
     onStateMismatch?: () => Error,
+    event?: KeygateEvent,
   ): Promise<KeyItem> {
     const condition = ['attribute_exists(pk)', 'tenantId = :tenant', update.ExtraCondition].filter(Boolean).join(' AND ');
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keyPk(id), sk: KEY_SK },
-          UpdateExpression: update.UpdateExpression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: update.ExpressionAttributeNames,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':tenant': tenantId },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: keyPk(id), sk: KEY_SK },
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: update.ExpressionAttributeNames,
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':tenant': tenantId },
+        ReturnValues: 'ALL_NEW' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      if (event !== undefined) {
+        await this.outbox.send(this.client, { Update: write }, event);
+        // a transaction returns no item: read the key as it now is.
+        const key = await this.getKey(id);
+        if (key === undefined || key.tenantId !== tenantId) throw notFound();
+        return key;
+      }
+      const out = await this.client.send(new UpdateCommand(write));
       return fromKeyItem(out.Attributes as Raw);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { forbidden } from '../core/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, type ApiRequest } from '../core/http';
+import { actorOf } from '../core/events/model';
 import type { Logger } from '../core/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
@@ -36,18 +37,20 @@ export function createPanelRoutes(tenants: TenantService): Record<string, RouteH
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
   return {
-    'POST /v1/panel/tenants': operatorOnly(async (request) => jsonResponse(201, await tenants.create(parseBody(request, createSchema)))),
+    'POST /v1/panel/tenants': operatorOnly(async (request) =>
+      jsonResponse(201, await tenants.create(parseBody(request, createSchema), 'owner', actorOf(request.caller))),
+    ),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
-      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
+      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema), actorOf(request.caller))),
     ),
     'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended'));
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended', actorOf(request.caller)));
     }),
     'POST /v1/panel/tenants/{tenantId}/resume': operatorOnly(async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active'));
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active', actorOf(request.caller)));
     }),
   };
 }
