@@ -67,6 +67,8 @@ export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> 
     access: 'readWrite',
     controlPlane: ['flushCache', 'findPlans', 'readUsage', 'issueUsageKeys', 'manageUsagePlans'],
   },
+  // reads the audit trail the outbox writes; never changes anything.
+  events: { entry: 'events/index.ts', access: 'read' },
 };
 
 /**

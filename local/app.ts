@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAccountHandler } from '../lambdas/account/handler';
 import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
+import { createEventsHandler } from '../lambdas/events/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
@@ -8,6 +9,7 @@ import { ensureOperator } from '../lambdas/core/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
 import { systemClock, type Clock } from '../lambdas/core/clock';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
+import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -111,6 +113,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
         panel: createPanelHandler(tenants, logger),
+        events: createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger }),
       },
       authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),

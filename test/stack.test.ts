@@ -327,8 +327,8 @@ describe('the authorizer cache flushes', () => {
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-    // the authorizer, the three route functions, the cache flush consumer and the reconciler.
-    expect(functions).toHaveLength(6);
+    // the authorizer, the four route functions (events among them), the cache flush consumer and the reconciler.
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -354,6 +354,16 @@ describe('lambdas', () => {
     }
     const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
+  it('give the events function read access to the table only, and nothing on the control plane', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the events routes' });
+    const actions = actionsOf(statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']) {
+      expect(actions).not.toContain(write);
+    }
+    expect(actions.filter((action) => action.startsWith('apigateway:'))).toEqual([]);
   });
 
   it('name both listing indexes exactly in the keys function DynamoDB grant, never index/*', () => {

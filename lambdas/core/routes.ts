@@ -1,5 +1,5 @@
 /** The Lambda functions behind the API, one per concern. */
-export type FunctionName = 'account' | 'keys' | 'panel';
+export type FunctionName = 'account' | 'keys' | 'panel' | 'events';
 
 /** One API route: the CDK stack builds a method for it, the local gateway serves it. */
 export interface Route {
@@ -26,4 +26,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/suspend', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
+  // the audit trail (events branch).
+  { method: 'GET', path: '/v1/events', function: 'events' },
+  { method: 'GET', path: '/v1/panel/events', function: 'events' },
 ];

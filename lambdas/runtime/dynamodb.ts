@@ -1,10 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoKeyStore } from '../core/dynamodb-store';
+import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
 import { stringFromEnv } from './env';
 
+const client = documentClient(new DynamoDBClient({}));
+const tableName = stringFromEnv('TABLE_NAME');
+
 /** The process's one key store, over `TABLE_NAME`; created when the module loads. */
-export const keyStore = new DynamoKeyStore({
-  client: documentClient(new DynamoDBClient({})),
-  tableName: stringFromEnv('TABLE_NAME'),
-});
+export const keyStore = new DynamoKeyStore({ client, tableName });
+
+/** The audit trail's reader over the same table and client. */
+export const eventReader = new DynamoEventReader(client, tableName);
