@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
-import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
+import { ROUTES, type FunctionName, type Route } from '../lambdas/core/routes';
 import { AuthorizerCacheFlush, flushStatement } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
@@ -69,6 +70,8 @@ export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> 
   },
   // reads the audit trail the outbox writes; never changes anything.
   events: { entry: 'events/index.ts', access: 'read' },
+  // marks (and revokes) leaked keys with their event, and flushes the cache after a revoke.
+  leaks: { entry: 'leaks/index.ts', access: 'readWrite', controlPlane: ['flushCache'] },
 };
 
 /**
@@ -165,6 +168,8 @@ export class KeygateStack extends Stack {
       flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
     });
     this.functions = this.routeFunctions(settings);
+    // what a reported leak does to the key: `revoke` (default) or `notify`.
+    this.functions.leaks.addEnvironment('ON_LEAK', leakPolicyFrom(this.node.tryGetContext('keygate:onLeak'), 'keygate:onLeak'));
     this.planReconciler = new PlanReconcileQueue(this, 'PlanReconcile', {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
@@ -177,6 +182,10 @@ export class KeygateStack extends Stack {
         // one permission per function for the whole stage, not one per method and test invoke.
         integration = new apigateway.LambdaIntegration(this.functions[route.function], { scopePermissionToMethod: false });
         integrations.set(route.function, integration);
+      }
+      if (route.auth === 'none') {
+        this.addUnauthenticatedMethod(route, integration);
+        continue;
       }
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         authorizer: this.keyAuthorizer.authorizer,
@@ -202,6 +211,27 @@ export class KeygateStack extends Stack {
       value: `npm run admin -- create-operator-key --stack ${this.stackName} --region ${this.region}`,
       description: 'Run this once, with your own AWS credentials, to mint the first operator key',
     });
+  }
+
+  /**
+   * A method without the key authorizer or an API key (`auth: 'none'`): its handler authenticates
+   * the caller itself (GitHub's signed leak alerts), and refuses with 401 before doing anything.
+   */
+  private addUnauthenticatedMethod(route: Route, integration: apigateway.Integration): void {
+    const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
+      authorizationType: apigateway.AuthorizationType.NONE,
+      apiKeyRequired: false,
+    });
+    Validations.of(method).acknowledge(
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: `${route.method} ${route.path} is called by GitHub secret scanning, which has no API key: the handler verifies GitHub's ECDSA signature over the raw body and answers 401 before any read`,
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: `${route.method} ${route.path} authenticates its caller by GitHub's ECDSA signature, not by a user pool`,
+      },
+    );
   }
 
   /**

@@ -3,6 +3,10 @@ import { createAccountHandler } from '../lambdas/account/handler';
 import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
 import { createEventsHandler } from '../lambdas/events/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
+import { createLeaksHandler } from '../lambdas/leaks/handler';
+import { DynamoLeakStore } from '../lambdas/core/leaks/dynamodb-leaks';
+import { staticGithubKeys } from '../lambdas/core/leaks/github';
+import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
 import { ensureOperator } from '../lambdas/core/bootstrap';
@@ -53,6 +57,13 @@ export interface LocalOptions {
   readonly logger?: Logger;
   /** Where the gateway writes its one line per request. @default - stdout. */
   readonly requestLog?: (line: string) => void;
+  /** What a reported leak does to the key. @default 'revoke' */
+  readonly onLeak?: LeakPolicy;
+  /**
+   * GitHub's secret scanning public keys as its meta endpoint's JSON (`KEYGATE_GITHUB_PUBLIC_KEYS`).
+   * @default - none: every GitHub alert is refused with 401.
+   */
+  readonly githubPublicKeys?: string;
 }
 
 /** A running local keygate. */
@@ -114,6 +125,18 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         keys: createKeysHandler({ store, clock, logger, prefix, cache, usage: tenants }),
         panel: createPanelHandler(tenants, logger),
         events: createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger }),
+        leaks: createLeaksHandler({
+          leaks: new LeakService({
+            store: new DynamoLeakStore(store, documentClient(client), tableName),
+            prefix,
+            policy: options.onLeak ?? 'revoke',
+            clock,
+            cache,
+            logger,
+          }),
+          githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
+          logger,
+        }),
       },
       authorizer: createAuthorizerHandler({ store, prefix, acceptBareKeys, clock, logger, lastUse }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),

@@ -124,6 +124,7 @@ export class LocalGateway {
 
     const body = await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
+    if (match.route.auth === 'none') return finish(await this.serveUnauthenticated(req, res, match, url, body));
 
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
@@ -180,6 +181,45 @@ export class LocalGateway {
     res.writeHead(response.statusCode, flatHeaders(response));
     res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
     finish(response.statusCode);
+  }
+
+  /**
+   * A route with `auth: 'none'` (authorization type NONE, no API key required): no identity
+   * validation, no authorizer, no usage plan; the handler checks its caller itself.
+   */
+  private async serveUnauthenticated(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: Extract<ReturnType<typeof matchRoute>, { kind: 'matched' }>,
+    url: URL,
+    body: Buffer | undefined,
+  ): Promise<number> {
+    const event = buildProxyEvent({
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      resource: match.route.path,
+      pathParameters: match.pathParameters,
+      query: url.searchParams,
+      headers: req.headersDistinct,
+      body,
+      stage: this.stage,
+      apiId: LOCAL_ARN.apiId,
+      accountId: LOCAL_ARN.accountId,
+      requestId: randomUUID(),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      protocol: `HTTP/${req.httpVersion}`,
+      receivedAt: new Date(this.now()),
+    });
+    let response: APIGatewayProxyResult;
+    try {
+      response = await this.props.handlers[match.route.function](event);
+    } catch (error) {
+      this.log(`handler error: ${error instanceof Error ? error.name : 'unknown'}`);
+      return this.sendGatewayError(res, 'DEFAULT_5XX');
+    }
+    res.writeHead(response.statusCode, flatHeaders(response));
+    res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
+    return response.statusCode;
   }
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {

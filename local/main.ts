@@ -1,5 +1,6 @@
 import { JavaMissingError } from './dynamodb-local';
 import { startKeygateLocal } from './app';
+import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
 import { localSettings } from './settings';
 
 /** Reads a positive integer from the environment. */
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     plans: settings.plans,
     operatorPlan: settings.operatorPlan,
     stage: settings.stageName,
+    onLeak: leakPolicyFrom(process.env.KEYGATE_ON_LEAK, 'KEYGATE_ON_LEAK'),
+    githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (keygate.operatorKey !== undefined) {

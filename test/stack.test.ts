@@ -215,13 +215,24 @@ describe('routes', () => {
     });
   });
 
-  it('builds one method per route, each with the authorizer and the usage identifier required', () => {
+  it('builds one method per route, each with the authorizer and the usage identifier required, but the routes marked auth none', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
     expect(methods).toHaveLength(ROUTES.length);
-    for (const method of methods) {
-      expect(method.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true });
-    }
+    const open = ROUTES.filter((route) => route.auth === 'none');
+    // only GitHub's signed leak alerts come without a key.
+    expect(open.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /v1/leaks/github']);
+    const keyed = methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM');
+    expect(keyed).toHaveLength(ROUTES.length - open.length);
+    for (const method of keyed) expect(method.Properties.ApiKeyRequired).toBe(true);
+    const [githubId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'github' });
+    const [, github] = onlyResource(template, 'AWS::ApiGateway::Method', { ResourceId: { Ref: githubId } });
+    expect(github.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', ApiKeyRequired: false });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+  });
+
+  it('gives the leaks function the leak policy from keygate:onLeak, revoke by default', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the leaks routes' });
+    expect(fn.Properties.Environment.Variables.ON_LEAK).toBe('revoke');
   });
 
   it('integrates each method with its function, which only this API may invoke', () => {
@@ -327,8 +338,8 @@ describe('the authorizer cache flushes', () => {
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-    // the authorizer, the four route functions (events among them), the cache flush consumer and the reconciler.
-    expect(functions).toHaveLength(7);
+    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer and the reconciler.
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

@@ -29,6 +29,8 @@ const KEY_SK = 'KEY';
 const TENANT_SK = 'TENANT';
 const keyPk = (id: string): string => `KEY#${id}`;
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
+/** The primary key of a key's item, for stores of other concerns over the same table (leaks). */
+export const keyItemKey = (id: string): { pk: string; sk: string } => ({ pk: keyPk(id), sk: KEY_SK });
 
 /** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl'] as const;

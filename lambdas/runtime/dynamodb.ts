@@ -4,11 +4,13 @@ import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
 import { stringFromEnv } from './env';
 
-const client = documentClient(new DynamoDBClient({}));
-const tableName = stringFromEnv('TABLE_NAME');
+/** The process's one document client. */
+export const documentDb = documentClient(new DynamoDBClient({}));
+/** The key table, from `TABLE_NAME`. */
+export const tableName = stringFromEnv('TABLE_NAME');
 
 /** The process's one key store, over `TABLE_NAME`; created when the module loads. */
-export const keyStore = new DynamoKeyStore({ client, tableName });
+export const keyStore = new DynamoKeyStore({ client: documentDb, tableName });
 
 /** The audit trail's reader over the same table and client. */
-export const eventReader = new DynamoEventReader(client, tableName);
+export const eventReader = new DynamoEventReader(documentDb, tableName);

@@ -26,6 +26,7 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
       keys: async () => ({ statusCode: 500, body: '' }),
       panel: async () => ({ statusCode: 500, body: '' }),
       events: async () => ({ statusCode: 500, body: '' }),
+      leaks: async () => ({ statusCode: 500, body: '' }),
     },
     authorizer: async (event) => {
       calls += 1;
