@@ -18,7 +18,9 @@ import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plan-reconciler';
+import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/routes';
+import { LocalEventFeed } from './event-feed';
 import { TenantService } from '../lambdas/core/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
@@ -64,6 +66,8 @@ export interface LocalOptions {
    * @default - none: every GitHub alert is refused with 401.
    */
   readonly githubPublicKeys?: string;
+  /** Where the in-process publisher writes each event, one line each. @default - stdout. */
+  readonly eventLog?: (line: string) => void;
 }
 
 /** A running local keygate. */
@@ -77,6 +81,8 @@ export interface LocalKeygate {
   readonly usagePlans: LocalUsagePlans;
   /** Waits for the authorizer's pending last-use writes; for tests. */
   settle(): Promise<void>;
+  /** Publishes the events committed so far without waiting for the next poll; for tests. */
+  publishEvents(): Promise<void>;
   /** Waits until the plan reconciler has nothing left to do; for tests. */
   reconciled(): Promise<void>;
   stop(): Promise<void>;
@@ -146,6 +152,9 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       log: options.requestLog,
       now,
     });
+    // the stream → EventBridge publisher's local stand-in: one line per committed event.
+    const feed = new LocalEventFeed(documentClient(client), tableName, new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))), clock());
+    feed.start();
     const { url, port } = await gateway.listen(options.port ?? 3000);
     return {
       url,
@@ -156,8 +165,10 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       usagePlans,
       settle: () => lastUse.settle(),
       reconciled: () => reconcile.idle(),
+      publishEvents: () => feed.poll(),
       stop: async () => {
         await gateway.close();
+        await feed.stop();
         reconcile.stop();
         await reconcile.idle();
         await lastUse.settle();

@@ -134,3 +134,21 @@ describe('GET /v1/panel/events', () => {
     expect(answer.status).toBe(403);
   });
 });
+
+describe('the local publisher', () => {
+  it('logs each committed event as one line, in order', async () => {
+    const lines: string[] = [];
+    const local = await startTestKeygate({ eventLog: (line: string) => lines.push(line) });
+    try {
+      const owner = (await call(local.url, 'POST', '/v1/panel/tenants', { key: local.operatorKey, body: { tenantId: 'logged', name: 'Logged', plan: 'starter' } })).body.key;
+      const dev = (await call(local.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'ci' } })).body;
+      await call(local.url, 'POST', `/v1/keys/${dev.id}/revoke`, { key: owner.key });
+      await local.publishEvents();
+      const events = lines.map((line) => JSON.parse(line.replace(/^event /, '')));
+      expect(events.map((e) => e.type)).toEqual(['tenant.created', 'key.created', 'key.revoked']);
+      expect(lines.every((line) => !line.includes('\n') && !line.includes(dev.key.slice(8, 72)))).toBe(true);
+    } finally {
+      await local.stop();
+    }
+  });
+});

@@ -12,6 +12,7 @@ export async function startTestKeygate(options: LocalOptions = {}): Promise<Loca
     tableName: `keygate-e2e-${randomUUID().slice(0, 8)}`,
     logger: recordingLogger(),
     requestLog: (line) => requests.push(line),
+    eventLog: () => undefined,
     ...options,
   });
   return Object.assign(keygate, { requests });
