@@ -86,8 +86,10 @@ export class DynamoEventReader implements EventReader {
   }
 }
 
+/** An event as stored, in the documented field order (DynamoDB keeps no order), storage attributes left out. */
 function fromEventItem(raw: Record<string, unknown>): KeygateEvent {
   const item = { ...raw };
   for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
-  return item as unknown as KeygateEvent;
+  const { id, type, at, tenantId, keyId, environment, actor, details, ...rest } = item;
+  return { id, type, at, tenantId, ...(keyId === undefined ? {} : { keyId }), ...(environment === undefined ? {} : { environment }), actor, details, ...rest } as unknown as KeygateEvent;
 }
