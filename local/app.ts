@@ -154,8 +154,9 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     });
     // the stream → EventBridge publisher's local stand-in: one line per committed event.
     const feed = new LocalEventFeed(documentClient(client), tableName, new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))), clock());
-    feed.start();
     const { url, port } = await gateway.listen(options.port ?? 3000);
+    // polling starts once nothing else can fail, so a failed start leaves no timer behind.
+    feed.start();
     return {
       url,
       port,
