@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/gateway-responses';
-import { ROUTES, type FunctionName } from '../lambdas/core/routes';
+import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
+import { ROUTES, type FunctionName, type Route } from '../lambdas/core/routes';
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
@@ -73,6 +74,10 @@ export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> 
     access: 'readWrite',
     controlPlane: ['flushCache', 'findPlans', 'readUsage', 'issueUsageKeys', 'manageUsagePlans'],
   },
+  // reads the audit trail the outbox writes; never changes anything.
+  events: { entry: 'events/index.ts', access: 'read' },
+  // marks (and revokes) leaked keys with their event, and flushes the cache after a revoke.
+  leaks: { entry: 'leaks/index.ts', access: 'readWrite', controlPlane: ['flushCache'] },
 };
 
 /**
@@ -180,6 +185,8 @@ export class KeygateStack extends Stack {
     });
     for (const stage of settings.protectedStages ?? []) this.cacheFlush.addStage(stage.restApiId, stage.stageName);
     this.functions = this.routeFunctions(settings);
+    // what a reported leak does to the key: `revoke` (default) or `notify`.
+    this.functions.leaks.addEnvironment('ON_LEAK', leakPolicyFrom(this.node.tryGetContext('keygate:onLeak'), 'keygate:onLeak'));
     this.planReconciler = new PlanReconcileQueue(this, 'PlanReconcile', {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
@@ -201,6 +208,10 @@ export class KeygateStack extends Stack {
         // one permission per function for the whole stage, not one per method and test invoke.
         integration = new apigateway.LambdaIntegration(this.functions[route.function], { scopePermissionToMethod: false });
         integrations.set(route.function, integration);
+      }
+      if (route.auth === 'none') {
+        this.addUnauthenticatedMethod(route, integration);
+        continue;
       }
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         authorizer: this.keyAuthorizer.authorizer,
@@ -256,6 +267,27 @@ export class KeygateStack extends Stack {
    */
   protectStage(stage: apigateway.IStage): void {
     this.cacheFlush.addStage(stage.restApi.restApiId, stage.stageName);
+  }
+
+  /**
+   * A method without the key authorizer or an API key (`auth: 'none'`): its handler authenticates
+   * the caller itself (GitHub's signed leak alerts), and refuses with 401 before doing anything.
+   */
+  private addUnauthenticatedMethod(route: Route, integration: apigateway.Integration): void {
+    const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
+      authorizationType: apigateway.AuthorizationType.NONE,
+      apiKeyRequired: false,
+    });
+    Validations.of(method).acknowledge(
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: `${route.method} ${route.path} is called by GitHub secret scanning, which has no API key: the handler verifies GitHub's ECDSA signature over the raw body and answers 401 before any read`,
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: `${route.method} ${route.path} authenticates its caller by GitHub's ECDSA signature, not by a user pool`,
+      },
+    );
   }
 
   /**

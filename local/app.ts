@@ -1,7 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAccountHandler } from '../lambdas/account/handler';
 import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
+import { createEventsHandler } from '../lambdas/events/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
+import { createLeaksHandler } from '../lambdas/leaks/handler';
+import { DynamoLeakStore } from '../lambdas/core/leaks/dynamodb-leaks';
+import { staticGithubKeys } from '../lambdas/core/leaks/github';
+import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/authorize';
 import { backfillTenantListing } from '../lambdas/core/backfill';
@@ -11,11 +16,14 @@ import { systemClock, type Clock } from '../lambdas/core/clock';
 import { DynamoIdempotencyStore } from '../lambdas/core/dynamodb-idempotency';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
 import { Idempotency } from '../lambdas/core/idempotency';
+import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
 import { tokenValidationPattern } from '../lambdas/core/keys';
 import { jsonLogger, type Logger } from '../lambdas/core/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plan-reconciler';
+import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/routes';
+import { LocalEventFeed } from './event-feed';
 import { TenantService } from '../lambdas/core/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
@@ -62,6 +70,15 @@ export interface LocalOptions {
   readonly upstream?: UpstreamTarget;
   /** Routes of your own, the same objects the stack's `addRoute` takes. @default - none */
   readonly routes?: readonly LocalRoute[];
+  /** What a reported leak does to the key. @default 'revoke' */
+  readonly onLeak?: LeakPolicy;
+  /**
+   * GitHub's secret scanning public keys as its meta endpoint's JSON (`KEYGATE_GITHUB_PUBLIC_KEYS`).
+   * @default - none: every GitHub alert is refused with 401.
+   */
+  readonly githubPublicKeys?: string;
+  /** Where the in-process publisher writes each event, one line each. @default - stdout. */
+  readonly eventLog?: (line: string) => void;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -90,6 +107,8 @@ export interface LocalKeygate {
   readonly usagePlans: LocalUsagePlans;
   /** Waits for the authorizer's pending last-use writes; for tests. */
   settle(): Promise<void>;
+  /** Publishes the events committed so far without waiting for the next poll; for tests. */
+  publishEvents(): Promise<void>;
   /** Waits until the plan reconciler has nothing left to do; for tests. */
   reconciled(): Promise<void>;
   stop(): Promise<void>;
@@ -157,6 +176,19 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler(keyDeps),
         panel: createPanelHandler(tenants, logger, keyDeps),
+        events: createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger }),
+        leaks: createLeaksHandler({
+          leaks: new LeakService({
+            store: new DynamoLeakStore(store, documentClient(client), tableName),
+            prefix,
+            policy: options.onLeak ?? 'revoke',
+            clock,
+            cache,
+            logger,
+          }),
+          githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
+          logger,
+        }),
       },
       authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
@@ -167,7 +199,11 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       now,
       upstream: options.upstream,
     });
+    // the stream → EventBridge publisher's local stand-in: one line per committed event.
+    const feed = new LocalEventFeed(documentClient(client), tableName, new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))), clock());
     const { url, port } = await gateway.listen(options.port ?? 3000);
+    // polling starts once nothing else can fail, so a failed start leaves no timer behind.
+    feed.start();
     return {
       url,
       port,
@@ -177,8 +213,10 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       usagePlans,
       settle: () => lastUse.settle(),
       reconciled: () => reconcile.idle(),
+      publishEvents: () => feed.poll(),
       stop: async () => {
         await gateway.close();
+        await feed.stop();
         reconcile.stop();
         await reconcile.idle();
         await lastUse.settle();

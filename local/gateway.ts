@@ -13,7 +13,7 @@ import { AuthorizerCache } from './authorizer-cache';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
 import { buildProxyEvent } from './proxy-event';
-import { matchRoute, methodArn } from './router';
+import { matchRoute, methodArn, type RouteMatch } from './router';
 
 /** A Lambda proxy handler as the local gateway calls it. */
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -32,6 +32,8 @@ export interface GatewayRoute {
   readonly path: string;
   /** The key of its handler in {@link LocalGatewayProps.handlers}. */
   readonly function: string;
+  /** `none`: no key, no authorizer, no usage plan; the handler authenticates its caller. @default 'apiKey' */
+  readonly auth?: 'apiKey' | 'none';
 }
 
 /** What the local gateway serves and how. */
@@ -141,6 +143,7 @@ export class LocalGateway {
     // a forwarded body streams to the upstream once the request is authorized.
     const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
+    if (match.kind === 'matched' && match.route.auth === 'none') return finish(await this.serveUnauthenticated(req, res, match, url, body));
 
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
@@ -207,6 +210,45 @@ export class LocalGateway {
     res.writeHead(response.statusCode, flatHeaders(response));
     res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
     finish(response.statusCode);
+  }
+
+  /**
+   * A route with `auth: 'none'` (authorization type NONE, no API key required): no identity
+   * validation, no authorizer, no usage plan; the handler checks its caller itself.
+   */
+  private async serveUnauthenticated(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: Extract<RouteMatch<GatewayRoute>, { kind: 'matched' }>,
+    url: URL,
+    body: Buffer | undefined,
+  ): Promise<number> {
+    const event = buildProxyEvent({
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      resource: match.route.path,
+      pathParameters: match.pathParameters,
+      query: url.searchParams,
+      headers: req.headersDistinct,
+      body,
+      stage: this.stage,
+      apiId: LOCAL_ARN.apiId,
+      accountId: LOCAL_ARN.accountId,
+      requestId: randomUUID(),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      protocol: `HTTP/${req.httpVersion}`,
+      receivedAt: new Date(this.now()),
+    });
+    let response: APIGatewayProxyResult;
+    try {
+      response = await this.props.handlers[match.route.function](event);
+    } catch (error) {
+      this.log(`handler error: ${error instanceof Error ? error.name : 'unknown'}`);
+      return this.sendGatewayError(res, 'DEFAULT_5XX');
+    }
+    res.writeHead(response.statusCode, flatHeaders(response));
+    res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
+    return response.statusCode;
   }
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {

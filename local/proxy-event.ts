@@ -40,7 +40,8 @@ export interface ProxyEventInput {
   readonly protocol: string;
   /** When the request arrived. */
   readonly receivedAt: Date;
-  readonly authorizer: ProxyEventAuthorizer;
+  /** Absent for a route without an authorizer. */
+  readonly authorizer?: ProxyEventAuthorizer;
 }
 
 /**
@@ -96,7 +97,7 @@ export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
         userAgent: headers['user-agent'] ?? null,
         userArn: null,
       },
-      authorizer: authorizerContext(input.authorizer),
+      authorizer: input.authorizer === undefined ? null : authorizerContext(input.authorizer),
     },
     body: body.text,
     isBase64Encoded: body.isBase64Encoded,

@@ -215,13 +215,24 @@ describe('routes', () => {
     });
   });
 
-  it('builds one method per route, each with the authorizer and the usage identifier required', () => {
+  it('builds one method per route, each with the authorizer and the usage identifier required, but the routes marked auth none', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
     expect(methods).toHaveLength(ROUTES.length);
-    for (const method of methods) {
-      expect(method.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true });
-    }
+    const open = ROUTES.filter((route) => route.auth === 'none');
+    // only GitHub's signed leak alerts come without a key.
+    expect(open.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /v1/leaks/github']);
+    const keyed = methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM');
+    expect(keyed).toHaveLength(ROUTES.length - open.length);
+    for (const method of keyed) expect(method.Properties.ApiKeyRequired).toBe(true);
+    const [githubId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'github' });
+    const [, github] = onlyResource(template, 'AWS::ApiGateway::Method', { ResourceId: { Ref: githubId } });
+    expect(github.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', ApiKeyRequired: false });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+  });
+
+  it('gives the leaks function the leak policy from keygate:onLeak, revoke by default', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the leaks routes' });
+    expect(fn.Properties.Environment.Variables.ON_LEAK).toBe('revoke');
   });
 
   it('integrates each method with its function, which only this API may invoke', () => {
@@ -330,8 +341,8 @@ describe('lambdas', () => {
     const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
       String(fn.Properties.Description).startsWith('keygate:'),
     );
-    // the authorizer, the three route functions, the cache flush consumer, the reconciler and teardown's two.
-    expect(functions).toHaveLength(8);
+    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler and teardown's two.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -371,6 +382,16 @@ describe('lambdas', () => {
     }
     const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
+  });
+
+  it('give the events function read access to the table only, and nothing on the control plane', () => {
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the events routes' });
+    const actions = actionsOf(statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']) {
+      expect(actions).not.toContain(write);
+    }
+    expect(actions.filter((action) => action.startsWith('apigateway:'))).toEqual([]);
   });
 
   it('name both listing indexes exactly in the keys function DynamoDB grant, never index/*', () => {

@@ -97,8 +97,8 @@ export class DynamoOwners {
     return [...new Set([...stored, ...listed])];
   }
 
-  /** Revokes or enables a key of the owning role under `guard`. */
-  async setStatus(tenantId: string, id: string, status: KeyStatus, guard: OwnerGuard): Promise<void> {
+  /** Revokes or enables a key of the owning role under `guard`; `extra` items (its event) commit with it. */
+  async setStatus(tenantId: string, id: string, status: KeyStatus, guard: OwnerGuard, extra: readonly object[] = []): Promise<void> {
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
     const keyUpdate = {
       Update: {
@@ -111,13 +111,13 @@ export class DynamoOwners {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       },
     };
-    await this.transact(tenantId, [keyUpdate, ...this.survivorCheck(tenantId, guard)], (old) =>
+    await this.transact(tenantId, [keyUpdate, ...this.survivorCheck(tenantId, guard), ...extra], (old) =>
       old.status !== from ? conflict(`the key is already ${status}`) : undefined,
     );
   }
 
-  /** Deletes a key of the owning role under `guard`, and takes it out of the owner set. */
-  async delete(tenantId: string, id: string, guard: OwnerGuard): Promise<void> {
+  /** Deletes a key of the owning role under `guard` and takes it out of the owner set; `extra` items commit with it. */
+  async delete(tenantId: string, id: string, guard: OwnerGuard, extra: readonly object[] = []): Promise<void> {
     const { tableName, keyItem, tenantItem } = this.props;
     const keyDelete = {
       Delete: {
@@ -138,7 +138,7 @@ export class DynamoOwners {
         ExpressionAttributeValues: { ':owner': new Set([id]) },
       },
     };
-    await this.transact(tenantId, [keyDelete, ...this.survivorCheck(tenantId, guard), leaveOwners], () => undefined);
+    await this.transact(tenantId, [keyDelete, ...this.survivorCheck(tenantId, guard), leaveOwners, ...extra], () => undefined);
   }
 
   /**

@@ -18,6 +18,8 @@ import { fromKeyItem, KEY_SK, keyItemKey, keyPk, lastUsedUpdate } from './key-it
 import { DynamoOwners, OWNER_ATTRIBUTES } from './dynamodb-owners';
 import { DynamoTenants } from './dynamodb-tenants';
 import { conflict, notFound } from './errors';
+import { DynamoOutbox } from './events/dynamodb-outbox';
+import type { KeygateEvent } from './events/model';
 import type { Expiry } from './expiry';
 import type { Environment } from './keys';
 import type { KeyItem, KeyStatus, Tenant } from './model';
@@ -27,6 +29,8 @@ import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table
 
 const TENANT_SK = 'TENANT';
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
+/** The primary key of a key's item, for stores of other concerns over the same table (leaks). */
+export { keyItemKey };
 
 
 type Raw = Record<string, unknown>;
@@ -46,6 +50,8 @@ export interface DynamoKeyStoreProps {
   readonly client: DynamoDBDocumentClient;
   /** The key table's name. */
   readonly tableName: string;
+  /** How long event items are kept. @default 400 */
+  readonly eventRetentionDays?: number;
 }
 
 /**
@@ -59,11 +65,13 @@ export class DynamoKeyStore implements KeyStore {
   private readonly tableName: string;
   private readonly owners: DynamoOwners;
   private readonly tenants: DynamoTenants;
+  private readonly outbox: DynamoOutbox;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
     this.client = props.client;
     this.tableName = props.tableName;
+    this.outbox = new DynamoOutbox(props.tableName, props.eventRetentionDays);
     this.owners = new DynamoOwners({
       client: props.client,
       tableName: props.tableName,
@@ -106,14 +114,14 @@ export class DynamoKeyStore implements KeyStore {
     }
   }
 
-  async createKey(key: KeyItem): Promise<void> {
+  async createKey(key: KeyItem, event?: KeygateEvent): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             { Put: { TableName: this.tableName, Item: toKeyItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.owners.tenantItemForNewKey(key, key.tenantVersion),
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -165,7 +173,7 @@ export class DynamoKeyStore implements KeyStore {
     return { items: page.map(fromKeyItem), ...(next === undefined ? {} : { cursor: next }) };
   }
 
-  async renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem> {
+  async renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem> {
     const sets: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -181,12 +189,12 @@ export class DynamoKeyStore implements KeyStore {
     }
     if (meta !== undefined) names['#meta'] = 'meta';
     const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : ''].filter(Boolean).join(' ');
-    return this.updateTenantKey(tenantId, id, { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values });
+    return this.updateTenantKey(tenantId, id, { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }, undefined, event);
   }
 
-  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem> {
+  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem> {
     if (guard !== undefined) {
-      await this.owners.setStatus(tenantId, id, status, guard);
+      await this.owners.setStatus(tenantId, id, status, guard, this.outbox.append([], event));
       // a transaction returns no item: read the key as it now is.
       const key = await this.getKey(id);
       if (key === undefined || key.tenantId !== tenantId) throw notFound();
@@ -203,27 +211,28 @@ export class DynamoKeyStore implements KeyStore {
         ExpressionAttributeValues: { ':to': status, ':from': from },
       },
       () => conflict(`the key is already ${status}`),
+      event,
     );
   }
 
-  async deleteKey(tenantId: string, id: string, guard?: OwnerGuard): Promise<void> {
-    if (guard !== undefined) return this.owners.delete(tenantId, id, guard);
+  async deleteKey(tenantId: string, id: string, guard?: OwnerGuard, event?: KeygateEvent): Promise<void> {
+    if (guard !== undefined) return this.owners.delete(tenantId, id, guard, this.outbox.append([], event));
     try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: keyPk(id), sk: KEY_SK },
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
-          ExpressionAttributeValues: { ':tenant': tenantId },
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: keyPk(id), sk: KEY_SK },
+        ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+        ExpressionAttributeValues: { ':tenant': tenantId },
+      };
+      if (event === undefined) await this.client.send(new DeleteCommand(write));
+      else await this.outbox.send(this.client, { Delete: write }, event);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw notFound();
       throw error;
     }
   }
 
-  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void> {
+  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void> {
     const oldUpdate = {
       TableName: this.tableName,
       Key: { pk: keyPk(oldId), sk: KEY_SK },
@@ -245,11 +254,11 @@ export class DynamoKeyStore implements KeyStore {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             { Update: oldUpdate },
             { Put: { TableName: this.tableName, Item: toKeyItem(newKey), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.owners.tenantItemForNewKey(newKey, newKey.tenantVersion),
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -273,11 +282,11 @@ export class DynamoKeyStore implements KeyStore {
     return out.Item === undefined ? undefined : fromTenantItem(out.Item);
   }
 
-  async createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void> {
+  async createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [
+          TransactItems: this.outbox.append<object>([
             {
               Put: {
                 TableName: this.tableName,
@@ -292,7 +301,7 @@ export class DynamoKeyStore implements KeyStore {
               },
             },
             { Put: { TableName: this.tableName, Item: toKeyItem(firstKey), ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
+          ], event) as never,
         }),
       );
     } catch (error) {
@@ -328,7 +337,7 @@ export class DynamoKeyStore implements KeyStore {
     return this.tenants.deleteMarked(tenantId);
   }
 
-  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant> {
+  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
     const sets = ['version = :next'];
     const removes: string[] = [];
     const names: Record<string, string> = {};
@@ -354,18 +363,24 @@ export class DynamoKeyStore implements KeyStore {
       sets.push(`#usageKeys.#${environment} = :usage_${environment}`);
     }
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: TENANT_SK },
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      if (event !== undefined) {
+        await this.outbox.send(this.client, { Update: write }, event);
+        // a transaction returns no item: read the tenant as it now is.
+        const tenant = await this.getTenant(tenantId);
+        if (tenant === undefined) throw notFound('tenant');
+        return tenant;
+      }
+      const out = await this.client.send(new UpdateCommand(write));
       return fromTenantItem(out.Attributes as Raw);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
@@ -458,21 +473,28 @@ export class DynamoKeyStore implements KeyStore {
       ExpressionAttributeValues: Record<string, unknown>;
     },
     onStateMismatch?: () => Error,
+    event?: KeygateEvent,
   ): Promise<KeyItem> {
     const condition = ['attribute_exists(pk)', 'tenantId = :tenant', update.ExtraCondition].filter(Boolean).join(' AND ');
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: keyPk(id), sk: KEY_SK },
-          UpdateExpression: update.UpdateExpression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: update.ExpressionAttributeNames,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':tenant': tenantId },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const write = {
+        TableName: this.tableName,
+        Key: { pk: keyPk(id), sk: KEY_SK },
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: update.ExpressionAttributeNames,
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':tenant': tenantId },
+        ReturnValues: 'ALL_NEW' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      if (event !== undefined) {
+        await this.outbox.send(this.client, { Update: write }, event);
+        // a transaction returns no item: read the key as it now is.
+        const key = await this.getKey(id);
+        if (key === undefined || key.tenantId !== tenantId) throw notFound();
+        return key;
+      }
+      const out = await this.client.send(new UpdateCommand(write));
       return fromKeyItem(out.Attributes as Raw);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {

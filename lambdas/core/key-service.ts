@@ -2,6 +2,8 @@ import type { AuthorizerContext } from './authorize';
 import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
 import { conflict, forbidden, invalidRequest, notFound } from './errors';
+import { keyDetails, keyEvent } from './events/changes';
+import { actorOf } from './events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './keys';
 import type { Logger } from './logger';
@@ -88,7 +90,7 @@ export class KeyService {
         ...(input.meta === undefined ? {} : { meta: input.meta }),
         createdBy: caller.keyId,
       });
-      await this.deps.store.createKey(item);
+      await this.deps.store.createKey(item, keyEvent('key.created', actorOf(caller), item, now, keyDetails(item)));
       return { ...toKeyRecord(item, now), key: plaintext };
     });
   }
@@ -113,28 +115,37 @@ export class KeyService {
 
   /** Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or both. */
   async update(caller: AuthorizerContext, id: string, changes: { name?: string; meta?: Readonly<Record<string, string>> }): Promise<KeyRecord> {
-    await this.changeableKey(caller, id);
-    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta), this.deps.clock());
+    const key = await this.changeableKey(caller, id);
+    const event = keyEvent('key.renamed', actorOf(caller), key, this.deps.clock(), {
+      ...(changes.name === undefined ? {} : { from: key.name, to: changes.name }),
+      ...(changes.meta === undefined ? {} : { meta: 'replaced' }),
+    });
+    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event), this.deps.clock());
   }
 
   /** Revokes a key; it is refused from the very next request on. */
   async revoke(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
-    const item = await this.keepingAnOwner(key, (guard) => this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard));
+    const item = await this.keepingAnOwner(key, (guard) =>
+      this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard, keyEvent('key.revoked', actorOf(caller), key, this.deps.clock())),
+    );
     await flushAfterWrite(this.deps.cache, this.deps.logger);
     return toKeyRecord(item, this.deps.clock());
   }
 
   /** Enables a revoked key again. */
   async enable(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
-    await this.changeableKey(caller, id);
-    return toKeyRecord(await this.deps.store.setKeyStatus(caller.tenantId, id, 'active'), this.deps.clock());
+    const key = await this.changeableKey(caller, id);
+    const event = keyEvent('key.enabled', actorOf(caller), key, this.deps.clock());
+    return toKeyRecord(await this.deps.store.setKeyStatus(caller.tenantId, id, 'active', undefined, event), this.deps.clock());
   }
 
   /** Deletes a key for good. */
   async delete(caller: AuthorizerContext, id: string): Promise<void> {
     const key = await this.changeableKey(caller, id);
-    await this.keepingAnOwner(key, (guard) => this.deps.store.deleteKey(caller.tenantId, id, guard));
+    await this.keepingAnOwner(key, (guard) =>
+      this.deps.store.deleteKey(caller.tenantId, id, guard, keyEvent('key.deleted', actorOf(caller), key, this.deps.clock(), { name: key.name, role: key.role })),
+    );
     await flushAfterWrite(this.deps.cache, this.deps.logger);
   }
 
@@ -164,7 +175,8 @@ export class KeyService {
         ...(old.meta === undefined ? {} : { meta: old.meta }),
         createdBy: caller.keyId,
       });
-      await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now);
+      const event = keyEvent('key.rotated', actorOf(caller), old, now, { newKeyId: item.id, oldKeyEndsAt: oldEnds.toISOString(), gracePeriodHours });
+      await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now, event);
       return { ...toKeyRecord(item, now), key: plaintext };
     });
     await flushAfterWrite(this.deps.cache, this.deps.logger);

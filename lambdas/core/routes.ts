@@ -1,5 +1,5 @@
 /** The Lambda functions behind the API, one per concern. */
-export type FunctionName = 'account' | 'keys' | 'panel';
+export type FunctionName = 'account' | 'keys' | 'panel' | 'events' | 'leaks';
 
 /** One API route: the CDK stack builds a method for it, the local gateway serves it. */
 export interface Route {
@@ -7,6 +7,11 @@ export interface Route {
   /** An API Gateway resource path; `{name}` marks a path parameter. */
   readonly path: string;
   readonly function: FunctionName;
+  /**
+   * How callers authenticate: `apiKey` (the TOKEN authorizer and the usage plan) or `none`, for
+   * a route that checks its caller itself (GitHub's signed leak alerts). @default 'apiKey'
+   */
+  readonly auth?: 'apiKey' | 'none';
 }
 
 /** Every route of the API, in one place for the stack and the local gateway alike. */
@@ -38,4 +43,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/enable', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate', function: 'panel' },
+  // the audit trail (events branch).
+  { method: 'GET', path: '/v1/events', function: 'events' },
+  { method: 'GET', path: '/v1/panel/events', function: 'events' },
+  // leak response (events branch); GitHub signs its alerts instead of presenting a key.
+  { method: 'POST', path: '/v1/panel/leaks', function: 'leaks' },
+  { method: 'POST', path: '/v1/leaks/github', function: 'leaks', auth: 'none' },
 ];

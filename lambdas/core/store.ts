@@ -2,6 +2,7 @@ import type { KeyItem, KeyStatus, PlanLimits, PlanName, RetiredUsageKey, Tenant,
 import type { Environment } from './keys';
 import { ApiError } from './errors';
 import type { Expiry } from './expiry';
+import type { KeygateEvent } from './events/model';
 import type { OwnerGuard } from './owner-guard';
 
 /**
@@ -64,6 +65,9 @@ export interface TenantChanges {
  *
  * Methods that take a `tenantId` act only on that tenant's keys: a key of another tenant is
  * reported exactly like a key that does not exist (`not_found`).
+ *
+ * Write methods take an optional `event`, written in the same transaction as the change (the
+ * transactional outbox): a write that fails writes no event.
  */
 export interface KeyStore {
   /** Reads one key by id (strongly consistent): the authorizer's single read. */
@@ -81,7 +85,7 @@ export interface KeyStore {
    * key; {@link TenantChangedError} when it changed meanwhile (the caller re-reads and retries).
    * A key of the owning role joins the tenant's owner key ids in the same transaction.
    */
-  createKey(key: KeyItem): Promise<void>;
+  createKey(key: KeyItem, event?: KeygateEvent): Promise<void>;
   /**
    * A tenant's keys, newest first, optionally of one environment only, optionally only those whose
    * name starts with `namePrefix` (case-sensitive; a filtered page may be short, even empty, with a
@@ -89,20 +93,20 @@ export interface KeyStore {
    */
   listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage>;
   /** Renames a key and/or replaces its metadata (an empty `meta` removes it), and returns it. */
-  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>): Promise<KeyItem>;
+  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
    * already in that status (so of a revoke racing an enable, exactly one wins). With a `guard`
    * (for keys of the owning role), the change commits only if the guard's condition holds, else
    * {@link OwnersChangedError}.
    */
-  setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard): Promise<KeyItem>;
+  setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem>;
   /**
    * Deletes a key for good. With a `guard` (for keys of the owning role), only if the guard's
    * condition holds when it commits, else {@link OwnersChangedError}; the key also leaves the
    * tenant's owner key ids.
    */
-  deleteKey(tenantId: string, id: string, guard?: OwnerGuard): Promise<void>;
+  deleteKey(tenantId: string, id: string, guard?: OwnerGuard, event?: KeygateEvent): Promise<void>;
   /**
    * The ids of the tenant's keys of the owning role, read consistently from the tenant: every
    * owner key written since is among them, and some may since be revoked, expired or gone (read
@@ -115,11 +119,11 @@ export interface KeyStore {
    * {@link TenantChangedError} when the tenant changed since `newKey`'s copy of it. A new key of
    * the owning role joins the tenant's owner key ids in the same transaction.
    */
-  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date): Promise<void>;
+  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void>;
   /** Reads a tenant. */
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /** Writes a tenant and its first key in one transaction; `conflict` when the id is taken. */
-  createTenant(tenant: Tenant, firstKey: KeyItem): Promise<void>;
+  createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void>;
   /** Deletes a tenant that has no keys (compensation for a failed creation). */
   deleteTenant(tenantId: string): Promise<void>;
   /**
@@ -143,7 +147,7 @@ export interface KeyStore {
    * Applies changes to a tenant whose version is still `expectedVersion` and returns it with the
    * version bumped; `conflict` when someone else changed it first.
    */
-  updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges): Promise<Tenant>;
+  updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant>;
   /**
    * Copies the tenant's status, plan and usage identifiers onto each of its keys whose copy is
    * older, so the authorizer's single read sees the change.

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
 import type { Clock } from './clock';
 import { ApiError, conflict, invalidRequest, notFound } from './errors';
+import { ADMIN_CLI, keyDetails, planDetails, tenantEvent } from './events/changes';
+import type { Actor } from './events/model';
 import { expiryAt } from './expiry';
 import type { Environment, Role } from './keys';
 import { describeError, type Logger } from './logger';
@@ -68,9 +70,9 @@ export class TenantService {
 
   /**
    * Creates a tenant, its live usage identifier in its plan's usage plan, and its first key
-   * (`owner`, or `operator` for the operator tenant).
+   * (`owner`, or `operator` for the operator tenant). `actor` is who asked, for the event.
    */
-  async create(input: { tenantId?: string; name: string } & PlanRequest, firstRole: Role = 'owner'): Promise<CreatedTenant> {
+  async create(input: { tenantId?: string; name: string } & PlanRequest, firstRole: Role = 'owner', actor: Actor = ADMIN_CLI): Promise<CreatedTenant> {
     const tenantId = input.tenantId ?? `t-${randomBytes(6).toString('hex')}`;
     if (!TENANT_ID_PATTERN.test(tenantId)) {
       throw invalidRequest(`tenantId: must be 3 to 64 lowercase letters, digits or dashes, received ${JSON.stringify(tenantId)}`);
@@ -107,7 +109,8 @@ export class TenantService {
         // made through the panel (or the bootstrap, which holds the operator's powers).
         createdBy: OPERATOR_ACTOR,
       });
-      await this.deps.store.createTenant(tenant, item);
+      const event = tenantEvent('tenant.created', actor, tenantId, now, { name: tenant.name, ...planDetails(tenant), firstKey: { id: item.id, ...keyDetails(item) } }, item.id);
+      await this.deps.store.createTenant(tenant, item, event);
       return { tenant: toTenantRecord(tenant), key: { ...toKeyRecord(item, now), key: plaintext } };
     } catch (error) {
       await this.compensate(undo, tenantId);
@@ -148,7 +151,7 @@ export class TenantService {
    * reconciler is asked to make API Gateway match; the answer says `planStatus: "pending"`
    * until it has. The same change sent twice (or at once) is written once.
    */
-  async changePlan(tenantId: string, request: PlanRequest): Promise<TenantRecord> {
+  async changePlan(tenantId: string, request: PlanRequest, actor: Actor = ADMIN_CLI): Promise<TenantRecord> {
     const plans = await this.plans();
     if (tenantId === OPERATOR_TENANT_ID && request.quota !== undefined) {
       throw invalidRequest('quota: the operator tenant cannot have a quota: using it up would lock the panel out until the period ends');
@@ -163,12 +166,13 @@ export class TenantService {
       }
       let updated: Tenant;
       try {
-        updated = await this.deps.store.updateTenant(tenantId, tenant.version, {
-          plan: request.plan,
-          limits,
-          planGeneration: (tenant.planGeneration ?? 0) + 1,
-          usageKeys: withUsagePlanIds(tenant, plans),
-        });
+        const event = tenantEvent('tenant.plan_changed', actor, tenantId, this.deps.clock(), { from: planDetails(tenant), to: planDetails({ plan: request.plan, limits }) });
+        updated = await this.deps.store.updateTenant(
+          tenantId,
+          tenant.version,
+          { plan: request.plan, limits, planGeneration: (tenant.planGeneration ?? 0) + 1, usageKeys: withUsagePlanIds(tenant, plans) },
+          event,
+        );
       } catch (error) {
         // another change (or the reconciler) wrote first: decide again against what it wrote,
         // after a short random pause so that writers racing each other spread out.
@@ -185,7 +189,7 @@ export class TenantService {
   }
 
   /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
-  async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantRecord> {
+  async setStatus(tenantId: string, status: 'active' | 'suspended', actor: Actor = ADMIN_CLI): Promise<TenantRecord> {
     if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
     const tenant = await this.changeable(tenantId);
     if (tenant.status === status) {
@@ -194,7 +198,8 @@ export class TenantService {
       if ((await this.deps.store.propagateTenant(tenant)) > 0) await flushAfterWrite(this.deps.cache, this.deps.logger);
       throw conflict(`the tenant is already ${status}`);
     }
-    const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status });
+    const event = tenantEvent(status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed', actor, tenantId, this.deps.clock());
+    const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status }, event);
     await this.afterChange(updated);
     return toTenantRecord(updated);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { forbidden, notFound } from '../core/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
 import { KeyService, operatorActingFor } from '../core/key-service';
+import { actorOf } from '../core/events/model';
 import type { Logger } from '../core/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenant-service';
@@ -59,7 +60,7 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
     'POST /v1/panel/tenants': operatorOnly(async (request) => {
       const input = parseBody(request, createSchema);
-      const create = async () => jsonResponse(201, await tenants.create(input));
+      const create = async () => jsonResponse(201, await tenants.create(input, 'owner', actorOf(request.caller)));
       return keys.idempotency === undefined ? create() : keys.idempotency.run(request, request.caller.tenantId, create);
     }),
     'GET /v1/panel/tenants': operatorOnly(async (request) => {
@@ -76,15 +77,15 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     }),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
-      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema))),
+      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema), actorOf(request.caller))),
     ),
     'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended'));
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'suspended', actorOf(request.caller)));
     }),
     'POST /v1/panel/tenants/{tenantId}/resume': operatorOnly(async (request) => {
       parseBody(request, emptySchema);
-      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active'));
+      return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active', actorOf(request.caller)));
     }),
   };
 }

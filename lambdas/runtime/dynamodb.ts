@@ -1,14 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyStore } from '../core/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/dynamodb-store';
+import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
 import { stringFromEnv } from './env';
 
-const client = documentClient(new DynamoDBClient({}));
-const tableName = stringFromEnv('TABLE_NAME');
+/** The process's one document client. */
+export const documentDb = documentClient(new DynamoDBClient({}));
+/** The key table, from `TABLE_NAME`. */
+export const tableName = stringFromEnv('TABLE_NAME');
 
 /** The process's one key store, over `TABLE_NAME`; created when the module loads. */
-export const keyStore = new DynamoKeyStore({ client, tableName });
+export const keyStore = new DynamoKeyStore({ client: documentDb, tableName });
 
 /** Where `Idempotency-Key` answers are kept: the same table, one item per key. */
-export const idempotencyStore = new DynamoIdempotencyStore({ client, tableName });
+export const idempotencyStore = new DynamoIdempotencyStore({ client: documentDb, tableName });
+
+/** The audit trail's reader over the same table and client. */
+export const eventReader = new DynamoEventReader(documentDb, tableName);

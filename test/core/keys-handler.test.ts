@@ -5,18 +5,15 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-api-gateway';
 import {
-  ConditionalCheckFailedException,
   DynamoDBClient,
   TransactionCanceledException,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -95,6 +92,18 @@ function givenKey(item: KeyItem): void {
   ddb.on(GetCommand, keyGet(item.id)).resolves({ Item: rawKeyItem(item) });
 }
 
+/** A key read as it was, then (after the write's transaction, which returns no item) as it is. */
+function givenKeyChanging(before: KeyItem, after: KeyItem): void {
+  ddb.on(GetCommand, keyGet(before.id)).resolvesOnce({ Item: rawKeyItem(before) }).resolves({ Item: rawKeyItem(after) });
+  ddb.on(TransactWriteCommand).resolves({});
+}
+
+/** The items of the n-th transaction sent: the change first, its event last. */
+const transaction = (n = 0) => ddb.commandCalls(TransactWriteCommand)[n].args[0].input.TransactItems ?? [];
+
+/** The event item a transaction writes (its last item). */
+const eventOf = (n = 0) => transaction(n)[transaction(n).length - 1].Put?.Item as Record<string, unknown>;
+
 /** An existing key of acme, created before "now". */
 function existingKey(options: Parameters<typeof keyFixture>[0] = {}) {
   return keyFixture({ now: '2026-11-01T09:00:00.000Z', ...options });
@@ -127,11 +136,12 @@ describe('POST /v1/keys', () => {
     expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
     expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
     const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(3);
     expect(items[0].Put).toMatchObject({ TableName: 'keys', ConditionExpression: 'attribute_not_exists(pk)' });
     expect(items[1]).toEqual({
       ConditionCheck: { TableName: 'keys', ...tenantGet('acme'), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 1 } },
     });
+    expect(items[2].Put?.Item).toMatchObject({ pk: 'EVENT#acme', type: 'key.created', actor: { keyId: CALLER_KEY_ID, role: 'owner' } });
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
@@ -655,16 +665,17 @@ describe("another tenant's key", () => {
 describe('PATCH /v1/keys/{id}', () => {
   it('renames with an update conditioned on the tenant and answers the record', async () => {
     const { item } = existingKey();
-    givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, name: 'renamed' }) });
+    givenKeyChanging(item, { ...item, name: 'renamed' });
     const { send } = setup();
 
     const response = await send('PATCH', `/v1/keys/${item.id}`, { body: { name: '  renamed  ' } });
 
     expect(response.statusCode).toBe(200);
     expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, name: 'renamed' });
-    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
-    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+    // the key, the rename with its event in one transaction, the key as it now is.
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    expect(eventOf()).toMatchObject({ type: 'key.renamed', keyId: item.id, details: { from: 'ci', to: 'renamed' } });
+    expect(transaction()[0].Update).toMatchObject({
       ...keyGet(item.id),
       UpdateExpression: 'SET #name = :name',
       ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
@@ -688,39 +699,41 @@ describe('PATCH /v1/keys/{id}', () => {
 describe('POST /v1/keys/{id}/revoke and /enable', () => {
   it("revokes with an update conditioned on the status, then flushes the stage's authorizer cache", async () => {
     const { item } = existingKey();
-    givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, status: 'revoked' }) });
+    givenKeyChanging(item, { ...item, status: 'revoked' });
     const { send } = setup();
 
     const response = await send('POST', `/v1/keys/${item.id}/revoke`);
 
     expect(response.statusCode).toBe(200);
     expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'revoked' });
-    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
-    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    expect(transaction()[0].Update).toEqual({
       TableName: 'keys',
       ...keyGet(item.id),
       UpdateExpression: 'SET #status = :to',
       ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant AND #status = :from',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':to': 'revoked', ':from': 'active', ':tenant': 'acme' },
-      ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    expect(eventOf()).toMatchObject({ type: 'key.revoked', keyId: item.id, environment: 'live' });
     expect(apiGateway.calls()).toHaveLength(1);
     expect(flushCalls()[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
-    expect(ddb.commandCalls(UpdateCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
+    expect(ddb.commandCalls(TransactWriteCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
   });
 
   it('refuses to revoke an already revoked key with 409 and no flush', async () => {
     const { item } = existingKey();
     const revoked: KeyItem = { ...item, status: 'revoked' };
     givenKey(revoked);
-    ddb.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
         $metadata: {},
-        Item: marshall(rawKeyItem(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+        CancellationReasons: [
+          { Code: 'ConditionalCheckFailed', Item: marshall(rawKeyItem(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue> },
+          { Code: 'None' },
+        ],
       }),
     );
     const { send } = setup();
@@ -729,7 +742,7 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
 
     expect(response.statusCode).toBe(409);
     expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'conflict', message: 'the key is already revoked' } });
-    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
@@ -759,23 +772,22 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
 
   it('enables a revoked key with the reverse condition and does not flush', async () => {
     const { item } = existingKey();
-    givenKey({ ...item, status: 'revoked' });
-    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem(item) });
+    givenKeyChanging({ ...item, status: 'revoked' }, item);
     const { send } = setup();
 
     const response = await send('POST', `/v1/keys/${item.id}/enable`);
 
     expect(response.statusCode).toBe(200);
     expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'active' });
-    expect(sent()).toEqual(['GetCommand', 'UpdateCommand']);
-    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues).toEqual({ ':to': 'active', ':from': 'revoked', ':tenant': 'acme' });
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    expect(transaction()[0].Update?.ExpressionAttributeValues).toEqual({ ':to': 'active', ':from': 'revoked', ':tenant': 'acme' });
+    expect(eventOf()).toMatchObject({ type: 'key.enabled', keyId: item.id });
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
   it('still answers the revoke when API Gateway refuses the flush, and logs an error without key material', async () => {
     const { item, plaintext } = existingKey();
-    givenKey(item);
-    ddb.on(UpdateCommand).resolves({ Attributes: rawKeyItem({ ...item, status: 'revoked' }) });
+    givenKeyChanging(item, { ...item, status: 'revoked' });
     apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'Too Many Requests', $metadata: {} }));
     const { send, logger } = setup();
 
@@ -840,7 +852,8 @@ describe("a tenant's last active owner key", () => {
     // the key, the owner ids, the other owner, the guarded write, the key as it now is.
     expect(sent()).toEqual(['GetCommand', 'GetCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand']);
     const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(3);
+    expect(items[2].Put?.Item).toMatchObject({ type: 'key.revoked', keyId: item.id });
     expect(items[0].Update).toMatchObject({
       ...keyGet(item.id),
       UpdateExpression: 'SET #status = :to',
@@ -879,22 +892,23 @@ describe('DELETE /v1/keys/{id}', () => {
   it('deletes with a condition on the tenant, answers 204 with an empty body, then flushes', async () => {
     const { item } = existingKey();
     givenKey(item);
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
     const { send } = setup();
 
     const response = await send('DELETE', `/v1/keys/${item.id}`);
 
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    expect(sent()).toEqual(['GetCommand', 'DeleteCommand']);
-    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toEqual({
+    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
+    expect(eventOf()).toMatchObject({ type: 'key.deleted', keyId: item.id, details: { name: 'ci', role: 'developer' } });
+    expect(transaction()[0].Delete).toEqual({
       TableName: 'keys',
       ...keyGet(item.id),
       ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
       ExpressionAttributeValues: { ':tenant': 'acme' },
     });
     expect(flushCalls()).toHaveLength(1);
-    expect(ddb.commandCalls(DeleteCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
+    expect(ddb.commandCalls(TransactWriteCommand)[0].calledBefore(flushCalls()[0])).toBe(true);
   });
 });
 
@@ -945,7 +959,8 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect(sent()).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand']);
     expect(ddb.commandCalls(GetCommand)[1].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
     const items = transactItems();
-    expect(items).toHaveLength(3);
+    expect(items).toHaveLength(4);
+    expect(items[3].Put?.Item).toMatchObject({ type: 'key.rotated', keyId: old.item.id, details: { newKeyId: body.id } });
     expect(items[0].Update).toMatchObject({
       ...keyGet(old.item.id),
       UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl',

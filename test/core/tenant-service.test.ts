@@ -123,8 +123,18 @@ const usage = (caller: CallerContext) => proxyEvent({ method: 'GET', resource: '
 /** The commands sent, in order, without the `Command` suffix. */
 const apiCalls = (): string[] => apiGateway.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
 const dbCalls = (): string[] => ddb.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
+/** Updates of tenant items, alone or (with their event) as the first item of a transaction. */
 const tenantUpdates = (): UpdateCommandInput[] =>
-  ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('TENANT#'));
+  [
+    ...ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input),
+    ...ddb.commandCalls(TransactWriteCommand).flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Update as UpdateCommandInput)),
+  ].filter((input) => input !== undefined && String(input.Key?.pk).startsWith('TENANT#'));
+/** The events written, in order. */
+const eventsWritten = (): Record<string, unknown>[] =>
+  ddb
+    .commandCalls(TransactWriteCommand)
+    .flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Put?.Item as Record<string, unknown> | undefined))
+    .filter((item): item is Record<string, unknown> => item !== undefined && String(item.pk).startsWith('EVENT#'));
 const keyUpdates = (): UpdateCommandInput[] =>
   ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('KEY#'));
 function expectError(answer: Answer, status: number, code: string): void {
@@ -141,9 +151,18 @@ function givenTenant(tenant: Tenant): void {
   ddb.on(GetCommand, { Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }).resolves({ Item: rawTenantItem(tenant) });
 }
 
-/** What the conditional `UpdateItem` on the tenant returns (`ALL_NEW`). */
+/**
+ * The tenant as a change saves it: what the conditional `UpdateItem` returns (`ALL_NEW`), and,
+ * for a change written with its event in a transaction (which returns nothing), what reading
+ * the tenant returns after the transaction.
+ */
 function givenTenantSavedAs(after: Tenant): void {
-  ddb.on(UpdateCommand, { Key: { pk: `TENANT#${after.tenantId}`, sk: 'TENANT' } }).resolves({ Attributes: rawTenantItem(after) });
+  const key = { Key: { pk: `TENANT#${after.tenantId}`, sk: 'TENANT' } };
+  ddb.on(UpdateCommand, key).resolves({ Attributes: rawTenantItem(after) });
+  ddb.on(TransactWriteCommand).callsFake(() => {
+    ddb.on(GetCommand, key).resolves({ Item: rawTenantItem(after) });
+    return {};
+  });
 }
 
 /** The tenant's keys whose copy is older, as the propagation query projects them. */
@@ -612,9 +631,13 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
       .on(GetCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
       .resolvesOnce({ Item: rawTenantItem(starterTenant) })
       .resolves({ Item: rawTenantItem(onGrowth) });
-    ddb
-      .on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { pk: { S: 'TENANT#acme' } } }));
+    ddb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { pk: { S: 'TENANT#acme' } } }, { Code: 'None' }],
+      }),
+    );
     const { panel } = setup();
 
     const answer = await panel(changePlan('acme', { plan: 'growth' }));
@@ -622,7 +645,7 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
     // the same change arrived twice at once: both answer 200, one write.
     expect(answer.status).toBe(200);
     expect(answer.body.plan).toBe('growth');
-    expect(dbCalls()).toEqual(['Get', 'Update', 'Get']);
+    expect(dbCalls()).toEqual(['Get', 'TransactWrite', 'Get']);
   });
 
   it('refuses a quota for the operator tenant: using it up would lock the panel out', async () => {
@@ -672,7 +695,9 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('suspended');
-    expect(dbCalls()).toEqual(['Get', 'Update', 'Query', 'Update', 'Update']);
+    // the tenant, the change with its event in one transaction, the tenant as saved, its keys.
+    expect(dbCalls()).toEqual(['Get', 'TransactWrite', 'Get', 'Query', 'Update', 'Update']);
+    expect(eventsWritten()).toEqual([expect.objectContaining({ type: 'tenant.suspended', tenantId: 'acme', actor: { keyId: operatorCaller.keyId, role: 'operator' } })]);
     expect(tenantUpdates()[0]).toMatchObject({
       ConditionExpression: 'attribute_exists(pk) AND version = :expected',
       ExpressionAttributeValues: { ':status': 'suspended', ':expected': 3, ':next': 4 },

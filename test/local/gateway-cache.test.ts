@@ -25,6 +25,8 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
       account: async () => ({ statusCode: 200, body: '{}' }),
       keys: async () => ({ statusCode: 500, body: '' }),
       panel: async () => ({ statusCode: 500, body: '' }),
+      events: async () => ({ statusCode: 500, body: '' }),
+      leaks: async () => ({ statusCode: 500, body: '' }),
     },
     authorizer: async (event) => {
       calls += 1;

@@ -27,6 +27,7 @@ export async function startTestKeygate(options: LocalOptions = {}): Promise<Loca
     // every line either log writes is scanned for secrets after the test file (test/support/leak-check.ts).
     logger: scanned(logger),
     requestLog: (line) => (leakScan.log('request log', line), requestLog(line)),
+    eventLog: () => undefined,
   });
   if (keygate.operatorKey !== undefined) leakScan.secret(keygate.operatorKey);
   return Object.assign(keygate, { requests });

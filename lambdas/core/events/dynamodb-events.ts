@@ -1,0 +1,95 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_SCHEMA } from '../table';
+import { decodeEventCursor, encodeEventCursor, type EventListing } from './cursor';
+import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
+import type { KeygateEvent } from './model';
+import type { EventFilter, EventPage, EventReader } from './store';
+
+/** Storage attributes stripped from event items when read. */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
+/**
+ * At most this many queries per page: with filters, a page may need to read past many events
+ * that do not match. Past the bound the page ends short, with a cursor, as DynamoDB's own
+ * filtered queries do, so no request reads without limit.
+ */
+const MAX_QUERIES_PER_PAGE = 5;
+
+/** {@link EventReader} over the key table: `EVENT#<tenantId>` partitions and the `byTenant` index's `EVENTS` partition. */
+export class DynamoEventReader implements EventReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async tenantEvents(tenantId: string, limit: number, cursor?: string, filter: EventFilter = {}): Promise<EventPage> {
+    const listing: EventListing = { kind: 'tenant', tenantId };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': eventPartition(tenantId) };
+    const conditions: string[] = [];
+    if (filter.type !== undefined) {
+      names['#type'] = 'type';
+      values[':type'] = filter.type;
+      conditions.push('#type = :type');
+    }
+    if (filter.keyId !== undefined) {
+      values[':keyId'] = filter.keyId;
+      conditions.push('keyId = :keyId');
+    }
+    if (filter.environment !== undefined) {
+      names['#environment'] = 'environment';
+      values[':environment'] = filter.environment;
+      conditions.push('#environment = :environment');
+    }
+    return this.page(listing, limit, cursor, {
+      KeyConditionExpression: 'pk = :pk',
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ConsistentRead: true,
+    });
+  }
+
+  async allEvents(limit: number, cursor?: string): Promise<EventPage> {
+    return this.page({ kind: 'all' }, limit, cursor, {
+      IndexName: TABLE_SCHEMA.tenantIndex,
+      KeyConditionExpression: 'gsi1pk = :all',
+      ExpressionAttributeValues: { ':all': ALL_EVENTS_PARTITION },
+    });
+  }
+
+  /** Reads limit + 1 matching items (the extra one says whether a next page exists), within bounds. */
+  private async page(listing: EventListing, limit: number, cursor: string | undefined, query: Record<string, unknown>): Promise<EventPage> {
+    const raw: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeEventCursor(listing, cursor);
+    let queries = 0;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...query,
+          ScanIndexForward: false,
+          // with a filter, read ahead: matching events may be sparse.
+          Limit: query.FilterExpression === undefined ? limit + 1 - raw.length : Math.max(100, limit + 1),
+          ExclusiveStartKey: start,
+        } as never),
+      );
+      raw.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+      queries += 1;
+    } while (raw.length <= limit && start !== undefined && queries < MAX_QUERIES_PER_PAGE);
+    const page = raw.slice(0, limit);
+    const last = page[page.length - 1];
+    let next: string | undefined;
+    if (raw.length > limit && last !== undefined) next = encodeEventCursor(listing, last);
+    else if (start !== undefined) next = encodeEventCursor(listing, start);
+    return { items: page.map(fromEventItem), ...(next === undefined ? {} : { cursor: next }) };
+  }
+}
+
+/** An event as stored, in the documented field order (DynamoDB keeps no order), storage attributes left out. */
+function fromEventItem(raw: Record<string, unknown>): KeygateEvent {
+  const item = { ...raw };
+  for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
+  const { id, type, at, tenantId, keyId, environment, actor, details, ...rest } = item;
+  return { id, type, at, tenantId, ...(keyId === undefined ? {} : { keyId }), ...(environment === undefined ? {} : { environment }), actor, details, ...rest } as unknown as KeygateEvent;
+}

@@ -1,0 +1,49 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keyItemKey, type DynamoKeyStore } from '../dynamodb-store';
+import { DynamoOutbox } from '../events/dynamodb-outbox';
+import type { KeygateEvent } from '../events/model';
+import type { KeyItem } from '../model';
+import type { LeakStore } from './leak-service';
+
+/** {@link LeakStore} over the key table: `leakedAt` on the key item makes a report count once. */
+export class DynamoLeakStore implements LeakStore {
+  private readonly outbox: DynamoOutbox;
+
+  constructor(
+    private readonly keys: Pick<DynamoKeyStore, 'getKey'>,
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    eventRetentionDays?: number,
+  ) {
+    this.outbox = new DynamoOutbox(tableName, eventRetentionDays);
+  }
+
+  getKey(id: string): Promise<KeyItem | undefined> {
+    return this.keys.getKey(id);
+  }
+
+  async markLeaked(id: string, hash: string, revoke: boolean, at: Date, event: KeygateEvent): Promise<boolean> {
+    try {
+      await this.outbox.send(
+        this.client,
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keyItemKey(id),
+            UpdateExpression: revoke ? 'SET leakedAt = :at, #status = :revoked' : 'SET leakedAt = :at',
+            // the hash check makes the write about exactly the key that was presented.
+            ConditionExpression: 'attribute_exists(pk) AND #hash = :hash AND attribute_not_exists(leakedAt)',
+            ExpressionAttributeNames: { '#hash': 'hash', ...(revoke ? { '#status': 'status' } : {}) },
+            ExpressionAttributeValues: { ':at': at.toISOString(), ':hash': hash, ...(revoke ? { ':revoked': 'revoked' } : {}) },
+          },
+        },
+        event,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

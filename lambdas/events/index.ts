@@ -1,0 +1,8 @@
+import { jsonLogger } from '../core/logger';
+import { eventReader } from '../runtime/dynamodb';
+import { createEventsHandler } from './handler';
+
+const logger = jsonLogger({ function: 'events' });
+
+/** The Lambda entry for `GET /v1/events` and `GET /v1/panel/events`. */
+export const handler = createEventsHandler({ events: eventReader, logger });

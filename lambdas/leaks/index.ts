@@ -1,0 +1,26 @@
+import { systemClock } from '../core/clock';
+import { DynamoLeakStore } from '../core/leaks/dynamodb-leaks';
+import { FetchedGithubKeys } from '../core/leaks/github';
+import { LeakService, leakPolicyFrom } from '../core/leaks/leak-service';
+import { jsonLogger } from '../core/logger';
+import { documentDb, keyStore, tableName } from '../runtime/dynamodb';
+import { stageCache } from '../runtime/services';
+import { settings } from '../runtime/settings';
+import { createLeaksHandler } from './handler';
+
+const logger = jsonLogger({ function: 'leaks' });
+
+/** The Lambda entry for `POST /v1/leaks/github` and `POST /v1/panel/leaks`. */
+export const handler = createLeaksHandler({
+  leaks: new LeakService({
+    store: new DynamoLeakStore(keyStore, documentDb, tableName),
+    prefix: settings.keyPrefix,
+    policy: leakPolicyFrom(process.env.ON_LEAK, 'ON_LEAK'),
+    clock: systemClock,
+    cache: stageCache,
+    logger,
+  }),
+  // GitHub's published keys, fetched from its meta endpoint and cached for the container's life.
+  githubKeys: new FetchedGithubKeys(),
+  logger,
+});
