@@ -98,6 +98,16 @@ export class PlanReconciler {
       return this.moveIdentifier(tenant, environment, usage, target);
     }
 
+    // a move that was overtaken (A to B, then back to A before the swap) leaves a pending
+    // identifier nobody will swap in: it never reached a key or a cache, so it can go at once.
+    const abandoned = Object.values(tenant.pendingUsageKeys ?? {});
+    if (abandoned.length > 0) {
+      const now = this.deps.clock().toISOString();
+      return this.write(tenant, {
+        pendingUsageKeys: {},
+        retiredUsageKeys: [...(tenant.retiredUsageKeys ?? []), ...abandoned.map((usage) => ({ id: usage.id, retireAfter: now }))],
+      });
+    }
     if (await this.retire(tenant)) return false;
     if (tenant.plan !== 'enterprise' && tenant.usagePlanId !== undefined) {
       // every identifier has left the tenant's own plan: it can go.

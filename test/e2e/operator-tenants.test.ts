@@ -16,10 +16,20 @@ async function createTenant(body: Record<string, unknown>) {
   return res.body as { tenant: { tenantId: string; name: string }; key: { id: string; key: string } };
 }
 
-/** Every item of the table that belongs to the tenant, whatever its kind. */
+/**
+ * Every item of the table that belongs to the tenant, whatever its kind, but its audit trail:
+ * events outlive the tenant on purpose (a deletion is what an audit trail is for) and go with
+ * their TTL, which {@link eventsOf} checks.
+ */
 async function itemsOf(tenantId: string): Promise<Record<string, unknown>[]> {
   const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
-  return (out.Items ?? []).filter((item) => item.tenantId === tenantId || String(item.pk).includes(tenantId));
+  return (out.Items ?? []).filter((item) => (item.tenantId === tenantId || String(item.pk).includes(tenantId)) && !String(item.pk).startsWith('EVENT#'));
+}
+
+/** The tenant's event items; each must carry its retention TTL. */
+async function eventsOf(tenantId: string): Promise<Record<string, unknown>[]> {
+  const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
+  return (out.Items ?? []).filter((item) => item.pk === `EVENT#${tenantId}`);
 }
 
 beforeAll(async () => {
@@ -97,6 +107,9 @@ describe('the operator on tenants over HTTP', () => {
     await keygate.reconciled();
     expect(await itemsOf(id)).toEqual([]);
     expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
+    const trail = await eventsOf(id);
+    expect(trail.length).toBeGreaterThan(0);
+    for (const event of trail) expect(typeof event.ttl).toBe('number');
     expect(await keygate.usagePlans.findUsagePlan(`keygate-local-enterprise-${id}`)).toBeUndefined();
     // two usage identifiers (live, test) and the enterprise plan went with it; nothing else did.
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(2);

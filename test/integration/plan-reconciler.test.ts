@@ -182,6 +182,24 @@ describe('the plan reconciler under API Gateway limits', () => {
     await w.expectConverged([tenantId]);
   });
 
+  it('retires the new identifier of a move that was overtaken before its swap (A to B, back to A)', async () => {
+    const w = world();
+    const tenantId = await newTenant(w, { plan: 'starter' });
+    await w.tenants.changePlan(tenantId, { plan: 'growth' });
+    // a run stops right after recording the new identifier as pending (before attaching it)...
+    const attach = w.usagePlans.attachKey.bind(w.usagePlans);
+    w.usagePlans.attachKey = async () => {
+      throw new Error('Lambda timed out');
+    };
+    await expect(w.reconciler.reconcile(tenantId)).rejects.toThrow('Lambda timed out');
+    w.usagePlans.attachKey = attach;
+    expect(Object.keys((await table.store.getTenant(tenantId))?.pendingUsageKeys ?? {})).toEqual(['live']);
+    // ...and the operator goes back to starter before the next run.
+    await w.tenants.changePlan(tenantId, { plan: 'starter' });
+    await w.drain();
+    await w.expectConverged([tenantId]);
+  });
+
   it('applies a change sent twice once: one generation, one reconciliation', async () => {
     const w = world();
     const tenantId = await newTenant(w, { plan: 'starter' });

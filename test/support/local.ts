@@ -18,7 +18,7 @@ function scanned(logger: Logger): Logger {
 /** A local keygate on a free port, over the run's DynamoDB Local, with a table of its own. */
 export async function startTestKeygate(options: LocalOptions = {}): Promise<LocalKeygate & { requests: string[] }> {
   const requests: string[] = [];
-  const { logger = recordingLogger(), requestLog = (line: string) => requests.push(line), ...rest } = options;
+  const { logger = recordingLogger(), requestLog = (line: string) => requests.push(line), eventLog = () => undefined, ...rest } = options;
   const keygate = await startKeygateLocal({
     port: 0,
     dynamodbEndpoint: testEndpoint(),
@@ -27,7 +27,7 @@ export async function startTestKeygate(options: LocalOptions = {}): Promise<Loca
     // every line either log writes is scanned for secrets after the test file (test/support/leak-check.ts).
     logger: scanned(logger),
     requestLog: (line) => (leakScan.log('request log', line), requestLog(line)),
-    eventLog: () => undefined,
+    eventLog: (line) => (leakScan.log('event log', line), eventLog(line)),
   });
   if (keygate.operatorKey !== undefined) leakScan.secret(keygate.operatorKey);
   return Object.assign(keygate, { requests });
