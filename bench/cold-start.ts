@@ -25,10 +25,12 @@ interface Variant {
 export async function coldStartFigures(report: Report, bundler: Bundler, authorizer: Bundle, endpoint: string, tableName: string, key: BenchKey): Promise<void> {
   const empty = await bundler.cdkBundle('empty', join(__dirname, 'cold', 'empty.ts'), false);
   const sdk = await bundler.cdkBundle('sdk-baseline', join(__dirname, 'cold', 'sdk-authorizer.ts'), true);
+  const nodeHttp = await bundler.cdkBundle('authorizer-node-http', join(__dirname, 'cold', 'node-http-authorizer.ts'), false);
   const sdkNoMaps = await bundler.cdkBundle('sdk-baseline-no-maps', join(__dirname, 'cold', 'sdk-authorizer.ts'), false);
   const variants: Variant[] = [
     { figure: 'empty_cold_ms', label: 'empty handler', bundle: empty, authorizes: false },
     { figure: 'authorizer_cold_ms', label: 'authorizer (aws4fetch, no source maps)', bundle: authorizer, authorizes: true },
+    { figure: 'authorizer_node_http_cold_ms', label: 'what-if: authorizer on node:http + node:crypto, no source maps', bundle: nodeHttp, authorizes: true },
     { figure: 'sdk_baseline_cold_ms', label: 'authorizer on @aws-sdk/lib-dynamodb, source maps on (the cdk default)', bundle: sdk, authorizes: true },
     { figure: 'sdk_baseline_no_maps_cold_ms', label: 'the same without source maps (reference)', bundle: sdkNoMaps, authorizes: true },
   ];
@@ -55,6 +57,7 @@ export async function coldStartFigures(report: Report, bundler: Bundler, authori
 
   const cpu = variants.map((): number[] => []);
   const wall = variants.map((): number[] => []);
+  const load = variants.map((): number[] => []);
   const processes = size(15, 3);
   for (let round = 0; round < processes; round += 1) {
     for (const [index, variant] of variants.entries()) {
@@ -62,10 +65,11 @@ export async function coldStartFigures(report: Report, bundler: Bundler, authori
         env: environment(variant.bundle),
         timeout: 30_000,
       });
-      const sample = JSON.parse(stdout) as { cpuMs: number; wallMs: number; allowed: boolean };
+      const sample = JSON.parse(stdout) as { cpuMs: number; loadCpuMs: number; wallMs: number; allowed: boolean };
       if (variant.authorizes && !sample.allowed) throw new Error(`${variant.label} did not allow the bench key`);
       cpu[index].push(sample.cpuMs);
       wall[index].push(sample.wallMs);
+      load[index].push(sample.loadCpuMs);
     }
   }
   for (const [index, variant] of variants.entries()) {
@@ -73,11 +77,12 @@ export async function coldStartFigures(report: Report, bundler: Bundler, authori
   }
   printTable(
     `Cold start, load + one authorization against DynamoDB Local (${processes} fresh node processes each)`,
-    ['variant', 'bundle kB', 'CPU ms p50', 'CPU ms min', 'CPU ms max', 'wall ms p50', 'vs empty'],
+    ['variant', 'bundle kB', 'CPU ms p50', 'of which loading', 'CPU ms min', 'CPU ms max', 'wall ms p50', 'vs empty'],
     variants.map((variant, index) => [
       variant.label,
       (variant.bundle.bytes / 1024).toFixed(1),
       median(cpu[index]),
+      median(load[index]),
       Math.min(...cpu[index]),
       Math.max(...cpu[index]),
       median(wall[index]),
