@@ -63,6 +63,9 @@ export function costRow(ttlSeconds: number, activeKeys: number, warmMs: number, 
   return { ttlSeconds, activeKeys, invocations, inits, gbSeconds, reads, writes, lambdaUsd, dynamodbUsd, totalUsd: lambdaUsd + dynamodbUsd };
 }
 
+/** What the INITs of a row cost, at a given billed INIT duration. */
+const initUsd = (inits: number, initMs: number): number => ((inits * initMs) / 1000) * ASSUMPTIONS.memoryGb * PRICES.lambdaPerGbSecond;
+
 export function costFigures(report: Report): void {
   // billed duration rounds up to the millisecond; measured over loopback (add the network in AWS).
   const warmMs = Math.ceil(1000 / report.get('authorizer_ddb_per_s'));
@@ -85,13 +88,13 @@ export function costFigures(report: Report): void {
         `$${row.lambdaUsd.toFixed(4)}`,
         `$${row.dynamodbUsd.toFixed(4)}`,
         `$${row.totalUsd.toFixed(4)}`,
-        `$${sdk.totalUsd.toFixed(4)}`,
+        `$${initUsd(row.inits, initMs).toFixed(6)} / $${initUsd(sdk.inits, sdkInitMs).toFixed(6)}`,
       ]);
     }
   }
   printTable(
     `Cost per 1M requests (warm ${warmMs} ms billed, INIT ${initMs.toFixed(0)} ms billed = cold CPU / ${ASSUMPTIONS.vcpuShare.toFixed(3)} vCPU; ${ASSUMPTIONS.requestsPerSecond} req/s)`,
-    ['cache TTL', 'active keys', 'invocations', 'INITs', 'GB-s', 'RRU', 'WRU', 'Lambda', 'DynamoDB', 'total', 'total, SDK authorizer INIT'],
+    ['cache TTL', 'active keys', 'invocations', 'INITs', 'GB-s', 'RRU', 'WRU', 'Lambda', 'DynamoDB', 'total', 'of which INIT: this authorizer / SDK baseline'],
     rows,
   );
 }
