@@ -112,10 +112,13 @@ export async function gatewayFigures(report: Report, endpoint: string): Promise<
       ];
       // warm-up: DynamoDB Local's JIT takes seconds to reach speed, then node's, the connections, the cache entry.
       for (let round = 0; round < 2; round += 1) for (const [, , url, authorization] of runs) await load(url, authorization, size(4, 1), connections);
-      // the routes take turns slice by slice, so DynamoDB Local's warm-up and the machine's noise fall on each alike.
+      // the routes take turns slice by slice, each slice starting with the next route, so DynamoDB
+      // Local's warm-up and the machine's noise fall on each alike.
       const totals = runs.map(() => ({ requests: 0, seconds: 0, p50: [] as number[], p99: 0 }));
       for (let slice = 0; slice < slices; slice += 1) {
-        for (const [index, [, , url, authorization]] of runs.entries()) {
+        for (let turn = 0; turn < runs.length; turn += 1) {
+          const index = (slice + turn) % runs.length;
+          const [, , url, authorization] = runs[index];
           const result = await load(url, authorization, seconds / slices, connections);
           totals[index].requests += result.requests.total;
           totals[index].seconds += result.duration;
