@@ -1,189 +1,116 @@
 /**
- * `npm run bench`: figures for the README, measured in one run on this machine so that ratios
- * compare like with like. Nothing here asserts: speed belongs in figures, not in timed tests.
+ * `npm run bench`: every figure of issue 13 measured in one run on this machine, so that ratios
+ * compare like with like; a table per section for people and `bench: <name> <value>` lines for
+ * scripts. Nothing here asserts speed: the run fails only when a counted contract (DynamoDB
+ * calls per authorization) breaks. `BENCH_QUICK=1` shrinks every loop, for developing it.
  */
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { authorize, ThrottledLastUse, type AuthorizeDeps, type LastUseRecorder } from '../lambdas/core/authorize';
-import { systemClock } from '../lambdas/core/clock';
 import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
-import { expiryAt } from '../lambdas/core/expiry';
-import { mintKey, parseAuthorization } from '../lambdas/core/keys';
-import type { Logger } from '../lambdas/core/logger';
-import type { KeyStore } from '../lambdas/core/store';
-import { buildKey } from '../lambdas/core/new-key';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
+import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal } from '../local/dynamodb-local';
 import { ensureTable } from '../local/table';
-import { startKeygateLocal } from '../local/app';
+import { Bundler, bundleFigures } from './bundles';
+import { callFigures } from './calls';
+import { coldStartFigures } from './cold-start';
+import { costFigures } from './cost';
+import { ddbFigures } from './ddb';
+import { benchKey } from './fixture';
+import { gatewayFigures } from './gateway';
+import { printGoals, QUICK, Report, type Goal } from './report';
+import { warmFigures } from './warm';
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const METHOD_ARN = 'arn:aws:execute-api:local:000000000000:keygate/prod/GET/v1/me';
+const KB = 1024;
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Runs `fn` `runs` times in a row and returns each run's milliseconds. */
-async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
-
-/** Counts store calls made while a promise is being awaited: the response path's round trips. */
-function countingStore(store: KeyStore): { store: KeyStore; reads: () => number; writes: () => number } {
-  let reads = 0;
-  let writes = 0;
-  const counted = Object.create(store) as KeyStore;
-  counted.getKey = async (id) => {
-    reads += 1;
-    return store.getKey(id);
-  };
-  counted.touchLastUsed = async (...args) => {
-    writes += 1;
-    return store.touchLastUsed(...args);
-  };
-  return { store: counted, reads: () => reads, writes: () => writes };
-}
-
-async function authorizerFigures(store: DynamoKeyStore, key: string): Promise<void> {
-  const runs = 1000;
-  const base = { prefix: 'sk', acceptBareKeys: true, clock: systemClock, logger: quiet };
-  const none: LastUseRecorder = { record: () => undefined };
-  const counting = countingStore(store);
-  // interval 0: a write is started on every call, the worst case for the response path.
-  const fireAndForget = new ThrottledLastUse(counting.store, quiet, 0);
-  const awaited: LastUseRecorder & { last?: Promise<unknown> } = { record: () => undefined };
-  const variants: [string, AuthorizeDeps, (() => Promise<unknown>) | undefined][] = [
-    ['no lastUsedAt at all', { ...base, store, lastUse: none }, undefined],
-    ['lastUsedAt started, not awaited (keygate)', { ...base, store: counting.store, lastUse: fireAndForget }, undefined],
-    ['lastUsedAt awaited (what keygate avoids)', { ...base, store, lastUse: awaited }, () => store.touchLastUsed(mintKey('sk', 'live').id, new Date(), 0)],
+function goals(report: Report): Goal[] {
+  const ratio = (name: string): string => `${report.get(name).toFixed(2)}×`;
+  const coldVsEmpty = report.get('authorizer_cold_ms') / report.get('empty_cold_ms');
+  const coldVsSdk = report.get('authorizer_cold_ms') / report.get('sdk_baseline_cold_ms');
+  const management = ['account', 'keys', 'panel'].map((name) => report.get(`bundle_bytes_${name}`));
+  return [
+    { goal: 'authorizer_over_floor_ratio ≤ 1.5', measured: ratio('authorizer_over_floor_ratio'), met: report.get('authorizer_over_floor_ratio') <= 1.5 },
+    { goal: 'authorizer_cold_ms ≤ 1.3 × empty_cold_ms', measured: `${coldVsEmpty.toFixed(2)}×`, met: coldVsEmpty <= 1.3 },
+    { goal: 'authorizer_cold_ms well below sdk_baseline_cold_ms (read as ≤ 0.75×)', measured: `${coldVsSdk.toFixed(2)}×`, met: coldVsSdk <= 0.75 },
+    { goal: 'authorizer bundle ≤ 50 kB minified', measured: `${(report.get('bundle_bytes_authorizer') / KB).toFixed(1)} kB`, met: report.get('bundle_bytes_authorizer') <= 50 * KB },
+    {
+      goal: 'account / keys / panel bundles halved from ~1080 kB (≤ 540 kB)',
+      measured: management.map((bytes) => `${(bytes / KB).toFixed(0)} kB`).join(' / '),
+      met: management.every((bytes) => bytes <= 540 * KB),
+    },
+    { goal: 'gateway_auth_overhead_ratio ≤ 1.5', measured: ratio('gateway_auth_overhead_ratio'), met: report.get('gateway_auth_overhead_ratio') <= 1.5 },
   ];
-  // warm up the sdk and the jit first.
-  await time(100, () => authorize(variants[0][1], `Bearer ${key}`, METHOD_ARN));
-  // the variants take turns call by call, so the machine's noise falls on each alike.
-  const results: [string, number[]][] = variants.map(([label]) => [label, []]);
-  for (let i = 0; i < runs; i += 1) {
-    for (const [index, [, deps, extra]] of variants.entries()) {
-      const start = performance.now();
-      await authorize(deps, `Bearer ${key}`, METHOD_ARN);
-      if (extra !== undefined) await extra();
-      results[index][1].push(performance.now() - start);
-      // the started write finishes outside the timing, as it does after a lambda answers; this
-      // keeps it from queueing in front of the next call's read on the one local database.
-      await fireAndForget.settle();
-    }
-  }
-  const baseline = percentile(results[0][1], 50);
-  console.log(`\nauthorizer, uncached, over DynamoDB Local (${runs} calls each)`);
-  console.log('| variant | p50 ms | p99 ms | p50 vs none |');
-  console.log('| --- | --- | --- | --- |');
-  for (const [label, samples] of results) {
-    console.log(`| ${label} | ${percentile(samples, 50).toFixed(2)} | ${percentile(samples, 99).toFixed(2)} | ${(percentile(samples, 50) / baseline).toFixed(2)}x |`);
-  }
-  console.log(`reads per uncached authorization: ${(counting.reads() / runs).toFixed(2)}; lastUsedAt writes started: ${counting.writes()} (none awaited)`);
-
-  const garbage = `Bearer sk_live_${'0'.repeat(72)}`;
-  const n = 200_000;
-  const start = performance.now();
-  for (let i = 0; i < n; i += 1) parseAuthorization(garbage, 'sk', true);
-  const perSecond = n / ((performance.now() - start) / 1000);
-  console.log(`malformed-key rejection (shape + CRC-32, no I/O): ${(perSecond / 1e6).toFixed(2)} M/s`);
-}
-
-async function gatewayFigures(endpoint: string): Promise<void> {
-  const requests = 2000;
-  const concurrency = 16;
-  console.log(`\nlocal gateway, GET /v1/me over HTTP (${requests} requests, ${concurrency} at a time; client, gateway and DynamoDB Local share the machine)`);
-  console.log('| authorizer cache | requests/s | p50 ms | p99 ms |');
-  console.log('| --- | --- | --- | --- |');
-  for (const ttl of [300, 0]) {
-    const keygate = await startKeygateLocal({
-      port: 0,
-      dynamodbEndpoint: endpoint,
-      tableName: `bench-${randomUUID().slice(0, 8)}`,
-      cacheTtlSeconds: ttl,
-      logger: quiet,
-      requestLog: () => undefined,
-    });
-    const headers = { authorization: `Bearer ${keygate.operatorKey}` };
-    for (let i = 0; i < 200; i += 1) await (await fetch(`${keygate.url}/v1/me`, { headers })).arrayBuffer();
-    const samples: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < requests) {
-          next += 1;
-          const t = performance.now();
-          const res = await fetch(`${keygate.url}/v1/me`, { headers });
-          await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`unexpected ${res.status}`);
-          samples.push(performance.now() - t);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`| ${ttl === 0 ? 'off' : `${ttl} s`} | ${(requests / seconds).toFixed(0)} | ${percentile(samples, 50).toFixed(2)} | ${percentile(samples, 99).toFixed(2)} |`);
-    await keygate.stop();
-  }
-}
-
-async function bundleFigures(): Promise<void> {
-  console.log('\nLambda bundles (esbuild, minified, cjs, node22, as NodejsFunction builds them)');
-  console.log('| function | bytes | gzipped |');
-  console.log('| --- | --- | --- |');
-  for (const name of ['authorizer', 'account', 'keys', 'panel']) {
-    const out = await build({
-      entryPoints: [join(__dirname, '..', 'lambdas', name, 'index.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      write: false,
-    });
-    const code = out.outputFiles[0].contents;
-    console.log(`| ${name} | ${(code.length / 1024).toFixed(0)} kB | ${(gzipSync(code).length / 1024).toFixed(0)} kB |`);
-  }
 }
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  console.log(`keygate bench, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`# keygate bench${QUICK ? ' (BENCH_QUICK=1: small loops, figures not for publishing)' : ''}`);
+  console.log(
+    `\n${new Date().toISOString()}; node ${process.version}; ${availableParallelism()} cpus (${cpus()[0]?.model ?? 'unknown'}); ` +
+      `${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory`,
+  );
+  const report = new Report();
+  const key = benchKey();
+  const bundler = new Bundler();
   const dynamodb = await startDynamoDbLocal();
+  const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, ...LOCAL_AWS });
   try {
-    const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, ...LOCAL_AWS });
     const tableName = `bench-${randomUUID().slice(0, 8)}`;
     await ensureTable(client, tableName);
-    const store = new DynamoKeyStore({ client: documentClient(client), tableName });
-    const tenant = {
-      tenantId: 'bench',
-      name: 'Bench',
-      plan: 'scale' as const,
-      limits: { rateLimit: 1000, burstLimit: 2000 },
-      status: 'active' as const,
-      createdAt: new Date().toISOString(),
-      version: 1,
-      usageKeys: {},
-    };
-    const { item, plaintext } = buildKey({ prefix: 'sk', tenant, name: 'bench', environment: 'live', role: 'developer', expiry: expiryAt(null), now: new Date() });
-    await store.createTenant(tenant, item);
-    await authorizerFigures(store, plaintext);
-    await gatewayFigures(dynamodb.endpoint);
-    await bundleFigures();
-    client.destroy();
+    const documents = documentClient(client);
+    await new DynamoKeyStore({ client: documents, tableName }).createTenant(key.tenant, key.item);
+    const reader = new SignedKeyReader({
+      tableName,
+      region: LOCAL_AWS.region,
+      accessKeyId: LOCAL_AWS.credentials.accessKeyId,
+      secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
+      endpoint: dynamodb.endpoint,
+    });
+
+    await warmFigures(report, key);
+    report.table('1. Warm CPU, in process', ['authorizer_warm_us_p50', 'authorizer_warm_us_p99', 'authorizer_floor_us_p50', 'authorizer_over_floor_ratio']);
+
+    await callFigures(report, reader, key);
+    report.table('2. DynamoDB calls per authorization (counted; the run fails if a contract breaks)', [
+      'ddb_calls_good',
+      'ddb_writes_good',
+      'ddb_calls_bad_shape',
+      'ddb_calls_bad_checksum',
+      'ddb_calls_repeat',
+      'ddb_writes_repeat',
+    ]);
+
+    await ddbFigures(report, { endpoint: dynamodb.endpoint, tableName, reader, documents }, key);
+    report.table('3. Against DynamoDB Local, one call at a time', ['authorizer_ddb_per_s', 'getitem_per_s', 'sdk_getitem_per_s', 'authorizer_vs_getitem_ratio']);
+
+    const bundles = await bundleFigures(report, bundler);
+    const authorizer = bundles.get('authorizer');
+    if (authorizer === undefined) throw new Error('no authorizer bundle');
+    await coldStartFigures(report, bundler, authorizer, dynamodb.endpoint, tableName, key);
+    report.table('4. Cold start and bundles', [
+      'authorizer_cold_ms',
+      'empty_cold_ms',
+      'sdk_baseline_cold_ms',
+      'sdk_baseline_no_maps_cold_ms',
+      'authorizer_node_http_cold_ms',
+      ...[...bundles.keys()].map((name) => `bundle_bytes_${name}`),
+    ]);
+
+    await gatewayFigures(report, dynamodb.endpoint);
+    report.table('5. Local gateway', ['gateway_rps_open', 'gateway_rps_cached', 'gateway_rps_uncached', 'gateway_auth_overhead_ratio']);
+
+    costFigures(report);
+    printGoals(goals(report));
+    report.lines();
   } finally {
+    client.destroy();
+    bundler.dispose();
     await dynamodb.stop();
+  }
+  if (report.contractFailures.length > 0) {
+    for (const failure of report.contractFailures) console.error(`contract broken: ${failure}`);
+    process.exitCode = 1;
   }
 }
 

@@ -1,0 +1,29 @@
+/**
+ * The SDK baseline of issue 13: the same authorizer reading through `@aws-sdk/lib-dynamodb`
+ * (`DynamoKeyStore`, a `GetCommand` and the `lastUsedAt` `UpdateCommand`), as keygate's
+ * authorizer was before it moved to a signed `fetch`. `DYNAMODB_ENDPOINT` points it at
+ * DynamoDB Local.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
+import { ThrottledLastUse } from '../../lambdas/core/authorize';
+import { systemClock } from '../../lambdas/core/clock';
+import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import { jsonLogger } from '../../lambdas/core/logger';
+import { documentClient } from '../../lambdas/runtime/dynamodb-client';
+import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
+
+const logger = jsonLogger({ function: 'authorizer' });
+const store = new DynamoKeyStore({
+  client: documentClient(new DynamoDBClient(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT })),
+  tableName: stringFromEnv('TABLE_NAME'),
+});
+
+export const handler = createAuthorizerHandler({
+  store,
+  prefix: stringFromEnv('KEY_PREFIX'),
+  acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
+  clock: systemClock,
+  logger,
+  lastUse: new ThrottledLastUse(store, logger),
+});
