@@ -2,8 +2,8 @@
  * Figure 2, DynamoDB calls per authorization, counted through the authorizer's real reader over
  * DynamoDB Local. These are the benchmark's only contracts: a run fails when one breaks.
  */
-import { authorize, ThrottledLastUse } from '../lambdas/core/authorize';
-import { checksum } from '../lambdas/core/keys';
+import { authorize, ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { checksum } from '../lambdas/core/keys/format';
 import type { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { AUTHORIZER_SETTINGS, METHOD_ARN, countingStore, quiet, type BenchKey } from './fixture';
 import type { Report } from './report';

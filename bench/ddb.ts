@@ -5,8 +5,8 @@
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AwsClient } from 'aws4fetch';
-import { authorize, ThrottledLastUse } from '../lambdas/core/authorize';
-import { keyItemKey } from '../lambdas/core/key-item';
+import { authorize, ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { keyItemKey } from '../lambdas/core/store/key-item';
 import type { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS } from '../local/dynamodb-local';
 import { AUTHORIZER_SETTINGS, METHOD_ARN, quiet, type BenchKey } from './fixture';

@@ -2,13 +2,13 @@
  * What every section of the benchmark measures against: one tenant with one live developer key,
  * stored in an in-memory store and in DynamoDB Local.
  */
-import type { AuthorizeDeps } from '../lambdas/core/authorize';
-import { systemClock } from '../lambdas/core/clock';
-import { expiryAt } from '../lambdas/core/expiry';
-import type { Logger } from '../lambdas/core/logger';
+import type { AuthorizeDeps } from '../lambdas/core/auth/authorize';
+import { systemClock } from '../lambdas/core/support/clock';
+import { expiryAt } from '../lambdas/core/keys/expiry';
+import type { Logger } from '../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../lambdas/core/model';
-import { buildKey } from '../lambdas/core/new-key';
-import type { KeyStore } from '../lambdas/core/store';
+import { buildKey } from '../lambdas/core/keys/new-key';
+import type { KeyStore } from '../lambdas/core/store/store';
 
 /** A logger that drops everything: the benchmark measures the path, not the log sink. */
 export const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

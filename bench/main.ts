@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
+import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal } from '../local/dynamodb-local';

@@ -4,8 +4,8 @@
  * the least any authorizer of hashed keys must compute. The two take turns call by call.
  */
 import { createHash } from 'node:crypto';
-import { authorize, ThrottledLastUse } from '../lambdas/core/authorize';
-import { policyFor } from '../lambdas/core/policy';
+import { authorize, ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { policyFor } from '../lambdas/core/auth/policy';
 import { AUTHORIZER_SETTINGS, METHOD_ARN, memoryStore, quiet, type BenchKey } from './fixture';
 import { percentile, size, type Report } from './report';
 

@@ -1,14 +1,14 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import { backfillEnvironmentIndex, backfillTenantListing } from '../lambdas/core/backfill';
-import type { AuthorizerCacheFlusher } from '../lambdas/core/cache';
-import { ensureOperator } from '../lambdas/core/bootstrap';
-import { systemClock } from '../lambdas/core/clock';
-import { DynamoKeyStore } from '../lambdas/core/dynamodb-store';
-import { jsonLogger } from '../lambdas/core/logger';
-import { TenantService } from '../lambdas/core/tenant-service';
-import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/usage-plans';
+import { backfillEnvironmentIndex, backfillTenantListing } from '../lambdas/core/store/backfill';
+import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
+import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
+import { systemClock } from '../lambdas/core/support/clock';
+import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
+import { jsonLogger } from '../lambdas/core/support/logger';
+import { TenantService } from '../lambdas/core/tenants/tenant-service';
+import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/plans/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans, StageCacheFlusher } from '../lambdas/runtime/api-gateway';
 

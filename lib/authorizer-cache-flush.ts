@@ -5,7 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_QUEUE_DELAY_SECONDS } from '../lambdas/core/cache';
+import { MAX_QUEUE_DELAY_SECONDS } from '../lambdas/core/auth/cache';
 import { KeygateFunction } from './keygate-function';
 
 /** Properties of an {@link AuthorizerCacheFlush}. */

@@ -1,8 +1,8 @@
 import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
-import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys';
-import { assertValidRoute, type RouteRoles } from '../lambdas/core/route-policy';
+import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys/format';
+import { assertValidRoute, type RouteRoles } from '../lambdas/core/auth/route-policy';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
 import { MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';

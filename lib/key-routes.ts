@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
-import { assertValidRoute, type KeygateRoute } from '../lambdas/core/route-policy';
+import { assertValidRoute, type KeygateRoute } from '../lambdas/core/auth/route-policy';
 import type { KeyAuthorizer } from './key-authorizer';
 import type { KeyTable } from './key-table';
 import { KeygateFunction, type TableAccess } from './keygate-function';

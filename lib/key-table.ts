@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../lambdas/core/table';
+import { TABLE_SCHEMA } from '../lambdas/core/store/table';
 
 /** Properties of a {@link KeyTable}. */
 export interface KeyTableProps {

@@ -1,7 +1,7 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import type { PlanLimits } from '../lambdas/core/model';
-import type { NamedPlan } from '../lambdas/core/usage-plans';
+import type { NamedPlan } from '../lambdas/core/plans/usage-plans';
 import { CONFIGURED_PLANS, type ConfiguredPlan } from './settings';
 
 /** Properties of {@link RatePlans}. */

@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { assertValidPrefix } from '../lambdas/core/keys';
+import { assertValidPrefix } from '../lambdas/core/keys/format';
 import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
 /** A plan whose limits are a deployment setting; `enterprise` limits are set per tenant instead. */

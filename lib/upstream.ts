@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../lambdas/core/upstream';
+import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../lambdas/core/http/upstream';
 
 /** Properties of a {@link KeygateUpstream}. */
 export interface KeygateUpstreamProps {

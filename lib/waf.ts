@@ -1,7 +1,7 @@
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { GATEWAY_ERRORS } from '../lambdas/core/gateway-responses';
+import { GATEWAY_ERRORS } from '../lambdas/core/http/gateway-responses';
 
 /** Properties of a {@link KeygateWaf}. */
 export interface KeygateWafProps {

@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { ALL_EVENTS_PARTITION } from '../lambdas/core/events/dynamodb-outbox';
 import type { KeygateEvent } from '../lambdas/core/events/model';
 import type { EventPublisher } from '../lambdas/core/events/publish';
-import { TABLE_SCHEMA } from '../lambdas/core/table';
+import { TABLE_SCHEMA } from '../lambdas/core/store/table';
 
 /**
  * The local stand-in for the table's stream: DynamoDB Local's stream API needs a client keygate

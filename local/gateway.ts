@@ -7,8 +7,8 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { errorBody } from '../lambdas/core/errors';
-import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/gateway-responses';
+import { errorBody } from '../lambdas/core/http/errors';
+import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';

@@ -1,5 +1,5 @@
 import type { PlanLimits } from '../lambdas/core/model';
-import { quotaPeriodBounds, type QuotaPeriod } from '../lambdas/core/quota';
+import { quotaPeriodBounds, type QuotaPeriod } from '../lambdas/core/plans/quota';
 
 /** A usage plan's limits for one usage identifier: the domain's {@link PlanLimits}, one definition for both. */
 export type RateLimits = PlanLimits;

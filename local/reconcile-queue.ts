@@ -1,5 +1,5 @@
-import { describeError, type Logger } from '../lambdas/core/logger';
-import type { PlanReconciler, ReconcileRequests } from '../lambdas/core/plan-reconciler';
+import { describeError, type Logger } from '../lambdas/core/support/logger';
+import type { PlanReconciler, ReconcileRequests } from '../lambdas/core/plans/plan-reconciler';
 
 /**
  * The plan reconciler's queue in local mode, in process: requests run one at a time (as the

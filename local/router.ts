@@ -1,4 +1,4 @@
-import type { Route } from '../lambdas/core/routes';
+import type { Route } from '../lambdas/core/http/routes';
 
 /** What a router needs of a route. */
 export type RouteLike = Pick<Route, 'path'> & { readonly method: string };

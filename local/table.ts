@@ -6,8 +6,8 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { backfillEnvironmentIndex } from '../lambdas/core/backfill';
-import { createTableInput, TABLE_SCHEMA } from '../lambdas/core/table';
+import { backfillEnvironmentIndex } from '../lambdas/core/store/backfill';
+import { createTableInput, TABLE_SCHEMA } from '../lambdas/core/store/table';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 
 /**
@@ -47,12 +47,14 @@ async function addEnvironmentIndex(client: DynamoDBClient, tableName: string): P
       GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
     }),
   );
-  // writes to the table fail while the new index is still being created.
-  for (let attempt = 0; ; attempt += 1) {
+  // writes to the table fail while the new index is still being created; DynamoDB Local takes
+  // about a second, but many times that on a loaded machine.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const created = described.Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index.IndexName);
     if (created?.IndexStatus === 'ACTIVE') break;
-    if (attempt >= 100) throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 10 s`);
+    if (Date.now() > deadline) throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await backfillEnvironmentIndex({ client: documentClient(client), tableName });

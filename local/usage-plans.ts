@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { conflict } from '../lambdas/core/errors';
+import { conflict } from '../lambdas/core/http/errors';
 import type { PlanLimits } from '../lambdas/core/model';
-import { quotaPeriodBounds } from '../lambdas/core/quota';
-import type { UsagePlanApi } from '../lambdas/core/usage-plans';
+import { quotaPeriodBounds } from '../lambdas/core/plans/quota';
+import type { UsagePlanApi } from '../lambdas/core/plans/usage-plans';
 import type { UsageCheck } from './gateway';
 import { RateLimiter } from './rate-limiter';
 

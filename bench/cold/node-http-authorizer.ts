@@ -1,8 +1,8 @@
 /** The authorizer's entry with {@link NodeHttpKeyReader} in place of aws4fetch: a measured what-if. */
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
-import { ThrottledLastUse } from '../../lambdas/core/authorize';
-import { systemClock } from '../../lambdas/core/clock';
-import { jsonLogger } from '../../lambdas/core/logger';
+import { ThrottledLastUse } from '../../lambdas/core/auth/authorize';
+import { systemClock } from '../../lambdas/core/support/clock';
+import { jsonLogger } from '../../lambdas/core/support/logger';
 import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
 import { NodeHttpKeyReader } from './node-http-key-reader';
 

@@ -8,9 +8,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
-import { fromKeyItem, keyItemKey, lastUsedUpdate } from '../../lambdas/core/key-item';
+import { fromKeyItem, keyItemKey, lastUsedUpdate } from '../../lambdas/core/store/key-item';
 import type { KeyItem } from '../../lambdas/core/model';
-import type { KeyStore } from '../../lambdas/core/store';
+import type { KeyStore } from '../../lambdas/core/store/store';
 import type { SignedKeyReaderProps } from '../../lambdas/runtime/signed-key-reader';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

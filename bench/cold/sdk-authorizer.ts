@@ -6,10 +6,10 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
-import { ThrottledLastUse } from '../../lambdas/core/authorize';
-import { systemClock } from '../../lambdas/core/clock';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
-import { jsonLogger } from '../../lambdas/core/logger';
+import { ThrottledLastUse } from '../../lambdas/core/auth/authorize';
+import { systemClock } from '../../lambdas/core/support/clock';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { jsonLogger } from '../../lambdas/core/support/logger';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
 

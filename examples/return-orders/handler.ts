@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Clock } from '../../lambdas/core/clock';
-import { ApiError, invalidRequest, notFound } from '../../lambdas/core/errors';
-import type { Logger } from '../../lambdas/core/logger';
+import type { Clock } from '../../lambdas/core/support/clock';
+import { ApiError, invalidRequest, notFound } from '../../lambdas/core/http/errors';
+import type { Logger } from '../../lambdas/core/support/logger';
 import { keygateHandler, type KeygateContext } from '../../lambdas/runtime/route-context';
 
 /** A return order: a customer sending back what they bought. */

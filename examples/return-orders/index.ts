@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { systemClock } from '../../lambdas/core/clock';
-import { jsonLogger } from '../../lambdas/core/logger';
+import { systemClock } from '../../lambdas/core/support/clock';
+import { jsonLogger } from '../../lambdas/core/support/logger';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { stringFromEnv } from '../../lambdas/runtime/env';
 import { createReturnOrdersHandler } from './handler';

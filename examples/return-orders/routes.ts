@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { KeygateRoute } from '../../lambdas/core/route-policy';
+import type { KeygateRoute } from '../../lambdas/core/auth/route-policy';
 import type { LocalRoute } from '../../local/app';
 import { createReturnOrdersHandler } from './handler';
 

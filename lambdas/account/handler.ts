@@ -1,10 +1,10 @@
-import type { Clock } from '../core/clock';
-import { notFound } from '../core/errors';
-import { emptySchema, jsonResponse, validate, type ApiRequest } from '../core/http';
-import type { Logger } from '../core/logger';
+import type { Clock } from '../core/support/clock';
+import { notFound } from '../core/http/errors';
+import { emptySchema, jsonResponse, validate, type ApiRequest } from '../core/http/http';
+import type { Logger } from '../core/support/logger';
 import { toKeyRecord, toTenantRecord } from '../core/model';
-import type { KeyStore } from '../core/store';
-import type { TenantService } from '../core/tenant-service';
+import type { KeyStore } from '../core/store/store';
+import type { TenantService } from '../core/tenants/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 /** What the account routes need. */

@@ -1,5 +1,5 @@
-import { systemClock } from '../core/clock';
-import { jsonLogger } from '../core/logger';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
 import { keyStore } from '../runtime/dynamodb';
 import { tenantService } from '../runtime/services';
 import { createAccountHandler } from './handler';

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { authorize, type AuthorizeDeps } from '../core/authorize';
+import { authorize, type AuthorizeDeps } from '../core/auth/authorize';
 
 /**
  * The TOKEN authorizer: API Gateway passes the `Authorization` header as `authorizationToken`.

@@ -1,6 +1,6 @@
-import { ThrottledLastUse } from '../core/authorize';
-import { systemClock } from '../core/clock';
-import { jsonLogger } from '../core/logger';
+import { ThrottledLastUse } from '../core/auth/authorize';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
 import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../runtime/env';
 import { parseRouteRoles } from '../runtime/route-roles';
 import { SignedKeyReader } from '../runtime/signed-key-reader';

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { handleFlushRequest, type SettlingFlushDeps } from '../core/cache';
-import { describeError, type Logger } from '../core/logger';
+import { handleFlushRequest, type SettlingFlushDeps } from '../core/auth/cache';
+import { describeError, type Logger } from '../core/support/logger';
 
 const requestSchema = z.strictObject({ at: z.iso.datetime(), followUp: z.boolean() });
 

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { systemClock } from '../core/clock';
-import { jsonLogger } from '../core/logger';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
 import { apiGatewayClient, flushStagesFromEnv, StagesCacheFlusher } from '../runtime/api-gateway';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
 import { SqsFlushQueue } from '../runtime/flush-queue';

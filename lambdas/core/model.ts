@@ -1,6 +1,6 @@
-import type { Environment, Role } from './keys';
-import type { ExpiryDays } from './expiry';
-import { isExpired } from './expiry';
+import type { Environment, Role } from './keys/format';
+import type { ExpiryDays } from './keys/expiry';
+import { isExpired } from './keys/expiry';
 
 /** Plans known to every deployment; `enterprise` takes custom limits per tenant. */
 export const PLAN_NAMES = ['starter', 'growth', 'scale', 'enterprise'] as const;

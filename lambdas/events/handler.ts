@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../core/events/model';
 import type { EventReader } from '../core/events/store';
-import { jsonResponse, validate } from '../core/http';
-import { KEY_ID_PATTERN } from '../core/key-service';
-import type { Logger } from '../core/logger';
-import { assertLiveOperator } from '../core/operator-only';
-import { TENANT_ID_PATTERN } from '../core/tenant-service';
+import { jsonResponse, validate } from '../core/http/http';
+import { KEY_ID_PATTERN } from '../core/keys/key-service';
+import type { Logger } from '../core/support/logger';
+import { assertLiveOperator } from '../core/http/operator-only';
+import { TENANT_ID_PATTERN } from '../core/tenants/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 const limitSchema = z

@@ -1,4 +1,4 @@
-import { jsonLogger } from '../core/logger';
+import { jsonLogger } from '../core/support/logger';
 import { eventReader } from '../runtime/dynamodb';
 import { createEventsHandler } from './handler';
 

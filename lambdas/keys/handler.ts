@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { AuthorizerContext } from '../core/authorize';
-import { EXPIRY_DAYS } from '../core/expiry';
-import type { Idempotency } from '../core/idempotency';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http';
-import { metaSchema } from '../core/key-meta';
-import { ENVIRONMENTS, ROLES } from '../core/keys';
-import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/key-service';
+import type { AuthorizerContext } from '../core/auth/authorize';
+import { EXPIRY_DAYS } from '../core/keys/expiry';
+import type { Idempotency } from '../core/http/idempotency';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http/http';
+import { metaSchema } from '../core/keys/key-meta';
+import { ENVIRONMENTS, ROLES } from '../core/keys/format';
+import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/keys/key-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 /** The body of a key creation, for the tenant's own routes and the operator's alike. */

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { ApiError, errorBody } from '../core/errors';
-import { jsonResponse, parseBody } from '../core/http';
+import { ApiError, errorBody } from '../core/http/errors';
+import { jsonResponse, parseBody } from '../core/http/http';
 import { githubAlertSchema, verifyGithubSignature, type GithubFeedback, type GithubKeySource } from '../core/leaks/github';
 import type { LeakService } from '../core/leaks/leak-service';
-import { describeError, type Logger } from '../core/logger';
-import { assertLiveOperator } from '../core/operator-only';
+import { describeError, type Logger } from '../core/support/logger';
+import { assertLiveOperator } from '../core/http/operator-only';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
 /** The route GitHub posts alerts to; it has no API key, only GitHub's signature. */

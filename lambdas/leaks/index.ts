@@ -1,8 +1,8 @@
-import { systemClock } from '../core/clock';
+import { systemClock } from '../core/support/clock';
 import { DynamoLeakStore } from '../core/leaks/dynamodb-leaks';
 import { FetchedGithubKeys } from '../core/leaks/github';
 import { LeakService, leakPolicyFrom } from '../core/leaks/leak-service';
-import { jsonLogger } from '../core/logger';
+import { jsonLogger } from '../core/support/logger';
 import { documentDb, keyStore, tableName } from '../runtime/dynamodb';
 import { stageCache } from '../runtime/services';
 import { settings } from '../runtime/settings';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { forbidden, notFound } from '../core/errors';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http';
-import { KeyService, operatorActingFor } from '../core/key-service';
+import { forbidden, notFound } from '../core/http/errors';
+import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http/http';
+import { KeyService, operatorActingFor } from '../core/keys/key-service';
 import { actorOf } from '../core/events/model';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/support/logger';
 import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
-import type { TenantService } from '../core/tenant-service';
+import type { TenantService } from '../core/tenants/tenant-service';
 import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 

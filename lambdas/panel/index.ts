@@ -1,6 +1,6 @@
-import { systemClock } from '../core/clock';
-import { jsonLogger } from '../core/logger';
-import { Idempotency } from '../core/idempotency';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
+import { Idempotency } from '../core/http/idempotency';
 import { idempotencyStore, keyStore } from '../runtime/dynamodb';
 import { stageCache, tenantService } from '../runtime/services';
 import { settings } from '../runtime/settings';

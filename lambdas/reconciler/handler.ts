@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { describeError, type Logger } from '../core/logger';
-import type { PlanReconciler } from '../core/plan-reconciler';
+import { describeError, type Logger } from '../core/support/logger';
+import type { PlanReconciler } from '../core/plans/plan-reconciler';
 
 const requestSchema = z.strictObject({ tenantId: z.string().min(1).max(64) });
 

@@ -1,4 +1,4 @@
-import { jsonLogger } from '../core/logger';
+import { jsonLogger } from '../core/support/logger';
 import { planReconciler } from '../runtime/services';
 import { createReconcilerHandler } from './handler';
 

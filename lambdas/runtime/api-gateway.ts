@@ -16,8 +16,8 @@ import {
   type PatchOperation,
 } from '@aws-sdk/client-api-gateway';
 import type { PlanLimits } from '../core/model';
-import { withBackoff, type BackoffOptions } from '../core/retry';
-import type { UsagePlanApi } from '../core/usage-plans';
+import { withBackoff, type BackoffOptions } from '../core/support/retry';
+import type { UsagePlanApi } from '../core/plans/usage-plans';
 
 /** The process's one API Gateway client. */
 export const apiGatewayClient = new APIGatewayClient({});

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoIdempotencyStore } from '../core/dynamodb-idempotency';
-import { DynamoKeyStore } from '../core/dynamodb-store';
+import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
+import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
 import { stringFromEnv } from './env';

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MAX_QUEUE_DELAY_SECONDS, type FlushQueue, type FlushRequest } from '../core/cache';
+import { MAX_QUEUE_DELAY_SECONDS, type FlushQueue, type FlushRequest } from '../core/auth/cache';
 
 /** {@link FlushQueue} on an SQS standard queue (the only kind with a delay per message). */
 export class SqsFlushQueue implements FlushQueue {

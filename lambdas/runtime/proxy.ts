@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizerContext } from '../core/authorize';
-import { callerSchema, errorResponse, type ApiRequest, type HttpResponse } from '../core/http';
-import type { Logger } from '../core/logger';
+import type { AuthorizerContext } from '../core/auth/authorize';
+import { callerSchema, errorResponse, type ApiRequest, type HttpResponse } from '../core/http/http';
+import type { Logger } from '../core/support/logger';
 
 /** A domain route handler: one request in, one response out. */
 export type RouteHandler = (request: ApiRequest) => Promise<HttpResponse>;

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ReconcileRequests } from '../core/plan-reconciler';
+import type { ReconcileRequests } from '../core/plans/plan-reconciler';
 
 /**
  * {@link ReconcileRequests} on an SQS FIFO queue. One message group for the whole deployment:

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizerContext } from '../core/authorize';
-import { ApiError } from '../core/errors';
-import { callerSchema, errorResponse } from '../core/http';
-import { jsonLogger, type Logger } from '../core/logger';
+import type { AuthorizerContext } from '../core/auth/authorize';
+import { ApiError } from '../core/http/errors';
+import { callerSchema, errorResponse } from '../core/http/http';
+import { jsonLogger, type Logger } from '../core/support/logger';
 
 /** Who is calling a route of your own, as keygate's authorizer established it. */
 export type KeygateContext = Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>;

@@ -1,4 +1,4 @@
-import { assertValidRoute, type RouteRoles } from '../core/route-policy';
+import { assertValidRoute, type RouteRoles } from '../core/auth/route-policy';
 
 /**
  * Reads the route rules the stack hands the authorizer (`ROUTE_ROLES`, a JSON list), checking

@@ -1,10 +1,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SettlingCacheFlusher } from '../core/cache';
-import { systemClock } from '../core/clock';
-import type { Logger } from '../core/logger';
-import { PlanReconciler, type ReconcileRequests } from '../core/plan-reconciler';
-import { TenantService } from '../core/tenant-service';
-import { lazyCatalog } from '../core/usage-plans';
+import { SettlingCacheFlusher } from '../core/auth/cache';
+import { systemClock } from '../core/support/clock';
+import type { Logger } from '../core/support/logger';
+import { PlanReconciler, type ReconcileRequests } from '../core/plans/plan-reconciler';
+import { TenantService } from '../core/tenants/tenant-service';
+import { lazyCatalog } from '../core/plans/usage-plans';
 import { ApiGatewayUsagePlans, apiGatewayClient, controlPlaneClient, flushStagesFromEnv, StagesCacheFlusher } from './api-gateway';
 import { keyStore } from './dynamodb';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from './env';

@@ -1,4 +1,4 @@
-import type { NamedPlan, StandardPlan } from '../core/usage-plans';
+import type { NamedPlan, StandardPlan } from '../core/plans/usage-plans';
 import { jsonFromEnv, stringFromEnv } from './env';
 
 /** Settings the management Lambdas share, read once when a module loads. */

@@ -1,8 +1,8 @@
 import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { AwsClient } from 'aws4fetch';
-import { fromKeyItem, keyItemKey, lastUsedUpdate } from '../core/key-item';
+import { fromKeyItem, keyItemKey, lastUsedUpdate } from '../core/store/key-item';
 import type { KeyItem } from '../core/model';
-import type { KeyStore } from '../core/store';
+import type { KeyStore } from '../core/store/store';
 
 /** Where and as whom a {@link SignedKeyReader} reads. */
 export interface SignedKeyReaderProps {

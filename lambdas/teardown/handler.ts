@@ -1,5 +1,5 @@
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/support/logger';
 import { sweep, type SweepTarget } from './sweep';
 
 /** The custom resource event fields the handlers read (the Provider framework's shape). */

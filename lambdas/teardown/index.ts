@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { jsonLogger } from '../core/logger';
+import { jsonLogger } from '../core/support/logger';
 import { apiGatewayClient } from '../runtime/api-gateway';
 import { isComplete as sweepUntilDone, onEvent as accept, type TeardownEvent } from './handler';
 

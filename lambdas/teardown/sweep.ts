@@ -1,7 +1,7 @@
 import { GetApiKeysCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import { withBackoff } from '../core/retry';
+import { withBackoff } from '../core/support/retry';
 import { ApiGatewayUsagePlans, isTooManyRequests } from '../runtime/api-gateway';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/support/logger';
 
 /** The tag keygate puts on every API key and usage plan it creates at run time. */
 export const STACK_TAG = 'keygate:stack';

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/upstream';
+import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/http/upstream';
 import { matchRoute, type RouteLike } from '../router';
 
 /** Where the local front door forwards, and how. */

@@ -1,9 +1,9 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ThrottledLastUse, Unauthorized } from '../../lambdas/core/authorize';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
-import { mintKey } from '../../lambdas/core/keys';
+import { ThrottledLastUse, Unauthorized } from '../../lambdas/core/auth/authorize';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { mintKey } from '../../lambdas/core/keys/format';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { fixedClock, keyFixture, METHOD_ARN, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';

@@ -6,7 +6,7 @@ import { createCacheFlushHandler } from '../../lambdas/cache/handler';
 import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { fixedClock, recordingLogger } from '../support/fixtures';
 import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
-import { SettlingCacheFlusher } from '../../lambdas/core/cache';
+import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
 import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
 
 const apiGateway = mockClient(APIGatewayClient);

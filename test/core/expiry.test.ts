@@ -1,4 +1,4 @@
-import { isExpired, parseIsoDate, resolveExpiry, ExpiryError } from '../../lambdas/core/expiry';
+import { isExpired, parseIsoDate, resolveExpiry, ExpiryError } from '../../lambdas/core/keys/expiry';
 
 const at = (iso: string) => () => new Date(iso);
 

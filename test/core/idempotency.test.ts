@@ -1,6 +1,6 @@
-import type { AuthorizerContext } from '../../lambdas/core/authorize';
-import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../../lambdas/core/idempotency';
-import { jsonResponse, type ApiRequest } from '../../lambdas/core/http';
+import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
+import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../../lambdas/core/http/idempotency';
+import { jsonResponse, type ApiRequest } from '../../lambdas/core/http/http';
 import { callerContext } from '../support/events';
 import { recordingLogger } from '../support/fixtures';
 

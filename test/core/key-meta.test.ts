@@ -1,9 +1,9 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ThrottledLastUse } from '../../lambdas/core/authorize';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
-import { metaSchema } from '../../lambdas/core/key-meta';
+import { ThrottledLastUse } from '../../lambdas/core/auth/authorize';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { metaSchema } from '../../lambdas/core/keys/key-meta';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { fixedClock, keyFixture, METHOD_ARN, rawKeyItem, recordingLogger } from '../support/fixtures';

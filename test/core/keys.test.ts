@@ -6,7 +6,7 @@ import {
   parseAuthorization,
   parseKey,
   tokenValidationPattern,
-} from '../../lambdas/core/keys';
+} from '../../lambdas/core/keys/format';
 
 describe('checksum', () => {
   it('is the IEEE CRC-32 (check value of "123456789" is cbf43926)', () => {

@@ -1,4 +1,4 @@
-import { noCache } from '../../lambdas/core/cache';
+import { noCache } from '../../lambdas/core/auth/cache';
 import type { KeygateEvent } from '../../lambdas/core/events/model';
 import { FetchedGithubKeys, staticGithubKeys } from '../../lambdas/core/leaks/github';
 import { LeakService, leakPolicyFrom, type LeakPolicy, type LeakStore } from '../../lambdas/core/leaks/leak-service';

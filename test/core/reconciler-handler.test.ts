@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import type { PlanReconciler } from '../../lambdas/core/plan-reconciler';
+import type { PlanReconciler } from '../../lambdas/core/plans/plan-reconciler';
 import { createReconcilerHandler } from '../../lambdas/reconciler/handler';
 import { recordingLogger } from '../support/fixtures';
 

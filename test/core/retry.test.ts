@@ -1,4 +1,4 @@
-import { withBackoff } from '../../lambdas/core/retry';
+import { withBackoff } from '../../lambdas/core/support/retry';
 
 class Throttled extends Error {
   override readonly name = 'Throttled';

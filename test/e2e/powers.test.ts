@@ -1,5 +1,5 @@
-import { expiryAt } from '../../lambdas/core/expiry';
-import { buildKey } from '../../lambdas/core/new-key';
+import { expiryAt } from '../../lambdas/core/keys/expiry';
+import { buildKey } from '../../lambdas/core/keys/new-key';
 import type { LocalKeygate } from '../../local/app';
 import { call, startTestKeygate } from '../support/local';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LocalKeygate } from '../../local/app';
-import { mintKey } from '../../lambdas/core/keys';
+import { mintKey } from '../../lambdas/core/keys/format';
 import { LeakScan, leakScan } from '../support/leak-scan';
 import { call, startTestKeygate } from '../support/local';
 

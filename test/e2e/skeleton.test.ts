@@ -1,5 +1,5 @@
 import type { LocalKeygate } from '../../local/app';
-import { mintKey } from '../../lambdas/core/keys';
+import { mintKey } from '../../lambdas/core/keys/format';
 import { call, startTestKeygate } from '../support/local';
 
 let keygate: LocalKeygate & { requests: string[] };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER } from '../../lambdas/core/upstream';
+import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER } from '../../lambdas/core/http/upstream';
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
 import { KeygateUpstream } from '../../lib/upstream';

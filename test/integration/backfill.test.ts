@@ -1,8 +1,8 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { backfillEnvironmentIndex } from '../../lambdas/core/backfill';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
-import { createTableInput } from '../../lambdas/core/table';
+import { backfillEnvironmentIndex } from '../../lambdas/core/store/backfill';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { createTableInput } from '../../lambdas/core/store/table';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/table';
@@ -78,5 +78,5 @@ describe('ensureTable over a table from before the environment index', () => {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
       client.destroy();
     }
-  });
+  }, 90_000); // DynamoDB Local builds an index slowly on a loaded machine.
 });

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
-import { ApiError } from '../../lambdas/core/errors';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { ApiError } from '../../lambdas/core/http/errors';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';

@@ -1,9 +1,9 @@
-import { noCache } from '../../lambdas/core/cache';
+import { noCache } from '../../lambdas/core/auth/cache';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthorizerContext } from '../../lambdas/core/authorize';
-import { ApiError } from '../../lambdas/core/errors';
-import { KeyService } from '../../lambdas/core/key-service';
-import type { Role } from '../../lambdas/core/keys';
+import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
+import { ApiError } from '../../lambdas/core/http/errors';
+import { KeyService } from '../../lambdas/core/keys/key-service';
+import type { Role } from '../../lambdas/core/keys/format';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture, apiError } from '../support/fixtures';

@@ -1,9 +1,9 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import type { AuthorizerCacheFlusher } from '../../lambdas/core/cache';
+import type { AuthorizerCacheFlusher } from '../../lambdas/core/auth/cache';
 import type { Tenant } from '../../lambdas/core/model';
-import { PlanReconciler, type ReconcileRequests } from '../../lambdas/core/plan-reconciler';
-import { TenantService, type PlanRequest } from '../../lambdas/core/tenant-service';
-import type { PlanCatalog } from '../../lambdas/core/usage-plans';
+import { PlanReconciler, type ReconcileRequests } from '../../lambdas/core/plans/plan-reconciler';
+import { TenantService, type PlanRequest } from '../../lambdas/core/tenants/tenant-service';
+import type { PlanCatalog } from '../../lambdas/core/plans/usage-plans';
 import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { fakeApiGateway } from '../support/fake-api-gateway';

@@ -1,4 +1,4 @@
-import { authorize, ThrottledLastUse } from '../../lambdas/core/authorize';
+import { authorize, ThrottledLastUse } from '../../lambdas/core/auth/authorize';
 import { DynamoDbError, SignedKeyReader } from '../../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';

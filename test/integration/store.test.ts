@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { expiryAt } from '../../lambdas/core/expiry';
+import { expiryAt } from '../../lambdas/core/keys/expiry';
 import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 

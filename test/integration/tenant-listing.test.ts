@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { backfillTenantListing } from '../../lambdas/core/backfill';
+import { backfillTenantListing } from '../../lambdas/core/store/backfill';
 import type { Tenant } from '../../lambdas/core/model';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 

@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { LocalGateway } from '../../local/gateway';
-import type { Route } from '../../lambdas/core/routes';
+import type { Route } from '../../lambdas/core/http/routes';
 
 const KEY = `sk_live_${'a'.repeat(72)}`;
 const ROUTES: Route[] = [{ method: 'GET', path: '/v1/me', function: 'account' }];

@@ -1,5 +1,5 @@
-import { ROLES, type Environment, type Role } from '../../lambdas/core/keys';
-import { policyFor } from '../../lambdas/core/policy';
+import { ROLES, type Environment, type Role } from '../../lambdas/core/keys/format';
+import { policyFor } from '../../lambdas/core/auth/policy';
 import { isAllowed, resourceMatches } from '../../local/policy';
 
 const STAGE = 'arn:aws:execute-api:local:000000000000:keygate/prod';

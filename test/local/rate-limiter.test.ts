@@ -1,4 +1,4 @@
-import { quotaPeriodBounds } from '../../lambdas/core/quota';
+import { quotaPeriodBounds } from '../../lambdas/core/plans/quota';
 import { RateLimiter, type RateLimits } from '../../local/rate-limiter';
 
 const KEY = 'usage-key-1';

@@ -1,4 +1,4 @@
-import type { Route } from '../../lambdas/core/routes';
+import type { Route } from '../../lambdas/core/http/routes';
 import { matchRoute, methodArn } from '../../local/router';
 
 // the contract's routes (DESIGN.md §4), plus a literal sibling of `{id}` to test precedence.

@@ -1,4 +1,4 @@
-import { ROUTES } from '../../lambdas/core/routes';
+import { ROUTES } from '../../lambdas/core/http/routes';
 import { isKeygateResource, upstreamHeaders } from '../../local/http/upstream-proxy';
 
 const context = { tenantId: 't1', keyId: 'key_1', environment: 'live', role: 'owner', plan: 'scale' };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { authorize, type AuthorizeDeps } from '../../lambdas/core/authorize';
-import { isExpired } from '../../lambdas/core/expiry';
-import { checksum, hashKey, keyIdFromHash, mintKey, parseAuthorization, parseKey } from '../../lambdas/core/keys';
+import { authorize, type AuthorizeDeps } from '../../lambdas/core/auth/authorize';
+import { isExpired } from '../../lambdas/core/keys/expiry';
+import { checksum, hashKey, keyIdFromHash, mintKey, parseAuthorization, parseKey } from '../../lambdas/core/keys/format';
 import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, METHOD_ARN, recordingLogger, tenantFixture } from '../support/fixtures';
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { noCache } from '../../lambdas/core/cache';
-import { notFound } from '../../lambdas/core/errors';
-import type { KeyStore } from '../../lambdas/core/store';
-import { TenantService } from '../../lambdas/core/tenant-service';
-import type { PlanCatalog, UsagePlanApi } from '../../lambdas/core/usage-plans';
+import { noCache } from '../../lambdas/core/auth/cache';
+import { notFound } from '../../lambdas/core/http/errors';
+import type { KeyStore } from '../../lambdas/core/store/store';
+import { TenantService } from '../../lambdas/core/tenants/tenant-service';
+import type { PlanCatalog, UsagePlanApi } from '../../lambdas/core/plans/usage-plans';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { createPanelHandler } from '../../lambdas/panel/handler';
-import { ROUTES } from '../../lambdas/core/routes';
+import { ROUTES } from '../../lambdas/core/http/routes';
 import { callerContext, operatorCaller, proxyEvent } from '../support/events';
 import { fixedClock, recordingLogger } from '../support/fixtures';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoKeyStore } from '../../lambdas/core/dynamodb-store';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/table';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { Environment, Role } from '../../lambdas/core/keys';
+import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { PlanName } from '../../lambdas/core/model';
 import { buildProxyEvent } from '../../local/proxy-event';
 

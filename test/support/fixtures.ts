@@ -1,9 +1,9 @@
-import { ApiError } from '../../lambdas/core/errors';
-import type { Clock } from '../../lambdas/core/clock';
-import { buildKey } from '../../lambdas/core/new-key';
-import { expiryAt } from '../../lambdas/core/expiry';
-import type { Environment, Role } from '../../lambdas/core/keys';
-import type { Logger, LogFields } from '../../lambdas/core/logger';
+import { ApiError } from '../../lambdas/core/http/errors';
+import type { Clock } from '../../lambdas/core/support/clock';
+import { buildKey } from '../../lambdas/core/keys/new-key';
+import { expiryAt } from '../../lambdas/core/keys/expiry';
+import type { Environment, Role } from '../../lambdas/core/keys/format';
+import type { Logger, LogFields } from '../../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 
 /** A method ARN as API Gateway sends it to the authorizer. */

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SettlingCacheFlusher } from '../../lambdas/core/cache';
-import type { Clock } from '../../lambdas/core/clock';
+import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
+import type { Clock } from '../../lambdas/core/support/clock';
 import type { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
 

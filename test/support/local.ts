@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startKeygateLocal, type LocalKeygate, type LocalOptions } from '../../local/app';
-import { jsonLogger, type Logger } from '../../lambdas/core/logger';
+import { jsonLogger, type Logger } from '../../lambdas/core/support/logger';
 import { recordingLogger } from './fixtures';
 import { testEndpoint } from './dynamodb';
 import { leakScan } from './leak-scan';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidRequest } from '../errors';
+import { invalidRequest } from '../http/errors';
 import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
 
 const MAX_CURSOR_LENGTH = 1024;

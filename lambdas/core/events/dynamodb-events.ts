@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TABLE_SCHEMA } from '../table';
+import { TABLE_SCHEMA } from '../store/table';
 import { decodeEventCursor, encodeEventCursor, type EventListing } from './cursor';
 import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
 import type { KeygateEvent } from './model';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthorizerContext } from '../authorize';
-import type { Environment, Role } from '../keys';
+import type { AuthorizerContext } from '../auth/authorize';
+import type { Environment, Role } from '../keys/format';
 
 /**
  * Every event type keygate writes. Dotted, noun first, past tense: what subscribers (audit views,

@@ -1,6 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { describeError, type Logger } from '../logger';
+import { describeError, type Logger } from '../support/logger';
 import type { KeygateEvent } from './model';
 
 /** One `PutEvents` entry, as EventBridge takes it. */

@@ -1,4 +1,4 @@
-import type { Environment } from '../keys';
+import type { Environment } from '../keys/format';
 import type { EventType, KeygateEvent } from './model';
 
 /** Filters of a tenant's event listing. */

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keyItemKey, type DynamoKeyStore } from '../dynamodb-store';
+import { keyItemKey, type DynamoKeyStore } from '../store/dynamodb-store';
 import { DynamoOutbox } from '../events/dynamodb-outbox';
 import type { KeygateEvent } from '../events/model';
 import type { KeyItem } from '../model';

@@ -1,9 +1,9 @@
-import { flushAfterWrite, type AuthorizerCacheFlusher } from '../cache';
-import type { Clock } from '../clock';
+import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
+import type { Clock } from '../support/clock';
 import { keyEvent } from '../events/changes';
 import type { Actor, KeygateEvent } from '../events/model';
-import { hashKey, hashesEqual, keyIdFromHash, parseKey } from '../keys';
-import type { Logger } from '../logger';
+import { hashKey, hashesEqual, keyIdFromHash, parseKey } from '../keys/format';
+import type { Logger } from '../support/logger';
 import type { KeyItem } from '../model';
 
 /** What to do with a key found leaked (setting `keygate:onLeak`). */

@@ -1,6 +1,6 @@
 import type { Expiry, ExpiryDays } from './expiry';
-import { mintKey, type Environment, type Role } from './keys';
-import { snapshotOf, type KeyItem, type Tenant } from './model';
+import { mintKey, type Environment, type Role } from './format';
+import { snapshotOf, type KeyItem, type Tenant } from '../model';
 
 /** What a new key is made of, besides its secret. */
 export interface NewKeySpec {

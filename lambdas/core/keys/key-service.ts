@@ -1,16 +1,16 @@
-import type { AuthorizerContext } from './authorize';
-import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from './cache';
-import type { Clock } from './clock';
-import { conflict, forbidden, invalidRequest, notFound } from './errors';
-import { keyDetails, keyEvent } from './events/changes';
-import { actorOf } from './events/model';
+import type { AuthorizerContext } from '../auth/authorize';
+import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from '../auth/cache';
+import type { Clock } from '../support/clock';
+import { conflict, forbidden, invalidRequest, notFound } from '../http/errors';
+import { keyDetails, keyEvent } from '../events/changes';
+import { actorOf } from '../events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
-import { ROLES, type Environment, type Role } from './keys';
-import type { Logger } from './logger';
-import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from './model';
+import { ROLES, type Environment, type Role } from './format';
+import type { Logger } from '../support/logger';
+import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
 import { isLastingOwner, lastOwnerMessage, OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
-import { OwnersChangedError, TenantChangedError, type KeyStore } from './store';
+import { OwnersChangedError, TenantChangedError, type KeyStore } from '../store/store';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;

@@ -1,4 +1,4 @@
-import type { KeyItem } from './model';
+import type { KeyItem } from '../model';
 
 /**
  * How a key is laid out in the table, apart from any DynamoDB client: the store (AWS SDK) and

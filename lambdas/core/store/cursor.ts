@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { invalidRequest } from './errors';
-import type { Environment } from './keys';
-import { TENANT_ID_PATTERN } from './model';
+import { invalidRequest } from '../http/errors';
+import type { Environment } from '../keys/format';
+import { TENANT_ID_PATTERN } from '../model';
 import { indexPartition, TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
 
 /** Longer than any cursor {@link encodeCursor} makes (tenant ids are at most 64 characters). */

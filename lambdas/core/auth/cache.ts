@@ -1,5 +1,5 @@
-import { describeError, type Logger } from './logger';
-import type { Clock } from './clock';
+import { describeError, type Logger } from '../support/logger';
+import type { Clock } from '../support/clock';
 
 /**
  * Empties the authorizer's result cache so that a revoked, deleted, rotated-out or suspended key

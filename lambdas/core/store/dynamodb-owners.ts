@@ -1,9 +1,9 @@
 import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { conflict, notFound } from './errors';
-import type { KeyStatus } from './model';
-import { owningRole, type OwnerGuard } from './owner-guard';
+import { conflict, notFound } from '../http/errors';
+import type { KeyStatus } from '../model';
+import { owningRole, type OwnerGuard } from '../keys/owner-guard';
 import { OwnersChangedError } from './store';
 import { TABLE_SCHEMA } from './table';
 

@@ -1,12 +1,12 @@
-import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
-import { ApiError, conflict, notFound } from './errors';
-import { ENVIRONMENTS } from './keys';
-import type { Logger } from './logger';
-import { TENANT_ID_PATTERN, type Tenant } from './model';
-import { OPERATOR_TENANT_ID } from './owner-guard';
-import { isUsageKeyName } from './plan-reconciler';
-import type { KeyStore } from './store';
-import type { UsagePlanApi } from './usage-plans';
+import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
+import { ApiError, conflict, notFound } from '../http/errors';
+import { ENVIRONMENTS } from '../keys/format';
+import type { Logger } from '../support/logger';
+import { TENANT_ID_PATTERN, type Tenant } from '../model';
+import { OPERATOR_TENANT_ID } from '../keys/owner-guard';
+import { isUsageKeyName } from '../plans/plan-reconciler';
+import type { KeyStore } from '../store/store';
+import type { UsagePlanApi } from '../plans/usage-plans';
 
 /** What deleting a tenant touches. */
 export interface TenantDeletionDeps {

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeTenantCursor, encodeTenantCursor } from './cursor';
-import { conflict, notFound } from './errors';
+import { conflict, notFound } from '../http/errors';
 import { indexPartition, TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
 
 type Raw = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from './keys';
+import { ROLES, type Role } from '../keys/format';
 
 /** The methods a route of the typed route API may have. */
 export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from '../support/clock';
 
 /** The `expiresInDays` values a key may be created with. */
 export const EXPIRY_DAYS = [7, 30, 60, 90] as const;

@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from './authorize';
+import type { AuthorizerContext } from '../auth/authorize';
 import { forbidden } from './errors';
 
 /**

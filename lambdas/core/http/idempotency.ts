@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from './clock';
+import type { Clock } from '../support/clock';
 import { conflict, invalidRequest } from './errors';
 import { jsonResponse, type ApiRequest, type HttpResponse } from './http';
-import { describeError, type Logger } from './logger';
+import { describeError, type Logger } from '../support/logger';
 
 /** How long a first answer is replayed for. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { flushAfterWrite, type AuthorizerCacheFlusher } from './cache';
-import type { Clock } from './clock';
-import { ApiError, conflict, invalidRequest, notFound } from './errors';
-import { ADMIN_CLI, keyDetails, planDetails, tenantEvent } from './events/changes';
-import type { Actor } from './events/model';
-import { expiryAt } from './expiry';
-import type { Environment, Role } from './keys';
-import { describeError, type Logger } from './logger';
-import { planStatusOf, TENANT_ID_PATTERN, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from './model';
-import { buildKey } from './new-key';
-import { OPERATOR_ACTOR, OPERATOR_TENANT_ID } from './owner-guard';
-import { quotaPeriodBounds, type QuotaPeriod } from './quota';
-import { legacyUsagePlanOf, type ReconcileRequests } from './plan-reconciler';
-import type { KeyStore } from './store';
+import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
+import type { Clock } from '../support/clock';
+import { ApiError, conflict, invalidRequest, notFound } from '../http/errors';
+import { ADMIN_CLI, keyDetails, planDetails, tenantEvent } from '../events/changes';
+import type { Actor } from '../events/model';
+import { expiryAt } from '../keys/expiry';
+import type { Environment, Role } from '../keys/format';
+import { describeError, type Logger } from '../support/logger';
+import { planStatusOf, TENANT_ID_PATTERN, toKeyRecord, toTenantRecord, type KeyRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from '../model';
+import { buildKey } from '../keys/new-key';
+import { OPERATOR_ACTOR, OPERATOR_TENANT_ID } from '../keys/owner-guard';
+import { quotaPeriodBounds, type QuotaPeriod } from '../plans/quota';
+import { legacyUsagePlanOf, type ReconcileRequests } from '../plans/plan-reconciler';
+import type { KeyStore } from '../store/store';
 import { deleteTenant } from './tenant-deletion';
-import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
+import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from '../plans/usage-plans';
 
 // defined next to the owner rule, which the store needs without the rest of this module.
-export { OPERATOR_TENANT_ID } from './owner-guard';
+export { OPERATOR_TENANT_ID } from '../keys/owner-guard';
 /** How often a plan change re-reads and tries again when other writes keep winning. */
 const MAX_PLAN_ATTEMPTS = 12;
 // defined with the model, which the store's cursors need without the rest of this module.
-export { TENANT_ID_PATTERN } from './model';
+export { TENANT_ID_PATTERN } from '../model';
 
 /** What tenants and plans need. */
 export interface TenantServiceDeps {

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { idempotencyTimes, type IdempotencyRecord, type IdempotencyStore } from './idempotency';
+import { idempotencyTimes, type IdempotencyRecord, type IdempotencyStore } from '../http/idempotency';
 
 const SK = 'IDEMPOTENCY';
 const pk = (id: string): string => `IDEMPOTENCY#${id}`;

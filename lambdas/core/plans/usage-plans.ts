@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PlanLimits, PlanName } from './model';
+import type { PlanLimits, PlanName } from '../model';
 
 /** The plans with a shared usage plan; `enterprise` tenants get one of their own. */
 export type StandardPlan = Exclude<PlanName, 'enterprise'>;

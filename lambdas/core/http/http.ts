@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ApiError, errorBody, invalidRequest } from './errors';
-import type { AuthorizerContext } from './authorize';
-import { ROLES, ENVIRONMENTS } from './keys';
-import { PLAN_NAMES } from './model';
-import { describeError, type Logger } from './logger';
+import type { AuthorizerContext } from '../auth/authorize';
+import { ROLES, ENVIRONMENTS } from '../keys/format';
+import { PLAN_NAMES } from '../model';
+import { describeError, type Logger } from '../support/logger';
 
 /** Requests bodies larger than this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 16 * 1024;

@@ -1,5 +1,5 @@
-import type { PlanName } from './model';
-import type { KeyStore } from './store';
+import type { PlanName } from '../model';
+import type { KeyStore } from '../store/store';
 import { OPERATOR_TENANT_ID, type TenantService } from './tenant-service';
 
 /**

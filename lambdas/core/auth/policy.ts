@@ -1,4 +1,4 @@
-import type { Environment, Role } from './keys';
+import type { Environment, Role } from '../keys/format';
 import { routeDenials, type RouteRoles } from './route-policy';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */

@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from './authorize';
+import type { AuthorizerContext } from '../auth/authorize';
 
 /**
  * The request headers that carry the authorizer context to the front door's upstream, by

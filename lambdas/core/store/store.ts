@@ -1,9 +1,9 @@
-import type { KeyItem, KeyStatus, PlanLimits, PlanName, RetiredUsageKey, Tenant, TenantStatus, UsageIdentifier } from './model';
-import type { Environment } from './keys';
-import { ApiError } from './errors';
-import type { Expiry } from './expiry';
-import type { KeygateEvent } from './events/model';
-import type { OwnerGuard } from './owner-guard';
+import type { KeyItem, KeyStatus, PlanLimits, PlanName, RetiredUsageKey, Tenant, TenantStatus, UsageIdentifier } from '../model';
+import type { Environment } from '../keys/format';
+import { ApiError } from '../http/errors';
+import type { Expiry } from '../keys/expiry';
+import type { KeygateEvent } from '../events/model';
+import type { OwnerGuard } from '../keys/owner-guard';
 
 /**
  * A key write refused because the tenant changed since its copy was taken (409 if it reaches a

@@ -1,4 +1,4 @@
-import type { PlanLimits } from './model';
+import type { PlanLimits } from '../model';
 
 /** A usage plan's quota period: `DAY`, `WEEK` or `MONTH`. */
 export type QuotaPeriod = NonNullable<PlanLimits['quota']>['period'];

@@ -1,6 +1,6 @@
 import { isExpired } from './expiry';
-import type { Role } from './keys';
-import type { KeyItem } from './model';
+import type { Role } from './format';
+import type { KeyItem } from '../model';
 
 /** The id of the tenant that holds `operator` keys. */
 export const OPERATOR_TENANT_ID = 'operator';

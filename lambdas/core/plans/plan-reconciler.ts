@@ -1,11 +1,11 @@
-import type { AuthorizerCacheFlusher } from './cache';
-import { flushAfterWrite } from './cache';
-import type { Clock } from './clock';
-import { ApiError } from './errors';
-import type { Environment } from './keys';
-import type { Logger } from './logger';
-import type { RetiredUsageKey, Tenant, UsageIdentifier } from './model';
-import type { KeyStore, TenantChanges } from './store';
+import type { AuthorizerCacheFlusher } from '../auth/cache';
+import { flushAfterWrite } from '../auth/cache';
+import type { Clock } from '../support/clock';
+import { ApiError } from '../http/errors';
+import type { Environment } from '../keys/format';
+import type { Logger } from '../support/logger';
+import type { RetiredUsageKey, Tenant, UsageIdentifier } from '../model';
+import type { KeyStore, TenantChanges } from '../store/store';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 /** Asks for a tenant's plan to be reconciled: an SQS FIFO queue in AWS, an in-process queue locally. */

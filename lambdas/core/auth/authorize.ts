@@ -1,11 +1,11 @@
-import type { Clock } from './clock';
-import { isExpired } from './expiry';
-import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environment, type Role } from './keys';
-import { describeError, type Logger } from './logger';
-import type { PlanName } from './model';
+import type { Clock } from '../support/clock';
+import { isExpired } from '../keys/expiry';
+import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environment, type Role } from '../keys/format';
+import { describeError, type Logger } from '../support/logger';
+import type { PlanName } from '../model';
 import { policyFor, type PolicyDocument } from './policy';
 import type { RouteRoles } from './route-policy';
-import type { KeyStore } from './store';
+import type { KeyStore } from '../store/store';
 
 /** What the authorizer hands to backends as `requestContext.authorizer`. */
 export interface AuthorizerContext {
