@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { invalidRequest } from '../http/errors';
+import { invalidCursor, readCursor, writeCursor } from '../store/cursor';
 import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
 
-const MAX_CURSOR_LENGTH = 1024;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** `<at>#<id>` as event items sort; the instant is checked again for being real and canonical. */
 const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#evt_[0-9a-f]{24}$/;
 /** Any tenant's event partition, for the operator's all-tenants listing. */
 const EVENT_PK = /^EVENT#[a-z0-9][a-z0-9-]{2,63}$/;
-const REFUSAL = 'cursor is not valid: pass back the cursor of the previous page unchanged';
 
 /** Which listing a cursor belongs to: one tenant's partition, or the all-events index. */
 export type EventListing = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: 'all' };
@@ -16,7 +13,7 @@ export type EventListing = { readonly kind: 'tenant'; readonly tenantId: string 
 /** The cursor for the position after `key` (a `LastEvaluatedKey` or an item's keys), base64url JSON. */
 export function encodeEventCursor(listing: EventListing, key: Record<string, unknown>): string {
   const fields = listing.kind === 'tenant' ? { pk: key.pk, sk: key.sk } : { pk: key.pk, sk: key.sk, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk };
-  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+  return writeCursor(fields);
 }
 
 /**
@@ -25,23 +22,14 @@ export function encodeEventCursor(listing: EventListing, key: Record<string, unk
  * tenant's partition and nothing else, so no cursor reads another tenant's events.
  */
 export function decodeEventCursor(listing: EventListing, cursor: string): Record<string, string> {
-  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidRequest(REFUSAL);
-  }
   const schema =
     listing.kind === 'tenant'
       ? z.strictObject({ pk: z.literal(eventPartition(listing.tenantId)), sk: z.string().regex(SORT_KEY) })
       : z.strictObject({ pk: z.string().regex(EVENT_PK), sk: z.string().regex(SORT_KEY), gsi1pk: z.literal(ALL_EVENTS_PARTITION), gsi1sk: z.string() });
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw invalidRequest(REFUSAL);
-  const key = parsed.data as Record<string, string>;
+  const key = readCursor(cursor, schema as z.ZodType<Record<string, string>>);
   const at = SORT_KEY.exec(key.sk)?.[1] ?? '';
   const realInstant = !Number.isNaN(Date.parse(at)) && new Date(at).toISOString() === at;
   const consistent = listing.kind === 'tenant' || key.gsi1sk === key.sk;
-  if (!realInstant || !consistent || encodeEventCursor(listing, key) !== cursor) throw invalidRequest(REFUSAL);
+  if (!realInstant || !consistent || encodeEventCursor(listing, key) !== cursor) throw invalidCursor();
   return key;
 }

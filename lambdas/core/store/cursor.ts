@@ -12,6 +12,32 @@ const KEY_PK = /^KEY#(key_[0-9a-f]{24})$/;
 const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(key_[0-9a-f]{24})$/;
 const REFUSAL = 'cursor is not valid: pass back the cursor of the previous page unchanged';
 
+/** A start key as a cursor: base64url JSON, the one encoding every listing uses. */
+export function writeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * The start key a cursor holds, checked against its listing's exact schema: anything else (too
+ * long, not base64url, not JSON, a field more or less, a wrong type) is `invalid_request`. The
+ * caller then checks what a schema cannot (ids agree, instants are real, the text is canonical).
+ */
+export function readCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidRequest(REFUSAL);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw invalidRequest(REFUSAL);
+  return parsed.data;
+}
+
+/** The refusal of a cursor that reads but does not hold up. */
+export const invalidCursor = () => invalidRequest(REFUSAL);
+
 /** The index a listing reads, and the one partition of it this listing may read. */
 export interface ListingIndex {
   readonly indexName: string;
@@ -44,7 +70,7 @@ export function listingIndex(tenantId: string, environment?: Environment): Listi
  */
 export function encodeCursor(index: ListingIndex, item: Record<string, unknown>): string {
   const key = { pk: item.pk, sk: item.sk, [index.partitionKey]: item[index.partitionKey], [index.sortKey]: item[index.sortKey] };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return writeCursor(key);
 }
 
 /**
@@ -54,16 +80,7 @@ export function encodeCursor(index: ListingIndex, item: Record<string, unknown>)
  * ValidationException (a 500), and a made-up start key could read outside the partition.
  */
 export function decodeCursor(index: ListingIndex, cursor: string): Record<string, string> {
-  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidRequest(REFUSAL);
-  }
-  const parsed = cursorSchema(index).safeParse(json);
-  if (!parsed.success) throw invalidRequest(REFUSAL);
-  const key = parsed.data;
+  const key = readCursor(cursor, cursorSchema(index));
   // the sort key must name the same key as pk, at an instant that exists; and the text must be
   // the canonical encoding, so that no two strings stand for one position.
   const [, id] = KEY_PK.exec(key.pk) ?? [];
@@ -94,7 +111,7 @@ const tenantCursorSchema = z.strictObject({
 /** The cursor after a tenant item in the tenant listing, as base64url JSON of its keys. */
 export function encodeTenantCursor(item: Record<string, unknown>): string {
   const key = { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return writeCursor(key);
 }
 
 /**
@@ -102,16 +119,7 @@ export function encodeTenantCursor(item: Record<string, unknown>): string {
  * anything {@link encodeTenantCursor} would not have made: as strict as the keys' cursors.
  */
 export function decodeTenantCursor(cursor: string): Record<string, string> {
-  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidRequest(REFUSAL);
-  }
-  const parsed = tenantCursorSchema.safeParse(json);
-  if (!parsed.success) throw invalidRequest(REFUSAL);
-  const key = parsed.data;
+  const key = readCursor(cursor, tenantCursorSchema);
   const [, id] = TENANT_PK.exec(key.pk) ?? [];
   const [, createdAt, sortId] = TENANT_SORT_KEY.exec(key.gsi1sk) ?? [];
   const realInstant = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
