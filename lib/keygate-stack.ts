@@ -9,6 +9,7 @@ import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/rout
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeyAuthorizer } from './key-authorizer';
+import { EventPublisher } from './event-publisher';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
@@ -151,6 +152,8 @@ export class KeygateStack extends Stack {
   public readonly cacheFlush: AuthorizerCacheFlush;
   /** The queue and Lambda that apply plan changes to API Gateway, one at a time. */
   public readonly planReconciler: PlanReconcileQueue;
+  /** The outbox's relay: the table's stream to EventBridge. */
+  public readonly eventPublisher: EventPublisher;
   /** Your own Lambda routes; add them with {@link addRoute}. */
   public readonly routes: KeygateRoutes;
   /** The front door to `keygate:upstreamUrl`, when that is set. */
@@ -191,6 +194,7 @@ export class KeygateStack extends Stack {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
     this.planReconciler.grantRequest(this.functions.panel);
+    this.eventPublisher = new EventPublisher(this, 'EventPublisher', { table: this.table });
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,

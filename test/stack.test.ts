@@ -341,8 +341,8 @@ describe('lambdas', () => {
     const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
       String(fn.Properties.Description).startsWith('keygate:'),
     );
-    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler and teardown's two.
-    expect(functions).toHaveLength(10);
+    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two and the outbox publisher.
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -542,5 +542,24 @@ describe('the plan reconciler', () => {
       const [, other] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
       expect(other.Properties.Environment.Variables.RECONCILE_QUEUE_URL).toBeUndefined();
     }
+  });
+});
+
+describe('the outbox publisher', () => {
+  it("reads the table's stream, inserted event items only, and keeps what it cannot publish in a dead-letter queue", () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('publishes committed outbox events') });
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (resource) => JSON.stringify((resource as Resource).Properties.FilterCriteria ?? {}).includes('EVENT#'),
+    ) as Resource | undefined;
+    expect(mapping?.Properties).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
+    expect(JSON.parse(mapping?.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'EVENT#' }] } } } });
+    const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+    expect(actionsOf(statements)).toContain('events:PutEvents');
+    expect(JSON.stringify(statements.find((s) => [s.Action].flat().includes('events:PutEvents'))?.Resource)).toContain('event-bus/default');
   });
 });
