@@ -1,13 +1,12 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/routes';
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
+import { keygateRestApi } from './keygate-api';
 import { KeyAuthorizer } from './key-authorizer';
 import { EventPublisher } from './event-publisher';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
@@ -105,27 +104,6 @@ const CONTROL_PLANE_CALLS: Readonly<Record<Exclude<ControlPlaneAccess, 'flushCac
   ],
 };
 
-/**
- * `Retry-After` for the over-limit answers, in seconds. A gateway response is static: it cannot
- * compute when a quota period ends (a day or longer), so an hour keeps clients from retrying
- * in a tight loop without promising a time.
- */
-const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
-
-/** The catch-all types keep the status API Gateway gives (a 415 stays a 415, a 504 a 504). */
-const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
-
-/**
- * The JSON body template of a gateway response, in the contract's error shape. `DEFAULT_4XX`
- * stands for several errors (bad body, unsupported media type, ...), so it carries API
- * Gateway's own message, `$context.error.messageString`, which is already a quoted JSON string.
- */
-export function gatewayErrorTemplate(type: GatewayResponseType): string {
-  const { code, message } = GATEWAY_ERRORS[type];
-  const text = type === 'DEFAULT_4XX' ? '$context.error.messageString' : JSON.stringify(message);
-  return `{"error":{"code":${JSON.stringify(code)},"message":${text}}}`;
-}
-
 /** Properties of a {@link KeygateStack}. */
 export interface KeygateStackProps extends StackProps {
   /** The deployment's settings, usually from {@link settingsFromContext}; validated again here. */
@@ -176,8 +154,7 @@ export class KeygateStack extends Stack {
       acceptBareKeys: settings.acceptBareKeys,
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
     });
-    this.api = this.restApi(settings);
-    this.addGatewayErrors();
+    this.api = keygateRestApi(this, settings, this.stackName);
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
     this.cacheFlush = new AuthorizerCacheFlush(this, 'AuthorizerCacheFlush', {
       restApiId: this.api.restApiId,
@@ -374,92 +351,6 @@ export class KeygateStack extends Stack {
     return statements;
   }
 
-  /**
-   * API Gateway's own answers (refused authorization, throttling, unknown routes, ...) in the
-   * contract's error shape, from the table the local gateway answers with too.
-   */
-  private addGatewayErrors(): void {
-    for (const type of Object.keys(GATEWAY_ERRORS) as GatewayResponseType[]) {
-      const error: GatewayError = GATEWAY_ERRORS[type];
-      const retryAfter = error.retryAfter === true ? (RETRY_AFTER_SECONDS[type] ?? 1) : undefined;
-      this.api.addGatewayResponse(`Gateway${pascal(type)}`, {
-        type: apigateway.ResponseType.of(type),
-        statusCode: KEEPS_STATUS.includes(type) ? undefined : String(error.status),
-        responseHeaders: {
-          'Cache-Control': "'no-store'",
-          ...(retryAfter === undefined ? {} : { 'Retry-After': `'${retryAfter}'` }),
-        },
-        templates: { 'application/json': gatewayErrorTemplate(type) },
-      });
-    }
-  }
-
-  private restApi(settings: KeygateSettings): apigateway.RestApi {
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const api = new apigateway.RestApi(this, 'Api', {
-      restApiName: this.stackName,
-      description: 'keygate: an API protected by API keys',
-      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // the usage identifier comes from the authorizer, never from an x-api-key header.
-      apiKeySourceType: apigateway.ApiKeySourceType.AUTHORIZER,
-      // api gateway writes logs only once the account-wide CloudWatch role is set (per region);
-      // a fresh account has none, so the stack sets it and keeps it when the stack goes.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
-      deployOptions: {
-        stageName: settings.stageName,
-        tracingEnabled: false,
-        metricsEnabled: true,
-        // errors only, and never request data: it would hold the Authorization header.
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: accessLogFormat(),
-        // a ceiling per method for all callers, usage plans or not: forged keys each cost an
-        // authorizer call before any usage plan applies (OWASP API4, unrestricted resource use).
-        throttlingRateLimit: settings.stageRateLimit,
-        throttlingBurstLimit: settings.stageBurstLimit,
-      },
-    });
-    // the execution log group api gateway would create on first error never expires.
-    const executionLogs = new logs.LogGroup(this, 'ApiExecutionLogs', {
-      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${settings.stageName}`,
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    api.deploymentStage.node.addDependency(executionLogs);
-
-    Validations.of(api).acknowledge(
-      {
-        id: 'AwsSolutions-APIG2',
-        reason:
-          'every handler validates its input (unknown fields, types, sizes) and answers 400 in the contract shape; ' +
-          "api gateway's request validator would answer in a shape of its own",
-      },
-      ...(settings.waf
-        ? []
-        : [
-            {
-              id: 'AwsSolutions-APIG3',
-              reason:
-                'WAF is opt-in (keygate:waf) for its cost (about $9 a month plus $0.60 per million requests); without it the ' +
-                "stage's default throttle caps unmetered traffic and usage plans meter each tenant",
-            },
-          ]),
-      {
-        id: 'AwsSolutions-COG4',
-        reason: 'callers authenticate with API keys through the Lambda TOKEN authorizer: that is the product',
-      },
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason: 'the account-wide API Gateway logging role needs exactly this AWS-maintained policy',
-      },
-    );
-    return api;
-  }
 }
 
 /** An API Gateway control-plane ARN (`arn:aws:apigateway:<region>::<path>`). */
@@ -470,30 +361,6 @@ function controlPlaneArn(path: string): string {
 /** The control-plane calls a set of access kinds allows. */
 function controlPlaneCalls(access: readonly ControlPlaneAccess[]): (readonly [string, string])[] {
   return access.flatMap((kind) => (kind === 'flushCache' ? [] : CONTROL_PLANE_CALLS[kind]));
-}
-
-/** One JSON object per request; who called (key id, tenant) but never the key. */
-function accessLogFormat(): apigateway.AccessLogFormat {
-  const f = apigateway.AccessLogField;
-  return apigateway.AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: f.contextRequestId(),
-      time: f.contextRequestTime(),
-      ip: f.contextIdentitySourceIp(),
-      method: f.contextHttpMethod(),
-      resource: f.contextResourcePath(),
-      status: f.contextStatus(),
-      responseLength: f.contextResponseLength(),
-      latencyMs: f.contextResponseLatency(),
-      integrationLatencyMs: f.contextIntegrationLatency(),
-      authorizerLatencyMs: f.contextAuthorizerLatency(),
-      keyId: f.contextAuthorizerPrincipalId(),
-      tenantId: f.contextAuthorizer('tenantId'),
-      environment: f.contextAuthorizer('environment'),
-      errorType: f.contextErrorResponseType(),
-      userAgent: f.contextIdentityUserAgent(),
-    }),
-  );
 }
 
 function pascal(name: string): string {
