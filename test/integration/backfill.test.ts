@@ -4,9 +4,9 @@ import { backfillEnvironmentIndex } from '../../lambdas/core/store/backfill';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { createTableInput } from '../../lambdas/core/store/table';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
-import { LOCAL_AWS } from '../../local/dynamodb-local';
+import { LOCAL_AWS, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/table';
-import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
+import { createTestTable, type TestTable } from '../support/dynamodb';
 import { keyFixture, rawKeyItem, tenantFixture } from '../support/fixtures';
 
 let table: TestTable;
@@ -52,7 +52,10 @@ describe('backfillEnvironmentIndex', () => {
 
 describe('ensureTable over a table from before the environment index', () => {
   it('adds the index and backfills it, so the local gateway restarts over an old data folder', async () => {
-    const client = new DynamoDBClient({ endpoint: testEndpoint(), ...LOCAL_AWS });
+    // a DynamoDB Local of its own: the run's shared one, busy with every other file's tables,
+    // was seen to leave an added index CREATING for over a minute.
+    const own = await startDynamoDbLocal();
+    const client = new DynamoDBClient({ endpoint: own.endpoint, ...LOCAL_AWS });
     const tableName = `keygate-old-${Date.now()}`;
     const input = createTableInput(tableName);
     const old = {
@@ -77,6 +80,7 @@ describe('ensureTable over a table from before the environment index', () => {
     } finally {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
       client.destroy();
+      await own.stop();
     }
   }, 90_000); // DynamoDB Local builds an index slowly on a loaded machine.
 });
