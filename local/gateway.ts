@@ -12,7 +12,7 @@ import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/g
 import { AuthorizerCache } from './authorizer-cache';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
-import { buildProxyEvent } from './proxy-event';
+import { buildProxyEvent, type ProxyEventAuthorizer } from './proxy-event';
 import { matchRoute, methodArn, type RouteMatch } from './router';
 
 /** A Lambda proxy handler as the local gateway calls it. */
@@ -143,7 +143,7 @@ export class LocalGateway {
     // a forwarded body streams to the upstream once the request is authorized.
     const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
-    if (match.kind === 'matched' && match.route.auth === 'none') return finish(await this.serveUnauthenticated(req, res, match, url, body));
+    if (match.kind === 'matched' && match.route.auth === 'none') return finish(await this.invoke(req, res, match, url, body));
 
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
@@ -182,15 +182,35 @@ export class LocalGateway {
       return finish(this.sendGatewayError(res, type));
     }
 
+    const authorizer = { principalId: result.principalId, context: result.context ?? undefined, integrationLatency: authorizerMs };
+    return finish(await this.invoke(req, res, match, url, body, authorizer));
+  }
+
+  /**
+   * Calls a route's handler with a real proxy event and sends its answer; `authorizer` is the
+   * authorizer's answer, absent on a route with `auth: 'none'` (authorization type NONE, no API
+   * key required: no identity validation, no authorizer, no usage plan; the handler checks its
+   * caller itself).
+   *
+   * @returns the status sent.
+   */
+  private async invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: Extract<RouteMatch<GatewayRoute>, { kind: 'matched' }>,
+    url: URL,
+    body: Buffer | undefined,
+    authorizer?: ProxyEventAuthorizer,
+  ): Promise<number> {
     const event = buildProxyEvent({
-      method,
+      method: (req.method ?? 'GET').toUpperCase(),
       path: url.pathname,
       resource: match.route.path,
       pathParameters: match.pathParameters,
       query: url.searchParams,
       headers: req.headersDistinct,
       body,
-      authorizer: { principalId: result.principalId, context: result.context ?? undefined, integrationLatency: authorizerMs },
+      ...(authorizer === undefined ? {} : { authorizer }),
       stage: this.stage,
       apiId: LOCAL_ARN.apiId,
       accountId: LOCAL_ARN.accountId,
@@ -204,45 +224,6 @@ export class LocalGateway {
       response = await this.props.handlers[match.route.function](event);
     } catch (error) {
       // a handler that throws is a 502 in api gateway; ours never should.
-      this.log(`handler error: ${error instanceof Error ? error.name : 'unknown'}`);
-      return finish(this.sendGatewayError(res, 'DEFAULT_5XX'));
-    }
-    res.writeHead(response.statusCode, flatHeaders(response));
-    res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
-    finish(response.statusCode);
-  }
-
-  /**
-   * A route with `auth: 'none'` (authorization type NONE, no API key required): no identity
-   * validation, no authorizer, no usage plan; the handler checks its caller itself.
-   */
-  private async serveUnauthenticated(
-    req: IncomingMessage,
-    res: ServerResponse,
-    match: Extract<RouteMatch<GatewayRoute>, { kind: 'matched' }>,
-    url: URL,
-    body: Buffer | undefined,
-  ): Promise<number> {
-    const event = buildProxyEvent({
-      method: (req.method ?? 'GET').toUpperCase(),
-      path: url.pathname,
-      resource: match.route.path,
-      pathParameters: match.pathParameters,
-      query: url.searchParams,
-      headers: req.headersDistinct,
-      body,
-      stage: this.stage,
-      apiId: LOCAL_ARN.apiId,
-      accountId: LOCAL_ARN.accountId,
-      requestId: randomUUID(),
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      protocol: `HTTP/${req.httpVersion}`,
-      receivedAt: new Date(this.now()),
-    });
-    let response: APIGatewayProxyResult;
-    try {
-      response = await this.props.handlers[match.route.function](event);
-    } catch (error) {
       this.log(`handler error: ${error instanceof Error ? error.name : 'unknown'}`);
       return this.sendGatewayError(res, 'DEFAULT_5XX');
     }
