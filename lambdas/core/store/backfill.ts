@@ -12,7 +12,7 @@ export interface BackfillProps {
 export interface BackfillResult {
   /** Items the scan read, across the whole table. */
   readonly scanned: number;
-  /** Keys that got their environment index attributes in this run. */
+  /** Items that got the index's keys in this run. */
   readonly updated: number;
 }
 
@@ -24,51 +24,16 @@ export interface BackfillResult {
  * so a key deleted or written by the new code meanwhile is left alone.
  */
 export async function backfillEnvironmentIndex(props: BackfillProps): Promise<BackfillResult> {
-  const s = TABLE_SCHEMA;
-  let scanned = 0;
-  let updated = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await props.client.send(
-      new ScanCommand({
-        TableName: props.tableName,
-        FilterExpression: 'sk = :key AND attribute_not_exists(#gsi2pk)',
-        ProjectionExpression: 'pk, id, tenantId, environment, createdAt',
-        ExpressionAttributeNames: { '#gsi2pk': s.environmentIndexPartitionKey },
-        ExpressionAttributeValues: { ':key': 'KEY' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    scanned += out.ScannedCount ?? 0;
-    for (const item of (out.Items ?? []) as { pk: string; id: string; tenantId: string; environment: string; createdAt: string }[]) {
-      if (await indexKey(props, item)) updated += 1;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-  return { scanned, updated };
-}
-
-async function indexKey(
-  props: BackfillProps,
-  item: { pk: string; id: string; tenantId: string; environment: string; createdAt: string },
-): Promise<boolean> {
-  const { gsi2pk, gsi2sk } = keyIndexAttributes(item);
-  try {
-    await props.client.send(
-      new UpdateCommand({
-        TableName: props.tableName,
-        Key: { pk: item.pk, sk: 'KEY' },
-        UpdateExpression: 'SET #gsi2pk = :gsi2pk, #gsi2sk = :gsi2sk',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#gsi2pk)',
-        ExpressionAttributeNames: { '#gsi2pk': TABLE_SCHEMA.environmentIndexPartitionKey, '#gsi2sk': TABLE_SCHEMA.environmentIndexSortKey },
-        ExpressionAttributeValues: { ':gsi2pk': gsi2pk, ':gsi2sk': gsi2sk },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return backfillIndex(props, {
+    sk: 'KEY',
+    partitionKey: TABLE_SCHEMA.environmentIndexPartitionKey,
+    sortKey: TABLE_SCHEMA.environmentIndexSortKey,
+    projection: 'pk, id, tenantId, environment, createdAt',
+    attributes: (item) => {
+      const { gsi2pk, gsi2sk } = keyIndexAttributes(item as { id: string; tenantId: string; environment: string; createdAt: string });
+      return [gsi2pk, gsi2sk];
+    },
+  });
 }
 
 /**
@@ -78,6 +43,36 @@ async function indexKey(
  * conditional on the tenant still existing and still being unlisted.
  */
 export async function backfillTenantListing(props: BackfillProps): Promise<BackfillResult> {
+  return backfillIndex(props, {
+    sk: 'TENANT',
+    partitionKey: TABLE_SCHEMA.tenantIndexPartitionKey,
+    sortKey: TABLE_SCHEMA.tenantIndexSortKey,
+    projection: 'pk, tenantId, createdAt',
+    attributes: (item) => {
+      const { gsi1pk, gsi1sk } = tenantIndexAttributes(item as { tenantId: string; createdAt: string });
+      return [gsi1pk, gsi1sk];
+    },
+  });
+}
+
+/** One backfill: items of a kind that lack an index's keys get them. */
+interface IndexBackfill {
+  /** The kind of item, by its sort key. */
+  readonly sk: 'KEY' | 'TENANT';
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** What `attributes` reads, and `pk`. */
+  readonly projection: string;
+  /** The index's partition and sort key values for an item. */
+  readonly attributes: (item: Record<string, string>) => [string, string];
+}
+
+/**
+ * Scans for items of one kind lacking the index's partition key and sets both index keys, each
+ * write conditional on the item still existing and still lacking them.
+ */
+async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise<BackfillResult> {
+  const names = { '#ipk': spec.partitionKey, '#isk': spec.sortKey };
   let scanned = 0;
   let updated = 0;
   let start: Record<string, unknown> | undefined;
@@ -85,23 +80,25 @@ export async function backfillTenantListing(props: BackfillProps): Promise<Backf
     const out = await props.client.send(
       new ScanCommand({
         TableName: props.tableName,
-        FilterExpression: 'sk = :tenant AND attribute_not_exists(gsi1pk)',
-        ProjectionExpression: 'pk, tenantId, createdAt',
-        ExpressionAttributeValues: { ':tenant': 'TENANT' },
+        FilterExpression: 'sk = :kind AND attribute_not_exists(#ipk)',
+        ProjectionExpression: spec.projection,
+        ExpressionAttributeNames: { '#ipk': spec.partitionKey },
+        ExpressionAttributeValues: { ':kind': spec.sk },
         ExclusiveStartKey: start,
       }),
     );
     scanned += out.ScannedCount ?? 0;
-    for (const item of (out.Items ?? []) as { pk: string; tenantId: string; createdAt: string }[]) {
-      const { gsi1pk, gsi1sk } = tenantIndexAttributes(item);
+    for (const item of (out.Items ?? []) as Record<string, string>[]) {
+      const [partition, sort] = spec.attributes(item);
       try {
         await props.client.send(
           new UpdateCommand({
             TableName: props.tableName,
-            Key: { pk: item.pk, sk: 'TENANT' },
-            UpdateExpression: 'SET gsi1pk = :gsi1pk, gsi1sk = :gsi1sk',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
-            ExpressionAttributeValues: { ':gsi1pk': gsi1pk, ':gsi1sk': gsi1sk },
+            Key: { pk: item.pk, sk: spec.sk },
+            UpdateExpression: 'SET #ipk = :ipk, #isk = :isk',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#ipk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':ipk': partition, ':isk': sort },
           }),
         );
         updated += 1;
