@@ -3,7 +3,7 @@ import { isExpired } from '../keys/expiry';
 import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environment, type Role } from '../keys/format';
 import { describeError, type Logger } from '../support/logger';
 import type { PlanName } from '../model';
-import { policyFor, type PolicyDocument } from './policy';
+import { PolicyCache, type PolicyDocument } from './policy';
 import type { RouteRoles } from './route-policy';
 import type { KeyStore } from '../store/store';
 
@@ -58,12 +58,8 @@ export interface AuthorizeDeps {
  * @throws Unauthorized for every refusal.
  */
 export async function authorize(deps: AuthorizeDeps, token: string | undefined, methodArn: string): Promise<AuthorizationResult> {
-  const refuse = (reason: RefusalReason, fields: Record<string, unknown> = {}): never => {
-    deps.logger.info('refused', { reason, ...fields });
-    throw new Unauthorized();
-  };
   const parsed = parseAuthorization(token, deps.prefix, deps.acceptBareKeys);
-  if (parsed === undefined) return refuse('malformed');
+  if (parsed === undefined) return refuse(deps.logger, 'malformed');
   const hash = hashKey(parsed.key);
   const keyId = keyIdFromHash(hash);
   const now = deps.clock();
@@ -74,20 +70,44 @@ export async function authorize(deps: AuthorizeDeps, token: string | undefined, 
   try {
     item = await deps.store.getKey(keyId);
   } catch (error) {
-    await recording;
-    return refuse('error', { keyId, ...describeError(error) });
+    if (recording !== undefined) await recording;
+    return refuse(deps.logger, 'error', { keyId, ...describeError(error) });
   }
-  await recording;
-  if (item === undefined || !hashesEqual(item.hash, hash)) return refuse('unknown', { keyId });
-  if (item.status !== 'active') return refuse('revoked', { keyId });
-  if (isExpired(item.expiresAt, now)) return refuse('expired', { keyId });
-  if (item.tenantStatus !== 'active') return refuse('suspended', { keyId, tenantId: item.tenantId });
-  return {
+  // awaiting undefined would still cost a turn of the microtask queue: repeat uses write nothing.
+  if (recording !== undefined) await recording;
+  if (item === undefined || !hashesEqual(item.hash, hash)) return refuse(deps.logger, 'unknown', { keyId });
+  if (item.status !== 'active') return refuse(deps.logger, 'revoked', { keyId });
+  if (isExpired(item.expiresAt, now)) return refuse(deps.logger, 'expired', { keyId });
+  if (item.tenantStatus !== 'active') return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
+  const result: { -readonly [field in keyof AuthorizationResult]: AuthorizationResult[field] } = {
     principalId: keyId,
-    policyDocument: policyFor(methodArn, item.role, item.environment, deps.routeRoles),
+    policyDocument: policiesFor(deps.routeRoles).policyFor(methodArn, item.role, item.environment),
     context: { tenantId: item.tenantId, keyId, environment: item.environment, role: item.role, plan: item.plan },
-    ...(item.usageKey === undefined ? {} : { usageIdentifierKey: item.usageKey }),
   };
+  if (item.usageKey !== undefined) result.usageIdentifierKey = item.usageKey;
+  return result;
+}
+
+/** Logs a refusal (never the token) and throws what API Gateway turns into 401. */
+function refuse(logger: Logger, reason: RefusalReason, fields?: Record<string, unknown>): never {
+  logger.info('refused', { reason, ...fields });
+  throw new Unauthorized();
+}
+
+/**
+ * One policy cache per list of route rules (the deployed authorizer has one list for its whole
+ * life): a policy depends only on the stage, the role, the environment and those rules.
+ */
+const policyCaches = new WeakMap<readonly RouteRoles[], PolicyCache>();
+const NO_RULES: readonly RouteRoles[] = Object.freeze([]);
+
+function policiesFor(rules: readonly RouteRoles[] = NO_RULES): PolicyCache {
+  let cache = policyCaches.get(rules);
+  if (cache === undefined) {
+    cache = new PolicyCache(rules);
+    policyCaches.set(rules, cache);
+  }
+  return cache;
 }
 
 /** Records that a key was presented. */

@@ -1,4 +1,4 @@
-import type { Environment, Role } from '../keys/format';
+import { ENVIRONMENTS, ROLES, type Environment, type Role } from '../keys/format';
 import { routeDenials, type RouteRoles } from './route-policy';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */
@@ -26,11 +26,20 @@ export const PANEL_ROUTES: readonly string[] = ['*/v1/panel', '*/v1/panel/*'];
  * @throws Error when the ARN does not have that shape.
  */
 export function stageArn(methodArn: string): string {
-  const parts = methodArn.split('/');
-  if (parts.length < 3 || !parts[0].startsWith('arn:') || parts[0].split(':').length !== 6) {
+  // index scans rather than split(): this runs on every authorization, and splitting allocates.
+  const first = methodArn.indexOf('/');
+  const second = first === -1 ? -1 : methodArn.indexOf('/', first + 1);
+  if (second === -1 || !methodArn.startsWith('arn:') || colons(methodArn, first) !== 5) {
     throw new Error('methodArn is not an execute-api method ARN');
   }
-  return `${parts[0]}/${parts[1]}`;
+  return methodArn.slice(0, second);
+}
+
+/** How many `:` come before `end`. */
+function colons(text: string, end: number): number {
+  let count = 0;
+  for (let at = text.indexOf(':'); at !== -1 && at < end; at = text.indexOf(':', at + 1)) count += 1;
+  return count;
 }
 
 /**
@@ -41,7 +50,10 @@ export function stageArn(methodArn: string): string {
  * denied to every other role in the same policy, so one cached policy still serves every route.
  */
 export function policyFor(methodArn: string, role: Role, environment: Environment, routeRules: readonly RouteRoles[] = []): PolicyDocument {
-  const base = stageArn(methodArn);
+  return stagePolicy(stageArn(methodArn), role, environment, routeRules);
+}
+
+function stagePolicy(base: string, role: Role, environment: Environment, routeRules: readonly RouteRoles[]): PolicyDocument {
   const panelAllowed = role === 'operator' && environment === 'live';
   const denied = [
     ...(role === 'read_only' ? KEY_MUTATIONS : []),
@@ -53,4 +65,68 @@ export function policyFor(methodArn: string, role: Role, environment: Environmen
     Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied.map((route) => `${base}/${route}`) });
   }
   return { Version: '2012-10-17', Statement };
+}
+
+/**
+ * {@link policyFor}, built once per stage, role and environment and then shared: a policy
+ * depends on nothing else (not on the tenant, the key or the route called), and building it was
+ * a tenth of a warm authorization. The shared documents are frozen, so no caller can change
+ * what another key is answered. Bounded: past `maxStages` stages the cache starts over.
+ */
+export class PolicyCache {
+  private readonly stages = new Map<string, StagePolicies>();
+  private last: StagePolicies | undefined;
+
+  /**
+   * @param routeRules - the route rules every policy of this cache carries; not to be changed
+   *   afterwards (they are read once per cached policy).
+   */
+  constructor(
+    private readonly routeRules: readonly RouteRoles[] = [],
+    private readonly maxStages = 100,
+  ) {}
+
+  /** The same document {@link policyFor} builds, frozen. */
+  policyFor(methodArn: string, role: Role, environment: Environment): PolicyDocument {
+    const roleIndex = ROLES.indexOf(role);
+    const environmentIndex = ENVIRONMENTS.indexOf(environment);
+    // junk from a bad item is answered as before and never cached.
+    if (roleIndex === -1 || environmentIndex === -1) return policyFor(methodArn, role, environment, this.routeRules);
+    const stage = this.stage(methodArn);
+    const slot = roleIndex * ENVIRONMENTS.length + environmentIndex;
+    return (stage.policies[slot] ??= frozen(stagePolicy(stage.base, role, environment, this.routeRules)));
+  }
+
+  private stage(methodArn: string): StagePolicies {
+    const last = this.last;
+    // calls come from one stage, mostly: when the ARN continues the last stage's own `arn…/<stage>`
+    // with a `/`, that is its stage (a checked one), with no parsing and no lookup.
+    if (last !== undefined && methodArn.charCodeAt(last.base.length) === SLASH && methodArn.startsWith(last.base)) return last;
+    const base = stageArn(methodArn);
+    let stage = this.stages.get(base);
+    if (stage === undefined) {
+      if (this.stages.size >= this.maxStages) this.stages.clear();
+      stage = { base, policies: [] };
+      this.stages.set(base, stage);
+    }
+    this.last = stage;
+    return stage;
+  }
+}
+
+/** One stage's policies, by role and environment (`role × environments + environment`). */
+interface StagePolicies {
+  readonly base: string;
+  readonly policies: (PolicyDocument | undefined)[];
+}
+
+const SLASH = 0x2f;
+
+function frozen(policy: PolicyDocument): PolicyDocument {
+  for (const statement of policy.Statement) {
+    Object.freeze(statement.Resource);
+    Object.freeze(statement);
+  }
+  Object.freeze(policy.Statement);
+  return Object.freeze(policy);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /** The environments a key can belong to: `test` keys only ever reach test data. */
@@ -79,7 +79,9 @@ export function mintKey(
 
 /** SHA-256 of a key, lowercase hex. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // the one-shot form (a string is hashed as UTF-8): no Hash object per call, which is about
+  // half of createHash's time on the authorizer's path.
+  return hash('sha256', key, 'hex');
 }
 
 /** A key id is `key_` plus the first 24 hex characters of the key's hash (96 bits). */
@@ -112,22 +114,31 @@ export function parseAuthorization(
   acceptBareKeys: boolean,
 ): ParsedKey | undefined {
   if (value === undefined) return undefined;
-  // the same spellings as tokenValidationPattern: one space, no padding.
-  const parts = value.split(' ');
+  // the same spellings as tokenValidationPattern: one space, no padding. Index scans rather than
+  // split(' '): this runs on every authorization.
+  const space = value.indexOf(' ');
   let key: string | undefined;
-  if (parts.length === 2 && parts[0].toLowerCase() === 'bearer') key = parts[1];
-  else if (parts.length === 1 && acceptBareKeys) key = parts[0];
+  if (space === -1) {
+    if (acceptBareKeys) key = value;
+  } else if (value.indexOf(' ', space + 1) === -1 && value.slice(0, space).toLowerCase() === 'bearer') {
+    key = value.slice(space + 1);
+  }
   if (key === undefined) return undefined;
   return parseKey(key, prefix);
 }
 
+/** `<prefix>_<env>_<64 + 8 lowercase hex>`, whatever the prefix; {@link parseKey} checks the prefix. */
+const KEY_SHAPE = new RegExp(`^[a-z][a-z0-9]*_(?:live|test)_[0-9a-f]{${SECRET_HEX + CHECK_HEX}}$`);
+
 /** Checks a bare key's shape and checksum; `undefined` when either is wrong. */
 export function parseKey(key: string, prefix: string): ParsedKey | undefined {
-  const match = /^([a-z][a-z0-9]*)_(live|test)_([0-9a-f]+)$/.exec(key);
-  if (match === null || match[1] !== prefix || match[3].length !== SECRET_HEX + CHECK_HEX) {
+  // the part before the first `_` must be the prefix itself (a prefix never contains `_`).
+  if (!key.startsWith(prefix) || key.charCodeAt(prefix.length) !== UNDERSCORE || prefix.includes('_') || !KEY_SHAPE.test(key)) {
     return undefined;
   }
-  const body = key.slice(0, -CHECK_HEX);
-  if (checksum(body) !== key.slice(-CHECK_HEX)) return undefined;
-  return { key, environment: match[2] as Environment };
+  // compared as numbers: the shape allows only lowercase hex, which checksum() prints.
+  if (crc32(key.slice(0, -CHECK_HEX)) !== Number.parseInt(key.slice(-CHECK_HEX), 16)) return undefined;
+  return { key, environment: key.startsWith('live', prefix.length + 1) ? 'live' : 'test' };
 }
+
+const UNDERSCORE = 0x5f;
