@@ -93,7 +93,8 @@ async function main(): Promise<void> {
       'empty_cold_ms',
       'sdk_baseline_cold_ms',
       'sdk_baseline_no_maps_cold_ms',
-      'authorizer_node_http_cold_ms',
+      'http_floor_cold_ms',
+      'authorizer_aws4fetch_cold_ms',
       ...[...bundles.keys()].map((name) => `bundle_bytes_${name}`),
     ]);
 

@@ -9,8 +9,9 @@ import { createAuthorizerHandler } from './handler';
 const logger = jsonLogger({ function: 'authorizer' });
 
 /**
- * The authorizer's one read and one write go through a signed `fetch`, not the AWS SDK: it is on
- * every uncached request's path, and the SDK's load is most of its cold start. Lambda puts the
+ * The authorizer's one read and one write are signed requests over `node:https` (SigV4 on
+ * `node:crypto`), not the AWS SDK nor `fetch`: it is on every uncached request's path, and the
+ * SDK's load, or Node's first `fetch` and WebCrypto, were most of its cold start. Lambda puts the
  * function's session credentials in the environment.
  */
 const keys = new SignedKeyReader({

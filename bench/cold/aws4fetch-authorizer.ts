@@ -1,13 +1,14 @@
-/** The authorizer's entry with {@link NodeHttpKeyReader} in place of aws4fetch: a measured what-if. */
+/** The authorizer's entry with the aws4fetch reader it had before issue 13's cold-start work: a reference. */
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { ThrottledLastUse } from '../../lambdas/core/auth/authorize';
 import { systemClock } from '../../lambdas/core/support/clock';
 import { jsonLogger } from '../../lambdas/core/support/logger';
-import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
-import { NodeHttpKeyReader } from './node-http-key-reader';
+import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
+import { parseRouteRoles } from '../../lambdas/runtime/route-roles';
+import { Aws4fetchKeyReader } from './aws4fetch-key-reader';
 
 const logger = jsonLogger({ function: 'authorizer' });
-const keys = new NodeHttpKeyReader({
+const keys = new Aws4fetchKeyReader({
   tableName: stringFromEnv('TABLE_NAME'),
   region: stringFromEnv('AWS_REGION'),
   accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),
@@ -23,4 +24,5 @@ export const handler = createAuthorizerHandler({
   clock: systemClock,
   logger,
   lastUse: new ThrottledLastUse(keys, logger),
+  routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
 });
