@@ -1,14 +1,17 @@
 /**
  * Lambda bundles built the way `cdk synth` builds them: the esbuild arguments `NodejsFunction`
  * passes for the bundling options of `lib/keygate-function.ts` (`--bundle --target=node22
- * --platform=node --format=cjs --minify [--sourcemap] --sources-content=false`, the AWS SDK
- * bundled, no externals). Figure 4's `bundle_bytes_<function>` are the `index.js` files.
+ * --platform=node --minify [--sourcemap] --sources-content=false`, the AWS SDK bundled, no
+ * externals; `--format=esm --main-fields=module,main` and a `createRequire` banner for keygate's
+ * own functions, `--format=cjs` for the authorizer). Figure 4's `bundle_bytes_<function>` are
+ * the `index.mjs` (`index.js`) files.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from '../lib/keygate-function';
 import { printTable, type Report } from './report';
 
 export const LAMBDAS = join(__dirname, '..', 'lambdas');
@@ -18,6 +21,9 @@ export const LAMBDAS = join(__dirname, '..', 'lambdas');
  * every other function keeps the house default: a `.map` file and `--enable-source-maps`.
  */
 export const WITHOUT_SOURCE_MAPS: ReadonlySet<string> = new Set(['authorizer']);
+
+/** Functions whose `KeygateFunction` sets `moduleFormat: 'cjs'`; the others are ES modules. */
+export const COMMONJS: ReadonlySet<string> = new Set(['authorizer']);
 
 /** A bundle on disk and how the function runs it. */
 export interface Bundle {
@@ -34,43 +40,23 @@ export interface Bundle {
 export class Bundler {
   readonly dir = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
 
-  /** Builds `entry` as `cdk synth` does for a function with or without source maps. */
-  async cdkBundle(name: string, entry: string, sourceMaps: boolean): Promise<Bundle> {
-    const outdir = join(this.dir, name);
+  /** Builds `entry` as `cdk synth` does for a function with or without source maps, in either module format. */
+  async cdkBundle(name: string, entry: string, sourceMaps: boolean, format: 'cjs' | 'esm' = 'cjs'): Promise<Bundle> {
+    const outfile = join(this.dir, `${name}-${format}`, format === 'esm' ? 'index.mjs' : 'index.js');
     await build({
       entryPoints: [entry],
       bundle: true,
       target: 'node22',
       platform: 'node',
-      format: 'cjs',
-      outfile: join(outdir, 'index.js'),
+      format,
+      ...(format === 'esm' ? { mainFields: ['module', 'main'], banner: { js: ESM_REQUIRE_BANNER } } : {}),
+      outfile,
       minify: true,
       sourcemap: sourceMaps,
       sourcesContent: false,
       logLevel: 'error',
     });
-    return this.describe(name, join(outdir, 'index.js'), sourceMaps);
-  }
-
-  /** What-if: ES module output, preferring packages' ESM builds so esbuild can tree-shake them. */
-  async esmBundle(name: string, entry: string): Promise<Bundle> {
-    const outdir = join(this.dir, `${name}-esm`);
-    await build({
-      entryPoints: [entry],
-      bundle: true,
-      target: 'node22',
-      platform: 'node',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      outfile: join(outdir, 'index.mjs'),
-      minify: true,
-      sourcemap: !WITHOUT_SOURCE_MAPS.has(name),
-      sourcesContent: false,
-      // what CDK's docs suggest for ESM bundles that still contain CommonJS packages.
-      banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
-      logLevel: 'error',
-    });
-    return this.describe(name, join(outdir, 'index.mjs'), !WITHOUT_SOURCE_MAPS.has(name));
+    return this.describe(name, outfile, sourceMaps);
   }
 
   dispose(): void {
@@ -98,20 +84,21 @@ export function lambdaEntries(): { name: string; entry: string }[] {
     });
 }
 
-/** Figure 4's bundle sizes, with the ESM what-if for comparison. */
+/** Figure 4's bundle sizes as deployed, with the CommonJS build of each for comparison. */
 export async function bundleFigures(report: Report, bundler: Bundler): Promise<Map<string, Bundle>> {
   const bundles = new Map<string, Bundle>();
   const rows: (string | number)[][] = [];
   for (const { name, entry } of lambdaEntries()) {
-    const bundle = await bundler.cdkBundle(name, entry, !WITHOUT_SOURCE_MAPS.has(name));
+    const format = COMMONJS.has(name) ? 'cjs' : 'esm';
+    const bundle = await bundler.cdkBundle(name, entry, !WITHOUT_SOURCE_MAPS.has(name), format);
     bundles.set(name, bundle);
-    report.add(`bundle_bytes_${name}`, bundle.bytes, 'bytes', `index.js as cdk synth builds it${bundle.sourceMaps ? ', plus a .map' : ', no source map'}`);
-    const esm = await bundler.esmBundle(name, entry);
-    rows.push([name, kB(bundle.bytes), kB(bundle.gzipBytes), bundle.sourceMaps ? kB(bundle.mapBytes) : '-', kB(esm.bytes), kB(esm.gzipBytes)]);
+    report.add(`bundle_bytes_${name}`, bundle.bytes, 'bytes', `index.${format === 'esm' ? 'mjs' : 'js'} as cdk synth builds it${bundle.sourceMaps ? ', plus a .map' : ', no source map'}`);
+    const cjs = format === 'cjs' ? bundle : await bundler.cdkBundle(name, entry, bundle.sourceMaps, 'cjs');
+    rows.push([name, format, kB(bundle.bytes), kB(bundle.gzipBytes), bundle.sourceMaps ? kB(bundle.mapBytes) : '-', kB(cjs.bytes)]);
   }
   printTable(
-    'Lambda bundles (minified; cjs as deployed, esm + module-first resolution as a what-if)',
-    ['function', 'cjs kB', 'cjs gzip kB', '.map kB', 'esm kB', 'esm gzip kB'],
+    'Lambda bundles (minified, as deployed; CommonJS, as deployed before issue 13, for comparison)',
+    ['function', 'format', 'kB', 'gzip kB', '.map kB', 'cjs kB'],
     rows,
   );
   return bundles;

@@ -69,6 +69,9 @@ export class KeyAuthorizer extends Construct {
       memorySize: 512,
       // on every uncached request's path: a smaller bundle that loads faster beats mapped traces.
       sourceMaps: false,
+      // measured (issue 13): for this 16 kB bundle ES modules change neither its size nor its cold
+      // start; CommonJS keeps the benchmark's cold-start harness loading it exactly as before.
+      moduleFormat: 'cjs',
       environment: {
         TABLE_NAME: props.table.table.tableName,
         KEY_PREFIX: keyPrefix,
