@@ -192,6 +192,23 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     expect(logger.text()).toContain('"reason":"error"');
   });
 
+  it('reads an answer cut short by a closed connection as an error', async () => {
+    const cut = createServer((incoming, outgoing) => {
+      incoming.resume();
+      outgoing.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': '400' });
+      outgoing.write('{"Item":{"pk":{"S":"KEY#');
+      setTimeout(() => outgoing.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    try {
+      const fresh = readerVia(`http://127.0.0.1:${(cut.address() as AddressInfo).port}`);
+      await expect(fresh.getKey('key_000000000000000000000000')).rejects.toThrow();
+    } finally {
+      cut.closeAllConnections();
+      await new Promise((resolve) => cut.close(resolve));
+    }
+  });
+
   it('reads a DynamoDB answer that is not JSON as an error, never as no item', async () => {
     const garbage = createServer((incoming, outgoing) => {
       incoming.resume();
