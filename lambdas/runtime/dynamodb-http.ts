@@ -88,8 +88,8 @@ export class DynamoDbHttp {
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
-          response.on('error', reject);
           // also a connection closed in the middle of an answer: Node reports it here ('aborted').
+          response.on('error', reject);
           response.on('end', () => {
             try {
               resolve(answer(response.statusCode ?? 0, response.statusMessage ?? '', text));
