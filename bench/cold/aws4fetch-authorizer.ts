@@ -5,10 +5,10 @@ import { systemClock } from '../../lambdas/core/support/clock';
 import { jsonLogger } from '../../lambdas/core/support/logger';
 import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
 import { parseRouteRoles } from '../../lambdas/runtime/route-roles';
-import { Aws4fetchKeyReader } from './aws4fetch-key-reader';
+import { aws4fetchKeyReader } from './aws4fetch-key-reader';
 
 const logger = jsonLogger({ function: 'authorizer' });
-const keys = new Aws4fetchKeyReader({
+const keys = aws4fetchKeyReader({
   tableName: stringFromEnv('TABLE_NAME'),
   region: stringFromEnv('AWS_REGION'),
   accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),

@@ -27,11 +27,14 @@ export interface SignedKeyReaderProps {
  * against DynamoDB Local alongside the store.
  */
 export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed'> {
-  private readonly client: DynamoDbHttp;
-
-  constructor(private readonly props: SignedKeyReaderProps) {
-    this.client = new DynamoDbHttp(props);
-  }
+  /**
+   * @param client - how requests are sent; the benchmark measures its former `fetch` transport
+   *   through the same reader.
+   */
+  constructor(
+    private readonly props: SignedKeyReaderProps,
+    private readonly client: Pick<DynamoDbHttp, 'call'> = new DynamoDbHttp(props),
+  ) {}
 
   async getKey(id: string): Promise<KeyItem | undefined> {
     const out = (await this.call('GetItem', { TableName: this.props.tableName, Key: marshall(keyItemKey(id)), ConsistentRead: true })) as {
