@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { forbidden, notFound } from '../core/http/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http/http';
 import { KeyService, operatorActingFor } from '../core/keys/key-service';
@@ -9,17 +9,17 @@ import type { TenantService } from '../core/tenants/tenant-service';
 import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
+const limit = (max: number) => z.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(max));
 
 const planFields = {
   plan: z.enum(PLAN_NAMES),
-  rateLimit: limit(1_000_000).optional(),
-  burstLimit: limit(5_000_000).optional(),
-  quota: z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) }).optional(),
+  rateLimit: z.optional(limit(1_000_000)),
+  burstLimit: z.optional(limit(5_000_000)),
+  quota: z.optional(z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) })),
 };
 
 const createSchema = z.strictObject({
-  tenantId: z.string().max(64).optional(),
+  tenantId: z.optional(z.string().check(z.maxLength(64))),
   name: nameSchema,
   ...planFields,
 });
@@ -65,7 +65,7 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     }),
     'GET /v1/panel/tenants': operatorOnly(async (request) => {
       // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
-      const query = validate(listKeysQuerySchema.omit({ name: true }), request.query, 'query');
+      const query = validate(z.omit(listKeysQuerySchema, { name: true }), request.query, 'query');
       return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
     }),
     'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
