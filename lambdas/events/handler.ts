@@ -8,14 +8,16 @@ import { assertLiveOperator } from '../core/http/operator-only';
 import { TENANT_ID_PATTERN } from '../core/tenants/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const tenantQuerySchema = z.strictObject({
+/** The query of `GET /v1/events`. */
+export const tenantQuerySchema = z.strictObject({
   limit: limitQuerySchema,
   cursor: cursorQuerySchema,
   type: z.optional(z.enum(EVENT_TYPES)),
   keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN, 'must be a key id (key_ and 24 hex characters)'))),
 });
 
-const panelQuerySchema = z.strictObject({
+/** The query of `GET /v1/panel/events`. */
+export const panelQuerySchema = z.strictObject({
   limit: limitQuerySchema,
   cursor: cursorQuerySchema,
   tenantId: z.optional(z.string().check(z.regex(TENANT_ID_PATTERN, 'must be a tenant id'))),

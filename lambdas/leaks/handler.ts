@@ -13,7 +13,8 @@ export const GITHUB_LEAK_RESOURCE = '/v1/leaks/github';
 /** GitHub batches alerts; far below API Gateway's 10 MB, far above a real batch. */
 const MAX_ALERT_BYTES = 1024 * 1024;
 
-const panelLeakSchema = z.strictObject({
+/** The body of `POST /v1/panel/leaks`. */
+export const panelLeakSchema = z.strictObject({
   key: z.string().check(z.minLength(1), z.maxLength(1024)),
   url: z.optional(z.string().check(z.maxLength(2048))),
 });
