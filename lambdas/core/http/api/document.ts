@@ -9,7 +9,7 @@ import { MAX_GRACE_HOURS } from '../../keys/key-service';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../gateway-responses';
 import { MAX_BODY_BYTES } from '../http';
-import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../idempotency';
+import { IDEMPOTENCY_HEADER, KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../idempotency';
 import { ROUTES, type Route } from '../routes';
 import { OPERATIONS, routeKey, TAGS, type Named, type Operation } from './operations';
 import { requestNotes, responseNotes, type Notes } from './notes';
@@ -263,7 +263,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
           required: false,
           description:
             'Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409.',
-          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e][\\x20-\\x7e]*$' },
+          schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
         },
       },
       headers: {
