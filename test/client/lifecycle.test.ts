@@ -1,6 +1,6 @@
-import { KeygateError, KeygateReplayError, type Keygate } from 'keygate/client';
+import { KeygateReplayError, type Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
-import { clientOf, scannedFetch, type Exchanges } from '../support/client';
+import { clientOf, failure, scannedFetch, type Exchanges } from '../support/client';
 import { startTestKeygate } from '../support/local';
 
 let keygate: LocalKeygate;
@@ -12,16 +12,6 @@ let now = Date.parse('2026-11-23T10:00:00.000Z');
 async function tenant(name: string, plan: Parameters<Keygate['panel']['tenants']['create']>[0] = { name, plan: 'scale' }) {
   const created = await operator.panel.tenants.create(plan);
   return { ...created, owner: clientOf(keygate.url, created.key.key) };
-}
-
-/** The error a call fails with. */
-async function failure(promise: Promise<unknown>): Promise<KeygateError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (outcome instanceof KeygateError) return outcome;
-  throw new Error(`expected a KeygateError, got ${String(outcome)}`);
 }
 
 beforeAll(async () => {

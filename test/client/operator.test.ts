@@ -1,21 +1,11 @@
-import { KeygateError, type Keygate } from 'keygate/client';
+import type { Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
-import { clientOf, type Exchanges } from '../support/client';
+import { clientOf, failure, type Exchanges } from '../support/client';
 import { startTestKeygate } from '../support/local';
 
 let keygate: LocalKeygate;
 let operator: Keygate;
 let now = Date.parse('2026-05-04T09:00:00.000Z');
-
-/** The error a call fails with. */
-async function failure(promise: Promise<unknown>): Promise<KeygateError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (outcome instanceof KeygateError) return outcome;
-  throw new Error(`expected a KeygateError, got ${String(outcome)}`);
-}
 
 beforeAll(async () => {
   keygate = await startTestKeygate({ clock: () => new Date(now) });

@@ -1,4 +1,4 @@
-import { Keygate, type KeygateOptions } from 'keygate/client';
+import { Keygate, KeygateError, type KeygateOptions } from 'keygate/client';
 import { leakScan } from './leak-scan';
 
 /** What a scanned fetch saw: one entry per request, `METHOD path status`. */
@@ -28,4 +28,14 @@ export function scannedFetch(seen: Exchanges = []): NonNullable<KeygateOptions['
 export function clientOf(url: string, apiKey: string, options: Partial<KeygateOptions> & { seen?: Exchanges } = {}): Keygate {
   const { seen, ...rest } = options;
   return new Keygate({ apiKey, baseUrl: url, fetch: scannedFetch(seen), maxRetries: 0, ...rest });
+}
+
+/** The `KeygateError` a call fails with; anything else (or success) fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<KeygateError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (outcome instanceof KeygateError) return outcome;
+  throw new Error(`expected a KeygateError, got ${outcome === undefined ? 'success' : String(outcome)}`);
 }
