@@ -23,6 +23,7 @@ import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
 import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/http/routes';
+import { OPENAPI_ROUTE, openApiHandler } from './openapi';
 import { LocalEventFeed } from './event-feed';
 import { TenantService } from '../lambdas/core/tenants/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/plans/usage-plans';
@@ -170,9 +171,10 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const idempotency = new Idempotency({ store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }), clock, logger });
     const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
     const gateway: LocalGateway = new LocalGateway({
-      routes: [...ROUTES, ...userRoutes],
+      routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
       handlers: {
         ...userHandlers,
+        openapi: openApiHandler(),
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler(keyDeps),
         panel: createPanelHandler(tenants, logger, keyDeps),

@@ -58,7 +58,7 @@ export interface UsageReport {
   readonly plan: PlanName;
   readonly rateLimit: number;
   readonly burstLimit: number;
-  readonly quota: { readonly limit: number; readonly period: string; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
+  readonly quota: { readonly limit: number; readonly period: NonNullable<PlanLimits['quota']>['period']; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
 }
 
 /**
