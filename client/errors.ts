@@ -4,6 +4,8 @@
  */
 export type ClientErrorCode = 'connection_error' | 'timeout' | 'aborted' | 'invalid_response' | 'replayed_without_key';
 
+import type { ErrorCode } from './types';
+
 /**
  * Every failure of a call: an error answer in the contract's shape
  * (`{ "error": { "code", "message" } }`), or, as the subclass {@link KeygateConnectionError}, no
@@ -16,7 +18,8 @@ export class KeygateError extends Error {
    * The contract's snake_case code (`not_found`, `rate_limited`, ...), or one of
    * {@link ClientErrorCode} when the client had to make one up.
    */
-  readonly code: string;
+  // `string & {}` keeps the known codes in autocompletion while allowing codes a newer server adds.
+  readonly code: ErrorCode | ClientErrorCode | (string & {});
   /** The gateway's request id (`x-amzn-RequestId`), when the answer had one: quote it in support tickets. */
   readonly requestId?: string;
   /** Seconds the server asked to wait (`Retry-After`), when it did; set on 429 answers. */

@@ -3,7 +3,7 @@ import { eachItem } from './pages';
 import { PanelEvents, Tenants, type Panel } from './panel';
 import { DEFAULT_RETRY } from './retry';
 import { Transport, type FetchLike, type RequestOptions } from './transport';
-import type { KeygateEvent, ListEventsQuery, Me, Page, Usage } from './types';
+import type { EventPage, KeygateEvent, ListEventsQuery, Me, Usage } from './types';
 
 /** What a {@link Keygate} client is made with; only `apiKey` and `baseUrl` are required. */
 export interface KeygateOptions {
@@ -60,7 +60,7 @@ export class Keygate {
   readonly me: { get(options?: RequestOptions): Promise<Me> };
   /** The tenant's audit trail (`/v1/events`); a test key sees test-environment events only. */
   readonly events: {
-    list(query?: ListEventsQuery, options?: RequestOptions): Promise<Page<KeygateEvent>>;
+    list(query?: ListEventsQuery, options?: RequestOptions): Promise<EventPage>;
     listAll(query?: Omit<ListEventsQuery, 'cursor'>, options?: RequestOptions): AsyncGenerator<KeygateEvent, void, undefined>;
   };
   /** The operator panel (`/v1/panel/*`), for `operator` keys only. */
@@ -73,7 +73,7 @@ export class Keygate {
     this.keys = new Keys(transport, '/v1/keys');
     this.usage = { get: (callOptions) => get<Usage>('/v1/usage', undefined, callOptions) };
     this.me = { get: (callOptions) => get<Me>('/v1/me', undefined, callOptions) };
-    const listEvents = (query: ListEventsQuery = {}, callOptions?: RequestOptions) => get<Page<KeygateEvent>>('/v1/events', { ...query }, callOptions);
+    const listEvents = (query: ListEventsQuery = {}, callOptions?: RequestOptions) => get<EventPage>('/v1/events', { ...query }, callOptions);
     this.events = {
       list: listEvents,
       listAll: (query = {}, callOptions) => eachItem<KeygateEvent, ListEventsQuery>(query, (page) => listEvents(page, callOptions)),

@@ -1,7 +1,7 @@
 import type { KeygateError } from './errors';
 import { eachItem } from './pages';
 import { Transport, type CreateOptions, type RequestOptions } from './transport';
-import type { CreatedKey, CreateKeyInput, KeyRecord, ListKeysQuery, Page, RotateKeyInput, UpdateKeyInput } from './types';
+import type { CreatedKey, CreateKeyInput, KeyPage, KeyRecord, ListKeysQuery, RotateKeyInput, UpdateKeyInput } from './types';
 
 /**
  * The key routes, wherever they are mounted: the tenant's own `/v1/keys`, or the operator's
@@ -28,7 +28,7 @@ export class Keys {
   }
 
   /** One page of keys, newest first; never a hash or plaintext. */
-  list(query: ListKeysQuery = {}, options?: RequestOptions): Promise<Page<KeyRecord>> {
+  list(query: ListKeysQuery = {}, options?: RequestOptions): Promise<KeyPage> {
     return this.transport.send({ method: 'GET', path: this.base, query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
   }
 

@@ -8,13 +8,15 @@ import type {
   CreatedTenant,
   CreateKeyInput,
   CreateTenantInput,
+  EventPage,
   KeygateEvent,
+  KeyPage,
   KeyRecord,
   ListKeysQuery,
   ListPanelEventsQuery,
   ListTenantsQuery,
-  Page,
   RotateKeyInput,
+  TenantPage,
   TenantRecord,
   UpdateKeyInput,
 } from './types';
@@ -34,7 +36,7 @@ export class TenantKeys {
   }
 
   /** One page of the tenant's keys, newest first. */
-  list(tenantId: string, query?: ListKeysQuery, options?: RequestOptions): Promise<Page<KeyRecord>> {
+  list(tenantId: string, query?: ListKeysQuery, options?: RequestOptions): Promise<KeyPage> {
     return this.of(tenantId).list(query, options);
   }
 
@@ -116,7 +118,7 @@ export class Tenants {
   }
 
   /** One page of every tenant, newest first. */
-  list(query: ListTenantsQuery = {}, options?: RequestOptions): Promise<Page<TenantRecord>> {
+  list(query: ListTenantsQuery = {}, options?: RequestOptions): Promise<TenantPage> {
     return this.transport.send({ method: 'GET', path: '/v1/panel/tenants', query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
   }
 
@@ -191,7 +193,7 @@ export class PanelEvents {
   constructor(private readonly transport: Transport) {}
 
   /** One page of events, newest first: every tenant's, or one tenant's with `tenantId`. */
-  list(query: ListPanelEventsQuery = {}, options?: RequestOptions): Promise<Page<KeygateEvent>> {
+  list(query: ListPanelEventsQuery = {}, options?: RequestOptions): Promise<EventPage> {
     return this.transport.send({ method: 'GET', path: '/v1/panel/events', query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
   }
 

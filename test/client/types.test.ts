@@ -7,7 +7,11 @@ import type { CreateKeyInput, KeyWithSecret } from '../../lambdas/core/keys/key-
 import type { KeyRecord, PlanName, TenantRecord } from '../../lambdas/core/model';
 import type { CreatedTenant, PlanRequest, UsageReport } from '../../lambdas/core/tenants/tenant-service';
 
-/** `true` when each type is assignable to the other: the client and the server agree. */
+/**
+ * `true` when each type is assignable to the other. The client's types are aliases of those
+ * generated from openapi.json (whose own test holds it to the handlers' schemas); these hold
+ * them to the domain's TypeScript types too, the ones the handlers answer with.
+ */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 // a compile-time check (`npm run build` runs tsc): a field added, removed or retyped on either
