@@ -101,6 +101,7 @@ function settingsOf(options: KeygateOptions): ConstructorParameters<typeof Trans
   return {
     apiKey: options.apiKey,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    // looked up on each call, so a fetch instrumented after the client was made is the one used.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     retry: {
       maxRetries: whole('maxRetries', options.maxRetries, DEFAULT_RETRY.maxRetries),
