@@ -56,7 +56,7 @@ export class NodeHttpKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUs
   }
 
   async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {
-    const update = lastUsedUpdate(at, minIntervalMs);
+    const update = lastUsedUpdate(at, minIntervalMs, id);
     try {
       await this.call('UpdateItem', {
         TableName: this.props.tableName,

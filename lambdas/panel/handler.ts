@@ -78,7 +78,7 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameTenantSchema).name)),
     ),
     'DELETE /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => {
-      await tenants.delete(tenantId(request));
+      await tenants.delete(tenantId(request), actorOf(request.caller));
       return jsonResponse(204);
     }),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),

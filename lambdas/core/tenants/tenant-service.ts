@@ -139,10 +139,10 @@ export class TenantService {
 
   /**
    * Deletes a tenant, its keys, its usage identifiers and its own usage plan; a retry after a
-   * failure finishes the job (see {@link deleteTenant}).
+   * failure finishes the job (see {@link deleteTenant}). `actor` is who asked, for the event.
    */
-  async delete(tenantId: string): Promise<void> {
-    await deleteTenant(this.deps, tenantId);
+  async delete(tenantId: string, actor: Actor = ADMIN_CLI): Promise<void> {
+    await deleteTenant(this.deps, tenantId, actor);
   }
 
   /**
