@@ -489,7 +489,7 @@ export interface components {
         Event: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed";
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
             /** Format: date-time */
             at: string;
             tenantId: string;
@@ -1829,7 +1829,7 @@ export interface operations {
                 limit?: string;
                 /** @description The `cursor` of the previous page, unchanged. */
                 cursor?: string;
-                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed";
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
                 keyId?: string;
             };
             header?: never;
