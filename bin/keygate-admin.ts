@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
-import { backfillEnvironmentIndex, backfillTenantListing } from '../lambdas/core/store/backfill';
+import { backfillEnvironmentIndex, backfillNoticeIndexes, backfillTenantListing } from '../lambdas/core/store/backfill';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
 import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
 import { systemClock } from '../lambdas/core/support/clock';
@@ -23,7 +23,9 @@ commands:
   backfill-environment-index  gives keys written before the byTenantEnvironment index existed
                               their index attributes (run once after upgrading; safe to repeat).
   backfill-tenant-listing     puts tenants written before GET /v1/panel/tenants existed into its
-                              listing (run once after upgrading; safe to repeat).`;
+                              listing (run once after upgrading; safe to repeat).
+  backfill-notice-indexes     puts active keys written before the daily notices existed into
+                              their day indexes (run once after upgrading; safe to repeat).`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -55,7 +57,7 @@ async function outputsOf(stackName: string, region: string | undefined): Promise
 }
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] !== 'create-operator-key' && args[0] !== 'backfill-environment-index' && args[0] !== 'backfill-tenant-listing') {
+  if (!['create-operator-key', 'backfill-environment-index', 'backfill-tenant-listing', 'backfill-notice-indexes'].includes(args[0] ?? '')) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
@@ -66,6 +68,12 @@ async function main(args: string[]): Promise<void> {
     const client = documentClient(new DynamoDBClient({ region }));
     const { scanned, updated } = await backfillTenantListing({ client, tableName: outputs.TableName });
     process.stdout.write(`scanned ${scanned} items; listed ${updated} tenants\n`);
+    return;
+  }
+  if (args[0] === 'backfill-notice-indexes') {
+    const client = documentClient(new DynamoDBClient({ region }));
+    const { scanned, updated } = await backfillNoticeIndexes({ client, tableName: outputs.TableName });
+    process.stdout.write(`scanned ${scanned} items; put ${updated} keys in the notice indexes\n`);
     return;
   }
   if (args[0] === 'backfill-environment-index') {

@@ -36,7 +36,7 @@ export interface KeyAuthorizerProps {
  * A Lambda TOKEN authorizer that checks API keys against the key table; attach
  * {@link authorizer} to the methods of any `RestApi`. API Gateway's identity validation
  * expression turns away tokens of the wrong shape before the Lambda runs; the Lambda may read
- * keys and write only their `lastUsedAt`.
+ * keys and write only their `lastUsedAt` (and that use's day, `gsi4pk`, for the notice job).
  */
 export class KeyAuthorizer extends Construct {
   /** The API Gateway authorizer, for `addMethod(..., { authorizer })`. */

@@ -14,8 +14,8 @@ export interface KeyTableProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The only attribute the authorizer may write, besides naming the item's key. */
-const LAST_USED_ATTRIBUTE = 'lastUsedAt';
+/** The only attributes the authorizer may write, besides naming the item's key: the last use and its day in `byActivityDay`. */
+const LAST_USED_ATTRIBUTES = ['lastUsedAt', TABLE_SCHEMA.activityIndexPartitionKey];
 
 /** What a `read` function may call: the calls the key store makes to read (no batches, no scans). */
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
@@ -60,6 +60,19 @@ export class KeyTable extends Construct {
       sortKey: { name: s.environmentIndexSortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    // the notice job's sparse day indexes (TABLE_SCHEMA): keys only, partition key only. A
+    // stack that predates them gets them one per deploy (CloudFormation adds one index per table
+    // update: README, "Upgrading"), then `keygate-admin backfill-notice-indexes` fills them.
+    for (const [indexName, partitionKey] of [
+      [s.expiryIndex, s.expiryIndexPartitionKey],
+      [s.activityIndex, s.activityIndexPartitionKey],
+    ]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      });
+    }
   }
 
   /** The ARN of the `byTenant` index, named exactly rather than `index/*`. */
@@ -70,6 +83,16 @@ export class KeyTable extends Construct {
   /** The ARN of the `byTenantEnvironment` index, named exactly rather than `index/*`. */
   get environmentIndexArn(): string {
     return `${this.table.tableArn}/index/${TABLE_SCHEMA.environmentIndex}`;
+  }
+
+  /** The ARNs of the notice job's two day indexes. */
+  get noticeIndexArns(): string[] {
+    return [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].map((index) => `${this.table.tableArn}/index/${index}`);
+  }
+
+  /** Lets a grantee query the notice job's day indexes (on top of its other table access). */
+  grantNoticeRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: this.noticeIndexArns });
   }
 
   /**
@@ -96,12 +119,13 @@ export class KeyTable extends Construct {
 
   /**
    * What the authorizer needs and nothing more: `GetItem`, and an `UpdateItem` that can touch
-   * only `lastUsedAt` (and name the item's `pk`/`sk`) and return nothing. A stolen authorizer
+   * only `lastUsedAt` and its day in the activity index, `gsi4pk` (and name the item's
+   * `pk`/`sk`), and return nothing. A stolen authorizer
    * role can read keys' hashes but cannot revoke, re-enable, re-plan or delete anything.
    *
    * `dynamodb:Attributes` holds the top-level attributes a request names; the authorizer's
-   * write (`SET lastUsedAt`, conditioned on `pk` and `lastUsedAt`, by key `pk`/`sk`) names
-   * only these three, whether or not the condition's attributes are counted.
+   * write (`SET lastUsedAt, gsi4pk`, conditioned on `pk` and `lastUsedAt`, by key `pk`/`sk`)
+   * names only these four, whether or not the condition's attributes are counted.
    * `dynamodb:ReturnValues` is absent from a request that does not set `ReturnValues`, hence
    * `IfExists`: a request may omit it or ask for `NONE`, never for the item's other attributes.
    */
@@ -117,7 +141,7 @@ export class KeyTable extends Construct {
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
       conditions: {
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [s.partitionKey, s.sortKey, LAST_USED_ATTRIBUTE] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [s.partitionKey, s.sortKey, ...LAST_USED_ATTRIBUTES] },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },
     });

@@ -8,7 +8,9 @@ import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { keygateRestApi } from './keygate-api';
 import { KeyAuthorizer } from './key-authorizer';
+import * as events from 'aws-cdk-lib/aws-events';
 import { EventPublisher } from './event-publisher';
+import { KeyNotices } from './key-notices';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { KeyTable } from './key-table';
 import { RatePlans } from './rate-plans';
@@ -60,6 +62,18 @@ export const RECONCILER_FUNCTION: RouteFunctionSpec = {
   access: 'readWrite',
   controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys', 'manageUsagePlans'],
   timeout: Duration.seconds(60),
+};
+
+/**
+ * The notice Lambda: the daily expiry and staleness notices (`lambdas/notices`). It writes
+ * events and revokes stale keys when asked to, so it may write and flush the cache; a day with
+ * many notices takes a while, far under the limit.
+ */
+export const NOTICES_FUNCTION: RouteFunctionSpec = {
+  entry: 'notices/index.ts',
+  access: 'readWrite',
+  controlPlane: ['flushCache'],
+  timeout: Duration.minutes(5),
 };
 
 /**
@@ -132,6 +146,10 @@ export class KeygateStack extends Stack {
   public readonly planReconciler: PlanReconcileQueue;
   /** The outbox's relay: the table's stream to EventBridge. */
   public readonly eventPublisher: EventPublisher;
+  /** The bus of keygate's own that events go to, when `keygate:eventBusName` is set. */
+  public readonly eventBus?: events.EventBus;
+  /** The daily expiry and staleness notices. */
+  public readonly notices: KeyNotices;
   /** Your own Lambda routes; add them with {@link addRoute}. */
   public readonly routes: KeygateRoutes;
   /** The front door to `keygate:upstreamUrl`, when that is set. */
@@ -171,7 +189,14 @@ export class KeygateStack extends Stack {
       function: this.managementFunction(settings, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION),
     });
     this.planReconciler.grantRequest(this.functions.panel);
-    this.eventPublisher = new EventPublisher(this, 'EventPublisher', { table: this.table });
+    this.eventBus = settings.eventBusName === undefined ? undefined : new events.EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
+    this.eventPublisher = new EventPublisher(this, 'EventPublisher', { table: this.table, eventBusName: this.eventBus?.eventBusName });
+    this.notices = new KeyNotices(this, 'Notices', {
+      function: this.managementFunction(settings, 'NoticesFunction', 'keygate: daily expiry and staleness notices', NOTICES_FUNCTION),
+      table: this.table,
+      staleAfterDays: settings.staleAfterDays,
+      revokeStaleKeys: settings.revokeStaleKeys,
+    });
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
@@ -295,6 +320,8 @@ export class KeygateStack extends Stack {
         // the API keys and enterprise usage plans made at run time are named after the stack.
         NAME_PREFIX: this.stackName,
         PLANS: JSON.stringify(this.ratePlans.namedPlans),
+        // every function that writes a change writes its event, kept this long.
+        EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
       },
       ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
     });

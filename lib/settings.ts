@@ -45,6 +45,17 @@ export interface KeygateSettings {
   readonly wafIpRateLimit: number;
   /** Where CloudWatch alarms send email (an SNS topic subscription); none when absent. */
   readonly alarmEmail?: string;
+  /** Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. */
+  readonly staleAfterDays: number;
+  /** Whether the daily job revokes stale keys (never a tenant's last owner key) instead of only reporting them. */
+  readonly revokeStaleKeys: boolean;
+  /** How long events are kept (DynamoDB TTL removes them after), 1–3650 days. */
+  readonly eventRetentionDays: number;
+  /**
+   * The EventBridge bus events are published on: keygate creates a bus of this name. None: the
+   * account's default bus.
+   */
+  readonly eventBusName?: string;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -65,6 +76,9 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   waf: false,
   // ~33 requests per second from one address, sustained over 5 minutes.
   wafIpRateLimit: 10_000,
+  staleAfterDays: 90,
+  revokeStaleKeys: false,
+  eventRetentionDays: 400,
 };
 
 /** The `cdk.json` context key of each setting. */
@@ -82,6 +96,10 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   waf: 'keygate:waf',
   wafIpRateLimit: 'keygate:wafIpRateLimit',
   alarmEmail: 'keygate:alarmEmail',
+  staleAfterDays: 'keygate:staleAfterDays',
+  revokeStaleKeys: 'keygate:revokeStaleKeys',
+  eventRetentionDays: 'keygate:eventRetentionDays',
+  eventBusName: 'keygate:eventBusName',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -166,6 +184,15 @@ export function resolveSettings(
   const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
   const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
+  const staleAfterDays = integerSetting(label('staleAfterDays'), input.staleAfterDays, d.staleAfterDays, 1, 3650);
+  const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
+  const eventRetentionDays = integerSetting(label('eventRetentionDays'), input.eventRetentionDays, d.eventRetentionDays, 1, 3650);
+  const eventBusName =
+    input.eventBusName === undefined || input.eventBusName === null || input.eventBusName === '' ? undefined : stringSetting(label('eventBusName'), input.eventBusName, '');
+  // EventBridge bus names: 1-256 of letters, digits, . - _ ; `default` is the default bus, not one to create.
+  if (eventBusName !== undefined && (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default')) {
+    throw new Error(`${label('eventBusName')} must be 1–256 letters, digits, '.', '-' or '_', and not "default" (leave it unset for the default bus), ${received(eventBusName)}`);
+  }
   return {
     keyPrefix,
     stageName,
@@ -177,6 +204,10 @@ export function resolveSettings(
     stageBurstLimit,
     waf,
     wafIpRateLimit,
+    staleAfterDays,
+    revokeStaleKeys,
+    eventRetentionDays,
+    ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),

@@ -23,7 +23,12 @@ import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
 import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/http/routes';
+import { OPENAPI_ROUTE, openApiHandler } from './openapi';
 import { LocalEventFeed } from './event-feed';
+import { LocalNotices } from './notices';
+import { DynamoNoticeStore, keyServiceRevoker } from '../lambdas/core/notices/dynamodb-notices';
+import { NoticeJob, type NoticeRunResult } from '../lambdas/core/notices/notice-job';
+import { KeyService } from '../lambdas/core/keys/key-service';
 import { TenantService } from '../lambdas/core/tenants/tenant-service';
 import type { PlanCatalog, StandardPlan } from '../lambdas/core/plans/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
@@ -79,6 +84,12 @@ export interface LocalOptions {
   readonly githubPublicKeys?: string;
   /** Where the in-process publisher writes each event, one line each. @default - stdout. */
   readonly eventLog?: (line: string) => void;
+  /** Days without use after which a key is stale (`KEYGATE_STALE_AFTER_DAYS`). @default 90 */
+  readonly staleAfterDays?: number;
+  /** Whether the daily job revokes stale keys (`KEYGATE_REVOKE_STALE_KEYS`). @default false */
+  readonly revokeStaleKeys?: boolean;
+  /** How long events are kept (`KEYGATE_EVENT_RETENTION_DAYS`). @default 400 */
+  readonly eventRetentionDays?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -111,6 +122,8 @@ export interface LocalKeygate {
   publishEvents(): Promise<void>;
   /** Waits until the plan reconciler has nothing left to do; for tests. */
   reconciled(): Promise<void>;
+  /** Runs the daily notice job now (it also runs at start and daily at 00:05 UTC); for tests. */
+  runNotices(): Promise<NoticeRunResult>;
   stop(): Promise<void>;
 }
 
@@ -134,7 +147,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     await ensureTable(client, tableName);
     // tenants kept in a data folder from before the tenant listing join it.
     await backfillTenantListing({ client: documentClient(client), tableName });
-    const store = new DynamoKeyStore({ client: documentClient(client), tableName });
+    const eventRetentionDays = options.eventRetentionDays;
+    const store = new DynamoKeyStore({ client: documentClient(client), tableName, eventRetentionDays });
     const usagePlans = new LocalUsagePlans(now);
     const plans = planCatalog(usagePlans, options.plans ?? DEFAULT_SETTINGS.plans);
     // the handlers flush the gateway's cache through the same seam as FlushStageAuthorizersCache.
@@ -170,16 +184,17 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const idempotency = new Idempotency({ store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }), clock, logger });
     const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
     const gateway: LocalGateway = new LocalGateway({
-      routes: [...ROUTES, ...userRoutes],
+      routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
       handlers: {
         ...userHandlers,
+        openapi: openApiHandler(),
         account: createAccountHandler({ store, clock, logger, tenants }),
         keys: createKeysHandler(keyDeps),
         panel: createPanelHandler(tenants, logger, keyDeps),
         events: createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger }),
         leaks: createLeaksHandler({
           leaks: new LeakService({
-            store: new DynamoLeakStore(store, documentClient(client), tableName),
+            store: new DynamoLeakStore(store, documentClient(client), tableName, eventRetentionDays),
             prefix,
             policy: options.onLeak ?? 'revoke',
             clock,
@@ -201,9 +216,23 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     });
     // the stream → EventBridge publisher's local stand-in: one line per committed event.
     const feed = new LocalEventFeed(documentClient(client), tableName, new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))), clock());
+    // the daily schedule's local stand-in: at start (catching up missed days), then at 00:05 UTC.
+    const notices = new LocalNotices(
+      new NoticeJob({
+        store: new DynamoNoticeStore({ client: documentClient(client), tableName, getKey: (id) => store.getKey(id), eventRetentionDays }),
+        clock,
+        logger,
+        staleAfterDays: options.staleAfterDays,
+        revokeStaleKeys: options.revokeStaleKeys,
+        revoker: keyServiceRevoker(new KeyService({ store, clock, logger, prefix, cache })),
+      }),
+      clock,
+      logger,
+    );
     const { url, port } = await gateway.listen(options.port ?? 3000);
     // polling starts once nothing else can fail, so a failed start leaves no timer behind.
     feed.start();
+    notices.start();
     return {
       url,
       port,
@@ -214,8 +243,10 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       settle: () => lastUse.settle(),
       reconciled: () => reconcile.idle(),
       publishEvents: () => feed.poll(),
+      runNotices: () => notices.run(),
       stop: async () => {
         await gateway.close();
+        await notices.stop();
         await feed.stop();
         reconcile.stop();
         await reconcile.idle();

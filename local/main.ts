@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
     onLeak: leakPolicyFrom(process.env.KEYGATE_ON_LEAK, 'KEYGATE_ON_LEAK'),
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
+    staleAfterDays: settings.staleAfterDays,
+    revokeStaleKeys: settings.revokeStaleKeys,
+    eventRetentionDays: settings.eventRetentionDays,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {

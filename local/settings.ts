@@ -8,6 +8,9 @@ const ENV_OVERRIDES: Partial<Record<keyof KeygateSettings, string>> = {
   authorizerCacheTtlSeconds: 'KEYGATE_CACHE_TTL_SECONDS',
   acceptBareKeys: 'KEYGATE_ACCEPT_BARE_KEYS',
   upstreamUrl: 'KEYGATE_UPSTREAM_URL',
+  staleAfterDays: 'KEYGATE_STALE_AFTER_DAYS',
+  revokeStaleKeys: 'KEYGATE_REVOKE_STALE_KEYS',
+  eventRetentionDays: 'KEYGATE_EVENT_RETENTION_DAYS',
 };
 
 /**

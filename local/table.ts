@@ -6,14 +6,15 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { backfillEnvironmentIndex } from '../lambdas/core/store/backfill';
+import { backfillEnvironmentIndex, backfillNoticeIndexes } from '../lambdas/core/store/backfill';
 import { createTableInput, TABLE_SCHEMA } from '../lambdas/core/store/table';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 
 /**
  * Creates the key table with its TTL setting unless it exists, as the CDK's `KeyTable` does in
- * AWS. A table kept in a data folder from before the `byTenantEnvironment` index gets the index
- * and its backfill, as a deployed stack gets them from `cdk deploy` and `keygate-admin`.
+ * AWS. A table kept in a data folder from before the `byTenantEnvironment` or the notice indexes
+ * gets each missing index and its backfill, as a deployed stack gets them from `cdk deploy` and
+ * `keygate-admin`.
  *
  * @returns whether the table was created.
  */
@@ -21,7 +22,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   try {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
-    if (!indexes.includes(TABLE_SCHEMA.environmentIndex)) await addEnvironmentIndex(client, tableName);
+    if (!indexes.includes(TABLE_SCHEMA.environmentIndex)) {
+      await addIndex(client, tableName, TABLE_SCHEMA.environmentIndex);
+      await backfillEnvironmentIndex({ client: documentClient(client), tableName });
+    }
+    const notices = [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].filter((index) => !indexes.includes(index));
+    for (const index of notices) await addIndex(client, tableName, index);
+    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName });
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -36,14 +43,16 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   return true;
 }
 
-async function addEnvironmentIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Adds one index of the schema to an existing table and waits until it is active. */
+async function addIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
   const input = createTableInput(tableName);
-  const index = input.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === TABLE_SCHEMA.environmentIndex);
-  if (index === undefined) throw new Error(`the table schema lacks the ${TABLE_SCHEMA.environmentIndex} index`);
+  const index = input.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === indexName);
+  if (index === undefined) throw new Error(`the table schema lacks the ${indexName} index`);
   await client.send(
     new UpdateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: input.AttributeDefinitions,
+      // only the new index's attributes: the other new index's would be defined but unused.
+      AttributeDefinitions: input.AttributeDefinitions?.filter((definition) => index.KeySchema?.some((key) => key.AttributeName === definition.AttributeName)),
       GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
     }),
   );
@@ -57,5 +66,4 @@ async function addEnvironmentIndex(client: DynamoDBClient, tableName: string): P
     if (Date.now() > deadline) throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await backfillEnvironmentIndex({ client: documentClient(client), tableName });
 }

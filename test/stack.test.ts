@@ -95,7 +95,7 @@ describe('the authorizer', () => {
     });
   });
 
-  it('may read keys and write only lastUsedAt, and nothing else in DynamoDB', () => {
+  it('may read keys and write only lastUsedAt and its activity day, and nothing else in DynamoDB', () => {
     const [, fn] = authorizerFunction(template);
     const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
@@ -109,7 +109,7 @@ describe('the authorizer', () => {
       Effect: 'Allow',
       Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
       Condition: {
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'gsi4pk'] },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },
     });
@@ -151,7 +151,18 @@ describe('the key table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        Match.anyValue(),
+        Match.anyValue(),
       ],
+    });
+  });
+
+  it('has the sparse notice indexes byExpiryDay (gsi3pk) and byActivityDay (gsi4pk), keys only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        { IndexName: 'byExpiryDay', KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+        { IndexName: 'byActivityDay', KeySchema: [{ AttributeName: 'gsi4pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ]),
     });
   });
 
@@ -301,7 +312,8 @@ describe('the authorizer cache flushes', () => {
   });
 
   it('leave midnight out when the cache is off', () => {
-    custom.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    // the daily notices keep their own schedule.
+    expect(custom.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 0 * * ? *)' } })).toEqual({});
   });
 
   it('keep the authorizer short (3 s) and settle the second flush after it (10 s)', () => {
@@ -341,8 +353,8 @@ describe('lambdas', () => {
     const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
       String(fn.Properties.Description).startsWith('keygate:'),
     );
-    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two and the outbox publisher.
-    expect(functions).toHaveLength(11);
+    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two, the outbox publisher and the daily notices.
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

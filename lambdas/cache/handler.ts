@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { handleFlushRequest, type SettlingFlushDeps } from '../core/auth/cache';
 import { describeError, type Logger } from '../core/support/logger';
 

@@ -1,31 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EVENT_TYPES } from '../core/events/model';
 import type { EventReader } from '../core/events/store';
-import { jsonResponse, validate } from '../core/http/http';
+import { cursorQuerySchema, jsonResponse, limitQuerySchema, validate } from '../core/http/http';
 import { KEY_ID_PATTERN } from '../core/keys/key-service';
 import type { Logger } from '../core/support/logger';
 import { assertLiveOperator } from '../core/http/operator-only';
 import { TENANT_ID_PATTERN } from '../core/tenants/tenant-service';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const limitSchema = z
-  .string()
-  .regex(/^\d+$/, 'must be a whole number from 1 to 100')
-  .transform(Number)
-  .pipe(z.number().int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100'))
-  .optional();
-
-const tenantQuerySchema = z.strictObject({
-  limit: limitSchema,
-  cursor: z.string().min(1).max(1024).optional(),
-  type: z.enum(EVENT_TYPES).optional(),
-  keyId: z.string().regex(KEY_ID_PATTERN, 'must be a key id (key_ and 24 hex characters)').optional(),
+/** The query of `GET /v1/events`. */
+export const tenantQuerySchema = z.strictObject({
+  limit: limitQuerySchema,
+  cursor: cursorQuerySchema,
+  type: z.optional(z.enum(EVENT_TYPES)),
+  keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN, 'must be a key id (key_ and 24 hex characters)'))),
 });
 
-const panelQuerySchema = z.strictObject({
-  limit: limitSchema,
-  cursor: z.string().min(1).max(1024).optional(),
-  tenantId: z.string().regex(TENANT_ID_PATTERN, 'must be a tenant id').optional(),
+/** The query of `GET /v1/panel/events`. */
+export const panelQuerySchema = z.strictObject({
+  limit: limitQuerySchema,
+  cursor: cursorQuerySchema,
+  tenantId: z.optional(z.string().check(z.regex(TENANT_ID_PATTERN, 'must be a tenant id'))),
 });
 
 /** What the event routes need. */

@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AuthorizerContext } from '../core/auth/authorize';
 import { EXPIRY_DAYS } from '../core/keys/expiry';
 import type { Idempotency } from '../core/http/idempotency';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http/http';
+import { cursorQuerySchema, emptySchema, jsonResponse, limitQuerySchema, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http/http';
 import { metaSchema } from '../core/keys/key-meta';
 import { ENVIRONMENTS, ROLES } from '../core/keys/format';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/keys/key-service';
@@ -11,37 +11,36 @@ import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 /** The body of a key creation, for the tenant's own routes and the operator's alike. */
 export const createKeySchema = z.strictObject({
   name: nameSchema,
-  environment: z.enum(ENVIRONMENTS).optional(),
-  role: z.enum(ROLES).optional(),
-  expiresInDays: z
-    .number()
-    .refine((days) => (EXPIRY_DAYS as readonly number[]).includes(days), `must be one of ${EXPIRY_DAYS.join(', ')}`)
-    .optional(),
-  expiresOn: z.string().optional(),
-  meta: metaSchema.optional(),
+  environment: z.optional(z.enum(ENVIRONMENTS)),
+  role: z.optional(z.enum(ROLES)),
+  expiresInDays: z.optional(
+    z.number().check(z.refine((days: number) => (EXPIRY_DAYS as readonly number[]).includes(days), `must be one of ${EXPIRY_DAYS.join(', ')}`)),
+  ),
+  expiresOn: z.optional(z.string()),
+  meta: z.optional(metaSchema),
 });
 
 /** The body of a key change: a new name, new metadata (`{}` clears it), or both. */
 export const updateKeySchema = z
-  .strictObject({ name: nameSchema.optional(), meta: metaSchema.optional() })
-  .refine((body) => body.name !== undefined || body.meta !== undefined, { message: 'name: give a name, meta or both', path: ['name'] });
+  .strictObject({ name: z.optional(nameSchema), meta: z.optional(metaSchema) })
+  .check(
+    z.refine((body: { name?: string; meta?: unknown }) => body.name !== undefined || body.meta !== undefined, {
+      message: 'name: give a name, meta or both',
+      path: ['name'],
+    }),
+  );
 
 /** The body of a rotation. */
 export const rotateKeySchema = z.strictObject({
-  gracePeriodHours: z.number().int('must be a whole number of hours').min(0).max(MAX_GRACE_HOURS).optional(),
+  gracePeriodHours: z.optional(z.number().check(z.int('must be a whole number of hours'), z.minimum(0), z.maximum(MAX_GRACE_HOURS))),
 });
 
 /** The query of a listing: `limit` 1–100 and an opaque `cursor`. */
 export const listKeysQuerySchema = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100'))
-    .optional(),
-  cursor: z.string().min(1).max(1024).optional(),
+  limit: limitQuerySchema,
+  cursor: cursorQuerySchema,
   /** A name prefix, case-sensitive. */
-  name: z.string().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters').optional(),
+  name: z.optional(z.string().check(z.minLength(1, 'must be 1 to 100 characters'), z.maxLength(100, 'must be 1 to 100 characters'))),
 });
 
 /** Where a set of key routes lives and whom it acts for. */

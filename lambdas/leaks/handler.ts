@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ApiError, errorBody } from '../core/http/errors';
 import { jsonResponse, parseBody } from '../core/http/http';
 import { githubAlertSchema, verifyGithubSignature, type GithubFeedback, type GithubKeySource } from '../core/leaks/github';
@@ -13,9 +13,10 @@ export const GITHUB_LEAK_RESOURCE = '/v1/leaks/github';
 /** GitHub batches alerts; far below API Gateway's 10 MB, far above a real batch. */
 const MAX_ALERT_BYTES = 1024 * 1024;
 
-const panelLeakSchema = z.strictObject({
-  key: z.string().min(1).max(1024),
-  url: z.string().max(2048).optional(),
+/** The body of `POST /v1/panel/leaks`. */
+export const panelLeakSchema = z.strictObject({
+  key: z.string().check(z.minLength(1), z.maxLength(1024)),
+  url: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 /** What the leak routes need. */

@@ -3,7 +3,7 @@ import { DynamoLeakStore } from '../core/leaks/dynamodb-leaks';
 import { FetchedGithubKeys } from '../core/leaks/github';
 import { LeakService, leakPolicyFrom } from '../core/leaks/leak-service';
 import { jsonLogger } from '../core/support/logger';
-import { documentDb, keyStore, tableName } from '../runtime/dynamodb';
+import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
 import { stageCache } from '../runtime/services';
 import { settings } from '../runtime/settings';
 import { createLeaksHandler } from './handler';
@@ -13,7 +13,7 @@ const logger = jsonLogger({ function: 'leaks' });
 /** The Lambda entry for `POST /v1/leaks/github` and `POST /v1/panel/leaks`. */
 export const handler = createLeaksHandler({
   leaks: new LeakService({
-    store: new DynamoLeakStore(keyStore, documentDb, tableName),
+    store: new DynamoLeakStore(keyStore, documentDb, tableName, eventRetentionDays),
     prefix: settings.keyPrefix,
     policy: leakPolicyFrom(process.env.ON_LEAK, 'ON_LEAK'),
     clock: systemClock,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { forbidden, notFound } from '../core/http/errors';
 import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http/http';
 import { KeyService, operatorActingFor } from '../core/keys/key-service';
@@ -9,24 +9,30 @@ import type { TenantService } from '../core/tenants/tenant-service';
 import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
 import { proxyHandler, type RouteHandler } from '../runtime/proxy';
 
-const limit = (max: number) => z.number().int('must be a whole number').min(1).max(max);
+const limit = (max: number) => z.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(max));
 
 const planFields = {
   plan: z.enum(PLAN_NAMES),
-  rateLimit: limit(1_000_000).optional(),
-  burstLimit: limit(5_000_000).optional(),
-  quota: z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) }).optional(),
+  rateLimit: z.optional(limit(1_000_000)),
+  burstLimit: z.optional(limit(5_000_000)),
+  quota: z.optional(z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) })),
 };
 
-const createSchema = z.strictObject({
-  tenantId: z.string().max(64).optional(),
+/** The body of a tenant creation. */
+export const createTenantSchema = z.strictObject({
+  tenantId: z.optional(z.string().check(z.maxLength(64))),
   name: nameSchema,
   ...planFields,
 });
 
-const planSchema = z.strictObject(planFields);
+/** The body of a plan change. */
+export const tenantPlanSchema = z.strictObject(planFields);
 
-const renameSchema = z.strictObject({ name: nameSchema });
+/** The body of a tenant rename. */
+export const renameTenantSchema = z.strictObject({ name: nameSchema });
+
+/** The query of the tenant listing: a key listing's `limit` and `cursor`, no name filter. */
+export const tenantListQuerySchema = z.omit(listKeysQuerySchema, { name: true });
 
 /**
  * The operator panel's routes; only live `operator` keys get past the first lines of each. A
@@ -59,25 +65,25 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
   return {
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
     'POST /v1/panel/tenants': operatorOnly(async (request) => {
-      const input = parseBody(request, createSchema);
+      const input = parseBody(request, createTenantSchema);
       const create = async () => jsonResponse(201, await tenants.create(input, 'owner', actorOf(request.caller)));
       return keys.idempotency === undefined ? create() : keys.idempotency.run(request, request.caller.tenantId, create);
     }),
     'GET /v1/panel/tenants': operatorOnly(async (request) => {
       // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
-      const query = validate(listKeysQuerySchema.omit({ name: true }), request.query, 'query');
+      const query = validate(tenantListQuerySchema, request.query, 'query');
       return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
     }),
     'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
-      jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameSchema).name)),
+      jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameTenantSchema).name)),
     ),
     'DELETE /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => {
-      await tenants.delete(tenantId(request));
+      await tenants.delete(tenantId(request), actorOf(request.caller));
       return jsonResponse(204);
     }),
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
-      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, planSchema), actorOf(request.caller))),
+      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, tenantPlanSchema), actorOf(request.caller))),
     ),
     'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
       parseBody(request, emptySchema);

@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeError, type Logger } from '../core/support/logger';
 import type { PlanReconciler } from '../core/plans/plan-reconciler';
 
-const requestSchema = z.strictObject({ tenantId: z.string().min(1).max(64) });
+const requestSchema = z.strictObject({ tenantId: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 /**
  * The reconcile queue's consumer. Messages are handled in order; the first that fails stops

@@ -3,15 +3,19 @@ import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
-import { stringFromEnv } from './env';
+import { DEFAULT_EVENT_RETENTION_DAYS } from '../core/events/dynamodb-outbox';
+import { numberFromEnv, stringFromEnv } from './env';
 
 /** The process's one document client. */
 export const documentDb = documentClient(new DynamoDBClient({}));
 /** The key table, from `TABLE_NAME`. */
 export const tableName = stringFromEnv('TABLE_NAME');
 
+/** How long event items are kept, from `EVENT_RETENTION_DAYS` (`keygate:eventRetentionDays`); absent, the default. */
+export const eventRetentionDays = process.env.EVENT_RETENTION_DAYS === undefined ? DEFAULT_EVENT_RETENTION_DAYS : numberFromEnv('EVENT_RETENTION_DAYS');
+
 /** The process's one key store, over `TABLE_NAME`; created when the module loads. */
-export const keyStore = new DynamoKeyStore({ client: documentDb, tableName });
+export const keyStore = new DynamoKeyStore({ client: documentDb, tableName, eventRetentionDays });
 
 /** Where `Idempotency-Key` answers are kept: the same table, one item per key. */
 export const idempotencyStore = new DynamoIdempotencyStore({ client: documentDb, tableName });

@@ -44,7 +44,7 @@ export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed
   }
 
   async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {
-    const update = lastUsedUpdate(at, minIntervalMs);
+    const update = lastUsedUpdate(at, minIntervalMs, id);
     try {
       await this.call('UpdateItem', {
         TableName: this.props.tableName,

@@ -27,6 +27,7 @@ import { settlingFlusher } from '../support/flush';
 import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
+import { expiryDayOf, noticeIndexAttributes, noticeShard } from '../../lambdas/core/store/table';
 import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -710,7 +711,8 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
     expect(transaction()[0].Update).toEqual({
       TableName: 'keys',
       ...keyGet(item.id),
-      UpdateExpression: 'SET #status = :to',
+      // a revoked key leaves the notice indexes.
+      UpdateExpression: 'SET #status = :to REMOVE gsi3pk, gsi4pk',
       ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant AND #status = :from',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':to': 'revoked', ':from': 'active', ':tenant': 'acme' },
@@ -779,8 +781,15 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
 
     expect(response.statusCode).toBe(200);
     expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'active' });
-    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand']);
-    expect(transaction()[0].Update?.ExpressionAttributeValues).toEqual({ ':to': 'active', ':from': 'revoked', ':tenant': 'acme' });
+    // the key, the key again (the store's: its notice index days), the write, the key as it now is.
+    expect(sent()).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand']);
+    expect(transaction()[0].Update?.UpdateExpression).toBe('SET #status = :to, gsi4pk = if_not_exists(gsi4pk, :activity)');
+    expect(transaction()[0].Update?.ExpressionAttributeValues).toEqual({
+      ':to': 'active',
+      ':from': 'revoked',
+      ':tenant': 'acme',
+      ':activity': noticeIndexAttributes(item).gsi4pk,
+    });
     expect(eventOf()).toMatchObject({ type: 'key.enabled', keyId: item.id });
     expect(apiGateway.calls()).toHaveLength(0);
   });
@@ -856,7 +865,7 @@ describe("a tenant's last active owner key", () => {
     expect(items[2].Put?.Item).toMatchObject({ type: 'key.revoked', keyId: item.id });
     expect(items[0].Update).toMatchObject({
       ...keyGet(item.id),
-      UpdateExpression: 'SET #status = :to',
+      UpdateExpression: 'SET #status = :to REMOVE gsi3pk, gsi4pk',
       ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant AND #status = :from',
       ExpressionAttributeValues: { ':to': 'revoked', ':from': 'active', ':tenant': 'acme' },
     });
@@ -963,8 +972,16 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect(items[3].Put?.Item).toMatchObject({ type: 'key.rotated', keyId: old.item.id, details: { newKeyId: body.id } });
     expect(items[0].Update).toMatchObject({
       ...keyGet(old.item.id),
-      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl',
-      ExpressionAttributeValues: { ':newId': body.id, ':expiresAt': NOW, ':ttl': NOW_SECONDS, ':tenant': 'acme', ':active': 'active', ':now': NOW },
+      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl, gsi3pk = :expiryDay',
+      ExpressionAttributeValues: {
+        ':newId': body.id,
+        ':expiresAt': NOW,
+        ':ttl': NOW_SECONDS,
+        ':tenant': 'acme',
+        ':active': 'active',
+        ':now': NOW,
+        ':expiryDay': `${expiryDayOf(NOW)}#${noticeShard(old.item.id)}`,
+      },
     });
     expect(items[1].Put).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',

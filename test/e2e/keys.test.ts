@@ -1,4 +1,6 @@
+import type { Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
+import { clientOf, failure } from '../support/client';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
 
@@ -6,23 +8,19 @@ let keygate: LocalKeygate & { requests: string[] };
 let owner: string;
 const clock = fixedClock('2026-11-23T10:00:00.000Z');
 
-/** A key created over HTTP by the given key. */
-async function createKey(by: string, body: Record<string, unknown> = {}) {
-  const res = await call(keygate.url, 'POST', '/v1/keys', { key: by, body: { name: 'ci', ...body } });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; key: string; [field: string]: unknown };
-}
+/** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
+const as = (key: string): Keygate => clientOf(keygate.url, key);
 
 beforeAll(async () => {
   keygate = await startTestKeygate({ clock, cacheTtlSeconds: 300 });
   // the operator key manages keys of the operator tenant; an owner key of it stands in for a tenant here.
-  owner = (await createKey(keygate.operatorKey as string, { role: 'owner', name: 'owner' })).key;
+  owner = (await as(keygate.operatorKey as string).keys.create({ role: 'owner', name: 'owner' })).key;
 });
 afterAll(async () => {
   await keygate.stop();
 });
 
-describe('key lifecycle over HTTP (authorizer cache 300 s)', () => {
+describe('key lifecycle over HTTP and through the client (authorizer cache 300 s)', () => {
   it('creates a key: 201 with the record and the plaintext once', async () => {
     const res = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'billing', environment: 'test', expiresInDays: 30 } });
     expect(res.status).toBe(201);
@@ -45,57 +43,46 @@ describe('key lifecycle over HTTP (authorizer cache 300 s)', () => {
     expect(JSON.stringify(got.body)).not.toContain(res.body.key.slice(8, 72));
   });
 
-  it('walks the whole lifecycle: use, rename, revoke (refused on the very next request), enable, delete', async () => {
-    const created = await createKey(owner, { name: 'worker' });
-    const me = () => call(keygate.url, 'GET', '/v1/me', { key: created.key });
-    expect((await me()).status).toBe(200); // now cached for 300 s.
+  it('walks the whole lifecycle through the client: use, rename, revoke (refused on the very next request), enable, delete', async () => {
+    const created = await as(owner).keys.create({ name: 'worker' });
+    const worker = as(created.key);
+    await worker.me.get(); // now cached for 300 s.
 
-    const renamed = await call(keygate.url, 'PATCH', `/v1/keys/${created.id}`, { key: owner, body: { name: 'worker-2' } });
-    expect(renamed.status).toBe(200);
-    expect(renamed.body.name).toBe('worker-2');
+    expect((await as(owner).keys.rename(created.id, 'worker-2')).name).toBe('worker-2');
 
-    const revoked = await call(keygate.url, 'POST', `/v1/keys/${created.id}/revoke`, { key: owner });
-    expect(revoked.status).toBe(200);
-    expect(revoked.body.status).toBe('revoked');
-    expect((await me()).status).toBe(401);
-    expect((await call(keygate.url, 'POST', `/v1/keys/${created.id}/revoke`, { key: owner })).status).toBe(409);
+    expect((await as(owner).keys.revoke(created.id)).status).toBe('revoked');
+    expect(await failure(worker.me.get())).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await failure(as(owner).keys.revoke(created.id))).toMatchObject({ status: 409, code: 'conflict' });
 
-    const enabled = await call(keygate.url, 'POST', `/v1/keys/${created.id}/enable`, { key: owner });
-    expect(enabled.body.status).toBe('active');
-    expect((await me()).status).toBe(200);
+    expect((await as(owner).keys.enable(created.id)).status).toBe('active');
+    await expect(worker.me.get()).resolves.toMatchObject({ key: { id: created.id } });
 
-    expect((await call(keygate.url, 'DELETE', `/v1/keys/${created.id}`, { key: owner })).status).toBe(204);
-    expect((await me()).status).toBe(401);
-    expect((await call(keygate.url, 'GET', `/v1/keys/${created.id}`, { key: owner })).status).toBe(404);
+    await expect(as(owner).keys.delete(created.id)).resolves.toBeUndefined();
+    expect(await failure(worker.me.get())).toMatchObject({ status: 401 });
+    expect(await failure(as(owner).keys.get(created.id))).toMatchObject({ status: 404, code: 'not_found' });
   });
 
   it('rotates without grace: the new key works, the old one stops at once', async () => {
-    const created = await createKey(owner, { name: 'deploy', role: 'admin', expiresInDays: 7 });
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(200);
-    const rotated = await call(keygate.url, 'POST', `/v1/keys/${created.id}/rotate`, { key: owner });
-    expect(rotated.status).toBe(201);
-    expect(rotated.body).toMatchObject({ name: 'deploy', role: 'admin', environment: 'live', rotatedFrom: created.id, expiresAt: '2026-11-30T00:00:00.000Z' });
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: rotated.body.key })).status).toBe(200);
-    const old = await call(keygate.url, 'GET', `/v1/keys/${created.id}`, { key: owner });
-    expect(old.body).toMatchObject({ rotatedTo: rotated.body.id, status: 'expired' });
-    const again = await call(keygate.url, 'POST', `/v1/keys/${created.id}/rotate`, { key: owner });
-    expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('conflict');
+    const created = await as(owner).keys.create({ name: 'deploy', role: 'admin', expiresInDays: 7 });
+    await as(created.key).me.get();
+    const rotated = await as(owner).keys.rotate(created.id);
+    expect(rotated).toMatchObject({ name: 'deploy', role: 'admin', environment: 'live', rotatedFrom: created.id, expiresAt: '2026-11-30T00:00:00.000Z' });
+    expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
+    await expect(as(rotated.key).me.get()).resolves.toBeDefined();
+    expect(await as(owner).keys.get(created.id)).toMatchObject({ rotatedTo: rotated.id, status: 'expired' });
+    expect(await failure(as(owner).keys.rotate(created.id))).toMatchObject({ status: 409, code: 'conflict' });
   });
 
   it('rotates with a grace period: the old key works until it ends', async () => {
-    const created = await createKey(owner, { name: 'graceful' });
-    const rotated = await call(keygate.url, 'POST', `/v1/keys/${created.id}/rotate`, { key: owner, body: { gracePeriodHours: 24 } });
-    expect(rotated.status).toBe(201);
-    const old = await call(keygate.url, 'GET', `/v1/keys/${created.id}`, { key: owner });
-    expect(old.body).toMatchObject({ status: 'active', expiresAt: '2026-11-24T10:00:00.000Z', rotatedTo: rotated.body.id });
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(200);
+    const created = await as(owner).keys.create({ name: 'graceful' });
+    const rotated = await as(owner).keys.rotate(created.id, { gracePeriodHours: 24 });
+    expect(await as(owner).keys.get(created.id)).toMatchObject({ status: 'active', expiresAt: '2026-11-24T10:00:00.000Z', rotatedTo: rotated.id });
+    await expect(as(created.key).me.get()).resolves.toBeDefined();
     clock.set('2026-11-24T10:00:00.000Z');
     // no manual flush: the rotation scheduled one for the grace period's end.
     try {
-      expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(401);
-      expect((await call(keygate.url, 'GET', '/v1/me', { key: rotated.body.key })).status).toBe(200);
+      expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
+      await expect(as(rotated.key).me.get()).resolves.toBeDefined();
     } finally {
       clock.set('2026-11-23T10:00:00.000Z');
     }
@@ -105,59 +92,53 @@ describe('key lifecycle over HTTP (authorizer cache 300 s)', () => {
     const tenantKeys = [];
     for (let i = 0; i < 3; i += 1) {
       clock.advance(1000);
-      tenantKeys.push(await createKey(owner, { name: `page-${i}`, expiresOn: '2026-11-25' }));
+      tenantKeys.push(await as(owner).keys.create({ name: `page-${i}`, expiresOn: '2026-11-25' }));
     }
-    const first = await call(keygate.url, 'GET', '/v1/keys?limit=2', { key: owner });
-    expect(first.status).toBe(200);
-    expect(first.body.items.map((k: { id: string }) => k.id)).toEqual([tenantKeys[2].id, tenantKeys[1].id]);
-    expect(typeof first.body.cursor).toBe('string');
-    const second = await call(keygate.url, 'GET', `/v1/keys?limit=2&cursor=${encodeURIComponent(first.body.cursor)}`, { key: owner });
-    expect(second.body.items[0].id).toBe(tenantKeys[0].id);
-    for (const item of [...first.body.items, ...second.body.items]) {
-      expect(item.key).toBeUndefined();
-      expect(item.hash).toBeUndefined();
+    const first = await as(owner).keys.list({ limit: 2 });
+    expect(first.items.map((k) => k.id)).toEqual([tenantKeys[2].id, tenantKeys[1].id]);
+    expect(typeof first.cursor).toBe('string');
+    const second = await as(owner).keys.list({ limit: 2, cursor: first.cursor as string });
+    expect(second.items[0].id).toBe(tenantKeys[0].id);
+    for (const item of [...first.items, ...second.items]) {
+      expect(item).not.toHaveProperty('key');
+      expect(item).not.toHaveProperty('hash');
     }
     clock.set('2026-11-25T00:00:00.000Z');
     try {
-      const later = await call(keygate.url, 'GET', '/v1/keys?limit=3', { key: owner });
-      expect(later.body.items.map((k: { status: string }) => k.status)).toEqual(['expired', 'expired', 'expired']);
+      const later = await as(owner).keys.list({ limit: 3 });
+      expect(later.items.map((k) => k.status)).toEqual(['expired', 'expired', 'expired']);
     } finally {
       clock.set('2026-11-23T10:00:00.000Z');
     }
   });
 
   it('refuses a key expiring on D at D 00:00:00.000Z but not at D-1 23:59:59.999Z', async () => {
-    const created = await createKey(owner, { name: 'midnight', expiresOn: '2026-11-26' });
+    const created = await as(owner).keys.create({ name: 'midnight', expiresOn: '2026-11-26' });
     try {
       clock.set('2026-11-25T23:59:59.999Z');
-      expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(200); // cached for 300 s.
+      await expect(as(created.key).me.get()).resolves.toBeDefined(); // cached for 300 s.
       clock.set('2026-11-26T00:00:00.000Z');
       // no manual flush: the local gateway flushes at every 00:00 UTC, as the stack's schedule does.
-      expect((await call(keygate.url, 'GET', '/v1/me', { key: created.key })).status).toBe(401);
-      const listed = await call(keygate.url, 'GET', `/v1/keys/${created.id}`, { key: owner });
-      expect(listed.body.status).toBe('expired');
+      expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
+      expect((await as(owner).keys.get(created.id)).status).toBe('expired');
     } finally {
       clock.set('2026-11-23T10:00:00.000Z');
     }
   });
 
   it('keeps read_only keys to reading: 403 forbidden from the policy on every change', async () => {
-    const reader = await createKey(owner, { name: 'reader', role: 'read_only' });
-    const target = await createKey(owner, { name: 'target' });
-    expect((await call(keygate.url, 'GET', '/v1/keys', { key: reader.key })).status).toBe(200);
+    const reader = as((await as(owner).keys.create({ name: 'reader', role: 'read_only' })).key);
+    const target = await as(owner).keys.create({ name: 'target' });
+    await expect(reader.keys.list()).resolves.toBeDefined();
     const attempts = [
-      call(keygate.url, 'POST', '/v1/keys', { key: reader.key, body: { name: 'x' } }),
-      call(keygate.url, 'PATCH', `/v1/keys/${target.id}`, { key: reader.key, body: { name: 'x' } }),
-      call(keygate.url, 'DELETE', `/v1/keys/${target.id}`, { key: reader.key }),
-      call(keygate.url, 'POST', `/v1/keys/${target.id}/revoke`, { key: reader.key }),
-      call(keygate.url, 'POST', `/v1/keys/${target.id}/rotate`, { key: reader.key }),
+      reader.keys.create({ name: 'x' }),
+      reader.keys.rename(target.id, 'x'),
+      reader.keys.delete(target.id),
+      reader.keys.revoke(target.id),
+      reader.keys.rotate(target.id),
     ];
-    for (const res of await Promise.all(attempts)) {
-      expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('forbidden');
-    }
-    const unchanged = await call(keygate.url, 'GET', `/v1/keys/${target.id}`, { key: owner });
-    expect(unchanged.body).toMatchObject({ name: 'target', status: 'active' });
+    for (const attempt of attempts) expect(await failure(attempt)).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await as(owner).keys.get(target.id)).toMatchObject({ name: 'target', status: 'active' });
   });
 
   it.each([
@@ -197,21 +178,18 @@ describe('key lifecycle over HTTP (authorizer cache 300 s)', () => {
   });
 
   it('does not let a key create a key of a higher role', async () => {
-    const developer = await createKey(owner, { name: 'dev', role: 'developer' });
-    const res = await call(keygate.url, 'POST', '/v1/keys', { key: developer.key, body: { name: 'x', role: 'owner' } });
-    expect(res.status).toBe(403);
-    const ok = await call(keygate.url, 'POST', '/v1/keys', { key: developer.key, body: { name: 'x', role: 'read_only' } });
-    expect(ok.status).toBe(201);
+    const developer = as((await as(owner).keys.create({ name: 'dev', role: 'developer' })).key);
+    expect(await failure(developer.keys.create({ name: 'x', role: 'owner' }))).toMatchObject({ status: 403 });
+    await expect(developer.keys.create({ name: 'x', role: 'read_only' })).resolves.toMatchObject({ role: 'read_only' });
   });
 
   it('keeps test keys to test keys', async () => {
-    const testKey = await createKey(owner, { name: 'sandbox', environment: 'test', role: 'admin' });
-    const live = await createKey(owner, { name: 'live-one' });
-    expect((await call(keygate.url, 'GET', `/v1/keys/${live.id}`, { key: testKey.key })).status).toBe(404);
-    const listed = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: testKey.key });
-    expect(listed.body.items.every((k: { environment: string }) => k.environment === 'test')).toBe(true);
-    const made = await call(keygate.url, 'POST', '/v1/keys', { key: testKey.key, body: { name: 'child' } });
-    expect(made.body.environment).toBe('test');
-    expect((await call(keygate.url, 'POST', '/v1/keys', { key: testKey.key, body: { name: 'x', environment: 'live' } })).status).toBe(403);
+    const testKey = as((await as(owner).keys.create({ name: 'sandbox', environment: 'test', role: 'admin' })).key);
+    const live = await as(owner).keys.create({ name: 'live-one' });
+    expect(await failure(testKey.keys.get(live.id))).toMatchObject({ status: 404 });
+    const listed = await testKey.keys.list({ limit: 100 });
+    expect(listed.items.every((k) => k.environment === 'test')).toBe(true);
+    expect((await testKey.keys.create({ name: 'child' })).environment).toBe('test');
+    expect(await failure(testKey.keys.create({ name: 'x', environment: 'live' }))).toMatchObject({ status: 403 });
   });
 });

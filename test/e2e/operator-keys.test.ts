@@ -1,4 +1,6 @@
+import type { Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
+import { clientOf, failure } from '../support/client';
 import { call, startTestKeygate } from '../support/local';
 
 let keygate: LocalKeygate & { requests: string[] };
@@ -6,11 +8,11 @@ let operator: string;
 /** The local gateway's clock, moved by tests that need keys to expire. */
 let now = Date.parse('2026-03-10T12:00:00.000Z');
 
-async function createTenant(name: string) {
-  const res = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name, plan: 'scale' } });
-  if (res.status !== 201) throw new Error(`create tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { tenant: { tenantId: string }; key: { id: string; key: string } };
-}
+/** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
+const as = (key: string): Keygate => clientOf(keygate.url, key);
+
+/** A tenant on the scale plan, with its first owner key. */
+const createTenant = (name: string) => as(operator).panel.tenants.create({ name, plan: 'scale' });
 
 const keysOf = (tenantId: string): string => `/v1/panel/tenants/${tenantId}/keys`;
 
@@ -22,49 +24,42 @@ afterAll(async () => {
   await keygate.stop();
 });
 
-describe("the operator on a tenant's keys over HTTP", () => {
-  it("lists, creates, renames, revokes, enables, rotates and deletes another tenant's keys", async () => {
+describe("the operator on a tenant's keys over HTTP and through the client", () => {
+  it("lists, creates, renames, revokes, enables, rotates and deletes another tenant's keys, through the client", async () => {
     const acme = await createTenant('Acme');
-    const base = keysOf(acme.tenant.tenantId);
+    const tenantId = acme.tenant.tenantId;
+    const keys = as(operator).panel.tenants.keys;
     // a second later, so the listing's newest-first order is the creation order.
     now += 1000;
-    const created = await call(keygate.url, 'POST', base, { key: operator, body: { name: 'ci', role: 'developer', environment: 'test' } });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'ci', role: 'developer', environment: 'test', status: 'active', key: expect.stringMatching(/^sk_test_/) });
+    const created = await keys.create(tenantId, { name: 'ci', role: 'developer', environment: 'test' });
+    expect(created).toMatchObject({ name: 'ci', role: 'developer', environment: 'test', status: 'active', key: expect.stringMatching(/^sk_test_/) });
     // the key is the tenant's: it authenticates as the tenant, and the tenant sees it.
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.body.key })).body.tenant.tenantId).toBe(acme.tenant.tenantId);
-    const own = await call(keygate.url, 'GET', '/v1/keys', { key: acme.key.key });
-    expect(own.body.items.map((k: { id: string }) => k.id)).toContain(created.body.id);
+    expect((await as(created.key).me.get()).tenant.tenantId).toBe(tenantId);
+    expect((await as(acme.key.key).keys.list()).items.map((k) => k.id)).toContain(created.id);
 
-    const listed = await call(keygate.url, 'GET', `${base}?limit=1`, { key: operator });
-    expect(listed.status).toBe(200);
-    expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id })]);
-    expect(JSON.stringify(listed.body)).not.toMatch(/hash|sk_test_|sk_live_/);
-    const next = await call(keygate.url, 'GET', `${base}?limit=1&cursor=${listed.body.cursor}`, { key: operator });
-    expect(next.body.items).toEqual([expect.objectContaining({ id: acme.key.id, role: 'owner' })]);
-    expect(next.body.cursor).toBeUndefined();
+    const listed = await keys.list(tenantId, { limit: 1 });
+    expect(listed.items).toEqual([expect.objectContaining({ id: created.id })]);
+    expect(JSON.stringify(listed)).not.toMatch(/hash|sk_test_|sk_live_/);
+    const next = await keys.list(tenantId, { limit: 1, cursor: listed.cursor as string });
+    expect(next.items).toEqual([expect.objectContaining({ id: acme.key.id, role: 'owner' })]);
+    expect(next.cursor).toBeUndefined();
 
-    const one = `${base}/${created.body.id}`;
-    expect((await call(keygate.url, 'GET', one, { key: operator })).body).toMatchObject({ id: created.body.id, name: 'ci' });
-    expect((await call(keygate.url, 'PATCH', one, { key: operator, body: { name: 'ci-2' } })).body.name).toBe('ci-2');
+    expect(await keys.get(tenantId, created.id)).toMatchObject({ id: created.id, name: 'ci' });
+    expect((await keys.rename(tenantId, created.id, 'ci-2')).name).toBe('ci-2');
 
-    const revoked = await call(keygate.url, 'POST', `${one}/revoke`, { key: operator });
-    expect(revoked.status).toBe(200);
-    expect(revoked.body.status).toBe('revoked');
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.body.key })).status).toBe(401);
-    expect((await call(keygate.url, 'POST', `${one}/enable`, { key: operator })).body.status).toBe('active');
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.body.key })).status).toBe(200);
+    expect((await keys.revoke(tenantId, created.id)).status).toBe('revoked');
+    expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
+    expect((await keys.enable(tenantId, created.id)).status).toBe('active');
+    await expect(as(created.key).me.get()).resolves.toBeDefined();
 
-    const rotated = await call(keygate.url, 'POST', `${one}/rotate`, { key: operator, body: {} });
-    expect(rotated.status).toBe(201);
-    expect(rotated.body).toMatchObject({ name: 'ci-2', role: 'developer', environment: 'test', rotatedFrom: created.body.id });
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: created.body.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: rotated.body.key })).status).toBe(200);
+    const rotated = await keys.rotate(tenantId, created.id);
+    expect(rotated).toMatchObject({ name: 'ci-2', role: 'developer', environment: 'test', rotatedFrom: created.id });
+    expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
+    await expect(as(rotated.key).me.get()).resolves.toBeDefined();
 
-    const deleted = await call(keygate.url, 'DELETE', `${base}/${rotated.body.id}`, { key: operator });
-    expect(deleted.status).toBe(204);
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: rotated.body.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', `${base}/${rotated.body.id}`, { key: operator })).status).toBe(404);
+    await expect(keys.delete(tenantId, rotated.id)).resolves.toBeUndefined();
+    expect(await failure(as(rotated.key).me.get())).toMatchObject({ status: 401 });
+    expect(await failure(keys.get(tenantId, rotated.id))).toMatchObject({ status: 404, code: 'not_found' });
   });
 
   it('answers the same 400 as /v1/keys for a bad body, and creates nothing', async () => {
@@ -145,22 +140,19 @@ describe("the operator on a tenant's keys over HTTP", () => {
 
   it('recovers a tenant whose owner keys all expired by creating an owner key for it', async () => {
     const acme = await createTenant('Forgetful');
-    const base = keysOf(acme.tenant.tenantId);
-    const dev = await call(keygate.url, 'POST', base, { key: operator, body: { name: 'dev', role: 'developer' } });
-    const shortOwner = await call(keygate.url, 'POST', base, { key: operator, body: { name: 'owner-7d', role: 'owner', expiresInDays: 7 } });
-    expect(shortOwner.status).toBe(201);
-    expect((await call(keygate.url, 'DELETE', `${base}/${acme.key.id}`, { key: operator })).status).toBe(204);
+    const tenantId = acme.tenant.tenantId;
+    const keys = as(operator).panel.tenants.keys;
+    const dev = await keys.create(tenantId, { name: 'dev', role: 'developer' });
+    const shortOwner = await keys.create(tenantId, { name: 'owner-7d', role: 'owner', expiresInDays: 7 });
+    await keys.delete(tenantId, acme.key.id);
     // eight days on, the tenant has no lasting owner: its developer key cannot make one.
     now += 8 * 86_400_000;
     keygate.gateway.flushAuthorizerCache();
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: shortOwner.body.key })).status).toBe(401);
-    const refused = await call(keygate.url, 'POST', '/v1/keys', { key: dev.body.key, body: { name: 'me-owner', role: 'owner' } });
-    expect(refused.status).toBe(403);
+    expect(await failure(as(shortOwner.key).me.get())).toMatchObject({ status: 401 });
+    expect(await failure(as(dev.key).keys.create({ name: 'me-owner', role: 'owner' }))).toMatchObject({ status: 403 });
 
-    const recovered = await call(keygate.url, 'POST', base, { key: operator, body: { name: 'recovered', role: 'owner' } });
-    expect(recovered.status).toBe(201);
-    expect(recovered.body).toMatchObject({ role: 'owner', environment: 'live' });
-    const admin = await call(keygate.url, 'POST', '/v1/keys', { key: recovered.body.key, body: { name: 'admin', role: 'admin' } });
-    expect(admin.status).toBe(201);
+    const recovered = await keys.create(tenantId, { name: 'recovered', role: 'owner' });
+    expect(recovered).toMatchObject({ role: 'owner', environment: 'live' });
+    await expect(as(recovered.key).keys.create({ name: 'admin', role: 'admin' })).resolves.toMatchObject({ role: 'admin' });
   });
 });

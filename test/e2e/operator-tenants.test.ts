@@ -1,5 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CreateTenantInput, Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
+import { clientOf, failure } from '../support/client';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { call, startTestKeygate } from '../support/local';
 
@@ -8,12 +10,15 @@ let keygate: LocalKeygate & { requests: string[] };
 let operator: string;
 let now = Date.parse('2026-04-01T08:00:00.000Z');
 
-async function createTenant(body: Record<string, unknown>) {
+/** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
+const as = (key: string): Keygate => clientOf(keygate.url, key);
+/** The operator's tenant routes. */
+const panel = () => as(operator).panel.tenants;
+
+async function createTenant(input: CreateTenantInput) {
   // one second apart, so the newest-first order is the creation order.
   now += 1000;
-  const res = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body });
-  if (res.status !== 201) throw new Error(`create tenant failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { tenant: { tenantId: string; name: string }; key: { id: string; key: string } };
+  return panel().create(input);
 }
 
 /**
@@ -42,7 +47,7 @@ afterAll(async () => {
   await table.drop();
 });
 
-describe('the operator on tenants over HTTP', () => {
+describe('the operator on tenants over HTTP and through the client', () => {
   it('lists every tenant newest first, page by page, each once', async () => {
     const made = [];
     for (const name of ['List A', 'List B', 'List C']) made.push((await createTenant({ name, plan: 'starter' })).tenant.tenantId);
@@ -50,12 +55,11 @@ describe('the operator on tenants over HTTP', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await call(keygate.url, 'GET', `/v1/panel/tenants?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`, { key: operator });
-      expect(res.status).toBe(200);
-      expect(res.body.items.length).toBeLessThanOrEqual(2);
-      expect(JSON.stringify(res.body.items)).not.toMatch(/usage|gsi|owner/i);
-      seen.push(...res.body.items.map((t: { tenantId: string }) => t.tenantId));
-      cursor = res.body.cursor;
+      const page = await panel().list({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      expect(JSON.stringify(page.items)).not.toMatch(/usage|gsi|owner/i);
+      seen.push(...page.items.map((t) => t.tenantId));
+      cursor = page.cursor;
       pages += 1;
     } while (cursor !== undefined && pages < 20);
     expect(new Set(seen).size).toBe(seen.length);
@@ -74,36 +78,33 @@ describe('the operator on tenants over HTTP', () => {
   it('renames a tenant, and refuses a bad name with 400 leaving the name as it was', async () => {
     const { tenant } = await createTenant({ name: 'Old Name', plan: 'starter' });
     const path = `/v1/panel/tenants/${tenant.tenantId}`;
-    const renamed = await call(keygate.url, 'PATCH', path, { key: operator, body: { name: 'New Name' } });
-    expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ tenantId: tenant.tenantId, name: 'New Name', status: 'active' });
+    expect(await panel().rename(tenant.tenantId, 'New Name')).toMatchObject({ tenantId: tenant.tenantId, name: 'New Name', status: 'active' });
+    // bodies the client's types would not let through go raw.
     for (const body of [{ name: '' }, { name: 'x', plan: 'scale' }, {}]) {
       const bad = await call(keygate.url, 'PATCH', path, { key: operator, body });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('invalid_request');
     }
-    expect((await call(keygate.url, 'GET', path, { key: operator })).body.name).toBe('New Name');
-    expect((await call(keygate.url, 'PATCH', '/v1/panel/tenants/nobody-here', { key: operator, body: { name: 'x' } })).status).toBe(404);
+    expect((await panel().get(tenant.tenantId)).name).toBe('New Name');
+    expect(await failure(panel().rename('nobody-here', 'x'))).toMatchObject({ status: 404 });
   });
 
   it('deletes a tenant: its keys answer 401 at once, and no item, usage key or usage plan is left', async () => {
     const { tenant, key } = await createTenant({ name: 'Doomed', plan: 'starter' });
     const id = tenant.tenantId;
-    const testKey = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/keys`, { key: operator, body: { name: 't', environment: 'test' } });
-    expect(testKey.status).toBe(201);
-    await call(keygate.url, 'PUT', `/v1/panel/tenants/${id}/plan`, { key: operator, body: { plan: 'enterprise', rateLimit: 5, burstLimit: 5 } });
+    const testKey = await panel().keys.create(id, { name: 't', environment: 'test' });
+    await panel().changePlan(id, { plan: 'enterprise', rateLimit: 5, burstLimit: 5 });
     await keygate.reconciled();
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(200);
+    await expect(as(key.key).me.get()).resolves.toBeDefined();
     const apiKeysBefore = keygate.usagePlans.apiKeyIds;
     const plansBefore = keygate.usagePlans.usagePlanIds;
     expect(await itemsOf(id)).not.toEqual([]);
 
-    const deleted = await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator });
-    expect(deleted.status).toBe(204);
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: testKey.body.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(404);
-    expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(404);
+    await expect(panel().delete(id)).resolves.toBeUndefined();
+    expect(await failure(as(key.key).me.get())).toMatchObject({ status: 401 });
+    expect(await failure(as(testKey.key).me.get())).toMatchObject({ status: 401 });
+    expect(await failure(panel().get(id))).toMatchObject({ status: 404 });
+    expect(await failure(panel().delete(id))).toMatchObject({ status: 404 });
     await keygate.reconciled();
     expect(await itemsOf(id)).toEqual([]);
     expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
@@ -115,7 +116,7 @@ describe('the operator on tenants over HTTP', () => {
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(2);
     expect(plansBefore.filter((plan) => !keygate.usagePlans.usagePlanIds.includes(plan))).toHaveLength(1);
     expect(keygate.usagePlans.usagePlanIds).toEqual(expect.arrayContaining(['local-starter', 'local-growth', 'local-scale']));
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: operator })).status).toBe(200);
+    await expect(as(operator).me.get()).resolves.toBeDefined();
   });
 
   it('finishes a deletion that failed half way when DELETE is sent again', async () => {
@@ -124,23 +125,19 @@ describe('the operator on tenants over HTTP', () => {
     const apiKeysBefore = keygate.usagePlans.apiKeyIds;
     const spy = jest.spyOn(keygate.usagePlans, 'deleteApiKey').mockRejectedValueOnce(new Error('API Gateway is throttling'));
     try {
-      const failed = await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator });
-      expect(failed.status).toBe(500);
-      expect(failed.body.error.code).toBe('internal_error');
+      // the client does not retry here (clientOf): the 500 itself is what is checked.
+      expect(await failure(panel().delete(id))).toMatchObject({ status: 500, code: 'internal_error' });
     } finally {
       spy.mockRestore();
     }
     // marked: its keys are refused already, and it takes no other change.
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: key.key })).status).toBe(401);
-    expect((await call(keygate.url, 'GET', `/v1/panel/tenants/${id}`, { key: operator })).body.status).toBe('deleting');
-    const plan = await call(keygate.url, 'PUT', `/v1/panel/tenants/${id}/plan`, { key: operator, body: { plan: 'scale' } });
-    expect([plan.status, plan.body.error.code]).toEqual([409, 'conflict']);
-    const resume = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/resume`, { key: operator });
-    expect([resume.status, resume.body.error.code]).toEqual([409, 'conflict']);
-    const newKey = await call(keygate.url, 'POST', `/v1/panel/tenants/${id}/keys`, { key: operator, body: { name: 'late' } });
-    expect(newKey.status).toBe(404);
+    expect(await failure(as(key.key).me.get())).toMatchObject({ status: 401 });
+    expect((await panel().get(id)).status).toBe('deleting');
+    expect(await failure(panel().changePlan(id, { plan: 'scale' }))).toMatchObject({ status: 409, code: 'conflict' });
+    expect(await failure(panel().resume(id))).toMatchObject({ status: 409, code: 'conflict' });
+    expect(await failure(panel().keys.create(id, { name: 'late' }))).toMatchObject({ status: 404 });
 
-    expect((await call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator })).status).toBe(204);
+    await expect(panel().delete(id)).resolves.toBeUndefined();
     expect(await itemsOf(id)).toEqual([]);
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(1);
   });
@@ -169,22 +166,16 @@ describe('the operator on tenants over HTTP', () => {
   });
 
   it('refuses to delete the operator tenant with 409, and the operator key keeps working', async () => {
-    const res = await call(keygate.url, 'DELETE', '/v1/panel/tenants/operator', { key: operator });
-    expect([res.status, res.body.error.code]).toEqual([409, 'conflict']);
-    expect((await call(keygate.url, 'GET', '/v1/panel/tenants/operator', { key: operator })).body.status).toBe('active');
+    expect(await failure(panel().delete('operator'))).toMatchObject({ status: 409, code: 'conflict' });
+    expect((await panel().get('operator')).status).toBe('active');
   });
 
   it('refuses tenant keys on the new tenant routes with 403, and nothing changes', async () => {
     const { tenant, key } = await createTenant({ name: 'Self', plan: 'starter' });
-    for (const [method, path, body] of [
-      ['GET', '/v1/panel/tenants', undefined],
-      ['PATCH', `/v1/panel/tenants/${tenant.tenantId}`, { name: 'Mine now' }],
-      ['DELETE', `/v1/panel/tenants/${tenant.tenantId}`, undefined],
-    ] as const) {
-      const res = await call(keygate.url, method, path, { key: key.key, body });
-      expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 403, 'forbidden']);
+    const own = as(key.key).panel.tenants;
+    for (const attempt of [own.list(), own.rename(tenant.tenantId, 'Mine now'), own.delete(tenant.tenantId)]) {
+      expect(await failure(attempt)).toMatchObject({ status: 403, code: 'forbidden' });
     }
-    const after = await call(keygate.url, 'GET', `/v1/panel/tenants/${tenant.tenantId}`, { key: operator });
-    expect(after.body).toMatchObject({ name: 'Self', status: 'active' });
+    expect(await panel().get(tenant.tenantId)).toMatchObject({ name: 'Self', status: 'active' });
   });
 });

@@ -1,8 +1,8 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { backfillEnvironmentIndex } from '../../lambdas/core/store/backfill';
+import { backfillEnvironmentIndex, backfillNoticeIndexes } from '../../lambdas/core/store/backfill';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
-import { createTableInput } from '../../lambdas/core/store/table';
+import { createTableInput, noticeIndexAttributes } from '../../lambdas/core/store/table';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/table';
@@ -50,8 +50,31 @@ describe('backfillEnvironmentIndex', () => {
   });
 });
 
-describe('ensureTable over a table from before the environment index', () => {
-  it('adds the index and backfills it, so the local gateway restarts over an old data folder', async () => {
+describe('backfillNoticeIndexes', () => {
+  it('puts active keys written before the notice indexes into them, once, and leaves revoked keys out', async () => {
+    const { tenant } = await seedTenant('notice-backfill');
+    const expiring = keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z', expiresAt: '2026-12-01T00:00:00.000Z' }).item;
+    const used = { ...keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z' }).item, lastUsedAt: '2026-11-20T13:00:00.000Z' };
+    const revoked = { ...keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z' }).item, status: 'revoked' as const };
+    // as the previous version wrote them: no gsi3pk/gsi4pk.
+    for (const key of [expiring, used, revoked]) await table.doc.send(new PutCommand({ TableName: table.tableName, Item: rawKeyItem(key) }));
+    const raw = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item ?? {};
+
+    const firstRun = await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName });
+
+    // these two, and the keys the environment test wrote the old way when it ran before.
+    expect(firstRun.updated).toBeGreaterThanOrEqual(2);
+    expect(await raw(expiring.id)).toMatchObject({ gsi3pk: expect.stringMatching(/^2026-12-01#[0-7]$/), gsi4pk: expect.stringMatching(/^2026-11-01#[0-7]$/) });
+    expect(await raw(used.id)).toMatchObject({ gsi4pk: expect.stringMatching(/^2026-11-20#[0-7]$/) });
+    expect((await raw(used.id)).gsi3pk).toBeUndefined();
+    expect(await raw(revoked.id)).not.toHaveProperty('gsi4pk');
+    expect(await table.store.getKey(expiring.id)).toEqual(expiring);
+    expect((await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName })).updated).toBe(0);
+  });
+});
+
+describe('ensureTable over a table from before the environment and notice indexes', () => {
+  it('adds the indexes and backfills them, so the local gateway restarts over an old data folder', async () => {
     // a DynamoDB Local of its own: the run's shared one, busy with every other file's tables,
     // was seen to leave an added index CREATING for over a minute.
     const own = await startDynamoDbLocal();
@@ -60,7 +83,7 @@ describe('ensureTable over a table from before the environment index', () => {
     const input = createTableInput(tableName);
     const old = {
       ...input,
-      AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi2')),
+      AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !/^gsi[234]/.test(a.AttributeName ?? '')),
       GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((index) => index.IndexName === 'byTenant'),
     };
     await client.send(new CreateTableCommand(old));
@@ -73,9 +96,11 @@ describe('ensureTable over a table from before the environment index', () => {
       expect(await ensureTable(client, tableName)).toBe(false);
 
       const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byTenant', 'byTenantEnvironment']);
+      expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byActivityDay', 'byExpiryDay', 'byTenant', 'byTenantEnvironment']);
       const store = new DynamoKeyStore({ client: doc, tableName });
       expect((await store.listKeys(tenant.tenantId, 5, undefined, 'test')).items).toEqual([key]);
+      const stored = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: `KEY#${key.id}`, sk: 'KEY' } }));
+      expect(stored.Item?.gsi4pk).toEqual(noticeIndexAttributes(key).gsi4pk);
       expect(await ensureTable(client, tableName)).toBe(false);
     } finally {
       await client.send(new DeleteTableCommand({ TableName: tableName }));

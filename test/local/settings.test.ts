@@ -27,4 +27,14 @@ describe('localSettings', () => {
     expect(() => localSettings({ KEYGATE_KEY_PREFIX: 'Bad_' }, cdkJson({}))).toThrow(/KEYGATE_KEY_PREFIX/);
     expect(() => localSettings({}, cdkJson({ 'keygate:authorizerCacheTtlSeconds': 99999 }))).toThrow(/cdk.json keygate:authorizerCacheTtlSeconds/);
   });
+
+  it('reads the notice and event settings from KEYGATE_* variables, over cdk.json, with the deployment defaults', () => {
+    expect(localSettings({}, cdkJson({}))).toMatchObject({ staleAfterDays: 90, revokeStaleKeys: false, eventRetentionDays: 400 });
+    const file = cdkJson({ 'keygate:staleAfterDays': 60, 'keygate:eventRetentionDays': 30 });
+    expect(localSettings({}, file)).toMatchObject({ staleAfterDays: 60, revokeStaleKeys: false, eventRetentionDays: 30 });
+    const env = { KEYGATE_STALE_AFTER_DAYS: '7', KEYGATE_REVOKE_STALE_KEYS: 'true', KEYGATE_EVENT_RETENTION_DAYS: '90' };
+    expect(localSettings(env, file)).toMatchObject({ staleAfterDays: 7, revokeStaleKeys: true, eventRetentionDays: 90 });
+    expect(() => localSettings({ KEYGATE_STALE_AFTER_DAYS: '0' }, file)).toThrow(/KEYGATE_STALE_AFTER_DAYS must be a whole number from 1 to 3650/);
+    expect(() => localSettings({ KEYGATE_REVOKE_STALE_KEYS: 'yes' }, file)).toThrow(/KEYGATE_REVOKE_STALE_KEYS must be true or false/);
+  });
 });

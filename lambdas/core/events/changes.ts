@@ -26,3 +26,6 @@ export function planDetails(tenant: Pick<Tenant, 'plan' | 'limits'>): EventDetai
 
 /** Who acts when a call names no one: the admin CLI and the local bootstrap. */
 export const ADMIN_CLI: Actor = { system: 'admin-cli' };
+
+/** Who applies plans to API Gateway: the plan reconciler, on its own account. */
+export const RECONCILER: Actor = { system: 'reconciler' };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { invalidCursor, readCursor, writeCursor } from '../store/cursor';
 import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
 
@@ -24,9 +24,14 @@ export function encodeEventCursor(listing: EventListing, key: Record<string, unk
 export function decodeEventCursor(listing: EventListing, cursor: string): Record<string, string> {
   const schema =
     listing.kind === 'tenant'
-      ? z.strictObject({ pk: z.literal(eventPartition(listing.tenantId)), sk: z.string().regex(SORT_KEY) })
-      : z.strictObject({ pk: z.string().regex(EVENT_PK), sk: z.string().regex(SORT_KEY), gsi1pk: z.literal(ALL_EVENTS_PARTITION), gsi1sk: z.string() });
-  const key = readCursor(cursor, schema as z.ZodType<Record<string, string>>);
+      ? z.strictObject({ pk: z.literal(eventPartition(listing.tenantId)), sk: z.string().check(z.regex(SORT_KEY)) })
+      : z.strictObject({
+          pk: z.string().check(z.regex(EVENT_PK)),
+          sk: z.string().check(z.regex(SORT_KEY)),
+          gsi1pk: z.literal(ALL_EVENTS_PARTITION),
+          gsi1sk: z.string(),
+        });
+  const key = readCursor(cursor, schema as z.ZodMiniType<Record<string, string>>);
   const at = SORT_KEY.exec(key.sk)?.[1] ?? '';
   const realInstant = !Number.isNaN(Date.parse(at)) && new Date(at).toISOString() === at;
   const consistent = listing.kind === 'tenant' || key.gsi1sk === key.sk;

@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   'tenant.plan_changed',
   'tenant.suspended',
   'tenant.resumed',
+  'tenant.deleted',
+  'tenant.plan_applied',
 ] as const;
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ApiError, errorBody, invalidRequest } from './errors';
 import type { AuthorizerContext } from '../auth/authorize';
 import { ROLES, ENVIRONMENTS } from '../keys/format';
@@ -53,7 +53,7 @@ export function errorResponse(error: unknown, logger: Logger): HttpResponse {
  * Parses and validates a JSON body: 413 over {@link MAX_BODY_BYTES}, 400 for broken JSON, a
  * non-object, unknown fields or wrong types, naming the field at fault.
  */
-export function parseBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
+export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
   const text = request.body ?? '';
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
     throw new ApiError('payload_too_large', `the request body must be at most ${MAX_BODY_BYTES} bytes`);
@@ -70,7 +70,7 @@ export function parseBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
 }
 
 /** Validates a value against a schema, turning the first issue into a 400 that names the field. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+export function validate<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw invalidRequest(describeIssue(result.error.issues[0], where));
@@ -97,6 +97,17 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
 /** A body or query that must carry nothing: any field in it is unknown (400). */
 export const emptySchema = z.strictObject({});
 
+/** A listing's `limit` query parameter: a whole number from 1 to 100, as text. */
+export const limitQuerySchema = z.optional(
+  z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number from 1 to 100')), z.transform(Number)),
+    z.number().check(z.int(), z.minimum(1, 'must be from 1 to 100'), z.maximum(100, 'must be from 1 to 100')),
+  ),
+);
+
+/** A listing's opaque `cursor` query parameter, checked in full by the listing that reads it. */
+export const cursorQuerySchema = z.optional(z.string().check(z.minLength(1), z.maxLength(1024)));
+
 /**
  * Bidirectional controls (embeddings, overrides, isolates and marks): in a name shown in a
  * listing or a dashboard they can reorder what follows (`invoice\u202Egpj.exe` reads as
@@ -116,20 +127,20 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
  * Printable names: 1–100 characters, no control or bidirectional control characters, no lone
  * surrogates, and something visible in them.
  */
-export const nameSchema = z
-  .string()
-  .trim()
-  .min(1, 'must be 1 to 100 printable characters')
-  .max(100, 'must be 1 to 100 printable characters')
-  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters')
-  .refine((name) => !BIDI_CONTROLS.test(name), 'must not contain bidirectional control characters')
-  .refine((name) => !LONE_SURROGATE.test(name), 'must be valid Unicode text (it contains a lone surrogate)')
-  .refine((name) => !INVISIBLE_ONLY.test(name), 'must contain a visible character');
+export const nameSchema = z.string().check(
+  z.trim(),
+  z.minLength(1, 'must be 1 to 100 printable characters'),
+  z.maxLength(100, 'must be 1 to 100 printable characters'),
+  z.refine((name: string) => !/\p{Cc}/u.test(name), 'must not contain control characters'),
+  z.refine((name: string) => !BIDI_CONTROLS.test(name), 'must not contain bidirectional control characters'),
+  z.refine((name: string) => !LONE_SURROGATE.test(name), 'must be valid Unicode text (it contains a lone surrogate)'),
+  z.refine((name: string) => !INVISIBLE_ONLY.test(name), 'must contain a visible character'),
+);
 
 /** The caller context from the authorizer, checked: a malformed one is an internal error. */
 export const callerSchema = z.object({
-  tenantId: z.string().min(1),
-  keyId: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
+  keyId: z.string().check(z.minLength(1)),
   environment: z.enum(ENVIRONMENTS),
   role: z.enum(ROLES),
   plan: z.enum(PLAN_NAMES),

@@ -15,7 +15,8 @@ export const IDEMPOTENCY_LOCK_MS = 30_000;
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Marks an answer that is a replay of the first one. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
-const KEY_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
+/** An `Idempotency-Key`: 1 to 255 printable ASCII characters, not starting with a space. */
+export const KEY_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
 /** What is stored under an idempotency key: never the plaintext of a key. */
 export interface IdempotencyRecord {

@@ -3,7 +3,7 @@ import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from '../aut
 import type { Clock } from '../support/clock';
 import { conflict, forbidden, invalidRequest, notFound } from '../http/errors';
 import { keyDetails, keyEvent } from '../events/changes';
-import { actorOf } from '../events/model';
+import { actorOf, type Actor, type EventDetails } from '../events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './format';
 import type { Logger } from '../support/logger';
@@ -123,11 +123,14 @@ export class KeyService {
     return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event), this.deps.clock());
   }
 
-  /** Revokes a key; it is refused from the very next request on. */
-  async revoke(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
+  /**
+   * Revokes a key; it is refused from the very next request on. `actor` and `details` are what
+   * the event says, for a system revoking on its own account (the notice job's stale keys).
+   */
+  async revoke(caller: AuthorizerContext, id: string, actor: Actor = actorOf(caller), details: EventDetails = {}): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
     const item = await this.keepingAnOwner(key, (guard) =>
-      this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard, keyEvent('key.revoked', actorOf(caller), key, this.deps.clock())),
+      this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard, keyEvent('key.revoked', actor, key, this.deps.clock(), details)),
     );
     await flushAfterWrite(this.deps.cache, this.deps.logger);
     return toKeyRecord(item, this.deps.clock());

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keyItemKey, type DynamoKeyStore } from '../store/dynamodb-store';
 import { DynamoOutbox } from '../events/dynamodb-outbox';
+import { LEAVE_NOTICE_INDEXES } from '../store/table';
 import type { KeygateEvent } from '../events/model';
 import type { KeyItem } from '../model';
 import type { LeakStore } from './leak-service';
@@ -31,7 +32,7 @@ export class DynamoLeakStore implements LeakStore {
           Update: {
             TableName: this.tableName,
             Key: keyItemKey(id),
-            UpdateExpression: revoke ? 'SET leakedAt = :at, #status = :revoked' : 'SET leakedAt = :at',
+            UpdateExpression: revoke ? `SET leakedAt = :at, #status = :revoked ${LEAVE_NOTICE_INDEXES}` : 'SET leakedAt = :at',
             // the hash check makes the write about exactly the key that was presented.
             ConditionExpression: 'attribute_exists(pk) AND #hash = :hash AND attribute_not_exists(leakedAt)',
             ExpressionAttributeNames: { '#hash': 'hash', ...(revoke ? { '#status': 'status' } : {}) },

@@ -1,12 +1,12 @@
 import { verify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * GitHub's secret scanning public keys, in the shape its meta endpoint
  * (`https://api.github.com/meta/public_keys/secret_scanning`) returns them.
  */
 export const githubPublicKeysSchema = z.object({
-  public_keys: z.array(z.object({ key_identifier: z.string().min(1), key: z.string().min(1), is_current: z.boolean() })),
+  public_keys: z.array(z.object({ key_identifier: z.string().check(z.minLength(1)), key: z.string().check(z.minLength(1)), is_current: z.boolean() })),
 });
 
 /** Where the public key that signed an alert is found, by its identifier. */
@@ -85,8 +85,15 @@ export async function verifyGithubSignature(
 
 /** One token GitHub found, as its alert lists them. Other fields GitHub may add are ignored. */
 export const githubAlertSchema = z
-  .array(z.object({ token: z.string().max(1024), type: z.string().max(256), url: z.string().max(2048).optional(), source: z.string().max(256).optional() }))
-  .max(1000);
+  .array(
+    z.object({
+      token: z.string().check(z.maxLength(1024)),
+      type: z.string().check(z.maxLength(256)),
+      url: z.optional(z.string().check(z.maxLength(2048))),
+      source: z.optional(z.string().check(z.maxLength(256))),
+    }),
+  )
+  .check(z.maxLength(1000));
 
 /** A token GitHub reported. */
 export type GithubAlert = z.infer<typeof githubAlertSchema>[number];

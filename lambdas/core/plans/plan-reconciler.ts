@@ -6,6 +6,8 @@ import type { Environment } from '../keys/format';
 import type { Logger } from '../support/logger';
 import type { RetiredUsageKey, Tenant, UsageIdentifier } from '../model';
 import type { KeyStore, TenantChanges } from '../store/store';
+import { planDetails, RECONCILER, tenantEvent } from '../events/changes';
+import type { KeygateEvent } from '../events/model';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 /** Asks for a tenant's plan to be reconciled: an SQS FIFO queue in AWS, an in-process queue locally. */
@@ -115,7 +117,11 @@ export class PlanReconciler {
       return this.write(tenant, { usagePlanId: null });
     }
     const generation = tenant.planGeneration ?? 0;
-    if ((tenant.appliedGeneration ?? 0) < generation) return this.write(tenant, { appliedGeneration: generation });
+    if ((tenant.appliedGeneration ?? 0) < generation) {
+      // the plan is now what API Gateway enforces: recorded with its event, in one transaction.
+      const event = tenantEvent('tenant.plan_applied', RECONCILER, tenant.tenantId, this.deps.clock(), { ...planDetails(tenant), generation });
+      return this.write(tenant, { appliedGeneration: generation }, event);
+    }
     return true;
   }
 
@@ -224,8 +230,8 @@ export class PlanReconciler {
     return `${this.deps.namePrefix}-${tenantId}-${environment}`;
   }
 
-  private async write(tenant: Tenant, changes: TenantChanges): Promise<false> {
-    await this.deps.store.updateTenant(tenant.tenantId, tenant.version, changes);
+  private async write(tenant: Tenant, changes: TenantChanges, event?: KeygateEvent): Promise<false> {
+    await this.deps.store.updateTenant(tenant.tenantId, tenant.version, changes, event);
     return false;
   }
 }

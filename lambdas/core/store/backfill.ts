@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
+import { keyIndexAttributes, noticeIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
 
 /** Where the backfill runs. */
 export interface BackfillProps {
@@ -26,12 +26,11 @@ export interface BackfillResult {
 export async function backfillEnvironmentIndex(props: BackfillProps): Promise<BackfillResult> {
   return backfillIndex(props, {
     sk: 'KEY',
-    partitionKey: TABLE_SCHEMA.environmentIndexPartitionKey,
-    sortKey: TABLE_SCHEMA.environmentIndexSortKey,
+    marker: TABLE_SCHEMA.environmentIndexPartitionKey,
     projection: 'pk, id, tenantId, environment, createdAt',
     attributes: (item) => {
       const { gsi2pk, gsi2sk } = keyIndexAttributes(item as { id: string; tenantId: string; environment: string; createdAt: string });
-      return [gsi2pk, gsi2sk];
+      return { gsi2pk, gsi2sk };
     },
   });
 }
@@ -45,13 +44,37 @@ export async function backfillEnvironmentIndex(props: BackfillProps): Promise<Ba
 export async function backfillTenantListing(props: BackfillProps): Promise<BackfillResult> {
   return backfillIndex(props, {
     sk: 'TENANT',
-    partitionKey: TABLE_SCHEMA.tenantIndexPartitionKey,
-    sortKey: TABLE_SCHEMA.tenantIndexSortKey,
+    marker: TABLE_SCHEMA.tenantIndexPartitionKey,
     projection: 'pk, tenantId, createdAt',
     attributes: (item) => {
       const { gsi1pk, gsi1sk } = tenantIndexAttributes(item as { tenantId: string; createdAt: string });
-      return [gsi1pk, gsi1sk];
+      return { gsi1pk, gsi1sk };
     },
+  });
+}
+
+/**
+ * Puts every active key written before the notice indexes existed into them: `gsi4pk` (its
+ * activity day) and, for a key that expires, `gsi3pk` (its expiry day), so the daily notice job
+ * sees it. Like the others: a one-off scan from an operator's machine (and at a local start over
+ * an older data folder), idempotent, each write conditional on the key still existing, still
+ * active and still outside the activity index (a use recorded meanwhile put it there, newer).
+ * Revoked keys stay out, as revocation takes keys out.
+ */
+export async function backfillNoticeIndexes(props: BackfillProps): Promise<BackfillResult> {
+  return backfillIndex(props, {
+    sk: 'KEY',
+    marker: TABLE_SCHEMA.activityIndexPartitionKey,
+    projection: 'pk, id, #status, expiresAt, lastUsedAt, createdAt',
+    onlyActive: true,
+    attributes: (item) =>
+      noticeIndexAttributes({
+        id: item.id,
+        status: item.status,
+        expiresAt: item.expiresAt ?? null,
+        lastUsedAt: item.lastUsedAt ?? null,
+        createdAt: item.createdAt,
+      }) as Record<string, string>,
   });
 }
 
@@ -59,20 +82,25 @@ export async function backfillTenantListing(props: BackfillProps): Promise<Backf
 interface IndexBackfill {
   /** The kind of item, by its sort key. */
   readonly sk: 'KEY' | 'TENANT';
-  readonly partitionKey: string;
-  readonly sortKey: string;
-  /** What `attributes` reads, and `pk`. */
+  /** The index partition key whose absence marks an item to backfill. */
+  readonly marker: string;
+  /** What `attributes` reads, and `pk` (`#status` stands for `status`). */
   readonly projection: string;
-  /** The index's partition and sort key values for an item. */
-  readonly attributes: (item: Record<string, string>) => [string, string];
+  /** Only items whose `status` is `active`. @default false */
+  readonly onlyActive?: boolean;
+  /** The index attributes to set on an item (the marker among them). */
+  readonly attributes: (item: Record<string, string>) => Record<string, string>;
 }
 
 /**
- * Scans for items of one kind lacking the index's partition key and sets both index keys, each
- * write conditional on the item still existing and still lacking them.
+ * Scans for items of one kind lacking the marker attribute and sets the index attributes, each
+ * write conditional on the item still existing and still lacking the marker (and, with
+ * `onlyActive`, still being active).
  */
 async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise<BackfillResult> {
-  const names = { '#ipk': spec.partitionKey, '#isk': spec.sortKey };
+  const active = spec.onlyActive === true ? ' AND #status = :active' : '';
+  const statusName: Record<string, string> = spec.onlyActive === true || spec.projection.includes('#status') ? { '#status': 'status' } : {};
+  const statusValue: Record<string, string> = spec.onlyActive === true ? { ':active': 'active' } : {};
   let scanned = 0;
   let updated = 0;
   let start: Record<string, unknown> | undefined;
@@ -80,25 +108,28 @@ async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise
     const out = await props.client.send(
       new ScanCommand({
         TableName: props.tableName,
-        FilterExpression: 'sk = :kind AND attribute_not_exists(#ipk)',
+        FilterExpression: `sk = :kind AND attribute_not_exists(#marker)${active}`,
         ProjectionExpression: spec.projection,
-        ExpressionAttributeNames: { '#ipk': spec.partitionKey },
-        ExpressionAttributeValues: { ':kind': spec.sk },
+        ExpressionAttributeNames: { '#marker': spec.marker, ...statusName },
+        ExpressionAttributeValues: { ':kind': spec.sk, ...statusValue },
         ExclusiveStartKey: start,
       }),
     );
     scanned += out.ScannedCount ?? 0;
     for (const item of (out.Items ?? []) as Record<string, string>[]) {
-      const [partition, sort] = spec.attributes(item);
+      const attributes = Object.entries(spec.attributes(item));
+      if (attributes.length === 0) continue;
+      const names = Object.fromEntries(attributes.map(([name], i) => [`#a${i}`, name]));
+      const values = Object.fromEntries(attributes.map(([, value], i) => [`:a${i}`, value]));
       try {
         await props.client.send(
           new UpdateCommand({
             TableName: props.tableName,
             Key: { pk: item.pk, sk: spec.sk },
-            UpdateExpression: 'SET #ipk = :ipk, #isk = :isk',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#ipk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':ipk': partition, ':isk': sort },
+            UpdateExpression: `SET ${attributes.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#marker)${active}`,
+            ExpressionAttributeNames: { ...names, '#marker': spec.marker, ...(spec.onlyActive === true ? statusName : {}) },
+            ExpressionAttributeValues: { ...values, ...statusValue },
           }),
         );
         updated += 1;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { invalidRequest } from '../http/errors';
 import type { Environment } from '../keys/format';
 import { TENANT_ID_PATTERN } from '../model';
@@ -22,7 +22,7 @@ export function writeCursor(key: Record<string, unknown>): string {
  * long, not base64url, not JSON, a field more or less, a wrong type) is `invalid_request`. The
  * caller then checks what a schema cannot (ids agree, instants are real, the text is canonical).
  */
-export function readCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+export function readCursor<T>(cursor: string, schema: z.ZodMiniType<T>): T {
   if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw invalidRequest(REFUSAL);
   let json: unknown;
   try {
@@ -90,22 +90,22 @@ export function decodeCursor(index: ListingIndex, cursor: string): Record<string
   return key;
 }
 
-function cursorSchema(index: ListingIndex): z.ZodType<Record<string, string>> {
+function cursorSchema(index: ListingIndex): z.ZodMiniType<Record<string, string>> {
   return z.strictObject({
-    pk: z.string().regex(KEY_PK),
+    pk: z.string().check(z.regex(KEY_PK)),
     sk: z.literal('KEY'),
     [index.partitionKey]: z.literal(index.partition),
-    [index.sortKey]: z.string().regex(SORT_KEY),
-  }) as unknown as z.ZodType<Record<string, string>>;
+    [index.sortKey]: z.string().check(z.regex(SORT_KEY)),
+  }) as unknown as z.ZodMiniType<Record<string, string>>;
 }
 
 const TENANT_PK = /^TENANT#(.+)$/;
 const TENANT_SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(.+)$/;
 const tenantCursorSchema = z.strictObject({
-  pk: z.string().regex(TENANT_PK),
+  pk: z.string().check(z.regex(TENANT_PK)),
   sk: z.literal('TENANT'),
   gsi1pk: z.literal(TENANT_LIST_PARTITION),
-  gsi1sk: z.string().regex(TENANT_SORT_KEY),
+  gsi1sk: z.string().check(z.regex(TENANT_SORT_KEY)),
 });
 
 /** The cursor after a tenant item in the tenant listing, as base64url JSON of its keys. */

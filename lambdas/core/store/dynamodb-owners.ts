@@ -5,7 +5,7 @@ import { conflict, notFound } from '../http/errors';
 import type { KeyStatus } from '../model';
 import { owningRole, type OwnerGuard } from '../keys/owner-guard';
 import { OwnersChangedError } from './store';
-import { TABLE_SCHEMA } from './table';
+import { LEAVE_NOTICE_INDEXES, TABLE_SCHEMA } from './table';
 
 /** A primary key of the table. */
 export type ItemKey = { readonly pk: string; readonly sk: string };
@@ -104,7 +104,8 @@ export class DynamoOwners {
       Update: {
         TableName: this.props.tableName,
         Key: this.props.keyItem(id),
-        UpdateExpression: 'SET #status = :to',
+        // a revoked key leaves the notice indexes (an owner key is only ever revoked here).
+        UpdateExpression: status === 'revoked' ? `SET #status = :to ${LEAVE_NOTICE_INDEXES}` : 'SET #status = :to',
         ConditionExpression: this.targetCondition('#status = :from', guard),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':to': status, ':from': from, ...this.guardValues(tenantId, guard) },

@@ -25,7 +25,7 @@ import type { Environment } from '../keys/format';
 import type { KeyItem, KeyStatus, Tenant } from '../model';
 import type { OwnerGuard } from '../keys/owner-guard';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges, type TenantPage } from './store';
-import { keyIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
+import { expiryDayOf, keyIndexAttributes, LEAVE_NOTICE_INDEXES, noticeIndexAttributes, noticePartition, noticeShard, TABLE_SCHEMA, tenantIndexAttributes } from './table';
 
 const TENANT_SK = 'TENANT';
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
@@ -104,7 +104,7 @@ export class DynamoKeyStore implements KeyStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyItemKey(id),
-          ...lastUsedUpdate(at, minIntervalMs),
+          ...lastUsedUpdate(at, minIntervalMs, id),
         }),
       );
       return true;
@@ -201,14 +201,24 @@ export class DynamoKeyStore implements KeyStore {
       return key;
     }
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
+    // a revoked key leaves the notice indexes; enabled, it rejoins them (a use recorded while it
+    // was revoked already put it back in the activity index, and is newer: if_not_exists keeps it).
+    const rejoin = status === 'active' ? await this.getKey(id) : undefined;
+    const notices = rejoin === undefined ? {} : noticeIndexAttributes({ ...rejoin, status: 'active' });
+    const sets = ['#status = :to', ...(notices.gsi4pk === undefined ? [] : ['gsi4pk = if_not_exists(gsi4pk, :activity)']), ...(notices.gsi3pk === undefined ? [] : ['gsi3pk = :expiry'])];
     return this.updateTenantKey(
       tenantId,
       id,
       {
-        UpdateExpression: 'SET #status = :to',
+        UpdateExpression: `SET ${sets.join(', ')}${status === 'revoked' ? ` ${LEAVE_NOTICE_INDEXES}` : ''}`,
         ExtraCondition: '#status = :from',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': status, ':from': from },
+        ExpressionAttributeValues: {
+          ':to': status,
+          ':from': from,
+          ...(notices.gsi4pk === undefined ? {} : { ':activity': notices.gsi4pk }),
+          ...(notices.gsi3pk === undefined ? {} : { ':expiry': notices.gsi3pk }),
+        },
       },
       () => conflict(`the key is already ${status}`),
       event,
@@ -236,7 +246,8 @@ export class DynamoKeyStore implements KeyStore {
     const oldUpdate = {
       TableName: this.tableName,
       Key: { pk: keyPk(oldId), sk: KEY_SK },
-      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl',
+      // the old key's new expiry moves it in the expiry notice index too.
+      UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl, gsi3pk = :expiryDay',
       ConditionExpression:
         'attribute_exists(pk) AND tenantId = :tenant AND #status = :active AND attribute_not_exists(rotatedTo) ' +
         'AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
@@ -245,6 +256,8 @@ export class DynamoKeyStore implements KeyStore {
         ':newId': newKey.id,
         ':expiresAt': oldExpiry.expiresAt,
         ':ttl': oldExpiry.ttl,
+        // rotation always gives the old key an end (now, or its grace period's).
+        ':expiryDay': noticePartition(expiryDayOf(oldExpiry.expiresAt ?? now.toISOString()), noticeShard(oldId)),
         ':tenant': tenantId,
         ':active': 'active',
         ':now': now.toISOString(),
@@ -525,6 +538,7 @@ function toKeyItem(key: KeyItem): Raw {
     pk: keyPk(key.id),
     sk: KEY_SK,
     ...keyIndexAttributes(key),
+    ...noticeIndexAttributes(key),
     ...key,
   };
   // absent rather than null, so conditions can use attribute_not_exists.

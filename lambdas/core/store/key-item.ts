@@ -1,4 +1,5 @@
 import type { KeyItem } from '../model';
+import { noticePartition, noticeShard, utcDay } from './table';
 
 /**
  * How a key is laid out in the table, apart from any DynamoDB client: the store (AWS SDK) and
@@ -15,7 +16,7 @@ export const keyPk = (id: string): string => `KEY#${id}`;
 export const keyItemKey = (id: string): { pk: string; sk: string } => ({ pk: keyPk(id), sk: KEY_SK });
 
 /** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'ttl'] as const;
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi4pk', 'ttl'] as const;
 
 /** A stored key item (plain JavaScript values) as the domain sees it. */
 export function fromKeyItem(raw: Record<string, unknown>): KeyItem {
@@ -29,16 +30,22 @@ export function fromKeyItem(raw: Record<string, unknown>): KeyItem {
 /**
  * The conditional write of `lastUsedAt`: only if the key exists and no use was recorded less
  * than `minIntervalMs` before `at`, so concurrent authorizers write at most once a minute.
- * It names only `pk`, `sk` and `lastUsedAt`: what the authorizer's IAM policy allows.
+ * It also moves the key to `at`'s day in the `byActivityDay` index (`gsi4pk`): the same value
+ * all day, so only the day's first use writes the index. It names only `pk`, `sk`, `lastUsedAt`
+ * and `gsi4pk`: what the authorizer's IAM policy allows.
  */
-export function lastUsedUpdate(at: Date, minIntervalMs: number): {
+export function lastUsedUpdate(at: Date, minIntervalMs: number, id: string): {
   UpdateExpression: string;
   ConditionExpression: string;
-  ExpressionAttributeValues: { ':at': string; ':threshold': string };
+  ExpressionAttributeValues: { ':at': string; ':threshold': string; ':day': string };
 } {
   return {
-    UpdateExpression: 'SET lastUsedAt = :at',
+    UpdateExpression: 'SET lastUsedAt = :at, gsi4pk = :day',
     ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :threshold)',
-    ExpressionAttributeValues: { ':at': at.toISOString(), ':threshold': new Date(at.getTime() - minIntervalMs).toISOString() },
+    ExpressionAttributeValues: {
+      ':at': at.toISOString(),
+      ':threshold': new Date(at.getTime() - minIntervalMs).toISOString(),
+      ':day': noticePartition(utcDay(at), noticeShard(id)),
+    },
   };
 }

@@ -18,6 +18,19 @@ export const TABLE_SCHEMA = {
   environmentIndex: 'byTenantEnvironment',
   environmentIndexPartitionKey: 'gsi2pk',
   environmentIndexSortKey: 'gsi2sk',
+  /**
+   * Sparse, keys only: active keys that expire, by the day of the first daily notice run at or
+   * after their expiry (`<YYYY-MM-DD>#<shard>`), so the notice job reads a day's keys only.
+   */
+  expiryIndex: 'byExpiryDay',
+  expiryIndexPartitionKey: 'gsi3pk',
+  /**
+   * Sparse, keys only: active keys by the day of their last use (of their creation if never
+   * used), `<YYYY-MM-DD>#<shard>`. The authorizer's once-a-minute `lastUsedAt` write sets the
+   * same value all day, and DynamoDB writes no index entry for an unchanged key attribute.
+   */
+  activityIndex: 'byActivityDay',
+  activityIndexPartitionKey: 'gsi4pk',
   ttlAttribute: 'ttl',
 } as const;
 
@@ -63,6 +76,66 @@ export function keyIndexAttributes(key: { tenantId: string; environment: string;
   };
 }
 
+/**
+ * How many partitions one day of each notice index is spread over: a day on which many keys
+ * were created (or last used) would otherwise be one hot index partition. The job queries every
+ * shard of a day, 8 small queries, whatever the table holds.
+ */
+export const NOTICE_SHARDS = 8;
+
+/** The shard of a key in the notice indexes: FNV-1a of its id, stable and cheap (the authorizer computes it). */
+export function noticeShard(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % NOTICE_SHARDS;
+}
+
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export function utcDay(instant: Date | string): string {
+  return (typeof instant === 'string' ? new Date(instant) : instant).toISOString().slice(0, 10);
+}
+
+/** A notice index partition: one shard of one day. */
+export const noticePartition = (day: string, shard: number): string => `${day}#${shard}`;
+
+/**
+ * The day a key's expiry is noticed: its expiry's day when it expires at 00:00 UTC (every
+ * `expiresInDays`/`expiresOn` key), else the next day (a rotated-out key's grace end), so the
+ * run of that day sees the key already expired.
+ */
+export function expiryDayOf(expiresAt: string): string {
+  const at = new Date(expiresAt);
+  const midnight = at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0;
+  return utcDay(midnight ? at : new Date(at.getTime() + 86_400_000));
+}
+
+/** The day a key was last active: its last use, or its creation when it was never used. */
+export function activityDayOf(key: { lastUsedAt: string | null; createdAt: string }): string {
+  return utcDay(key.lastUsedAt ?? key.createdAt);
+}
+
+/** The notice index attributes of a key: none for a revoked key, no expiry one for a key that never expires. */
+export function noticeIndexAttributes(key: {
+  id: string;
+  status: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}): { gsi3pk?: string; gsi4pk?: string } {
+  if (key.status !== 'active') return {};
+  const shard = noticeShard(key.id);
+  return {
+    ...(key.expiresAt === null ? {} : { gsi3pk: noticePartition(expiryDayOf(key.expiresAt), shard) }),
+    gsi4pk: noticePartition(activityDayOf(key), shard),
+  };
+}
+
+/** What a revoke adds to its `UpdateExpression`: a revoked key leaves both notice indexes. */
+export const LEAVE_NOTICE_INDEXES = 'REMOVE gsi3pk, gsi4pk';
+
 /** The `CreateTable` request for a key table: on-demand, with the tenant and environment indexes. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const s = TABLE_SCHEMA;
@@ -76,6 +149,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       s.tenantIndexSortKey,
       s.environmentIndexPartitionKey,
       s.environmentIndexSortKey,
+      s.expiryIndexPartitionKey,
+      s.activityIndexPartitionKey,
     ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: s.partitionKey, KeyType: 'HASH' },
@@ -98,6 +173,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      ...[
+        [s.expiryIndex, s.expiryIndexPartitionKey],
+        [s.activityIndex, s.activityIndexPartitionKey],
+      ].map(([indexName, partitionKey]) => ({
+        IndexName: indexName,
+        KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' as const }],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      })),
     ],
   };
 }

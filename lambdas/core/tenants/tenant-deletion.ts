@@ -1,7 +1,10 @@
 import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
 import { ApiError, conflict, notFound } from '../http/errors';
 import { ENVIRONMENTS } from '../keys/format';
+import type { Clock } from '../support/clock';
 import type { Logger } from '../support/logger';
+import { ADMIN_CLI, tenantEvent } from '../events/changes';
+import type { Actor } from '../events/model';
 import { TENANT_ID_PATTERN, type Tenant } from '../model';
 import { OPERATOR_TENANT_ID } from '../keys/owner-guard';
 import { isUsageKeyName } from '../plans/plan-reconciler';
@@ -14,6 +17,8 @@ export interface TenantDeletionDeps {
   readonly usagePlans: UsagePlanApi;
   readonly cache: AuthorizerCacheFlusher;
   readonly logger: Logger;
+  /** When the deletion is recorded (its `tenant.deleted` event). */
+  readonly clock: Clock;
   /** Names usage plans and API keys, as the tenant service and the reconciler do. */
   readonly namePrefix: string;
 }
@@ -25,7 +30,8 @@ const MARK_ATTEMPTS = 8;
  * Deletes a tenant and everything it has, in steps that are each safe to repeat, so that a
  * retry after a failure at any step finishes the job:
  *
- * 1. mark the tenant `deleting` (one conditional write), copy that onto its keys and flush the
+ * 1. mark the tenant `deleting` (one conditional write, with its `tenant.deleted` event in the
+ *    same transaction: a retry finds it marked and writes no second one), copy that onto its keys and flush the
  *    authorizer cache: its keys are refused (401) from the next request on, and no new key,
  *    usage identifier or plan step can commit any more (each is conditional on the tenant's
  *    version, and the reconciler treats a `deleting` tenant as gone);
@@ -37,9 +43,9 @@ const MARK_ATTEMPTS = 8;
  *
  * @throws ApiError `not_found` for no such tenant, `conflict` for the operator tenant.
  */
-export async function deleteTenant(deps: TenantDeletionDeps, tenantId: string): Promise<void> {
+export async function deleteTenant(deps: TenantDeletionDeps, tenantId: string, actor: Actor = ADMIN_CLI): Promise<void> {
   if (tenantId === OPERATOR_TENANT_ID) throw conflict('the operator tenant cannot be deleted: its keys are the only way into the panel');
-  const tenant = await mark(deps, tenantId);
+  const tenant = await mark(deps, tenantId, actor);
   // step 1's copy onto the keys may have failed last time: it is repeated on every attempt.
   await deps.store.propagateTenant(tenant);
   await flushAfterWrite(deps.cache, deps.logger);
@@ -68,14 +74,15 @@ export async function deleteTenant(deps: TenantDeletionDeps, tenantId: string): 
   deps.logger.info('tenant deleted', { tenantId, keys, apiKeys: apiKeys.size, usagePlans: ownPlans.size });
 }
 
-/** The tenant, marked `deleting` (by this call or an earlier one). */
-async function mark(deps: TenantDeletionDeps, tenantId: string): Promise<Tenant> {
+/** The tenant, marked `deleting` (by this call or an earlier one, which wrote the event). */
+async function mark(deps: TenantDeletionDeps, tenantId: string, actor: Actor): Promise<Tenant> {
   for (let attempt = 1; ; attempt += 1) {
     const tenant = TENANT_ID_PATTERN.test(tenantId) ? await deps.store.getTenant(tenantId) : undefined;
     if (tenant === undefined) throw notFound('tenant');
     if (tenant.status === 'deleting') return tenant;
     try {
-      return await deps.store.updateTenant(tenantId, tenant.version, { status: 'deleting' });
+      const event = tenantEvent('tenant.deleted', actor, tenantId, deps.clock(), { name: tenant.name, plan: tenant.plan });
+      return await deps.store.updateTenant(tenantId, tenant.version, { status: 'deleting' }, event);
     } catch (error) {
       // a plan change or the reconciler wrote first: mark what it wrote.
       if (!(error instanceof ApiError && error.code === 'conflict') || attempt >= MARK_ATTEMPTS) throw error;

@@ -58,7 +58,7 @@ export interface UsageReport {
   readonly plan: PlanName;
   readonly rateLimit: number;
   readonly burstLimit: number;
-  readonly quota: { readonly limit: number; readonly period: string; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
+  readonly quota: { readonly limit: number; readonly period: NonNullable<PlanLimits['quota']>['period']; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
 }
 
 /**
@@ -139,10 +139,10 @@ export class TenantService {
 
   /**
    * Deletes a tenant, its keys, its usage identifiers and its own usage plan; a retry after a
-   * failure finishes the job (see {@link deleteTenant}).
+   * failure finishes the job (see {@link deleteTenant}). `actor` is who asked, for the event.
    */
-  async delete(tenantId: string): Promise<void> {
-    await deleteTenant(this.deps, tenantId);
+  async delete(tenantId: string, actor: Actor = ADMIN_CLI): Promise<void> {
+    await deleteTenant(this.deps, tenantId, actor);
   }
 
   /**

@@ -7,6 +7,7 @@ import { newEvent, type KeygateEvent } from '../../../lambdas/core/events/model'
 import { KeyService } from '../../../lambdas/core/keys/key-service';
 import type { KeyItem } from '../../../lambdas/core/model';
 import { TenantService } from '../../../lambdas/core/tenants/tenant-service';
+import { PlanReconciler } from '../../../lambdas/core/plans/plan-reconciler';
 import type { PlanCatalog } from '../../../lambdas/core/plans/usage-plans';
 import { LocalUsagePlans } from '../../../local/usage-plans';
 import { createTestTable, type TestTable } from '../../support/dynamodb';
@@ -19,6 +20,7 @@ const OPERATOR = { keyId: 'key_0000000000000000000000ff', role: 'operator' } as 
 let table: TestTable;
 let keys: KeyService;
 let tenants: TenantService;
+let tenantDeps: ConstructorParameters<typeof TenantService>[0] & { usagePlans: LocalUsagePlans };
 let events: DynamoEventReader;
 beforeAll(async () => {
   table = await createTestTable('outbox');
@@ -34,7 +36,8 @@ beforeAll(async () => {
   }
   const logger = recordingLogger();
   const reconcile = { request: async () => undefined };
-  tenants = new TenantService({ store: table.store, usagePlans, plans: plans as unknown as PlanCatalog, prefix: 'sk', clock, cache: noCache, logger, namePrefix: 'outbox', reconcile });
+  tenantDeps = { store: table.store, usagePlans, plans: plans as unknown as PlanCatalog, prefix: 'sk', clock, cache: noCache, logger, namePrefix: 'outbox', reconcile };
+  tenants = new TenantService(tenantDeps);
   keys = new KeyService({ store: table.store, clock, prefix: 'sk', cache: noCache, logger, usage: tenants });
   events = new DynamoEventReader(table.doc, table.tableName);
 });
@@ -181,5 +184,47 @@ describe('the transactional outbox over DynamoDB Local', () => {
     expect(written).toEqual([expect.objectContaining({ type: 'key.revoked', keyId: second.id })]);
     const deleted = await eventsOf(tenantId, () => keys.delete(ownerCaller, second.id));
     expect(deleted).toEqual([expect.objectContaining({ type: 'key.deleted', keyId: second.id })]);
+  });
+
+  it('writes tenant.deleted with the mark that starts a deletion, once, even when the deletion is retried', async () => {
+    const tenantId = newTenantId();
+    await tenants.create({ tenantId, name: 'Acme', plan: 'starter' }, 'owner', OPERATOR);
+    // a deletion that fails after marking the tenant (API Gateway refuses a step), then a retry.
+    const refusing = Object.assign(Object.create(tenantDeps.usagePlans) as LocalUsagePlans, {
+      deleteApiKey: async () => {
+        throw new Error('throttled');
+      },
+    });
+    const failing = new TenantService({ ...tenantDeps, usagePlans: refusing });
+
+    const first = await eventsOf(tenantId, () => failing.delete(tenantId, OPERATOR).catch(() => undefined));
+    const retried = await eventsOf(tenantId, () => tenants.delete(tenantId, OPERATOR));
+
+    expect(first).toEqual([expect.objectContaining({ type: 'tenant.deleted', tenantId, actor: OPERATOR, at: NOW, details: { name: 'Acme', plan: 'starter' } })]);
+    expect(retried).toEqual([]);
+    expect(await table.store.getTenant(tenantId)).toBeUndefined();
+    // the audit trail outlives the tenant (the TTL ends it).
+    expect((await events.tenantEvents(tenantId, 10)).items.map((event) => event.type)).toEqual(['tenant.deleted', 'tenant.created']);
+  });
+
+  it('writes tenant.plan_applied when the reconciler applies a plan, with the reconciler as actor, once', async () => {
+    const tenantId = newTenantId();
+    await tenants.create({ tenantId, name: 'Acme', plan: 'starter' }, 'owner', OPERATOR);
+    await tenants.changePlan(tenantId, { plan: 'growth' }, OPERATOR);
+    const reconciler = new PlanReconciler({ ...tenantDeps, retireAfterMs: 0 });
+
+    const applied = await eventsOf(tenantId, () => reconciler.reconcile(tenantId));
+    const again = await eventsOf(tenantId, () => reconciler.reconcile(tenantId));
+
+    expect(applied).toEqual([
+      expect.objectContaining({
+        type: 'tenant.plan_applied',
+        tenantId,
+        actor: { system: 'reconciler' },
+        details: { plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 }, generation: 1 },
+      }),
+    ]);
+    expect(again).toEqual([]);
+    expect(applied[0].environment).toBeUndefined();
   });
 });

@@ -1,0 +1,296 @@
+/**
+ * What each route of the HTTP API takes and answers, for the OpenAPI document. Request bodies and
+ * queries are the very schemas the handlers validate with (imported from them, never copied);
+ * answers are the schemas of `./responses`. The document test checks this table against
+ * {@link ROUTES} and the handlers' own route tables, both ways.
+ */
+import type * as z from 'zod/mini';
+import { panelQuerySchema, tenantQuerySchema } from '../../../events/handler';
+import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from '../../../keys/handler';
+import { panelLeakSchema } from '../../../leaks/handler';
+import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../../../panel/handler';
+import { githubAlertSchema } from '../../leaks/github';
+import { emptySchema } from '../http';
+import { ROUTES, type Route } from '../routes';
+import {
+  createdKeySchema,
+  createdTenantSchema,
+  eventPageSchema,
+  githubFeedbackSchema,
+  keyPageSchema,
+  keyRecordSchema,
+  leakOutcomeSchema,
+  meSchema,
+  tenantPageSchema,
+  tenantRecordSchema,
+  usageSchema,
+} from './responses';
+
+/** The groups operations are listed under. */
+export const TAGS = {
+  keys: "The calling tenant's keys.",
+  account: 'The calling key, its tenant, plan and usage.',
+  events: "The calling tenant's audit trail.",
+  'panel: tenants': 'Operator: tenants and their plans (live operator keys only).',
+  'panel: keys': "Operator: a tenant's keys, through the very routes of /v1/keys (live operator keys only).",
+  'panel: events': "Operator: every tenant's audit trail.",
+  leaks: 'Leaked keys: reports from the operator and from GitHub secret scanning.',
+} as const;
+
+/** One of {@link TAGS}. */
+export type Tag = keyof typeof TAGS;
+
+/** A schema with the name it has under `components.schemas`. */
+export interface Named {
+  readonly name: string;
+  readonly schema: z.ZodMiniType;
+}
+
+/** An HTTP status a handler itself answers with an error (besides 500, which any handler may give). */
+export type HandlerErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
+
+/** One route's contract. */
+export interface Operation {
+  readonly operationId: string;
+  readonly summary: string;
+  /** @default - the summary says it all */
+  readonly description?: string;
+  readonly tag: Tag;
+  /** The request body; {@link emptySchema} means none (or `{}`). @default - the body is ignored */
+  readonly body?: Named;
+  /** The query string's parameters. @default - the query is ignored */
+  readonly query?: z.ZodMiniObject;
+  /** Headers the handler reads (the API key's `Authorization` is the security scheme's). @default - none */
+  readonly headers?: readonly { readonly name: string; readonly description: string; readonly required: boolean }[];
+  readonly success: { readonly status: 200 | 201 | 204; readonly description: string; readonly body?: Named };
+  /** What the handler itself answers with an error; the gateway's own are added by the route's `auth`. */
+  readonly errors: readonly HandlerErrorStatus[];
+  /** Whether the route honours `Idempotency-Key`. @default false */
+  readonly idempotent?: boolean;
+}
+
+const KEY = { name: 'Key', schema: keyRecordSchema };
+const CREATED_KEY = { name: 'CreatedKey', schema: createdKeySchema };
+const TENANT = { name: 'Tenant', schema: tenantRecordSchema };
+const EMPTY = { name: 'EmptyBody', schema: emptySchema };
+
+/**
+ * The key routes, as `keyRoutes` mounts them: at `/v1/keys` for the calling tenant, and at
+ * `/v1/panel/tenants/{tenantId}/keys` for the operator acting for a tenant.
+ */
+function keyOperations(base: string, idParameter: string, panel: boolean): Record<string, Operation> {
+  const one = `${base}/{${idParameter}}`;
+  const tag: Tag = panel ? 'panel: keys' : 'keys';
+  const id = (verb: string, noun = 'Key') => `${verb}${panel ? 'Tenant' : ''}${noun}`;
+  const whose = panel ? "the tenant's" : "the calling tenant's";
+  return {
+    [`POST ${base}`]: {
+      operationId: id('create'),
+      summary: `Create a key for ${panel ? 'the tenant' : 'the calling tenant'}`,
+      description:
+        'Answers the key record with `key`, the plaintext: the only time it is shown. A test key creates test keys only, and no key creates a key of a more powerful role than its own.',
+      tag,
+      body: { name: 'CreateKeyRequest', schema: createKeySchema },
+      success: { status: 201, description: 'The new key, with its plaintext `key`.', body: CREATED_KEY },
+      errors: [400, 403, 404, 409, 413],
+      idempotent: true,
+    },
+    [`GET ${base}`]: {
+      operationId: id('list', 'Keys'),
+      summary: `List ${whose} keys, newest first`,
+      tag,
+      query: listKeysQuerySchema,
+      success: { status: 200, description: 'One page of keys; pass `cursor` back for the next.', body: { name: 'KeyPage', schema: keyPageSchema } },
+      errors: panel ? [400, 403, 404] : [400],
+    },
+    [`GET ${one}`]: {
+      operationId: id('get'),
+      summary: 'Get one key',
+      tag,
+      success: { status: 200, description: 'The key.', body: KEY },
+      errors: panel ? [403, 404] : [404],
+    },
+    [`PATCH ${one}`]: {
+      operationId: id('update'),
+      summary: "Rename a key, change its metadata, or both (`meta: {}` clears it)",
+      tag,
+      body: { name: 'UpdateKeyRequest', schema: updateKeySchema },
+      success: { status: 200, description: 'The key as changed.', body: KEY },
+      errors: [400, 403, 404, 409, 413],
+    },
+    [`DELETE ${one}`]: {
+      operationId: id('delete'),
+      summary: 'Delete a key, for good',
+      description: "A tenant's last lasting owner key cannot be deleted (409).",
+      tag,
+      success: { status: 204, description: 'Deleted.' },
+      errors: [403, 404, 409],
+    },
+    [`POST ${one}/revoke`]: {
+      operationId: id('revoke'),
+      summary: 'Revoke a key: it stops working at once (enable undoes it)',
+      tag,
+      body: EMPTY,
+      success: { status: 200, description: 'The key, revoked.', body: KEY },
+      errors: [400, 403, 404, 409, 413],
+    },
+    [`POST ${one}/enable`]: {
+      operationId: id('enable'),
+      summary: 'Enable a revoked key again',
+      tag,
+      body: EMPTY,
+      success: { status: 200, description: 'The key, active.', body: KEY },
+      errors: [400, 403, 404, 409, 413],
+    },
+    [`POST ${one}/rotate`]: {
+      operationId: id('rotate'),
+      summary: 'Rotate a key: a new key with the same name, role and environment',
+      description: 'The old key stops at once, or after `gracePeriodHours` (at most 168).',
+      tag,
+      body: { name: 'RotateKeyRequest', schema: rotateKeySchema },
+      success: { status: 201, description: 'The new key, with its plaintext `key`; the old one names it in `rotatedTo`.', body: CREATED_KEY },
+      errors: [400, 403, 404, 409, 413],
+      idempotent: true,
+    },
+  };
+}
+
+const TENANT_PATH = '/v1/panel/tenants/{tenantId}';
+
+/** Every route's contract, keyed `METHOD path` as {@link ROUTES} and the handlers key them. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  'GET /v1/me': {
+    operationId: 'getMe',
+    summary: 'The calling key and its tenant',
+    tag: 'account',
+    query: emptySchema,
+    success: { status: 200, description: 'The calling key and its tenant.', body: { name: 'Me', schema: meSchema } },
+    errors: [400, 404],
+  },
+  'GET /v1/usage': {
+    operationId: 'getUsage',
+    summary: "The tenant's plan, its limits and, where a quota applies, what is used of it",
+    tag: 'account',
+    query: emptySchema,
+    success: { status: 200, description: 'Plan, limits and quota use for the calling key\'s environment.', body: { name: 'Usage', schema: usageSchema } },
+    errors: [400, 404],
+  },
+  ...keyOperations('/v1/keys', 'id', false),
+  'POST /v1/panel/tenants': {
+    operationId: 'createTenant',
+    summary: 'Create a tenant and its first owner key',
+    tag: 'panel: tenants',
+    body: { name: 'CreateTenantRequest', schema: createTenantSchema },
+    success: { status: 201, description: 'The tenant and its first owner key, plaintext once.', body: { name: 'CreatedTenant', schema: createdTenantSchema } },
+    errors: [400, 403, 409, 413],
+    idempotent: true,
+  },
+  'GET /v1/panel/tenants': {
+    operationId: 'listTenants',
+    summary: 'List tenants, newest first',
+    tag: 'panel: tenants',
+    query: tenantListQuerySchema,
+    success: { status: 200, description: 'One page of tenants; pass `cursor` back for the next.', body: { name: 'TenantPage', schema: tenantPageSchema } },
+    errors: [400, 403],
+  },
+  [`GET ${TENANT_PATH}`]: {
+    operationId: 'getTenant',
+    summary: 'Get one tenant',
+    tag: 'panel: tenants',
+    success: { status: 200, description: 'The tenant.', body: TENANT },
+    errors: [403, 404],
+  },
+  [`PATCH ${TENANT_PATH}`]: {
+    operationId: 'renameTenant',
+    summary: 'Rename a tenant',
+    tag: 'panel: tenants',
+    body: { name: 'RenameTenantRequest', schema: renameTenantSchema },
+    success: { status: 200, description: 'The tenant as renamed.', body: TENANT },
+    errors: [400, 403, 404, 409, 413],
+  },
+  [`DELETE ${TENANT_PATH}`]: {
+    operationId: 'deleteTenant',
+    summary: 'Delete a tenant, its keys and its usage identifiers, for good',
+    description: 'A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it.',
+    tag: 'panel: tenants',
+    success: { status: 204, description: 'Deleted.' },
+    errors: [403, 404, 409],
+  },
+  [`PUT ${TENANT_PATH}/plan`]: {
+    operationId: 'changeTenantPlan',
+    summary: "Change a tenant's plan; `enterprise` takes custom limits",
+    description: "Answers at once; `planStatus` says whether API Gateway enforces the new plan yet (`applied`) or the reconciler is still on it (`pending`).",
+    tag: 'panel: tenants',
+    body: { name: 'ChangePlanRequest', schema: tenantPlanSchema },
+    success: { status: 200, description: 'The tenant with its new plan.', body: TENANT },
+    errors: [400, 403, 404, 409, 413],
+  },
+  [`POST ${TENANT_PATH}/suspend`]: {
+    operationId: 'suspendTenant',
+    summary: "Suspend a tenant: its keys get 401 until it is resumed",
+    tag: 'panel: tenants',
+    body: EMPTY,
+    success: { status: 200, description: 'The tenant, suspended.', body: TENANT },
+    errors: [400, 403, 404, 409, 413],
+  },
+  [`POST ${TENANT_PATH}/resume`]: {
+    operationId: 'resumeTenant',
+    summary: 'Resume a suspended tenant',
+    tag: 'panel: tenants',
+    body: EMPTY,
+    success: { status: 200, description: 'The tenant, active.', body: TENANT },
+    errors: [400, 403, 404, 409, 413],
+  },
+  ...keyOperations(`${TENANT_PATH}/keys`, 'keyId', true),
+  'GET /v1/events': {
+    operationId: 'listEvents',
+    summary: "The calling tenant's events, newest first (a test key sees test-environment events only)",
+    tag: 'events',
+    query: tenantQuerySchema,
+    success: { status: 200, description: 'One page of events; pass `cursor` back for the next.', body: { name: 'EventPage', schema: eventPageSchema } },
+    errors: [400],
+  },
+  'GET /v1/panel/events': {
+    operationId: 'listAllEvents',
+    summary: "Every tenant's events, or one tenant's, newest first",
+    tag: 'panel: events',
+    query: panelQuerySchema,
+    success: { status: 200, description: 'One page of events; pass `cursor` back for the next.', body: { name: 'EventPage', schema: eventPageSchema } },
+    errors: [400, 403],
+  },
+  'POST /v1/panel/leaks': {
+    operationId: 'reportLeak',
+    summary: 'Report a key seen where it should not be',
+    description: 'A keygate key is revoked or its tenant notified, as the deployment\'s leak policy says; anything else is a false positive.',
+    tag: 'leaks',
+    body: { name: 'ReportLeakRequest', schema: panelLeakSchema },
+    success: { status: 200, description: 'What the report came to.', body: { name: 'LeakOutcome', schema: leakOutcomeSchema } },
+    errors: [400, 403, 413],
+  },
+  'POST /v1/leaks/github': {
+    operationId: 'reportGithubLeaks',
+    summary: "GitHub secret scanning's partner endpoint",
+    description:
+      'No API key: GitHub signs the raw body (ECDSA P-256 over SHA-256, by a key of https://api.github.com/meta/public_keys/secret_scanning). Without a valid signature the answer is 401 and nothing is read or written. At most 1 MB and 1000 alerts.',
+    tag: 'leaks',
+    headers: [
+      { name: 'Github-Public-Key-Identifier', description: 'The identifier of the GitHub key that signed the body.', required: true },
+      { name: 'Github-Public-Key-Signature', description: 'The base64 DER signature of the raw body.', required: true },
+    ],
+    body: { name: 'GithubAlerts', schema: githubAlertSchema },
+    success: { status: 200, description: "GitHub's feedback format: one label per reported token.", body: { name: 'GithubFeedback', schema: githubFeedbackSchema } },
+    errors: [400, 401, 413],
+  },
+};
+
+/** `METHOD path`, as the handlers and {@link OPERATIONS} key a route. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** The routes of {@link ROUTES} with no operation, and the operations with no route: both empty when they agree. */
+export function routeDrift(routes: readonly Route[] = ROUTES): { undocumented: string[]; unrouted: string[] } {
+  const routed = new Set(routes.map(routeKey));
+  return {
+    undocumented: [...routed].filter((key) => OPERATIONS[key] === undefined),
+    unrouted: Object.keys(OPERATIONS).filter((key) => !routed.has(key)),
+  };
+}

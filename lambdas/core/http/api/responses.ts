@@ -1,0 +1,149 @@
+/**
+ * The HTTP API's answers as zod (mini) schemas, for the OpenAPI document and for the tests that
+ * hold real answers against it. No Lambda imports this module: the handlers answer with the
+ * domain's own types (`KeyRecord`, `TenantRecord`, ...), and the type checks at the end of this
+ * file fail the build when a schema here and the type it describes part ways.
+ */
+import * as z from 'zod/mini';
+import { EVENT_TYPES, type KeygateEvent } from '../../events/model';
+import type { EventPage } from '../../events/store';
+import { ENVIRONMENTS, ROLES } from '../../keys/format';
+import type { KeyWithSecret } from '../../keys/key-service';
+import type { LeakOutcome } from '../../leaks/leak-service';
+import type { GithubFeedback } from '../../leaks/github';
+import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../../model';
+import type { CreatedTenant, UsageReport } from '../../tenants/tenant-service';
+import { ERROR_STATUS, type ErrorCode } from '../errors';
+
+/** A key id: `key_` and the first 24 hex characters of the key's SHA-256. */
+const keyId = z.string().check(z.regex(/^key_[0-9a-f]{24}$/));
+const instant = z.iso.datetime();
+
+/** A key as the API shows it: never its hash, never its plaintext. */
+export const keyRecordSchema = z.strictObject({
+  id: keyId,
+  name: z.string(),
+  environment: z.enum(ENVIRONMENTS),
+  role: z.enum(ROLES),
+  status: z.enum(['active', 'revoked', 'expired']),
+  last4: z.string().check(z.length(4)),
+  createdAt: instant,
+  expiresAt: z.nullable(instant),
+  lastUsedAt: z.nullable(instant),
+  rotatedFrom: z.optional(keyId),
+  rotatedTo: z.optional(keyId),
+  meta: z.optional(z.record(z.string(), z.string())),
+  createdBy: z.optional(z.string()),
+});
+
+/**
+ * A key just made, with its plaintext `key`: the only time it is shown. A replay of an
+ * idempotent request (`Idempotent-Replayed: true`) answers the record without it.
+ */
+export const createdKeySchema = z.strictObject({
+  ...keyRecordSchema.shape,
+  key: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9]{0,15}_(live|test)_[0-9a-f]{72}$/))),
+});
+
+/** Where to go on from a page: absent on the last one. */
+const cursor = z.optional(z.string());
+
+/** One page of a tenant's keys, newest first. */
+export const keyPageSchema = z.strictObject({ items: z.array(keyRecordSchema), cursor });
+
+const limitsSchema = z.strictObject({
+  rateLimit: z.number(),
+  burstLimit: z.number(),
+  quota: z.optional(z.strictObject({ limit: z.number(), period: z.enum(QUOTA_PERIODS) })),
+});
+
+/** A tenant as the operator sees it: never its usage identifiers. */
+export const tenantRecordSchema = z.strictObject({
+  tenantId: z.string(),
+  name: z.string(),
+  plan: z.enum(PLAN_NAMES),
+  limits: limitsSchema,
+  status: z.enum(['active', 'suspended', 'deleting']),
+  createdAt: instant,
+  planStatus: z.enum(['applied', 'pending']),
+});
+
+/** A tenant just made, with its first owner key (plaintext once). */
+export const createdTenantSchema = z.strictObject({ tenant: tenantRecordSchema, key: createdKeySchema });
+
+/** One page of tenants, newest first. */
+export const tenantPageSchema = z.strictObject({ items: z.array(tenantRecordSchema), cursor });
+
+/** `GET /v1/me`: the calling key and its tenant. */
+export const meSchema = z.strictObject({ key: keyRecordSchema, tenant: tenantRecordSchema });
+
+/** `GET /v1/usage`: the plan, its limits and, where a quota applies, what is used of it. */
+export const usageSchema = z.strictObject({
+  environment: z.enum(ENVIRONMENTS),
+  plan: z.enum(PLAN_NAMES),
+  rateLimit: z.number(),
+  burstLimit: z.number(),
+  quota: z.nullable(
+    z.strictObject({ limit: z.number(), period: z.enum(QUOTA_PERIODS), used: z.number(), remaining: z.number(), resetsAt: instant }),
+  ),
+});
+
+/** A change to a key or tenant, from the audit trail. */
+export const eventSchema = z.strictObject({
+  id: z.string().check(z.regex(/^evt_[0-9a-f]{24}$/)),
+  type: z.enum(EVENT_TYPES),
+  at: instant,
+  tenantId: z.string(),
+  keyId: z.optional(keyId),
+  environment: z.optional(z.enum(ENVIRONMENTS)),
+  actor: z.union([
+    z.strictObject({ keyId, role: z.enum(ROLES) }),
+    z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler']) }),
+  ]),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** One page of events, newest first. */
+export const eventPageSchema = z.strictObject({ items: z.array(eventSchema), cursor });
+
+/** What a leak report came to. */
+export const leakOutcomeSchema = z.strictObject({
+  label: z.enum(['true_positive', 'false_positive']),
+  keyId: z.optional(keyId),
+  tenantId: z.optional(z.string()),
+  action: z.optional(z.enum(['revoked', 'notified', 'already_reported'])),
+});
+
+/** GitHub's feedback format: one entry per reported token, in the order reported. */
+export const githubFeedbackSchema = z.array(
+  z.strictObject({ token_raw: z.string(), token_type: z.string(), label: z.enum(['true_positive', 'false_positive']) }),
+);
+
+/** Every error code of the contract. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+/** The contract's error shape, `{ error: { code, message } }`, for the given codes. */
+export function errorSchema(codes: readonly [ErrorCode, ...ErrorCode[]] = ERROR_CODES) {
+  return z.strictObject({ error: z.strictObject({ code: z.enum(codes), message: z.string() }) });
+}
+
+/** The contract's error shape with any of its codes. */
+export const anyErrorSchema = errorSchema();
+
+// the schemas above must describe exactly what the handlers answer: each check fails to compile
+// when a field is added, dropped or retyped on one side only.
+// `Writable` compares optionality, `Shape` (every key made required) the sets of keys.
+type Writable<T> = T extends readonly (infer U)[] ? Writable<U>[] : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
+type Shape<T> = T extends readonly (infer U)[] ? Shape<U>[] : T extends object ? { -readonly [K in keyof T]-?: Shape<Exclude<T[K], undefined>> } : T;
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Same<A, B> = Mutual<Writable<A>, Writable<B>> extends true ? Mutual<Shape<A>, Shape<B>> : false;
+const agree = <T extends true>(): T | undefined => undefined;
+agree<Same<z.output<typeof keyRecordSchema>, KeyRecord>>();
+agree<Same<Omit<z.output<typeof createdKeySchema>, 'key'> & { key: string }, KeyWithSecret>>();
+agree<Same<z.output<typeof tenantRecordSchema>, TenantRecord>>();
+agree<Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>>();
+agree<Same<z.output<typeof usageSchema>, UsageReport & { environment: (typeof ENVIRONMENTS)[number] }>>();
+agree<Same<z.output<typeof eventSchema>, KeygateEvent>>();
+agree<Same<z.output<typeof eventPageSchema>, EventPage>>();
+agree<Same<z.output<typeof leakOutcomeSchema>, LeakOutcome>>();
+agree<Same<z.output<typeof githubFeedbackSchema>, GithubFeedback[]>>();

@@ -1,0 +1,27 @@
+import { KeyService } from '../core/keys/key-service';
+import { DynamoNoticeStore, keyServiceRevoker } from '../core/notices/dynamodb-notices';
+import { NoticeJob } from '../core/notices/notice-job';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
+import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
+import { booleanFromEnv, numberFromEnv } from '../runtime/env';
+import { stageCache } from '../runtime/services';
+import { settings } from '../runtime/settings';
+import { createNoticesHandler } from './handler';
+
+const logger = jsonLogger({ function: 'notices' });
+// the same guarded, transactional revoke as a person's, flushing the authorizer cache after.
+const keys = new KeyService({ store: keyStore, clock: systemClock, prefix: settings.keyPrefix, cache: stageCache, logger });
+
+/** The Lambda entry for the daily schedule: expiry and staleness notices. */
+export const handler = createNoticesHandler(
+  new NoticeJob({
+    store: new DynamoNoticeStore({ client: documentDb, tableName, getKey: (id) => keyStore.getKey(id), eventRetentionDays }),
+    clock: systemClock,
+    logger,
+    staleAfterDays: numberFromEnv('STALE_AFTER_DAYS'),
+    revokeStaleKeys: booleanFromEnv('REVOKE_STALE_KEYS', false),
+    revoker: keyServiceRevoker(keys),
+  }),
+  logger,
+);
