@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SettlingCacheFlusher } from '../core/auth/cache';
+import { SettlingCacheFlusher, type AuthorizerCacheFlusher } from '../core/auth/cache';
 import { systemClock } from '../core/support/clock';
 import type { Logger } from '../core/support/logger';
 import { PlanReconciler, type ReconcileRequests } from '../core/plans/plan-reconciler';
@@ -13,19 +13,34 @@ import { SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
 
 const sqs = new SQSClient({});
-// every stage the key authorizer protects, keygate's own first.
-const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
 
 /**
- * The cache flusher for this deployment's stage: a flush now, and a second one through the
+ * Built on first use, not at load: only the functions that change keys or tenants flush the
+ * authorizer cache, and only they get the flush settings (`FLUSH_*`) from the stack. The account
+ * function reads usage through the same tenant service and must load without them.
+ */
+function settlingFlusher(): AuthorizerCacheFlusher {
+  let flusher: SettlingCacheFlusher | undefined;
+  const built = (): SettlingCacheFlusher => {
+    if (flusher !== undefined) return flusher;
+    // every stage the key authorizer protects, keygate's own first.
+    const stages = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
+    flusher = new SettlingCacheFlusher({
+      flushNow: () => stages.flush(),
+      queue: new SqsFlushQueue(sqs, stringFromEnv('FLUSH_QUEUE_URL')),
+      settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+      clock: systemClock,
+    });
+    return flusher;
+  };
+  return { flush: () => built().flush(), flushAt: (at) => built().flushAt(at) };
+}
+
+/**
+ * The cache flusher for this deployment's stages: a flush now, and a second one through the
  * flush queue once every authorization in flight has ended.
  */
-export const stageCache = new SettlingCacheFlusher({
-  flushNow: () => stage.flush(),
-  queue: new SqsFlushQueue(sqs, stringFromEnv('FLUSH_QUEUE_URL')),
-  settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
-  clock: systemClock,
-});
+export const stageCache: AuthorizerCacheFlusher = settlingFlusher();
 
 const usagePlans = new ApiGatewayUsagePlans(controlPlaneClient, {
   restApiId: settings.restApiId,
