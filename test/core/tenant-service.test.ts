@@ -721,6 +721,37 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
     expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
   });
 
+  it('decides again when another change (a plan move, the reconciler) wrote the tenant first, instead of answering 409', async () => {
+    const movedOn: Tenant = { ...starterTenant, plan: 'growth', limits: PLANS.growth.limits, version: 4, planGeneration: 1 };
+    const key = { Key: { pk: 'TENANT#acme', sk: 'TENANT' } };
+    ddb.on(GetCommand, key).resolvesOnce({ Item: rawTenantItem(starterTenant) }).resolves({ Item: rawTenantItem(movedOn) });
+    let transactions = 0;
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      transactions += 1;
+      if (transactions === 1) {
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { pk: { S: 'TENANT#acme' } } }, { Code: 'None' }],
+        });
+      }
+      ddb.on(GetCommand, key).resolves({ Item: rawTenantItem({ ...movedOn, status: 'suspended', version: 5 }) });
+      return {};
+    });
+    givenStaleKeys(liveKey, testKey);
+    const { panel } = setup();
+
+    const answer = await panel(suspend('acme'));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'suspended', plan: 'growth' });
+    // the second attempt is conditioned on the version the plan move wrote, and keeps its plan.
+    expect(tenantUpdates().map((input) => input.ExpressionAttributeValues?.[':expected'])).toEqual([3, 4]);
+    // the cancelled transaction took its event with it; the second wrote the change and its event.
+    expect(transactions).toBe(2);
+    expect(eventsWritten().map((event) => event.type)).toEqual(['tenant.suspended', 'tenant.suspended']);
+  });
+
   it('refuses to suspend the operator tenant with 409 and no AWS call', async () => {
     const { panel } = setup();
 

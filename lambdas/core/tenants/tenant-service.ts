@@ -18,8 +18,15 @@ import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanAp
 
 // defined next to the owner rule, which the store needs without the rest of this module.
 export { OPERATOR_TENANT_ID } from '../keys/owner-guard';
-/** How often a plan change re-reads and tries again when other writes keep winning. */
-const MAX_PLAN_ATTEMPTS = 12;
+/** How often a tenant change re-reads and tries again when other writes keep winning. */
+const MAX_TENANT_WRITE_ATTEMPTS = 12;
+
+/** A conditional tenant write that lost to another change: the change is decided again. */
+class TenantVersionConflict extends Error {
+  constructor(readonly lost: ApiError) {
+    super(lost.message);
+  }
+}
 // defined with the model, which the store's cursors need without the rest of this module.
 export { TENANT_ID_PATTERN } from '../model';
 
@@ -157,51 +164,70 @@ export class TenantService {
       throw invalidRequest('quota: the operator tenant cannot have a quota: using it up would lock the panel out until the period ends');
     }
     const limits = this.limitsFor(request, plans);
-    for (let attempt = 1; ; attempt += 1) {
-      const tenant = await this.changeable(tenantId);
+    return this.onLatestTenant(tenantId, async (tenant) => {
       if (tenant.plan === request.plan && sameLimits(tenant.limits, limits)) {
         // nothing to write; a change still pending is asked for again, in case its request was lost.
         if (planStatusOf(tenant) === 'pending') await this.deps.reconcile.request(tenantId, tenant.planGeneration ?? 0);
         return toTenantRecord(tenant);
       }
-      let updated: Tenant;
-      try {
-        const event = tenantEvent('tenant.plan_changed', actor, tenantId, this.deps.clock(), { from: planDetails(tenant), to: planDetails({ plan: request.plan, limits }) });
-        updated = await this.deps.store.updateTenant(
-          tenantId,
-          tenant.version,
-          { plan: request.plan, limits, planGeneration: (tenant.planGeneration ?? 0) + 1, usageKeys: withUsagePlanIds(tenant, plans) },
-          event,
-        );
-      } catch (error) {
-        // another change (or the reconciler) wrote first: decide again against what it wrote,
-        // after a short random pause so that writers racing each other spread out.
-        if (error instanceof ApiError && error.code === 'conflict' && attempt < MAX_PLAN_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-          continue;
-        }
-        throw error;
-      }
+      const event = tenantEvent('tenant.plan_changed', actor, tenantId, this.deps.clock(), { from: planDetails(tenant), to: planDetails({ plan: request.plan, limits }) });
+      const updated = await this.updateLatest(
+        tenantId,
+        tenant.version,
+        { plan: request.plan, limits, planGeneration: (tenant.planGeneration ?? 0) + 1, usageKeys: withUsagePlanIds(tenant, plans) },
+        event,
+      );
       await this.afterChange(updated);
       await this.deps.reconcile.request(tenantId, updated.planGeneration ?? 0);
       return toTenantRecord(updated);
+    });
+  }
+
+  /** The store's conditional tenant write, its lost race marked for {@link onLatestTenant}. */
+  private async updateLatest(...args: Parameters<KeyStore['updateTenant']>): Promise<Tenant> {
+    try {
+      return await this.deps.store.updateTenant(...args);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'conflict') throw new TenantVersionConflict(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the tenant and makes a conditional change to it; when another change (a plan move,
+   * the reconciler recording what it applied, a rename) wrote first, decides again against
+   * what that wrote instead of answering 409, after a short random pause so that writers
+   * racing each other spread out. A real conflict (already suspended) still reaches the caller.
+   */
+  private async onLatestTenant<T>(tenantId: string, change: (tenant: Tenant) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await change(await this.changeable(tenantId));
+      } catch (error) {
+        if (error instanceof TenantVersionConflict && attempt < MAX_TENANT_WRITE_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw error instanceof TenantVersionConflict ? error.lost : error;
+      }
     }
   }
 
   /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
   async setStatus(tenantId: string, status: 'active' | 'suspended', actor: Actor = ADMIN_CLI): Promise<TenantRecord> {
     if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
-    const tenant = await this.changeable(tenantId);
-    if (tenant.status === status) {
-      // an earlier change may have been saved but not reached every key (its propagation failed):
-      // finish it, or a retried suspension would answer 409 while the keys still work.
-      if ((await this.deps.store.propagateTenant(tenant)) > 0) await flushAfterWrite(this.deps.cache, this.deps.logger);
-      throw conflict(`the tenant is already ${status}`);
-    }
-    const event = tenantEvent(status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed', actor, tenantId, this.deps.clock());
-    const updated = await this.deps.store.updateTenant(tenantId, tenant.version, { status }, event);
-    await this.afterChange(updated);
-    return toTenantRecord(updated);
+    return this.onLatestTenant(tenantId, async (tenant) => {
+      if (tenant.status === status) {
+        // an earlier change may have been saved but not reached every key (its propagation failed):
+        // finish it, or a retried suspension would answer 409 while the keys still work.
+        if ((await this.deps.store.propagateTenant(tenant)) > 0) await flushAfterWrite(this.deps.cache, this.deps.logger);
+        throw conflict(`the tenant is already ${status}`);
+      }
+      const event = tenantEvent(status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed', actor, tenantId, this.deps.clock());
+      const updated = await this.updateLatest(tenantId, tenant.version, { status }, event);
+      await this.afterChange(updated);
+      return toTenantRecord(updated);
+    });
   }
 
   /**
