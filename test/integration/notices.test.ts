@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { noCache } from '../../lambdas/core/auth/cache';
 import { DynamoEventReader } from '../../lambdas/core/events/dynamodb-events';
-import type { KeygateEvent } from '../../lambdas/core/events/model';
+import { newEvent, type KeygateEvent } from '../../lambdas/core/events/model';
+import { DynamoLeakStore } from '../../lambdas/core/leaks/dynamodb-leaks';
 import { KeyService } from '../../lambdas/core/keys/key-service';
 import type { Role } from '../../lambdas/core/keys/format';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
@@ -112,13 +113,16 @@ describe('expiry notices', () => {
     expect(first).toMatchObject({ tenantId: tenant.tenantId, environment: 'live', actor: { system: 'scheduler' }, at: '2026-11-23T00:05:00.000Z' });
   });
 
-  it('says nothing about a revoked key, a key that never expires, or a key deleted since', async () => {
+  it('says nothing about a revoked key, a key revoked as leaked, a key that never expires, or a key deleted since', async () => {
     const { tenant, first } = await seedTenant();
     const revoked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
     await seedKey(tenant, '2026-11-20T08:00:00.000Z');
     const deleted = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const leaked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
     await setup.table.store.setKeyStatus(tenant.tenantId, revoked.id, 'revoked');
     await setup.table.store.deleteKey(tenant.tenantId, deleted.id);
+    const leaks = new DynamoLeakStore(setup.table.store, setup.table.doc, setup.table.tableName);
+    await leaks.markLeaked(leaked.id, leaked.hash, true, new Date('2026-11-22T12:00:00.000Z'), newEvent({ type: 'key.leaked', tenantId: tenant.tenantId, keyId: leaked.id, actor: { system: 'github' }, at: new Date('2026-11-22T12:00:00.000Z') }));
 
     const result = await job(AT_RUN).run();
 
@@ -245,6 +249,34 @@ describe('reruns and missed days', () => {
       ['key.expiring', key.id, { expiresAt: '2026-11-25T00:00:00.000Z', daysLeft: 1 }],
       ['key.expired', key.id, { expiresAt: '2026-11-25T00:00:00.000Z' }],
     ]));
+  });
+});
+
+describe('races', () => {
+  it('writes each notice once when two runs of the same day overlap (a retry over a slow first attempt)', async () => {
+    const { tenant } = await seedTenant('2026-08-25T08:00:00.000Z');
+    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-24T00:00:00.000Z');
+    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+
+    const [a, b] = await Promise.all([job(AT_RUN).run(), job(AT_RUN).run()]);
+
+    const written = (result: typeof a, type: 'key.expiring' | 'key.stale') => result.written[type] ?? 0;
+    expect(written(a, 'key.expiring') + written(b, 'key.expiring')).toBe(2);
+    expect(written(a, 'key.stale') + written(b, 'key.stale')).toBe(1);
+    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.type).sort()).toEqual(['key.expiring', 'key.expiring', 'key.stale']);
+  });
+
+  it('revokes one of two stale owner keys and reports the other, never both, when both are handled at once', async () => {
+    const { tenant, first } = await seedTenant('2026-08-25T08:00:00.000Z');
+    const second = await seedKey(tenant, '2026-08-25T09:00:00.000Z', null, 'owner');
+
+    await job(AT_RUN, { revokeStaleKeys: true }).run();
+
+    const statuses = await Promise.all([first, second].map(async (key) => (await setup.table.store.getKey(key.id))?.status));
+    expect(statuses.sort()).toEqual(['active', 'revoked']);
+    const events = await schedulerEvents(tenant.tenantId);
+    expect(events.map((event) => event.type).sort()).toEqual(['key.revoked', 'key.stale']);
+    expect(events.find((event) => event.type === 'key.stale')?.details).toMatchObject({ autoRevoke: 'refused_last_owner' });
   });
 });
 
