@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { noCache } from '../../lambdas/core/auth/cache';
 import { DynamoEventReader } from '../../lambdas/core/events/dynamodb-events';
 import { newEvent, type KeygateEvent } from '../../lambdas/core/events/model';
@@ -13,7 +13,8 @@ import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
-import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+import { backfillNoticeIndexes } from '../../lambdas/core/store/backfill';
 
 const TODAY = '2026-11-23';
 const AT_RUN = `${TODAY}T00:05:00.000Z`;
@@ -179,6 +180,33 @@ describe('staleness notices', () => {
     await job(AT_RUN, { staleAfterDays: 30 }).run();
 
     expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', key.id, { lastUsedAt: null, idleSince: '2026-10-24', staleAfterDays: 30 }]]);
+  });
+});
+
+describe('keys that join the activity index late', () => {
+  it('reports a key backfilled after long idleness on the next run, not never', async () => {
+    const { tenant } = await seedTenant('2026-11-20T08:00:00.000Z');
+    // written by a version before the notice indexes, unused since January.
+    const old = keyFixture({ tenant, now: '2026-01-05T08:00:00.000Z', name: 'old' }).item;
+    await setup.table.doc.send(new PutCommand({ TableName: setup.table.tableName, Item: rawKeyItem(old) }));
+    await job(AT_RUN).run();
+
+    await backfillNoticeIndexes({ client: setup.table.doc, tableName: setup.table.tableName, staleAfterDays: 90, now: new Date('2026-11-23T15:00:00.000Z') });
+    await job('2026-11-24T00:05:00.000Z').run();
+
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', old.id, { lastUsedAt: null, idleSince: '2026-01-05', staleAfterDays: 90 }]]);
+  });
+
+  it('counts enabling a key again as activity: a key idle since June, enabled on 23 November, is stale 90 days later', async () => {
+    const { tenant, first } = await seedTenant('2026-11-20T08:00:00.000Z');
+    const idle = await seedKey(tenant, '2026-06-01T08:00:00.000Z');
+    await setup.table.store.setKeyStatus(tenant.tenantId, idle.id, 'revoked');
+    const keys = new KeyService({ store: setup.table.store, clock: fixedClock('2026-11-23T09:00:00.000Z'), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+    await keys.enable({ tenantId: tenant.tenantId, keyId: first.id, environment: 'live', role: 'owner', plan: 'starter' }, idle.id);
+
+    await job('2027-02-21T00:05:00.000Z').run();
+
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', idle.id, { lastUsedAt: null, idleSince: '2026-06-01', staleAfterDays: 90 }]]);
   });
 });
 

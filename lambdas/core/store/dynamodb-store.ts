@@ -25,7 +25,7 @@ import type { Environment } from '../keys/format';
 import type { KeyItem, KeyStatus, Tenant } from '../model';
 import type { OwnerGuard } from '../keys/owner-guard';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges, type TenantPage } from './store';
-import { expiryDayOf, keyIndexAttributes, LEAVE_NOTICE_INDEXES, noticeIndexAttributes, noticePartition, noticeShard, TABLE_SCHEMA, tenantIndexAttributes } from './table';
+import { expiryDayOf, keyIndexAttributes, LEAVE_NOTICE_INDEXES, noticeIndexAttributes, noticePartition, noticeShard, TABLE_SCHEMA, tenantIndexAttributes, utcDay } from './table';
 
 const TENANT_SK = 'TENANT';
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
@@ -201,10 +201,12 @@ export class DynamoKeyStore implements KeyStore {
       return key;
     }
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
-    // a revoked key leaves the notice indexes; enabled, it rejoins them (a use recorded while it
-    // was revoked already put it back in the activity index, and is newer: if_not_exists keeps it).
+    // a revoked key leaves the notice indexes; enabled, it rejoins them, idle from the day of
+    // the enabling (its event's) at the earliest (enabling counts as activity: an old idle day would be one the job never reads
+    // again). a use recorded while it was revoked already put it back in the activity index:
+    // if_not_exists keeps that.
     const rejoin = status === 'active' ? await this.getKey(id) : undefined;
-    const notices = rejoin === undefined ? {} : noticeIndexAttributes({ ...rejoin, status: 'active' });
+    const notices = rejoin === undefined ? {} : noticeIndexAttributes({ ...rejoin, status: 'active' }, event === undefined ? undefined : utcDay(event.at));
     const sets = ['#status = :to', ...(notices.gsi4pk === undefined ? [] : ['gsi4pk = if_not_exists(gsi4pk, :activity)']), ...(notices.gsi3pk === undefined ? [] : ['gsi3pk = :expiry'])];
     return this.updateTenantKey(
       tenantId,

@@ -117,19 +117,22 @@ export function activityDayOf(key: { lastUsedAt: string | null; createdAt: strin
   return utcDay(key.lastUsedAt ?? key.createdAt);
 }
 
-/** The notice index attributes of a key: none for a revoked key, no expiry one for a key that never expires. */
-export function noticeIndexAttributes(key: {
-  id: string;
-  status: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}): { gsi3pk?: string; gsi4pk?: string } {
+/**
+ * The notice index attributes of a key: none for a revoked key, no expiry one for a key that
+ * never expires. `activityNotBefore` (a day) files a key idle since earlier under that day
+ * instead: a key joining the activity index late (enabled again, backfilled) sits on a day the
+ * job still reaches, so it is reported rather than lost on a day already past.
+ */
+export function noticeIndexAttributes(
+  key: { id: string; status: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string },
+  activityNotBefore?: string,
+): { gsi3pk?: string; gsi4pk?: string } {
   if (key.status !== 'active') return {};
   const shard = noticeShard(key.id);
+  const activity = activityDayOf(key);
   return {
     ...(key.expiresAt === null ? {} : { gsi3pk: noticePartition(expiryDayOf(key.expiresAt), shard) }),
-    gsi4pk: noticePartition(activityDayOf(key), shard),
+    gsi4pk: noticePartition(activityNotBefore !== undefined && activityNotBefore > activity ? activityNotBefore : activity, shard),
   };
 }
 
