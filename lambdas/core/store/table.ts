@@ -139,6 +139,28 @@ export function noticeIndexAttributes(
 /** What a revoke adds to its `UpdateExpression`: a revoked key leaves both notice indexes. */
 export const LEAVE_NOTICE_INDEXES = 'REMOVE gsi3pk, gsi4pk';
 
+/**
+ * What a change of a key's status adds to its `SET #status = :to` update. Revoked, the key leaves
+ * both notice indexes. Enabled (`key` is the key as read before), it rejoins them, idle from
+ * `enabledOn` at the earliest: enabling counts as activity, and an older idle day would be one
+ * the job never reads again. A use recorded while it was revoked already put it back in the
+ * activity index, and is newer: `if_not_exists` keeps that.
+ */
+export function noticeStatusUpdate(
+  status: 'active' | 'revoked',
+  key: { id: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string } | undefined,
+  enabledOn?: string,
+): { sets: string; removes: string; values: Record<string, string> } {
+  if (status === 'revoked') return { sets: '', removes: ` ${LEAVE_NOTICE_INDEXES}`, values: {} };
+  if (key === undefined) return { sets: '', removes: '', values: {} };
+  const { gsi3pk, gsi4pk } = noticeIndexAttributes({ ...key, status: 'active' }, enabledOn);
+  return {
+    sets: `, gsi4pk = if_not_exists(gsi4pk, :activity)${gsi3pk === undefined ? '' : ', gsi3pk = :expiry'}`,
+    removes: '',
+    values: { ':activity': gsi4pk as string, ...(gsi3pk === undefined ? {} : { ':expiry': gsi3pk }) },
+  };
+}
+
 /** The `CreateTable` request for a key table: on-demand, with the tenant and environment indexes. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const s = TABLE_SCHEMA;
