@@ -25,7 +25,9 @@ commands:
   backfill-tenant-listing     puts tenants written before GET /v1/panel/tenants existed into its
                               listing (run once after upgrading; safe to repeat).
   backfill-notice-indexes     puts active keys written before the daily notices existed into
-                              their day indexes (run once after upgrading; safe to repeat).`;
+                              their day indexes (run once after upgrading; safe to repeat). pass
+                              --stale-after-days <keygate:staleAfterDays> if not 90: keys idle
+                              longer are filed so that the next daily run reports them.`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -72,7 +74,9 @@ async function main(args: string[]): Promise<void> {
   }
   if (args[0] === 'backfill-notice-indexes') {
     const client = documentClient(new DynamoDBClient({ region }));
-    const { scanned, updated } = await backfillNoticeIndexes({ client, tableName: outputs.TableName });
+    const days = Number(flag(args, 'stale-after-days') ?? 90);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error(`--stale-after-days must be a whole number from 1 to 3650, received ${flag(args, 'stale-after-days')}`);
+    const { scanned, updated } = await backfillNoticeIndexes({ client, tableName: outputs.TableName, staleAfterDays: days });
     process.stdout.write(`scanned ${scanned} items; put ${updated} keys in the notice indexes\n`);
     return;
   }

@@ -12,7 +12,17 @@ export interface KeyTableProps {
    * @default - the table is retained: it holds every tenant and key
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Which of the notice job's day indexes to build. CloudFormation adds one index per table
+   * update, so a table from before them needs one deploy with `expiryOnly`, then one with `both`.
+   *
+   * @default 'both'
+   */
+  readonly noticeIndexes?: NoticeIndexes;
 }
+
+/** The notice indexes a {@link KeyTable} builds: both, or the first alone (an upgrade's first deploy). */
+export type NoticeIndexes = 'both' | 'expiryOnly';
 
 /** The only attributes the authorizer may write, besides naming the item's key: the last use and its day in `byActivityDay`. */
 const LAST_USED_ATTRIBUTES = ['lastUsedAt', TABLE_SCHEMA.activityIndexPartitionKey];
@@ -62,10 +72,14 @@ export class KeyTable extends Construct {
     });
     // the notice job's sparse day indexes (TABLE_SCHEMA): keys only, partition key only. A
     // stack that predates them gets them one per deploy (CloudFormation adds one index per table
-    // update: README, "Upgrading"), then `keygate-admin backfill-notice-indexes` fills them.
+    // update): `expiryOnly`, then `both` (README, "Upgrading"); `backfill-notice-indexes` fills them.
+    const noticeIndexes = props.noticeIndexes ?? 'both';
+    if (noticeIndexes !== 'both' && noticeIndexes !== 'expiryOnly') {
+      throw new Error(`KeyTable noticeIndexes must be 'both' or 'expiryOnly', received ${JSON.stringify(noticeIndexes)}`);
+    }
     for (const [indexName, partitionKey] of [
       [s.expiryIndex, s.expiryIndexPartitionKey],
-      [s.activityIndex, s.activityIndexPartitionKey],
+      ...(noticeIndexes === 'both' ? [[s.activityIndex, s.activityIndexPartitionKey]] : []),
     ]) {
       this.table.addGlobalSecondaryIndex({
         indexName,

@@ -165,7 +165,7 @@ export class KeygateStack extends Stack {
     super(scope, id, props);
     const settings = resolveSettings(props.settings);
 
-    this.table = new KeyTable(this, 'Keys');
+    this.table = new KeyTable(this, 'Keys', { noticeIndexes: settings.noticeIndexes });
     this.keyAuthorizer = new KeyAuthorizer(this, 'KeyAuthorizer', {
       table: this.table,
       keyPrefix: settings.keyPrefix,

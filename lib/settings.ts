@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import type { NoticeIndexes } from './key-table';
 import { assertValidPrefix } from '../lambdas/core/keys/format';
 import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
@@ -56,6 +57,11 @@ export interface KeygateSettings {
    * account's default bus.
    */
   readonly eventBusName?: string;
+  /**
+   * `expiryOnly` for the first of the two deploys that upgrade a stack from before the notice
+   * indexes (CloudFormation adds one index per table update); `both` otherwise.
+   */
+  readonly noticeIndexes: NoticeIndexes;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -79,6 +85,7 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   staleAfterDays: 90,
   revokeStaleKeys: false,
   eventRetentionDays: 400,
+  noticeIndexes: 'both',
 };
 
 /** The `cdk.json` context key of each setting. */
@@ -100,6 +107,7 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   revokeStaleKeys: 'keygate:revokeStaleKeys',
   eventRetentionDays: 'keygate:eventRetentionDays',
   eventBusName: 'keygate:eventBusName',
+  noticeIndexes: 'keygate:noticeIndexes',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
@@ -193,6 +201,10 @@ export function resolveSettings(
   if (eventBusName !== undefined && (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default')) {
     throw new Error(`${label('eventBusName')} must be 1–256 letters, digits, '.', '-' or '_', and not "default" (leave it unset for the default bus), ${received(eventBusName)}`);
   }
+  const noticeIndexes = stringSetting(label('noticeIndexes'), input.noticeIndexes, d.noticeIndexes);
+  if (noticeIndexes !== 'both' && noticeIndexes !== 'expiryOnly') {
+    throw new Error(`${label('noticeIndexes')} must be both or expiryOnly (the first deploy of an upgrade), ${received(noticeIndexes)}`);
+  }
   return {
     keyPrefix,
     stageName,
@@ -207,6 +219,7 @@ export function resolveSettings(
     staleAfterDays,
     revokeStaleKeys,
     eventRetentionDays,
+    noticeIndexes,
     ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),

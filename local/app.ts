@@ -144,7 +144,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const endpoint = options.dynamodbEndpoint ?? (embedded = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
-    await ensureTable(client, tableName);
+    await ensureTable(client, tableName, { staleAfterDays: options.staleAfterDays });
     // tenants kept in a data folder from before the tenant listing join it.
     await backfillTenantListing({ client: documentClient(client), tableName });
     const eventRetentionDays = options.eventRetentionDays;

@@ -14,11 +14,11 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
  * Creates the key table with its TTL setting unless it exists, as the CDK's `KeyTable` does in
  * AWS. A table kept in a data folder from before the `byTenantEnvironment` or the notice indexes
  * gets each missing index and its backfill, as a deployed stack gets them from `cdk deploy` and
- * `keygate-admin`.
+ * `keygate-admin` (`staleAfterDays` files long-idle keys where the notice job reads next).
  *
  * @returns whether the table was created.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: { staleAfterDays?: number } = {}): Promise<boolean> {
   try {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
@@ -28,7 +28,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }
     const notices = [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].filter((index) => !indexes.includes(index));
     for (const index of notices) await addIndex(client, tableName, index);
-    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName });
+    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName, staleAfterDays: options.staleAfterDays });
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;

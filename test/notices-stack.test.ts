@@ -14,6 +14,7 @@ type Resource = { Type: string; Properties: Record<string, any> };
 let app: App;
 let template: Template;
 let custom: Template;
+let firstUpgradeDeploy: Template;
 
 beforeAll(() => {
   const context = (JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -22,8 +23,10 @@ beforeAll(() => {
   const customStack = new KeygateStack(app, 'Custom', {
     settings: resolveSettings({ staleAfterDays: '30', revokeStaleKeys: 'true', eventRetentionDays: '90', eventBusName: 'keygate-events' }),
   });
+  const upgrading = new KeygateStack(app, 'Upgrading', { settings: resolveSettings({ noticeIndexes: 'expiryOnly' }) });
   template = Template.fromStack(stack);
   custom = Template.fromStack(customStack);
+  firstUpgradeDeploy = Template.fromStack(upgrading);
 });
 
 function noticesFunction(t: Template): [string, Resource] {
@@ -61,6 +64,17 @@ describe('the daily notices', () => {
     expect(text).toContain('/index/byExpiryDay');
     expect(text).toContain('/index/byActivityDay');
     expect(text).not.toContain('dynamodb:Scan');
+  });
+});
+
+describe('upgrading a table from before the notice indexes', () => {
+  const indexNames = (t: Template) =>
+    Object.values(t.findResources('AWS::DynamoDB::Table')).flatMap((table) => ((table as Resource).Properties.GlobalSecondaryIndexes as { IndexName: string }[]).map((index) => index.IndexName));
+
+  it('adds one index per deploy: byExpiryDay alone with noticeIndexes=expiryOnly, both by default', () => {
+    expect(indexNames(firstUpgradeDeploy)).toEqual(['byTenant', 'byTenantEnvironment', 'byExpiryDay']);
+    expect(indexNames(template)).toEqual(['byTenant', 'byTenantEnvironment', 'byExpiryDay', 'byActivityDay']);
+    expect(() => resolveSettings({ noticeIndexes: 'activityOnly' })).toThrow(/noticeIndexes must be both or expiryOnly/);
   });
 });
 

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { noCache } from '../../lambdas/core/auth/cache';
 import { DynamoEventReader } from '../../lambdas/core/events/dynamodb-events';
-import type { KeygateEvent } from '../../lambdas/core/events/model';
+import { newEvent, type KeygateEvent } from '../../lambdas/core/events/model';
+import { DynamoLeakStore } from '../../lambdas/core/leaks/dynamodb-leaks';
 import { KeyService } from '../../lambdas/core/keys/key-service';
 import type { Role } from '../../lambdas/core/keys/format';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
@@ -12,7 +13,8 @@ import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
-import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+import { backfillNoticeIndexes } from '../../lambdas/core/store/backfill';
 
 const TODAY = '2026-11-23';
 const AT_RUN = `${TODAY}T00:05:00.000Z`;
@@ -112,13 +114,16 @@ describe('expiry notices', () => {
     expect(first).toMatchObject({ tenantId: tenant.tenantId, environment: 'live', actor: { system: 'scheduler' }, at: '2026-11-23T00:05:00.000Z' });
   });
 
-  it('says nothing about a revoked key, a key that never expires, or a key deleted since', async () => {
+  it('says nothing about a revoked key, a key revoked as leaked, a key that never expires, or a key deleted since', async () => {
     const { tenant, first } = await seedTenant();
     const revoked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
     await seedKey(tenant, '2026-11-20T08:00:00.000Z');
     const deleted = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const leaked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
     await setup.table.store.setKeyStatus(tenant.tenantId, revoked.id, 'revoked');
     await setup.table.store.deleteKey(tenant.tenantId, deleted.id);
+    const leaks = new DynamoLeakStore(setup.table.store, setup.table.doc, setup.table.tableName);
+    await leaks.markLeaked(leaked.id, leaked.hash, true, new Date('2026-11-22T12:00:00.000Z'), newEvent({ type: 'key.leaked', tenantId: tenant.tenantId, keyId: leaked.id, actor: { system: 'github' }, at: new Date('2026-11-22T12:00:00.000Z') }));
 
     const result = await job(AT_RUN).run();
 
@@ -175,6 +180,33 @@ describe('staleness notices', () => {
     await job(AT_RUN, { staleAfterDays: 30 }).run();
 
     expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', key.id, { lastUsedAt: null, idleSince: '2026-10-24', staleAfterDays: 30 }]]);
+  });
+});
+
+describe('keys that join the activity index late', () => {
+  it('reports a key backfilled after long idleness on the next run, not never', async () => {
+    const { tenant } = await seedTenant('2026-11-20T08:00:00.000Z');
+    // written by a version before the notice indexes, unused since January.
+    const old = keyFixture({ tenant, now: '2026-01-05T08:00:00.000Z', name: 'old' }).item;
+    await setup.table.doc.send(new PutCommand({ TableName: setup.table.tableName, Item: rawKeyItem(old) }));
+    await job(AT_RUN).run();
+
+    await backfillNoticeIndexes({ client: setup.table.doc, tableName: setup.table.tableName, staleAfterDays: 90, now: new Date('2026-11-23T15:00:00.000Z') });
+    await job('2026-11-24T00:05:00.000Z').run();
+
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', old.id, { lastUsedAt: null, idleSince: '2026-01-05', staleAfterDays: 90 }]]);
+  });
+
+  it('counts enabling a key again as activity: a key idle since June, enabled on 23 November, is stale 90 days later', async () => {
+    const { tenant, first } = await seedTenant('2026-11-20T08:00:00.000Z');
+    const idle = await seedKey(tenant, '2026-06-01T08:00:00.000Z');
+    await setup.table.store.setKeyStatus(tenant.tenantId, idle.id, 'revoked');
+    const keys = new KeyService({ store: setup.table.store, clock: fixedClock('2026-11-23T09:00:00.000Z'), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+    await keys.enable({ tenantId: tenant.tenantId, keyId: first.id, environment: 'live', role: 'owner', plan: 'starter' }, idle.id);
+
+    await job('2027-02-21T00:05:00.000Z').run();
+
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', idle.id, { lastUsedAt: null, idleSince: '2026-06-01', staleAfterDays: 90 }]]);
   });
 });
 
@@ -245,6 +277,34 @@ describe('reruns and missed days', () => {
       ['key.expiring', key.id, { expiresAt: '2026-11-25T00:00:00.000Z', daysLeft: 1 }],
       ['key.expired', key.id, { expiresAt: '2026-11-25T00:00:00.000Z' }],
     ]));
+  });
+});
+
+describe('races', () => {
+  it('writes each notice once when two runs of the same day overlap (a retry over a slow first attempt)', async () => {
+    const { tenant } = await seedTenant('2026-08-25T08:00:00.000Z');
+    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-24T00:00:00.000Z');
+    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+
+    const [a, b] = await Promise.all([job(AT_RUN).run(), job(AT_RUN).run()]);
+
+    const written = (result: typeof a, type: 'key.expiring' | 'key.stale') => result.written[type] ?? 0;
+    expect(written(a, 'key.expiring') + written(b, 'key.expiring')).toBe(2);
+    expect(written(a, 'key.stale') + written(b, 'key.stale')).toBe(1);
+    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.type).sort()).toEqual(['key.expiring', 'key.expiring', 'key.stale']);
+  });
+
+  it('revokes one of two stale owner keys and reports the other, never both, when both are handled at once', async () => {
+    const { tenant, first } = await seedTenant('2026-08-25T08:00:00.000Z');
+    const second = await seedKey(tenant, '2026-08-25T09:00:00.000Z', null, 'owner');
+
+    await job(AT_RUN, { revokeStaleKeys: true }).run();
+
+    const statuses = await Promise.all([first, second].map(async (key) => (await setup.table.store.getKey(key.id))?.status));
+    expect(statuses.sort()).toEqual(['active', 'revoked']);
+    const events = await schedulerEvents(tenant.tenantId);
+    expect(events.map((event) => event.type).sort()).toEqual(['key.revoked', 'key.stale']);
+    expect(events.find((event) => event.type === 'key.stale')?.details).toMatchObject({ autoRevoke: 'refused_last_owner' });
   });
 });
 

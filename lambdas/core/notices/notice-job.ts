@@ -145,12 +145,14 @@ export class NoticeJob {
     return (await this.notice(type, key, day, details)) ? type : undefined;
   }
 
-  /** `key.stale` for a key last active on `idleSince`, or its revocation, if it still qualifies. */
+  /** `key.stale` for a key filed under activity day `idleSince`, or its revocation, if it still qualifies. */
   private async staleNotice(id: string, day: string, idleSince: string): Promise<EventType | undefined> {
     const key = await this.deps.store.getKey(id);
     const now = this.deps.clock();
-    if (key === undefined || !reportable(key) || isExpired(key.expiresAt, now) || activityDayOf(key) !== idleSince) return undefined;
-    const details: Record<string, unknown> = { lastUsedAt: key.lastUsedAt, idleSince, staleAfterDays: this.staleAfterDays };
+    // used since (the index lags): not stale. an earlier day than the partition's is a key
+    // filed late (enabled again, backfilled): idle at least N days, so stale.
+    if (key === undefined || !reportable(key) || isExpired(key.expiresAt, now) || activityDayOf(key) > idleSince) return undefined;
+    const details: Record<string, unknown> = { lastUsedAt: key.lastUsedAt, idleSince: activityDayOf(key), staleAfterDays: this.staleAfterDays };
     if (this.deps.revokeStaleKeys === true && this.deps.revoker !== undefined) {
       const outcome = await this.deps.revoker.revokeStale(key, { reason: 'stale', ...details });
       if (outcome === 'revoked') return 'key.revoked';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keyIndexAttributes, noticeIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes } from './table';
+import { keyIndexAttributes, noticeIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes, utcDay } from './table';
 
 /** Where the backfill runs. */
 export interface BackfillProps {
@@ -56,12 +56,18 @@ export async function backfillTenantListing(props: BackfillProps): Promise<Backf
 /**
  * Puts every active key written before the notice indexes existed into them: `gsi4pk` (its
  * activity day) and, for a key that expires, `gsi3pk` (its expiry day), so the daily notice job
- * sees it. Like the others: a one-off scan from an operator's machine (and at a local start over
- * an older data folder), idempotent, each write conditional on the key still existing, still
+ * sees it; a key already idle past `staleAfterDays` is filed so that the next run reports it.
+ * Like the others: a one-off scan from an operator's machine (and at a local start over an
+ * older data folder), idempotent, each write conditional on the key still existing, still
  * active and still outside the activity index (a use recorded meanwhile put it there, newer).
  * Revoked keys stay out, as revocation takes keys out.
  */
-export async function backfillNoticeIndexes(props: BackfillProps): Promise<BackfillResult> {
+export async function backfillNoticeIndexes(props: BackfillProps & NoticeBackfillOptions): Promise<BackfillResult> {
+  const staleAfterDays = props.staleAfterDays ?? 90;
+  // a key idle for longer than the threshold is filed under the day the job reads next (tomorrow
+  // minus N), so the next run reports it; filed under its real, older day it would never be read.
+  const tomorrow = Date.parse(`${utcDay(props.now ?? new Date())}T00:00:00.000Z`) + 86_400_000;
+  const notBefore = utcDay(new Date(tomorrow - staleAfterDays * 86_400_000));
   return backfillIndex(props, {
     sk: 'KEY',
     marker: TABLE_SCHEMA.activityIndexPartitionKey,
@@ -74,8 +80,16 @@ export async function backfillNoticeIndexes(props: BackfillProps): Promise<Backf
         expiresAt: item.expiresAt ?? null,
         lastUsedAt: item.lastUsedAt ?? null,
         createdAt: item.createdAt,
-      }) as Record<string, string>,
+      }, notBefore) as Record<string, string>,
   });
+}
+
+/** What the notice backfill needs to file long-idle keys where the job will read them. */
+export interface NoticeBackfillOptions {
+  /** The deployment's `keygate:staleAfterDays`. @default 90 */
+  readonly staleAfterDays?: number;
+  /** Now. @default - the system clock */
+  readonly now?: Date;
 }
 
 /** One backfill: items of a kind that lack an index's keys get them. */

@@ -25,7 +25,7 @@ import type { Environment } from '../keys/format';
 import type { KeyItem, KeyStatus, Tenant } from '../model';
 import type { OwnerGuard } from '../keys/owner-guard';
 import { TenantChangedError, type KeyPage, type KeyStore, type TenantChanges, type TenantPage } from './store';
-import { expiryDayOf, keyIndexAttributes, LEAVE_NOTICE_INDEXES, noticeIndexAttributes, noticePartition, noticeShard, TABLE_SCHEMA, tenantIndexAttributes } from './table';
+import { expiryDayOf, keyIndexAttributes, noticeIndexAttributes, noticePartition, noticeShard, noticeStatusUpdate, TABLE_SCHEMA, tenantIndexAttributes, utcDay } from './table';
 
 const TENANT_SK = 'TENANT';
 const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
@@ -201,24 +201,16 @@ export class DynamoKeyStore implements KeyStore {
       return key;
     }
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
-    // a revoked key leaves the notice indexes; enabled, it rejoins them (a use recorded while it
-    // was revoked already put it back in the activity index, and is newer: if_not_exists keeps it).
-    const rejoin = status === 'active' ? await this.getKey(id) : undefined;
-    const notices = rejoin === undefined ? {} : noticeIndexAttributes({ ...rejoin, status: 'active' });
-    const sets = ['#status = :to', ...(notices.gsi4pk === undefined ? [] : ['gsi4pk = if_not_exists(gsi4pk, :activity)']), ...(notices.gsi3pk === undefined ? [] : ['gsi3pk = :expiry'])];
+    // the notice indexes: a revoked key leaves them; enabled, it rejoins them (the key as it is).
+    const notices = noticeStatusUpdate(status, status === 'active' ? await this.getKey(id) : undefined, event === undefined ? undefined : utcDay(event.at));
     return this.updateTenantKey(
       tenantId,
       id,
       {
-        UpdateExpression: `SET ${sets.join(', ')}${status === 'revoked' ? ` ${LEAVE_NOTICE_INDEXES}` : ''}`,
+        UpdateExpression: `SET #status = :to${notices.sets}${notices.removes}`,
         ExtraCondition: '#status = :from',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':to': status,
-          ':from': from,
-          ...(notices.gsi4pk === undefined ? {} : { ':activity': notices.gsi4pk }),
-          ...(notices.gsi3pk === undefined ? {} : { ':expiry': notices.gsi3pk }),
-        },
+        ExpressionAttributeValues: { ':to': status, ':from': from, ...notices.values },
       },
       () => conflict(`the key is already ${status}`),
       event,

@@ -117,24 +117,49 @@ export function activityDayOf(key: { lastUsedAt: string | null; createdAt: strin
   return utcDay(key.lastUsedAt ?? key.createdAt);
 }
 
-/** The notice index attributes of a key: none for a revoked key, no expiry one for a key that never expires. */
-export function noticeIndexAttributes(key: {
-  id: string;
-  status: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}): { gsi3pk?: string; gsi4pk?: string } {
+/**
+ * The notice index attributes of a key: none for a revoked key, no expiry one for a key that
+ * never expires. `activityNotBefore` (a day) files a key idle since earlier under that day
+ * instead: a key joining the activity index late (enabled again, backfilled) sits on a day the
+ * job still reaches, so it is reported rather than lost on a day already past.
+ */
+export function noticeIndexAttributes(
+  key: { id: string; status: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string },
+  activityNotBefore?: string,
+): { gsi3pk?: string; gsi4pk?: string } {
   if (key.status !== 'active') return {};
   const shard = noticeShard(key.id);
+  const activity = activityDayOf(key);
   return {
     ...(key.expiresAt === null ? {} : { gsi3pk: noticePartition(expiryDayOf(key.expiresAt), shard) }),
-    gsi4pk: noticePartition(activityDayOf(key), shard),
+    gsi4pk: noticePartition(activityNotBefore !== undefined && activityNotBefore > activity ? activityNotBefore : activity, shard),
   };
 }
 
 /** What a revoke adds to its `UpdateExpression`: a revoked key leaves both notice indexes. */
 export const LEAVE_NOTICE_INDEXES = 'REMOVE gsi3pk, gsi4pk';
+
+/**
+ * What a change of a key's status adds to its `SET #status = :to` update. Revoked, the key leaves
+ * both notice indexes. Enabled (`key` is the key as read before), it rejoins them, idle from
+ * `enabledOn` at the earliest: enabling counts as activity, and an older idle day would be one
+ * the job never reads again. A use recorded while it was revoked already put it back in the
+ * activity index, and is newer: `if_not_exists` keeps that.
+ */
+export function noticeStatusUpdate(
+  status: 'active' | 'revoked',
+  key: { id: string; expiresAt: string | null; lastUsedAt: string | null; createdAt: string } | undefined,
+  enabledOn?: string,
+): { sets: string; removes: string; values: Record<string, string> } {
+  if (status === 'revoked') return { sets: '', removes: ` ${LEAVE_NOTICE_INDEXES}`, values: {} };
+  if (key === undefined) return { sets: '', removes: '', values: {} };
+  const { gsi3pk, gsi4pk } = noticeIndexAttributes({ ...key, status: 'active' }, enabledOn);
+  return {
+    sets: `, gsi4pk = if_not_exists(gsi4pk, :activity)${gsi3pk === undefined ? '' : ', gsi3pk = :expiry'}`,
+    removes: '',
+    values: { ':activity': gsi4pk as string, ...(gsi3pk === undefined ? {} : { ':expiry': gsi3pk }) },
+  };
+}
 
 /** The `CreateTable` request for a key table: on-demand, with the tenant and environment indexes. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
