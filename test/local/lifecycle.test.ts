@@ -88,8 +88,9 @@ describe('npm start lifecycle', () => {
       first.child.kill('SIGKILL');
 
       const third = startMain({ KEYGATE_DATA_DIR: dataDir });
+      // the line after "listening on": waited for, since the two may arrive in separate reads.
       await third.waitFor(/listening on /);
-      expect(third.output()).toContain('the operator key was printed when this data folder was first used');
+      await third.waitFor(/the operator key was printed when this data folder was first used/);
       const thirdRows = tree(third.child.pid!);
       third.child.kill('SIGTERM');
       await expectAllGone(thirdRows);
