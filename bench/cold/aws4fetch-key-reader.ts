@@ -6,7 +6,7 @@
  */
 import { AwsClient } from 'aws4fetch';
 import { DynamoDbError, type DynamoDbHttp } from '../../lambdas/runtime/dynamodb-http';
-import { SignedKeyReader, type SignedKeyReaderProps } from '../../lambdas/runtime/signed-key-reader';
+import type { SignedKeyReaderProps } from '../../lambdas/runtime/signed-key-reader';
 
 /** The former transport: aws4fetch's signed `fetch`, no retries, DynamoDB's errors by type. */
 export function aws4fetchTransport(props: SignedKeyReaderProps): Pick<DynamoDbHttp, 'call'> {
@@ -36,6 +36,3 @@ export function aws4fetchTransport(props: SignedKeyReaderProps): Pick<DynamoDbHt
     },
   };
 }
-
-/** The authorizer's reader on the former transport. */
-export const aws4fetchKeyReader = (props: SignedKeyReaderProps): SignedKeyReader => new SignedKeyReader(props, aws4fetchTransport(props));

@@ -1,0 +1,40 @@
+import { ThrottledLastUse } from '../core/auth/authorize';
+import { systemClock } from '../core/support/clock';
+import { jsonLogger } from '../core/support/logger';
+import type { DynamoDbHttp } from '../runtime/dynamodb-http';
+import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../runtime/env';
+import { parseRouteRoles } from '../runtime/route-roles';
+import { SignedKeyReader, type SignedKeyReaderProps } from '../runtime/signed-key-reader';
+import { createAuthorizerHandler } from './handler';
+
+/**
+ * The authorizer as Lambda runs it, from the function's environment: its one read and one write
+ * are signed requests over `node:https` (SigV4 on `node:crypto`), not the AWS SDK nor `fetch`:
+ * it is on every uncached request's path, and the SDK's load, or Node's first `fetch` and
+ * WebCrypto, were most of its cold start. Lambda puts the function's session credentials in the
+ * environment.
+ *
+ * @param transport - how the signed requests are sent; the benchmark passes the former `fetch`
+ *   transport to measure it under the same entry. Default: {@link DynamoDbHttp}.
+ */
+export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderProps) => Pick<DynamoDbHttp, 'call'>) {
+  const logger = jsonLogger({ function: 'authorizer' });
+  const props: SignedKeyReaderProps = {
+    tableName: stringFromEnv('TABLE_NAME'),
+    region: stringFromEnv('AWS_REGION'),
+    accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),
+    secretAccessKey: stringFromEnv('AWS_SECRET_ACCESS_KEY'),
+    ...(process.env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: process.env.AWS_SESSION_TOKEN }),
+    ...(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT }),
+  };
+  const keys = new SignedKeyReader(props, transport?.(props));
+  return createAuthorizerHandler({
+    store: keys,
+    prefix: stringFromEnv('KEY_PREFIX'),
+    acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
+    clock: systemClock,
+    logger,
+    lastUse: new ThrottledLastUse(keys, logger),
+    routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
+  });
+}
