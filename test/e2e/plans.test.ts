@@ -114,6 +114,25 @@ describe('plan changes under double submits and concurrency', () => {
     expect(await orphanedApiKeys()).toEqual([]);
   }, 120_000);
 
+  it('suspends a tenant whose plan change is being applied: 200, not 409, and its keys are refused (10 trials)', async () => {
+    for (let trial = 0; trial < 10; trial += 1) {
+      const { tenantId, owner, tester } = await tenantOn({ plan: 'starter' });
+      // the suspension races the plan change and the reconciler's write of what it applied.
+      const [changed, suspended] = await Promise.all([
+        changePlan(tenantId, trial % 2 === 0 ? { plan: 'growth' } : ENTERPRISE),
+        call(keygate.url, 'POST', `/v1/panel/tenants/${tenantId}/suspend`, { key: operator }),
+      ]);
+      expect([changed.status, suspended.status]).toEqual([200, 200]);
+      await keygate.reconciled();
+      const state = await stateOf(tenantId);
+      expect(state.planStatus).toBe('applied');
+      expect(state.enforced).toEqual({ live: state.limits, test: state.limits });
+      for (const key of [owner, tester]) expect((await call(keygate.url, 'GET', '/v1/me', { key })).status).toBe(401);
+      expect((await call(keygate.url, 'POST', `/v1/panel/tenants/${tenantId}/resume`, { key: operator })).status).toBe(200);
+      await expectAgreement(tenantId, [owner, tester]);
+    }
+  }, 120_000);
+
   it('gets 429 at the new burst once a plan change is applied', async () => {
     const { tenantId, owner } = await tenantOn({ plan: 'scale' });
     await changePlan(tenantId, { plan: 'enterprise', rateLimit: 1, burstLimit: 3 });
