@@ -30,6 +30,13 @@ export interface KeyAuthorizerProps {
    * @default - 300 seconds
    */
   readonly resultsCacheTtl?: Duration;
+  /**
+   * How often, at most, a key's `lastUsedAt` is written, 1 minute to 1 day: the write is most of
+   * the authorizer's DynamoDB cost once its results are cached.
+   *
+   * @default - 1 minute
+   */
+  readonly lastUsedInterval?: Duration;
 }
 
 /**
@@ -58,6 +65,7 @@ export class KeyAuthorizer extends Construct {
     const acceptBareKeys = props.acceptBareKeys ?? true;
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
     validate(keyPrefix, resultsCacheTtl);
+    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.minutes(1));
 
     // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
     this.timeout = Duration.seconds(3);
@@ -76,6 +84,7 @@ export class KeyAuthorizer extends Construct {
         TABLE_NAME: props.table.table.tableName,
         KEY_PREFIX: keyPrefix,
         ACCEPT_BARE_KEYS: String(acceptBareKeys),
+        LAST_USED_INTERVAL_SECONDS: String(lastUsedIntervalSeconds),
         // rendered at synthesis, so routes added after the authorizer still get their rules.
         ROUTE_ROLES: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
       },
@@ -129,4 +138,13 @@ function validate(keyPrefix: string, resultsCacheTtl: Duration): void {
         `received ${resultsCacheTtl.toHumanString()}`,
     );
   }
+}
+
+/** The `lastUsedAt` write interval in whole seconds, from 1 minute to 1 day. */
+function lastUsedSeconds(interval: Duration): number {
+  const seconds = interval.isUnresolved() ? Number.NaN : interval.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
+    throw new Error(`KeyAuthorizer lastUsedInterval must be a whole number of seconds from 60 to 86400, received ${interval.isUnresolved() ? 'an unresolved token' : interval.toHumanString()}`);
+  }
+  return seconds;
 }

@@ -171,6 +171,7 @@ export class KeygateStack extends Stack {
       keyPrefix: settings.keyPrefix,
       acceptBareKeys: settings.acceptBareKeys,
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
+      lastUsedInterval: Duration.seconds(settings.lastUsedIntervalSeconds),
     });
     this.api = keygateRestApi(this, settings, this.stackName);
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });

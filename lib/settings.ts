@@ -48,6 +48,12 @@ export interface KeygateSettings {
   readonly alarmEmail?: string;
   /** Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. */
   readonly staleAfterDays: number;
+  /**
+   * How often, at most, the authorizer records a key's `lastUsedAt`, 60–86400 s. The write is
+   * most of DynamoDB's bill once the authorizer cache is on (a WRU costs five RRUs); a longer
+   * interval makes `lastUsedAt` coarser (staleness is counted in days, so up to a day is safe).
+   */
+  readonly lastUsedIntervalSeconds: number;
   /** Whether the daily job revokes stale keys (never a tenant's last owner key) instead of only reporting them. */
   readonly revokeStaleKeys: boolean;
   /** How long events are kept (DynamoDB TTL removes them after), 1–3650 days. */
@@ -83,6 +89,7 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   // ~33 requests per second from one address, sustained over 5 minutes.
   wafIpRateLimit: 10_000,
   staleAfterDays: 90,
+  lastUsedIntervalSeconds: 60,
   revokeStaleKeys: false,
   eventRetentionDays: 400,
   noticeIndexes: 'both',
@@ -104,6 +111,7 @@ export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
   wafIpRateLimit: 'keygate:wafIpRateLimit',
   alarmEmail: 'keygate:alarmEmail',
   staleAfterDays: 'keygate:staleAfterDays',
+  lastUsedIntervalSeconds: 'keygate:lastUsedIntervalSeconds',
   revokeStaleKeys: 'keygate:revokeStaleKeys',
   eventRetentionDays: 'keygate:eventRetentionDays',
   eventBusName: 'keygate:eventBusName',
@@ -193,6 +201,7 @@ export function resolveSettings(
   const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const staleAfterDays = integerSetting(label('staleAfterDays'), input.staleAfterDays, d.staleAfterDays, 1, 3650);
+  const lastUsedIntervalSeconds = integerSetting(label('lastUsedIntervalSeconds'), input.lastUsedIntervalSeconds, d.lastUsedIntervalSeconds, 60, 86_400);
   const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
   const eventRetentionDays = integerSetting(label('eventRetentionDays'), input.eventRetentionDays, d.eventRetentionDays, 1, 3650);
   const eventBusName =
@@ -217,6 +226,7 @@ export function resolveSettings(
     waf,
     wafIpRateLimit,
     staleAfterDays,
+    lastUsedIntervalSeconds,
     revokeStaleKeys,
     eventRetentionDays,
     noticeIndexes,

@@ -90,6 +90,8 @@ export interface LocalOptions {
   readonly revokeStaleKeys?: boolean;
   /** How long events are kept (`KEYGATE_EVENT_RETENTION_DAYS`). @default 400 */
   readonly eventRetentionDays?: number;
+  /** How often, at most, a key's `lastUsedAt` is written (`KEYGATE_LAST_USED_INTERVAL_SECONDS`). @default 60 */
+  readonly lastUsedIntervalSeconds?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -173,7 +175,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUse = new ThrottledLastUse(keyReader, logger);
+    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? 60) * 1000);
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}` };

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     onLeak: leakPolicyFrom(process.env.KEYGATE_ON_LEAK, 'KEYGATE_ON_LEAK'),
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
     staleAfterDays: settings.staleAfterDays,
+    lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
     revokeStaleKeys: settings.revokeStaleKeys,
     eventRetentionDays: settings.eventRetentionDays,
   });

@@ -9,6 +9,7 @@ const ENV_OVERRIDES: Partial<Record<keyof KeygateSettings, string>> = {
   acceptBareKeys: 'KEYGATE_ACCEPT_BARE_KEYS',
   upstreamUrl: 'KEYGATE_UPSTREAM_URL',
   staleAfterDays: 'KEYGATE_STALE_AFTER_DAYS',
+  lastUsedIntervalSeconds: 'KEYGATE_LAST_USED_INTERVAL_SECONDS',
   revokeStaleKeys: 'KEYGATE_REVOKE_STALE_KEYS',
   eventRetentionDays: 'KEYGATE_EVENT_RETENTION_DAYS',
 };

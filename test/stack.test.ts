@@ -36,6 +36,7 @@ beforeAll(() => {
       keyPrefix: 'acme',
       acceptBareKeys: false,
       authorizerCacheTtlSeconds: 0,
+      lastUsedIntervalSeconds: 3600,
       stageName: 'v1',
       plans: { ...DEFAULT_SETTINGS.plans, starter: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } } },
     },
@@ -80,7 +81,7 @@ describe('the authorizer', () => {
       AuthorizerResultTtlInSeconds: 0,
     });
     const [, fn] = authorizerFunction(custom);
-    expect(fn.Properties.Environment.Variables).toMatchObject({ KEY_PREFIX: 'acme', ACCEPT_BARE_KEYS: 'false' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({ KEY_PREFIX: 'acme', ACCEPT_BARE_KEYS: 'false', LAST_USED_INTERVAL_SECONDS: '3600' });
     custom.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1' });
   });
 
@@ -92,6 +93,7 @@ describe('the authorizer', () => {
       TABLE_NAME: { Ref: tableId },
       KEY_PREFIX: 'sk',
       ACCEPT_BARE_KEYS: 'true',
+      LAST_USED_INTERVAL_SECONDS: '60',
     });
   });
 
@@ -494,6 +496,7 @@ describe('settings', () => {
 
   it('rejects a boolean it cannot read, an unknown plan and an operator plan that is not configured', () => {
     expect(() => context({ 'keygate:acceptBareKeys': 'yes' })).toThrow(/keygate:acceptBareKeys must be true or false, received "yes"/);
+    expect(() => context({ 'keygate:lastUsedIntervalSeconds': 86_401 })).toThrow(/keygate:lastUsedIntervalSeconds must be a whole number from 60 to 86400/);
     expect(() => context({ 'keygate:plans': { gold: { rateLimit: 1, burstLimit: 1 } } })).toThrow(/unknown plan "gold"/);
     expect(() => context({ 'keygate:operatorPlan': 'enterprise' })).toThrow(/keygate:operatorPlan.*"enterprise"/);
     expect(() => context({ 'keygate:plans': { starter: { rateLimit: -1 } } })).toThrow(/starter.rateLimit.*-1/);
@@ -512,6 +515,9 @@ describe('settings', () => {
       /resultsCacheTtl must be a whole number of seconds from 0 to 3600, received 2 hours/,
     );
     expect(() => new KeyAuthorizer(stack, 'B', { table, keyPrefix: 'SK_' })).toThrow(/"SK_"/);
+    expect(() => new KeyAuthorizer(stack, 'C', { table, lastUsedInterval: Duration.seconds(30) })).toThrow(
+      /lastUsedInterval must be a whole number of seconds from 60 to 86400, received 30 seconds/,
+    );
   });
 });
 

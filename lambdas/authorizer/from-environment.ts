@@ -2,7 +2,7 @@ import { ThrottledLastUse } from '../core/auth/authorize';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import type { DynamoDbHttp } from '../runtime/dynamodb-http';
-import { booleanFromEnv, jsonFromEnv, stringFromEnv } from '../runtime/env';
+import { booleanFromEnv, jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
 import { parseRouteRoles } from '../runtime/route-roles';
 import { SignedKeyReader, type SignedKeyReaderProps } from '../runtime/signed-key-reader';
 import { createAuthorizerHandler } from './handler';
@@ -34,7 +34,8 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
     clock: systemClock,
     logger,
-    lastUse: new ThrottledLastUse(keys, logger),
+    // absent in stacks synthesized before the setting: the one-minute default.
+    lastUse: new ThrottledLastUse(keys, logger, (process.env.LAST_USED_INTERVAL_SECONDS ? numberFromEnv('LAST_USED_INTERVAL_SECONDS') : 60) * 1000),
     routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
   });
 }

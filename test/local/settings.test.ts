@@ -37,4 +37,11 @@ describe('localSettings', () => {
     expect(() => localSettings({ KEYGATE_STALE_AFTER_DAYS: '0' }, file)).toThrow(/KEYGATE_STALE_AFTER_DAYS must be a whole number from 1 to 3650/);
     expect(() => localSettings({ KEYGATE_REVOKE_STALE_KEYS: 'yes' }, file)).toThrow(/KEYGATE_REVOKE_STALE_KEYS must be true or false/);
   });
+
+  it('reads the lastUsedAt interval from KEYGATE_LAST_USED_INTERVAL_SECONDS, over cdk.json, 60 s by default', () => {
+    expect(localSettings({}, cdkJson({})).lastUsedIntervalSeconds).toBe(60);
+    expect(localSettings({}, cdkJson({ 'keygate:lastUsedIntervalSeconds': 600 })).lastUsedIntervalSeconds).toBe(600);
+    expect(localSettings({ KEYGATE_LAST_USED_INTERVAL_SECONDS: '3600' }, cdkJson({ 'keygate:lastUsedIntervalSeconds': 600 })).lastUsedIntervalSeconds).toBe(3600);
+    expect(() => localSettings({ KEYGATE_LAST_USED_INTERVAL_SECONDS: '5' }, cdkJson({}))).toThrow(/KEYGATE_LAST_USED_INTERVAL_SECONDS must be a whole number from 60 to 86400/);
+  });
 });
