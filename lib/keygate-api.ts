@@ -145,7 +145,8 @@ function accessLogFormat(): apigateway.AccessLogFormat {
   );
 }
 
-function pascal(name: string): string {
+/** `DEFAULT_4XX` → `Default4xx`, `keys` → `Keys`: a name as part of a construct id. */
+export function pascal(name: string): string {
   return name
     .toLowerCase()
     .split(/[_\W]+/)

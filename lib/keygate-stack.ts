@@ -6,7 +6,7 @@ import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/routes';
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
-import { keygateRestApi } from './keygate-api';
+import { keygateRestApi, pascal } from './keygate-api';
 import { KeyAuthorizer } from './key-authorizer';
 import * as events from 'aws-cdk-lib/aws-events';
 import { EventPublisher } from './event-publisher';
@@ -391,10 +391,3 @@ function controlPlaneCalls(access: readonly ControlPlaneAccess[]): (readonly [st
   return access.flatMap((kind) => (kind === 'flushCache' ? [] : CONTROL_PLANE_CALLS[kind]));
 }
 
-function pascal(name: string): string {
-  return name
-    .toLowerCase()
-    .split(/[_\W]+/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
