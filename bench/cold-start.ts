@@ -51,6 +51,7 @@ export async function coldStartFigures(report: Report, bundler: Bundler, authori
     ACCEPT_BARE_KEYS: 'true',
     // the stack renders the typed routes' role rules here (none in keygate's own API).
     ROUTE_ROLES: '[]',
+    LAST_USED_INTERVAL_SECONDS: '60',
     DYNAMODB_ENDPOINT: endpoint,
     // this machine runs node 20; on lambda's node 22 the SDK prints no such warning.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

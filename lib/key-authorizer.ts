@@ -2,6 +2,7 @@ import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys/format';
+import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { assertValidRoute, type RouteRoles } from '../lambdas/core/auth/route-policy';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
@@ -65,7 +66,7 @@ export class KeyAuthorizer extends Construct {
     const acceptBareKeys = props.acceptBareKeys ?? true;
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
     validate(keyPrefix, resultsCacheTtl);
-    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.minutes(1));
+    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.seconds(DEFAULT_LAST_USED_INTERVAL_SECONDS));
 
     // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
     this.timeout = Duration.seconds(3);

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import type { NoticeIndexes } from './key-table';
+import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { assertValidPrefix } from '../lambdas/core/keys/format';
 import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
@@ -89,7 +90,7 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   // ~33 requests per second from one address, sustained over 5 minutes.
   wafIpRateLimit: 10_000,
   staleAfterDays: 90,
-  lastUsedIntervalSeconds: 60,
+  lastUsedIntervalSeconds: DEFAULT_LAST_USED_INTERVAL_SECONDS,
   revokeStaleKeys: false,
   eventRetentionDays: 400,
   noticeIndexes: 'both',

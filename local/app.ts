@@ -8,7 +8,7 @@ import { DynamoLeakStore } from '../lambdas/core/leaks/dynamodb-leaks';
 import { staticGithubKeys } from '../lambdas/core/leaks/github';
 import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
-import { ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { DEFAULT_LAST_USED_INTERVAL_SECONDS, ThrottledLastUse } from '../lambdas/core/auth/authorize';
 import { backfillTenantListing } from '../lambdas/core/store/backfill';
 import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
@@ -175,7 +175,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? 60) * 1000);
+    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? DEFAULT_LAST_USED_INTERVAL_SECONDS) * 1000);
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}` };

@@ -34,8 +34,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
     clock: systemClock,
     logger,
-    // absent in stacks synthesized before the setting: the one-minute default.
-    lastUse: new ThrottledLastUse(keys, logger, (process.env.LAST_USED_INTERVAL_SECONDS ? numberFromEnv('LAST_USED_INTERVAL_SECONDS') : 60) * 1000),
+    lastUse: new ThrottledLastUse(keys, logger, numberFromEnv('LAST_USED_INTERVAL_SECONDS') * 1000),
     routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
   });
 }

@@ -110,6 +110,9 @@ function policiesFor(rules: readonly RouteRoles[] = NO_RULES): PolicyCache {
   return cache;
 }
 
+/** How often, at most, a key's `lastUsedAt` is written unless configured (`keygate:lastUsedIntervalSeconds`). */
+export const DEFAULT_LAST_USED_INTERVAL_SECONDS = 60;
+
 /** Records that a key was presented. */
 export interface LastUseRecorder {
   /**
@@ -135,7 +138,7 @@ export class ThrottledLastUse implements LastUseRecorder {
   constructor(
     private readonly store: Pick<KeyStore, 'touchLastUsed'>,
     private readonly logger: Logger,
-    private readonly intervalMs = 60_000,
+    private readonly intervalMs = DEFAULT_LAST_USED_INTERVAL_SECONDS * 1000,
     private readonly maxTracked = 10_000,
   ) {}
 
