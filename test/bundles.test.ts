@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
 import { buildProxyEvent } from '../local/proxy-event';
 import { KeygateStack } from '../lib/keygate-stack';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { createTestTable, testEndpoint, type TestTable } from './support/dynamodb';
 import { keyFixture, tenantFixture } from './support/fixtures';
+import { testApp } from './support/cdk';
 
 /**
  * keygate's own functions are bundled as ES modules (issue 13: the packages' ESM builds tree-shake;
@@ -17,7 +17,6 @@ import { keyFixture, tenantFixture } from './support/fixtures';
  * builds, in a fresh `node` with the function's own environment, as Lambda's runtime loads it
  * (`import()` of `index.mjs`), and the account function answers a real request over DynamoDB Local.
  */
-process.env.CDK_VALIDATION = 'false';
 const run = promisify(execFile);
 
 interface Lambda {
@@ -31,8 +30,7 @@ let lambdas: Lambda[];
 let table: TestTable;
 
 beforeAll(async () => {
-  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({ context: cdkJson.context });
+  const app = testApp({}, { bundle: true });
   const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };

@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { KeygateStack } from '../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings } from '../lib/settings';
+import { testApp } from './support/cdk';
 
-// the built-in CloudFormation validation adds seconds per synth and checks nothing asserted here.
-process.env.CDK_VALIDATION = 'false';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -17,8 +14,7 @@ let custom: Template;
 let firstUpgradeDeploy: Template;
 
 beforeAll(() => {
-  const context = (JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-  app = new App({ context });
+  app = testApp();
   const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const customStack = new KeygateStack(app, 'Custom', {
     settings: resolveSettings({ staleAfterDays: '30', revokeStaleKeys: 'true', eventRetentionDays: '90', eventBusName: 'keygate-events' }),

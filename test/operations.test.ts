@@ -1,23 +1,17 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { KeygateStack } from '../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings } from '../lib/settings';
 import { MANAGED_RULE_GROUPS } from '../lib/waf';
-
-// alarms, stage throttling, WAF: what an on-call engineer relies on, asserted on real synthesis.
-process.env.CDK_VALIDATION = 'false';
-
-const context = (JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+import { testApp } from './support/cdk';
 
 let app: App;
 let plain: Template;
 let guarded: Template;
 
 beforeAll(() => {
-  app = new App({ context });
+  app = testApp();
   // both stacks first, then synthesis: the tree must not change after the first synth.
   const plainStack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const guardedStack = new KeygateStack(app, 'Guarded', {

@@ -1,9 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { PlanLimits } from '../lambdas/core/model';
 import { RatePlans } from '../lib/rate-plans';
 import type { ConfiguredPlan } from '../lib/settings';
+import { testApp } from './support/cdk';
 
 const PLANS: Record<ConfiguredPlan, PlanLimits> = {
   starter: { rateLimit: 5, burstLimit: 10 },
@@ -13,7 +14,7 @@ const PLANS: Record<ConfiguredPlan, PlanLimits> = {
 
 /** A RatePlans on an API of its own, as a team would attach it to an existing RestApi. */
 function synth(plans = PLANS) {
-  const stack = new Stack(new App(), 'Other');
+  const stack = new Stack(testApp(), 'Other');
   const api = new apigateway.RestApi(stack, 'Api');
   api.root.addMethod('GET', new apigateway.MockIntegration(), { apiKeyRequired: true });
   const ratePlans = new RatePlans(stack, 'Plans', { api, plans, namePrefix: 'acme' });

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -10,15 +8,8 @@ import { KeyAuthorizer } from '../lib/key-authorizer';
 import { KeyTable } from '../lib/key-table';
 import { KeygateStack } from '../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../lib/settings';
+import { testApp } from './support/cdk';
 
-// the built-in CloudFormation validation adds seconds per synth and checks nothing asserted here.
-process.env.CDK_VALIDATION = 'false';
-
-/** The feature flags of cdk.json: `new App()` does not read cdk.json by itself. */
-function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return cdkJson.context;
-}
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
@@ -28,7 +19,7 @@ let template: Template;
 let custom: Template;
 
 beforeAll(() => {
-  app = new App({ context: cdkJsonContext() });
+  app = testApp();
   const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const customStack = new KeygateStack(app, 'Custom', {
     settings: {
@@ -503,13 +494,13 @@ describe('settings', () => {
   });
 
   it('are validated again by the stack', () => {
-    const stackApp = new App();
+    const stackApp = testApp();
     expect(() => new KeygateStack(stackApp, 'Bad', { settings: { ...DEFAULT_SETTINGS, keyPrefix: 'SK_' } })).toThrow(/"SK_"/);
     expect(resolveSettings(DEFAULT_SETTINGS)).toEqual(DEFAULT_SETTINGS);
   });
 
   it('are validated by the authorizer construct on its own', () => {
-    const stack = new Stack(new App(), 'Alone');
+    const stack = new Stack(testApp(), 'Alone');
     const table = new KeyTable(stack, 'Keys');
     expect(() => new KeyAuthorizer(stack, 'A', { table, resultsCacheTtl: Duration.hours(2) })).toThrow(
       /resultsCacheTtl must be a whole number of seconds from 0 to 3600, received 2 hours/,

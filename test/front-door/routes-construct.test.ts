@@ -7,8 +7,8 @@ import { routeDenials, type RouteRoles } from '../../lambdas/core/auth/route-pol
 import { parseRouteRoles } from '../../lambdas/runtime/route-roles';
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
+import { testApp } from '../support/cdk';
 
-process.env.CDK_VALIDATION = 'false';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -17,7 +17,7 @@ let stack: KeygateStack;
 let template: Template;
 
 beforeAll(() => {
-  app = new App();
+  app = testApp();
   stack = new KeygateStack(app, 'Orders', { settings: DEFAULT_SETTINGS });
   for (const route of RETURN_ORDER_ROUTES) stack.addRoute(route);
   template = Template.fromStack(stack);

@@ -1,13 +1,12 @@
 import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
-import { App } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { flushStagesFromEnv, StagesCacheFlusher } from '../../lambdas/runtime/api-gateway';
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
+import { testApp } from '../support/cdk';
 
-process.env.CDK_VALIDATION = 'false';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -16,7 +15,7 @@ let otherApiId: string;
 let keygateApiId: string;
 
 beforeAll(() => {
-  const stack = new KeygateStack(new App(), 'Guard', { settings: DEFAULT_SETTINGS });
+  const stack = new KeygateStack(testApp(), 'Guard', { settings: DEFAULT_SETTINGS });
   // a second API of the user's, guarded by the same key authorizer.
   const other = new apigateway.RestApi(stack, 'Shipments', { deployOptions: { stageName: 'live' }, cloudWatchRole: false });
   other.root.addResource('shipments').addMethod('GET', new apigateway.MockIntegration(), {
@@ -65,7 +64,7 @@ describe('every protected stage is flushed', () => {
 
 describe('keygate:protectedStages', () => {
   it('adds configured stages of other APIs to every flush', () => {
-    const app = new App({ context: { 'keygate:protectedStages': '[{"restApiId":"abc1234567","stageName":"v2"}]' } });
+    const app = testApp({ 'keygate:protectedStages': '[{"restApiId":"abc1234567","stageName":"v2"}]' });
     const stack = new KeygateStack(app, 'Configured', { settings: settingsFromContext(app.node) });
     const t = Template.fromStack(stack);
     const consumer = (Object.values(t.findResources('AWS::Lambda::Function')) as Resource[]).find((f) => /flushes the authorizer cache/.test(f.Properties.Description));

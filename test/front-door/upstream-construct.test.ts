@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -7,8 +5,8 @@ import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER } from '../../la
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
 import { KeygateUpstream } from '../../lib/upstream';
+import { testApp } from '../support/cdk';
 
-process.env.CDK_VALIDATION = 'false';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -16,8 +14,7 @@ let app: App;
 let template: Template;
 
 beforeAll(() => {
-  const context = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-  app = new App({ context: { ...context, 'keygate:upstreamUrl': 'https://orders.example.com/api/' } });
+  app = testApp({ 'keygate:upstreamUrl': 'https://orders.example.com/api/' });
   const stack = new KeygateStack(app, 'Front', { settings: settingsFromContext(app.node) });
   template = Template.fromStack(stack);
 });
@@ -110,7 +107,7 @@ describe('keygate:upstreamUrl', () => {
   });
 
   it('is absent without the setting', () => {
-    const plain = new App();
+    const plain = testApp();
     const stack = new KeygateStack(plain, 'Plain', { settings: DEFAULT_SETTINGS });
     const t = Template.fromStack(stack);
     expect(Object.values(t.findResources('AWS::ApiGateway::Method')).filter((m: any) => m.Properties.Integration?.Type === 'HTTP_PROXY')).toHaveLength(0);
@@ -129,7 +126,7 @@ describe('upstream URL validation', () => {
   });
 
   it('refuses plain http in the construct (http is for local mode only)', () => {
-    const stack = new KeygateStack(new App(), 'Http', { settings: DEFAULT_SETTINGS });
+    const stack = new KeygateStack(testApp(), 'Http', { settings: DEFAULT_SETTINGS });
     expect(() => new KeygateUpstream(stack, 'Up', { api: stack.api, authorizer: stack.keyAuthorizer.authorizer, url: 'http://orders.example.com' })).toThrow(
       /must use https, received "http:\/\/orders.example.com"/,
     );

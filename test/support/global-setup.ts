@@ -8,8 +8,12 @@ declare global {
   var __KEYGATE_DYNAMODB__: DynamoDbLocal | undefined;
 }
 
-/** One DynamoDB Local for the whole run; test files each make their own table in it. */
+/**
+ * One DynamoDB Local for the whole run; test files each make their own table in it. Every layer
+ * that needs it names this setup, and jest calls it once per such layer: the first call starts it.
+ */
 export default async function globalSetup(): Promise<void> {
+  if (globalThis.__KEYGATE_DYNAMODB__ !== undefined) return;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dynamodb = await startDynamoDbLocal();
   globalThis.__KEYGATE_DYNAMODB__ = dynamodb;

@@ -3,7 +3,11 @@ import { dirname } from 'node:path';
 
 /** Stops the run's DynamoDB Local by its own handle, so no java process outlives jest; prints the leak scan's totals. */
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__KEYGATE_DYNAMODB__?.stop();
+  const dynamodb = globalThis.__KEYGATE_DYNAMODB__;
+  // each layer with the setup calls the teardown too: the first call stops it and reports.
+  if (dynamodb === undefined) return;
+  globalThis.__KEYGATE_DYNAMODB__ = undefined;
+  await dynamodb.stop();
   const report = process.env.KEYGATE_LEAK_REPORT;
   if (report === undefined || !existsSync(report)) return;
   const rows = readFileSync(report, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, number>);
