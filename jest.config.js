@@ -29,7 +29,7 @@ const timeout = Number(process.env.KEYGATE_TEST_TIMEOUT_MS ?? 60_000);
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
-  setupFiles: ['<rootDir>/test/support/env.ts'],
+  setupFiles: ['<rootDir>/test/support/env.ts', '<rootDir>/test/support/property.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/leak-check.ts'],
 };
 

@@ -42,7 +42,6 @@ describe('PolicyCache', () => {
           expect(JSON.stringify(cached)).toBe(JSON.stringify(policyFor(methodArn, role, environment, rules)));
         }
       }),
-      { numRuns: 2_000 },
     );
   });
 

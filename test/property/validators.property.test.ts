@@ -79,7 +79,6 @@ describe.each(ROUTES.filter((route) => route.function === 'keys' || route.functi
           const pathParameters = Object.fromEntries(names.map((name, i) => [name, values[i]]));
           expectContractAnswer(await handler(proxyEvent({ method: route.method, resource: route.path, pathParameters, body: sent, query: params, caller })));
         }),
-        { numRuns: 3_000 },
       );
     });
   },
