@@ -590,21 +590,40 @@ const ONE_KEY_ROUTES: [string, string, string, unknown][] = [
   ['rotate', 'POST', '/rotate', { gracePeriodHours: 1 }],
 ];
 
-describe("another tenant's key", () => {
-  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id", async (_label, method, suffix, body) => {
-    const { item } = existingKey({ tenant: GLOBEX });
-    givenKey(item);
-    ddb.on(GetCommand, keyGet(MISSING_ID)).resolves({});
-    const { send } = setup();
+/** The handler over `store`, with acme and its owner key in it, and every pause recorded. */
+async function setupOnFake(store: MemoryKeyStore = new MemoryKeyStore()) {
+  const owner = existingKey({ role: 'owner' }).item;
+  await store.createTenant(ACME, owner);
+  const pauses: number[] = [];
+  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
+  const handler = createKeysHandler({
+    store,
+    clock: fixedClock(NOW),
+    prefix: 'sk',
+    cache,
+    logger: recordingLogger(),
+    sleep: async (ms) => void pauses.push(ms),
+  });
+  const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
+    handler(proxyEvent(method, path, options));
+  return { store, owner, pauses, send };
+}
 
-    const foreign = await send(method, `/v1/keys/${item.id}${suffix}`, { body });
+describe("another tenant's key", () => {
+  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id, changing nothing", async (_label, method, suffix, body) => {
+    const { store, send } = await setupOnFake();
+    const foreignKey = existingKey({ tenant: GLOBEX }).item;
+    await store.createTenant(GLOBEX, foreignKey);
+
+    const foreign = await send(method, `/v1/keys/${foreignKey.id}${suffix}`, { body });
     const missing = await send(method, `/v1/keys/${MISSING_ID}${suffix}`, { body });
 
     expect(foreign.statusCode).toBe(404);
     expect(parse<ErrorBody>(foreign)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
     expect(missing.statusCode).toBe(404);
     expect(foreign.body).toBe(missing.body);
-    expect(sent()).toEqual(['GetCommand', 'GetCommand']);
+    expect(await store.getKey(foreignKey.id)).toEqual(foreignKey);
+    expect(store.events).toHaveLength(0);
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
@@ -1033,25 +1052,6 @@ describe('POST /v1/keys/{id}/rotate', () => {
  * rather than which DynamoDB commands carry it.
  */
 describe('key service rules on the in-memory store', () => {
-  /** The handler over `store`, with acme and its owner key in it, and every pause recorded. */
-  async function setupOnFake(store: MemoryKeyStore = new MemoryKeyStore()) {
-    const owner = existingKey({ role: 'owner' }).item;
-    await store.createTenant(ACME, owner);
-    const pauses: number[] = [];
-    const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
-    const handler = createKeysHandler({
-      store,
-      clock: fixedClock(NOW),
-      prefix: 'sk',
-      cache,
-      logger: recordingLogger(),
-      sleep: async (ms) => void pauses.push(ms),
-    });
-    const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
-      handler(proxyEvent(method, path, options));
-    return { store, owner, pauses, send };
-  }
-
   /** A store on which another request changes the tenant just before each of the first `times` key writes. */
   class RacingTenantStore extends MemoryKeyStore {
     constructor(private times: number) {
