@@ -21,6 +21,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { OwnersChangedError } from '../../lambdas/core/store/store';
+import { MemoryKeyStore } from '../support/fakes/memory-key-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { settlingFlusher } from '../support/flush';
@@ -245,51 +247,6 @@ describe('POST /v1/keys', () => {
     const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
     expect(item).toMatchObject({ expiresAt: '2026-11-24T00:00:00.000Z', ttl: Date.UTC(2026, 10, 24) / 1000 });
     expect(item).not.toHaveProperty('expiresInDays');
-  });
-
-  it('retries after re-reading the tenant when the tenant changed during the write', async () => {
-    const changed = { ...ACME, version: 2, plan: 'growth' as const };
-    ddb
-      .on(GetCommand, tenantGet('acme'))
-      .resolvesOnce({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME } })
-      .resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...changed } });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
-          $metadata: {},
-          CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-        }),
-      )
-      .resolves({});
-    const { send } = setup();
-
-    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
-
-    expect(response.statusCode).toBe(201);
-    expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand', 'GetCommand', 'TransactWriteCommand']);
-    const retry = ddb.commandCalls(TransactWriteCommand)[1].args[0].input.TransactItems ?? [];
-    expect(retry[0].Put?.Item).toMatchObject({ tenantVersion: 2, plan: 'growth' });
-    expect(retry[1].ConditionCheck?.ExpressionAttributeValues).toEqual({ ':version': 2 });
-    expect(retry[0].Put?.Item?.hash).toBe(sha256(parse<Created>(response).key));
-  });
-
-  it('refuses with 409 when the tenant keeps changing, after three attempts', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'Transaction cancelled',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
-      }),
-    );
-    const { send } = setup();
-
-    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
-
-    expect(response.statusCode).toBe(409);
-    expect(parse<ErrorBody>(response).error.code).toBe('conflict');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
 });
 
@@ -633,21 +590,40 @@ const ONE_KEY_ROUTES: [string, string, string, unknown][] = [
   ['rotate', 'POST', '/rotate', { gracePeriodHours: 1 }],
 ];
 
-describe("another tenant's key", () => {
-  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id", async (_label, method, suffix, body) => {
-    const { item } = existingKey({ tenant: GLOBEX });
-    givenKey(item);
-    ddb.on(GetCommand, keyGet(MISSING_ID)).resolves({});
-    const { send } = setup();
+/** The handler over `store`, with acme and its owner key in it, and every pause recorded. */
+async function setupOnFake(store: MemoryKeyStore = new MemoryKeyStore()) {
+  const owner = existingKey({ role: 'owner' }).item;
+  await store.createTenant(ACME, owner);
+  const pauses: number[] = [];
+  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
+  const handler = createKeysHandler({
+    store,
+    clock: fixedClock(NOW),
+    prefix: 'sk',
+    cache,
+    logger: recordingLogger(),
+    sleep: async (ms) => void pauses.push(ms),
+  });
+  const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
+    handler(proxyEvent(method, path, options));
+  return { store, owner, pauses, send };
+}
 
-    const foreign = await send(method, `/v1/keys/${item.id}${suffix}`, { body });
+describe("another tenant's key", () => {
+  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id, changing nothing", async (_label, method, suffix, body) => {
+    const { store, send } = await setupOnFake();
+    const foreignKey = existingKey({ tenant: GLOBEX }).item;
+    await store.createTenant(GLOBEX, foreignKey);
+
+    const foreign = await send(method, `/v1/keys/${foreignKey.id}${suffix}`, { body });
     const missing = await send(method, `/v1/keys/${MISSING_ID}${suffix}`, { body });
 
     expect(foreign.statusCode).toBe(404);
     expect(parse<ErrorBody>(foreign)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
     expect(missing.statusCode).toBe(404);
     expect(foreign.body).toBe(missing.body);
-    expect(sent()).toEqual(['GetCommand', 'GetCommand']);
+    expect(await store.getKey(foreignKey.id)).toEqual(foreignKey);
+    expect(store.events).toHaveLength(0);
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
@@ -824,27 +800,6 @@ describe("a tenant's last active owner key", () => {
   function givenOwners(...ids: string[]): void {
     ddb.on(GetCommand, tenantGet('acme')).resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME, ownerKeyIds: new Set(ids), ownersListed: true } });
   }
-
-  it.each<[string, string, string]>([
-    ['revoke', 'POST', '/revoke'],
-    ['delete', 'DELETE', ''],
-  ])('refuses to %s the last owner key with 409 after reading the key and the owners, writing nothing', async (_label, method, suffix) => {
-    const { item } = existingKey({ role: 'owner' });
-    givenKey(item);
-    givenOwners(item.id);
-    const { send } = setup();
-
-    const response = await send(method, `/v1/keys/${item.id}${suffix}`);
-
-    expect(response.statusCode).toBe(409);
-    expect(parse<ErrorBody>(response).error).toEqual({
-      code: 'conflict',
-      message: "this is the tenant's last active owner key: create or enable another owner key first",
-    });
-    expect(sent()).toEqual(['GetCommand', 'GetCommand']);
-    expect(ddb.commandCalls(GetCommand)[1].args[0].input).toMatchObject({ ...tenantGet('acme'), ConsistentRead: true });
-    expect(apiGateway.calls()).toHaveLength(0);
-  });
 
   it('revokes an owner key in one transaction that checks another owner key is still active, then flushes', async () => {
     const { item } = existingKey({ role: 'owner' });
@@ -1088,5 +1043,119 @@ describe('POST /v1/keys/{id}/rotate', () => {
     expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'conflict', message: 'a revoked key cannot be rotated; enable it first' } });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(apiGateway.calls()).toHaveLength(0);
+  });
+});
+
+/**
+ * Rules of the key service, on the in-memory store (held to DynamoKeyStore's behaviour by
+ * `test/contract/key-store.contract.test.ts`): what the caller is answered and what is stored,
+ * rather than which DynamoDB commands carry it.
+ */
+describe('key service rules on the in-memory store', () => {
+  /** A store on which another request changes the tenant just before each of the first `times` key writes. */
+  class RacingTenantStore extends MemoryKeyStore {
+    constructor(private times: number) {
+      super();
+    }
+
+    override async createKey(...args: Parameters<MemoryKeyStore['createKey']>): Promise<void> {
+      if (this.times > 0) {
+        this.times -= 1;
+        const tenant = await this.getTenant(ACME.tenantId);
+        await this.updateTenant(ACME.tenantId, tenant?.version ?? 0, { plan: 'growth' });
+      }
+      return super.createKey(...args);
+    }
+  }
+
+  /** A store on which the owner keys change under each of the first `times` guarded writes. */
+  class RacingOwnersStore extends MemoryKeyStore {
+    constructor(private times: number) {
+      super();
+    }
+
+    override async setKeyStatus(...args: Parameters<MemoryKeyStore['setKeyStatus']>) {
+      if (args[3] !== undefined && this.times > 0) {
+        this.times -= 1;
+        throw new OwnersChangedError("the tenant's owner keys changed meanwhile; try again");
+      }
+      return super.setKeyStatus(...args);
+    }
+  }
+
+  it('writes the key with the tenant as re-read when the tenant changed during the write', async () => {
+    const { store, send } = await setupOnFake(new RacingTenantStore(1));
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    expect(response.statusCode).toBe(201);
+    const created = parse<Created>(response);
+    expect(await store.getKey(created.id)).toMatchObject({ hash: sha256(created.key), plan: 'growth', tenantVersion: 2 });
+  });
+
+  it('refuses with 409 when the tenant keeps changing, after three attempts, writing no key', async () => {
+    const { store, send } = await setupOnFake(new RacingTenantStore(3));
+
+    const response = await send('POST', '/v1/keys', { body: { name: 'ci' } });
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response).error.code).toBe('conflict');
+    expect((await store.getTenant(ACME.tenantId))?.version).toBe(4);
+    expect((await store.listKeys(ACME.tenantId, 10)).items).toHaveLength(1);
+  });
+
+  it.each<[string, string, string]>([
+    ['revoke', 'POST', '/revoke'],
+    ['delete', 'DELETE', ''],
+  ])('refuses to %s the last owner key with 409, changing nothing', async (_label, method, suffix) => {
+    const { store, owner, send } = await setupOnFake();
+
+    const response = await send(method, `/v1/keys/${owner.id}${suffix}`);
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'conflict',
+      message: "this is the tenant's last active owner key: create or enable another owner key first",
+    });
+    expect(await store.getKey(owner.id)).toEqual(owner);
+    expect(store.events).toHaveLength(0);
+    expect(apiGateway.calls()).toHaveLength(0);
+  });
+
+  it('revokes the last owner key once another owner key exists', async () => {
+    const { store, owner, send } = await setupOnFake();
+    const second = existingKey({ role: 'owner', name: 'second' }).item;
+    await store.createKey(second);
+
+    const response = await send('POST', `/v1/keys/${owner.id}/revoke`);
+
+    expect(response.statusCode).toBe(200);
+    expect((await store.getKey(owner.id))?.status).toBe('revoked');
+    expect(store.events.map((event) => [event.type, event.keyId])).toEqual([['key.revoked', owner.id]]);
+    // the survivor is now the last one.
+    expect((await send('POST', `/v1/keys/${second.id}/revoke`)).statusCode).toBe(409);
+  });
+
+  it('decides anew after a pause when the owner keys change under a revoke', async () => {
+    const { store, owner, pauses, send } = await setupOnFake(new RacingOwnersStore(1));
+    await store.createKey(existingKey({ role: 'owner', name: 'second' }).item);
+
+    const response = await send('POST', `/v1/keys/${owner.id}/revoke`);
+
+    expect(response.statusCode).toBe(200);
+    expect((await store.getKey(owner.id))?.status).toBe('revoked');
+    expect(pauses).toHaveLength(1);
+  });
+
+  it('refuses with 409 after four attempts when the owner keys keep changing, pausing between them', async () => {
+    const { store, owner, pauses, send } = await setupOnFake(new RacingOwnersStore(4));
+    await store.createKey(existingKey({ role: 'owner', name: 'second' }).item);
+
+    const response = await send('POST', `/v1/keys/${owner.id}/revoke`);
+
+    expect(response.statusCode).toBe(409);
+    expect(parse<ErrorBody>(response).error.message).toBe("the tenant's owner keys were changing at the same time; try again");
+    expect(pauses).toHaveLength(3);
+    expect((await store.getKey(owner.id))?.status).toBe('active');
   });
 });

@@ -1,4 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readListing, scanPages } from '../../lambdas/core/store/pages';
 import { expiryAt } from '../../lambdas/core/keys/expiry';
 import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamodb';
@@ -217,5 +220,54 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     // replaying the older version changes nothing.
     expect(await table.store.propagateTenant({ ...tenant, version: 1 })).toBe(0);
     expect(await table.store.propagateTenant(v2)).toBe(0);
+  });
+});
+
+describe('reading page by page (store/pages.ts)', () => {
+  /** A document client of its own whose answers the test scripts. */
+  function scripted() {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+    return { doc, mock: mockClient(doc) };
+  }
+
+  it('sends each request of a multi-page listing with its own start key, sized by what the page still lacks', async () => {
+    const { doc, mock } = scripted();
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ n: 1 }], LastEvaluatedKey: { pk: 'a' }, ScannedCount: 1 })
+      .resolvesOnce({ Items: [{ n: 2 }, { n: 3 }], LastEvaluatedKey: { pk: 'b' }, ScannedCount: 2 });
+
+    const page = await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 2 });
+
+    expect(page).toEqual({ items: [{ n: 1 }, { n: 2 }], after: { n: 2 } });
+    const sent = mock.commandCalls(QueryCommand).map((call) => [call.args[0].input.ExclusiveStartKey, call.args[0].input.Limit]);
+    expect(sent).toEqual([
+      [undefined, 3],
+      [{ pk: 'a' }, 2],
+    ]);
+  });
+
+  it('ends an exhausted read short, with the start key where it stopped, and a finished one without', async () => {
+    const { doc, mock } = scripted();
+    mock.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: { pk: 'next' }, ScannedCount: 100 });
+
+    const short = await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 5, batch: () => 100, exhausted: ({ requests }) => requests >= 3 });
+
+    expect(short).toEqual({ items: [], after: { pk: 'next' } });
+    expect(mock.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit)).toEqual([100, 100, 100]);
+    mock.reset();
+    mock.on(QueryCommand).resolves({ Items: [{ n: 1 }] });
+    expect(await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 5 })).toEqual({ items: [{ n: 1 }] });
+  });
+
+  it('scans every page, each request with the start key the previous page ended at', async () => {
+    const { doc, mock } = scripted();
+    mock.on(ScanCommand).resolvesOnce({ Items: [{ n: 1 }], LastEvaluatedKey: { pk: 'a' } }).resolvesOnce({ Items: [{ n: 2 }] });
+
+    const items = [];
+    for await (const page of scanPages(doc, { TableName: 't' })) items.push(...(page.Items ?? []));
+
+    expect(items).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(mock.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey)).toEqual([undefined, { pk: 'a' }]);
   });
 });

@@ -1,4 +1,5 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { readListing } from '../store/pages';
 import { TABLE_SCHEMA } from '../store/table';
 import { decodeEventCursor, encodeEventCursor, type EventListing } from './cursor';
 import { ALL_EVENTS_PARTITION, eventPartition } from './dynamodb-outbox';
@@ -13,6 +14,9 @@ const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
  * filtered queries do, so no request reads without limit.
  */
 const MAX_QUERIES_PER_PAGE = 5;
+
+/** What a listing of events asks of its query; the reader adds the table, the order and the position. */
+type EventQuery = Omit<QueryCommandInput, 'TableName' | 'ScanIndexForward' | 'ExclusiveStartKey' | 'Limit'>;
 
 /** {@link EventReader} over the key table: `EVENT#<tenantId>` partitions and the `byTenant` index's `EVENTS` partition. */
 export class DynamoEventReader implements EventReader {
@@ -58,31 +62,23 @@ export class DynamoEventReader implements EventReader {
   }
 
   /** Reads limit + 1 matching items (the extra one says whether a next page exists), within bounds. */
-  private async page(listing: EventListing, limit: number, cursor: string | undefined, query: Record<string, unknown>): Promise<EventPage> {
-    const raw: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined = cursor === undefined ? undefined : decodeEventCursor(listing, cursor);
-    let queries = 0;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...query,
-          ScanIndexForward: false,
-          // with a filter, read ahead: matching events may be sparse.
-          Limit: query.FilterExpression === undefined ? limit + 1 - raw.length : Math.max(100, limit + 1),
-          ExclusiveStartKey: start,
-        } as never),
-      );
-      raw.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-      queries += 1;
-    } while (raw.length <= limit && start !== undefined && queries < MAX_QUERIES_PER_PAGE);
-    const page = raw.slice(0, limit);
-    const last = page[page.length - 1];
-    let next: string | undefined;
-    if (raw.length > limit && last !== undefined) next = encodeEventCursor(listing, last);
-    else if (start !== undefined) next = encodeEventCursor(listing, start);
-    return { items: page.map(fromEventItem), ...(next === undefined ? {} : { cursor: next }) };
+  private async page(listing: EventListing, limit: number, cursor: string | undefined, query: EventQuery): Promise<EventPage> {
+    const page = await readListing(
+      this.client,
+      {
+        TableName: this.tableName,
+        ...query,
+        ScanIndexForward: false,
+        ExclusiveStartKey: cursor === undefined ? undefined : decodeEventCursor(listing, cursor),
+      },
+      {
+        limit,
+        // with a filter, read ahead: matching events may be sparse.
+        ...(query.FilterExpression === undefined ? {} : { batch: () => Math.max(100, limit + 1) }),
+        exhausted: ({ requests }) => requests >= MAX_QUERIES_PER_PAGE,
+      },
+    );
+    return { items: page.items.map(fromEventItem), ...(page.after === undefined ? {} : { cursor: encodeEventCursor(listing, page.after) }) };
   }
 }
 

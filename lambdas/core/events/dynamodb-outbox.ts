@@ -1,5 +1,14 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type ReturnValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  cancellationReasons,
+  transactItem,
+  transactWrite,
+  type TransactDelete,
+  type TransactItem,
+  type TransactPut,
+  type TransactUpdate,
+} from '../store/transact';
 import type { KeygateEvent } from './model';
 
 /** How long events are kept by default (DynamoDB TTL removes them after). */
@@ -17,8 +26,14 @@ export const eventSortKey = (event: Pick<KeygateEvent, 'at' | 'id'>): string => 
  */
 export const ALL_EVENTS_PARTITION = 'EVENTS';
 
-/** A single write of a store method, as a `TransactWriteItems` element. */
-export type SingleWrite = { Update: Record<string, unknown> } | { Put: Record<string, unknown> } | { Delete: Record<string, unknown> };
+/**
+ * A single write of a store method, as a `TransactWriteItems` element that may also carry the
+ * `ReturnValues` of the same write sent alone.
+ */
+export type SingleWrite =
+  | { readonly Update: TransactUpdate & { readonly ReturnValues?: ReturnValue } }
+  | { readonly Put: TransactPut & { readonly ReturnValues?: ReturnValue } }
+  | { readonly Delete: TransactDelete & { readonly ReturnValues?: ReturnValue } };
 
 /**
  * Writes events into the key table in the transaction of the change they describe (the
@@ -47,13 +62,13 @@ export class DynamoOutbox {
   }
 
   /** The `Put` of an event; its id is random, the condition only guards against a collision. */
-  put(event: KeygateEvent) {
-    return { Put: { TableName: this.tableName, Item: this.item(event), ConditionExpression: 'attribute_not_exists(pk)' } };
+  put(event: KeygateEvent): TransactItem {
+    return transactItem.put({ TableName: this.tableName, Item: this.item(event), ConditionExpression: 'attribute_not_exists(pk)' });
   }
 
   /** `items` with the event's `Put` appended last (so cancellation reasons keep their indexes). */
-  append<T extends object>(items: T[], event: KeygateEvent | undefined): (T | ReturnType<DynamoOutbox['put']>)[] {
-    return event === undefined ? items : [...items, this.put(event)];
+  append(items: readonly TransactItem[], event: KeygateEvent | undefined): TransactItem[] {
+    return event === undefined ? [...items] : [...items, this.put(event)];
   }
 
   /**
@@ -63,17 +78,28 @@ export class DynamoOutbox {
    * error path for both.
    */
   async send(client: DynamoDBDocumentClient, write: SingleWrite, event: KeygateEvent): Promise<void> {
-    // ReturnValues is not allowed in a transaction; the caller reads the item afterwards.
-    const [kind, body] = Object.entries(write)[0] as [string, Record<string, unknown>];
-    const { ReturnValues: _ignored, ...rest } = body;
     try {
-      await client.send(new TransactWriteCommand({ TransactItems: [{ [kind]: rest } as never, this.put(event)] }));
+      await transactWrite(client, [inTransaction(write), this.put(event)]);
     } catch (error) {
-      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      const reason = cancellationReasons(error)?.[0];
       if (reason?.Code === 'ConditionalCheckFailed') {
         throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: reason.Item });
       }
       throw error;
     }
   }
+}
+
+/** A single write as a transaction item: `ReturnValues` is not allowed there (the caller reads the item afterwards). */
+function inTransaction(write: SingleWrite): TransactItem {
+  if ('Update' in write) {
+    const { ReturnValues: _update, ...body } = write.Update;
+    return transactItem.update(body);
+  }
+  if ('Put' in write) {
+    const { ReturnValues: _put, ...body } = write.Put;
+    return transactItem.put(body);
+  }
+  const { ReturnValues: _delete, ...body } = write.Delete;
+  return transactItem.delete(body);
 }

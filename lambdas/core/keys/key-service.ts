@@ -7,6 +7,7 @@ import { actorOf, type Actor, type EventDetails } from '../events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
 import { ROLES, type Environment, type Role } from './format';
 import type { Logger } from '../support/logger';
+import { withBackoff } from '../support/retry';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
 import { isLastingOwner, lastOwnerMessage, OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
@@ -29,6 +30,11 @@ export interface KeyServiceDeps {
    * key). @default - keys are created without one.
    */
   readonly usage?: { ensureUsageKey(tenant: Tenant, environment: Environment): Promise<Tenant> };
+  /**
+   * Waits between the attempts of a revoke or delete of an owner key whose owners changed under
+   * it; tests pass one that returns at once. @default - a real timer
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** A validated create request. */
@@ -46,6 +52,8 @@ export type KeyWithSecret = KeyRecord & { readonly key: string };
 
 /** How many times a revoke or delete of an owner key decides anew when the owners change under it. */
 const OWNER_ATTEMPTS = 4;
+/** The first pause before deciding anew (doubled each time, with full jitter). */
+const OWNER_BACKOFF_MS = 20;
 
 /** Lower is more powerful. */
 const rank = (role: Role): number => ROLES.indexOf(role);
@@ -200,8 +208,10 @@ export class KeyService {
    */
   private async keepingAnOwner<T>(key: KeyItem, write: (guard: OwnerGuard | undefined) => Promise<T>): Promise<T> {
     if (key.role !== owningRole(key.tenantId)) return write(undefined);
-    let current = key;
-    for (let attempt = 1; ; attempt += 1) {
+    let current: KeyItem | undefined;
+    const attempt = async (): Promise<T> => {
+      // the first attempt decides on the key as the caller read it; each next one reads it again.
+      current = current === undefined ? key : await this.deps.store.getTenantKey(key.tenantId, key.id);
       const now = this.deps.clock();
       let guard: OwnerGuard = { now };
       if (isLastingOwner(current, now)) {
@@ -209,15 +219,18 @@ export class KeyService {
         if (survivor === undefined) throw conflict(lastOwnerMessage(current.tenantId));
         guard = { survivor, now };
       }
-      try {
-        return await write(guard);
-      } catch (error) {
-        if (!(error instanceof OwnersChangedError)) throw error;
-        if (attempt >= OWNER_ATTEMPTS) throw conflict("the tenant's owner keys were changing at the same time; try again");
-        // two owners racing may both be cancelled: a random pause lets one go first next time.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-        current = await this.deps.store.getTenantKey(key.tenantId, key.id);
-      }
+      return write(guard);
+    };
+    try {
+      // two owners racing may both be cancelled: a random pause lets one go first next time.
+      return await withBackoff(attempt, (error) => error instanceof OwnersChangedError, {
+        attempts: OWNER_ATTEMPTS,
+        baseMs: OWNER_BACKOFF_MS,
+        ...(this.deps.sleep === undefined ? {} : { sleep: this.deps.sleep }),
+      });
+    } catch (error) {
+      if (error instanceof OwnersChangedError) throw conflict("the tenant's owner keys were changing at the same time; try again");
+      throw error;
     }
   }
 

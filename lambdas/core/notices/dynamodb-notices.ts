@@ -1,12 +1,14 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOutbox } from '../events/dynamodb-outbox';
 import type { KeygateEvent } from '../events/model';
 import { ApiError } from '../http/errors';
 import type { KeyService } from '../keys/key-service';
 import { lastOwnerMessage, owningRole } from '../keys/owner-guard';
 import type { KeyItem } from '../model';
+import { queryItems } from '../store/pages';
 import { NOTICE_SHARDS, noticePartition, TABLE_SCHEMA } from '../store/table';
+import { cancellationCodes, transactItem, transactWrite } from '../store/transact';
 import { SCHEDULER, type NoticeIndex, type NoticeStore, type StaleRevoker } from './notice-job';
 
 /** The job's one bookkeeping item: the last day a run completed. */
@@ -45,21 +47,14 @@ export class DynamoNoticeStore implements NoticeStore {
     const found = await Promise.all(
       shards.map(async (shard) => {
         const ids: string[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await this.props.client.send(
-            new QueryCommand({
-              TableName: this.props.tableName,
-              IndexName: indexName,
-              KeyConditionExpression: '#day = :day',
-              ExpressionAttributeNames: { '#day': partitionKey },
-              ExpressionAttributeValues: { ':day': noticePartition(day, shard) },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of out.Items ?? []) if (typeof item.pk === 'string' && item.pk.startsWith('KEY#')) ids.push(item.pk.slice('KEY#'.length));
-          start = out.LastEvaluatedKey;
-        } while (start !== undefined);
+        const items = queryItems(this.props.client, {
+          TableName: this.props.tableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#day = :day',
+          ExpressionAttributeNames: { '#day': partitionKey },
+          ExpressionAttributeValues: { ':day': noticePartition(day, shard) },
+        });
+        for await (const item of items) if (typeof item.pk === 'string' && item.pk.startsWith('KEY#')) ids.push(item.pk.slice('KEY#'.length));
         return ids;
       }),
     );
@@ -77,17 +72,13 @@ export class DynamoNoticeStore implements NoticeStore {
       ttl: Math.floor(Date.parse(event.at) / 1000) + MARKER_TTL_DAYS * 86_400,
     };
     try {
-      await this.props.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.props.tableName, Item: marker, ConditionExpression: 'attribute_not_exists(pk)' } },
-            this.outbox.put(event) as never,
-          ],
-        }),
-      );
+      await transactWrite(this.props.client, [
+        transactItem.put({ TableName: this.props.tableName, Item: marker, ConditionExpression: 'attribute_not_exists(pk)' }),
+        this.outbox.put(event),
+      ]);
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanPages } from './pages';
 import { keyIndexAttributes, noticeIndexAttributes, TABLE_SCHEMA, tenantIndexAttributes, utcDay } from './table';
 
 /** Where the backfill runs. */
@@ -117,18 +118,14 @@ async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise
   const statusValue: Record<string, string> = spec.onlyActive === true ? { ':active': 'active' } : {};
   let scanned = 0;
   let updated = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await props.client.send(
-      new ScanCommand({
-        TableName: props.tableName,
-        FilterExpression: `sk = :kind AND attribute_not_exists(#marker)${active}`,
-        ProjectionExpression: spec.projection,
-        ExpressionAttributeNames: { '#marker': spec.marker, ...statusName },
-        ExpressionAttributeValues: { ':kind': spec.sk, ...statusValue },
-        ExclusiveStartKey: start,
-      }),
-    );
+  const pages = scanPages(props.client, {
+    TableName: props.tableName,
+    FilterExpression: `sk = :kind AND attribute_not_exists(#marker)${active}`,
+    ProjectionExpression: spec.projection,
+    ExpressionAttributeNames: { '#marker': spec.marker, ...statusName },
+    ExpressionAttributeValues: { ':kind': spec.sk, ...statusValue },
+  });
+  for await (const out of pages) {
     scanned += out.ScannedCount ?? 0;
     for (const item of (out.Items ?? []) as Record<string, string>[]) {
       const attributes = Object.entries(spec.attributes(item));
@@ -151,7 +148,6 @@ async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
+  }
   return { scanned, updated };
 }

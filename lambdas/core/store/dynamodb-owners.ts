@@ -1,11 +1,13 @@
-import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { conflict, notFound } from '../http/errors';
 import type { KeyStatus } from '../model';
 import { owningRole, type OwnerGuard } from '../keys/owner-guard';
 import { OwnersChangedError } from './store';
+import { queryItems } from './pages';
 import { LEAVE_NOTICE_INDEXES, TABLE_SCHEMA } from './table';
+import { cancellationReasons, transactItem, transactWrite, type TransactItem } from './transact';
 
 /** A primary key of the table. */
 export type ItemKey = { readonly pk: string; readonly sk: string };
@@ -55,22 +57,23 @@ export class DynamoOwners {
    * The transaction item on the tenant that goes with writing a new key: the version check the
    * key's tenant copy needs, and for a key of the owning role, the key joining the owner set.
    */
-  tenantItemForNewKey(key: { id: string; tenantId: string; role: string }, version: number) {
+  tenantItemForNewKey(key: { id: string; tenantId: string; role: string }, version: number): TransactItem {
     const { tableName, tenantItem } = this.props;
     if (key.role !== owningRole(key.tenantId)) {
-      return {
-        ConditionCheck: { TableName: tableName, Key: tenantItem(key.tenantId), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': version } },
-      };
-    }
-    return {
-      Update: {
+      return transactItem.check({
         TableName: tableName,
         Key: tenantItem(key.tenantId),
-        UpdateExpression: `ADD ${OWNER_IDS} :owner`,
         ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': version, ':owner': new Set([key.id]) },
-      },
-    };
+        ExpressionAttributeValues: { ':version': version },
+      });
+    }
+    return transactItem.update({
+      TableName: tableName,
+      Key: tenantItem(key.tenantId),
+      UpdateExpression: `ADD ${OWNER_IDS} :owner`,
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':version': version, ':owner': new Set([key.id]) },
+    });
   }
 
   async ownerKeyIds(tenantId: string): Promise<string[]> {
@@ -98,10 +101,9 @@ export class DynamoOwners {
   }
 
   /** Revokes or enables a key of the owning role under `guard`; `extra` items (its event) commit with it. */
-  async setStatus(tenantId: string, id: string, status: KeyStatus, guard: OwnerGuard, extra: readonly object[] = []): Promise<void> {
+  async setStatus(tenantId: string, id: string, status: KeyStatus, guard: OwnerGuard, extra: readonly TransactItem[] = []): Promise<void> {
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
-    const keyUpdate = {
-      Update: {
+    const keyUpdate = transactItem.update({
         TableName: this.props.tableName,
         Key: this.props.keyItem(id),
         // a revoked key leaves the notice indexes (an owner key is only ever revoked here).
@@ -109,36 +111,31 @@ export class DynamoOwners {
         ConditionExpression: this.targetCondition('#status = :from', guard),
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':to': status, ':from': from, ...this.guardValues(tenantId, guard) },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    };
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
     await this.transact(tenantId, [keyUpdate, ...this.survivorCheck(tenantId, guard), ...extra], (old) =>
       old.status !== from ? conflict(`the key is already ${status}`) : undefined,
     );
   }
 
   /** Deletes a key of the owning role under `guard` and takes it out of the owner set; `extra` items commit with it. */
-  async delete(tenantId: string, id: string, guard: OwnerGuard, extra: readonly object[] = []): Promise<void> {
+  async delete(tenantId: string, id: string, guard: OwnerGuard, extra: readonly TransactItem[] = []): Promise<void> {
     const { tableName, keyItem, tenantItem } = this.props;
-    const keyDelete = {
-      Delete: {
+    const keyDelete = transactItem.delete({
         TableName: tableName,
         Key: keyItem(id),
         ConditionExpression: this.targetCondition(undefined, guard),
         ...(guard.survivor === undefined ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ExpressionAttributeValues: this.guardValues(tenantId, guard),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    };
-    const leaveOwners = {
-      Update: {
-        TableName: tableName,
-        Key: tenantItem(tenantId),
-        UpdateExpression: `DELETE ${OWNER_IDS} :owner`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':owner': new Set([id]) },
-      },
-    };
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    const leaveOwners = transactItem.update({
+      TableName: tableName,
+      Key: tenantItem(tenantId),
+      UpdateExpression: `DELETE ${OWNER_IDS} :owner`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':owner': new Set([id]) },
+    });
     await this.transact(tenantId, [keyDelete, ...this.survivorCheck(tenantId, guard), leaveOwners, ...extra], () => undefined);
   }
 
@@ -148,12 +145,13 @@ export class DynamoOwners {
    * {@link OwnersChangedError} when the guard no longer held (or a concurrent transaction
    * touched the same items: the caller decides anew either way).
    */
-  private async transact(tenantId: string, items: object[], refusal: (old: Record<string, unknown>) => Error | undefined): Promise<void> {
+  private async transact(tenantId: string, items: readonly TransactItem[], refusal: (old: Record<string, unknown>) => Error | undefined): Promise<void> {
     try {
-      await this.props.client.send(new TransactWriteCommand({ TransactItems: items as never }));
+      await transactWrite(this.props.client, items);
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [target, ...others] = error.CancellationReasons ?? [];
+      const reasons = cancellationReasons(error);
+      if (reasons === undefined) throw error;
+      const [target, ...others] = reasons;
       if (target?.Code === 'ConditionalCheckFailed') {
         const old = target.Item === undefined ? undefined : unmarshall(target.Item as Record<string, AttributeValue>);
         if (old === undefined || old.tenantId !== tenantId) throw notFound();
@@ -174,41 +172,32 @@ export class DynamoOwners {
     return { ':tenant': tenantId, ...(guard.survivor === undefined ? { ':active': 'active', ':now': guard.now.toISOString() } : {}) };
   }
 
-  private survivorCheck(tenantId: string, guard: OwnerGuard) {
+  private survivorCheck(tenantId: string, guard: OwnerGuard): TransactItem[] {
     if (guard.survivor === undefined) return [];
     return [
-      {
-        ConditionCheck: {
-          TableName: this.props.tableName,
-          Key: this.props.keyItem(guard.survivor),
-          ConditionExpression: LASTING_OWNER,
-          ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
-          ExpressionAttributeValues: { ':tenant': tenantId, ':ownerRole': owningRole(tenantId), ':active': 'active', ':now': guard.now.toISOString() },
-        },
-      },
+      transactItem.check({
+        TableName: this.props.tableName,
+        Key: this.props.keyItem(guard.survivor),
+        ConditionExpression: LASTING_OWNER,
+        ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
+        ExpressionAttributeValues: { ':tenant': tenantId, ':ownerRole': owningRole(tenantId), ':active': 'active', ':now': guard.now.toISOString() },
+      }),
     ];
   }
 
   private async listOwnerKeys(tenantId: string): Promise<string[]> {
     const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.props.client.send(
-        new QueryCommand({
-          TableName: this.props.tableName,
-          IndexName: TABLE_SCHEMA.tenantIndex,
-          KeyConditionExpression: 'gsi1pk = :tenant',
-          FilterExpression: '#role = :ownerRole',
-          ProjectionExpression: 'id',
-          ExpressionAttributeNames: { '#role': 'role' },
-          // the index's partition value for a tenant is the tenant item's own pk.
-          ExpressionAttributeValues: { ':tenant': this.props.tenantItem(tenantId).pk, ':ownerRole': owningRole(tenantId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      ids.push(...(out.Items ?? []).map((item) => String(item.id)));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
+    const items = queryItems(this.props.client, {
+      TableName: this.props.tableName,
+      IndexName: TABLE_SCHEMA.tenantIndex,
+      KeyConditionExpression: 'gsi1pk = :tenant',
+      FilterExpression: '#role = :ownerRole',
+      ProjectionExpression: 'id',
+      ExpressionAttributeNames: { '#role': 'role' },
+      // the index's partition value for a tenant is the tenant item's own pk.
+      ExpressionAttributeValues: { ':tenant': this.props.tenantItem(tenantId).pk, ':ownerRole': owningRole(tenantId) },
+    });
+    for await (const item of items) ids.push(String(item.id));
     return ids;
   }
 }

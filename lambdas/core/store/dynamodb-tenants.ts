@@ -1,65 +1,109 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { decodeTenantCursor, encodeTenantCursor } from './cursor';
+import type { DynamoOutbox } from '../events/dynamodb-outbox';
+import type { KeygateEvent } from '../events/model';
 import { conflict, notFound } from '../http/errors';
-import { indexPartition, TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
+import type { KeyItem, Tenant } from '../model';
+import { decodeTenantCursor, encodeTenantCursor } from './cursor';
+import type { DynamoOwners } from './dynamodb-owners';
+import { toKeyItem } from './key-item';
+import { readListing, scanPages } from './pages';
+import type { TenantChanges, TenantPage } from './store';
+import { TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
+import { fromTenantItem, TENANT_SK, tenantItemKey, toTenantItem } from './tenant-item';
+import { cancellationCodes, transactItem, transactWrite } from './transact';
 
-type Raw = Record<string, unknown>;
-
-/** Where {@link DynamoTenants} works, and how the store names and reads items. */
+/** What {@link DynamoTenants} shares with the other parts of the store. */
 export interface DynamoTenantsProps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  readonly tenantItem: (tenantId: string) => { pk: string; sk: string };
+  readonly outbox: DynamoOutbox;
+  readonly owners: DynamoOwners;
 }
 
 /**
- * The DynamoDB side of listing, renaming and deleting tenants, apart from the key store so that
- * each file keeps one concern. Tenant items sit in the sparse `TENANTS` partition of `byTenant`
- * (see `tenantIndexAttributes`), so a page of tenants is one query of `limit + 1` items.
+ * The tenant items of the store (`TENANT#<id>`): reading, creating, listing, renaming, changing
+ * under a version check, and deleting them. Tenant items sit in the sparse `TENANTS` partition
+ * of `byTenant` (see `tenantIndexAttributes`), so a page of tenants is one query of `limit + 1`
+ * items.
  */
 export class DynamoTenants {
   constructor(private readonly props: DynamoTenantsProps) {}
 
-  /** One page of raw tenant items, newest first, and the cursor after it (absent on the last page). */
-  async list(limit: number, cursor?: string): Promise<{ items: Raw[]; cursor?: string }> {
+  async get(tenantId: string): Promise<Tenant | undefined> {
     const { client, tableName } = this.props;
-    const raw: Raw[] = [];
-    let start: Raw | undefined = cursor === undefined ? undefined : decodeTenantCursor(cursor);
-    // one item past the page tells whether there is a next one; the loop only goes round again
-    // when a query stops short at DynamoDB's 1 MB page.
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: TABLE_SCHEMA.tenantIndex,
-          KeyConditionExpression: 'gsi1pk = :tenants',
-          ExpressionAttributeValues: { ':tenants': TENANT_LIST_PARTITION },
-          ScanIndexForward: false,
-          Limit: limit + 1 - raw.length,
-          ExclusiveStartKey: start,
-        }),
+    const out = await client.send(new GetCommand({ TableName: tableName, Key: tenantItemKey(tenantId), ConsistentRead: true }));
+    return out.Item === undefined ? undefined : fromTenantItem(out.Item);
+  }
+
+  async create(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void> {
+    const { client, tableName, outbox, owners } = this.props;
+    try {
+      await transactWrite(
+        client,
+        outbox.append(
+          [
+            transactItem.put({
+              TableName: tableName,
+              Item: toTenantItem(tenant, owners.newTenantAttributes(tenant.tenantId, firstKey)),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+            transactItem.put({ TableName: tableName, Item: toKeyItem(firstKey), ConditionExpression: 'attribute_not_exists(pk)' }),
+          ],
+          event,
+        ),
       );
-      raw.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (raw.length <= limit && start !== undefined);
-    const page = raw.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page, ...(raw.length > limit && last !== undefined ? { cursor: encodeTenantCursor(last) } : {}) };
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
+      throw error;
+    }
+  }
+
+  /** Deletes a tenant item whatever its state: the compensation of a failed creation. */
+  async delete(tenantId: string): Promise<void> {
+    await this.props.client.send(new DeleteCommand({ TableName: this.props.tableName, Key: tenantItemKey(tenantId) }));
+  }
+
+  /** One page of tenants, newest first, and the cursor after it (absent on the last page). */
+  async list(limit: number, cursor?: string): Promise<TenantPage> {
+    const { client, tableName } = this.props;
+    const page = await readListing(
+      client,
+      {
+        TableName: tableName,
+        IndexName: TABLE_SCHEMA.tenantIndex,
+        KeyConditionExpression: 'gsi1pk = :tenants',
+        ExpressionAttributeValues: { ':tenants': TENANT_LIST_PARTITION },
+        ScanIndexForward: false,
+        ExclusiveStartKey: cursor === undefined ? undefined : decodeTenantCursor(cursor),
+      },
+      { limit },
+    );
+    return { items: page.items.map(fromTenantItem), ...(page.after === undefined ? {} : { cursor: encodeTenantCursor(page.after) }) };
+  }
+
+  /**
+   * Every tenant, by a full table scan: for the local gateway's restart over a kept data folder
+   * only, never on a request path.
+   */
+  async *scan(): AsyncGenerator<Tenant> {
+    const { client, tableName } = this.props;
+    const pages = scanPages(client, { TableName: tableName, FilterExpression: 'sk = :tenant', ExpressionAttributeValues: { ':tenant': TENANT_SK } });
+    for await (const page of pages) for (const item of page.Items ?? []) yield fromTenantItem(item);
   }
 
   /**
    * Renames a tenant; `not_found` when there is none, `conflict` while it is being deleted. The
    * name is not copied onto keys, so the version (which keys copy) is left alone.
    */
-  async rename(tenantId: string, name: string): Promise<Raw> {
-    const { client, tableName, tenantItem } = this.props;
+  async rename(tenantId: string, name: string): Promise<Tenant> {
+    const { client, tableName } = this.props;
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: tenantItem(tenantId),
+          Key: tenantItemKey(tenantId),
           UpdateExpression: 'SET #name = :name',
           ConditionExpression: 'attribute_exists(pk) AND #status <> :deleting',
           ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
@@ -68,7 +112,7 @@ export class DynamoTenants {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return out.Attributes as Raw;
+      return fromTenantItem(out.Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         if (error.Item === undefined) throw notFound('tenant');
@@ -78,50 +122,47 @@ export class DynamoTenants {
     }
   }
 
-  /**
-   * Deletes every key item of a tenant, page by page, each on condition that it is still this
-   * tenant's: repeatable, so a retried tenant deletion picks up where a failed one stopped.
-   *
-   * @returns how many keys were deleted.
-   */
-  async deleteKeys(tenantId: string, keyItem: (id: string) => { pk: string; sk: string }): Promise<number> {
-    const { client, tableName } = this.props;
-    let deleted = 0;
-    // passes until one finds nothing: the index is eventually consistent, so a pass may miss a
-    // key written just before the tenant was marked, or list one already deleted.
-    for (let found = true; found; ) {
-      found = false;
-      let start: Raw | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: TABLE_SCHEMA.tenantIndex,
-            KeyConditionExpression: 'gsi1pk = :tenant',
-            ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk, id',
-            ExpressionAttributeValues: { ':tenant': indexPartition(tenantId) },
-            Limit: 100,
-            ExclusiveStartKey: start,
-          }),
-        );
-        const results = await Promise.all((out.Items ?? []).map((item) => this.deleteKey(tenantId, keyItem(String(item.id)))));
-        const now = results.filter(Boolean).length;
-        deleted += now;
-        if (now > 0) found = true;
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
+  /** Applies `changes` to a tenant still at `expectedVersion` and bumps its version. */
+  async update(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
+    const { client, tableName, outbox } = this.props;
+    const { sets, removes, names, values } = tenantUpdate(expectedVersion, changes);
+    try {
+      const write = {
+        TableName: tableName,
+        Key: tenantItemKey(tenantId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW' as const,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      if (event !== undefined) {
+        await outbox.send(client, { Update: write }, event);
+        // a transaction returns no item: read the tenant as it now is.
+        const tenant = await this.get(tenantId);
+        if (tenant === undefined) throw notFound('tenant');
+        return tenant;
+      }
+      const out = await client.send(new UpdateCommand(write));
+      return fromTenantItem(out.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        if (error.Item === undefined) throw notFound('tenant');
+        throw conflict('the tenant was changed by another request; try again');
+      }
+      throw error;
     }
-    return deleted;
   }
 
   /** Deletes the tenant item, only while it is marked `deleting`; succeeds when it is gone already. */
   async deleteMarked(tenantId: string): Promise<void> {
-    const { client, tableName, tenantItem } = this.props;
+    const { client, tableName } = this.props;
     try {
       await client.send(
         new DeleteCommand({
           TableName: tableName,
-          Key: tenantItem(tenantId),
+          Key: tenantItemKey(tenantId),
           ConditionExpression: 'attribute_not_exists(pk) OR #status = :deleting',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':deleting': 'deleting' },
@@ -132,21 +173,33 @@ export class DynamoTenants {
       throw error;
     }
   }
+}
 
-  private async deleteKey(tenantId: string, key: { pk: string; sk: string }): Promise<boolean> {
-    try {
-      await this.props.client.send(
-        new DeleteCommand({
-          TableName: this.props.tableName,
-          Key: key,
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
-          ExpressionAttributeValues: { ':tenant': tenantId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+/** The parts of a tenant's versioned `UpdateExpression`: every change bumps the version. */
+function tenantUpdate(expectedVersion: number, changes: TenantChanges) {
+  const sets = ['version = :next'];
+  const removes: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':next': expectedVersion + 1, ':expected': expectedVersion };
+  const set = (attribute: string, value: unknown): void => {
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    sets.push(`#${attribute} = :${attribute}`);
+  };
+  if (changes.status !== undefined) set('status', changes.status);
+  if (changes.plan !== undefined) set('plan', changes.plan);
+  if (changes.limits !== undefined) set('limits', changes.limits);
+  if (changes.usagePlanId === null) removes.push('usagePlanId');
+  else if (changes.usagePlanId !== undefined) set('usagePlanId', changes.usagePlanId);
+  if (changes.planGeneration !== undefined) set('planGeneration', changes.planGeneration);
+  if (changes.appliedGeneration !== undefined) set('appliedGeneration', changes.appliedGeneration);
+  if (changes.pendingUsageKeys !== undefined) set('pendingUsageKeys', changes.pendingUsageKeys);
+  if (changes.retiredUsageKeys !== undefined) set('retiredUsageKeys', changes.retiredUsageKeys);
+  for (const [environment, usage] of Object.entries(changes.usageKeys ?? {})) {
+    names['#usageKeys'] = 'usageKeys';
+    names[`#${environment}`] = environment;
+    values[`:usage_${environment}`] = usage;
+    sets.push(`#usageKeys.#${environment} = :usage_${environment}`);
   }
+  return { sets, removes, names, values };
 }

@@ -1,5 +1,5 @@
 import type { KeyItem } from '../model';
-import { noticePartition, noticeShard, utcDay } from './table';
+import { keyIndexAttributes, noticeIndexAttributes, noticePartition, noticeShard, utcDay } from './table';
 
 /**
  * How a key is laid out in the table, apart from any DynamoDB client: the store (AWS SDK) and
@@ -17,6 +17,16 @@ export const keyItemKey = (id: string): { pk: string; sk: string } => ({ pk: key
 
 /** Attributes that exist only for DynamoDB's sake and are stripped when an item is read. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi4pk', 'ttl'] as const;
+
+/** A key as an item: its primary key, its index attributes, and `ttl` when it expires. */
+export function toKeyItem(key: KeyItem): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...keyItemKey(key.id), ...keyIndexAttributes(key), ...noticeIndexAttributes(key), ...key };
+  // absent rather than null, so conditions can use attribute_not_exists.
+  if (key.expiresAt === null) delete item.expiresAt;
+  else item.ttl = Math.floor(Date.parse(key.expiresAt) / 1000);
+  if (key.lastUsedAt === null) delete item.lastUsedAt;
+  return item;
+}
 
 /** A stored key item (plain JavaScript values) as the domain sees it. */
 export function fromKeyItem(raw: Record<string, unknown>): KeyItem {

@@ -1,0 +1,24 @@
+import type { Tenant } from '../model';
+import { OWNER_ATTRIBUTES } from './dynamodb-owners';
+import { tenantIndexAttributes } from './table';
+
+/** The sort key of every tenant item. */
+export const TENANT_SK = 'TENANT';
+
+/** The partition key of a tenant item; also the tenant's key partition of `byTenant`. */
+export const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
+
+/** A tenant item's primary key. */
+export const tenantItemKey = (tenantId: string): { pk: string; sk: string } => ({ pk: tenantPk(tenantId), sk: TENANT_SK });
+
+/** A tenant as an item, in the tenant listing, with the owner attributes it starts with. */
+export function toTenantItem(tenant: Tenant, ownerAttributes: Record<string, unknown>): Record<string, unknown> {
+  return { ...tenantItemKey(tenant.tenantId), ...tenantIndexAttributes(tenant), ...tenant, ...ownerAttributes };
+}
+
+/** A stored tenant item as the domain sees it: storage and owner-guard attributes left out. */
+export function fromTenantItem(raw: Record<string, unknown>): Tenant {
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...tenant } = raw;
+  for (const attribute of OWNER_ATTRIBUTES) delete tenant[attribute];
+  return tenant as unknown as Tenant;
+}
