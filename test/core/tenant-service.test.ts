@@ -29,7 +29,8 @@ import { createPanelHandler } from '../../lambdas/panel/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { settlingFlusher } from '../support/flush';
 import { SqsReconcileQueue } from '../../lambdas/runtime/reconcile-queue';
-import { ApiGatewayUsagePlans, StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
+import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { callerContext, operatorCaller, proxyEvent, type CallerContext } from '../support/events';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
 

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
-import { flushStagesFromEnv, StagesCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { flushStagesFromEnv, StagesCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
 

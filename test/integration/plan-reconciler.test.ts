@@ -4,7 +4,7 @@ import type { Tenant } from '../../lambdas/core/model';
 import { PlanReconciler, type ReconcileRequests } from '../../lambdas/core/plans/plan-reconciler';
 import { TenantService, type PlanRequest } from '../../lambdas/core/tenants/tenant-service';
 import type { PlanCatalog } from '../../lambdas/core/plans/usage-plans';
-import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { fakeApiGateway } from '../support/fake-api-gateway';
 import { recordingLogger } from '../support/fixtures';
