@@ -10,7 +10,8 @@ import { jsonLogger } from '../lambdas/core/support/logger';
 import { TenantService } from '../lambdas/core/tenants/tenant-service';
 import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/plans/usage-plans';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
-import { ApiGatewayUsagePlans, StageCacheFlusher } from '../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
+import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
 

@@ -1,7 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
-import { apiGatewayClient, flushStagesFromEnv, StagesCacheFlusher } from '../runtime/api-gateway';
+import { apiGatewayClient } from '../runtime/api-gateway';
+import { flushStagesFromEnv, StagesCacheFlusher } from '../runtime/stage-cache-flusher';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
 import { SqsFlushQueue } from '../runtime/flush-queue';
 import { createCacheFlushHandler } from './handler';

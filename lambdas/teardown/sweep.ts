@@ -1,6 +1,7 @@
 import { GetApiKeysCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { withBackoff } from '../core/support/retry';
-import { ApiGatewayUsagePlans, isTooManyRequests } from '../runtime/api-gateway';
+import { isTooManyRequests } from '../runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../runtime/api-gateway-usage-plans';
 import type { Logger } from '../core/support/logger';
 
 /** The tag keygate puts on every API key and usage plan it creates at run time. */

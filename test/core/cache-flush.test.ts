@@ -3,7 +3,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createCacheFlushHandler } from '../../lambdas/cache/handler';
-import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { fixedClock, recordingLogger } from '../support/fixtures';
 import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
 import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';

@@ -26,7 +26,7 @@ import { MemoryKeyStore } from '../support/fakes/memory-key-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { settlingFlusher } from '../support/flush';
-import { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
 import { expiryDayOf, noticeIndexAttributes, noticeShard } from '../../lambdas/core/store/table';

@@ -29,7 +29,8 @@ import { createPanelHandler } from '../../lambdas/panel/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { settlingFlusher } from '../support/flush';
 import { SqsReconcileQueue } from '../../lambdas/runtime/reconcile-queue';
-import { ApiGatewayUsagePlans, StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
+import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { callerContext, operatorCaller, proxyEvent, type CallerContext } from '../support/events';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
 
@@ -78,6 +79,8 @@ function setup(now = NOW) {
   const logger = recordingLogger();
   const clock = fixedClock(now);
   const sleep = jest.fn(async (_ms: number) => undefined);
+  // the pause between tries of a tenant write that lost a race, apart from API Gateway's backoff.
+  const racePause = jest.fn(async (_ms: number) => undefined);
   const apiClient = new APIGatewayClient({ region: 'eu-west-1' });
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
   const cache = settlingFlusher(new StageCacheFlusher(apiClient, 'api123', 'prod'), clock);
@@ -91,6 +94,7 @@ function setup(now = NOW) {
     logger,
     namePrefix: 'keygate',
     reconcile: new SqsReconcileQueue(new SQSClient({ region: 'eu-west-1' }), RECONCILE_QUEUE_URL),
+    sleep: racePause,
   });
   const panelHandler = createPanelHandler(tenants, logger, { store, clock, prefix: 'sk', cache, logger, usage: tenants });
   const accountHandler = createAccountHandler({ store, clock, logger, tenants });
@@ -104,6 +108,7 @@ function setup(now = NOW) {
     tenants,
     logger,
     sleep,
+    racePause,
   };
 }
 
@@ -638,7 +643,7 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
         CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { pk: { S: 'TENANT#acme' } } }, { Code: 'None' }],
       }),
     );
-    const { panel } = setup();
+    const { panel, racePause } = setup();
 
     const answer = await panel(changePlan('acme', { plan: 'growth' }));
 
@@ -646,6 +651,9 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.plan).toBe('growth');
     expect(dbCalls()).toEqual(['Get', 'TransactWrite', 'Get']);
+    // one short pause, through the injected sleep, before deciding again.
+    expect(racePause).toHaveBeenCalledTimes(1);
+    expect(racePause.mock.calls[0][0]).toBeLessThan(10);
   });
 
   it('refuses a quota for the operator tenant: using it up would lock the panel out', async () => {
@@ -739,12 +747,13 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
       return {};
     });
     givenStaleKeys(liveKey, testKey);
-    const { panel } = setup();
+    const { panel, racePause } = setup();
 
     const answer = await panel(suspend('acme'));
 
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'suspended', plan: 'growth' });
+    expect(racePause).toHaveBeenCalledTimes(1);
     // the second attempt is conditioned on the version the plan move wrote, and keeps its plan.
     expect(tenantUpdates().map((input) => input.ExpressionAttributeValues?.[':expected'])).toEqual([3, 4]);
     // the cancelled transaction took its event with it; the second wrote the change and its event.

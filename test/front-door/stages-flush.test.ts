@@ -2,7 +2,7 @@ import { APIGatewayClient, FlushStageAuthorizersCacheCommand } from '@aws-sdk/cl
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
-import { flushStagesFromEnv, StagesCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { flushStagesFromEnv, StagesCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
 import { testApp } from '../support/cdk';

@@ -1,12 +1,11 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { AuthorizerCacheFlusher } from '../../lambdas/core/auth/cache';
 import type { Tenant } from '../../lambdas/core/model';
 import { PlanReconciler, type ReconcileRequests } from '../../lambdas/core/plans/plan-reconciler';
 import { TenantService, type PlanRequest } from '../../lambdas/core/tenants/tenant-service';
 import type { PlanCatalog } from '../../lambdas/core/plans/usage-plans';
-import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
 import { createTestTable, type TestTable } from '../support/dynamodb';
-import { fakeApiGateway } from '../support/fake-api-gateway';
+import { FakeApiGateway } from '../../local/fake-api-gateway';
 import { recordingLogger } from '../support/fixtures';
 
 /**
@@ -36,9 +35,9 @@ function world() {
   const advance = async (ms: number) => {
     time += ms;
   };
-  const api = fakeApiGateway(() => time);
-  for (const [name, plan] of Object.entries(PLANS)) api.definePlan(plan.usagePlanId, `keygate-${name}`, { ...plan.limits });
-  const usagePlans = new ApiGatewayUsagePlans(new APIGatewayClient({ region: 'eu-west-1' }), {
+  const api = new FakeApiGateway({ now: () => time, updateUsagePlanIntervalMs: 20_000 });
+  for (const [name, plan] of Object.entries(PLANS)) api.definePlan(plan.usagePlanId, `keygate-${name}`, plan.limits, 'api123:prod');
+  const usagePlans = new ApiGatewayUsagePlans(api, {
     restApiId: 'api123',
     stageName: 'prod',
     // the reconciler's patient backoff, sleeping on the test's clock.
@@ -82,19 +81,15 @@ function world() {
       expect(tenant.retiredUsageKeys ?? []).toEqual([]);
       for (const usage of Object.values(tenant.usageKeys)) {
         known.add(usage.id);
-        const [planId, plan] = api.planOf(usage.id) ?? [];
-        expect(planId).toBe(usage.usagePlanId);
-        expect({ ...plan?.throttle, ...(plan?.quota === undefined ? {} : { quota: plan.quota }) }).toEqual({
-          rateLimit: tenant.limits.rateLimit,
-          burstLimit: tenant.limits.burstLimit,
-          ...(tenant.limits.quota === undefined ? {} : { quota: tenant.limits.quota }),
-        });
+        const plan = api.planOf(usage.id);
+        expect(plan?.id).toBe(usage.usagePlanId);
+        expect(plan?.limits).toEqual(tenant.limits);
       }
       if (tenant.plan === 'enterprise') ownPlans.add(tenant.usagePlanId as string);
       else expect(tenant.usagePlanId).toBeUndefined();
     }
-    expect([...api.apiKeys.keys()].filter((id) => !known.has(id))).toEqual([]);
-    expect([...api.plans.keys()].filter((id) => !ownPlans.has(id) && !id.startsWith('up-')).sort()).toEqual([]);
+    expect(api.apiKeyIds.filter((id) => !known.has(id))).toEqual([]);
+    expect(api.usagePlanIds.filter((id) => !ownPlans.has(id) && !id.startsWith('up-')).sort()).toEqual([]);
   };
 
   return { tenants, reconciler, api, usagePlans, namePrefix, drain, expectConverged, requested, advance, flushes: () => flushes };
@@ -142,7 +137,7 @@ describe('the plan reconciler under API Gateway limits', () => {
     const gaps: string[] = [];
     const check = async (when: string) => {
       const carried = (await table.store.getKey(ownerKey.id))?.usageKey;
-      const apiKeyId = [...w.api.apiKeys].find(([, key]) => key.value === carried)?.[0];
+      const apiKeyId = carried === undefined ? undefined : w.api.apiKeyIdOf(carried);
       if (apiKeyId === undefined || w.api.planOf(apiKeyId) === undefined) gaps.push(when);
     };
     for (const method of ['createApiKey', 'deleteApiKey', 'attachKey', 'detachKey', 'deleteUsagePlan'] as const) {
@@ -159,8 +154,8 @@ describe('the plan reconciler under API Gateway limits', () => {
     const after = (await table.store.getTenant(tenantId)) as Tenant;
     expect(gaps).toEqual([]);
     expect(after.usageKeys.live?.id).not.toBe(before.usageKeys.live?.id);
-    expect(w.api.planOf(after.usageKeys.live?.id as string)?.[0]).toBe('up-scale');
-    expect(w.api.apiKeys.has(before.usageKeys.live?.id as string)).toBe(false);
+    expect(w.api.planOf(after.usageKeys.live?.id as string)?.id).toBe('up-scale');
+    expect(w.api.apiKeyIds).not.toContain(before.usageKeys.live?.id);
     expect((await table.store.getKey(ownerKey.id))?.usageKey).toBe(after.usageKeys.live?.value);
     expect(w.flushes()).toBeGreaterThanOrEqual(2); // the plan change, then the swap.
   });
@@ -176,8 +171,8 @@ describe('the plan reconciler under API Gateway limits', () => {
 
     await w.drain();
 
-    expect(w.api.apiKeys.has(stray)).toBe(false);
-    expect(w.api.apiKeys.has(neighbour)).toBe(true);
+    expect(w.api.apiKeyIds).not.toContain(stray);
+    expect(w.api.apiKeyIds).toContain(neighbour);
     await w.usagePlans.deleteApiKey(neighbour);
     await w.expectConverged([tenantId]);
   });
@@ -230,7 +225,7 @@ describe('tenant deletion against the plan reconciler', () => {
     await w.drain();
     // only the tenant kept has API keys and plans of its own; the shared plans stay.
     await w.expectConverged([keep]);
-    expect([...w.api.plans.keys()].filter((id) => id.startsWith('up-')).sort()).toEqual(['up-growth', 'up-scale', 'up-starter']);
+    expect(w.api.usagePlanIds.filter((id) => id.startsWith('up-')).sort()).toEqual(['up-growth', 'up-scale', 'up-starter']);
   });
 
   it('answers gone for a tenant marked deleting, and makes no control-plane call for it', async () => {
@@ -239,8 +234,8 @@ describe('tenant deletion against the plan reconciler', () => {
     await w.tenants.changePlan(tenantId, { plan: 'enterprise', rateLimit: 3, burstLimit: 3 });
     const tenant = (await table.store.getTenant(tenantId)) as Tenant;
     await table.store.updateTenant(tenantId, tenant.version, { status: 'deleting' });
-    const plansBefore = [...w.api.plans.keys()];
+    const plansBefore = w.api.usagePlanIds;
     expect(await w.reconciler.reconcile(tenantId)).toBe('gone');
-    expect([...w.api.plans.keys()]).toEqual(plansBefore);
+    expect(w.api.usagePlanIds).toEqual(plansBefore);
   });
 });

@@ -11,12 +11,15 @@ import {
   GetUsageCommand,
   GetUsagePlanCommand,
   GetUsagePlanKeyCommand,
+  GetUsagePlansCommand,
   NotFoundException,
   TooManyRequestsException,
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ApiGatewayUsagePlans, isTooManyRequests, StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import { isNotFound, isTooManyRequests } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
+import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 
 const apiGateway = mockClient(APIGatewayClient);
 const client = new APIGatewayClient({ region: 'eu-west-1' });
@@ -43,7 +46,51 @@ describe('isTooManyRequests', () => {
   });
 });
 
+describe('isNotFound', () => {
+  it('accepts NotFoundException, whatever its message', () => {
+    expect(isNotFound(notFound())).toBe(true);
+    expect(isNotFound(new NotFoundException({ message: 'Usage plan gone', $metadata: {} }))).toBe(true);
+  });
+
+  it('refuses other errors, even one whose message says not found', () => {
+    expect(isNotFound(conflict())).toBe(false);
+    expect(isNotFound(new Error('Invalid resource: NotFoundException, not found'))).toBe(false);
+    expect(isNotFound(undefined)).toBe(false);
+  });
+});
+
 describe('ApiGatewayUsagePlans', () => {
+  describe('findUsagePlan', () => {
+    it('answers the id of the plan with the name, across pages', async () => {
+      apiGateway
+        .on(GetUsagePlansCommand)
+        .resolvesOnce({ items: [{ id: 'p1', name: 'keygate-starter' }], position: 'next' })
+        .resolves({ items: [{ id: 'p2', name: 'keygate-enterprise-acme' }] });
+
+      await expect(plans.findUsagePlan('keygate-enterprise-acme')).resolves.toBe('p2');
+    });
+
+    it('answers undefined when no plan has the name', async () => {
+      apiGateway.on(GetUsagePlansCommand).resolves({ items: [{ id: 'p1', name: 'keygate-starter' }] });
+
+      await expect(plans.findUsagePlan('keygate-enterprise-acme')).resolves.toBeUndefined();
+    });
+
+    it('passes on a failure of GetUsagePlans instead of taking it for no plan', async () => {
+      apiGateway.on(GetUsagePlansCommand).rejects(new Error('usage plans not found: keygate-enterprise-acme'));
+
+      await expect(plans.findUsagePlan('keygate-enterprise-acme')).rejects.toThrow('usage plans not found');
+    });
+  });
+
+  describe('findUsagePlanIds', () => {
+    it('names every plan it cannot find', async () => {
+      apiGateway.on(GetUsagePlansCommand).resolves({ items: [{ id: 'p1', name: 'keygate-starter' }] });
+
+      await expect(plans.findUsagePlanIds(['keygate-starter', 'keygate-growth', 'keygate-scale'])).rejects.toThrow('usage plans not found: keygate-growth, keygate-scale');
+    });
+  });
+
   describe('createApiKey', () => {
     it('creates an enabled key with the given value and returns its id', async () => {
       apiGateway.on(CreateApiKeyCommand).resolves({ id: 'key1' });

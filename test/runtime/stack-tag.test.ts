@@ -1,6 +1,6 @@
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanCommand } from '@aws-sdk/client-api-gateway';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway';
+import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
 
 const apiGateway = mockClient(APIGatewayClient);
 const client = new APIGatewayClient({ region: 'eu-west-1' });

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
 import type { Clock } from '../../lambdas/core/support/clock';
-import type { StageCacheFlusher } from '../../lambdas/runtime/api-gateway';
+import type { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
 
 /** The queue URL the test flushers send to; mock `SQSClient` to see what was sent. */

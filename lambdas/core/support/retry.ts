@@ -4,7 +4,7 @@ export interface BackoffOptions {
   readonly attempts?: number;
   /** The first wait; each next one doubles, with full jitter. @default 200 ms */
   readonly baseMs?: number;
-  /** @default - a real timer. */
+  /** @default - {@link sleep}, a real timer. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default Math.random */
   readonly random?: () => number;
@@ -18,14 +18,22 @@ export interface BackoffOptions {
 export async function withBackoff<T>(call: () => Promise<T>, retryable: (error: unknown) => boolean, options: BackoffOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 6;
   const baseMs = options.baseMs ?? 200;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await call();
     } catch (error) {
       if (attempt >= attempts || !retryable(error)) throw error;
-      await sleep(Math.round(random() * baseMs * 2 ** (attempt - 1)));
+      await wait(Math.round(random() * baseMs * 2 ** (attempt - 1)));
     }
   }
+}
+
+/**
+ * Waits `ms` on a real timer: the default of every injected `sleep`, so tests pass their own and
+ * nothing in the core waits on a timer it was not handed.
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise<void>((done) => setTimeout(done, ms));
 }

@@ -3,6 +3,7 @@ import { ApiError, conflict, notFound } from '../http/errors';
 import { ENVIRONMENTS } from '../keys/format';
 import type { Clock } from '../support/clock';
 import type { Logger } from '../support/logger';
+import { sleep } from '../support/retry';
 import { ADMIN_CLI, tenantEvent } from '../events/changes';
 import type { Actor } from '../events/model';
 import { TENANT_ID_PATTERN, type Tenant } from '../model';
@@ -21,6 +22,8 @@ export interface TenantDeletionDeps {
   readonly clock: Clock;
   /** Names usage plans and API keys, as the tenant service and the reconciler do. */
   readonly namePrefix: string;
+  /** Waits between tries of the marking write when it loses a race. @default - a real timer */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** How often marking the tenant re-reads it when other writes keep winning. */
@@ -86,7 +89,7 @@ async function mark(deps: TenantDeletionDeps, tenantId: string, actor: Actor): P
     } catch (error) {
       // a plan change or the reconciler wrote first: mark what it wrote.
       if (!(error instanceof ApiError && error.code === 'conflict') || attempt >= MARK_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      await (deps.sleep ?? sleep)(Math.random() * 10 * attempt);
     }
   }
 }
