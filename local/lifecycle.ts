@@ -147,6 +147,7 @@ export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessE
 /** Thrown when a TCP port this process means to listen on is taken; the message names it and what to do. */
 export class PortInUseError extends Error {
   constructor(
+    /** The port asked for. */
     readonly port: number,
     /** What to do instead, e.g. "set PORT to another port (0 picks a free one)". */
     readonly remedy: string,
