@@ -31,6 +31,8 @@ const base = {
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
   setupFiles: ['<rootDir>/test/support/env.ts', '<rootDir>/test/support/property.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/leak-check.ts'],
+  // the package exports the built client (dist/client) to other projects; the tests use its source.
+  moduleNameMapper: { '^keygate/client$': '<rootDir>/client/index.ts' },
 };
 
 const withDynamoDb = {

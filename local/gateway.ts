@@ -177,6 +177,7 @@ export class LocalGateway {
       const headers = upstreamHeaders(req.rawHeaders, result.context ?? {}, upstream.secret);
       const outcome = await forwardToUpstream(req, res, upstream, req.url ?? '/', headers);
       if (outcome.kind === 'answered') return finish(outcome.status);
+      if (outcome.kind === 'unreachable') this.log(`upstream ${new URL(upstream.url).host} failed: ${outcome.cause}`);
       if (res.headersSent) return finish(502);
       const type = outcome.kind === 'timeout' ? 'INTEGRATION_TIMEOUT' : outcome.kind === 'too_large' ? 'REQUEST_TOO_LARGE' : 'INTEGRATION_FAILURE';
       return finish(this.sendGatewayError(res, type));

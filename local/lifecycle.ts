@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /**
@@ -25,6 +26,9 @@ export function spawnWithWatchdog(command: string, args: readonly string[], opti
   const stdio = Array.isArray(options.stdio) ? options.stdio : [];
   return spawn('/bin/sh', ['-c', WATCHDOG, 'keygate-watchdog', command, ...args], {
     ...options,
+    // spelled out: node's spawn would read the real process's environment, not the `process.env`
+    // a caller (a test runner's sandbox) sees.
+    env: options.env ?? process.env,
     stdio: ['pipe', stdio[1] ?? 'pipe', stdio[2] ?? 'pipe'],
   });
 }
@@ -138,6 +142,35 @@ export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessE
     throw new Error(`${name} must be a TCP port, a whole number from 0 to 65535 (0 picks a free one), received ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+/** Thrown when a TCP port this process means to listen on is taken; the message names it and what to do. */
+export class PortInUseError extends Error {
+  constructor(
+    /** The port asked for. */
+    readonly port: number,
+    /** What to do instead, e.g. "set PORT to another port (0 picks a free one)". */
+    readonly remedy: string,
+  ) {
+    super(`port ${port} is in use by another program: ${remedy}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Checks that a TCP port can be listened on by binding it and letting go at once, so that a taken
+ * port is reported before anything slow (a java start) begins. Port 0 always passes.
+ *
+ * @throws PortInUseError naming the port and `remedy` when another program holds it.
+ */
+export async function assertPortFree(port: number, remedy: string, host = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolveFree, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, remedy) : error));
+    server.listen(port, host, () => server.close(() => resolveFree()));
+  });
 }
 
 /** Keeps the last `limit` characters written to it; for a child's output when it fails. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { JavaMissingError } from './dynamodb-local';
+import { JavaMissingError, startTimeoutFromEnv } from './dynamodb-local';
 import { startKeygateLocal, type LocalRoute } from './app';
-import { portFromEnv, watchParent } from './lifecycle';
+import { assertPortFree, portFromEnv, PortInUseError, watchParent } from './lifecycle';
 import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
 import { localSettings } from './settings';
 
@@ -22,6 +22,9 @@ async function main(): Promise<void> {
   const upstreamSecret = process.env.KEYGATE_UPSTREAM_SECRET || randomBytes(24).toString('hex');
   // checked before anything starts, so a wrong PORT costs no java start.
   const port = portFromEnv('PORT', 3000);
+  startTimeoutFromEnv();
+  // a taken PORT is told at once, not after java has started.
+  await assertPortFree(port, 'stop it, or set PORT to another port (0 picks a free one)');
   const keygate = await startKeygateLocal({
     port,
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
@@ -72,6 +75,8 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof JavaMissingError) {
     process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof PortInUseError) {
+    process.stderr.write(`keygate could not start: ${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(`keygate could not start: port ${process.env.PORT ?? 3000} is in use; set PORT to another port (0 picks a free one)\n`);
   } else {

@@ -16,9 +16,24 @@ export interface UpstreamTarget {
 /** How a forwarded request ended, for the gateway's answer and its log line. */
 export type ForwardOutcome =
   | { readonly kind: 'answered'; readonly status: number }
-  | { readonly kind: 'unreachable' }
+  | {
+      readonly kind: 'unreachable';
+      /** Why, for the log: the socket error's code and message (no header, no key is in either). */
+      readonly cause: string;
+    }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'too_large' };
+
+/**
+ * A socket error as a log line may show it: its code and message (`ECONNREFUSED: connect
+ * ECONNREFUSED 127.0.0.1:4110`), cut to 200 characters. Node's messages name the address and
+ * the failure, never a request's headers or body.
+ */
+function causeOf(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = code === undefined || error.message.startsWith(code) ? error.message : `${code}: ${error.message}`;
+  return text.slice(0, 200);
+}
 
 /** API Gateway's payload limit; bigger requests are refused with 413, as there. */
 export const MAX_UPSTREAM_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -99,7 +114,7 @@ export function forwardToUpstream(
       settle(outcome);
     };
     const timer = setTimeout(() => fail({ kind: 'timeout' }), target.timeoutMs ?? UPSTREAM_TIMEOUT_MS);
-    upstream.on('error', () => fail({ kind: 'unreachable' }));
+    upstream.on('error', (error) => fail({ kind: 'unreachable', cause: causeOf(error) }));
     upstream.on('response', (answer) => {
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headersDistinct)) {
@@ -108,7 +123,7 @@ export function forwardToUpstream(
       res.writeHead(answer.statusCode ?? 502, out);
       answer.pipe(res);
       answer.on('end', () => settle({ kind: 'answered', status: answer.statusCode ?? 502 }));
-      answer.on('error', () => fail({ kind: 'unreachable' }));
+      answer.on('error', (error) => fail({ kind: 'unreachable', cause: causeOf(error) }));
     });
     let size = 0;
     req.on('data', (chunk: Buffer) => {

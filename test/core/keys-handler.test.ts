@@ -25,6 +25,7 @@ import { OwnersChangedError } from '../../lambdas/core/store/store';
 import { MemoryKeyStore } from '../support/fakes/memory-key-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
+import { operatorActingFor } from '../../lambdas/core/keys/key-service';
 import { settlingFlusher } from '../support/flush';
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
@@ -299,7 +300,13 @@ describe('POST /v1/keys refusals', () => {
 
   it.each<[string, Partial<Caller>, Record<string, unknown>, RegExp]>([
     ["a role above the caller's", { role: 'developer' }, { name: 'ci', role: 'admin' }, /developer key cannot create an? admin key/],
-    ['an operator key from an owner', { role: 'owner' }, { name: 'ci', role: 'operator' }, /owner key cannot create an? operator key/],
+    ['an operator key in a tenant', { role: 'owner' }, { name: 'ci', role: 'operator' }, /^operator keys belong to the operator tenant only; /],
+    [
+      'an operator key asked by the operator for a tenant',
+      operatorActingFor(ACME),
+      { name: 'ci', role: 'operator' },
+      /^operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key$/,
+    ],
     ['a live key for a test caller', { environment: 'test' }, { name: 'ci', environment: 'live' }, /a test key can only create test keys/],
     ['any key for a read_only caller', { role: 'read_only' }, { name: 'ci', role: 'read_only' }, /read_only key cannot change keys/],
   ])('refuses %s with 403 and no DynamoDB call', async (_label, caller, body, message) => {

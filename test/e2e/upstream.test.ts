@@ -184,6 +184,9 @@ describe('the local front door (KEYGATE_UPSTREAM_URL)', () => {
       const res = await call(down.url, 'GET', '/orders', { key: down.operatorKey });
       expect(res.status).toBe(502);
       expect(res.body).toEqual({ error: { code: 'bad_gateway', message: expect.any(String) } });
+      // the log says why, and nothing of the request.
+      const cause = down.requests.find((line) => line.startsWith('upstream '));
+      expect(cause).toBe(`upstream 127.0.0.1:${port} failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}`);
     } finally {
       await down.stop();
     }

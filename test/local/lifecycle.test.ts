@@ -1,9 +1,9 @@
-import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
-import { DataDirInUseError, lockDataDir, portFromEnv } from '../../local/lifecycle';
+import { DataDirInUseError, lockDataDir, PortInUseError, portFromEnv } from '../../local/lifecycle';
 import { running, TSX, tree, waitGone, watch, type Watched } from '../support/processes';
 
 // real processes, checked with `ps`: what a process manager, `docker stop` or a crash does to `npm start`.
@@ -99,6 +99,25 @@ describe('npm start lifecycle', () => {
     }
   });
 
+  it('refuses a PORT in use at once, naming it and what to do, before starting java', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', () => done()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      // node alone on PATH: had the start reached java, the message would be about java instead.
+      const bin = mkdtempSync(join(tmpdir(), 'node-only-'));
+      symlinkSync(process.execPath, join(bin, 'node'));
+      const server = startMain({ PORT: String(port), PATH: bin });
+      expect(await server.exited).toBe(1);
+      rmSync(bin, { recursive: true, force: true });
+      expect(server.output()).toContain(
+        `keygate could not start: port ${port} is in use by another program: stop it, or set PORT to another port (0 picks a free one)`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('refuses PORT=70000 with a message that says what a port is, before starting java', async () => {
     const server = startMain({ PORT: '70000' });
     expect(await server.exited).toBe(1);
@@ -108,14 +127,14 @@ describe('npm start lifecycle', () => {
 });
 
 describe('startDynamoDbLocal failures', () => {
-  it("names DynamoDB Local's own words when it exits while starting", async () => {
+  it('refuses a port in use before starting java, naming the port', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', () => done()));
     const port = (blocker.address() as { port: number }).port;
     try {
       const error = (await startDynamoDbLocal({ port }).catch((e: unknown) => e)) as Error;
-      expect(error.message).toMatch(/^DynamoDB Local exited while starting; it printed:\n/);
-      expect(error.message).toMatch(/Address already in use|BindException/);
+      expect(error).toBeInstanceOf(PortInUseError);
+      expect(error.message).toMatch(new RegExp(`^port ${port} is in use by another program: `));
     } finally {
       blocker.close();
     }

@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROUTES } from '../../lambdas/core/http/routes';
-import { isKeygateResource, upstreamHeaders } from '../../local/http/upstream-proxy';
+import { forwardToUpstream, isKeygateResource, upstreamHeaders, type ForwardOutcome } from '../../local/http/upstream-proxy';
 
 const context = { tenantId: 't1', keyId: 'key_1', environment: 'live', role: 'owner', plan: 'scale' };
 
@@ -36,5 +38,35 @@ describe('isKeygateResource', () => {
     ['/v1/keys/key_1/extra/deeper', false],
   ])('%s → %s', (path, expected) => {
     expect(isKeygateResource(ROUTES, path)).toBe(expected);
+  });
+});
+
+describe('forwardToUpstream', () => {
+  const listen = async (server: Server): Promise<number> => {
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    return (server.address() as AddressInfo).port;
+  };
+
+  it('gives the cause of an unreachable upstream, without the headers it was to send', async () => {
+    const closed = createServer();
+    const port = await listen(closed);
+    await new Promise<void>((done) => closed.close(() => done()));
+    let outcome: ForwardOutcome | undefined;
+    const front = createServer((req, res) => {
+      const headers = upstreamHeaders(req.rawHeaders, context, 'the-upstream-secret');
+      void forwardToUpstream(req, res, { url: `http://127.0.0.1:${port}` }, req.url ?? '/', headers).then((result) => {
+        outcome = result;
+        res.writeHead(502).end();
+      });
+    });
+    const frontPort = await listen(front);
+    try {
+      const answer = await fetch(`http://127.0.0.1:${frontPort}/orders`, { headers: { authorization: 'kg_live_secretvalue' } });
+      expect(answer.status).toBe(502);
+      expect(outcome).toEqual({ kind: 'unreachable', cause: `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}` });
+      expect(JSON.stringify(outcome)).not.toMatch(/secret/);
+    } finally {
+      front.close();
+    }
   });
 });

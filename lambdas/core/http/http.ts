@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ApiError, errorBody, invalidRequest } from './errors';
+import { describeIssue, explainIssue } from './issue-messages';
 import type { AuthorizerContext } from '../auth/authorize';
 import { ROLES, ENVIRONMENTS } from '../keys/format';
 import { PLAN_NAMES } from '../model';
@@ -71,27 +72,9 @@ export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
 
 /** Validates a value against a schema, turning the first issue into a 400 that names the field. */
 export function validate<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: explainIssue });
   if (result.success) return result.data;
   throw invalidRequest(describeIssue(result.error.issues[0], where));
-}
-
-/**
- * A field name as an error message may show it. A name is any string the client sent, a pasted
- * key included (found by the leak scan of the end-to-end suite): long names are cut to 8 characters,
- * which for a key is its `<prefix>_<env>_` part and none of its secret.
- */
-function shownName(name: string): string {
-  return name.length <= 32 ? name : `${name.slice(0, 8)}… (${name.length} characters)`;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, where: string): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} in ${where}: ${issue.keys.map(shownName).join(', ')}`;
-  }
-  const field = issue.path.length > 0 ? issue.path.join('.') : where;
-  if (issue.code === 'invalid_type' && issue.path.length === 0) return `${where} must be a JSON ${issue.expected}`;
-  return `${field}: ${issue.message}`;
 }
 
 /** A body or query that must carry nothing: any field in it is unknown (400). */

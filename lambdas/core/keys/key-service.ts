@@ -72,9 +72,12 @@ export class KeyService {
     const environment = input.environment ?? caller.environment;
     const role = input.role ?? 'developer';
     if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
+    // operator keys open the panel over every tenant: they belong to the operator tenant alone. Told
+    // before the rank rule, which also refuses them but would blame the caller's role instead.
+    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) {
+      throw forbidden("operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key");
+    }
     if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
-    // operator keys open the panel over every tenant: they belong to the operator tenant alone.
-    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) throw forbidden('operator keys exist only in the operator tenant');
     assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
