@@ -1,7 +1,8 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ALL_EVENTS_PARTITION } from '../lambdas/core/events/dynamodb-outbox';
 import type { KeygateEvent } from '../lambdas/core/events/model';
 import type { EventPublisher } from '../lambdas/core/events/publish';
+import { queryPages } from '../lambdas/core/store/pages';
 import { TABLE_SCHEMA } from '../lambdas/core/store/table';
 
 /**
@@ -39,26 +40,21 @@ export class LocalEventFeed {
   async poll(): Promise<void> {
     const earlier = new Date(Date.parse(this.since) - 2_000).toISOString();
     const lookBack = earlier > this.startedAt ? earlier : this.startedAt;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.tenantIndex,
-          KeyConditionExpression: 'gsi1pk = :all AND gsi1sk > :since',
-          ExpressionAttributeValues: { ':all': ALL_EVENTS_PARTITION, ':since': lookBack },
-          ExclusiveStartKey: start,
-        }),
-      );
-      const fresh = (out.Items ?? []).filter((item) => !this.seen.has(String(item.id)));
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: TABLE_SCHEMA.tenantIndex,
+      KeyConditionExpression: 'gsi1pk = :all AND gsi1sk > :since',
+      ExpressionAttributeValues: { ':all': ALL_EVENTS_PARTITION, ':since': lookBack },
+    });
+    for await (const page of pages) {
+      const fresh = (page.Items ?? []).filter((item) => !this.seen.has(String(item.id)));
       const events = fresh.map(({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ttl: _t, ...event }) => event as unknown as KeygateEvent);
       const published = await this.publisher.publish(events);
       for (const event of events.slice(0, published)) {
         this.seen.set(event.id, event.at);
         if (event.at > this.since) this.since = event.at;
       }
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
+    }
     // forget what is older than the look-back window.
     for (const [id, at] of this.seen) if (at < new Date(Date.parse(this.since) - 5_000).toISOString()) this.seen.delete(id);
   }
