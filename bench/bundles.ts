@@ -97,7 +97,7 @@ export async function bundleFigures(report: Report, bundler: Bundler): Promise<M
     rows.push([name, format, kB(bundle.bytes), kB(bundle.gzipBytes), bundle.sourceMaps ? kB(bundle.mapBytes) : '-', kB(cjs.bytes)]);
   }
   printTable(
-    'Lambda bundles (minified, as deployed; CommonJS, as deployed before issue 13, for comparison)',
+    'Lambda bundles (minified, as deployed; CommonJS for comparison)',
     ['function', 'format', 'kB', 'gzip kB', '.map kB', 'cjs kB'],
     rows,
   );

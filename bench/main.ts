@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every figure of issue 13 measured in one run on this machine, so that ratios
+ * `npm run bench`: every performance figure measured in one run on this machine, so that ratios
  * compare like with like; a table per section for people and `bench: <name> <value>` lines for
  * scripts. Nothing here asserts speed: the run fails only when a counted contract (DynamoDB
  * calls per authorization) breaks. `BENCH_QUICK=1` shrinks every loop, for developing it.

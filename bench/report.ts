@@ -1,12 +1,12 @@
 /**
  * Figures, the way the benchmark reports them: a markdown table per section for people, and one
  * `bench: <name> <value>` line per figure for scripts. Nothing here asserts speed; only the
- * counted contracts (figure 2 of issue 13) can fail a run.
+ * counted contracts (DynamoDB calls per authorization) can fail a run.
  */
 
 /** One measured or derived number. */
 export interface Figure {
-  /** The name scripts grep for, exactly as issue 13 spells it. */
+  /** The name scripts grep for; keep it stable, since results files are compared by it. */
   readonly name: string;
   readonly value: number;
   /** Shown in the table only. */
@@ -15,7 +15,7 @@ export interface Figure {
   readonly note?: string;
 }
 
-/** A goal of issue 13, checked against figures of the same run. */
+/** A performance goal, checked against figures of the same run. */
 export interface Goal {
   readonly goal: string;
   readonly measured: string;
@@ -69,7 +69,7 @@ export class Report {
 
 /** Prints goals as a table. */
 export function printGoals(goals: readonly Goal[]): void {
-  console.log('\n### Goals of issue 13 (ratios from this run)\n');
+  console.log('\n### Goals (ratios from this run)\n');
   console.log('| goal | measured | met |');
   console.log('| --- | --- | --- |');
   for (const goal of goals) console.log(`| ${goal.goal} | ${goal.measured} | ${goal.met ? 'yes' : 'no'} |`);

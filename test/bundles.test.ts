@@ -10,7 +10,7 @@ import { keyFixture, tenantFixture } from './support/fixtures';
 import { testApp } from './support/cdk';
 
 /**
- * keygate's own functions are bundled as ES modules (issue 13: the packages' ESM builds tree-shake;
+ * keygate's own functions are bundled as ES modules (the packages' ESM builds tree-shake;
  * the authorizer stays CommonJS).
  * An ES-module bundle can fail where its sources never do, when a bundled CommonJS package calls
  * `require`, or uses `__dirname`: so every function is loaded here from the asset `cdk synth`

@@ -1,4 +1,4 @@
-/** The authorizer's entry with the aws4fetch transport it had before issue 13's cold-start work: a reference. */
+/** The authorizer's entry with the aws4fetch transport: a reference the benchmark compares against. */
 import { authorizerFromEnvironment } from '../../lambdas/authorizer/from-environment';
 import { aws4fetchTransport } from './aws4fetch-key-reader';
 

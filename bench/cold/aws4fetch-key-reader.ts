@@ -1,8 +1,8 @@
 /**
- * A reference for the benchmark, not deployed: the transport the authorizer's reader had before
- * issue 13's cold-start work, SigV4 over `fetch` with aws4fetch, under the same `SignedKeyReader`.
+ * A reference for the benchmark, not deployed: the alternative transport for the authorizer's
+ * reader, SigV4 over `fetch` with aws4fetch, under the same `SignedKeyReader`.
  * Node loads `fetch` (undici) and WebCrypto on first use, which cost it about 60 ms of CPU on the
- * first call; `lambdas/runtime/dynamodb-http.ts` replaced it. Kept to measure both in one run.
+ * first call; `lambdas/runtime/dynamodb-http.ts` avoids it. Kept to measure both in one run.
  */
 import { AwsClient } from 'aws4fetch';
 import { DynamoDbError, type DynamoDbHttp } from '../../lambdas/runtime/dynamodb-http';

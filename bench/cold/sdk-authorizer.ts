@@ -1,7 +1,7 @@
 /**
- * The SDK baseline of issue 13: the same authorizer reading through `@aws-sdk/lib-dynamodb`
+ * The SDK baseline: the same authorizer reading through `@aws-sdk/lib-dynamodb`
  * (`DynamoKeyStore`, a `GetCommand` and the `lastUsedAt` `UpdateCommand`), as keygate's
- * authorizer was before it moved to a signed `fetch`. `DYNAMODB_ENDPOINT` points it at
+ * authorizer would be without its own signed transport. `DYNAMODB_ENDPOINT` points it at
  * DynamoDB Local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,11 +1,11 @@
 import type { Clock } from '../core/support/clock';
 import { notFound } from '../core/http/errors';
-import { emptySchema, jsonResponse, validate, type ApiRequest } from '../core/http/http';
+import { emptySchema, jsonResponse, validate, type ApiRequest, type RouteHandler } from '../core/http/http';
 import type { Logger } from '../core/support/logger';
 import { toKeyRecord, toTenantRecord } from '../core/model';
 import type { KeyStore } from '../core/store/store';
 import type { TenantService } from '../core/tenants/tenant-service';
-import { proxyHandler, type RouteHandler } from '../runtime/proxy';
+import { proxyHandler } from '../runtime/proxy';
 
 /** What the account routes need. */
 export interface AccountDeps {

@@ -7,6 +7,17 @@ export const PLAN_NAMES = ['starter', 'growth', 'scale', 'enterprise'] as const;
 /** One of {@link PLAN_NAMES}. */
 export type PlanName = (typeof PLAN_NAMES)[number];
 
+/** Who is calling: what the authorizer hands to backends as `requestContext.authorizer`. */
+export interface AuthorizerContext {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly plan: PlanName;
+  // api gateway's context values are flat strings, numbers or booleans.
+  readonly [field: string]: string;
+}
+
 /** The periods a usage-plan quota counts over. */
 export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
 

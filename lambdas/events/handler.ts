@@ -1,27 +1,9 @@
-import * as z from 'zod/mini';
-import { EVENT_TYPES } from '../core/events/model';
 import type { EventReader } from '../core/events/store';
-import { cursorQuerySchema, jsonResponse, limitQuerySchema, validate } from '../core/http/http';
-import { KEY_ID_PATTERN } from '../core/keys/key-service';
+import { jsonResponse, validate, type RouteHandler } from '../core/http/http';
+import { panelQuerySchema, tenantQuerySchema } from '../core/http/schemas/events';
 import type { Logger } from '../core/support/logger';
 import { assertLiveOperator } from '../core/http/operator-only';
-import { TENANT_ID_PATTERN } from '../core/tenants/tenant-service';
-import { proxyHandler, type RouteHandler } from '../runtime/proxy';
-
-/** The query of `GET /v1/events`. */
-export const tenantQuerySchema = z.strictObject({
-  limit: limitQuerySchema,
-  cursor: cursorQuerySchema,
-  type: z.optional(z.enum(EVENT_TYPES)),
-  keyId: z.optional(z.string().check(z.regex(KEY_ID_PATTERN, 'must be a key id (key_ and 24 hex characters)'))),
-});
-
-/** The query of `GET /v1/panel/events`. */
-export const panelQuerySchema = z.strictObject({
-  limit: limitQuerySchema,
-  cursor: cursorQuerySchema,
-  tenantId: z.optional(z.string().check(z.regex(TENANT_ID_PATTERN, 'must be a tenant id'))),
-});
+import { proxyHandler } from '../runtime/proxy';
 
 /** What the event routes need. */
 export interface EventsDeps {

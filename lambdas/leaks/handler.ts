@@ -1,23 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod/mini';
-import { ApiError, errorBody } from '../core/http/errors';
-import { jsonResponse, parseBody } from '../core/http/http';
+import { type ApiError, errorBody } from '../core/http/errors';
+import { jsonResponse, parseBody, type RouteHandler } from '../core/http/http';
+import { panelLeakSchema } from '../core/http/schemas/leaks';
 import { githubAlertSchema, verifyGithubSignature, type GithubFeedback, type GithubKeySource } from '../core/leaks/github';
 import type { LeakService } from '../core/leaks/leak-service';
 import { describeError, type Logger } from '../core/support/logger';
 import { assertLiveOperator } from '../core/http/operator-only';
-import { proxyHandler, type RouteHandler } from '../runtime/proxy';
+import { proxyHandler } from '../runtime/proxy';
 
 /** The route GitHub posts alerts to; it has no API key, only GitHub's signature. */
 export const GITHUB_LEAK_RESOURCE = '/v1/leaks/github';
 /** GitHub batches alerts; far below API Gateway's 10 MB, far above a real batch. */
 const MAX_ALERT_BYTES = 1024 * 1024;
-
-/** The body of `POST /v1/panel/leaks`. */
-export const panelLeakSchema = z.strictObject({
-  key: z.string().check(z.minLength(1), z.maxLength(1024)),
-  url: z.optional(z.string().check(z.maxLength(2048))),
-});
 
 /** What the leak routes need. */
 export interface LeaksDeps {

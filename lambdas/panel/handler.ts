@@ -1,38 +1,13 @@
-import * as z from 'zod/mini';
 import { forbidden, notFound } from '../core/http/errors';
-import { emptySchema, jsonResponse, nameSchema, parseBody, validate, type ApiRequest } from '../core/http/http';
+import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type RouteHandler } from '../core/http/http';
+import { keyRoutes, type KeyRouteDeps } from '../core/http/key-routes';
+import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../core/http/schemas/tenants';
 import { KeyService, operatorActingFor } from '../core/keys/key-service';
 import { actorOf } from '../core/events/model';
 import type { Logger } from '../core/support/logger';
-import { PLAN_NAMES, QUOTA_PERIODS, toTenantRecord } from '../core/model';
+import { toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenants/tenant-service';
-import { keyRoutes, listKeysQuerySchema, type KeyRouteDeps } from '../keys/handler';
-import { proxyHandler, type RouteHandler } from '../runtime/proxy';
-
-const limit = (max: number) => z.number().check(z.int('must be a whole number'), z.minimum(1), z.maximum(max));
-
-const planFields = {
-  plan: z.enum(PLAN_NAMES),
-  rateLimit: z.optional(limit(1_000_000)),
-  burstLimit: z.optional(limit(5_000_000)),
-  quota: z.optional(z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) })),
-};
-
-/** The body of a tenant creation. */
-export const createTenantSchema = z.strictObject({
-  tenantId: z.optional(z.string().check(z.maxLength(64))),
-  name: nameSchema,
-  ...planFields,
-});
-
-/** The body of a plan change. */
-export const tenantPlanSchema = z.strictObject(planFields);
-
-/** The body of a tenant rename. */
-export const renameTenantSchema = z.strictObject({ name: nameSchema });
-
-/** The query of the tenant listing: a key listing's `limit` and `cursor`, no name filter. */
-export const tenantListQuerySchema = z.omit(listKeysQuerySchema, { name: true });
+import { proxyHandler } from '../runtime/proxy';
 
 /**
  * The operator panel's routes; only live `operator` keys get past the first lines of each. A

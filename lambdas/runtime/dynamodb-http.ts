@@ -29,7 +29,7 @@ export class DynamoDbError extends Error {
  * DynamoDB's JSON protocol over `node:https` (`node:http` for DynamoDB Local), SigV4-signed on
  * `node:crypto`, on one keep-alive connection. Not `fetch`: Node loads its `fetch` (undici) on
  * first use, about 50 ms of CPU in a fresh process against about 7 ms for a first `node:http`
- * request, and the authorizer's first call is on a request's path (issue 13).
+ * request, and the authorizer's first call is on a request's path.
  *
  * No retries of its own (the authorizer fails closed, and API Gateway's clients retry), except
  * one: a request sent on a kept-alive connection that the server had already closed (DynamoDB

@@ -1,10 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizerContext } from '../core/auth/authorize';
-import { callerSchema, errorResponse, type ApiRequest, type HttpResponse } from '../core/http/http';
+import type { AuthorizerContext } from '../core/model';
+import { callerSchema, errorResponse, type ApiRequest, type RouteHandler } from '../core/http/http';
 import type { Logger } from '../core/support/logger';
-
-/** A domain route handler: one request in, one response out. */
-export type RouteHandler = (request: ApiRequest) => Promise<HttpResponse>;
 
 /**
  * Adapts API Gateway proxy events to {@link ApiRequest}s and routes them by `METHOD resource`;

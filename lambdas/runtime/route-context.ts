@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizerContext } from '../core/auth/authorize';
+import type { AuthorizerContext } from '../core/model';
 import { ApiError } from '../core/http/errors';
 import { callerSchema, errorResponse } from '../core/http/http';
 import { jsonLogger, type Logger } from '../core/support/logger';

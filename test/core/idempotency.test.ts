@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
+import type { AuthorizerContext } from '../../lambdas/core/model';
 import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../../lambdas/core/http/idempotency';
 import { jsonResponse, type ApiRequest } from '../../lambdas/core/http/http';
 import { callerContext } from '../support/events';

@@ -19,7 +19,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
+import type { AuthorizerContext } from '../../lambdas/core/model';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { OwnersChangedError } from '../../lambdas/core/store/store';
 import { MemoryKeyStore } from '../support/fakes/memory-key-store';

@@ -7,7 +7,7 @@ import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
 
 /**
- * The authorizer answers policies from a cache (issue 13's warm CPU): one frozen document per
+ * The authorizer answers policies from a cache (for warm CPU): one frozen document per
  * stage, role and environment. These tests hold every cached answer to the document policyFor
  * builds afresh for the same call, whatever came before it: no stage, role or environment may
  * ever be answered another's policy.

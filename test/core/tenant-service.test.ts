@@ -71,7 +71,6 @@ const tooManyRequests = () => new TooManyRequestsException({ message: 'slow down
 interface Answer {
   readonly status: number;
   readonly text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
 }
 

@@ -1,7 +1,7 @@
 import { noCache } from '../../lambdas/core/auth/cache';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthorizerContext } from '../../lambdas/core/auth/authorize';
-import { ApiError } from '../../lambdas/core/http/errors';
+import type { AuthorizerContext } from '../../lambdas/core/model';
+import type { ApiError } from '../../lambdas/core/http/errors';
 import { KeyService } from '../../lambdas/core/keys/key-service';
 import type { Role } from '../../lambdas/core/keys/format';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';

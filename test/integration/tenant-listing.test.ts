@@ -24,7 +24,7 @@ const tenant = (tenantId: string, createdAt: string): Tenant => ({
 
 describe('backfillTenantListing', () => {
   it('lists tenants written before the listing existed, once, newest first', async () => {
-    // as the old code wrote them: no index attributes.
+    // tenants stored without the listing's index attributes.
     for (const [id, at] of [
       ['old-a', '2026-01-01T00:00:00.000Z'],
       ['old-b', '2026-01-02T00:00:00.000Z'],

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 // ajv comes with @readme/openapi-parser; draft 2020-12 is OpenAPI 3.1's schema dialect.
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { OPENAPI_FILES } from '../../bin/openapi';
-import { OPERATIONS } from '../../lambdas/core/http/api/operations';
+import { OPERATIONS } from '../../openapi/operations';
 import { call, startTestKeygate } from '../support/local';
 
 /**

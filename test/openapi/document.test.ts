@@ -5,12 +5,13 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import { OPENAPI_FILES, renderDocument, ROOT } from '../../bin/openapi';
 import { createAccountRoutes, type AccountDeps } from '../../lambdas/account/handler';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../../lambdas/core/http/gateway-responses';
-import { GATEWAY_ERRORS_BY_AUTH, openApiDocument, ROUTELESS_GATEWAY_ERRORS } from '../../lambdas/core/http/api/document';
-import { OPERATIONS, routeDrift, routeKey } from '../../lambdas/core/http/api/operations';
+import { GATEWAY_ERRORS_BY_AUTH, openApiDocument, ROUTELESS_GATEWAY_ERRORS } from '../../openapi/document';
+import { OPERATIONS, routeDrift, routeKey } from '../../openapi/operations';
 import { ROUTES } from '../../lambdas/core/http/routes';
 import type { TenantService } from '../../lambdas/core/tenants/tenant-service';
 import { createEventRoutes, type EventsDeps } from '../../lambdas/events/handler';
-import { createKeyRoutes, type KeyRouteDeps } from '../../lambdas/keys/handler';
+import type { KeyRouteDeps } from '../../lambdas/core/http/key-routes';
+import { createKeyRoutes } from '../../lambdas/keys/handler';
 import { createPanelLeakRoutes, GITHUB_LEAK_RESOURCE, type LeaksDeps } from '../../lambdas/leaks/handler';
 import { createPanelRoutes } from '../../lambdas/panel/handler';
 

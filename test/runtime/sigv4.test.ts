@@ -3,8 +3,8 @@ import { AwsV4Signer } from 'aws4fetch';
 import { SigV4Signer, type AwsCredentials } from '../../lambdas/runtime/sigv4';
 
 /**
- * The authorizer signs its DynamoDB requests with a small SigV4 signer on node:crypto (issue 13:
- * WebCrypto's first use was a tenth of its cold start). It must compute exactly what aws4fetch,
+ * The authorizer signs its DynamoDB requests with a small SigV4 signer on node:crypto (WebCrypto's
+ * first use costs a tenth of its cold start). It must compute exactly what aws4fetch,
  * the well-kept signer it replaces, computes for the same request: the same headers, byte for byte.
  */
 const amzDate = (now: Date): string => now.toISOString().replace(/[:-]|\.\d{3}/g, '');

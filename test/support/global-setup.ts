@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __KEYGATE_DYNAMODB__: DynamoDbLocal | undefined;
 }
 

@@ -1,22 +1,11 @@
 import type { Clock } from '../support/clock';
 import { isExpired } from '../keys/expiry';
-import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization, type Environment, type Role } from '../keys/format';
+import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization } from '../keys/format';
 import { describeError, type Logger } from '../support/logger';
-import type { PlanName } from '../model';
+import type { AuthorizerContext } from '../model';
 import { PolicyCache, type PolicyDocument } from './policy';
 import type { RouteRoles } from './route-policy';
 import type { KeyStore } from '../store/store';
-
-/** What the authorizer hands to backends as `requestContext.authorizer`. */
-export interface AuthorizerContext {
-  readonly tenantId: string;
-  readonly keyId: string;
-  readonly environment: Environment;
-  readonly role: Role;
-  readonly plan: PlanName;
-  // api gateway's context values are flat strings, numbers or booleans.
-  readonly [field: string]: string;
-}
 
 /** A TOKEN authorizer's answer for an authorized key. */
 export interface AuthorizationResult {

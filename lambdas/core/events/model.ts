@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthorizerContext } from '../auth/authorize';
+import type { AuthorizerContext } from '../model';
 import type { Environment, Role } from '../keys/format';
 
 /**

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ApiError, errorBody, invalidRequest } from './errors';
 import { describeIssue, explainIssue } from './issue-messages';
-import type { AuthorizerContext } from '../auth/authorize';
+import type { AuthorizerContext } from '../model';
 import { ROLES, ENVIRONMENTS } from '../keys/format';
 import { PLAN_NAMES } from '../model';
 import { describeError, type Logger } from '../support/logger';
@@ -30,6 +30,9 @@ export interface HttpResponse {
   readonly headers: Record<string, string>;
   readonly body: string;
 }
+
+/** A domain route handler: one request in, one response out. */
+export type RouteHandler = (request: ApiRequest) => Promise<HttpResponse>;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 

@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from '../auth/authorize';
+import type { AuthorizerContext } from '../model';
 import { forbidden } from './errors';
 
 /**

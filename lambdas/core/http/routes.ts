@@ -43,10 +43,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/enable', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate', function: 'panel' },
-  // the audit trail (events branch).
+  // the audit trail.
   { method: 'GET', path: '/v1/events', function: 'events' },
   { method: 'GET', path: '/v1/panel/events', function: 'events' },
-  // leak response (events branch); GitHub signs its alerts instead of presenting a key.
+  // leak response; GitHub signs its alerts instead of presenting a key.
   { method: 'POST', path: '/v1/panel/leaks', function: 'leaks' },
   { method: 'POST', path: '/v1/leaks/github', function: 'leaks', auth: 'none' },
 ];

@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from '../auth/authorize';
+import type { AuthorizerContext } from '../model';
 
 /**
  * The request headers that carry the authorizer context to the front door's upstream, by

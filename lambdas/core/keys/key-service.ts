@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from '../auth/authorize';
+import type { AuthorizerContext } from '../model';
 import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from '../auth/cache';
 import type { Clock } from '../support/clock';
 import { conflict, forbidden, invalidRequest, notFound } from '../http/errors';

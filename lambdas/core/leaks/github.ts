@@ -24,7 +24,7 @@ export function staticGithubKeys(json: string): GithubKeySource {
   try {
     parsed = githubPublicKeysSchema.parse(JSON.parse(json));
   } catch (error) {
-    throw new Error(`GitHub public keys must be the meta endpoint's JSON ({"public_keys": [{"key_identifier", "key", "is_current"}]}): ${(error as Error).message}`);
+    throw new Error(`GitHub public keys must be the meta endpoint's JSON ({"public_keys": [{"key_identifier", "key", "is_current"}]}): ${(error as Error).message}`, { cause: error });
   }
   const keys = new Map(parsed.public_keys.map((key) => [key.key_identifier, key.key]));
   return { find: async (id) => keys.get(id) };

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthorizerContext } from '../../../lambdas/core/auth/authorize';
+import type { AuthorizerContext } from '../../../lambdas/core/model';
 import { noCache } from '../../../lambdas/core/auth/cache';
 import { ApiError } from '../../../lambdas/core/http/errors';
 import { DynamoEventReader } from '../../../lambdas/core/events/dynamodb-events';

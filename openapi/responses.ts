@@ -5,15 +5,15 @@
  * file fail the build when a schema here and the type it describes part ways.
  */
 import * as z from 'zod/mini';
-import { EVENT_TYPES, type KeygateEvent } from '../../events/model';
-import type { EventPage } from '../../events/store';
-import { ENVIRONMENTS, ROLES } from '../../keys/format';
-import type { KeyWithSecret } from '../../keys/key-service';
-import type { LeakOutcome } from '../../leaks/leak-service';
-import type { GithubFeedback } from '../../leaks/github';
-import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../../model';
-import type { CreatedTenant, UsageReport } from '../../tenants/tenant-service';
-import { ERROR_STATUS, type ErrorCode } from '../errors';
+import { EVENT_TYPES, type KeygateEvent } from '../lambdas/core/events/model';
+import type { EventPage } from '../lambdas/core/events/store';
+import { ENVIRONMENTS, ROLES } from '../lambdas/core/keys/format';
+import type { KeyWithSecret } from '../lambdas/core/keys/key-service';
+import type { LeakOutcome } from '../lambdas/core/leaks/leak-service';
+import type { GithubFeedback } from '../lambdas/core/leaks/github';
+import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../lambdas/core/model';
+import type { CreatedTenant, UsageReport } from '../lambdas/core/tenants/tenant-service';
+import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 
 /** A key id: `key_` and the first 24 hex characters of the key's SHA-256. */
 const keyId = z.string().check(z.regex(/^key_[0-9a-f]{24}$/));

@@ -5,10 +5,10 @@
  * constants the refinements use.
  */
 import type * as z from 'zod/mini';
-import { EXPIRY_DAYS } from '../../keys/expiry';
-import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema } from '../../keys/key-meta';
-import { createKeySchema, listKeysQuerySchema } from '../../../keys/handler';
-import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../http';
+import { EXPIRY_DAYS } from '../lambdas/core/keys/expiry';
+import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema } from '../lambdas/core/keys/key-meta';
+import { createKeySchema, listKeysQuerySchema } from '../lambdas/core/http/schemas/keys';
+import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../lambdas/core/http/http';
 import { anyErrorSchema, createdKeySchema, eventSchema, keyPageSchema, keyRecordSchema, tenantRecordSchema, usageSchema } from './responses';
 
 type Json = Record<string, unknown>;

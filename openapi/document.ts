@@ -5,12 +5,12 @@
  * bearer scheme the authorizer reads. `bin/openapi.ts` writes it to `openapi.json`.
  */
 import * as z from 'zod/mini';
-import { MAX_GRACE_HOURS } from '../../keys/key-service';
-import { ERROR_STATUS, type ErrorCode } from '../errors';
-import { GATEWAY_ERRORS, type GatewayResponseType } from '../gateway-responses';
-import { MAX_BODY_BYTES } from '../http';
-import { IDEMPOTENCY_HEADER, KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../idempotency';
-import { ROUTES, type Route } from '../routes';
+import { MAX_GRACE_HOURS } from '../lambdas/core/keys/key-service';
+import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
+import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
+import { MAX_BODY_BYTES } from '../lambdas/core/http/http';
+import { IDEMPOTENCY_HEADER, KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../lambdas/core/http/idempotency';
+import { ROUTES, type Route } from '../lambdas/core/http/routes';
 import { OPERATIONS, routeKey, TAGS, type Named, type Operation } from './operations';
 import { requestNotes, responseNotes, type Notes } from './notes';
 import { anyErrorSchema, errorSchema, eventSchema } from './responses';
@@ -205,7 +205,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
   const notes = requestNotes();
   const operations = routes.map((route) => {
     const operation = OPERATIONS[routeKey(route)];
-    if (operation === undefined) throw new Error(`no operation documents ${routeKey(route)}: add it to lambdas/core/http/api/operations.ts`);
+    if (operation === undefined) throw new Error(`no operation documents ${routeKey(route)}: add it to openapi/operations.ts`);
     return { route, operation };
   });
   const unique = (named: Named[]) => [...new Map(named.map((entry) => [entry.name, entry])).values()];

@@ -1,17 +1,17 @@
 /**
  * What each route of the HTTP API takes and answers, for the OpenAPI document. Request bodies and
- * queries are the very schemas the handlers validate with (imported from them, never copied);
+ * queries are the very schemas the handlers validate with (from `lambdas/core/http/schemas`);
  * answers are the schemas of `./responses`. The document test checks this table against
  * {@link ROUTES} and the handlers' own route tables, both ways.
  */
 import type * as z from 'zod/mini';
-import { panelQuerySchema, tenantQuerySchema } from '../../../events/handler';
-import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from '../../../keys/handler';
-import { panelLeakSchema } from '../../../leaks/handler';
-import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../../../panel/handler';
-import { githubAlertSchema } from '../../leaks/github';
-import { emptySchema } from '../http';
-import { ROUTES, type Route } from '../routes';
+import { panelQuerySchema, tenantQuerySchema } from '../lambdas/core/http/schemas/events';
+import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from '../lambdas/core/http/schemas/keys';
+import { panelLeakSchema } from '../lambdas/core/http/schemas/leaks';
+import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../lambdas/core/http/schemas/tenants';
+import { githubAlertSchema } from '../lambdas/core/leaks/github';
+import { emptySchema } from '../lambdas/core/http/http';
+import { ROUTES, type Route } from '../lambdas/core/http/routes';
 import {
   createdKeySchema,
   createdTenantSchema,
