@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { LocalGateway } from '../../local/gateway';
 import type { Route } from '../../lambdas/core/http/routes';
+import { instant } from '../support/time';
 
 const KEY = `sk_live_${'a'.repeat(72)}`;
 const ROUTES: Route[] = [{ method: 'GET', path: '/v1/me', function: 'account' }];
@@ -88,17 +89,17 @@ describe('the local gateway cache under a flush that lands mid-authorization', (
   });
 
   it('flushes at a scheduled time on its own clock, to the millisecond', async () => {
-    let time = Date.parse('2026-11-23T10:00:00.000Z');
+    let time = Date.parse(instant(0, '10:00'));
     const { gateway, me, release, calls } = await gatewayWithHeldAuthorizer(() => time);
     try {
-      gateway.scheduleAuthorizerCacheFlush(new Date('2026-11-23T10:04:00.000Z')); // inside the 300 s TTL.
+      gateway.scheduleAuthorizerCacheFlush(new Date(instant(0, '10:04'))); // inside the 300 s TTL.
       const first = me();
       await release();
       await first;
-      time = Date.parse('2026-11-23T10:03:59.999Z');
+      time = Date.parse(instant(0, '10:03:59.999'));
       expect(await me()).toBe(200);
       expect(calls()).toBe(1); // still cached.
-      time = Date.parse('2026-11-23T10:04:00.000Z');
+      time = Date.parse(instant(0, '10:04'));
       const after = me();
       await release();
       await after;
@@ -109,13 +110,13 @@ describe('the local gateway cache under a flush that lands mid-authorization', (
   });
 
   it('flushes at 00:00 UTC without being told', async () => {
-    let time = Date.parse('2026-11-23T23:59:59.000Z');
+    let time = Date.parse(instant(0, '23:59:59'));
     const { gateway, me, release, calls } = await gatewayWithHeldAuthorizer(() => time);
     try {
       const first = me();
       await release();
       await first;
-      time = Date.parse('2026-11-24T00:00:00.000Z');
+      time = Date.parse(instant(1));
       const after = me();
       await release();
       await after;

@@ -12,8 +12,9 @@ import type { PlanCatalog } from '../../../lambdas/core/plans/usage-plans';
 import { LocalUsagePlans } from '../../../local/usage-plans';
 import { createTestTable, type TestTable } from '../../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../../support/fixtures';
+import { instant } from '../../support/time';
 
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
 const clock = fixedClock(NOW);
 const OPERATOR = { keyId: 'key_0000000000000000000000ff', role: 'operator' } as const;
 
