@@ -2,6 +2,7 @@ import type { LocalKeygate } from '../../local/app';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
 import { instant } from '../support/time';
+import { DEADLINES } from '../support/deadlines';
 
 /**
  * `keygate:lastUsedIntervalSeconds`: the authorizer writes a key's `lastUsedAt` at most once per
@@ -39,7 +40,7 @@ describe('how often lastUsedAt is written', () => {
     } finally {
       await keygate.stop();
     }
-  }, 60_000);
+  }, DEADLINES.slowTest);
 
   it('once a minute by default', async () => {
     const clock = fixedClock(instant(0, '10:00'));
@@ -54,5 +55,5 @@ describe('how often lastUsedAt is written', () => {
     } finally {
       await keygate.stop();
     }
-  }, 60_000);
+  }, DEADLINES.slowTest);
 });

@@ -9,6 +9,7 @@ import { ensureTable } from '../../local/table';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { keyFixture, rawKeyItem, tenantFixture } from '../support/fixtures';
 import { BASE, day, instant } from '../support/time';
+import { DEADLINES } from '../support/deadlines';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -108,5 +109,5 @@ describe('ensureTable over a table from before the environment and notice indexe
       client.destroy();
       await own.stop();
     }
-  }, 90_000); // DynamoDB Local builds an index slowly on a loaded machine.
+  }, DEADLINES.slowTest); // DynamoDB Local builds an index slowly on a loaded machine.
 });

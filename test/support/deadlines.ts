@@ -29,6 +29,8 @@ export const DEADLINES = {
   slowTest: scaled(120_000),
   /** A started process to print the line that says it is ready. */
   processOutput: scaled(60_000),
+  /** One HTTP request to a server in the test's own process to arrive or answer. */
+  request: scaled(10_000),
   /** Processes to end after a signal. */
   processExit: scaled(15_000),
 } as const;
