@@ -104,7 +104,7 @@ describe('expiry notices', () => {
     const key = await seedKey(tenant, instant(-3, '08:00'), instant(7));
 
     const days = [day(0), day(1), day(6), day(7)];
-    for (const day of days) await job(`${day}T00:05:00.000Z`).run();
+    for (const date of days) await job(`${date}T00:05:00.000Z`).run();
 
     expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
       ['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 7 }],

@@ -16,6 +16,7 @@ export function recordingLogger(): Logger & { lines: { level: string; message: s
   return { lines, info: push('INFO'), warn: push('WARN'), error: push('ERROR'), text: () => JSON.stringify(lines) };
 }
 
+/** The movable test clock, kept here beside the fixtures that most of its users import too. */
 export { fixedClock } from './time';
 
 /** A tenant with sensible defaults, created three weeks before {@link BASE}. */
