@@ -10,12 +10,6 @@ const DAY_MS = 86_400_000;
  */
 export const BASE = '2001-11-23T10:00:00.000Z';
 
-/** {@link BASE} as epoch milliseconds. */
-export const BASE_MS = Date.parse(BASE);
-
-/** Milliseconds in a day. */
-export { DAY_MS };
-
 /** Midnight UTC of the day an origin falls on, as epoch milliseconds. */
 function midnight(origin: Date | string | number): number {
   const ms = typeof origin === 'number' ? origin : typeof origin === 'string' ? Date.parse(origin) : origin.getTime();
@@ -45,11 +39,6 @@ export function instant(days: number, time = '00:00', origin: Date | string | nu
  */
 export function day(days: number, origin: Date | string | number = BASE): string {
   return instant(days, '00:00', origin).slice(0, 10);
-}
-
-/** Epoch seconds of an ISO instant, as the key table's `ttl` attribute holds them. */
-export function epochSeconds(iso: string): number {
-  return Date.parse(iso) / 1000;
 }
 
 /** A clock that tests may move. */
