@@ -53,6 +53,8 @@ export interface LocalOptions {
   readonly dataDir?: string;
   /** @default 'keygate-keys' */
   readonly tableName?: string;
+  /** Whether a table this start creates expires items by their `ttl`, as in AWS. @default true */
+  readonly timeToLive?: boolean;
   /** @default 'sk' */
   readonly keyPrefix?: string;
   /** The stage in method ARNs and proxy events. @default 'prod' */
@@ -146,7 +148,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const endpoint = options.dynamodbEndpoint ?? (embedded = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
-    await ensureTable(client, tableName, { staleAfterDays: options.staleAfterDays });
+    await ensureTable(client, tableName, { staleAfterDays: options.staleAfterDays, timeToLive: options.timeToLive, now: clock() });
     // tenants kept in a data folder from before the tenant listing join it.
     await backfillTenantListing({ client: documentClient(client), tableName });
     const eventRetentionDays = options.eventRetentionDays;

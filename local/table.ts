@@ -10,6 +10,20 @@ import { backfillEnvironmentIndex, backfillNoticeIndexes } from '../lambdas/core
 import { createTableInput, TABLE_SCHEMA } from '../lambdas/core/store/table';
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 
+/** How {@link ensureTable} makes the table. */
+export interface EnsureTableOptions {
+  /** Days without use after which a backfilled key is filed as stale. @default - the notice job's default */
+  readonly staleAfterDays?: number;
+  /** Now, for the notice backfill's idle threshold. @default - the system clock */
+  readonly now?: Date;
+  /**
+   * Whether a new table expires items by their `ttl` attribute, as the stack's table does. Tests
+   * with an injected clock turn it off: their items expire at instants long past.
+   * @default true
+   */
+  readonly timeToLive?: boolean;
+}
+
 /**
  * Creates the key table with its TTL setting unless it exists, as the CDK's `KeyTable` does in
  * AWS. A table kept in a data folder from before the `byTenantEnvironment` or the notice indexes
@@ -18,7 +32,7 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
  *
  * @returns whether the table was created.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string, options: { staleAfterDays?: number } = {}): Promise<boolean> {
+export async function ensureTable(client: DynamoDBClient, tableName: string, options: EnsureTableOptions = {}): Promise<boolean> {
   try {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
@@ -28,12 +42,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
     }
     const notices = [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].filter((index) => !indexes.includes(index));
     for (const index of notices) await addIndex(client, tableName, index);
-    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName, staleAfterDays: options.staleAfterDays });
+    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName, staleAfterDays: options.staleAfterDays, now: options.now });
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   await client.send(new CreateTableCommand(createTableInput(tableName)));
+  if (options.timeToLive === false) return true;
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,

@@ -5,6 +5,7 @@ import type { LocalKeygate } from '../../local/app';
 import { leakScan } from '../support/leak-scan';
 import { startTestKeygate } from '../support/local';
 import { TSX } from '../support/processes';
+import { DEADLINES } from '../support/deadlines';
 
 let keygate: LocalKeygate;
 
@@ -54,5 +55,5 @@ describe('the client example (examples/client/tour.ts)', () => {
     const lines = out.trimEnd().split('\n');
     for (const line of lines) leakScan.log('example script output', line);
     expect(shape(lines)).toEqual(EXPECTED);
-  }, 60_000);
+  }, DEADLINES.slowTest);
 });

@@ -1,4 +1,5 @@
 import { Keygate, type KeygateOptions } from 'keygate/client';
+import { instant } from '../support/time';
 
 /** What a fake fetch answers next: an answer, a thrown error, or a function of the request. */
 export type Step = Response | Error | ((url: string, init: RequestInit) => Promise<Response>);
@@ -68,7 +69,7 @@ export function keyRecord(fields: Record<string, unknown> = {}) {
     role: 'developer',
     status: 'active',
     last4: 'ab12',
-    createdAt: '2026-11-23T10:00:00.000Z',
+    createdAt: instant(0, '10:00'),
     expiresAt: null,
     lastUsedAt: null,
     ...fields,

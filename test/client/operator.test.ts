@@ -2,10 +2,11 @@ import type { Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
 import { clientOf, failure, type Exchanges } from '../support/client';
 import { startTestKeygate } from '../support/local';
+import { instant } from '../support/time';
 
 let keygate: LocalKeygate;
 let operator: Keygate;
-let now = Date.parse('2026-05-04T09:00:00.000Z');
+let now = Date.parse(instant(-203, '09:00'));
 
 beforeAll(async () => {
   keygate = await startTestKeygate({ clock: () => new Date(now) });
@@ -51,7 +52,7 @@ describe('the operator API through the client, against the local gateway', () =>
     // the quota's Retry-After runs to midnight UTC: longer than the client waits, so it fails at once.
     const over = await failure(clientOf(keygate.url, key.key, { maxRetries: 3 }).me.get());
     expect(over).toMatchObject({ status: 429, code: 'quota_exceeded', attempts: 1 });
-    expect(over.retryAfter).toBe(Math.ceil((Date.parse('2026-05-05T00:00:00.000Z') - now) / 1000));
+    expect(over.retryAfter).toBe(Math.ceil((Date.parse(instant(-202)) - now) / 1000));
   });
 
   it('suspends a tenant (its keys get 401 as KeygateError), refuses a second suspend with 409, and resumes it', async () => {

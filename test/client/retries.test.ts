@@ -1,5 +1,6 @@
 import { KeygateConnectionError, KeygateError } from 'keygate/client';
 import { apiError, json, keyRecord, networkError, scripted } from './fake-fetch';
+import { instant } from '../support/time';
 
 /** The error a promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<KeygateError> {
@@ -22,9 +23,9 @@ describe('client retries', () => {
   });
 
   it('reads a Retry-After given as an HTTP date against the injected clock', async () => {
-    const now = Date.parse('2026-11-23T10:00:00.000Z');
+    const now = Date.parse(instant(0, '10:00'));
     const { client, sleeps } = scripted(
-      [apiError(429, 'rate_limited', 'slow down', { 'retry-after': 'Mon, 23 Nov 2026 10:00:05 GMT' }), json(200, keyRecord())],
+      [apiError(429, 'rate_limited', 'slow down', { 'retry-after': new Date(now + 5_000).toUTCString() }), json(200, keyRecord())],
       { now: () => now, random: () => 0 },
     );
     await client.keys.get('key_0123456789abcdef01234567');

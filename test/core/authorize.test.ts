@@ -7,10 +7,11 @@ import { mintKey } from '../../lambdas/core/keys/format';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { fixedClock, keyFixture, METHOD_ARN, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function setup(now = '2026-11-23T10:00:00.000Z') {
+function setup(now = instant(0, '10:00')) {
   const logger = recordingLogger();
   const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
   const lastUse = new ThrottledLastUse(store, logger);
@@ -123,11 +124,11 @@ describe('authorizer', () => {
   });
 
   it('takes a key expiring on D at D-1 23:59:59.999Z and refuses it at D 00:00:00.000Z', async () => {
-    const { item, plaintext } = keyFixture({ expiresAt: '2026-12-01T00:00:00.000Z' });
+    const { item, plaintext } = keyFixture({ expiresAt: instant(8) });
     ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
-    const { call, clock, lastUse } = setup('2026-11-30T23:59:59.999Z');
+    const { call, clock, lastUse } = setup(instant(7, '23:59:59.999'));
     await expect(call(plaintext)).resolves.toMatchObject({ principalId: item.id });
-    clock.set('2026-12-01T00:00:00.000Z');
+    clock.set(instant(8));
     await expect(call(plaintext)).rejects.toThrow('Unauthorized');
     await lastUse.settle();
   });

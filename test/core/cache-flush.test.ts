@@ -8,10 +8,11 @@ import { fixedClock, recordingLogger } from '../support/fixtures';
 import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
 import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
 import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
+import { instant } from '../support/time';
 
 const apiGateway = mockClient(APIGatewayClient);
 const sqs = mockClient(SQSClient);
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
 
 beforeEach(() => {
   apiGateway.reset();
@@ -43,7 +44,7 @@ describe('SettlingCacheFlusher', () => {
     await settlingFlusher(stage(), fixedClock(NOW)).flush();
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
     expect(sent()).toEqual([
-      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: '2026-11-23T10:00:10.000Z', followUp: false } },
+      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: instant(0, '10:00:10'), followUp: false } },
     ]);
   });
 
@@ -54,9 +55,9 @@ describe('SettlingCacheFlusher', () => {
   });
 
   it('queues a grace end an hour away as a first hop of 900 s with a follow-up', async () => {
-    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date('2026-11-23T11:00:00.000Z'));
+    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(0, '11:00')));
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: '2026-11-23T11:00:00.000Z', followUp: true } }]);
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } }]);
   });
 
   it('refuses a settle time beyond one hop of the queue', () => {
@@ -67,37 +68,37 @@ describe('SettlingCacheFlusher', () => {
 
 describe('the flush queue consumer', () => {
   it('sends a request that is not yet due on again, without flushing', async () => {
-    const { deliver } = consumer('2026-11-23T10:15:00.000Z');
-    const result = await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    const { deliver } = consumer(instant(0, '10:15'));
+    const result = await deliver({ at: instant(0, '11:00'), followUp: true });
     expect(result.batchItemFailures).toEqual([]);
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: '2026-11-23T11:00:00.000Z', followUp: true } }]);
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } }]);
   });
 
   it('sends the last hop with the exact remaining delay', async () => {
-    const { deliver } = consumer('2026-11-23T10:59:20.500Z');
-    await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    const { deliver } = consumer(instant(0, '10:59:20.500'));
+    await deliver({ at: instant(0, '11:00'), followUp: true });
     expect(sent()[0].DelaySeconds).toBe(40);
   });
 
   it('flushes a due request and queues its follow-up after the settle time', async () => {
-    const { deliver } = consumer('2026-11-23T11:00:00.200Z');
-    await deliver({ at: '2026-11-23T11:00:00.000Z', followUp: true });
+    const { deliver } = consumer(instant(0, '11:00:00.200'));
+    await deliver({ at: instant(0, '11:00'), followUp: true });
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: '2026-11-23T11:00:10.200Z', followUp: false } }]);
+    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: instant(0, '11:00:10.200'), followUp: false } }]);
   });
 
   it('flushes a due follow-up once, queueing nothing more', async () => {
-    const { deliver } = consumer('2026-11-23T11:00:10.300Z');
-    await deliver({ at: '2026-11-23T11:00:10.200Z', followUp: false });
+    const { deliver } = consumer(instant(0, '11:00:10.300'));
+    await deliver({ at: instant(0, '11:00:10.200'), followUp: false });
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
     expect(sent()).toEqual([]);
   });
 
   it('reports a failed flush alone, so SQS retries it and not the others', async () => {
     apiGateway.on(FlushStageAuthorizersCacheCommand).rejectsOnce(new TooManyRequestsException({ message: 'slow down', $metadata: {} })).resolves({});
-    const { deliver, logger } = consumer('2026-11-23T11:00:00.000Z');
-    const result = await deliver({ at: '2026-11-23T10:00:00.000Z', followUp: false }, { at: '2026-11-23T10:00:00.000Z', followUp: false });
+    const { deliver, logger } = consumer(instant(0, '11:00'));
+    const result = await deliver({ at: instant(0, '10:00'), followUp: false }, { at: instant(0, '10:00'), followUp: false });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(2);
     expect(JSON.stringify(logger.lines)).toContain('authorizer cache flush failed');

@@ -3,6 +3,7 @@ import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../.
 import { jsonResponse, type ApiRequest } from '../../lambdas/core/http/http';
 import { callerContext } from '../support/events';
 import { recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /** An in-memory store with the DynamoDB store's claim rule, minus expiry. */
 function memoryStore(): IdempotencyStore & { records: Map<string, IdempotencyRecord> } {
@@ -31,7 +32,7 @@ const request = (body: string, key = 'k-1'): ApiRequest => ({
 });
 
 function setup() {
-  let now = Date.parse('2026-11-23T10:00:00.000Z');
+  let now = Date.parse(instant(0, '10:00'));
   const store = memoryStore();
   const idempotency = new Idempotency({
     store,

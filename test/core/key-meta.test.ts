@@ -7,6 +7,7 @@ import { metaSchema } from '../../lambdas/core/keys/key-meta';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { fixedClock, keyFixture, METHOD_ARN, rawKeyItem, recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 beforeEach(() => {
@@ -43,7 +44,7 @@ describe('key meta', () => {
       store,
       prefix: 'sk',
       acceptBareKeys: true,
-      clock: fixedClock('2026-11-23T10:00:00.000Z'),
+      clock: fixedClock(instant(0, '10:00')),
       logger,
       lastUse: new ThrottledLastUse(store, logger),
     });
@@ -57,7 +58,7 @@ describe('key meta', () => {
 
 describe('listing by name prefix', () => {
   const store = () => new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
-  const position = { pk: 'KEY#key_000000000000000000000001', sk: 'KEY', gsi1pk: 'TENANT#acme', gsi1sk: '2026-11-01T00:00:00.000Z#key_000000000000000000000001' };
+  const position = { pk: 'KEY#key_000000000000000000000001', sk: 'KEY', gsi1pk: 'TENANT#acme', gsi1sk: `${instant(-22)}#key_000000000000000000000001` };
 
   it('filters with begins_with on the name and stops reading after 1000 items, with an empty page and a cursor', async () => {
     ddb.on(QueryCommand).resolves({ Items: [], ScannedCount: 100, LastEvaluatedKey: position });

@@ -32,12 +32,13 @@ import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
 import { expiryDayOf, noticeIndexAttributes, noticeShard } from '../../lambdas/core/store/table';
 import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
+import { day, instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const apiGateway = mockClient(APIGatewayClient);
 const sqs = mockClient(SQSClient);
 
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
 const NOW_SECONDS = Math.floor(Date.parse(NOW) / 1000);
 const ACME = tenantFixture();
 const GLOBEX = tenantFixture({ tenantId: 'globex', name: 'Globex', usageKeys: { live: { id: 'apikey-g', value: 'usageglobexvalue01234567' } } });
@@ -110,7 +111,7 @@ const eventOf = (n = 0) => transaction(n)[transaction(n).length - 1].Put?.Item a
 
 /** An existing key of acme, created before "now". */
 function existingKey(options: Parameters<typeof keyFixture>[0] = {}) {
-  return keyFixture({ now: '2026-11-01T09:00:00.000Z', ...options });
+  return keyFixture({ now: instant(-22, '09:00'), ...options });
 }
 
 function flushCalls() {
@@ -230,23 +231,23 @@ describe('POST /v1/keys', () => {
 
     const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci', expiresInDays: 30 } }));
 
-    expect(body.expiresAt).toBe('2026-12-23T00:00:00.000Z');
+    expect(body.expiresAt).toBe(instant(30));
     const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
     expect(item).toMatchObject({
-      expiresAt: '2026-12-23T00:00:00.000Z',
+      expiresAt: instant(30),
       expiresInDays: 30,
-      ttl: Date.UTC(2026, 11, 23) / 1000,
+      ttl: Date.parse(instant(30)) / 1000,
     });
   });
 
   it('sets expiresOn to midnight UTC at the start of that date', async () => {
     const { send } = setup();
 
-    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci', expiresOn: '2026-11-24' } }));
+    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'ci', expiresOn: day(1) } }));
 
-    expect(body.expiresAt).toBe('2026-11-24T00:00:00.000Z');
+    expect(body.expiresAt).toBe(instant(1));
     const item = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems?.[0].Put?.Item;
-    expect(item).toMatchObject({ expiresAt: '2026-11-24T00:00:00.000Z', ttl: Date.UTC(2026, 10, 24) / 1000 });
+    expect(item).toMatchObject({ expiresAt: instant(1), ttl: Date.parse(instant(1)) / 1000 });
     expect(item).not.toHaveProperty('expiresInDays');
   });
 });
@@ -270,9 +271,9 @@ describe('POST /v1/keys refusals', () => {
     ['an unknown environment', { name: 'ci', environment: 'prod' }, 400, 'invalid_request', /^environment: /],
     ['expiresInDays outside 7, 30, 60, 90', { name: 'ci', expiresInDays: 10 }, 400, 'invalid_request', /^expiresInDays: must be one of 7, 30, 60, 90$/],
     ['expiresInDays as a string', { name: 'ci', expiresInDays: '30' }, 400, 'invalid_request', /^expiresInDays: /],
-    ['expiresOn today', { name: 'ci', expiresOn: '2026-11-23' }, 400, 'invalid_request', /^expiresOn: .*after today/],
-    ['expiresOn not a real date', { name: 'ci', expiresOn: '2027-02-29' }, 400, 'invalid_request', /^expiresOn: .*real date/],
-    ['both expiry options', { name: 'ci', expiresInDays: 30, expiresOn: '2027-01-01' }, 400, 'invalid_request', /not both/],
+    ['expiresOn today', { name: 'ci', expiresOn: day(0) }, 400, 'invalid_request', /^expiresOn: .*after today/],
+    ['expiresOn not a real date', { name: 'ci', expiresOn: '2002-02-29' }, 400, 'invalid_request', /^expiresOn: .*real date/],
+    ['both expiry options', { name: 'ci', expiresInDays: 30, expiresOn: day(39) }, 400, 'invalid_request', /not both/],
     ['a body over 16 KiB', { name: 'ci', padding: 'x'.repeat(16 * 1024) }, 413, 'payload_too_large', /16384 bytes/],
   ])('refuses %s without a DynamoDB call', async (_label, body, status, code, message) => {
     const { send } = setup();
@@ -373,7 +374,7 @@ describe('read_only callers (defence in depth behind the authorizer policy)', ()
 });
 
 describe('GET /v1/keys', () => {
-  const keys = [0, 1, 2].map((n) => existingKey({ name: `key ${n}`, now: `2026-11-2${2 - n}T09:00:00.000Z` }).item);
+  const keys = [0, 1, 2].map((n) => existingKey({ name: `key ${n}`, now: instant(-1 - n, '09:00') }).item);
 
   it('queries the byTenant index newest first for one more than the limit', async () => {
     ddb.on(QueryCommand).resolves({ Items: keys.slice(0, 2).map(rawKeyItem) });
@@ -496,7 +497,7 @@ describe('GET /v1/keys', () => {
       "a cursor of another tenant's listing",
       {
         cursor: Buffer.from(
-          JSON.stringify({ pk: `KEY#${MISSING_ID}`, sk: 'KEY', gsi1pk: 'TENANT#globex', gsi1sk: `2026-11-01T00:00:00.000Z#${MISSING_ID}` }),
+          JSON.stringify({ pk: `KEY#${MISSING_ID}`, sk: 'KEY', gsi1pk: 'TENANT#globex', gsi1sk: `${instant(-22)}#${MISSING_ID}` }),
         ).toString('base64url'),
       },
       /^cursor is not valid/,
@@ -528,8 +529,8 @@ describe('GET /v1/keys', () => {
 
 describe('GET /v1/keys/{id}', () => {
   it('answers one key of the tenant after one consistent read, without its hash', async () => {
-    const { item } = existingKey({ expiresAt: '2026-12-01T00:00:00.000Z' });
-    givenKey({ ...item, lastUsedAt: '2026-11-22T08:00:00.000Z' });
+    const { item } = existingKey({ expiresAt: instant(8) });
+    givenKey({ ...item, lastUsedAt: instant(-1, '08:00') });
     const { send } = setup();
 
     const response = await send('GET', `/v1/keys/${item.id}`);
@@ -542,9 +543,9 @@ describe('GET /v1/keys/{id}', () => {
       role: 'developer',
       status: 'active',
       last4: item.last4,
-      createdAt: '2026-11-01T09:00:00.000Z',
-      expiresAt: '2026-12-01T00:00:00.000Z',
-      lastUsedAt: '2026-11-22T08:00:00.000Z',
+      createdAt: instant(-22, '09:00'),
+      expiresAt: instant(8),
+      lastUsedAt: instant(-1, '08:00'),
     });
     expect(response.body).not.toContain(item.hash);
     expect(sent()).toEqual(['GetCommand']);
@@ -552,7 +553,7 @@ describe('GET /v1/keys/{id}', () => {
   });
 
   it('shows a key past its expiry as expired', async () => {
-    const { item } = existingKey({ expiresAt: '2026-11-23T00:00:00.000Z' });
+    const { item } = existingKey({ expiresAt: instant(0) });
     givenKey(item);
     const { send } = setup();
 
@@ -966,14 +967,14 @@ describe('POST /v1/keys/{id}/rotate', () => {
     await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 24 } });
 
     expect(transactItems()[0].Update?.ExpressionAttributeValues).toMatchObject({
-      ':expiresAt': '2026-11-24T10:00:00.000Z',
+      ':expiresAt': instant(1, '10:00'),
       ':ttl': NOW_SECONDS + 24 * 3600,
     });
     // the second flush after the rotation, then the grace end's flush (a first hop of the queue).
     const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
     expect(queued).toEqual([
-      { at: '2026-11-23T10:00:10.000Z', followUp: false },
-      { at: '2026-11-24T10:00:00.000Z', followUp: true },
+      { at: instant(0, '10:00:10'), followUp: false },
+      { at: instant(1, '10:00'), followUp: true },
     ]);
   });
 
@@ -984,29 +985,29 @@ describe('POST /v1/keys/{id}/rotate', () => {
     await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } });
 
     const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
-    expect(queued).toEqual([{ at: '2026-11-23T10:00:10.000Z', followUp: false }]);
+    expect(queued).toEqual([{ at: instant(0, '10:00:10'), followUp: false }]);
   });
 
   it("never keeps the old key beyond its own expiry", async () => {
-    const old = givenRotatable({ expiresAt: '2026-11-25T00:00:00.000Z' });
+    const old = givenRotatable({ expiresAt: instant(2) });
     const { send } = setup();
 
     await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 168 } });
 
     expect(transactItems()[0].Update?.ExpressionAttributeValues).toMatchObject({
-      ':expiresAt': '2026-11-25T00:00:00.000Z',
-      ':ttl': Date.UTC(2026, 10, 25) / 1000,
+      ':expiresAt': instant(2),
+      ':ttl': Date.parse(instant(2)) / 1000,
     });
   });
 
   it('gives the new key the old expiry policy again: N days from today', async () => {
-    const old = givenRotatable({ expiresAt: '2026-12-01T00:00:00.000Z' }, { expiresInDays: 30 });
+    const old = givenRotatable({ expiresAt: instant(8) }, { expiresInDays: 30 });
     const { send } = setup();
 
     const body = parse<Created>(await send('POST', `/v1/keys/${old.item.id}/rotate`));
 
-    expect(body.expiresAt).toBe('2026-12-23T00:00:00.000Z');
-    expect(transactItems()[1].Put?.Item).toMatchObject({ expiresInDays: 30, ttl: Date.UTC(2026, 11, 23) / 1000 });
+    expect(body.expiresAt).toBe(instant(30));
+    expect(transactItems()[1].Put?.Item).toMatchObject({ expiresInDays: 30, ttl: Date.parse(instant(30)) / 1000 });
   });
 
   it.each<[string, unknown]>([

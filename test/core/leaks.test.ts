@@ -4,6 +4,7 @@ import { FetchedGithubKeys, staticGithubKeys } from '../../lambdas/core/leaks/gi
 import { LeakService, leakPolicyFrom, type LeakPolicy, type LeakStore } from '../../lambdas/core/leaks/leak-service';
 import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /** A leak store in memory that counts its reads and keeps what it wrote. */
 function fakeStore(keys: KeyItem[]) {
@@ -25,7 +26,7 @@ function fakeStore(keys: KeyItem[]) {
 
 function service(store: LeakStore, policy: LeakPolicy = 'revoke') {
   const logger = recordingLogger();
-  return { leaks: new LeakService({ store, prefix: 'sk', policy, clock: fixedClock('2026-11-23T10:00:00.000Z'), cache: noCache, logger }), logger };
+  return { leaks: new LeakService({ store, prefix: 'sk', policy, clock: fixedClock(instant(0, '10:00')), cache: noCache, logger }), logger };
 }
 
 describe('LeakService', () => {

@@ -5,6 +5,7 @@ import type { RouteRoles } from '../../lambdas/core/auth/route-policy';
 import { ENVIRONMENTS, ROLES, type Environment, type Role } from '../../lambdas/core/keys/format';
 import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /**
  * The authorizer answers policies from a cache (for warm CPU): one frozen document per
@@ -107,7 +108,7 @@ describe('authorize with cached policies', () => {
     store: { getKey: async (id) => byId.get(id) },
     prefix: 'sk',
     acceptBareKeys: true,
-    clock: fixedClock('2026-11-23T10:00:00.000Z'),
+    clock: fixedClock(instant(0, '10:00')),
     logger: recordingLogger(),
     lastUse: { record: () => undefined },
     ...(routeRoles === undefined ? {} : { routeRoles }),

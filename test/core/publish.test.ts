@@ -4,9 +4,10 @@ import { newEvent, type KeygateEvent } from '../../lambdas/core/events/model';
 import { BusPublisher, busEntry, eventOfRecord, publishBatch, type BusEntry, type EventBus, type OutboxRecord } from '../../lambdas/core/events/publish';
 import { createPublisherHandler } from '../../lambdas/publisher/handler';
 import { recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const outbox = new DynamoOutbox('keys');
-let clock = Date.parse('2026-11-23T10:00:00.000Z');
+let clock = Date.parse(instant(0, '10:00'));
 const event = (tenantId = 'acme'): KeygateEvent =>
   newEvent({ type: 'key.revoked', tenantId, keyId: 'key_000000000000000000000001', environment: 'live', actor: { system: 'github' }, at: new Date((clock += 1)) });
 /** The stream record DynamoDB writes for an item insert (NEW_IMAGE). */

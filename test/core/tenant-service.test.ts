@@ -33,12 +33,15 @@ import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-pl
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { callerContext, operatorCaller, proxyEvent, type CallerContext } from '../support/events';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const apiGateway = mockClient(APIGatewayClient);
 const sqs = mockClient(SQSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
+/** Mid-month in a February of 28 days, for the monthly usage report: a calendar fact, in a far year. */
+const FEBRUARY_14 = '2001-02-14T15:30:00.000Z';
 const RECONCILE_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/keygate-reconcile.fifo';
 const PLANS: PlanCatalog = {
   starter: { usagePlanId: 'up-starter', limits: { rateLimit: 10, burstLimit: 20 } },
@@ -841,12 +844,12 @@ describe('GET /v1/usage', () => {
   it("reports an enterprise tenant's use of its monthly quota from GetUsage over the current month", async () => {
     givenTenant(enterpriseTenant);
     apiGateway.on(GetUsageCommand).resolves({ usagePlanId: 'up-ent-acme', items: { 'apikey-live': [[120_000, 880_000], [30_000, 850_000]] } });
-    const { account } = setup('2026-02-14T15:30:00.000Z');
+    const { account } = setup(FEBRUARY_14);
 
     const answer = await account(usage(callerContext({ plan: 'enterprise' })));
 
     expect(apiGateway.commandCalls(GetUsageCommand).map((call) => call.args[0].input)).toEqual([
-      { usagePlanId: 'up-ent-acme', keyId: 'apikey-live', startDate: '2026-02-01', endDate: '2026-02-28', position: undefined },
+      { usagePlanId: 'up-ent-acme', keyId: 'apikey-live', startDate: '2001-02-01', endDate: '2001-02-28', position: undefined },
     ]);
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
@@ -854,14 +857,14 @@ describe('GET /v1/usage', () => {
       plan: 'enterprise',
       rateLimit: 500,
       burstLimit: 1000,
-      quota: { limit: 1_000_000, period: 'MONTH', used: 150_000, remaining: 850_000, resetsAt: '2026-03-01T00:00:00.000Z' },
+      quota: { limit: 1_000_000, period: 'MONTH', used: 150_000, remaining: 850_000, resetsAt: '2001-03-01T00:00:00.000Z' },
     });
   });
 
   it('reads the test usage identifier for a test key', async () => {
     givenTenant(enterpriseTenant);
     apiGateway.on(GetUsageCommand).resolves({ items: { 'apikey-test': [[7, 999_993]] } });
-    const { account } = setup('2026-02-14T15:30:00.000Z');
+    const { account } = setup(FEBRUARY_14);
 
     const answer = await account(usage(callerContext({ plan: 'enterprise', environment: 'test' })));
 
@@ -871,7 +874,7 @@ describe('GET /v1/usage', () => {
 
   it('reports zero use without a GetUsage call when the environment has no usage identifier yet', async () => {
     givenTenant({ ...enterpriseTenant, usageKeys: { live: enterpriseTenant.usageKeys.live } });
-    const { account } = setup('2026-02-14T15:30:00.000Z');
+    const { account } = setup(FEBRUARY_14);
 
     const answer = await account(usage(callerContext({ plan: 'enterprise', environment: 'test' })));
 
@@ -882,7 +885,7 @@ describe('GET /v1/usage', () => {
   it('refuses a query parameter with 400', async () => {
     const { account } = setup();
 
-    const answer = await account(proxyEvent({ method: 'GET', resource: '/v1/usage', query: { month: '2026-02' }, caller: callerContext() }));
+    const answer = await account(proxyEvent({ method: 'GET', resource: '/v1/usage', query: { month: '2001-02' }, caller: callerContext() }));
 
     expectError(answer, 400, 'invalid_request');
     expect(answer.body.error.message).toContain('month');

@@ -3,10 +3,11 @@ import type { LocalKeygate } from '../../local/app';
 import { clientOf, failure } from '../support/client';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
+import { day, instant } from '../support/time';
 
 let keygate: LocalKeygate & { requests: string[] };
 let owner: string;
-const clock = fixedClock('2026-11-23T10:00:00.000Z');
+const clock = fixedClock(instant(0, '10:00'));
 
 /** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
 const as = (key: string): Keygate => clientOf(keygate.url, key);
@@ -31,8 +32,8 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
       role: 'developer',
       status: 'active',
       last4: res.body.key.slice(-4),
-      createdAt: '2026-11-23T10:00:00.000Z',
-      expiresAt: '2026-12-23T00:00:00.000Z',
+      createdAt: instant(0, '10:00'),
+      expiresAt: instant(30),
       lastUsedAt: null,
       createdBy: expect.stringMatching(/^key_[0-9a-f]{24}$/),
       key: expect.stringMatching(/^sk_test_[0-9a-f]{72}$/),
@@ -66,7 +67,7 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
     const created = await as(owner).keys.create({ name: 'deploy', role: 'admin', expiresInDays: 7 });
     await as(created.key).me.get();
     const rotated = await as(owner).keys.rotate(created.id);
-    expect(rotated).toMatchObject({ name: 'deploy', role: 'admin', environment: 'live', rotatedFrom: created.id, expiresAt: '2026-11-30T00:00:00.000Z' });
+    expect(rotated).toMatchObject({ name: 'deploy', role: 'admin', environment: 'live', rotatedFrom: created.id, expiresAt: instant(7) });
     expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
     await expect(as(rotated.key).me.get()).resolves.toBeDefined();
     expect(await as(owner).keys.get(created.id)).toMatchObject({ rotatedTo: rotated.id, status: 'expired' });
@@ -76,15 +77,15 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
   it('rotates with a grace period: the old key works until it ends', async () => {
     const created = await as(owner).keys.create({ name: 'graceful' });
     const rotated = await as(owner).keys.rotate(created.id, { gracePeriodHours: 24 });
-    expect(await as(owner).keys.get(created.id)).toMatchObject({ status: 'active', expiresAt: '2026-11-24T10:00:00.000Z', rotatedTo: rotated.id });
+    expect(await as(owner).keys.get(created.id)).toMatchObject({ status: 'active', expiresAt: instant(1, '10:00'), rotatedTo: rotated.id });
     await expect(as(created.key).me.get()).resolves.toBeDefined();
-    clock.set('2026-11-24T10:00:00.000Z');
+    clock.set(instant(1, '10:00'));
     // no manual flush: the rotation scheduled one for the grace period's end.
     try {
       expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
       await expect(as(rotated.key).me.get()).resolves.toBeDefined();
     } finally {
-      clock.set('2026-11-23T10:00:00.000Z');
+      clock.set(instant(0, '10:00'));
     }
   });
 
@@ -92,7 +93,7 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
     const tenantKeys = [];
     for (let i = 0; i < 3; i += 1) {
       clock.advance(1000);
-      tenantKeys.push(await as(owner).keys.create({ name: `page-${i}`, expiresOn: '2026-11-25' }));
+      tenantKeys.push(await as(owner).keys.create({ name: `page-${i}`, expiresOn: day(2) }));
     }
     const first = await as(owner).keys.list({ limit: 2 });
     expect(first.items.map((k) => k.id)).toEqual([tenantKeys[2].id, tenantKeys[1].id]);
@@ -103,26 +104,26 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
       expect(item).not.toHaveProperty('key');
       expect(item).not.toHaveProperty('hash');
     }
-    clock.set('2026-11-25T00:00:00.000Z');
+    clock.set(instant(2));
     try {
       const later = await as(owner).keys.list({ limit: 3 });
       expect(later.items.map((k) => k.status)).toEqual(['expired', 'expired', 'expired']);
     } finally {
-      clock.set('2026-11-23T10:00:00.000Z');
+      clock.set(instant(0, '10:00'));
     }
   });
 
   it('refuses a key expiring on D at D 00:00:00.000Z but not at D-1 23:59:59.999Z', async () => {
-    const created = await as(owner).keys.create({ name: 'midnight', expiresOn: '2026-11-26' });
+    const created = await as(owner).keys.create({ name: 'midnight', expiresOn: day(3) });
     try {
-      clock.set('2026-11-25T23:59:59.999Z');
+      clock.set(instant(2, '23:59:59.999'));
       await expect(as(created.key).me.get()).resolves.toBeDefined(); // cached for 300 s.
-      clock.set('2026-11-26T00:00:00.000Z');
+      clock.set(instant(3));
       // no manual flush: the local gateway flushes at every 00:00 UTC, as the stack's schedule does.
       expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
       expect((await as(owner).keys.get(created.id)).status).toBe('expired');
     } finally {
-      clock.set('2026-11-23T10:00:00.000Z');
+      clock.set(instant(0, '10:00'));
     }
   });
 
@@ -150,9 +151,9 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
     ['a control character in the name', { body: { name: 'a\u0007b' } }, 400, /name/],
     ['a bad environment', { body: { name: 'x', environment: 'prod' } }, 400, /environment/],
     ['expiresInDays 8', { body: { name: 'x', expiresInDays: 8 } }, 400, /expiresInDays/],
-    ['a past expiresOn', { body: { name: 'x', expiresOn: '2026-11-01' } }, 400, /expiresOn/],
-    ['a non-date expiresOn', { body: { name: 'x', expiresOn: '2027-02-30' } }, 400, /expiresOn/],
-    ['both expiry options', { body: { name: 'x', expiresInDays: 7, expiresOn: '2027-01-01' } }, 400, /not both/],
+    ['a past expiresOn', { body: { name: 'x', expiresOn: day(-22) } }, 400, /expiresOn/],
+    ['a non-date expiresOn', { body: { name: 'x', expiresOn: '2002-02-30' } }, 400, /expiresOn/],
+    ['both expiry options', { body: { name: 'x', expiresInDays: 7, expiresOn: day(39) } }, 400, /not both/],
     ['a body over 16 KiB', { body: { name: 'x', pad: 'y'.repeat(17_000) } }, 413, /16384/],
     ['a JSON array', { body: [1, 2] }, 400, /object/],
   ])('refuses %s with a clear error and creates nothing', async (_label, options, status, message) => {

@@ -1,6 +1,8 @@
 import type { LocalKeygate } from '../../local/app';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
+import { instant } from '../support/time';
+import { DEADLINES } from '../support/deadlines';
 
 /**
  * `keygate:lastUsedIntervalSeconds`: the authorizer writes a key's `lastUsedAt` at most once per
@@ -23,35 +25,35 @@ async function keyOf(keygate: LocalKeygate, tenantId: string): Promise<string> {
 
 describe('how often lastUsedAt is written', () => {
   it('once an hour with an interval of 3600 s: uses within the hour leave it where it was', async () => {
-    const clock = fixedClock('2026-11-23T10:00:00.000Z');
+    const clock = fixedClock(instant(0, '10:00'));
     const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0, lastUsedIntervalSeconds: 3600 });
     try {
       const key = await keyOf(keygate, 'hourly');
       // the first use is recorded (GET /v1/me reads the key after the authorizer wrote it).
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:00:00.000Z');
-      clock.set('2026-11-23T10:30:00.000Z');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:00:00.000Z');
-      clock.set('2026-11-23T10:59:59.000Z');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:00:00.000Z');
-      clock.set('2026-11-23T11:00:01.000Z');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T11:00:01.000Z');
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+      clock.set(instant(0, '10:30'));
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+      clock.set(instant(0, '10:59:59'));
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+      clock.set(instant(0, '11:00:01'));
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '11:00:01'));
     } finally {
       await keygate.stop();
     }
-  }, 60_000);
+  }, DEADLINES.slowTest);
 
   it('once a minute by default', async () => {
-    const clock = fixedClock('2026-11-23T10:00:00.000Z');
+    const clock = fixedClock(instant(0, '10:00'));
     const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0 });
     try {
       const key = await keyOf(keygate, 'minutely');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:00:00.000Z');
-      clock.set('2026-11-23T10:00:30.000Z');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:00:00.000Z');
-      clock.set('2026-11-23T10:01:01.000Z');
-      expect(await lastUsedAt(keygate, key)).toBe('2026-11-23T10:01:01.000Z');
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+      clock.set(instant(0, '10:00:30'));
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+      clock.set(instant(0, '10:01:01'));
+      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:01:01'));
     } finally {
       await keygate.stop();
     }
-  }, 60_000);
+  }, DEADLINES.slowTest);
 });

@@ -2,11 +2,12 @@ import type { LocalKeygate } from '../../local/app';
 import { encodeCursorJson, malformedCursors } from '../support/cursors';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
+import { instant } from '../support/time';
 
 let keygate: LocalKeygate & { requests: string[] };
 let owner: string;
 let sandbox: string;
-const clock = fixedClock('2026-11-23T10:00:00.000Z');
+const clock = fixedClock(instant(0, '10:00'));
 const TENANT = 'listing-co';
 
 /** A cursor of the shape the store issues for {@link TENANT}'s `byTenant` listing; no such key need exist. */
@@ -14,7 +15,7 @@ const WELL_FORMED = encodeCursorJson({
   pk: `KEY#key_${'a'.repeat(24)}`,
   sk: 'KEY',
   gsi1pk: `TENANT#${TENANT}`,
-  gsi1sk: `2026-11-23T10:00:00.000Z#key_${'a'.repeat(24)}`,
+  gsi1sk: `${instant(0, '10:00')}#key_${'a'.repeat(24)}`,
 });
 
 /** A key created over HTTP by the given key, one second after the previous one. */

@@ -1,8 +1,9 @@
 import type { LocalKeygate } from '../../local/app';
 import { fixedClock } from '../support/fixtures';
 import { call, startTestKeygate } from '../support/local';
+import { day, instant } from '../support/time';
 
-const clock = fixedClock('2026-11-23T10:00:00.000Z');
+const clock = fixedClock(instant(0, '10:00'));
 let keygate: LocalKeygate;
 let owner: { id: string; key: string };
 let expiring: { id: string; key: string };
@@ -32,15 +33,15 @@ afterAll(async () => {
 describe('the daily notices in local mode', () => {
   it('catch up the days missed, reporting what expires tomorrow and what nobody used, through GET /v1/events', async () => {
     // used on the 27th, through the authorizer: the owner key's activity day moves with its lastUsedAt.
-    clock.set('2026-11-27T12:00:00.000Z');
+    clock.set(instant(4, '12:00'));
     expect((await call(keygate.url, 'GET', '/v1/keys', { key: owner.key })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/me', { key: expiring.key })).status).toBe(200);
     await keygate.settle();
 
-    clock.set('2026-11-29T00:05:00.000Z');
+    clock.set(instant(6, '00:05'));
     const result = await keygate.runNotices();
 
-    expect(result.days).toEqual(['2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29']);
+    expect(result.days).toEqual([day(1), day(2), day(3), day(4), day(5), day(6)]);
     const written = await notices();
     expect(written.map((event) => [event.type, event.keyId]).sort()).toEqual(
       [
@@ -48,12 +49,12 @@ describe('the daily notices in local mode', () => {
         ['key.stale', idle.id],
       ].sort(),
     );
-    expect(written.find((event) => event.type === 'key.expiring')?.details).toEqual({ expiresAt: '2026-11-30T00:00:00.000Z', daysLeft: 1 });
-    expect(written.find((event) => event.type === 'key.stale')?.details).toEqual({ lastUsedAt: null, idleSince: '2026-11-23', staleAfterDays: 5 });
+    expect(written.find((event) => event.type === 'key.expiring')?.details).toEqual({ expiresAt: instant(7), daysLeft: 1 });
+    expect(written.find((event) => event.type === 'key.stale')?.details).toEqual({ lastUsedAt: null, idleSince: day(0), staleAfterDays: 5 });
   });
 
   it('say key.expired on the day, and nothing twice', async () => {
-    clock.set('2026-11-30T00:05:00.000Z');
+    clock.set(instant(7, '00:05'));
     await keygate.runNotices();
     await keygate.runNotices();
 

@@ -2,11 +2,12 @@ import type { Keygate } from 'keygate/client';
 import type { LocalKeygate } from '../../local/app';
 import { clientOf, failure } from '../support/client';
 import { call, startTestKeygate } from '../support/local';
+import { instant } from '../support/time';
 
 let keygate: LocalKeygate & { requests: string[] };
 let operator: string;
 /** The local gateway's clock, moved by tests that need keys to expire. */
-let now = Date.parse('2026-03-10T12:00:00.000Z');
+let now = Date.parse(instant(-258, '12:00'));
 
 /** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
 const as = (key: string): Keygate => clientOf(keygate.url, key);

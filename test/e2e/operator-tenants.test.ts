@@ -4,11 +4,12 @@ import type { LocalKeygate } from '../../local/app';
 import { clientOf, failure } from '../support/client';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { call, startTestKeygate } from '../support/local';
+import { instant } from '../support/time';
 
 let table: TestTable;
 let keygate: LocalKeygate & { requests: string[] };
 let operator: string;
-let now = Date.parse('2026-04-01T08:00:00.000Z');
+let now = Date.parse(instant(-236, '08:00'));
 
 /** A client of the local gateway calling with `key` (no retries: each answer is asserted). */
 const as = (key: string): Keygate => clientOf(keygate.url, key);

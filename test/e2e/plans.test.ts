@@ -1,6 +1,7 @@
 import type { LocalKeygate } from '../../local/app';
 import type { PlanLimits } from '../../lambdas/core/model';
 import { call, startTestKeygate } from '../support/local';
+import { DEADLINES } from '../support/deadlines';
 
 /**
  * Plan changes as an operator's dashboard sends them: twice on a double click, several at once
@@ -82,7 +83,7 @@ describe('plan changes under double submits and concurrency', () => {
       // the tenant's own usage plan went with it.
       expect((await keygate.store.getTenant(tenantId))?.usagePlanId).toBeUndefined();
     }
-  }, 120_000);
+  }, DEADLINES.slowTest);
 
   it('applies starter to growth sent twice: the gateway enforces growth', async () => {
     for (let trial = 0; trial < 5; trial += 1) {
@@ -112,7 +113,7 @@ describe('plan changes under double submits and concurrency', () => {
       await expectAgreement(tenantId, [owner, tester]);
     }
     expect(await orphanedApiKeys()).toEqual([]);
-  }, 120_000);
+  }, DEADLINES.slowTest);
 
   it('suspends a tenant whose plan change is being applied: 200, not 409, and its keys are refused (10 trials)', async () => {
     for (let trial = 0; trial < 10; trial += 1) {
@@ -131,7 +132,7 @@ describe('plan changes under double submits and concurrency', () => {
       expect((await call(keygate.url, 'POST', `/v1/panel/tenants/${tenantId}/resume`, { key: operator })).status).toBe(200);
       await expectAgreement(tenantId, [owner, tester]);
     }
-  }, 120_000);
+  }, DEADLINES.slowTest);
 
   it('gets 429 at the new burst once a plan change is applied', async () => {
     const { tenantId, owner } = await tenantOn({ plan: 'scale' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startKeygateLocal } from '../../local/app';
 import { recordingLogger } from '../support/fixtures';
 import { call } from '../support/local';
+import { DEADLINES } from '../support/deadlines';
 
 const quiet = { logger: recordingLogger(), requestLog: () => undefined, port: 0 };
 
@@ -34,5 +35,5 @@ describe('npm start with KEYGATE_DATA_DIR', () => {
     } finally {
       await second.stop();
     }
-  }, 120_000); // two cold starts of npm and DynamoDB Local: slow on a loaded machine, not timed.
+  }, DEADLINES.slowTest); // two cold starts of npm and DynamoDB Local: slow on a loaded machine, not timed.
 });

@@ -1,5 +1,6 @@
 import type { LocalKeygate } from '../../local/app';
 import { call, startTestKeygate } from '../support/local';
+import { DEADLINES } from '../support/deadlines';
 
 /**
  * "Revoked at once", tried as an attacker would: keep authorizations of the key in flight, under
@@ -93,5 +94,5 @@ describe.each<Action>(['revoke', 'delete', 'rotate', 'suspend'])('%s under autho
       stale += after.filter((code) => code !== 401).length;
     }
     expect(stale).toBe(0);
-  }, 120_000);
+  }, DEADLINES.slowTest);
 });

@@ -8,6 +8,8 @@ import { LOCAL_AWS, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/table';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { keyFixture, rawKeyItem, tenantFixture } from '../support/fixtures';
+import { BASE, day, instant } from '../support/time';
+import { DEADLINES } from '../support/deadlines';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -20,7 +22,7 @@ afterAll(async () => {
 /** A new tenant with its first key, written by today's store (so already indexed). */
 async function seedTenant(tenantId: string) {
   const tenant = tenantFixture({ tenantId });
-  const first = keyFixture({ tenant, role: 'owner', now: '2026-10-01T00:00:00.000Z' }).item;
+  const first = keyFixture({ tenant, role: 'owner', now: instant(-53) }).item;
   await table.store.createTenant(tenant, first);
   return { tenant, first };
 }
@@ -30,7 +32,7 @@ describe('backfillEnvironmentIndex', () => {
     const { tenant, first } = await seedTenant('backfilled');
     // keys as the previous version wrote them: no gsi2pk/gsi2sk.
     const old = ['test', 'live', 'test'].map(
-      (environment, i) => keyFixture({ tenant, environment: environment as 'live' | 'test', now: `2026-11-0${i + 1}T00:00:00.000Z` }).item,
+      (environment, i) => keyFixture({ tenant, environment: environment as 'live' | 'test', now: instant(i - 22) }).item,
     );
     for (const key of old) await table.doc.send(new PutCommand({ TableName: table.tableName, Item: rawKeyItem(key) }));
     expect((await table.store.listKeys(tenant.tenantId, 10, undefined, 'test')).items).toEqual([]);
@@ -53,23 +55,23 @@ describe('backfillEnvironmentIndex', () => {
 describe('backfillNoticeIndexes', () => {
   it('puts active keys written before the notice indexes into them, once, and leaves revoked keys out', async () => {
     const { tenant } = await seedTenant('notice-backfill');
-    const expiring = keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z', expiresAt: '2026-12-01T00:00:00.000Z' }).item;
-    const used = { ...keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z' }).item, lastUsedAt: '2026-11-20T13:00:00.000Z' };
-    const revoked = { ...keyFixture({ tenant, now: '2026-11-01T00:00:00.000Z' }).item, status: 'revoked' as const };
+    const expiring = keyFixture({ tenant, now: instant(-22), expiresAt: instant(8) }).item;
+    const used = { ...keyFixture({ tenant, now: instant(-22) }).item, lastUsedAt: instant(-3, '13:00') };
+    const revoked = { ...keyFixture({ tenant, now: instant(-22) }).item, status: 'revoked' as const };
     // as the previous version wrote them: no gsi3pk/gsi4pk.
     for (const key of [expiring, used, revoked]) await table.doc.send(new PutCommand({ TableName: table.tableName, Item: rawKeyItem(key) }));
     const raw = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item ?? {};
 
-    const firstRun = await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName });
+    const firstRun = await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName, now: new Date(BASE) });
 
     // these two, and the keys the environment test wrote the old way when it ran before.
     expect(firstRun.updated).toBeGreaterThanOrEqual(2);
-    expect(await raw(expiring.id)).toMatchObject({ gsi3pk: expect.stringMatching(/^2026-12-01#[0-7]$/), gsi4pk: expect.stringMatching(/^2026-11-01#[0-7]$/) });
-    expect(await raw(used.id)).toMatchObject({ gsi4pk: expect.stringMatching(/^2026-11-20#[0-7]$/) });
+    expect(await raw(expiring.id)).toMatchObject({ gsi3pk: expect.stringMatching(new RegExp(`^${day(8)}#[0-7]$`)), gsi4pk: expect.stringMatching(new RegExp(`^${day(-22)}#[0-7]$`)) });
+    expect(await raw(used.id)).toMatchObject({ gsi4pk: expect.stringMatching(new RegExp(`^${day(-3)}#[0-7]$`)) });
     expect((await raw(used.id)).gsi3pk).toBeUndefined();
     expect(await raw(revoked.id)).not.toHaveProperty('gsi4pk');
     expect(await table.store.getKey(expiring.id)).toEqual(expiring);
-    expect((await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName })).updated).toBe(0);
+    expect((await backfillNoticeIndexes({ client: table.doc, tableName: table.tableName, now: new Date(BASE) })).updated).toBe(0);
   });
 });
 
@@ -93,7 +95,7 @@ describe('ensureTable over a table from before the environment and notice indexe
       const key = keyFixture({ tenant, environment: 'test' }).item;
       await doc.send(new PutCommand({ TableName: tableName, Item: rawKeyItem(key) }));
 
-      expect(await ensureTable(client, tableName)).toBe(false);
+      expect(await ensureTable(client, tableName, { now: new Date(BASE) })).toBe(false);
 
       const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
       expect(described.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byActivityDay', 'byExpiryDay', 'byTenant', 'byTenantEnvironment']);
@@ -107,5 +109,5 @@ describe('ensureTable over a table from before the environment and notice indexe
       client.destroy();
       await own.stop();
     }
-  }, 90_000); // DynamoDB Local builds an index slowly on a loaded machine.
+  }, DEADLINES.slowTest); // DynamoDB Local builds an index slowly on a loaded machine.
 });

@@ -7,6 +7,7 @@ import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { decodeCursorJson, encodeCursorJson, malformedCursors } from '../support/cursors';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
 import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
+import { instant } from '../support/time';
 
 let table: TestTable;
 /** A second client over the same table that records every Query it sends and what it read. */
@@ -42,7 +43,7 @@ let counter = 0;
 async function seedTenant(): Promise<{ tenant: Tenant; first: KeyItem }> {
   counter += 1;
   const tenant = tenantFixture({ tenantId: `listing-${counter}-${Date.now()}` });
-  const first = keyFixture({ tenant, role: 'owner', now: '2026-10-01T00:00:00.000Z' }).item;
+  const first = keyFixture({ tenant, role: 'owner', now: instant(-53) }).item;
   await table.store.createTenant(tenant, first);
   return { tenant, first };
 }
@@ -65,8 +66,8 @@ describe('listing one environment reads O(limit) items', () => {
     ({ tenant } = await seedTenant());
     // the test keys are the oldest, so a filter over the tenant's whole partition would read
     // every live key before it found them.
-    testKeys = await seedKeys(tenant, ['test', 'test'], '2026-11-01T00:00:00.000Z');
-    await seedKeys(tenant, Array<'live'>(200).fill('live'), '2026-11-02T00:00:00.000Z');
+    testKeys = await seedKeys(tenant, ['test', 'test'], instant(-22));
+    await seedKeys(tenant, Array<'live'>(200).fill('live'), instant(-21));
   });
 
   it('reads at most limit + 1 items for a test-key page of 1 among 200 live keys', async () => {
@@ -101,7 +102,7 @@ describe('listing one environment reads O(limit) items', () => {
 describe('paging over the environment index', () => {
   it('returns every test key exactly once, newest first, and no live key', async () => {
     const { tenant } = await seedTenant();
-    const mixed = await seedKeys(tenant, ['test', 'live', 'live', 'test', 'test', 'live', 'test', 'test', 'live'], '2026-11-05T00:00:00.000Z');
+    const mixed = await seedKeys(tenant, ['test', 'live', 'live', 'test', 'test', 'live', 'test', 'test', 'live'], instant(-18));
     const expected = mixed.filter((key) => key.environment === 'test').reverse().map((key) => key.id);
 
     const seen: string[] = [];
@@ -121,7 +122,7 @@ describe('paging over the environment index', () => {
 
   it('strips the index attributes from the items it returns', async () => {
     const { tenant } = await seedTenant();
-    const [key] = await seedKeys(tenant, ['test'], '2026-11-05T00:00:00.000Z');
+    const [key] = await seedKeys(tenant, ['test'], instant(-18));
     const page = await table.store.listKeys(tenant.tenantId, 5, undefined, 'test');
     expect(page.items).toEqual([key]);
     expect(await table.store.getKey(key.id)).toEqual(key);
@@ -129,7 +130,7 @@ describe('paging over the environment index', () => {
 
   it('refuses a cursor of one index on the other, with 400', async () => {
     const { tenant } = await seedTenant();
-    await seedKeys(tenant, ['test', 'test', 'live'], '2026-11-05T00:00:00.000Z');
+    await seedKeys(tenant, ['test', 'test', 'live'], instant(-18));
     const byEnvironment = (await table.store.listKeys(tenant.tenantId, 1, undefined, 'test')).cursor;
     const byTenant = (await table.store.listKeys(tenant.tenantId, 1)).cursor;
     expect(byEnvironment).toBeDefined();
@@ -148,7 +149,7 @@ describe('malformed cursors', () => {
 
   beforeAll(async () => {
     ({ tenant } = await seedTenant());
-    await seedKeys(tenant, ['live', 'test', 'test'], '2026-11-05T00:00:00.000Z');
+    await seedKeys(tenant, ['live', 'test', 'test'], instant(-18));
     valid = (await table.store.listKeys(tenant.tenantId, 1)).cursor as string;
     validEnvironment = (await table.store.listKeys(tenant.tenantId, 1, undefined, 'test')).cursor as string;
   });
@@ -177,7 +178,7 @@ describe('malformed cursors', () => {
     ['the other environment', (fields, tenantId) => ({ ...fields, gsi2pk: `TENANT#${tenantId}#live` })],
     ['no environment in the partition', (fields, tenantId) => ({ ...fields, gsi2pk: `TENANT#${tenantId}` })],
     ['another tenant partition', (fields) => ({ ...fields, gsi2pk: 'TENANT#someone-else#test' })],
-    ['a sort key naming another key', (fields) => ({ ...fields, gsi2sk: `2026-11-05T00:00:00.000Z#key_${'0'.repeat(24)}` })],
+    ['a sort key naming another key', (fields) => ({ ...fields, gsi2sk: `${instant(-18)}#key_${'0'.repeat(24)}` })],
     ['a numeric sort key', (fields) => ({ ...fields, gsi2sk: 7 })],
     ['an extra field', (fields) => ({ ...fields, gsi1pk: 'x' })],
   ])('refuses an environment-index cursor with %s, and sends no query', async (_label, mutate) => {

@@ -15,8 +15,9 @@ import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
 import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
 import { backfillNoticeIndexes } from '../../lambdas/core/store/backfill';
+import { day, instant } from '../support/time';
 
-const TODAY = '2026-11-23';
+const TODAY = day(0);
 const AT_RUN = `${TODAY}T00:05:00.000Z`;
 
 /** A table of its own, and a client over it that counts what each call read. */
@@ -75,7 +76,7 @@ function job(now: string, options: { staleAfterDays?: number; revokeStaleKeys?: 
 
 let counter = 0;
 /** A tenant whose first key (an owner, created `createdAt`) is in the table. */
-async function seedTenant(createdAt = '2026-11-20T08:00:00.000Z'): Promise<{ tenant: Tenant; first: KeyItem }> {
+async function seedTenant(createdAt = instant(-3, '08:00')): Promise<{ tenant: Tenant; first: KeyItem }> {
   const tenant = tenantFixture({ tenantId: `notices-${(counter += 1)}` });
   const first = keyFixture({ tenant, role: 'owner', now: createdAt }).item;
   await setup.table.store.createTenant(tenant, first);
@@ -100,30 +101,30 @@ const summary = (events: KeygateEvent[]) => events.map((event) => [event.type, e
 describe('expiry notices', () => {
   it('notices a key 7 days and 1 day before it expires, and on the day it expires, once each', async () => {
     const { tenant } = await seedTenant();
-    const key = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const key = await seedKey(tenant, instant(-3, '08:00'), instant(7));
 
-    const days = ['2026-11-23', '2026-11-24', '2026-11-29', '2026-11-30'];
-    for (const day of days) await job(`${day}T00:05:00.000Z`).run();
+    const days = [day(0), day(1), day(6), day(7)];
+    for (const date of days) await job(`${date}T00:05:00.000Z`).run();
 
     expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
-      ['key.expiring', key.id, { expiresAt: '2026-11-30T00:00:00.000Z', daysLeft: 7 }],
-      ['key.expiring', key.id, { expiresAt: '2026-11-30T00:00:00.000Z', daysLeft: 1 }],
-      ['key.expired', key.id, { expiresAt: '2026-11-30T00:00:00.000Z' }],
+      ['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 7 }],
+      ['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 1 }],
+      ['key.expired', key.id, { expiresAt: instant(7) }],
     ]);
     const [first] = await schedulerEvents(tenant.tenantId);
-    expect(first).toMatchObject({ tenantId: tenant.tenantId, environment: 'live', actor: { system: 'scheduler' }, at: '2026-11-23T00:05:00.000Z' });
+    expect(first).toMatchObject({ tenantId: tenant.tenantId, environment: 'live', actor: { system: 'scheduler' }, at: instant(0, '00:05') });
   });
 
   it('says nothing about a revoked key, a key revoked as leaked, a key that never expires, or a key deleted since', async () => {
     const { tenant, first } = await seedTenant();
-    const revoked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
-    await seedKey(tenant, '2026-11-20T08:00:00.000Z');
-    const deleted = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
-    const leaked = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const revoked = await seedKey(tenant, instant(-3, '08:00'), instant(7));
+    await seedKey(tenant, instant(-3, '08:00'));
+    const deleted = await seedKey(tenant, instant(-3, '08:00'), instant(7));
+    const leaked = await seedKey(tenant, instant(-3, '08:00'), instant(7));
     await setup.table.store.setKeyStatus(tenant.tenantId, revoked.id, 'revoked');
     await setup.table.store.deleteKey(tenant.tenantId, deleted.id);
     const leaks = new DynamoLeakStore(setup.table.store, setup.table.doc, setup.table.tableName);
-    await leaks.markLeaked(leaked.id, leaked.hash, true, new Date('2026-11-22T12:00:00.000Z'), newEvent({ type: 'key.leaked', tenantId: tenant.tenantId, keyId: leaked.id, actor: { system: 'github' }, at: new Date('2026-11-22T12:00:00.000Z') }));
+    await leaks.markLeaked(leaked.id, leaked.hash, true, new Date(instant(-1, '12:00')), newEvent({ type: 'key.leaked', tenantId: tenant.tenantId, keyId: leaked.id, actor: { system: 'github' }, at: new Date(instant(-1, '12:00')) }));
 
     const result = await job(AT_RUN).run();
 
@@ -134,86 +135,86 @@ describe('expiry notices', () => {
 
   it('notices a key enabled again, as it rejoins the index', async () => {
     const { tenant } = await seedTenant();
-    const key = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const key = await seedKey(tenant, instant(-3, '08:00'), instant(7));
     await setup.table.store.setKeyStatus(tenant.tenantId, key.id, 'revoked');
     await setup.table.store.setKeyStatus(tenant.tenantId, key.id, 'active');
 
     await job(AT_RUN).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.expiring', key.id, { expiresAt: '2026-11-30T00:00:00.000Z', daysLeft: 7 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 7 }]]);
   });
 });
 
 describe('staleness notices', () => {
   it('reports a key never used for 90 days, counted from its creation', async () => {
-    const { tenant } = await seedTenant('2026-08-25T12:00:00.000Z');
-    const never = await seedKey(tenant, '2026-08-25T15:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-90, '12:00'));
+    const never = await seedKey(tenant, instant(-90, '15:00'));
     // a key created a day later is not stale yet.
-    await seedKey(tenant, '2026-08-26T15:00:00.000Z');
+    await seedKey(tenant, instant(-89, '15:00'));
 
     await job(AT_RUN).run();
 
     const events = await schedulerEvents(tenant.tenantId);
     expect(events.map((event) => event.keyId).sort()).toEqual([never.id, (await ownerOf(tenant)).id].sort());
-    expect(events.find((event) => event.keyId === never.id)?.details).toEqual({ lastUsedAt: null, idleSince: '2026-08-25', staleAfterDays: 90 });
+    expect(events.find((event) => event.keyId === never.id)?.details).toEqual({ lastUsedAt: null, idleSince: day(-90), staleAfterDays: 90 });
   });
 
   it('reports a key last used 90 days ago, not one used since, and follows the authorizer’s lastUsedAt write', async () => {
-    const { tenant } = await seedTenant('2026-11-01T08:00:00.000Z');
-    const idle = await seedKey(tenant, '2026-06-01T08:00:00.000Z');
-    const busy = await seedKey(tenant, '2026-06-01T08:00:00.000Z');
-    await setup.table.store.touchLastUsed(idle.id, new Date('2026-08-25T09:30:00.000Z'), 60_000);
-    await setup.table.store.touchLastUsed(busy.id, new Date('2026-08-25T09:30:00.000Z'), 60_000);
-    await setup.table.store.touchLastUsed(busy.id, new Date('2026-11-22T18:00:00.000Z'), 60_000);
+    const { tenant } = await seedTenant(instant(-22, '08:00'));
+    const idle = await seedKey(tenant, instant(-175, '08:00'));
+    const busy = await seedKey(tenant, instant(-175, '08:00'));
+    await setup.table.store.touchLastUsed(idle.id, new Date(instant(-90, '09:30')), 60_000);
+    await setup.table.store.touchLastUsed(busy.id, new Date(instant(-90, '09:30')), 60_000);
+    await setup.table.store.touchLastUsed(busy.id, new Date(instant(-1, '18:00')), 60_000);
 
     await job(AT_RUN).run();
 
     expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
-      ['key.stale', idle.id, { lastUsedAt: '2026-08-25T09:30:00.000Z', idleSince: '2026-08-25', staleAfterDays: 90 }],
+      ['key.stale', idle.id, { lastUsedAt: instant(-90, '09:30'), idleSince: day(-90), staleAfterDays: 90 }],
     ]);
   });
 
   it('takes its threshold from the setting', async () => {
-    const { tenant } = await seedTenant('2026-11-01T08:00:00.000Z');
-    const key = await seedKey(tenant, '2026-10-24T08:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-22, '08:00'));
+    const key = await seedKey(tenant, instant(-30, '08:00'));
 
     await job(AT_RUN, { staleAfterDays: 30 }).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', key.id, { lastUsedAt: null, idleSince: '2026-10-24', staleAfterDays: 30 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', key.id, { lastUsedAt: null, idleSince: day(-30), staleAfterDays: 30 }]]);
   });
 });
 
 describe('keys that join the activity index late', () => {
   it('reports a key backfilled after long idleness on the next run, not never', async () => {
-    const { tenant } = await seedTenant('2026-11-20T08:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-3, '08:00'));
     // written by a version before the notice indexes, unused since January.
-    const old = keyFixture({ tenant, now: '2026-01-05T08:00:00.000Z', name: 'old' }).item;
+    const old = keyFixture({ tenant, now: instant(-322, '08:00'), name: 'old' }).item;
     await setup.table.doc.send(new PutCommand({ TableName: setup.table.tableName, Item: rawKeyItem(old) }));
     await job(AT_RUN).run();
 
-    await backfillNoticeIndexes({ client: setup.table.doc, tableName: setup.table.tableName, staleAfterDays: 90, now: new Date('2026-11-23T15:00:00.000Z') });
-    await job('2026-11-24T00:05:00.000Z').run();
+    await backfillNoticeIndexes({ client: setup.table.doc, tableName: setup.table.tableName, staleAfterDays: 90, now: new Date(instant(0, '15:00')) });
+    await job(instant(1, '00:05')).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', old.id, { lastUsedAt: null, idleSince: '2026-01-05', staleAfterDays: 90 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', old.id, { lastUsedAt: null, idleSince: day(-322), staleAfterDays: 90 }]]);
   });
 
   it('counts enabling a key again as activity: a key idle since June, enabled on 23 November, is stale 90 days later', async () => {
-    const { tenant, first } = await seedTenant('2026-11-20T08:00:00.000Z');
-    const idle = await seedKey(tenant, '2026-06-01T08:00:00.000Z');
+    const { tenant, first } = await seedTenant(instant(-3, '08:00'));
+    const idle = await seedKey(tenant, instant(-175, '08:00'));
     await setup.table.store.setKeyStatus(tenant.tenantId, idle.id, 'revoked');
-    const keys = new KeyService({ store: setup.table.store, clock: fixedClock('2026-11-23T09:00:00.000Z'), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+    const keys = new KeyService({ store: setup.table.store, clock: fixedClock(instant(0, '09:00')), prefix: 'sk', cache: noCache, logger: recordingLogger() });
     await keys.enable({ tenantId: tenant.tenantId, keyId: first.id, environment: 'live', role: 'owner', plan: 'starter' }, idle.id);
 
-    await job('2027-02-21T00:05:00.000Z').run();
+    await job(instant(90, '00:05')).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', idle.id, { lastUsedAt: null, idleSince: '2026-06-01', staleAfterDays: 90 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', idle.id, { lastUsedAt: null, idleSince: day(-175), staleAfterDays: 90 }]]);
   });
 });
 
 describe('automatic revocation of stale keys', () => {
   it('revokes a stale key with the scheduler as actor, and reports the last owner key instead of revoking it', async () => {
-    const { tenant, first } = await seedTenant('2026-08-25T08:00:00.000Z');
-    const stale = await seedKey(tenant, '2026-08-25T09:00:00.000Z');
+    const { tenant, first } = await seedTenant(instant(-90, '08:00'));
+    const stale = await seedKey(tenant, instant(-90, '09:00'));
 
     const result = await job(AT_RUN, { revokeStaleKeys: true }).run();
 
@@ -224,17 +225,17 @@ describe('automatic revocation of stale keys', () => {
     expect(events.find((event) => event.keyId === stale.id)).toMatchObject({
       type: 'key.revoked',
       actor: { system: 'scheduler' },
-      details: { reason: 'stale', lastUsedAt: null, idleSince: '2026-08-25', staleAfterDays: 90 },
+      details: { reason: 'stale', lastUsedAt: null, idleSince: day(-90), staleAfterDays: 90 },
     });
     expect(events.find((event) => event.keyId === first.id)).toMatchObject({
       type: 'key.stale',
-      details: { autoRevoke: 'refused_last_owner', idleSince: '2026-08-25' },
+      details: { autoRevoke: 'refused_last_owner', idleSince: day(-90) },
     });
   });
 
   it('revokes a stale owner key while another lasting owner key remains', async () => {
-    const { tenant, first } = await seedTenant('2026-08-25T08:00:00.000Z');
-    const fresh = await seedKey(tenant, '2026-11-20T08:00:00.000Z', null, 'owner');
+    const { tenant, first } = await seedTenant(instant(-90, '08:00'));
+    const fresh = await seedKey(tenant, instant(-3, '08:00'), null, 'owner');
 
     await job(AT_RUN, { revokeStaleKeys: true }).run();
 
@@ -246,14 +247,14 @@ describe('automatic revocation of stale keys', () => {
 
 describe('reruns and missed days', () => {
   it('writes nothing new when the same day runs again, even after losing its record of the run', async () => {
-    const { tenant } = await seedTenant('2026-08-25T08:00:00.000Z');
-    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-24T00:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-90, '08:00'));
+    await seedKey(tenant, instant(-3, '08:00'), instant(1));
     const first = await job(AT_RUN).run();
 
-    const again = await job('2026-11-23T17:00:00.000Z').run();
+    const again = await job(instant(0, '17:00')).run();
     // a crash after the notices but before the day was recorded: the day runs again in full.
     await setup.table.doc.send(new DeleteCommand({ TableName: setup.table.tableName, Key: { pk: 'NOTICES', sk: 'JOB' } }));
-    const replayed = await job('2026-11-23T17:00:00.000Z').run();
+    const replayed = await job(instant(0, '17:00')).run();
 
     expect(first).toMatchObject({ days: [TODAY], written: { 'key.expiring': 1, 'key.stale': 1 } });
     expect(again).toEqual({ days: [], written: {}, skipped: 0 });
@@ -263,28 +264,28 @@ describe('reruns and missed days', () => {
 
   it('catches up the days missed since the last completed run', async () => {
     const { tenant } = await seedTenant();
-    const key = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-25T00:00:00.000Z');
-    await job('2026-11-22T00:05:00.000Z').run();
+    const key = await seedKey(tenant, instant(-3, '08:00'), instant(2));
+    await job(instant(-1, '00:05')).run();
 
     // the 23rd and 24th were missed (the 24th was the 1-day notice); the 25th runs both and its own.
-    const result = await job('2026-11-25T00:05:00.000Z').run();
+    const result = await job(instant(2, '00:05')).run();
 
-    expect(result.days).toEqual(['2026-11-23', '2026-11-24', '2026-11-25']);
+    expect(result.days).toEqual([day(0), day(1), day(2)]);
     // written in the same instant: the listing orders them by id.
     const events = summary(await schedulerEvents(tenant.tenantId));
     expect(events).toHaveLength(2);
     expect(events).toEqual(expect.arrayContaining([
-      ['key.expiring', key.id, { expiresAt: '2026-11-25T00:00:00.000Z', daysLeft: 1 }],
-      ['key.expired', key.id, { expiresAt: '2026-11-25T00:00:00.000Z' }],
+      ['key.expiring', key.id, { expiresAt: instant(2), daysLeft: 1 }],
+      ['key.expired', key.id, { expiresAt: instant(2) }],
     ]));
   });
 });
 
 describe('races', () => {
   it('writes each notice once when two runs of the same day overlap (a retry over a slow first attempt)', async () => {
-    const { tenant } = await seedTenant('2026-08-25T08:00:00.000Z');
-    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-24T00:00:00.000Z');
-    await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-90, '08:00'));
+    await seedKey(tenant, instant(-3, '08:00'), instant(1));
+    await seedKey(tenant, instant(-3, '08:00'), instant(7));
 
     const [a, b] = await Promise.all([job(AT_RUN).run(), job(AT_RUN).run()]);
 
@@ -295,8 +296,8 @@ describe('races', () => {
   });
 
   it('revokes one of two stale owner keys and reports the other, never both, when both are handled at once', async () => {
-    const { tenant, first } = await seedTenant('2026-08-25T08:00:00.000Z');
-    const second = await seedKey(tenant, '2026-08-25T09:00:00.000Z', null, 'owner');
+    const { tenant, first } = await seedTenant(instant(-90, '08:00'));
+    const second = await seedKey(tenant, instant(-90, '09:00'), null, 'owner');
 
     await job(AT_RUN, { revokeStaleKeys: true }).run();
 
@@ -310,17 +311,17 @@ describe('races', () => {
 
 describe('read cost', () => {
   it('reads only the keys it reports: 3 of 200, and never scans', async () => {
-    const { tenant } = await seedTenant('2026-11-20T08:00:00.000Z');
+    const { tenant } = await seedTenant(instant(-3, '08:00'));
     const quiet: KeyItem[] = [];
     for (let i = 0; i < 196; i += 1) {
       // spread over other days: created, used and expiring on days the run does not look at.
-      const created = new Date(Date.parse('2026-09-01T08:00:00.000Z') + (i % 60) * 86_400_000).toISOString();
-      quiet.push(keyFixture({ tenant, now: created, expiresAt: i % 2 === 0 ? '2027-03-01T00:00:00.000Z' : null, name: `quiet-${i}` }).item);
+      const created = new Date(Date.parse(instant(-83, '08:00')) + (i % 60) * 86_400_000).toISOString();
+      quiet.push(keyFixture({ tenant, now: created, expiresAt: i % 2 === 0 ? instant(98) : null, name: `quiet-${i}` }).item);
     }
     for (let i = 0; i < quiet.length; i += 25) await Promise.all(quiet.slice(i, i + 25).map((key) => setup.table.store.createKey(key)));
-    const expiring = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-30T00:00:00.000Z');
-    const expired = await seedKey(tenant, '2026-11-20T08:00:00.000Z', '2026-11-23T00:00:00.000Z');
-    const stale = await seedKey(tenant, '2026-08-25T08:00:00.000Z');
+    const expiring = await seedKey(tenant, instant(-3, '08:00'), instant(7));
+    const expired = await seedKey(tenant, instant(-3, '08:00'), instant(0));
+    const stale = await seedKey(tenant, instant(-90, '08:00'));
     Object.assign(setup.reads, { queries: 0, queried: 0, gets: 0, got: 0, scans: 0 });
 
     const result = await job(AT_RUN).run();

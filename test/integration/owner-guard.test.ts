@@ -7,8 +7,9 @@ import type { Role } from '../../lambdas/core/keys/format';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture, apiError } from '../support/fixtures';
+import { day, instant } from '../support/time';
 
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
 const LAST_OWNER = /last active owner key: create or enable another owner key first/;
 const LAST_OPERATOR = /last active operator key: create or enable another operator key first/;
 
@@ -26,7 +27,7 @@ let counter = 0;
 /** A tenant with its first key (an owner, or an operator for the operator tenant) in the table. */
 async function seedTenant(tenantId = `owners-${(counter += 1)}-${Date.now()}`): Promise<{ tenant: Tenant; first: KeyItem }> {
   const tenant = tenantFixture({ tenantId });
-  const first = keyFixture({ tenant, role: tenantId === 'operator' ? 'operator' : 'owner', now: '2026-11-01T09:00:00.000Z' }).item;
+  const first = keyFixture({ tenant, role: tenantId === 'operator' ? 'operator' : 'owner', now: instant(-22, '09:00') }).item;
   await table.store.createTenant(tenant, first);
   return { tenant, first };
 }
@@ -89,11 +90,11 @@ describe("a tenant's last active owner key", () => {
     const { first } = await seedTenant();
     const revoked = await addKey(first, 'owner');
     await keys.revoke(callerOf(first), revoked.id);
-    const expiring = await addKey(first, 'owner', { expiresOn: '2026-11-24' });
+    const expiring = await addKey(first, 'owner', { expiresOn: day(1) });
     const rotatedOut = await addKey(first, 'owner');
     const successor = await keys.rotate(callerOf(first), rotatedOut.id, 24);
     await keys.delete(callerOf(first), successor.id);
-    const later = new KeyService({ store: table.store, clock: fixedClock('2026-11-24T00:00:00.000Z'), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+    const later = new KeyService({ store: table.store, clock: fixedClock(instant(1)), prefix: 'sk', cache: noCache, logger: recordingLogger() });
 
     const error = await apiError(later.revoke(callerOf(first), first.id));
 
@@ -141,10 +142,10 @@ describe("a tenant's last active owner key", () => {
   it('guards a tenant stored before the owner set existed, listing its owners once', async () => {
     // as an older release wrote them: a tenant item without the owner set.
     const tenant = tenantFixture({ tenantId: `legacy-${Date.now()}` });
-    const first = keyFixture({ tenant, role: 'owner', now: '2026-11-01T09:00:00.000Z' }).item;
+    const first = keyFixture({ tenant, role: 'owner', now: instant(-22, '09:00') }).item;
     await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant } }));
     await table.store.createKey(first);
-    const other = keyFixture({ tenant, role: 'owner', now: '2026-11-02T09:00:00.000Z' }).item;
+    const other = keyFixture({ tenant, role: 'owner', now: instant(-21, '09:00') }).item;
     await table.store.createKey(other);
 
     expect((await keys.revoke(callerOf(first), other.id)).status).toBe('revoked');

@@ -7,6 +7,7 @@ import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-pl
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { FakeApiGateway } from '../../local/fake-api-gateway';
 import { recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /**
  * The plan reconciler against a DynamoDB Local table and an API Gateway that enforces its real
@@ -30,7 +31,7 @@ afterAll(async () => {
 });
 
 function world() {
-  let time = Date.parse('2026-11-23T10:00:00.000Z');
+  let time = Date.parse(instant(0, '10:00'));
   const clock = () => new Date(time);
   const advance = async (ms: number) => {
     time += ms;

@@ -11,6 +11,7 @@ import { DynamoDbError, SignedKeyReader } from '../../lambdas/runtime/signed-key
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /**
  * The authorizer's signed reader speaks DynamoDB's JSON protocol itself (node:http(s), SigV4 on
@@ -96,7 +97,7 @@ beforeEach(() => {
 
 async function seeded() {
   const tenant = tenantFixture({ tenantId: `signed-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, usageKeys: { live: { id: 'ak', value: 'usagevalue0123456789abcdef' } } });
-  const key = keyFixture({ tenant, role: 'admin', expiresAt: '2026-12-24T00:00:00.000Z' });
+  const key = keyFixture({ tenant, role: 'admin', expiresAt: instant(31) });
   await table.store.createTenant(tenant, key.item);
   return key;
 }
@@ -114,7 +115,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
 
   it('records last use at most once per interval, as the store does', async () => {
     const { item } = await seeded();
-    const at = new Date('2026-11-23T10:00:00.000Z');
+    const at = new Date(instant(0, '10:00'));
     expect(await reader.touchLastUsed(item.id, at, 60_000)).toBe(true);
     expect(await reader.touchLastUsed(item.id, new Date(at.getTime() + 59_000), 60_000)).toBe(false);
     expect((await table.store.getKey(item.id))?.lastUsedAt).toBe(at.toISOString());
@@ -135,7 +136,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
   it('serves the authorizer: an Allow for a good key with one read, a refusal with none for a bad checksum', async () => {
     const { item, plaintext } = await seeded();
     const logger = recordingLogger();
-    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: { record: () => undefined } };
+    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock: fixedClock(instant(0, '10:00')), logger, lastUse: { record: () => undefined } };
     const arn = 'arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/me';
     const result = await authorize(deps, `Bearer ${plaintext}`, arn);
     expect(result.context).toMatchObject({ tenantId: item.tenantId, keyId: item.id, role: 'admin' });
@@ -151,7 +152,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const { plaintext } = await seeded();
     const down = new SignedKeyReader({ tableName: table.tableName, region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local', endpoint: 'http://127.0.0.1:9' });
     const logger = recordingLogger();
-    const deps = { store: down, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: new ThrottledLastUse(down, logger) };
+    const deps = { store: down, prefix: 'sk', acceptBareKeys: true, clock: fixedClock(instant(0, '10:00')), logger, lastUse: new ThrottledLastUse(down, logger) };
     await expect(authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow('Unauthorized');
     expect(logger.text()).toContain('"reason":"error"');
     expect(logger.text()).not.toContain(plaintext);
@@ -162,7 +163,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const fresh = readerVia(proxy.endpoint);
     const before = proxy.connections();
     for (let i = 0; i < 3; i += 1) expect((await fresh.getKey(item.id))?.id).toBe(item.id);
-    expect(await fresh.touchLastUsed(item.id, new Date('2026-11-23T10:00:00.000Z'), 60_000)).toBe(true);
+    expect(await fresh.touchLastUsed(item.id, new Date(instant(0, '10:00')), 60_000)).toBe(true);
     expect(proxy.requests).toEqual([...Array(3).fill('DynamoDB_20120810.GetItem'), 'DynamoDB_20120810.UpdateItem']);
     expect(proxy.connections() - before).toBe(1);
   });
@@ -174,7 +175,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     expect((await fresh.getKey(item.id))?.id).toBe(item.id);
     proxy.reused = 'reset';
     expect((await fresh.getKey(item.id))?.id).toBe(item.id);
-    expect(await fresh.touchLastUsed(item.id, new Date('2026-11-23T11:00:00.000Z'), 60_000)).toBe(true);
+    expect(await fresh.touchLastUsed(item.id, new Date(instant(0, '11:00')), 60_000)).toBe(true);
     // each call: one attempt on the closed connection, one on a new one.
     expect(proxy.requests).toEqual(['GetItem', 'GetItem', 'GetItem', 'UpdateItem', 'UpdateItem'].map((action) => `DynamoDB_20120810.${action}`));
     expect(proxy.connections() - before).toBe(3);
@@ -187,7 +188,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     await expect(fresh.getKey('key_000000000000000000000000')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem']);
     const logger = recordingLogger();
-    const deps = { store: fresh, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: { record: () => undefined } };
+    const deps = { store: fresh, prefix: 'sk', acceptBareKeys: true, clock: fixedClock(instant(0, '10:00')), logger, lastUse: { record: () => undefined } };
     await expect(authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow('Unauthorized');
     expect(logger.text()).toContain('"reason":"error"');
   });

@@ -5,6 +5,7 @@ import { readListing, scanPages } from '../../lambdas/core/store/pages';
 import { expiryAt } from '../../lambdas/core/keys/expiry';
 import { keyFixture, tenantFixture, apiError } from '../support/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamodb';
+import { instant } from '../support/time';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ let counter = 0;
 async function seedTenant(overrides: Parameters<typeof tenantFixture>[0] = {}) {
   counter += 1;
   const tenant = tenantFixture({ tenantId: `tenant-${counter}-${Date.now()}`, ...overrides });
-  const first = keyFixture({ tenant, role: 'owner', now: '2026-11-23T09:00:00.000Z' });
+  const first = keyFixture({ tenant, role: 'owner', now: instant(0, '09:00') });
   await table.store.createTenant(tenant, first.item);
   return { tenant, first };
 }
@@ -46,10 +47,10 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
 
   it('writes ttl as epoch seconds of expiresAt, and none for keys that never expire', async () => {
     const { tenant, first } = await seedTenant();
-    const expiring = keyFixture({ tenant, expiresAt: '2027-01-01T00:00:00.000Z' });
+    const expiring = keyFixture({ tenant, expiresAt: instant(39) });
     await table.store.createKey(expiring.item);
     const read = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item;
-    expect((await read(expiring.item.id))?.ttl).toBe(Date.parse('2027-01-01T00:00:00Z') / 1000);
+    expect((await read(expiring.item.id))?.ttl).toBe(Date.parse(instant(39)) / 1000);
     expect((await read(first.item.id))?.ttl).toBeUndefined();
   });
 
@@ -66,7 +67,7 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     const { tenant, first } = await seedTenant();
     const created = [];
     for (let i = 0; i < 4; i += 1) {
-      const key = keyFixture({ tenant, now: `2026-11-23T10:0${i}:00.000Z`, name: `k${i}` });
+      const key = keyFixture({ tenant, now: instant(0, `10:0${i}`), name: `k${i}` });
       await table.store.createKey(key.item);
       created.push(key.item.id);
     }
@@ -143,18 +144,18 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
 
   it('rotates a key in one transaction: new key written, old one linked and given its new expiry', async () => {
     const { tenant, first } = await seedTenant();
-    const now = new Date('2026-11-23T10:00:00.000Z');
+    const now = new Date(instant(0, '10:00'));
     const next = keyFixture({ tenant, role: 'owner' }).item;
-    const grace = expiryAt(new Date('2026-11-23T12:00:00.000Z'));
+    const grace = expiryAt(new Date(instant(0, '12:00')));
     await table.store.rotateKey(tenant.tenantId, first.item.id, { ...next, rotatedFrom: first.item.id }, grace, now);
     const old = await table.store.getKey(first.item.id);
-    expect(old).toMatchObject({ rotatedTo: next.id, expiresAt: '2026-11-23T12:00:00.000Z' });
+    expect(old).toMatchObject({ rotatedTo: next.id, expiresAt: instant(0, '12:00') });
     expect(await table.store.getKey(next.id)).toMatchObject({ rotatedFrom: first.item.id, status: 'active' });
   });
 
   it('lets exactly one of two racing rotations win; the loser writes nothing', async () => {
     const { tenant, first } = await seedTenant();
-    const now = new Date('2026-11-23T10:00:00.000Z');
+    const now = new Date(instant(0, '10:00'));
     const a = keyFixture({ tenant }).item;
     const b = keyFixture({ tenant }).item;
     const results = await Promise.allSettled([
@@ -170,12 +171,12 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
 
   it('refuses to rotate a revoked or an expired key', async () => {
     const { tenant, first } = await seedTenant();
-    const now = new Date('2026-11-23T10:00:00.000Z');
+    const now = new Date(instant(0, '10:00'));
     await table.store.setKeyStatus(tenant.tenantId, first.item.id, 'revoked');
     const revoked = await apiError(table.store.rotateKey(tenant.tenantId, first.item.id, keyFixture({ tenant }).item, expiryAt(now), now));
     expect(revoked).toMatchObject({ code: 'conflict', message: expect.stringMatching(/revoked/) });
 
-    const expiring = keyFixture({ tenant, expiresAt: '2026-11-23T00:00:00.000Z' }).item;
+    const expiring = keyFixture({ tenant, expiresAt: instant(0) }).item;
     await table.store.createKey(expiring);
     const expired = await apiError(table.store.rotateKey(tenant.tenantId, expiring.id, keyFixture({ tenant }).item, expiryAt(now), now));
     expect(expired).toMatchObject({ code: 'conflict', message: expect.stringMatching(/expired/) });
@@ -183,12 +184,12 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
 
   it('records lastUsedAt at most once per interval, across writers', async () => {
     const { first } = await seedTenant();
-    const t0 = new Date('2026-11-23T10:00:00.000Z');
+    const t0 = new Date(instant(0, '10:00'));
     expect(await table.store.touchLastUsed(first.item.id, t0, 60_000)).toBe(true);
     expect(await table.store.touchLastUsed(first.item.id, new Date(t0.getTime() + 59_999), 60_000)).toBe(false);
     expect(await table.store.touchLastUsed(first.item.id, new Date(t0.getTime() + 60_001), 60_000)).toBe(true);
     expect(await table.store.touchLastUsed('key_missing', t0, 60_000)).toBe(false);
-    expect((await table.store.getKey(first.item.id))?.lastUsedAt).toBe('2026-11-23T10:01:00.001Z');
+    expect((await table.store.getKey(first.item.id))?.lastUsedAt).toBe(instant(0, '10:01:00.001'));
     expect(await table.store.getKey('key_missing')).toBeUndefined();
   });
 

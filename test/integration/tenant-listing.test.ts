@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { backfillTenantListing } from '../../lambdas/core/store/backfill';
 import type { Tenant } from '../../lambdas/core/model';
 import { createTestTable, type TestTable } from '../support/dynamodb';
+import { instant } from '../support/time';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -26,8 +27,8 @@ describe('backfillTenantListing', () => {
   it('lists tenants written before the listing existed, once, newest first', async () => {
     // tenants stored without the listing's index attributes.
     for (const [id, at] of [
-      ['old-a', '2026-01-01T00:00:00.000Z'],
-      ['old-b', '2026-01-02T00:00:00.000Z'],
+      ['old-a', instant(-326)],
+      ['old-b', instant(-325)],
     ] as const) {
       await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: `TENANT#${id}`, sk: 'TENANT', ...tenant(id, at) } }));
     }
@@ -38,7 +39,7 @@ describe('backfillTenantListing', () => {
 
     const first = await table.store.listTenants(1);
     expect(first.items.map((t) => t.tenantId)).toEqual(['old-b']);
-    expect(first.items[0]).toEqual(tenant('old-b', '2026-01-02T00:00:00.000Z'));
+    expect(first.items[0]).toEqual(tenant('old-b', instant(-325)));
     const second = await table.store.listTenants(1, first.cursor);
     expect(second.items.map((t) => t.tenantId)).toEqual(['old-a']);
     expect(second.cursor).toBeUndefined();

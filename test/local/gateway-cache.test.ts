@@ -1,6 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { LocalGateway } from '../../local/gateway';
 import type { Route } from '../../lambdas/core/http/routes';
+import { DEADLINES } from '../support/deadlines';
+import { instant } from '../support/time';
 
 const KEY = `sk_live_${'a'.repeat(72)}`;
 const ROUTES: Route[] = [{ method: 'GET', path: '/v1/me', function: 'account' }];
@@ -17,6 +19,8 @@ function allow(event: APIGatewayTokenAuthorizerEvent): APIGatewayAuthorizerResul
 /** A gateway whose authorizer answers only when the test says so, and counts its calls. */
 async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
   const held: (() => void)[] = [];
+  // whoever waits for the next call to reach the authorizer.
+  let arrived: (() => void) | undefined;
   let calls = 0;
   let revoked = false;
   const gateway = new LocalGateway({
@@ -32,7 +36,9 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
       calls += 1;
       // the key is read now, as the real authorizer reads it first thing.
       const readWhileValid = !revoked;
-      await new Promise<void>((resolve) => held.push(resolve));
+      const answer = new Promise<void>((resolve) => held.push(resolve));
+      arrived?.();
+      await answer;
       if (!readWhileValid) throw new Error('Unauthorized');
       return allow(event);
     },
@@ -43,23 +49,34 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
   });
   const { url } = await gateway.listen(0);
   const me = (authorization = `Bearer ${KEY}`) => fetch(`${url}/v1/me`, { headers: { authorization } }).then((r) => r.status);
-  /** Lets the oldest held call answer; fails when no call reached the authorizer (a cache hit). */
-  const release = async (): Promise<void> => {
-    for (let waited = 0; held.length === 0; waited += 1) {
-      if (waited > 500) throw new Error('the authorizer was not called: the request was served from the cache');
-      await new Promise((resolve) => setTimeout(resolve, 1));
+  /** Waits until a call has reached the authorizer; fails when none does in time (a cache hit). */
+  const reached = async (): Promise<void> => {
+    if (held.length > 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        arrived = resolve;
+        timer = setTimeout(() => reject(new Error('the authorizer was not called: the request was served from the cache')), DEADLINES.request);
+      });
+    } finally {
+      arrived = undefined;
+      clearTimeout(timer);
     }
+  };
+  /** Lets the oldest held call answer, once it has reached the authorizer. */
+  const release = async (): Promise<void> => {
+    await reached();
     held.shift()?.();
   };
-  return { gateway, me, release, revoke: () => (revoked = true), calls: () => calls };
+  return { gateway, me, reached, release, revoke: () => (revoked = true), calls: () => calls };
 }
 
 describe('the local gateway cache under a flush that lands mid-authorization', () => {
   it('does not cache an Allow computed before a flush that came while the call was in flight', async () => {
-    const { gateway, me, release, revoke, calls } = await gatewayWithHeldAuthorizer();
+    const { gateway, me, reached, release, revoke, calls } = await gatewayWithHeldAuthorizer();
     try {
       const inFlight = me(); // the authorizer reads the key while it is still valid...
-      while (calls() === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      await reached();
       revoke(); // ...the key is revoked and the cache flushed...
       gateway.flushAuthorizerCache();
       await release(); // ...and then the stale Allow comes back.
@@ -88,17 +105,17 @@ describe('the local gateway cache under a flush that lands mid-authorization', (
   });
 
   it('flushes at a scheduled time on its own clock, to the millisecond', async () => {
-    let time = Date.parse('2026-11-23T10:00:00.000Z');
+    let time = Date.parse(instant(0, '10:00'));
     const { gateway, me, release, calls } = await gatewayWithHeldAuthorizer(() => time);
     try {
-      gateway.scheduleAuthorizerCacheFlush(new Date('2026-11-23T10:04:00.000Z')); // inside the 300 s TTL.
+      gateway.scheduleAuthorizerCacheFlush(new Date(instant(0, '10:04'))); // inside the 300 s TTL.
       const first = me();
       await release();
       await first;
-      time = Date.parse('2026-11-23T10:03:59.999Z');
+      time = Date.parse(instant(0, '10:03:59.999'));
       expect(await me()).toBe(200);
       expect(calls()).toBe(1); // still cached.
-      time = Date.parse('2026-11-23T10:04:00.000Z');
+      time = Date.parse(instant(0, '10:04'));
       const after = me();
       await release();
       await after;
@@ -109,13 +126,13 @@ describe('the local gateway cache under a flush that lands mid-authorization', (
   });
 
   it('flushes at 00:00 UTC without being told', async () => {
-    let time = Date.parse('2026-11-23T23:59:59.000Z');
+    let time = Date.parse(instant(0, '23:59:59'));
     const { gateway, me, release, calls } = await gatewayWithHeldAuthorizer(() => time);
     try {
       const first = me();
       await release();
       await first;
-      time = Date.parse('2026-11-24T00:00:00.000Z');
+      time = Date.parse(instant(1));
       const after = me();
       await release();
       await after;

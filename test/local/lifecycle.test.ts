@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { DataDirInUseError, lockDataDir, PortInUseError, portFromEnv } from '../../local/lifecycle';
 import { running, TSX, tree, waitGone, watch, type Watched } from '../support/processes';
+import { DEADLINES } from '../support/deadlines';
 
 // real processes, checked with `ps`: what a process manager, `docker stop` or a crash does to `npm start`.
 const ROOT = join(__dirname, '..', '..');
@@ -36,7 +37,7 @@ afterAll(() => {
 });
 
 describe('npm start lifecycle', () => {
-  jest.setTimeout(90_000);
+  jest.setTimeout(DEADLINES.slowTest);
 
   it('stops npm, tsx, node and java, and frees the port, on a SIGTERM sent to npm alone', async () => {
     const npm = watch('npm', ['start'], { cwd: ROOT, env: env() });

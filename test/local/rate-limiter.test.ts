@@ -5,7 +5,7 @@ const KEY = 'usage-key-1';
 const STARTER: RateLimits = { rateLimit: 10, burstLimit: 20 };
 
 /** A clock the test moves by hand. */
-function manualClock(start: number | string = '2025-03-12T10:00:00.000Z'): {
+function manualClock(start: number | string = '2003-03-12T10:00:00.000Z'): {
   now: () => number;
   advance: (ms: number) => void;
   set: (at: string) => void;
@@ -150,24 +150,24 @@ describe('RateLimiter quota', () => {
   const daily = (limit: number): RateLimits => ({ rateLimit: 1_000, burstLimit: 1_000, quota: { limit, period: 'DAY' } });
 
   it('allows quota.limit requests in a day, then refuses as quota_exceeded until midnight UTC', () => {
-    const clock = manualClock('2025-03-12T23:59:58.500Z');
+    const clock = manualClock('2003-03-12T23:59:58.500Z');
     const limiter = new RateLimiter(clock.now);
     expect(burst(limiter, daily(3), 3)).toBe(3);
     expect(limiter.take(KEY, daily(3))).toEqual({ allowed: false, reason: 'quota_exceeded', retryAfterSeconds: 2 });
   });
 
   it('resets the quota at the period boundary', () => {
-    const clock = manualClock('2025-03-12T23:59:59.000Z');
+    const clock = manualClock('2003-03-12T23:59:59.000Z');
     const limiter = new RateLimiter(clock.now);
     burst(limiter, daily(3), 3);
-    clock.set('2025-03-12T23:59:59.999Z');
+    clock.set('2003-03-12T23:59:59.999Z');
     expect(limiter.take(KEY, daily(3)).allowed).toBe(false);
-    clock.set('2025-03-13T00:00:00.000Z');
+    clock.set('2003-03-13T00:00:00.000Z');
     expect(limiter.take(KEY, daily(3))).toEqual({ allowed: true });
   });
 
   it('says to retry after the seconds left in the day, rounded up', () => {
-    const clock = manualClock('2025-03-12T00:00:00.000Z');
+    const clock = manualClock('2003-03-12T00:00:00.000Z');
     const limiter = new RateLimiter(clock.now);
     limiter.take(KEY, daily(1));
     expect(limiter.take(KEY, daily(1))).toMatchObject({ reason: 'quota_exceeded', retryAfterSeconds: 86_400 });
@@ -184,7 +184,7 @@ describe('RateLimiter quota', () => {
   });
 
   it('does not spend a rate token on a request the quota refuses', () => {
-    const clock = manualClock('2025-03-12T23:59:59.000Z');
+    const clock = manualClock('2003-03-12T23:59:59.000Z');
     const limits: RateLimits = { rateLimit: 1, burstLimit: 1, quota: { limit: 1, period: 'DAY' } };
     const limiter = new RateLimiter(clock.now);
     limiter.take(KEY, limits);
@@ -193,11 +193,11 @@ describe('RateLimiter quota', () => {
   });
 
   it('reports usage in the current period and 0 once it has ended', () => {
-    const clock = manualClock('2025-03-12T12:00:00.000Z');
+    const clock = manualClock('2003-03-12T12:00:00.000Z');
     const limiter = new RateLimiter(clock.now);
     burst(limiter, daily(100), 7);
     expect(limiter.usedInPeriod(KEY)).toBe(7);
-    expect(limiter.usedInPeriod(KEY, Date.parse('2025-03-13T00:00:00.000Z'))).toBe(0);
+    expect(limiter.usedInPeriod(KEY, Date.parse('2003-03-13T00:00:00.000Z'))).toBe(0);
     expect(limiter.usedInPeriod('unknown')).toBe(0);
   });
 
@@ -221,23 +221,23 @@ describe('RateLimiter quota', () => {
   });
 
   it('resets a monthly quota on the 1st at 00:00 UTC', () => {
-    const clock = manualClock('2025-02-28T23:00:00.000Z');
+    const clock = manualClock('2003-02-28T23:00:00.000Z');
     const monthly: RateLimits = { rateLimit: 100, burstLimit: 100, quota: { limit: 1, period: 'MONTH' } };
     const limiter = new RateLimiter(clock.now);
     limiter.take(KEY, monthly);
     expect(limiter.take(KEY, monthly)).toMatchObject({ reason: 'quota_exceeded', retryAfterSeconds: 3_600 });
-    clock.set('2025-03-01T00:00:00.000Z');
+    clock.set('2003-03-01T00:00:00.000Z');
     expect(limiter.take(KEY, monthly).allowed).toBe(true);
   });
 
   it('resets a weekly quota on Sunday at 00:00 UTC', () => {
-    // 2025-03-15 is a Saturday.
-    const clock = manualClock('2025-03-15T23:59:59.000Z');
+    // 2003-03-15 is a Saturday.
+    const clock = manualClock('2003-03-15T23:59:59.000Z');
     const weekly: RateLimits = { rateLimit: 100, burstLimit: 100, quota: { limit: 1, period: 'WEEK' } };
     const limiter = new RateLimiter(clock.now);
     limiter.take(KEY, weekly);
     expect(limiter.take(KEY, weekly)).toMatchObject({ reason: 'quota_exceeded', retryAfterSeconds: 1 });
-    clock.set('2025-03-16T00:00:00.000Z');
+    clock.set('2003-03-16T00:00:00.000Z');
     expect(limiter.take(KEY, weekly).allowed).toBe(true);
   });
 });
@@ -249,17 +249,17 @@ describe('quotaPeriodBounds', () => {
   };
 
   it('bounds a day from 00:00Z to the next 00:00Z', () => {
-    expect(bounds('DAY', '2025-03-12T13:14:15Z')).toEqual(['2025-03-12T00:00:00.000Z', '2025-03-13T00:00:00.000Z']);
+    expect(bounds('DAY', '2003-03-12T13:14:15Z')).toEqual(['2003-03-12T00:00:00.000Z', '2003-03-13T00:00:00.000Z']);
   });
 
   it('bounds a week from Sunday 00:00Z, across a month and year end', () => {
-    expect(bounds('WEEK', '2025-03-12T13:14:15Z')).toEqual(['2025-03-09T00:00:00.000Z', '2025-03-16T00:00:00.000Z']);
-    expect(bounds('WEEK', '2025-03-09T00:00:00Z')).toEqual(['2025-03-09T00:00:00.000Z', '2025-03-16T00:00:00.000Z']);
-    expect(bounds('WEEK', '2025-01-01T12:00:00Z')).toEqual(['2024-12-29T00:00:00.000Z', '2025-01-05T00:00:00.000Z']);
+    expect(bounds('WEEK', '2003-03-12T13:14:15Z')).toEqual(['2003-03-09T00:00:00.000Z', '2003-03-16T00:00:00.000Z']);
+    expect(bounds('WEEK', '2003-03-09T00:00:00Z')).toEqual(['2003-03-09T00:00:00.000Z', '2003-03-16T00:00:00.000Z']);
+    expect(bounds('WEEK', '2003-01-01T12:00:00Z')).toEqual(['2002-12-29T00:00:00.000Z', '2003-01-05T00:00:00.000Z']);
   });
 
   it('bounds a month from the 1st 00:00Z, leap February and December included', () => {
-    expect(bounds('MONTH', '2024-02-29T23:59:59Z')).toEqual(['2024-02-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z']);
-    expect(bounds('MONTH', '2025-12-31T23:59:59Z')).toEqual(['2025-12-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+    expect(bounds('MONTH', '2004-02-29T23:59:59Z')).toEqual(['2004-02-01T00:00:00.000Z', '2004-03-01T00:00:00.000Z']);
+    expect(bounds('MONTH', '2003-12-31T23:59:59Z')).toEqual(['2003-12-01T00:00:00.000Z', '2004-01-01T00:00:00.000Z']);
   });
 });

@@ -4,12 +4,13 @@ import { isExpired } from '../../lambdas/core/keys/expiry';
 import { checksum, hashKey, keyIdFromHash, mintKey, parseAuthorization, parseKey } from '../../lambdas/core/keys/format';
 import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, METHOD_ARN, recordingLogger, tenantFixture } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /**
  * Properties of the two functions every request meets first, over generated input: the header
  * parser and the authorizer. Case counts come from KEYGATE_PROPERTY_RUNS (test/support/property.ts).
  */
-const NOW = new Date('2026-11-23T10:00:00.000Z');
+const NOW = new Date(instant(0, '10:00'));
 const HEX = '0123456789abcdef';
 
 /** A well-formed key, then mutated: one character replaced at any position by any class of character. */
@@ -75,7 +76,7 @@ function storeOf(items: KeyItem[]): AuthorizeDeps['store'] {
 const keyState = fc.record({
   status: fc.constantFrom('active', 'revoked'),
   tenantStatus: fc.constantFrom('active', 'suspended'),
-  expiresAt: fc.constantFrom(null, '2026-11-23T00:00:00.000Z', '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.001Z', '2027-01-01T00:00:00.000Z'),
+  expiresAt: fc.constantFrom(null, instant(0), instant(0, '10:00'), instant(0, '10:00:00.001'), instant(39)),
   role: fc.constantFrom('owner', 'admin', 'developer', 'read_only'),
   environment: fc.constantFrom('live', 'test'),
 });

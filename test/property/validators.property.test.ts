@@ -10,6 +10,7 @@ import { createPanelHandler } from '../../lambdas/panel/handler';
 import { ROUTES } from '../../lambdas/core/http/routes';
 import { callerContext, operatorCaller, proxyEvent } from '../support/events';
 import { fixedClock, recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 /**
  * Whatever JSON arrives, in a body, a query or a path, the handlers answer in the contract's
@@ -38,7 +39,7 @@ const usagePlans = new Proxy({} as UsagePlanApi, {
 });
 
 const logger = recordingLogger();
-const clock = fixedClock('2026-11-23T10:00:00.000Z');
+const clock = fixedClock(instant(0, '10:00'));
 const keys = createKeysHandler({ store: emptyStore, clock, prefix: 'sk', cache: noCache, logger });
 const tenants = new TenantService({
   store: emptyStore,

@@ -20,6 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isNotFound, isTooManyRequests } from '../../lambdas/runtime/api-gateway';
 import { ApiGatewayUsagePlans } from '../../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
+import { day } from '../support/time';
 
 const apiGateway = mockClient(APIGatewayClient);
 const client = new APIGatewayClient({ region: 'eu-west-1' });
@@ -314,13 +315,13 @@ describe('ApiGatewayUsagePlans', () => {
     it('asks for the key and the dates', async () => {
       apiGateway.on(GetUsageCommand).resolves({ items: {} });
 
-      await plans.getUsage('plan1', 'key1', '2026-11-01', '2026-11-30');
+      await plans.getUsage('plan1', 'key1', day(-22), day(7));
 
       expect(apiGateway.commandCalls(GetUsageCommand)[0].args[0].input).toEqual({
         usagePlanId: 'plan1',
         keyId: 'key1',
-        startDate: '2026-11-01',
-        endDate: '2026-11-30',
+        startDate: day(-22),
+        endDate: day(7),
         position: undefined,
       });
     });
@@ -331,7 +332,7 @@ describe('ApiGatewayUsagePlans', () => {
         .resolvesOnce({ items: { key1: [[10, 90], [5, 85]] }, position: 'page2' })
         .resolvesOnce({ items: { key1: [[7, 78]] } });
 
-      await expect(plans.getUsage('plan1', 'key1', '2026-11-01', '2026-11-30')).resolves.toBe(22);
+      await expect(plans.getUsage('plan1', 'key1', day(-22), day(7))).resolves.toBe(22);
 
       expect(apiGateway.commandCalls(GetUsageCommand)[1].args[0].input.position).toBe('page2');
     });
@@ -339,7 +340,7 @@ describe('ApiGatewayUsagePlans', () => {
     it('counts 0 when the key has no usage', async () => {
       apiGateway.on(GetUsageCommand).resolves({ items: {} });
 
-      await expect(plans.getUsage('plan1', 'key1', '2026-11-01', '2026-11-30')).resolves.toBe(0);
+      await expect(plans.getUsage('plan1', 'key1', day(-22), day(7))).resolves.toBe(0);
     });
   });
 });

@@ -4,12 +4,13 @@ import { BusPublisher, busEntry } from '../../lambdas/core/events/publish';
 import type { KeygateEvent } from '../../lambdas/core/events/model';
 import { EventBridgeBus } from '../../lambdas/runtime/event-bus';
 import { recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const eventBridge = mockClient(EventBridgeClient);
 beforeEach(() => eventBridge.reset());
 
 const event = (n: number): KeygateEvent =>
-  ({ id: `evt_${String(n).padStart(24, '0')}`, type: 'key.revoked', at: '2026-11-23T10:00:00.000Z', tenantId: 'acme', keyId: 'key_1', actor: { system: 'github' }, details: {} }) as unknown as KeygateEvent;
+  ({ id: `evt_${String(n).padStart(24, '0')}`, type: 'key.revoked', at: instant(0, '10:00'), tenantId: 'acme', keyId: 'key_1', actor: { system: 'github' }, details: {} }) as unknown as KeygateEvent;
 
 describe('EventBridgeBus', () => {
   it('puts the entries as given and reports the ones EventBridge refused by index', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { AwsV4Signer } from 'aws4fetch';
 import { SigV4Signer, type AwsCredentials } from '../../lambdas/runtime/sigv4';
+import { instant } from '../support/time';
 
 /**
  * The authorizer signs its DynamoDB requests with a small SigV4 signer on node:crypto (WebCrypto's
@@ -54,7 +55,7 @@ describe('SigV4Signer', () => {
     const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'token' };
     const signer = new SigV4Signer(creds, 'us-east-1', 'dynamodb');
     const headers = { 'x-amz-target': 'DynamoDB_20120810.GetItem' };
-    for (const at of ['2026-11-23T23:59:59.999Z', '2026-11-24T00:00:00.000Z', '2026-11-23T10:00:00.000Z', '2027-03-01T00:00:00.000Z']) {
+    for (const at of [instant(0, '23:59:59.999'), instant(1), instant(0, '10:00'), instant(98)]) {
       const now = new Date(at);
       const expected = await aws4fetchHeaders(creds, 'us-east-1', 'dynamodb', 'https://dynamodb.us-east-1.amazonaws.com', headers, '{}', now);
       expect(signer.sign('POST', 'dynamodb.us-east-1.amazonaws.com', headers, '{}', now).authorization).toBe(expected.authorization);

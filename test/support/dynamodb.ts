@@ -22,11 +22,14 @@ export function testEndpoint(): string {
   return endpoint;
 }
 
-/** Creates a table of its own for a test file. */
-export async function createTestTable(label = 'test'): Promise<TestTable> {
+/**
+ * Creates a table of its own for a test file. Its items do not expire unless `timeToLive` is set:
+ * fixtures expire at instants relative to an injected clock, long past by the real one.
+ */
+export async function createTestTable(label = 'test', options: { timeToLive?: boolean } = {}): Promise<TestTable> {
   const client = new DynamoDBClient({ endpoint: testEndpoint(), ...LOCAL_AWS });
   const tableName = `keygate-${label}-${randomUUID().slice(0, 8)}`;
-  await ensureTable(client, tableName);
+  await ensureTable(client, tableName, { timeToLive: options.timeToLive ?? false });
   const doc = documentClient(client);
   return {
     client,

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { PlanName } from '../../lambdas/core/model';
 import { buildProxyEvent } from '../../local/proxy-event';
+import { instant } from './time';
 
 /** The context the authorizer hands to the backends, as the handlers read it. */
 export interface CallerContext {
@@ -57,7 +58,7 @@ export function proxyEvent(spec: ProxyEventSpec): APIGatewayProxyEvent {
     requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
     sourceIp: '203.0.113.7',
     protocol: 'HTTP/1.1',
-    receivedAt: new Date('2026-11-23T10:00:00.000Z'),
+    receivedAt: new Date(instant(0, '10:00')),
     authorizer: { principalId: spec.caller.keyId, context: { ...spec.caller }, integrationLatency: 12 },
   });
 }

@@ -1,10 +1,10 @@
 import { ApiError } from '../../lambdas/core/http/errors';
-import type { Clock } from '../../lambdas/core/support/clock';
 import { buildKey } from '../../lambdas/core/keys/new-key';
 import { expiryAt } from '../../lambdas/core/keys/expiry';
 import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { Logger, LogFields } from '../../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
+import { BASE, instant } from './time';
 
 /** A method ARN as API Gateway sends it to the authorizer. */
 export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
@@ -16,20 +16,10 @@ export function recordingLogger(): Logger & { lines: { level: string; message: s
   return { lines, info: push('INFO'), warn: push('WARN'), error: push('ERROR'), text: () => JSON.stringify(lines) };
 }
 
-/** A clock fixed at an instant that tests may move. */
-export function fixedClock(iso: string): Clock & { set(iso: string): void; advance(ms: number): void } {
-  let now = new Date(iso);
-  const clock = (() => new Date(now.getTime())) as Clock & { set(iso: string): void; advance(ms: number): void };
-  clock.set = (next) => {
-    now = new Date(next);
-  };
-  clock.advance = (ms) => {
-    now = new Date(now.getTime() + ms);
-  };
-  return clock;
-}
+/** The movable test clock, kept here beside the fixtures that most of its users import too. */
+export { fixedClock } from './time';
 
-/** A tenant with sensible defaults. */
+/** A tenant with sensible defaults, created three weeks before {@link BASE}. */
 export function tenantFixture(overrides: Partial<Tenant> = {}): Tenant {
   return {
     tenantId: 'acme',
@@ -37,14 +27,14 @@ export function tenantFixture(overrides: Partial<Tenant> = {}): Tenant {
     plan: 'starter',
     limits: { rateLimit: 10, burstLimit: 20 },
     status: 'active',
-    createdAt: '2026-11-01T00:00:00.000Z',
+    createdAt: instant(-22),
     version: 1,
     usageKeys: { live: { id: 'apikey-live', value: 'usagelivevalue0123456789' } },
     ...overrides,
   };
 }
 
-/** A freshly minted key of a tenant: its item and its plaintext. */
+/** A freshly minted key of a tenant: its item and its plaintext, minted at {@link BASE} unless `now` says otherwise. */
 export function keyFixture(
   options: { tenant?: Tenant; role?: Role; environment?: Environment; expiresAt?: string | null; now?: string; name?: string } = {},
 ): { item: KeyItem; plaintext: string } {
@@ -55,7 +45,7 @@ export function keyFixture(
     environment: options.environment ?? 'live',
     role: options.role ?? 'developer',
     expiry: expiryAt(options.expiresAt === undefined || options.expiresAt === null ? null : new Date(options.expiresAt)),
-    now: new Date(options.now ?? '2026-11-23T10:00:00.000Z'),
+    now: new Date(options.now ?? BASE),
   });
 }
 

@@ -15,7 +15,10 @@ function scanned(logger: Logger): Logger {
   };
 }
 
-/** A local keygate on a free port, over the run's DynamoDB Local, with a table of its own. */
+/**
+ * A local keygate on a free port, over the run's DynamoDB Local, with a table of its own whose
+ * items do not expire unless `timeToLive` is set (fixtures may expire at injected instants).
+ */
 export async function startTestKeygate(options: LocalOptions = {}): Promise<LocalKeygate & { requests: string[] }> {
   const requests: string[] = [];
   const { logger = recordingLogger(), requestLog = (line: string) => requests.push(line), eventLog = () => undefined, ...rest } = options;
@@ -23,6 +26,7 @@ export async function startTestKeygate(options: LocalOptions = {}): Promise<Loca
     port: 0,
     dynamodbEndpoint: testEndpoint(),
     tableName: `keygate-e2e-${randomUUID().slice(0, 8)}`,
+    timeToLive: false,
     ...rest,
     // every line either log writes is scanned for secrets after the test file (test/support/leak-check.ts).
     logger: scanned(logger),

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { DEADLINES, POLL_MS } from './deadlines';
 
 /** The repository's `tsx`, to run TypeScript entries as `npm start` does. */
 export const TSX = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
@@ -35,13 +36,16 @@ export function tree(root: number): ProcessRow[] {
   return found;
 }
 
-/** Polls `ps` until none of the pids runs; answers those still running at the deadline. */
-export async function waitGone(pids: readonly number[], timeoutMs = 15_000): Promise<number[]> {
+/**
+ * Polls `ps` until none of the pids runs (nothing signals the end of a process that is not our
+ * child); answers those still running at the deadline.
+ */
+export async function waitGone(pids: readonly number[], timeoutMs: number = DEADLINES.processExit): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = pids.filter(running);
     if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((wait) => setTimeout(wait, 100));
+    await new Promise((wait) => setTimeout(wait, POLL_MS));
   }
 }
 
@@ -59,21 +63,44 @@ export function watch(command: string, args: readonly string[], options: { env?:
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  let closed = false;
+  const exited = new Promise<number | null>((done) =>
+    child.once('close', (code) => {
+      closed = true;
+      done(code);
+    }),
+  );
   return {
     child,
     output: () => text,
     exited,
-    waitFor: async (pattern, timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = pattern.exec(text);
-        if (match !== null) return match;
-        if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-          throw new Error(`no ${pattern} in the output of ${command} ${args.join(' ')}:\n${text}`);
-        }
-        await new Promise((wait) => setTimeout(wait, 50));
-      }
-    },
+    waitFor: (pattern, timeoutMs = DEADLINES.processOutput) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        let settled = false;
+        const finish = (settle: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          child.stderr.off('data', check);
+          child.off('close', ended);
+          settle();
+        };
+        // the output listeners above run first, so `text` holds each chunk when it is checked.
+        const check = (): void => {
+          const match = pattern.exec(text);
+          if (match !== null) finish(() => resolve(match));
+        };
+        const fail = (why: string): void =>
+          finish(() => reject(new Error(`no ${pattern} in the output of ${command} ${args.join(' ')} (${why}):\n${text}`)));
+        // 'close' comes after the last chunk of both streams.
+        const ended = (): void => (check(), fail('it ended'));
+        const timer = setTimeout(() => fail(`not within ${timeoutMs} ms`), timeoutMs);
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
+        child.once('close', ended);
+        check();
+        if (closed) ended();
+      }),
   };
 }

@@ -12,8 +12,10 @@ import type { PlanCatalog } from '../../../lambdas/core/plans/usage-plans';
 import { LocalUsagePlans } from '../../../local/usage-plans';
 import { createTestTable, type TestTable } from '../../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../../support/fixtures';
+import { instant } from '../../support/time';
+import { DEADLINES } from '../../support/deadlines';
 
-const NOW = '2026-11-23T10:00:00.000Z';
+const NOW = instant(0, '10:00');
 const clock = fixedClock(NOW);
 const OPERATOR = { keyId: 'key_0000000000000000000000ff', role: 'operator' } as const;
 
@@ -140,7 +142,7 @@ describe('the transactional outbox over DynamoDB Local', () => {
     expect(stored).not.toContain(ownerHash);
     expect(stored).not.toMatch(/"hash"/);
     // some thirty round trips to the shared DynamoDB Local: give a loaded machine time.
-  }, 90_000);
+  }, DEADLINES.slowTest);
 
   it('gives every event item a ttl 400 days after it, and the all-events index attributes', async () => {
     const tenantId = newTenantId();
