@@ -3,17 +3,18 @@ import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { apiGatewayClient, flushStagesFromEnv, StagesCacheFlusher } from '../runtime/api-gateway';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
 import { SqsFlushQueue } from '../runtime/flush-queue';
 import { createCacheFlushHandler } from './handler';
 
 const logger = jsonLogger({ function: 'cache-flush' });
-const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
+const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv(ENV.flushStages)));
 
 /** The Lambda entry for the flush queue. */
 export const handler = createCacheFlushHandler({
   flushNow: () => stage.flush(),
-  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv('FLUSH_QUEUE_URL')),
-  settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv(ENV.flushQueueUrl)),
+  settleMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
   clock: systemClock,
   logger,
 });
