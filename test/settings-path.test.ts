@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
+import { ENV } from '../lambdas/runtime/env-names';
 import { DEFAULT_SETTINGS, INTEGER_RANGES, SETTINGS, SettingsError, resolveSettings, settingsFromContext } from '../lib/settings';
 
 const ROOT = join(__dirname, '..');
@@ -43,6 +45,28 @@ describe('one settings path', () => {
       expect(source.context).toBe(`keygate:${field}`);
       expect(source.env ?? 'KEYGATE_').toMatch(/^KEYGATE_[A-Z_]*$/);
     }
+  });
+});
+
+describe('Lambda environment variable names', () => {
+  const names = Object.values(ENV).join('|');
+  // a name as a quoted string, an object key or a property of process.env (comments may name them).
+  const literal = new RegExp(`['"](${names})['"]|process\\.env\\.(${names})\\b|^\\s*(${names}):`, 'm');
+  /** The TypeScript files of a folder and its subfolders. */
+  const sources = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => join(dir, file));
+
+  it('are written once, in env-names.ts: lib/ and lambdas/ use ENV', () => {
+    const offenders = [...sources('lib'), ...sources('lambdas')]
+      .filter((file) => !file.endsWith('env-names.ts'))
+      .filter((file) => literal.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it.each([["fn.addEnvironment('ON_LEAK', policy)"], ['const a = process.env.PLANS;'], ['  KEY_PREFIX: prefix,']])('are found written out: %s', (line) => {
+    expect(literal.test(line)).toBe(true);
   });
 });
 
