@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_QUEUE_DELAY_SECONDS } from '../lambdas/core/auth/cache';
 import { KeygateFunction } from './keygate-function';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Properties of an {@link AuthorizerCacheFlush}. */
 export interface AuthorizerCacheFlushProps {
@@ -69,12 +70,12 @@ export class AuthorizerCacheFlush extends Construct {
       description: 'keygate: flushes the authorizer cache when queued flushes are due',
       timeout: Duration.seconds(10),
       environment: {
-        FLUSH_QUEUE_URL: this.queue.queueUrl,
-        FLUSH_SETTLE_SECONDS: String(this.settleSeconds),
+        [ENV.flushQueueUrl]: this.queue.queueUrl,
+        [ENV.flushSettleSeconds]: String(this.settleSeconds),
       },
     });
     this.flushers.push(this.function);
-    this.function.addEnvironment('FLUSH_STAGES', this.stagesJson());
+    this.function.addEnvironment(ENV.flushStages, this.stagesJson());
     this.addStage(props.restApiId, props.stageName);
     this.queue.grantSendMessages(this.function);
     this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
@@ -100,10 +101,10 @@ export class AuthorizerCacheFlush extends Construct {
    */
   grantRequest(fn: KeygateFunction): void {
     this.queue.grantSendMessages(fn);
-    fn.addEnvironment('FLUSH_QUEUE_URL', this.queue.queueUrl);
-    fn.addEnvironment('FLUSH_SETTLE_SECONDS', String(this.settleSeconds));
+    fn.addEnvironment(ENV.flushQueueUrl, this.queue.queueUrl);
+    fn.addEnvironment(ENV.flushSettleSeconds, String(this.settleSeconds));
     // the requesting function flushes at once itself, so it needs every stage too.
-    fn.addEnvironment('FLUSH_STAGES', this.stagesJson());
+    fn.addEnvironment(ENV.flushStages, this.stagesJson());
     for (const stage of this.stages) fn.addToRolePolicy(flushStatement(stage.restApiId, stage.stageName));
     this.flushers.push(fn);
   }

@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Properties of an {@link EventPublisher}. */
 export interface EventPublisherProps {
@@ -44,7 +45,7 @@ export class EventPublisher extends Construct {
       entry: 'publisher/index.ts',
       description: 'keygate: publishes committed outbox events to EventBridge',
       timeout: Duration.seconds(30),
-      environment: props.eventBusName === undefined ? {} : { EVENT_BUS_NAME: props.eventBusName },
+      environment: props.eventBusName === undefined ? {} : { [ENV.eventBusName]: props.eventBusName },
     });
     this.function.addEventSource(
       new DynamoEventSource(table, {

@@ -2,11 +2,11 @@ import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys/format';
-import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { assertValidRoute, type RouteRoles } from '../lambdas/core/auth/route-policy';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
-import { MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';
+import { DEFAULT_SETTINGS, INTEGER_RANGES, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Properties of a {@link KeyAuthorizer}. */
 export interface KeyAuthorizerProps {
@@ -62,11 +62,11 @@ export class KeyAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
     super(scope, id);
-    const keyPrefix = props.keyPrefix ?? 'sk';
-    const acceptBareKeys = props.acceptBareKeys ?? true;
-    const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
+    const keyPrefix = props.keyPrefix ?? DEFAULT_SETTINGS.keyPrefix;
+    const acceptBareKeys = props.acceptBareKeys ?? DEFAULT_SETTINGS.acceptBareKeys;
+    const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_SETTINGS.authorizerCacheTtlSeconds);
     validate(keyPrefix, resultsCacheTtl);
-    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.seconds(DEFAULT_LAST_USED_INTERVAL_SECONDS));
+    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.seconds(DEFAULT_SETTINGS.lastUsedIntervalSeconds));
 
     // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
     this.timeout = Duration.seconds(3);
@@ -82,12 +82,12 @@ export class KeyAuthorizer extends Construct {
       // start; CommonJS lets the benchmark's cold-start harness load it with a plain require.
       moduleFormat: 'cjs',
       environment: {
-        TABLE_NAME: props.table.table.tableName,
-        KEY_PREFIX: keyPrefix,
-        ACCEPT_BARE_KEYS: String(acceptBareKeys),
-        LAST_USED_INTERVAL_SECONDS: String(lastUsedIntervalSeconds),
+        [ENV.tableName]: props.table.table.tableName,
+        [ENV.keyPrefix]: keyPrefix,
+        [ENV.acceptBareKeys]: String(acceptBareKeys),
+        [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
         // rendered at synthesis, so routes added after the authorizer still get their rules.
-        ROUTE_ROLES: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
+        [ENV.routeRoles]: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
       },
     });
     props.table.grantAuthorizerAccess(this.function);
@@ -144,8 +144,9 @@ function validate(keyPrefix: string, resultsCacheTtl: Duration): void {
 /** The `lastUsedAt` write interval in whole seconds, from 1 minute to 1 day. */
 function lastUsedSeconds(interval: Duration): number {
   const seconds = interval.isUnresolved() ? Number.NaN : interval.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
-    throw new Error(`KeyAuthorizer lastUsedInterval must be a whole number of seconds from 60 to 86400, received ${interval.isUnresolved() ? 'an unresolved token' : interval.toHumanString()}`);
+  const [min, max] = INTEGER_RANGES.lastUsedIntervalSeconds;
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw new Error(`KeyAuthorizer lastUsedInterval must be a whole number of seconds from ${min} to ${max}, received ${interval.isUnresolved() ? 'an unresolved token' : interval.toHumanString()}`);
   }
   return seconds;
 }

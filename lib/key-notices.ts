@@ -4,9 +4,10 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_STALE_AFTER_DAYS } from '../lambdas/core/notices/notice-job';
 import type { KeyTable } from './key-table';
 import type { KeygateFunction } from './keygate-function';
+import { DEFAULT_SETTINGS, INTEGER_RANGES } from './settings';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Properties of {@link KeyNotices}. */
 export interface KeyNoticesProps {
@@ -44,13 +45,14 @@ export class KeyNotices extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyNoticesProps) {
     super(scope, id);
-    const staleAfterDays = props.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS;
-    if (!Number.isInteger(staleAfterDays) || staleAfterDays < 1 || staleAfterDays > 3650) {
-      throw new Error(`KeyNotices staleAfterDays must be a whole number of days from 1 to 3650, received ${staleAfterDays}`);
+    const staleAfterDays = props.staleAfterDays ?? DEFAULT_SETTINGS.staleAfterDays;
+    const [min, max] = INTEGER_RANGES.staleAfterDays;
+    if (!Number.isInteger(staleAfterDays) || staleAfterDays < min || staleAfterDays > max) {
+      throw new Error(`KeyNotices staleAfterDays must be a whole number of days from ${min} to ${max}, received ${staleAfterDays}`);
     }
     this.function = props.function;
-    this.function.addEnvironment('STALE_AFTER_DAYS', String(staleAfterDays));
-    this.function.addEnvironment('REVOKE_STALE_KEYS', String(props.revokeStaleKeys ?? false));
+    this.function.addEnvironment(ENV.staleAfterDays, String(staleAfterDays));
+    this.function.addEnvironment(ENV.revokeStaleKeys, String(props.revokeStaleKeys ?? DEFAULT_SETTINGS.revokeStaleKeys));
     props.table.grantNoticeRead(this.function);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { KeyTable } from './key-table';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Where the Lambda entries live; a relative `entry` is resolved against it. */
 export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
@@ -116,7 +117,7 @@ export class KeygateFunction extends NodejsFunction {
    * two cannot drift apart.
    */
   useTable(table: KeyTable, access: TableAccess): iam.Grant {
-    this.addEnvironment('TABLE_NAME', table.table.tableName);
+    this.addEnvironment(ENV.tableName, table.table.tableName);
     return access === 'read' ? table.grantRead(this) : table.grantReadWrite(this);
   }
 }

@@ -4,6 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { KeygateFunction } from './keygate-function';
+import { ENV } from '../lambdas/runtime/env-names';
 
 /** Properties of a {@link PlanReconcileQueue}. */
 export interface PlanReconcileQueueProps {
@@ -76,6 +77,6 @@ export class PlanReconcileQueue extends Construct {
   /** Lets a function request reconciliations and tells it where (`RECONCILE_QUEUE_URL`). */
   grantRequest(fn: KeygateFunction): void {
     this.queue.grantSendMessages(fn);
-    fn.addEnvironment('RECONCILE_QUEUE_URL', this.queue.queueUrl);
+    fn.addEnvironment(ENV.reconcileQueueUrl, this.queue.queueUrl);
   }
 }

@@ -1,15 +1,35 @@
 import type { Node } from 'constructs';
 import type { NoticeIndexes } from './key-table';
 import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
+import { DEFAULT_EVENT_RETENTION_DAYS } from '../lambdas/core/events/dynamodb-outbox';
 import { assertValidPrefix } from '../lambdas/core/keys/format';
-import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
+import { LEAK_POLICIES, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
+import type { PlanLimits } from '../lambdas/core/model';
+import { DEFAULT_STALE_AFTER_DAYS } from '../lambdas/core/notices/notice-job';
+import {
+  CONFIGURED_PLANS,
+  STAGE_NAME,
+  booleanSetting,
+  integerSetting,
+  isConfiguredPlan,
+  plansSetting,
+  protectedStagesSetting,
+  received,
+  stringSetting,
+  upstreamUrlSetting,
+  type ConfiguredPlan,
+} from './setting-values';
 
-/** A plan whose limits are a deployment setting; `enterprise` limits are set per tenant instead. */
-export type ConfiguredPlan = Exclude<PlanName, 'enterprise'>;
-/** Every {@link ConfiguredPlan}. */
-export const CONFIGURED_PLANS: readonly ConfiguredPlan[] = ['starter', 'growth', 'scale'];
+import { CONTEXT_KEYS, INTEGER_RANGES, type IntegerSetting } from './setting-sources';
 
-/** Everything a deployment can configure, read from `cdk.json` context by {@link settingsFromContext}. */
+export { CONFIGURED_PLANS, type ConfiguredPlan } from './setting-values';
+export { CONTEXT_KEYS, INTEGER_RANGES, MAX_AUTHORIZER_CACHE_TTL_SECONDS, SETTINGS, type IntegerSetting, type SettingSource } from './setting-sources';
+
+/**
+ * Everything a deployment can configure, read from `cdk.json` context by {@link settingsFromContext}
+ * (and by `npm start`, with `KEYGATE_*` variables on top). The TSDoc of each field is its entry
+ * in `docs/configuration.md` (`npm run docs:config`).
+ */
 export interface KeygateSettings {
   /** The key prefix, as in `sk_live_...`: 1–16 lowercase letters or digits, starting with a letter. */
   readonly keyPrefix: string;
@@ -69,6 +89,11 @@ export interface KeygateSettings {
    * indexes (CloudFormation adds one index per table update); `both` otherwise.
    */
   readonly noticeIndexes: NoticeIndexes;
+  /**
+   * What a reported leak (GitHub secret scanning, or `POST /v1/panel/leaks`) does to the key:
+   * `revoke` it at once, or only `notify` (mark it leaked and publish `key.leaked`).
+   */
+  readonly onLeak: LeakPolicy;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -89,49 +114,38 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   waf: false,
   // ~33 requests per second from one address, sustained over 5 minutes.
   wafIpRateLimit: 10_000,
-  staleAfterDays: 90,
+  staleAfterDays: DEFAULT_STALE_AFTER_DAYS,
   lastUsedIntervalSeconds: DEFAULT_LAST_USED_INTERVAL_SECONDS,
   revokeStaleKeys: false,
-  eventRetentionDays: 400,
+  eventRetentionDays: DEFAULT_EVENT_RETENTION_DAYS,
   noticeIndexes: 'both',
-};
-
-/** The `cdk.json` context key of each setting. */
-export const CONTEXT_KEYS: Readonly<Record<keyof KeygateSettings, string>> = {
-  keyPrefix: 'keygate:keyPrefix',
-  stageName: 'keygate:stageName',
-  authorizerCacheTtlSeconds: 'keygate:authorizerCacheTtlSeconds',
-  acceptBareKeys: 'keygate:acceptBareKeys',
-  operatorPlan: 'keygate:operatorPlan',
-  plans: 'keygate:plans',
-  upstreamUrl: 'keygate:upstreamUrl',
-  protectedStages: 'keygate:protectedStages',
-  stageRateLimit: 'keygate:stageRateLimit',
-  stageBurstLimit: 'keygate:stageBurstLimit',
-  waf: 'keygate:waf',
-  wafIpRateLimit: 'keygate:wafIpRateLimit',
-  alarmEmail: 'keygate:alarmEmail',
-  staleAfterDays: 'keygate:staleAfterDays',
-  lastUsedIntervalSeconds: 'keygate:lastUsedIntervalSeconds',
-  revokeStaleKeys: 'keygate:revokeStaleKeys',
-  eventRetentionDays: 'keygate:eventRetentionDays',
-  eventBusName: 'keygate:eventBusName',
-  noticeIndexes: 'keygate:noticeIndexes',
+  onLeak: 'revoke',
 };
 
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
 export type SettingsInput = { readonly [K in keyof KeygateSettings]?: unknown };
 
-/** The largest result cache API Gateway allows for an authorizer, in seconds. */
-export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
+/** A setting that cannot be used: its message names the setting, the value received and what is expected. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
 
-const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+/** How {@link resolveSettings} reads its input. */
+export interface ResolveOptions {
+  /**
+   * Whether the settings are for `npm start`, where the upstream may be plain `http` (a backend
+   * on the developer's machine).
+   *
+   * @default false
+   */
+  readonly local?: boolean;
+}
 
 /**
  * Reads the `keygate:*` context keys of a construct tree (usually the app's), applies the
- * defaults and validates the result.
+ * defaults and validates the result for a deployment.
  *
- * @throws Error naming the context key, the value received and what is expected.
+ * @throws SettingsError naming the context key, the value received and what is expected.
  */
 export function settingsFromContext(node: Node): KeygateSettings {
   const input: Record<string, unknown> = {};
@@ -146,74 +160,83 @@ export function settingsFromContext(node: Node): KeygateSettings {
  * deployment can change one plan without restating the others.
  *
  * @param label - how a field is named in error messages; the field name by default.
- * @throws Error naming the field, the value received and what is expected.
+ * @throws SettingsError naming the field, the value received and what is expected.
  */
 export function resolveSettings(
   input: SettingsInput = {},
   label: (field: keyof KeygateSettings) => string = (field) => field,
+  options: ResolveOptions = {},
 ): KeygateSettings {
+  try {
+    return resolve(input, label, options);
+  } catch (error) {
+    if (error instanceof SettingsError) throw error;
+    throw new SettingsError((error as Error).message);
+  }
+}
+
+function resolve(input: SettingsInput, label: (field: keyof KeygateSettings) => string, options: ResolveOptions): KeygateSettings {
   const d = DEFAULT_SETTINGS;
+  const integer = (field: IntegerSetting): number => integerSetting(label(field), input[field], d[field], ...INTEGER_RANGES[field]);
+  const optional = (field: 'alarmEmail' | 'eventBusName'): string | undefined => {
+    const value = input[field];
+    return value === undefined || value === null || value === '' ? undefined : stringSetting(label(field), value, '');
+  };
   const keyPrefix = stringSetting(label('keyPrefix'), input.keyPrefix, d.keyPrefix);
   try {
     assertValidPrefix(keyPrefix);
   } catch (error) {
-    throw new Error(`${label('keyPrefix')}: ${(error as Error).message}`, { cause: error });
+    throw new SettingsError(`${label('keyPrefix')}: ${(error as Error).message}`, { cause: error });
   }
   const stageName = stringSetting(label('stageName'), input.stageName, d.stageName);
   if (!STAGE_NAME.test(stageName)) {
-    throw new Error(
-      `${label('stageName')} must be 1–128 letters, digits, '-' or '_', received ${JSON.stringify(stageName)}`,
-    );
+    throw new SettingsError(`${label('stageName')} must be 1–128 letters, digits, '-' or '_', received ${JSON.stringify(stageName)}`);
   }
-  const authorizerCacheTtlSeconds = integerSetting(
-    label('authorizerCacheTtlSeconds'),
-    input.authorizerCacheTtlSeconds,
-    d.authorizerCacheTtlSeconds,
-    0,
-    MAX_AUTHORIZER_CACHE_TTL_SECONDS,
-  );
+  const authorizerCacheTtlSeconds = integer('authorizerCacheTtlSeconds');
   const acceptBareKeys = booleanSetting(label('acceptBareKeys'), input.acceptBareKeys, d.acceptBareKeys);
-  const plans = plansSetting(label('plans'), input.plans);
+  const plans = plansSetting(label('plans'), input.plans, d.plans);
   const operatorPlan = stringSetting(label('operatorPlan'), input.operatorPlan, d.operatorPlan);
   if (!isConfiguredPlan(operatorPlan)) {
-    throw new Error(
-      `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
-    );
+    throw new SettingsError(`${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`);
   }
-  const stageRateLimit = integerSetting(label('stageRateLimit'), input.stageRateLimit, d.stageRateLimit, 1, 1_000_000);
-  const stageBurstLimit = integerSetting(label('stageBurstLimit'), input.stageBurstLimit, d.stageBurstLimit, 1, 1_000_000);
+  const stageRateLimit = integer('stageRateLimit');
+  const stageBurstLimit = integer('stageBurstLimit');
   for (const plan of CONFIGURED_PLANS) {
     // a stage ceiling below a plan would throttle that plan's tenants before their usage plan does.
     if (plans[plan].rateLimit > stageRateLimit || plans[plan].burstLimit > stageBurstLimit) {
-      throw new Error(
+      throw new SettingsError(
         `${label('stageRateLimit')}/${label('stageBurstLimit')} (${stageRateLimit}/${stageBurstLimit}) must be at least ` +
           `the ${plan} plan's ${plans[plan].rateLimit}/${plans[plan].burstLimit}: raise them, or lower the plan`,
       );
     }
   }
   const waf = booleanSetting(label('waf'), input.waf, d.waf);
-  // AWS WAF's rate-based rules take 10 to 2,000,000,000 requests per evaluation window.
-  const wafIpRateLimit = integerSetting(label('wafIpRateLimit'), input.wafIpRateLimit, d.wafIpRateLimit, 10, 2_000_000_000);
-  const alarmEmail = input.alarmEmail === undefined || input.alarmEmail === null || input.alarmEmail === '' ? undefined : stringSetting(label('alarmEmail'), input.alarmEmail, '');
+  const wafIpRateLimit = integer('wafIpRateLimit');
+  const alarmEmail = optional('alarmEmail');
   if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
-    throw new Error(`${label('alarmEmail')} must be an email address, ${received(alarmEmail)}`);
+    throw new SettingsError(`${label('alarmEmail')} must be an email address, ${received(alarmEmail)}`);
   }
   const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
-  const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl);
+  const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl, options.local === true);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
-  const staleAfterDays = integerSetting(label('staleAfterDays'), input.staleAfterDays, d.staleAfterDays, 1, 3650);
-  const lastUsedIntervalSeconds = integerSetting(label('lastUsedIntervalSeconds'), input.lastUsedIntervalSeconds, d.lastUsedIntervalSeconds, 60, 86_400);
+  const staleAfterDays = integer('staleAfterDays');
+  const lastUsedIntervalSeconds = integer('lastUsedIntervalSeconds');
   const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
-  const eventRetentionDays = integerSetting(label('eventRetentionDays'), input.eventRetentionDays, d.eventRetentionDays, 1, 3650);
-  const eventBusName =
-    input.eventBusName === undefined || input.eventBusName === null || input.eventBusName === '' ? undefined : stringSetting(label('eventBusName'), input.eventBusName, '');
+  const eventRetentionDays = integer('eventRetentionDays');
+  const eventBusName = optional('eventBusName');
   // EventBridge bus names: 1-256 of letters, digits, . - _ ; `default` is the default bus, not one to create.
   if (eventBusName !== undefined && (!/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName) || eventBusName === 'default')) {
-    throw new Error(`${label('eventBusName')} must be 1–256 letters, digits, '.', '-' or '_', and not "default" (leave it unset for the default bus), ${received(eventBusName)}`);
+    throw new SettingsError(
+      `${label('eventBusName')} must be 1–256 letters, digits, '.', '-' or '_', and not "default" (leave it unset for the default bus), ${received(eventBusName)}`,
+    );
   }
   const noticeIndexes = stringSetting(label('noticeIndexes'), input.noticeIndexes, d.noticeIndexes);
   if (noticeIndexes !== 'both' && noticeIndexes !== 'expiryOnly') {
-    throw new Error(`${label('noticeIndexes')} must be both or expiryOnly (the first deploy of an upgrade), ${received(noticeIndexes)}`);
+    throw new SettingsError(`${label('noticeIndexes')} must be both or expiryOnly (the first deploy of an upgrade), ${received(noticeIndexes)}`);
+  }
+  const onLeak = input.onLeak === '' ? d.onLeak : stringSetting(label('onLeak'), input.onLeak, d.onLeak);
+  if (!(LEAK_POLICIES as readonly string[]).includes(onLeak)) {
+    throw new SettingsError(`${label('onLeak')} must be one of ${LEAK_POLICIES.join(', ')}, ${received(onLeak)}`);
   }
   return {
     keyPrefix,
@@ -231,144 +254,10 @@ export function resolveSettings(
     revokeStaleKeys,
     eventRetentionDays,
     noticeIndexes,
+    onLeak: onLeak as LeakPolicy,
     ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
   };
-}
-
-function protectedStagesSetting(name: string, value: unknown): { restApiId: string; stageName: string }[] {
-  if (value === undefined || value === null || value === '') return [];
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Error(`${name} must be a JSON list of {restApiId, stageName}, ${received(value)}`);
-    }
-  }
-  const valid = (stage: unknown): stage is { restApiId: string; stageName: string } =>
-    isRecord(stage) &&
-    Object.keys(stage).every((field) => field === 'restApiId' || field === 'stageName') &&
-    typeof stage.restApiId === 'string' &&
-    /^[a-z0-9]{10}$/.test(stage.restApiId) &&
-    typeof stage.stageName === 'string' &&
-    STAGE_NAME.test(stage.stageName);
-  if (!Array.isArray(parsed) || !parsed.every(valid)) {
-    throw new Error(`${name} must be a list of {restApiId: 10 lowercase letters or digits, stageName}, ${received(value)}`);
-  }
-  return parsed.map(({ restApiId, stageName }) => ({ restApiId, stageName }));
-}
-
-/**
- * Checks an upstream URL: absolute `http(s)`, no credentials, query or fragment (the request's
- * own path and query are appended to it). The trailing slash is dropped. The CDK construct
- * accepts `https` only; `http` is for a backend on the developer's machine.
- *
- * @throws Error naming the setting, the value received and what is expected.
- */
-export function upstreamUrlSetting(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`${name} must be a URL string, ${received(value)}`);
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new Error(`${name} must be an absolute http(s) URL such as https://api.example.com, ${received(value)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must use https (or http locally), ${received(value)}`);
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new Error(`${name} must not carry credentials, a query or a fragment, ${received(value)}`);
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-function isConfiguredPlan(name: string): name is ConfiguredPlan {
-  return (CONFIGURED_PLANS as readonly string[]).includes(name);
-}
-
-function received(value: unknown): string {
-  return `received ${JSON.stringify(value) ?? String(value)} (${Array.isArray(value) ? 'array' : typeof value})`;
-}
-
-function stringSetting(name: string, value: unknown, fallback: string): string {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string') throw new Error(`${name} must be a string, ${received(value)}`);
-  return value.trim();
-}
-
-function booleanSetting(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value === 'boolean') return value;
-  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new Error(`${name} must be true or false, ${received(value)}`);
-}
-
-function integerSetting(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === null) return fallback;
-  const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, ${received(value)}`);
-  }
-  return number;
-}
-
-function plansSetting(name: string, value: unknown): Readonly<Record<ConfiguredPlan, PlanLimits>> {
-  if (value === undefined || value === null) return DEFAULT_SETTINGS.plans;
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Error(`${name} must be a JSON object of plans, ${received(value)}`);
-    }
-  }
-  if (!isRecord(parsed)) throw new Error(`${name} must be an object of plans, ${received(value)}`);
-  const plans: Record<ConfiguredPlan, PlanLimits> = { ...DEFAULT_SETTINGS.plans };
-  for (const [plan, limits] of Object.entries(parsed)) {
-    if (!isConfiguredPlan(plan)) {
-      throw new Error(
-        `${name}: unknown plan ${JSON.stringify(plan)}; expected ${CONFIGURED_PLANS.join(', ')} ` +
-          '(enterprise limits are set per tenant)',
-      );
-    }
-    plans[plan] = planLimits(`${name}.${plan}`, limits, plans[plan]);
-  }
-  return plans;
-}
-
-function planLimits(name: string, value: unknown, fallback: PlanLimits): PlanLimits {
-  if (!isRecord(value)) throw new Error(`${name} must be an object {rateLimit, burstLimit, quota?}, ${received(value)}`);
-  const unknown = Object.keys(value).filter((field) => !['rateLimit', 'burstLimit', 'quota'].includes(field));
-  if (unknown.length > 0) {
-    throw new Error(`${name} has unknown field(s) ${unknown.join(', ')}; expected rateLimit, burstLimit, quota`);
-  }
-  const rateLimit = value.rateLimit ?? fallback.rateLimit;
-  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit <= 0) {
-    throw new Error(`${name}.rateLimit must be a positive number of requests per second, ${received(rateLimit)}`);
-  }
-  const burstLimit = value.burstLimit ?? fallback.burstLimit;
-  if (typeof burstLimit !== 'number' || !Number.isInteger(burstLimit) || burstLimit < 1) {
-    throw new Error(`${name}.burstLimit must be a whole number of requests, at least 1, ${received(burstLimit)}`);
-  }
-  const quota = value.quota === undefined ? fallback.quota : quotaSetting(`${name}.quota`, value.quota);
-  return { rateLimit, burstLimit, ...(quota === undefined ? {} : { quota }) };
-}
-
-function quotaSetting(name: string, value: unknown): PlanLimits['quota'] {
-  if (!isRecord(value)) throw new Error(`${name} must be an object {limit, period}, ${received(value)}`);
-  const { limit, period } = value;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
-    throw new Error(`${name}.limit must be a whole number of requests, at least 1, ${received(limit)}`);
-  }
-  if (typeof period !== 'string' || !(QUOTA_PERIODS as readonly string[]).includes(period)) {
-    throw new Error(`${name}.period must be one of ${QUOTA_PERIODS.join(', ')}, ${received(period)}`);
-  }
-  return { limit, period: period as (typeof QUOTA_PERIODS)[number] };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,7 +8,7 @@ import { DynamoLeakStore } from '../lambdas/core/leaks/dynamodb-leaks';
 import { staticGithubKeys } from '../lambdas/core/leaks/github';
 import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
-import { DEFAULT_LAST_USED_INTERVAL_SECONDS, ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { ThrottledLastUse } from '../lambdas/core/auth/authorize';
 import { backfillTenantListing } from '../lambdas/core/store/backfill';
 import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
@@ -137,8 +137,8 @@ export interface LocalKeygate {
  * authorizer and handlers.
  */
 export async function startKeygateLocal(options: LocalOptions = {}): Promise<LocalKeygate> {
-  const prefix = options.keyPrefix ?? 'sk';
-  const acceptBareKeys = options.acceptBareKeys ?? true;
+  const prefix = options.keyPrefix ?? DEFAULT_SETTINGS.keyPrefix;
+  const acceptBareKeys = options.acceptBareKeys ?? DEFAULT_SETTINGS.acceptBareKeys;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? jsonLogger({ source: 'keygate-local' });
   const tableName = options.tableName ?? 'keygate-keys';
@@ -165,7 +165,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const reconciler = new PlanReconciler({ store, usagePlans, plans, cache, clock, logger, namePrefix, retireAfterMs: 0 });
     const reconcile = new LocalReconcileQueue(reconciler, logger);
     const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix, reconcile });
-    const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? 'scale');
+    const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? DEFAULT_SETTINGS.operatorPlan);
     // plan changes still pending when a kept data folder was last served are finished now.
     for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
 
@@ -177,7 +177,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? DEFAULT_LAST_USED_INTERVAL_SECONDS) * 1000);
+    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000);
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}` };
@@ -200,7 +200,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           leaks: new LeakService({
             store: new DynamoLeakStore(store, documentClient(client), tableName, eventRetentionDays),
             prefix,
-            policy: options.onLeak ?? 'revoke',
+            policy: options.onLeak ?? DEFAULT_SETTINGS.onLeak,
             clock,
             cache,
             logger,
@@ -211,7 +211,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       },
       authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
-      cacheTtlMs: (options.cacheTtlSeconds ?? 300) * 1000,
+      cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,
       usageCheck: usagePlans.check,
       stage: options.stage,
       log: options.requestLog,

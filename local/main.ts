@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { JavaMissingError, startTimeoutFromEnv } from './dynamodb-local';
 import { startKeygateLocal, type LocalRoute } from './app';
 import { assertPortFree, portFromEnv, PortInUseError, watchParent } from './lifecycle';
-import { leakPolicyFrom } from '../lambdas/core/leaks/leak-service';
 import { localSettings } from './settings';
 
 /** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
@@ -37,7 +36,7 @@ async function main(): Promise<void> {
     stage: settings.stageName,
     routes: await localRoutes(),
     upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
-    onLeak: leakPolicyFrom(process.env.KEYGATE_ON_LEAK, 'KEYGATE_ON_LEAK'),
+    onLeak: settings.onLeak,
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
     staleAfterDays: settings.staleAfterDays,
     lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,

@@ -3,6 +3,7 @@ import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import type { DynamoDbHttp } from '../runtime/dynamodb-http';
 import { booleanFromEnv, jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
 import { parseRouteRoles } from '../runtime/route-roles';
 import { SignedKeyReader, type SignedKeyReaderProps } from '../runtime/signed-key-reader';
 import { createAuthorizerHandler } from './handler';
@@ -20,21 +21,21 @@ import { createAuthorizerHandler } from './handler';
 export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderProps) => Pick<DynamoDbHttp, 'call'>) {
   const logger = jsonLogger({ function: 'authorizer' });
   const props: SignedKeyReaderProps = {
-    tableName: stringFromEnv('TABLE_NAME'),
+    tableName: stringFromEnv(ENV.tableName),
     region: stringFromEnv('AWS_REGION'),
     accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),
     secretAccessKey: stringFromEnv('AWS_SECRET_ACCESS_KEY'),
     ...(process.env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: process.env.AWS_SESSION_TOKEN }),
-    ...(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT }),
+    ...(process.env[ENV.dynamodbEndpoint] === undefined ? {} : { endpoint: process.env[ENV.dynamodbEndpoint] }),
   };
   const keys = new SignedKeyReader(props, transport?.(props));
   return createAuthorizerHandler({
     store: keys,
-    prefix: stringFromEnv('KEY_PREFIX'),
-    acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
+    prefix: stringFromEnv(ENV.keyPrefix),
+    acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),
     clock: systemClock,
     logger,
-    lastUse: new ThrottledLastUse(keys, logger, numberFromEnv('LAST_USED_INTERVAL_SECONDS') * 1000),
-    routeRoles: parseRouteRoles(jsonFromEnv<unknown>('ROUTE_ROLES')),
+    lastUse: new ThrottledLastUse(keys, logger, numberFromEnv(ENV.lastUsedIntervalSeconds) * 1000),
+    routeRoles: parseRouteRoles(jsonFromEnv<unknown>(ENV.routeRoles)),
   });
 }

@@ -4,17 +4,18 @@ import { jsonLogger } from '../core/support/logger';
 import { apiGatewayClient } from '../runtime/api-gateway';
 import { flushStagesFromEnv, StagesCacheFlusher } from '../runtime/stage-cache-flusher';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
 import { SqsFlushQueue } from '../runtime/flush-queue';
 import { createCacheFlushHandler } from './handler';
 
 const logger = jsonLogger({ function: 'cache-flush' });
-const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
+const stage = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv(ENV.flushStages)));
 
 /** The Lambda entry for the flush queue. */
 export const handler = createCacheFlushHandler({
   flushNow: () => stage.flush(),
-  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv('FLUSH_QUEUE_URL')),
-  settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+  queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv(ENV.flushQueueUrl)),
+  settleMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
   clock: systemClock,
   logger,
 });

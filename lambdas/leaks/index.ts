@@ -3,6 +3,8 @@ import { DynamoLeakStore } from '../core/leaks/dynamodb-leaks';
 import { FetchedGithubKeys } from '../core/leaks/github';
 import { LeakService, leakPolicyFrom } from '../core/leaks/leak-service';
 import { jsonLogger } from '../core/support/logger';
+import { stringFromEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
 import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
 import { stageCache } from '../runtime/services';
 import { settings } from '../runtime/settings';
@@ -15,7 +17,7 @@ export const handler = createLeaksHandler({
   leaks: new LeakService({
     store: new DynamoLeakStore(keyStore, documentDb, tableName, eventRetentionDays),
     prefix: settings.keyPrefix,
-    policy: leakPolicyFrom(process.env.ON_LEAK, 'ON_LEAK'),
+    policy: leakPolicyFrom(stringFromEnv(ENV.onLeak), ENV.onLeak),
     clock: systemClock,
     cache: stageCache,
     logger,

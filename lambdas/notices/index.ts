@@ -5,6 +5,7 @@ import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
 import { booleanFromEnv, numberFromEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
 import { stageCache } from '../runtime/services';
 import { settings } from '../runtime/settings';
 import { createNoticesHandler } from './handler';
@@ -19,8 +20,8 @@ export const handler = createNoticesHandler(
     store: new DynamoNoticeStore({ client: documentDb, tableName, getKey: (id) => keyStore.getKey(id), eventRetentionDays }),
     clock: systemClock,
     logger,
-    staleAfterDays: numberFromEnv('STALE_AFTER_DAYS'),
-    revokeStaleKeys: booleanFromEnv('REVOKE_STALE_KEYS', false),
+    staleAfterDays: numberFromEnv(ENV.staleAfterDays),
+    revokeStaleKeys: booleanFromEnv(ENV.revokeStaleKeys),
     revoker: keyServiceRevoker(keys),
   }),
   logger,

@@ -3,16 +3,16 @@ import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { documentClient } from './dynamodb-client';
-import { DEFAULT_EVENT_RETENTION_DAYS } from '../core/events/dynamodb-outbox';
 import { numberFromEnv, stringFromEnv } from './env';
+import { ENV } from './env-names';
 
 /** The process's one document client. */
 export const documentDb = documentClient(new DynamoDBClient({}));
 /** The key table, from `TABLE_NAME`. */
-export const tableName = stringFromEnv('TABLE_NAME');
+export const tableName = stringFromEnv(ENV.tableName);
 
-/** How long event items are kept, from `EVENT_RETENTION_DAYS` (`keygate:eventRetentionDays`); absent, the default. */
-export const eventRetentionDays = process.env.EVENT_RETENTION_DAYS === undefined ? DEFAULT_EVENT_RETENTION_DAYS : numberFromEnv('EVENT_RETENTION_DAYS');
+/** How long event items are kept, from `EVENT_RETENTION_DAYS` (`keygate:eventRetentionDays`), which every function that writes gets. */
+export const eventRetentionDays = numberFromEnv(ENV.eventRetentionDays);
 
 /** The process's one key store, over `TABLE_NAME`; created when the module loads. */
 export const keyStore = new DynamoKeyStore({ client: documentDb, tableName, eventRetentionDays });

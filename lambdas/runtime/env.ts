@@ -10,10 +10,16 @@ export function stringFromEnv(name: string): string {
   return value.trim();
 }
 
-/** Reads a boolean setting (`true`/`false`) from the environment, with a default. */
-export function booleanFromEnv(name: string, fallback: boolean): boolean {
+/**
+ * Reads a boolean setting (`true`/`false`) from the environment; without a fallback it is
+ * required, as the settings the constructs always set are (their defaults live in `lib/settings.ts`).
+ */
+export function booleanFromEnv(name: string, fallback?: boolean): boolean {
   const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined || value === '') {
+    if (fallback === undefined) throw new Error(`environment variable ${name} is required and was not set`);
+    return fallback;
+  }
   if (value !== 'true' && value !== 'false') {
     throw new Error(`environment variable ${name} must be "true" or "false", received ${JSON.stringify(value)}`);
   }

@@ -10,6 +10,7 @@ import { ApiGatewayUsagePlans } from './api-gateway-usage-plans';
 import { flushStagesFromEnv, StagesCacheFlusher } from './stage-cache-flusher';
 import { keyStore } from './dynamodb';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from './env';
+import { ENV } from './env-names';
 import { SqsFlushQueue } from './flush-queue';
 import { SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
@@ -26,11 +27,11 @@ function settlingFlusher(): AuthorizerCacheFlusher {
   const built = (): SettlingCacheFlusher => {
     if (flusher !== undefined) return flusher;
     // every stage the key authorizer protects, keygate's own first.
-    const stages = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv('FLUSH_STAGES')));
+    const stages = new StagesCacheFlusher(apiGatewayClient, flushStagesFromEnv(jsonFromEnv(ENV.flushStages)));
     flusher = new SettlingCacheFlusher({
       flushNow: () => stages.flush(),
-      queue: new SqsFlushQueue(sqs, stringFromEnv('FLUSH_QUEUE_URL')),
-      settleMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+      queue: new SqsFlushQueue(sqs, stringFromEnv(ENV.flushQueueUrl)),
+      settleMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
       clock: systemClock,
     });
     return flusher;
@@ -55,7 +56,7 @@ const plans = lazyCatalog(settings.plans, (names) => usagePlans.findUsagePlanIds
  * has the queue's URL (and may send); another function that tried would fail loudly here.
  */
 const reconcileRequests: ReconcileRequests = {
-  request: (tenantId, generation) => new SqsReconcileQueue(sqs, stringFromEnv('RECONCILE_QUEUE_URL')).request(tenantId, generation),
+  request: (tenantId, generation) => new SqsReconcileQueue(sqs, stringFromEnv(ENV.reconcileQueueUrl)).request(tenantId, generation),
 };
 
 /** A tenant service over this deployment's table and usage plans. */
@@ -91,6 +92,6 @@ export function planReconciler(logger: Logger): PlanReconciler {
     clock: systemClock,
     logger,
     namePrefix: settings.namePrefix,
-    retireAfterMs: numberFromEnv('FLUSH_SETTLE_SECONDS') * 1000,
+    retireAfterMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
   });
 }

@@ -1,12 +1,13 @@
 import type { NamedPlan, StandardPlan } from '../core/plans/usage-plans';
 import { jsonFromEnv, stringFromEnv } from './env';
+import { ENV } from './env-names';
 
 /** Settings the management Lambdas share, read once when a module loads. */
 export const settings = {
-  keyPrefix: stringFromEnv('KEY_PREFIX'),
-  restApiId: stringFromEnv('REST_API_ID'),
-  stageName: stringFromEnv('STAGE_NAME'),
-  namePrefix: stringFromEnv('NAME_PREFIX'),
+  keyPrefix: stringFromEnv(ENV.keyPrefix),
+  restApiId: stringFromEnv(ENV.restApiId),
+  stageName: stringFromEnv(ENV.stageName),
+  namePrefix: stringFromEnv(ENV.namePrefix),
   /** The shared plans by usage plan name; ids are looked up on first use. */
-  plans: jsonFromEnv<Record<StandardPlan, NamedPlan>>('PLANS'),
+  plans: jsonFromEnv<Record<StandardPlan, NamedPlan>>(ENV.plans),
 };

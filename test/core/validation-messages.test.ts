@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { ApiError } from '../../lambdas/core/http/errors';
 import { parseBody, validate, type ApiRequest } from '../../lambdas/core/http/http';
-import { createTenantSchema, tenantPlanSchema } from '../../lambdas/panel/handler';
-import { createKeySchema } from '../../lambdas/keys/handler';
+import { createTenantSchema, tenantPlanSchema } from '../../lambdas/core/http/schemas/tenants';
+import { createKeySchema } from '../../lambdas/core/http/schemas/keys';
 
 const request = (body: unknown): ApiRequest => ({
   method: 'POST',

@@ -45,3 +45,23 @@ describe('localSettings', () => {
     expect(() => localSettings({ KEYGATE_LAST_USED_INTERVAL_SECONDS: '5' }, cdkJson({}))).toThrow(/KEYGATE_LAST_USED_INTERVAL_SECONDS must be a whole number from 60 to 86400/);
   });
 });
+
+describe('localSettings, one path with the deployment', () => {
+  it('reads the leak policy from KEYGATE_ON_LEAK over cdk.json keygate:onLeak, revoke by default', () => {
+    expect(localSettings({}, cdkJson({})).onLeak).toBe('revoke');
+    expect(localSettings({}, cdkJson({ 'keygate:onLeak': 'notify' })).onLeak).toBe('notify');
+    expect(localSettings({ KEYGATE_ON_LEAK: 'revoke' }, cdkJson({ 'keygate:onLeak': 'notify' })).onLeak).toBe('revoke');
+    expect(() => localSettings({ KEYGATE_ON_LEAK: 'ignore' }, cdkJson({}))).toThrow(/KEYGATE_ON_LEAK must be one of revoke, notify, received "ignore"/);
+  });
+
+  it('accepts a plain http upstream, for a backend on this machine', () => {
+    expect(localSettings({ KEYGATE_UPSTREAM_URL: 'http://localhost:4110/' }, cdkJson({})).upstreamUrl).toBe('http://localhost:4110');
+  });
+
+  it('refuses an upstream without a scheme, suggesting the URL it most likely meant', () => {
+    expect(() => localSettings({ KEYGATE_UPSTREAM_URL: 'localhost:4110' }, cdkJson({}))).toThrow(
+      'KEYGATE_UPSTREAM_URL must be an absolute http(s) URL: did you mean http://localhost:4110? received "localhost:4110" (string)',
+    );
+    expect(() => localSettings({ KEYGATE_UPSTREAM_URL: 'orders.example.com' }, cdkJson({}))).toThrow(/did you mean https:\/\/orders\.example\.com\?/);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * The environment variables keygate's Lambdas read, by what they hold: the constructs in `lib/`
+ * set them and the Lambda entries read them through these names, so neither side can misspell one.
+ */
+export const ENV = {
+  /** The key table's name. */
+  tableName: 'TABLE_NAME',
+  /** `keygate:keyPrefix`. */
+  keyPrefix: 'KEY_PREFIX',
+  /** `keygate:acceptBareKeys`, `true` or `false`. */
+  acceptBareKeys: 'ACCEPT_BARE_KEYS',
+  /** `keygate:lastUsedIntervalSeconds`. */
+  lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
+  /** The route rules of the authorizer's policy, JSON. */
+  routeRoles: 'ROUTE_ROLES',
+  /** keygate's REST API id. */
+  restApiId: 'REST_API_ID',
+  /** `keygate:stageName`. */
+  stageName: 'STAGE_NAME',
+  /** The prefix of the API keys and usage plans made at run time (the stack's name). */
+  namePrefix: 'NAME_PREFIX',
+  /** The shared plans by usage plan name, JSON. */
+  plans: 'PLANS',
+  /** `keygate:eventRetentionDays`. */
+  eventRetentionDays: 'EVENT_RETENTION_DAYS',
+  /** `keygate:onLeak`. */
+  onLeak: 'ON_LEAK',
+  /** `keygate:staleAfterDays`. */
+  staleAfterDays: 'STALE_AFTER_DAYS',
+  /** `keygate:revokeStaleKeys`, `true` or `false`. */
+  revokeStaleKeys: 'REVOKE_STALE_KEYS',
+  /** `keygate:eventBusName`; absent for the account's default bus. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** The queue of delayed authorizer cache flushes. */
+  flushQueueUrl: 'FLUSH_QUEUE_URL',
+  /** Seconds between a flush and its second, delayed flush. */
+  flushSettleSeconds: 'FLUSH_SETTLE_SECONDS',
+  /** The stages a flush flushes, JSON. */
+  flushStages: 'FLUSH_STAGES',
+  /** The plan reconciler's queue. */
+  reconcileQueueUrl: 'RECONCILE_QUEUE_URL',
+  /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+} as const;
+
+/** The name of an environment variable a keygate Lambda reads. */
+export type EnvName = (typeof ENV)[keyof typeof ENV];
