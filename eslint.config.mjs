@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 /** The project's lint rules: eslint's and typescript-eslint's recommended sets, and a few house rules. */
 export default defineConfig(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.keygate-data/', 'client/openapi.d.ts'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.keygate-data/', 'dist/', 'client/openapi.d.ts'] },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {

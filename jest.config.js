@@ -22,15 +22,12 @@ const LAYERS = {
   cdk: ['test/cdk/', 'test/front-door/', 'test/(stack|notices-stack|operations|rate-plans|bundles|keygate-construct)\\.test\\.ts'],
 };
 
-// every deadline of the suite derives from one generous, overridable figure (a loaded 2-core machine
-// runs DynamoDB Local and several gateways at once).
-const timeout = Number(process.env.KEYGATE_TEST_TIMEOUT_MS ?? 60_000);
-
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
   setupFiles: ['<rootDir>/test/support/env.ts', '<rootDir>/test/support/property.ts'],
-  setupFilesAfterEnv: ['<rootDir>/test/support/leak-check.ts'],
+  // the per-test limit is set from test/support/deadlines.ts, where every deadline of the suite lives.
+  setupFilesAfterEnv: ['<rootDir>/test/support/timeout.ts', '<rootDir>/test/support/leak-check.ts'],
   // the package exports the built client (dist/client) to other projects; the tests use its source.
   moduleNameMapper: { '^keygate/client$': '<rootDir>/client/index.ts' },
 };
@@ -45,7 +42,6 @@ const under = (prefixes) => `^<rootDir>/(${prefixes.join('|')})`;
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testTimeout: timeout,
   projects: [
     {
       ...base,

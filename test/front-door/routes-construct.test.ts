@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { type App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RETURN_ORDER_ROUTES } from '../../examples/return-orders/routes';
