@@ -19,7 +19,11 @@ const LAYERS = {
     'test/openapi/(conformance|serve)\\.test\\.ts',
     'test/local/lifecycle\\.test\\.ts',
   ],
-  cdk: ['test/cdk/', 'test/front-door/', 'test/(stack|notices-stack|operations|rate-plans|bundles|keygate-construct)\\.test\\.ts'],
+  cdk: [
+    'test/cdk/',
+    'test/front-door/',
+    'test/(stack|notices-stack|operations|rate-plans|bundles|keygate-construct)\\.test\\.ts',
+  ],
 };
 
 const base = {

@@ -66,7 +66,14 @@ export class Bundler {
   private describe(name: string, file: string, sourceMaps: boolean): Bundle {
     const code = readFileSync(file);
     const map = `${file}.map`;
-    return { name, file, bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes: sourceMaps ? statSync(map).size : 0, sourceMaps };
+    return {
+      name,
+      file,
+      bytes: code.length,
+      gzipBytes: gzipSync(code).length,
+      mapBytes: sourceMaps ? statSync(map).size : 0,
+      sourceMaps,
+    };
   }
 }
 
@@ -92,9 +99,21 @@ export async function bundleFigures(report: Report, bundler: Bundler): Promise<M
     const format = COMMONJS.has(name) ? 'cjs' : 'esm';
     const bundle = await bundler.cdkBundle(name, entry, !WITHOUT_SOURCE_MAPS.has(name), format);
     bundles.set(name, bundle);
-    report.add(`bundle_bytes_${name}`, bundle.bytes, 'bytes', `index.${format === 'esm' ? 'mjs' : 'js'} as cdk synth builds it${bundle.sourceMaps ? ', plus a .map' : ', no source map'}`);
+    report.add(
+      `bundle_bytes_${name}`,
+      bundle.bytes,
+      'bytes',
+      `index.${format === 'esm' ? 'mjs' : 'js'} as cdk synth builds it${bundle.sourceMaps ? ', plus a .map' : ', no source map'}`,
+    );
     const cjs = format === 'cjs' ? bundle : await bundler.cdkBundle(name, entry, bundle.sourceMaps, 'cjs');
-    rows.push([name, format, kB(bundle.bytes), kB(bundle.gzipBytes), bundle.sourceMaps ? kB(bundle.mapBytes) : '-', kB(cjs.bytes)]);
+    rows.push([
+      name,
+      format,
+      kB(bundle.bytes),
+      kB(bundle.gzipBytes),
+      bundle.sourceMaps ? kB(bundle.mapBytes) : '-',
+      kB(cjs.bytes),
+    ]);
   }
   printTable(
     'Lambda bundles (minified, as deployed; CommonJS for comparison)',

@@ -27,8 +27,12 @@ export async function callFigures(report: Report, reader: SignedKeyReader, key: 
   const good = `Bearer ${key.plaintext}`;
   // the right shape with a wrong checksum: one hex digit of the secret changed.
   const secretAt = key.plaintext.length - 9;
-  const flipped = key.plaintext.slice(0, secretAt) + (key.plaintext[secretAt] === '0' ? '1' : '0') + key.plaintext.slice(secretAt + 1);
-  if (checksum(flipped.slice(0, -8)) === flipped.slice(-8)) throw new Error('the flipped key still has a valid checksum');
+  const flipped =
+    key.plaintext.slice(0, secretAt) +
+    (key.plaintext[secretAt] === '0' ? '1' : '0') +
+    key.plaintext.slice(secretAt + 1);
+  if (checksum(flipped.slice(0, -8)) === flipped.slice(-8))
+    throw new Error('the flipped key still has a valid checksum');
 
   const [first, repeat] = await count(reader, [good, good]);
   const [badShape] = await count(reader, ['Bearer not-a-key']);
@@ -38,6 +42,11 @@ export async function callFigures(report: Report, reader: SignedKeyReader, key: 
   report.add('ddb_writes_good', first.writes, 'calls', 'lastUsedAt UpdateItem started, not awaited');
   report.contract('ddb_calls_bad_shape', badShape.reads + badShape.writes, 0, 'refused without I/O');
   report.contract('ddb_calls_bad_checksum', badChecksum.reads + badChecksum.writes, 0, 'refused without I/O');
-  report.contract('ddb_calls_repeat', repeat.reads + repeat.writes, 1, 'same key again within a minute: one read, no write');
+  report.contract(
+    'ddb_calls_repeat',
+    repeat.reads + repeat.writes,
+    1,
+    'same key again within a minute: one read, no write',
+  );
   report.contract('ddb_writes_repeat', repeat.writes, 0, 'lastUsedAt written at most once a minute per key');
 }

@@ -22,19 +22,59 @@ interface Variant {
   readonly authorizes: boolean;
 }
 
-export async function coldStartFigures(report: Report, bundler: Bundler, authorizer: Bundle, endpoint: string, tableName: string, key: BenchKey): Promise<void> {
+export async function coldStartFigures(
+  report: Report,
+  bundler: Bundler,
+  authorizer: Bundle,
+  endpoint: string,
+  tableName: string,
+  key: BenchKey,
+): Promise<void> {
   const empty = await bundler.cdkBundle('empty', join(__dirname, 'cold', 'empty.ts'), false);
   const sdk = await bundler.cdkBundle('sdk-baseline', join(__dirname, 'cold', 'sdk-authorizer.ts'), true);
-  const aws4fetch = await bundler.cdkBundle('authorizer-aws4fetch', join(__dirname, 'cold', 'aws4fetch-authorizer.ts'), false);
+  const aws4fetch = await bundler.cdkBundle(
+    'authorizer-aws4fetch',
+    join(__dirname, 'cold', 'aws4fetch-authorizer.ts'),
+    false,
+  );
   const httpFloor = await bundler.cdkBundle('http-floor', join(__dirname, 'cold', 'http-floor.ts'), false);
-  const sdkNoMaps = await bundler.cdkBundle('sdk-baseline-no-maps', join(__dirname, 'cold', 'sdk-authorizer.ts'), false);
+  const sdkNoMaps = await bundler.cdkBundle(
+    'sdk-baseline-no-maps',
+    join(__dirname, 'cold', 'sdk-authorizer.ts'),
+    false,
+  );
   const variants: Variant[] = [
     { figure: 'empty_cold_ms', label: 'empty handler', bundle: empty, authorizes: false },
-    { figure: 'http_floor_cold_ms', label: 'floor: node:https + node:crypto loaded, one HMAC, one POST to DynamoDB Local (no keygate code)', bundle: httpFloor, authorizes: false },
-    { figure: 'authorizer_cold_ms', label: 'authorizer (node:https + SigV4 on node:crypto, no source maps)', bundle: authorizer, authorizes: true },
-    { figure: 'authorizer_aws4fetch_cold_ms', label: 'reference: the authorizer on its former aws4fetch reader (fetch + WebCrypto)', bundle: aws4fetch, authorizes: true },
-    { figure: 'sdk_baseline_cold_ms', label: 'authorizer on @aws-sdk/lib-dynamodb, source maps on (the cdk default)', bundle: sdk, authorizes: true },
-    { figure: 'sdk_baseline_no_maps_cold_ms', label: 'the same without source maps (reference)', bundle: sdkNoMaps, authorizes: true },
+    {
+      figure: 'http_floor_cold_ms',
+      label: 'floor: node:https + node:crypto loaded, one HMAC, one POST to DynamoDB Local (no keygate code)',
+      bundle: httpFloor,
+      authorizes: false,
+    },
+    {
+      figure: 'authorizer_cold_ms',
+      label: 'authorizer (node:https + SigV4 on node:crypto, no source maps)',
+      bundle: authorizer,
+      authorizes: true,
+    },
+    {
+      figure: 'authorizer_aws4fetch_cold_ms',
+      label: 'reference: the authorizer on its former aws4fetch reader (fetch + WebCrypto)',
+      bundle: aws4fetch,
+      authorizes: true,
+    },
+    {
+      figure: 'sdk_baseline_cold_ms',
+      label: 'authorizer on @aws-sdk/lib-dynamodb, source maps on (the cdk default)',
+      bundle: sdk,
+      authorizes: true,
+    },
+    {
+      figure: 'sdk_baseline_no_maps_cold_ms',
+      label: 'the same without source maps (reference)',
+      bundle: sdkNoMaps,
+      authorizes: true,
+    },
   ];
   const environment = (bundle: Bundle): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
@@ -66,10 +106,14 @@ export async function coldStartFigures(report: Report, bundler: Bundler, authori
   const processes = size(15, 3);
   for (let round = 0; round < processes; round += 1) {
     for (const [index, variant] of variants.entries()) {
-      const { stdout } = await run(process.execPath, [join(__dirname, 'cold', 'invoke-once.cjs'), variant.bundle.file], {
-        env: environment(variant.bundle),
-        timeout: 30_000,
-      });
+      const { stdout } = await run(
+        process.execPath,
+        [join(__dirname, 'cold', 'invoke-once.cjs'), variant.bundle.file],
+        {
+          env: environment(variant.bundle),
+          timeout: 30_000,
+        },
+      );
       const sample = JSON.parse(stdout) as { cpuMs: number; loadCpuMs: number; wallMs: number; allowed: boolean };
       if (variant.authorizes && !sample.allowed) throw new Error(`${variant.label} did not allow the bench key`);
       cpu[index].push(sample.cpuMs);

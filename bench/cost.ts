@@ -60,11 +60,23 @@ export function costRow(ttlSeconds: number, activeKeys: number, warmMs: number, 
   const writes = Math.min(invocations, (activeKeys * seconds) / lastUseIntervalSeconds);
   const lambdaUsd = invocations * PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond;
   const dynamodbUsd = reads * PRICES.readRequestUnit + writes * PRICES.writeRequestUnit;
-  return { ttlSeconds, activeKeys, invocations, inits, gbSeconds, reads, writes, lambdaUsd, dynamodbUsd, totalUsd: lambdaUsd + dynamodbUsd };
+  return {
+    ttlSeconds,
+    activeKeys,
+    invocations,
+    inits,
+    gbSeconds,
+    reads,
+    writes,
+    lambdaUsd,
+    dynamodbUsd,
+    totalUsd: lambdaUsd + dynamodbUsd,
+  };
 }
 
 /** What the INITs of a row cost, at a given billed INIT duration. */
-const initUsd = (inits: number, initMs: number): number => ((inits * initMs) / 1000) * ASSUMPTIONS.memoryGb * PRICES.lambdaPerGbSecond;
+const initUsd = (inits: number, initMs: number): number =>
+  ((inits * initMs) / 1000) * ASSUMPTIONS.memoryGb * PRICES.lambdaPerGbSecond;
 
 export function costFigures(report: Report): void {
   // billed duration rounds up to the millisecond; measured over loopback (add the network in AWS).
@@ -76,7 +88,12 @@ export function costFigures(report: Report): void {
     for (const keys of [1, 100, 10_000]) {
       const row = costRow(ttl, keys, warmMs, initMs);
       const sdk = costRow(ttl, keys, warmMs, sdkInitMs);
-      report.add(`cost_usd_per_million_ttl${ttl}_keys${keys}`, row.totalUsd, 'USD', 'authorizer Lambda + DynamoDB, per 1M requests');
+      report.add(
+        `cost_usd_per_million_ttl${ttl}_keys${keys}`,
+        row.totalUsd,
+        'USD',
+        'authorizer Lambda + DynamoDB, per 1M requests',
+      );
       rows.push([
         `${ttl} s`,
         keys,
@@ -94,7 +111,19 @@ export function costFigures(report: Report): void {
   }
   printTable(
     `Cost per 1M requests (warm ${warmMs} ms billed, INIT ${initMs.toFixed(0)} ms billed = cold CPU / ${ASSUMPTIONS.vcpuShare.toFixed(3)} vCPU; ${ASSUMPTIONS.requestsPerSecond} req/s)`,
-    ['cache TTL', 'active keys', 'invocations', 'INITs', 'GB-s', 'RRU', 'WRU', 'Lambda', 'DynamoDB', 'total', 'of which INIT: this authorizer / SDK baseline'],
+    [
+      'cache TTL',
+      'active keys',
+      'invocations',
+      'INITs',
+      'GB-s',
+      'RRU',
+      'WRU',
+      'Lambda',
+      'DynamoDB',
+      'total',
+      'of which INIT: this authorizer / SDK baseline',
+    ],
     rows,
   );
 }

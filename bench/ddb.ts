@@ -41,7 +41,10 @@ export async function ddbFigures(report: Report, target: DdbTarget, key: BenchKe
     ],
     [
       'sdk_getitem_per_s',
-      () => target.documents.send(new GetCommand({ TableName: target.tableName, Key: keyItemKey(key.item.id), ConsistentRead: true })),
+      () =>
+        target.documents.send(
+          new GetCommand({ TableName: target.tableName, Key: keyItemKey(key.item.id), ConsistentRead: true }),
+        ),
     ],
   ];
   const rounds = size(15, 3);
@@ -60,7 +63,22 @@ export async function ddbFigures(report: Report, target: DdbTarget, key: BenchKe
   const calls = rounds * perRound;
   const note = `${calls} calls one at a time, one keep-alive connection`;
   report.add('authorizer_ddb_per_s', calls / (elapsedMs[0] / 1000), '/s', `${note}, whole authorization`);
-  report.add('getitem_per_s', calls / (elapsedMs[1] / 1000), '/s', `${note}, bare signed GetItem (the reader's transport, no decoding)`);
-  report.add('sdk_getitem_per_s', calls / (elapsedMs[2] / 1000), '/s', `${calls} calls, @aws-sdk/lib-dynamodb GetCommand (reference)`);
-  report.add('authorizer_vs_getitem_ratio', report.get('authorizer_ddb_per_s') / report.get('getitem_per_s'), '×', 'authorizations per GetItem (1.0 = no overhead)');
+  report.add(
+    'getitem_per_s',
+    calls / (elapsedMs[1] / 1000),
+    '/s',
+    `${note}, bare signed GetItem (the reader's transport, no decoding)`,
+  );
+  report.add(
+    'sdk_getitem_per_s',
+    calls / (elapsedMs[2] / 1000),
+    '/s',
+    `${calls} calls, @aws-sdk/lib-dynamodb GetCommand (reference)`,
+  );
+  report.add(
+    'authorizer_vs_getitem_ratio',
+    report.get('authorizer_ddb_per_s') / report.get('getitem_per_s'),
+    '×',
+    'authorizations per GetItem (1.0 = no overhead)',
+  );
 }

@@ -36,7 +36,15 @@ export function benchKey(): BenchKey {
     version: 1,
     usageKeys: {},
   };
-  const { item, plaintext } = buildKey({ prefix: PREFIX, tenant, name: 'bench', environment: 'live', role: 'developer', expiry: expiryAt(null), now: new Date() });
+  const { item, plaintext } = buildKey({
+    prefix: PREFIX,
+    tenant,
+    name: 'bench',
+    environment: 'live',
+    role: 'developer',
+    expiry: expiryAt(null),
+    now: new Date(),
+  });
   return { tenant, item, plaintext };
 }
 

@@ -36,13 +36,23 @@ interface LoadResult {
 }
 
 /** One autocannon run in a child process; throws on any non-2xx answer or error. */
-export async function load(url: string, authorization: string | undefined, seconds: number, connections: number): Promise<LoadResult> {
-  const { stdout } = await run(process.execPath, [join(__dirname, 'load.cjs'), url, authorization ?? '-', String(seconds), String(connections)], {
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: (seconds + 60) * 1000,
-  });
+export async function load(
+  url: string,
+  authorization: string | undefined,
+  seconds: number,
+  connections: number,
+): Promise<LoadResult> {
+  const { stdout } = await run(
+    process.execPath,
+    [join(__dirname, 'load.cjs'), url, authorization ?? '-', String(seconds), String(connections)],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: (seconds + 60) * 1000,
+    },
+  );
   const result = JSON.parse(stdout) as LoadResult;
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return result;
 }
 
@@ -50,7 +60,13 @@ export async function load(url: string, authorization: string | undefined, secon
 export async function openServer(keygate: LocalKeygate, operatorKey: string): Promise<{ server: Server; url: string }> {
   const key = await keygate.store.getKey(keyIdFromHash(hashKey(operatorKey)));
   if (key === undefined) throw new Error('the operator key is not stored');
-  const context = { tenantId: key.tenantId, keyId: key.id, environment: key.environment, role: key.role, plan: key.plan };
+  const context = {
+    tenantId: key.tenantId,
+    keyId: key.id,
+    environment: key.environment,
+    role: key.role,
+    plan: key.plan,
+  };
   const handler = createAccountHandler({
     store: keygate.store,
     clock: systemClock,
@@ -96,7 +112,14 @@ export async function gatewayFigures(report: Report, endpoint: string): Promise<
   const slices = size(5, 2);
   const connections = 10;
   const start = (ttl: number) =>
-    startKeygateLocal({ port: 0, dynamodbEndpoint: endpoint, tableName: `bench-gw-${randomUUID().slice(0, 8)}`, cacheTtlSeconds: ttl, logger: quiet, requestLog: () => undefined });
+    startKeygateLocal({
+      port: 0,
+      dynamodbEndpoint: endpoint,
+      tableName: `bench-gw-${randomUUID().slice(0, 8)}`,
+      cacheTtlSeconds: ttl,
+      logger: quiet,
+      requestLog: () => undefined,
+    });
   const cached = await start(300);
   const uncached = await start(0);
   const rows: (string | number)[][] = [];
@@ -108,10 +131,16 @@ export async function gatewayFigures(report: Report, endpoint: string): Promise<
       const runs: [string, string, string, string | undefined][] = [
         ['gateway_rps_open', 'no authorizer (plain node:http, same handler work)', `${open.url}/v1/me`, undefined],
         ['gateway_rps_cached', 'local gateway, authorizer cache 300 s', `${cached.url}/v1/me`, `Bearer ${operatorKey}`],
-        ['gateway_rps_uncached', 'local gateway, authorizer cache off (TTL 0)', `${uncached.url}/v1/me`, `Bearer ${uncached.operatorKey}`],
+        [
+          'gateway_rps_uncached',
+          'local gateway, authorizer cache off (TTL 0)',
+          `${uncached.url}/v1/me`,
+          `Bearer ${uncached.operatorKey}`,
+        ],
       ];
       // warm-up: DynamoDB Local's JIT takes seconds to reach speed, then node's, the connections, the cache entry.
-      for (let round = 0; round < 2; round += 1) for (const [, , url, authorization] of runs) await load(url, authorization, size(4, 1), connections);
+      for (let round = 0; round < 2; round += 1)
+        for (const [, , url, authorization] of runs) await load(url, authorization, size(4, 1), connections);
       // the routes take turns slice by slice, each slice starting with the next route, so DynamoDB
       // Local's warm-up and the machine's noise fall on each alike.
       const totals = runs.map(() => ({ requests: 0, seconds: 0, p50: [] as number[], p99: 0 }));
@@ -128,7 +157,12 @@ export async function gatewayFigures(report: Report, endpoint: string): Promise<
       }
       for (const [index, [figure, label]] of runs.entries()) {
         const total = totals[index];
-        report.add(figure, total.requests / total.seconds, 'req/s', `${label}; ${seconds} s in ${slices} slices, ${connections} connections`);
+        report.add(
+          figure,
+          total.requests / total.seconds,
+          'req/s',
+          `${label}; ${seconds} s in ${slices} slices, ${connections} connections`,
+        );
         rows.push([label, total.requests / total.seconds, median(total.p50), total.p99]);
       }
     } finally {
@@ -139,7 +173,12 @@ export async function gatewayFigures(report: Report, endpoint: string): Promise<
     await cached.stop();
     await uncached.stop();
   }
-  report.add('gateway_auth_overhead_ratio', report.get('gateway_rps_open') / report.get('gateway_rps_cached'), '×', 'open / cached');
+  report.add(
+    'gateway_auth_overhead_ratio',
+    report.get('gateway_rps_open') / report.get('gateway_rps_cached'),
+    '×',
+    'open / cached',
+  );
   printTable(
     `Local gateway, GET /v1/me over loopback (autocannon, ${seconds} s, ${connections} connections; load, gateway and DynamoDB Local share the machine)`,
     ['route', 'req/s', 'p50 ms (median of slices)', 'p99 ms (worst slice)'],

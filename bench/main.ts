@@ -30,16 +30,36 @@ function goals(report: Report): Goal[] {
   const coldVsSdk = report.get('authorizer_cold_ms') / report.get('sdk_baseline_cold_ms');
   const management = ['account', 'keys', 'panel'].map((name) => report.get(`bundle_bytes_${name}`));
   return [
-    { goal: 'authorizer_over_floor_ratio ≤ 1.5', measured: ratio('authorizer_over_floor_ratio'), met: report.get('authorizer_over_floor_ratio') <= 1.5 },
-    { goal: 'authorizer_cold_ms ≤ 1.3 × empty_cold_ms', measured: `${coldVsEmpty.toFixed(2)}×`, met: coldVsEmpty <= 1.3 },
-    { goal: 'authorizer_cold_ms well below sdk_baseline_cold_ms (read as ≤ 0.75×)', measured: `${coldVsSdk.toFixed(2)}×`, met: coldVsSdk <= 0.75 },
-    { goal: 'authorizer bundle ≤ 50 kB minified', measured: `${(report.get('bundle_bytes_authorizer') / KB).toFixed(1)} kB`, met: report.get('bundle_bytes_authorizer') <= 50 * KB },
+    {
+      goal: 'authorizer_over_floor_ratio ≤ 1.5',
+      measured: ratio('authorizer_over_floor_ratio'),
+      met: report.get('authorizer_over_floor_ratio') <= 1.5,
+    },
+    {
+      goal: 'authorizer_cold_ms ≤ 1.3 × empty_cold_ms',
+      measured: `${coldVsEmpty.toFixed(2)}×`,
+      met: coldVsEmpty <= 1.3,
+    },
+    {
+      goal: 'authorizer_cold_ms well below sdk_baseline_cold_ms (read as ≤ 0.75×)',
+      measured: `${coldVsSdk.toFixed(2)}×`,
+      met: coldVsSdk <= 0.75,
+    },
+    {
+      goal: 'authorizer bundle ≤ 50 kB minified',
+      measured: `${(report.get('bundle_bytes_authorizer') / KB).toFixed(1)} kB`,
+      met: report.get('bundle_bytes_authorizer') <= 50 * KB,
+    },
     {
       goal: 'account / keys / panel bundles halved from ~1080 kB (≤ 540 kB)',
       measured: management.map((bytes) => `${(bytes / KB).toFixed(0)} kB`).join(' / '),
       met: management.every((bytes) => bytes <= 540 * KB),
     },
-    { goal: 'gateway_auth_overhead_ratio ≤ 1.5', measured: ratio('gateway_auth_overhead_ratio'), met: report.get('gateway_auth_overhead_ratio') <= 1.5 },
+    {
+      goal: 'gateway_auth_overhead_ratio ≤ 1.5',
+      measured: ratio('gateway_auth_overhead_ratio'),
+      met: report.get('gateway_auth_overhead_ratio') <= 1.5,
+    },
   ];
 }
 
@@ -54,7 +74,12 @@ async function main(): Promise<void> {
   const key = benchKey();
   // in process, before DynamoDB Local starts: its JVM's start-up work would share the CPU.
   await warmFigures(report, key);
-  report.table('1. Warm CPU, in process', ['authorizer_warm_us_p50', 'authorizer_warm_us_p99', 'authorizer_floor_us_p50', 'authorizer_over_floor_ratio']);
+  report.table('1. Warm CPU, in process', [
+    'authorizer_warm_us_p50',
+    'authorizer_warm_us_p99',
+    'authorizer_floor_us_p50',
+    'authorizer_over_floor_ratio',
+  ]);
 
   const bundler = new Bundler();
   const dynamodb = await startDynamoDbLocal();
@@ -83,7 +108,12 @@ async function main(): Promise<void> {
     ]);
 
     await ddbFigures(report, { endpoint: dynamodb.endpoint, tableName, reader, documents }, key);
-    report.table('3. Against DynamoDB Local, one call at a time', ['authorizer_ddb_per_s', 'getitem_per_s', 'sdk_getitem_per_s', 'authorizer_vs_getitem_ratio']);
+    report.table('3. Against DynamoDB Local, one call at a time', [
+      'authorizer_ddb_per_s',
+      'getitem_per_s',
+      'sdk_getitem_per_s',
+      'authorizer_vs_getitem_ratio',
+    ]);
 
     const bundles = await bundleFigures(report, bundler);
     const authorizer = bundles.get('authorizer');
@@ -100,7 +130,12 @@ async function main(): Promise<void> {
     ]);
 
     await gatewayFigures(report, dynamodb.endpoint);
-    report.table('5. Local gateway', ['gateway_rps_open', 'gateway_rps_cached', 'gateway_rps_uncached', 'gateway_auth_overhead_ratio']);
+    report.table('5. Local gateway', [
+      'gateway_rps_open',
+      'gateway_rps_cached',
+      'gateway_rps_uncached',
+      'gateway_auth_overhead_ratio',
+    ]);
 
     costFigures(report);
     printGoals(goals(report));

@@ -76,11 +76,16 @@ export function printGoals(goals: readonly Goal[]): void {
 }
 
 /** Prints rows as a markdown table. */
-export function printTable(title: string, header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
+export function printTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
   console.log(`\n### ${title}\n`);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map(() => '---').join(' | ')} |`);
-  for (const row of rows) console.log(`| ${row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)).join(' | ')} |`);
+  for (const row of rows)
+    console.log(`| ${row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)).join(' | ')} |`);
 }
 
 /** A number for people: few significant digits, thousands grouped. */

@@ -47,6 +47,16 @@ export async function warmFigures(report: Report, key: BenchKey): Promise<void> 
   const note = `${calls} calls, in-memory store`;
   report.add('authorizer_warm_us_p50', percentile(authorizerUs, 50), 'µs', `${note}, one authorize() call`);
   report.add('authorizer_warm_us_p99', percentile(authorizerUs, 99), 'µs', note);
-  report.add('authorizer_floor_us_p50', percentile(floorUs, 50), 'µs', 'crypto.hash(sha256, key) + JSON.stringify(policy)');
-  report.add('authorizer_over_floor_ratio', report.get('authorizer_warm_us_p50') / report.get('authorizer_floor_us_p50'), '×', 'p50 / floor p50');
+  report.add(
+    'authorizer_floor_us_p50',
+    percentile(floorUs, 50),
+    'µs',
+    'crypto.hash(sha256, key) + JSON.stringify(policy)',
+  );
+  report.add(
+    'authorizer_over_floor_ratio',
+    report.get('authorizer_warm_us_p50') / report.get('authorizer_floor_us_p50'),
+    '×',
+    'p50 / floor p50',
+  );
 }

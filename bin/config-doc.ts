@@ -26,7 +26,9 @@ const SETTINGS_SOURCE = join(ROOT, 'lib', 'settings.ts');
  */
 export function settingDescriptions(source = readFileSync(SETTINGS_SOURCE, 'utf8')): Map<string, string> {
   const file = ts.createSourceFile(SETTINGS_SOURCE, source, ts.ScriptTarget.Latest, true);
-  const declaration = file.statements.find((node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === 'KeygateSettings');
+  const declaration = file.statements.find(
+    (node): node is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(node) && node.name.text === 'KeygateSettings',
+  );
   if (declaration === undefined) throw new Error(`${relative(ROOT, SETTINGS_SOURCE)} has no KeygateSettings interface`);
   const descriptions = new Map<string, string>();
   for (const member of declaration.members) {

@@ -51,16 +51,33 @@ async function outputsOf(stackName: string, region: string | undefined): Promise
   const described = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs: Record<string, string> = {};
   for (const output of described.Stacks?.[0]?.Outputs ?? []) {
-    if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined)
+      outputs[output.OutputKey] = output.OutputValue;
   }
-  const needed: (keyof StackOutputs)[] = ['TableName', 'RestApiId', 'StageName', 'KeyPrefix', 'NamePrefix', 'OperatorPlan', 'Plans'];
+  const needed: (keyof StackOutputs)[] = [
+    'TableName',
+    'RestApiId',
+    'StageName',
+    'KeyPrefix',
+    'NamePrefix',
+    'OperatorPlan',
+    'Plans',
+  ];
   const missing = needed.filter((name) => outputs[name] === undefined);
-  if (missing.length > 0) throw new Error(`stack ${stackName} lacks the outputs ${missing.join(', ')}: is it a keygate stack, deployed?`);
+  if (missing.length > 0)
+    throw new Error(`stack ${stackName} lacks the outputs ${missing.join(', ')}: is it a keygate stack, deployed?`);
   return outputs as unknown as StackOutputs;
 }
 
 async function main(args: string[]): Promise<void> {
-  if (!['create-operator-key', 'backfill-environment-index', 'backfill-tenant-listing', 'backfill-notice-indexes'].includes(args[0] ?? '')) {
+  if (
+    ![
+      'create-operator-key',
+      'backfill-environment-index',
+      'backfill-tenant-listing',
+      'backfill-notice-indexes',
+    ].includes(args[0] ?? '')
+  ) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
@@ -76,8 +93,15 @@ async function main(args: string[]): Promise<void> {
   if (args[0] === 'backfill-notice-indexes') {
     const client = documentClient(new DynamoDBClient({ region }));
     const days = Number(flag(args, 'stale-after-days') ?? 90);
-    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error(`--stale-after-days must be a whole number from 1 to 3650, received ${flag(args, 'stale-after-days')}`);
-    const { scanned, updated } = await backfillNoticeIndexes({ client, tableName: outputs.TableName, staleAfterDays: days });
+    if (!Number.isInteger(days) || days < 1 || days > 3650)
+      throw new Error(
+        `--stale-after-days must be a whole number from 1 to 3650, received ${flag(args, 'stale-after-days')}`,
+      );
+    const { scanned, updated } = await backfillNoticeIndexes({
+      client,
+      tableName: outputs.TableName,
+      staleAfterDays: days,
+    });
     process.stdout.write(`scanned ${scanned} items; put ${updated} keys in the notice indexes\n`);
     return;
   }
@@ -87,14 +111,23 @@ async function main(args: string[]): Promise<void> {
     process.stdout.write(`scanned ${scanned} items; indexed ${updated} keys by environment\n`);
     return;
   }
-  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region })), tableName: outputs.TableName });
+  const store = new DynamoKeyStore({
+    client: documentClient(new DynamoDBClient({ region })),
+    tableName: outputs.TableName,
+  });
   const apiGateway = new APIGatewayClient({ region, maxAttempts: 1 });
   const logger = jsonLogger({ source: 'keygate-admin' }, (line) => process.stderr.write(`${line}\n`));
-  const usagePlans = new ApiGatewayUsagePlans(apiGateway, { restApiId: outputs.RestApiId, stageName: outputs.StageName, stackTag: outputs.NamePrefix });
+  const usagePlans = new ApiGatewayUsagePlans(apiGateway, {
+    restApiId: outputs.RestApiId,
+    stageName: outputs.StageName,
+    stackTag: outputs.NamePrefix,
+  });
   const tenants = new TenantService({
     store,
     usagePlans,
-    plans: lazyCatalog(JSON.parse(outputs.Plans) as Record<StandardPlan, NamedPlan>, (names) => usagePlans.findUsagePlanIds(names)),
+    plans: lazyCatalog(JSON.parse(outputs.Plans) as Record<StandardPlan, NamedPlan>, (names) =>
+      usagePlans.findUsagePlanIds(names),
+    ),
     prefix: outputs.KeyPrefix,
     clock: systemClock,
     cache: adminCache(new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName)),
@@ -109,7 +142,9 @@ async function main(args: string[]): Promise<void> {
   });
   const key = await ensureOperator(store, tenants, outputs.OperatorPlan);
   if (key === undefined) {
-    process.stderr.write('the operator tenant exists already; its key was shown when it was created and is not stored.\n');
+    process.stderr.write(
+      'the operator tenant exists already; its key was shown when it was created and is not stored.\n',
+    );
     process.exit(1);
   }
   process.stdout.write(`operator key: ${key}\n`);

@@ -11,7 +11,10 @@ import { openApiDocument } from '../openapi/document';
 /** The repository's root. */
 export const ROOT = join(__dirname, '..');
 /** Where the document and its types are committed. */
-export const OPENAPI_FILES = { document: join(ROOT, 'openapi.json'), types: join(ROOT, 'client', 'openapi.d.ts') } as const;
+export const OPENAPI_FILES = {
+  document: join(ROOT, 'openapi.json'),
+  types: join(ROOT, 'client', 'openapi.d.ts'),
+} as const;
 
 /** The document as `openapi.json` holds it. */
 export function renderDocument(): string {
@@ -42,7 +45,8 @@ async function main(check: boolean): Promise<number> {
         return true;
       }
     });
-    for (const { path } of stale) process.stderr.write(`${relative(ROOT, path)} is not what the code generates: run npm run openapi\n`);
+    for (const { path } of stale)
+      process.stderr.write(`${relative(ROOT, path)} is not what the code generates: run npm run openapi\n`);
     return stale.length === 0 ? 0 : 1;
   }
   for (const { path, text } of files) writeFileSync(path, text);

@@ -28,7 +28,15 @@ export class KeygateError extends Error {
   readonly attempts: number;
 
   /** @internal built by the client; not meant to be constructed by users. */
-  constructor(fields: { status: number; code: string; message: string; requestId?: string; retryAfter?: number; attempts?: number; cause?: unknown }) {
+  constructor(fields: {
+    status: number;
+    code: string;
+    message: string;
+    requestId?: string;
+    retryAfter?: number;
+    attempts?: number;
+    cause?: unknown;
+  }) {
     super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
     this.name = 'KeygateError';
     this.status = fields.status;
@@ -45,7 +53,12 @@ export class KeygateError extends Error {
  * When a call that changes something ends this way, whether it took effect is unknown.
  */
 export class KeygateConnectionError extends KeygateError {
-  constructor(fields: { code: 'connection_error' | 'timeout' | 'aborted'; message: string; attempts?: number; cause?: unknown }) {
+  constructor(fields: {
+    code: 'connection_error' | 'timeout' | 'aborted';
+    message: string;
+    attempts?: number;
+    cause?: unknown;
+  }) {
     super({ status: 0, ...fields });
     this.name = 'KeygateConnectionError';
   }

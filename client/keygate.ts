@@ -61,22 +61,37 @@ export class Keygate {
   /** The tenant's audit trail (`/v1/events`); a test key sees test-environment events only. */
   readonly events: {
     list(query?: ListEventsQuery, options?: RequestOptions): Promise<EventPage>;
-    listAll(query?: Omit<ListEventsQuery, 'cursor'>, options?: RequestOptions): AsyncGenerator<KeygateEvent, void, undefined>;
+    listAll(
+      query?: Omit<ListEventsQuery, 'cursor'>,
+      options?: RequestOptions,
+    ): AsyncGenerator<KeygateEvent, void, undefined>;
   };
   /** The operator panel (`/v1/panel/*`), for `operator` keys only. */
   readonly panel: Panel;
 
   constructor(options: KeygateOptions) {
     const transport = new Transport(settingsOf(options));
-    const get = <T>(path: string, query?: Readonly<Record<string, string | number | undefined>>, callOptions?: RequestOptions): Promise<T> =>
-      transport.send<T>({ method: 'GET', path, ...(query === undefined ? {} : { query }), safety: { kind: 'idempotent' }, ...withOptions(callOptions) });
+    const get = <T>(
+      path: string,
+      query?: Readonly<Record<string, string | number | undefined>>,
+      callOptions?: RequestOptions,
+    ): Promise<T> =>
+      transport.send<T>({
+        method: 'GET',
+        path,
+        ...(query === undefined ? {} : { query }),
+        safety: { kind: 'idempotent' },
+        ...withOptions(callOptions),
+      });
     this.keys = new Keys(transport, '/v1/keys');
     this.usage = { get: (callOptions) => get<Usage>('/v1/usage', undefined, callOptions) };
     this.me = { get: (callOptions) => get<Me>('/v1/me', undefined, callOptions) };
-    const listEvents = (query: ListEventsQuery = {}, callOptions?: RequestOptions) => get<EventPage>('/v1/events', { ...query }, callOptions);
+    const listEvents = (query: ListEventsQuery = {}, callOptions?: RequestOptions) =>
+      get<EventPage>('/v1/events', { ...query }, callOptions);
     this.events = {
       list: listEvents,
-      listAll: (query = {}, callOptions) => eachItem<KeygateEvent, ListEventsQuery>(query, (page) => listEvents(page, callOptions)),
+      listAll: (query = {}, callOptions) =>
+        eachItem<KeygateEvent, ListEventsQuery>(query, (page) => listEvents(page, callOptions)),
     };
     this.panel = { tenants: new Tenants(transport), events: new PanelEvents(transport) };
   }
@@ -86,18 +101,24 @@ export class Keygate {
 function settingsOf(options: KeygateOptions): ConstructorParameters<typeof Transport>[0] {
   // the key's value is never put in a message: it is a secret.
   if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
-    throw new TypeError(`Keygate: apiKey must be a non-empty string (got ${options.apiKey === '' ? 'an empty string' : typeof options.apiKey})`);
+    throw new TypeError(
+      `Keygate: apiKey must be a non-empty string (got ${options.apiKey === '' ? 'an empty string' : typeof options.apiKey})`,
+    );
   }
   if (!URL.canParse(options.baseUrl) || !['http:', 'https:'].includes(new URL(options.baseUrl).protocol)) {
-    throw new TypeError(`Keygate: baseUrl must be an absolute http(s) URL such as http://localhost:3000 (got ${JSON.stringify(options.baseUrl)})`);
+    throw new TypeError(
+      `Keygate: baseUrl must be an absolute http(s) URL such as http://localhost:3000 (got ${JSON.stringify(options.baseUrl)})`,
+    );
   }
   const whole = (name: string, value: number | undefined, fallback: number): number => {
     if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < 0) throw new TypeError(`Keygate: ${name} must be a whole number ≥ 0 (got ${value})`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new TypeError(`Keygate: ${name} must be a whole number ≥ 0 (got ${value})`);
     return value;
   };
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') throw new TypeError('Keygate: no global fetch here (Node 18+ has one): pass options.fetch');
+  if (typeof fetchImpl !== 'function')
+    throw new TypeError('Keygate: no global fetch here (Node 18+ has one): pass options.fetch');
   return {
     apiKey: options.apiKey,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),

@@ -1,7 +1,15 @@
 import type { KeygateError } from './errors';
 import { eachItem } from './pages';
 import { Transport, type CreateOptions, type RequestOptions } from './transport';
-import type { CreatedKey, CreateKeyInput, KeyPage, KeyRecord, ListKeysQuery, RotateKeyInput, UpdateKeyInput } from './types';
+import type {
+  CreatedKey,
+  CreateKeyInput,
+  KeyPage,
+  KeyRecord,
+  ListKeysQuery,
+  RotateKeyInput,
+  UpdateKeyInput,
+} from './types';
 
 /**
  * The key routes, wherever they are mounted: the tenant's own `/v1/keys`, or the operator's
@@ -24,22 +32,43 @@ export class Keys {
    * @throws KeygateReplayError when the answer is a replay (the plaintext is gone).
    */
   create(input: CreateKeyInput, options?: CreateOptions): Promise<CreatedKey> {
-    return this.transport.send({ method: 'POST', path: this.base, body: input, safety: { kind: 'idempotency-key' }, ...withOptions(options), plaintext: (body) => body });
+    return this.transport.send({
+      method: 'POST',
+      path: this.base,
+      body: input,
+      safety: { kind: 'idempotency-key' },
+      ...withOptions(options),
+      plaintext: (body) => body,
+    });
   }
 
   /** One page of keys, newest first; never a hash or plaintext. */
   list(query: ListKeysQuery = {}, options?: RequestOptions): Promise<KeyPage> {
-    return this.transport.send({ method: 'GET', path: this.base, query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'GET',
+      path: this.base,
+      query: { ...query },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Every key, newest first, fetching pages of `query.limit` (default 20) as the loop goes. */
-  listAll(query: Omit<ListKeysQuery, 'cursor'> = {}, options?: RequestOptions): AsyncGenerator<KeyRecord, void, undefined> {
+  listAll(
+    query: Omit<ListKeysQuery, 'cursor'> = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<KeyRecord, void, undefined> {
     return eachItem<KeyRecord, ListKeysQuery>(query, (page) => this.list(page, options));
   }
 
   /** One key; `not_found` for another tenant's key as for a missing one. */
   get(id: string, options?: RequestOptions): Promise<KeyRecord> {
-    return this.transport.send({ method: 'GET', path: this.one(id), safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'GET',
+      path: this.one(id),
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Renames a key. */
@@ -49,17 +78,33 @@ export class Keys {
 
   /** Changes a key's name, its metadata (`{}` clears it), or both. */
   update(id: string, changes: UpdateKeyInput, options?: RequestOptions): Promise<KeyRecord> {
-    return this.transport.send({ method: 'PATCH', path: this.one(id), body: changes, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'PATCH',
+      path: this.one(id),
+      body: changes,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Revokes a key: refused from the very next request on; {@link enable} undoes it. */
   revoke(id: string, options?: RequestOptions): Promise<KeyRecord> {
-    return this.transport.send({ method: 'POST', path: `${this.one(id)}/revoke`, safety: this.converging(id, (key) => key.status === 'revoked', options), ...withOptions(options) });
+    return this.transport.send({
+      method: 'POST',
+      path: `${this.one(id)}/revoke`,
+      safety: this.converging(id, (key) => key.status === 'revoked', options),
+      ...withOptions(options),
+    });
   }
 
   /** Enables a revoked key again. */
   enable(id: string, options?: RequestOptions): Promise<KeyRecord> {
-    return this.transport.send({ method: 'POST', path: `${this.one(id)}/enable`, safety: this.converging(id, (key) => key.status !== 'revoked', options), ...withOptions(options) });
+    return this.transport.send({
+      method: 'POST',
+      path: `${this.one(id)}/enable`,
+      safety: this.converging(id, (key) => key.status !== 'revoked', options),
+      ...withOptions(options),
+    });
   }
 
   /** Deletes a key for good. */
@@ -68,7 +113,10 @@ export class Keys {
       method: 'DELETE',
       path: this.one(id),
       // the desired state is "no such key": a 404 after an unseen success is that state.
-      safety: { kind: 'converges', settle: async (refusal) => (refusal.code === 'not_found' ? { value: undefined } : undefined) },
+      safety: {
+        kind: 'converges',
+        settle: async (refusal) => (refusal.code === 'not_found' ? { value: undefined } : undefined),
+      },
       ...withOptions(options),
     });
   }
@@ -80,7 +128,14 @@ export class Keys {
    * @throws KeygateReplayError when the answer is a replay (the plaintext is gone).
    */
   rotate(id: string, input: RotateKeyInput = {}, options?: CreateOptions): Promise<CreatedKey> {
-    return this.transport.send({ method: 'POST', path: `${this.one(id)}/rotate`, body: input, safety: { kind: 'idempotency-key' }, ...withOptions(options), plaintext: (body) => body });
+    return this.transport.send({
+      method: 'POST',
+      path: `${this.one(id)}/rotate`,
+      body: input,
+      safety: { kind: 'idempotency-key' },
+      ...withOptions(options),
+      plaintext: (body) => body,
+    });
   }
 
   private one(id: string): string {

@@ -41,7 +41,11 @@ export class TenantKeys {
   }
 
   /** Every key of the tenant, newest first, page by page. */
-  listAll(tenantId: string, query?: Omit<ListKeysQuery, 'cursor'>, options?: RequestOptions): AsyncGenerator<KeyRecord, void, undefined> {
+  listAll(
+    tenantId: string,
+    query?: Omit<ListKeysQuery, 'cursor'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<KeyRecord, void, undefined> {
     return this.of(tenantId).listAll(query, options);
   }
 
@@ -119,22 +123,42 @@ export class Tenants {
 
   /** One page of every tenant, newest first. */
   list(query: ListTenantsQuery = {}, options?: RequestOptions): Promise<TenantPage> {
-    return this.transport.send({ method: 'GET', path: '/v1/panel/tenants', query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'GET',
+      path: '/v1/panel/tenants',
+      query: { ...query },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Every tenant, newest first, page by page. */
-  listAll(query: Omit<ListTenantsQuery, 'cursor'> = {}, options?: RequestOptions): AsyncGenerator<TenantRecord, void, undefined> {
+  listAll(
+    query: Omit<ListTenantsQuery, 'cursor'> = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<TenantRecord, void, undefined> {
     return eachItem<TenantRecord, ListTenantsQuery>(query, (page) => this.list(page, options));
   }
 
   /** One tenant. */
   get(tenantId: string, options?: RequestOptions): Promise<TenantRecord> {
-    return this.transport.send({ method: 'GET', path: this.one(tenantId), safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'GET',
+      path: this.one(tenantId),
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Renames a tenant. */
   rename(tenantId: string, name: string, options?: RequestOptions): Promise<TenantRecord> {
-    return this.transport.send({ method: 'PATCH', path: this.one(tenantId), body: { name }, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'PATCH',
+      path: this.one(tenantId),
+      body: { name },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /**
@@ -143,7 +167,13 @@ export class Tenants {
    * answer says `planStatus: 'pending'` until API Gateway enforces the new limits.
    */
   changePlan(tenantId: string, plan: ChangePlanInput, options?: RequestOptions): Promise<TenantRecord> {
-    return this.transport.send({ method: 'PUT', path: `${this.one(tenantId)}/plan`, body: plan, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'PUT',
+      path: `${this.one(tenantId)}/plan`,
+      body: plan,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Suspends a tenant: its keys get 401 from the next request on, until {@link resume}. */
@@ -161,12 +191,20 @@ export class Tenants {
     return this.transport.send<void>({
       method: 'DELETE',
       path: this.one(tenantId),
-      safety: { kind: 'converges', settle: async (refusal) => (refusal.code === 'not_found' ? { value: undefined } : undefined) },
+      safety: {
+        kind: 'converges',
+        settle: async (refusal) => (refusal.code === 'not_found' ? { value: undefined } : undefined),
+      },
       ...withOptions(options),
     });
   }
 
-  private setStatus(tenantId: string, action: 'suspend' | 'resume', status: TenantRecord['status'], options: RequestOptions | undefined): Promise<TenantRecord> {
+  private setStatus(
+    tenantId: string,
+    action: 'suspend' | 'resume',
+    status: TenantRecord['status'],
+    options: RequestOptions | undefined,
+  ): Promise<TenantRecord> {
     return this.transport.send({
       method: 'POST',
       path: `${this.one(tenantId)}/${action}`,
@@ -194,11 +232,20 @@ export class PanelEvents {
 
   /** One page of events, newest first: every tenant's, or one tenant's with `tenantId`. */
   list(query: ListPanelEventsQuery = {}, options?: RequestOptions): Promise<EventPage> {
-    return this.transport.send({ method: 'GET', path: '/v1/panel/events', query: { ...query }, safety: { kind: 'idempotent' }, ...withOptions(options) });
+    return this.transport.send({
+      method: 'GET',
+      path: '/v1/panel/events',
+      query: { ...query },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
   }
 
   /** Every event, newest first, page by page. */
-  listAll(query: Omit<ListPanelEventsQuery, 'cursor'> = {}, options?: RequestOptions): AsyncGenerator<KeygateEvent, void, undefined> {
+  listAll(
+    query: Omit<ListPanelEventsQuery, 'cursor'> = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<KeygateEvent, void, undefined> {
     return eachItem<KeygateEvent, ListPanelEventsQuery>(query, (page) => this.list(page, options));
   }
 }

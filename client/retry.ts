@@ -14,7 +14,12 @@ export interface RetrySettings {
 }
 
 /** The defaults: 2 retries, backoff from 0.5 s doubling to at most 8 s, Retry-After up to 60 s. */
-export const DEFAULT_RETRY: RetrySettings = { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetrySettings = {
+  maxRetries: 2,
+  initialDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+};
 
 /**
  * Statuses worth another attempt: 429 (the gateway refused before anything ran) and the 5xx

@@ -53,7 +53,10 @@ export interface TransportSettings {
 export type Safety<T> =
   | { readonly kind: 'idempotent' }
   | { readonly kind: 'idempotency-key' }
-  | { readonly kind: 'converges'; readonly settle: (refusal: KeygateError) => Promise<{ readonly value: T } | undefined> };
+  | {
+      readonly kind: 'converges';
+      readonly settle: (refusal: KeygateError) => Promise<{ readonly value: T } | undefined>;
+    };
 
 /** One call of the API. */
 export interface Call<T> {
@@ -91,7 +94,9 @@ export class Transport {
     const { settings } = this;
     const options: CreateOptions = call.options ?? {};
     const idempotencyKey =
-      call.safety.kind !== 'idempotency-key' || options.idempotencyKey === false ? undefined : (options.idempotencyKey ?? settings.newIdempotencyKey());
+      call.safety.kind !== 'idempotency-key' || options.idempotencyKey === false
+        ? undefined
+        : (options.idempotencyKey ?? settings.newIdempotencyKey());
     const retryable = call.safety.kind !== 'idempotency-key' || idempotencyKey !== undefined;
     const maxRetries = retryable ? (options.maxRetries ?? settings.retry.maxRetries) : 0;
     const request = this.build(call, idempotencyKey);
@@ -118,9 +123,14 @@ export class Transport {
 
   private build(call: Call<unknown>, idempotencyKey: string | undefined): { url: string; init: RequestInit } {
     const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(name, String(value));
+    for (const [name, value] of Object.entries(call.query ?? {}))
+      if (value !== undefined) query.set(name, String(value));
     const search = query.size === 0 ? '' : `?${query.toString()}`;
-    const headers: Record<string, string> = { ...this.settings.headers, accept: 'application/json', authorization: this.#authorization };
+    const headers: Record<string, string> = {
+      ...this.settings.headers,
+      accept: 'application/json',
+      authorization: this.#authorization,
+    };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     return {
@@ -133,7 +143,10 @@ export class Transport {
     request: { url: string; init: RequestInit },
     options: RequestOptions,
     attempt: number,
-  ): Promise<{ kind: 'ok'; response: Response; text: string } | { kind: 'failed'; error: KeygateError; retryable: boolean; ambiguous: boolean }> {
+  ): Promise<
+    | { kind: 'ok'; response: Response; text: string }
+    | { kind: 'failed'; error: KeygateError; retryable: boolean; ambiguous: boolean }
+  > {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.settings.timeoutMs);
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     let response: Response;
@@ -157,7 +170,12 @@ export class Transport {
     }
     if (response.ok) return { kind: 'ok', response, text };
     const error = errorOf(response, text, this.settings.now(), attempt);
-    return { kind: 'failed', error, retryable: RETRYABLE_STATUSES.has(response.status), ambiguous: isAmbiguousStatus(response.status) };
+    return {
+      kind: 'failed',
+      error,
+      retryable: RETRYABLE_STATUSES.has(response.status),
+      ambiguous: isAmbiguousStatus(response.status),
+    };
   }
 
   private result<T>(call: Call<T>, response: Response, text: string, attempt: number): T {
@@ -166,11 +184,28 @@ export class Transport {
     try {
       body = JSON.parse(text);
     } catch (cause) {
-      throw new KeygateError({ status: response.status, code: 'invalid_response', message: `keygate answered ${response.status} with a body that is not JSON`, attempts: attempt, cause, ...requestIdOf(response) });
+      throw new KeygateError({
+        status: response.status,
+        code: 'invalid_response',
+        message: `keygate answered ${response.status} with a body that is not JSON`,
+        attempts: attempt,
+        cause,
+        ...requestIdOf(response),
+      });
     }
     const created = call.plaintext?.(body);
-    if (created !== undefined && typeof created.key !== 'string' && response.headers.get('idempotent-replayed') === 'true') {
-      throw new KeygateReplayError({ status: response.status, record: body, keyId: created.id, attempts: attempt, ...requestIdOf(response) });
+    if (
+      created !== undefined &&
+      typeof created.key !== 'string' &&
+      response.headers.get('idempotent-replayed') === 'true'
+    ) {
+      throw new KeygateReplayError({
+        status: response.status,
+        record: body,
+        keyId: created.id,
+        attempts: attempt,
+        ...requestIdOf(response),
+      });
     }
     return body as T;
   }
@@ -198,9 +233,14 @@ function errorOf(response: Response, text: string, nowMs: number, attempts: numb
     body = undefined;
   }
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (typeof error?.code === 'string' && typeof error.message === 'string') return new KeygateError({ ...common, code: error.code, message: error.message });
+  if (typeof error?.code === 'string' && typeof error.message === 'string')
+    return new KeygateError({ ...common, code: error.code, message: error.message });
   // e.g. a proxy's HTML page in front of keygate: its text is not repeated, it may be long.
-  return new KeygateError({ ...common, code: 'invalid_response', message: `keygate answered ${response.status} ${response.statusText} without an error in the contract's shape` });
+  return new KeygateError({
+    ...common,
+    code: 'invalid_response',
+    message: `keygate answered ${response.status} ${response.statusText} without an error in the contract's shape`,
+  });
 }
 
 function requestIdOf(response: Response): { requestId?: string } {
@@ -225,5 +265,7 @@ function describe(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   const inner = (cause as { cause?: unknown }).cause;
   // undici says "fetch failed" and keeps the reason (ECONNREFUSED, ...) in its cause.
-  return inner instanceof Error ? `${cause.message} (${(inner as { code?: string }).code ?? inner.message})` : cause.message;
+  return inner instanceof Error
+    ? `${cause.message} (${(inner as { code?: string }).code ?? inner.message})`
+    : cause.message;
 }

@@ -71,20 +71,38 @@ export class KeygateAlarms extends Construct {
     super(scope, id);
     const serverErrorPercent = props.serverErrorPercent ?? 5;
     if (!(serverErrorPercent > 0 && serverErrorPercent <= 100)) {
-      throw new Error(`KeygateAlarms serverErrorPercent must be above 0 and at most 100, received ${serverErrorPercent}`);
+      throw new Error(
+        `KeygateAlarms serverErrorPercent must be above 0 and at most 100, received ${serverErrorPercent}`,
+      );
     }
     const lastUsedThreshold = props.lastUsedFailuresPerFiveMinutes ?? 10;
     if (!Number.isInteger(lastUsedThreshold) || lastUsedThreshold < 1) {
-      throw new Error(`KeygateAlarms lastUsedFailuresPerFiveMinutes must be a whole number, at least 1, received ${lastUsedThreshold}`);
+      throw new Error(
+        `KeygateAlarms lastUsedFailuresPerFiveMinutes must be a whole number, at least 1, received ${lastUsedThreshold}`,
+      );
     }
     const fiveMinutes = Duration.minutes(5);
 
-    const cacheFlushFailures = this.countLogLine('CacheFlushFailed', props.flushingFunctions, FAILURE_LOG_LINES.cacheFlushFailed);
-    const lastUsedFailures = this.countLogLine('LastUsedNotRecorded', [props.authorizerFunction], FAILURE_LOG_LINES.lastUsedNotRecorded);
+    const cacheFlushFailures = this.countLogLine(
+      'CacheFlushFailed',
+      props.flushingFunctions,
+      FAILURE_LOG_LINES.cacheFlushFailed,
+    );
+    const lastUsedFailures = this.countLogLine(
+      'LastUsedNotRecorded',
+      [props.authorizerFunction],
+      FAILURE_LOG_LINES.lastUsedNotRecorded,
+    );
     const requests = props.api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
     const serverErrors = props.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' });
 
-    const alarm = (name: string, description: string, metric: cloudwatch.IMetric, threshold: number, evaluationPeriods = 1): cloudwatch.Alarm =>
+    const alarm = (
+      name: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods = 1,
+    ): cloudwatch.Alarm =>
       new cloudwatch.Alarm(this, name, {
         alarmDescription: `keygate: ${description}`,
         metric,
@@ -130,7 +148,10 @@ export class KeygateAlarms extends Construct {
       flushDeadLetters: alarm(
         'FlushDeadLetters',
         'a queued cache flush (second flush, grace end or midnight) failed every retry (see its dead-letter queue)',
-        props.flushDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        props.flushDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: 'Maximum',
+        }),
         1,
       ),
       lastUsedFailures: alarm(
@@ -159,7 +180,11 @@ export class KeygateAlarms extends Construct {
    * Counts a log line of the functions' JSON logs into one metric (a metric filter per log group,
    * all into the same metric), so one alarm covers every function that can fail this way.
    */
-  private countLogLine(id: string, functions: readonly lambda.Function[], line: { message: string; metricName: string }): cloudwatch.Metric {
+  private countLogLine(
+    id: string,
+    functions: readonly lambda.Function[],
+    line: { message: string; metricName: string },
+  ): cloudwatch.Metric {
     functions.forEach((fn, index) => {
       new logs.MetricFilter(this, `${id}Filter${index}`, {
         logGroup: fn.logGroup,
@@ -169,6 +194,11 @@ export class KeygateAlarms extends Construct {
         metricValue: '1',
       });
     });
-    return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: line.metricName, period: Duration.minutes(5), statistic: 'Sum' });
+    return new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: line.metricName,
+      period: Duration.minutes(5),
+      statistic: 'Sum',
+    });
   }
 }

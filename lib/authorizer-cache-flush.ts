@@ -51,8 +51,14 @@ export class AuthorizerCacheFlush extends Construct {
   constructor(scope: Construct, id: string, props: AuthorizerCacheFlushProps) {
     super(scope, id);
     this.settleSeconds = props.settle.toSeconds();
-    if (!Number.isInteger(this.settleSeconds) || this.settleSeconds < 1 || this.settleSeconds > MAX_QUEUE_DELAY_SECONDS) {
-      throw new Error(`AuthorizerCacheFlush settle must be a whole number of seconds from 1 to ${MAX_QUEUE_DELAY_SECONDS}, received ${props.settle.toHumanString()}`);
+    if (
+      !Number.isInteger(this.settleSeconds) ||
+      this.settleSeconds < 1 ||
+      this.settleSeconds > MAX_QUEUE_DELAY_SECONDS
+    ) {
+      throw new Error(
+        `AuthorizerCacheFlush settle must be a whole number of seconds from 1 to ${MAX_QUEUE_DELAY_SECONDS}, received ${props.settle.toHumanString()}`,
+      );
     }
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -85,7 +91,10 @@ export class AuthorizerCacheFlush extends Construct {
         description: 'keygate: flush the authorizer cache when keys expire at 00:00 UTC',
         schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '0', timeZone: TimeZone.ETC_UTC }),
         target: new targets.SqsSendMessage(this.queue, {
-          input: scheduler.ScheduleTargetInput.fromObject({ at: scheduler.ContextAttribute.scheduledTime, followUp: true }),
+          input: scheduler.ScheduleTargetInput.fromObject({
+            at: scheduler.ContextAttribute.scheduledTime,
+            followUp: true,
+          }),
           // a flush that fails is not worth retrying hours later: the next one is a day away.
           maxEventAge: Duration.hours(1),
           // a midnight that could not be queued lands with the failed flushes, under the same alarm.
@@ -128,6 +137,8 @@ export class AuthorizerCacheFlush extends Construct {
 export function flushStatement(restApiId: string, stageName: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     actions: ['apigateway:DELETE'],
-    resources: [`arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stageName}/cache/authorizers`],
+    resources: [
+      `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/restapis/${restApiId}/stages/${stageName}/cache/authorizers`,
+    ],
   });
 }

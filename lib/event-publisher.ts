@@ -55,7 +55,12 @@ export class EventPublisher extends Construct {
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.deadLetterQueue),
         // only new event items: key and tenant items, their updates and TTL removals stay out.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('EVENT#') } } } })],
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('EVENT#') } } },
+          }),
+        ],
       }),
     );
     Validations.of(this.deadLetterQueue).acknowledge({
@@ -68,7 +73,10 @@ export class EventPublisher extends Construct {
     });
     const bus = props.eventBusName ?? 'default';
     this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${bus}`] }),
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${bus}`],
+      }),
     );
   }
 }

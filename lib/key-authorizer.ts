@@ -66,7 +66,9 @@ export class KeyAuthorizer extends Construct {
     const acceptBareKeys = props.acceptBareKeys ?? DEFAULT_SETTINGS.acceptBareKeys;
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_SETTINGS.authorizerCacheTtlSeconds);
     validate(keyPrefix, resultsCacheTtl);
-    const lastUsedIntervalSeconds = lastUsedSeconds(props.lastUsedInterval ?? Duration.seconds(DEFAULT_SETTINGS.lastUsedIntervalSeconds));
+    const lastUsedIntervalSeconds = lastUsedSeconds(
+      props.lastUsedInterval ?? Duration.seconds(DEFAULT_SETTINGS.lastUsedIntervalSeconds),
+    );
 
     // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
     this.timeout = Duration.seconds(3);
@@ -109,7 +111,11 @@ export class KeyAuthorizer extends Construct {
   authorizerFor(api: apigateway.IRestApi): apigateway.TokenAuthorizer {
     let authorizer = this.others.get(api);
     if (authorizer === undefined) {
-      authorizer = new apigateway.TokenAuthorizer(this, `AuthorizerFor${Names.uniqueId(api)}`, this.tokenAuthorizerProps);
+      authorizer = new apigateway.TokenAuthorizer(
+        this,
+        `AuthorizerFor${Names.uniqueId(api)}`,
+        this.tokenAuthorizerProps,
+      );
       this.others.set(api, authorizer);
     }
     return authorizer;
@@ -146,7 +152,9 @@ function lastUsedSeconds(interval: Duration): number {
   const seconds = interval.isUnresolved() ? Number.NaN : interval.toSeconds({ integral: false });
   const [min, max] = INTEGER_RANGES.lastUsedIntervalSeconds;
   if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
-    throw new Error(`KeyAuthorizer lastUsedInterval must be a whole number of seconds from ${min} to ${max}, received ${interval.isUnresolved() ? 'an unresolved token' : interval.toHumanString()}`);
+    throw new Error(
+      `KeyAuthorizer lastUsedInterval must be a whole number of seconds from ${min} to ${max}, received ${interval.isUnresolved() ? 'an unresolved token' : interval.toHumanString()}`,
+    );
   }
   return seconds;
 }

@@ -48,11 +48,16 @@ export class KeyNotices extends Construct {
     const staleAfterDays = props.staleAfterDays ?? DEFAULT_SETTINGS.staleAfterDays;
     const [min, max] = INTEGER_RANGES.staleAfterDays;
     if (!Number.isInteger(staleAfterDays) || staleAfterDays < min || staleAfterDays > max) {
-      throw new Error(`KeyNotices staleAfterDays must be a whole number of days from ${min} to ${max}, received ${staleAfterDays}`);
+      throw new Error(
+        `KeyNotices staleAfterDays must be a whole number of days from ${min} to ${max}, received ${staleAfterDays}`,
+      );
     }
     this.function = props.function;
     this.function.addEnvironment(ENV.staleAfterDays, String(staleAfterDays));
-    this.function.addEnvironment(ENV.revokeStaleKeys, String(props.revokeStaleKeys ?? DEFAULT_SETTINGS.revokeStaleKeys));
+    this.function.addEnvironment(
+      ENV.revokeStaleKeys,
+      String(props.revokeStaleKeys ?? DEFAULT_SETTINGS.revokeStaleKeys),
+    );
     props.table.grantNoticeRead(this.function);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
@@ -67,7 +72,8 @@ export class KeyNotices extends Construct {
     const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnElement)}.Arn>:*]`,
-      reason: "lambda:InvokeFunction on the notice function's versions and aliases, as `grantInvoke` writes it: this one function only",
+      reason:
+        "lambda:InvokeFunction on the notice function's versions and aliases, as `grantInvoke` writes it: this one function only",
     });
     this.schedule = new scheduler.Schedule(this, 'Daily', {
       description: 'keygate: expiry and staleness notices, daily after keys expire at 00:00 UTC',

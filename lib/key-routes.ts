@@ -68,7 +68,8 @@ export class KeygateRoutes extends Construct {
       // without it the tenant's usage plan, and so its rate limit, would not apply.
       apiKeyRequired: true,
     });
-    if (route.roles !== undefined) this.props.keyAuthorizer.restrictRoute({ method: route.method, path: route.path, roles: route.roles });
+    if (route.roles !== undefined)
+      this.props.keyAuthorizer.restrictRoute({ method: route.method, path: route.path, roles: route.roles });
     return { method, function: fn };
   }
 
@@ -78,11 +79,19 @@ export class KeygateRoutes extends Construct {
     if (fn === undefined) {
       let id = functionId(entry);
       for (let n = 2; this.node.tryFindChild(id) !== undefined; n += 1) id = `${functionId(entry)}${n}`;
-      fn = new KeygateFunction(this, id, { entry, description: `keygate route: ${path.basename(path.dirname(entry))}` });
+      fn = new KeygateFunction(this, id, {
+        entry,
+        description: `keygate route: ${path.basename(path.dirname(entry))}`,
+      });
       this.functions.set(entry, fn);
     }
-    if (route.tableAccess !== undefined && this.tableAccess.get(fn) !== 'readWrite' && this.tableAccess.get(fn) !== route.tableAccess) {
-      if (this.props.table === undefined) throw new Error(`route ${route.method} ${route.path}: tableAccess needs KeygateRoutes' table`);
+    if (
+      route.tableAccess !== undefined &&
+      this.tableAccess.get(fn) !== 'readWrite' &&
+      this.tableAccess.get(fn) !== route.tableAccess
+    ) {
+      if (this.props.table === undefined)
+        throw new Error(`route ${route.method} ${route.path}: tableAccess needs KeygateRoutes' table`);
       fn.useTable(this.props.table, route.tableAccess);
       this.tableAccess.set(fn, route.tableAccess);
     }
@@ -93,6 +102,15 @@ export class KeygateRoutes extends Construct {
 /** A construct id from the entry's folder and file (`orders/index.ts` → `OrdersIndexFunction`): stable across machines. */
 function functionId(entry: string): string {
   const words = [path.basename(path.dirname(entry)), path.basename(entry, path.extname(entry))];
-  const id = words.map((word) => word.replace(/[^A-Za-z0-9]+/g, ' ').trim().split(' ').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')).join('');
+  const id = words
+    .map((word) =>
+      word
+        .replace(/[^A-Za-z0-9]+/g, ' ')
+        .trim()
+        .split(' ')
+        .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+        .join(''),
+    )
+    .join('');
   return `${id}Function`;
 }

@@ -75,7 +75,9 @@ export class KeyTable extends Construct {
     // update): `expiryOnly`, then `both` (README, "Upgrading"); `backfill-notice-indexes` fills them.
     const noticeIndexes = props.noticeIndexes ?? 'both';
     if (noticeIndexes !== 'both' && noticeIndexes !== 'expiryOnly') {
-      throw new Error(`KeyTable noticeIndexes must be 'both' or 'expiryOnly', received ${JSON.stringify(noticeIndexes)}`);
+      throw new Error(
+        `KeyTable noticeIndexes must be 'both' or 'expiryOnly', received ${JSON.stringify(noticeIndexes)}`,
+      );
     }
     for (const [indexName, partitionKey] of [
       [s.expiryIndex, s.expiryIndexPartitionKey],
@@ -101,7 +103,9 @@ export class KeyTable extends Construct {
 
   /** The ARNs of the notice job's two day indexes. */
   get noticeIndexArns(): string[] {
-    return [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].map((index) => `${this.table.tableArn}/index/${index}`);
+    return [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].map(
+      (index) => `${this.table.tableArn}/index/${index}`,
+    );
   }
 
   /** Lets a grantee query the notice job's day indexes (on top of its other table access). */

@@ -15,8 +15,10 @@ export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
 export type TableAccess = 'read' | 'readWrite';
 
 /** Properties of a {@link KeygateFunction}: those of `NodejsFunction`, minus what the house decides. */
-export interface KeygateFunctionProps
-  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'logGroup' | 'logRetention' | 'loggingFormat'> {
+export interface KeygateFunctionProps extends Omit<
+  NodejsFunctionProps,
+  'entry' | 'runtime' | 'architecture' | 'logGroup' | 'logRetention' | 'loggingFormat'
+> {
   /**
    * The handler module: a path relative to keygate's `lambdas/` folder (`authorizer/index.ts`)
    * or an absolute path.
@@ -58,7 +60,8 @@ export interface KeygateFunctionProps
  * `require('node:…')` calls would otherwise throw "Dynamic require … is not supported"), under a
  * name no bundled module can declare.
  */
-export const ESM_REQUIRE_BANNER = "import{createRequire as __keygateCreateRequire}from'node:module';const require=__keygateCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import{createRequire as __keygateCreateRequire}from'node:module';const require=__keygateCreateRequire(import.meta.url);";
 
 /**
  * The house Lambda: Node 22 on ARM64, bundled locally by esbuild (minified, an ES module for
@@ -77,7 +80,8 @@ export class KeygateFunction extends NodejsFunction {
       retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
-    const role = props.role ?? new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const role =
+      props.role ?? new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     // this log group only: the managed AWSLambdaBasicExecutionRole could write to any log group.
     logGroup.grantWrite(role);
     super(scope, id, {
@@ -100,7 +104,9 @@ export class KeygateFunction extends NodejsFunction {
         // stack traces need the mappings only; leaving the sources out halves the map file.
         sourcesContent: false,
         target: 'node22',
-        ...(esm ? { format: OutputFormat.ESM, mainFields: ['module', 'main'], banner: ESM_REQUIRE_BANNER } : { format: OutputFormat.CJS }),
+        ...(esm
+          ? { format: OutputFormat.ESM, mainFields: ['module', 'main'], banner: ESM_REQUIRE_BANNER }
+          : { format: OutputFormat.CJS }),
         bundleAwsSDK: true,
         forceDockerBundling: false,
         ...bundling,

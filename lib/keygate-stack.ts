@@ -88,7 +88,10 @@ export class KeygateStack extends Stack {
     const { settings } = keygate;
 
     if (this.upstream !== undefined) {
-      new CfnOutput(this, 'UpstreamSecretArn', { value: this.upstream.secret.secretArn, description: 'The secret sent to the upstream as x-keygate-secret' });
+      new CfnOutput(this, 'UpstreamSecretArn', {
+        value: this.upstream.secret.secretArn,
+        description: 'The secret sent to the upstream as x-keygate-secret',
+      });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'The API base URL, stage included' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The key table' });
@@ -96,9 +99,15 @@ export class KeygateStack extends Stack {
     new CfnOutput(this, 'RestApiId', { value: this.api.restApiId, description: 'The REST API id' });
     new CfnOutput(this, 'StageName', { value: settings.stageName, description: 'The API stage' });
     new CfnOutput(this, 'KeyPrefix', { value: settings.keyPrefix, description: 'The prefix of every key' });
-    new CfnOutput(this, 'NamePrefix', { value: keygate.name, description: 'The prefix of run-time API keys and usage plans' });
+    new CfnOutput(this, 'NamePrefix', {
+      value: keygate.name,
+      description: 'The prefix of run-time API keys and usage plans',
+    });
     new CfnOutput(this, 'OperatorPlan', { value: settings.operatorPlan, description: "The operator tenant's plan" });
-    new CfnOutput(this, 'Plans', { value: JSON.stringify(this.ratePlans.namedPlans), description: 'The shared plans by usage plan name' });
+    new CfnOutput(this, 'Plans', {
+      value: JSON.stringify(this.ratePlans.namedPlans),
+      description: 'The shared plans by usage plan name',
+    });
     new CfnOutput(this, 'FirstOperatorKey', {
       value: `npm run admin -- create-operator-key --stack ${this.stackName} --region ${this.region}`,
       description: 'Run this once, with your own AWS credentials, to mint the first operator key',

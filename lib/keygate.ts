@@ -13,7 +13,14 @@ import { KeygateRoutes, type AddedRoute, type KeygateRoute } from './key-routes'
 import { KeyTable } from './key-table';
 import { keygateRestApi, pascal } from './keygate-api';
 import type { KeygateFunction } from './keygate-function';
-import { managementFunction, NOTICES_FUNCTION, RECONCILER_FUNCTION, ROUTE_FUNCTIONS, type ManagementContext, type RouteFunctionSpec } from './management-functions';
+import {
+  managementFunction,
+  NOTICES_FUNCTION,
+  RECONCILER_FUNCTION,
+  ROUTE_FUNCTIONS,
+  type ManagementContext,
+  type RouteFunctionSpec,
+} from './management-functions';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { RatePlans } from './rate-plans';
 import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
@@ -122,13 +129,31 @@ export class Keygate extends Construct {
     // what a reported leak does to the key: `revoke` (default) or `notify`.
     this.functions.leaks.addEnvironment(ENV.onLeak, settings.onLeak);
     this.planReconciler = new PlanReconcileQueue(this, 'PlanReconcile', {
-      function: managementFunction(this, 'ReconcilerFunction', 'keygate: makes API Gateway usage plans match tenant plans', RECONCILER_FUNCTION, ctx),
+      function: managementFunction(
+        this,
+        'ReconcilerFunction',
+        'keygate: makes API Gateway usage plans match tenant plans',
+        RECONCILER_FUNCTION,
+        ctx,
+      ),
     });
     this.planReconciler.grantRequest(this.functions.panel);
-    this.eventBus = settings.eventBusName === undefined ? undefined : new events.EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
-    this.eventPublisher = new EventPublisher(this, 'EventPublisher', { table: this.table, eventBusName: this.eventBus?.eventBusName });
+    this.eventBus =
+      settings.eventBusName === undefined
+        ? undefined
+        : new events.EventBus(this, 'EventBus', { eventBusName: settings.eventBusName });
+    this.eventPublisher = new EventPublisher(this, 'EventPublisher', {
+      table: this.table,
+      eventBusName: this.eventBus?.eventBusName,
+    });
     this.notices = new KeyNotices(this, 'Notices', {
-      function: managementFunction(this, 'NoticesFunction', 'keygate: daily expiry and staleness notices', NOTICES_FUNCTION, ctx),
+      function: managementFunction(
+        this,
+        'NoticesFunction',
+        'keygate: daily expiry and staleness notices',
+        NOTICES_FUNCTION,
+        ctx,
+      ),
       table: this.table,
       staleAfterDays: settings.staleAfterDays,
       revokeStaleKeys: settings.revokeStaleKeys,
@@ -136,17 +161,32 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
-      flushingFunctions: [this.functions.keys, this.functions.panel, this.planReconciler.function, this.cacheFlush.function],
+      flushingFunctions: [
+        this.functions.keys,
+        this.functions.panel,
+        this.planReconciler.function,
+        this.cacheFlush.function,
+      ],
       flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
       otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
       alarmEmail: settings.alarmEmail,
     });
-    this.waf = settings.waf ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit }) : undefined;
+    this.waf = settings.waf
+      ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit })
+      : undefined;
     this.addRouteMethods();
 
-    this.routes = new KeygateRoutes(this, 'Routes', { api: this.api, keyAuthorizer: this.keyAuthorizer, table: this.table });
+    this.routes = new KeygateRoutes(this, 'Routes', {
+      api: this.api,
+      keyAuthorizer: this.keyAuthorizer,
+      table: this.table,
+    });
     if (settings.upstreamUrl !== undefined) {
-      this.upstream = new KeygateUpstream(this, 'Upstream', { api: this.api, authorizer: this.keyAuthorizer.authorizer, url: settings.upstreamUrl });
+      this.upstream = new KeygateUpstream(this, 'Upstream', {
+        api: this.api,
+        authorizer: this.keyAuthorizer.authorizer,
+        url: settings.upstreamUrl,
+      });
     }
     const sharedPlans = CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]);
     tagSharedPlans(sharedPlans, this.name);
@@ -178,7 +218,9 @@ export class Keygate extends Construct {
       let integration = integrations.get(route.function);
       if (integration === undefined) {
         // one permission per function for the whole stage, not one per method and test invoke.
-        integration = new apigateway.LambdaIntegration(this.functions[route.function], { scopePermissionToMethod: false });
+        integration = new apigateway.LambdaIntegration(this.functions[route.function], {
+          scopePermissionToMethod: false,
+        });
         integrations.set(route.function, integration);
       }
       if (route.auth === 'none') {

@@ -87,7 +87,9 @@ export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> 
  * The control-plane calls behind each kind of access, as IAM sees them: HTTP verbs on resource
  * paths. Flushing the cache is on this API's stage only and is built with the API's id.
  */
-const CONTROL_PLANE_CALLS: Readonly<Record<Exclude<ControlPlaneAccess, 'flushCache'>, readonly (readonly [string, string])[]>> = {
+const CONTROL_PLANE_CALLS: Readonly<
+  Record<Exclude<ControlPlaneAccess, 'flushCache'>, readonly (readonly [string, string])[]>
+> = {
   findPlans: [['GET', '/usageplans']],
   readUsage: [['GET', '/usageplans/*/usage']],
   issueUsageKeys: [
@@ -127,7 +129,13 @@ export interface ManagementContext {
  * A management Lambda on `scope`: the table access, control-plane permissions and settings its
  * {@link RouteFunctionSpec} names, and the variables every management Lambda reads at load.
  */
-export function managementFunction(scope: Construct, id: string, description: string, spec: RouteFunctionSpec, ctx: ManagementContext): KeygateFunction {
+export function managementFunction(
+  scope: Construct,
+  id: string,
+  description: string,
+  spec: RouteFunctionSpec,
+  ctx: ManagementContext,
+): KeygateFunction {
   const { settings, api, table, ratePlans, cacheFlush, namePrefix } = ctx;
   const fn = new KeygateFunction(scope, id, {
     entry: spec.entry,
@@ -161,7 +169,9 @@ export function managementFunction(scope: Construct, id: string, description: st
         new iam.PolicyStatement({
           effect: iam.Effect.DENY,
           actions: ['apigateway:PATCH', 'apigateway:DELETE'],
-          resources: CONFIGURED_PLANS.map((plan) => controlPlaneArn(`/usageplans/${ratePlans.usagePlans[plan].usagePlanId}`)),
+          resources: CONFIGURED_PLANS.map((plan) =>
+            controlPlaneArn(`/usageplans/${ratePlans.usagePlans[plan].usagePlanId}`),
+          ),
         }),
       ],
     });
@@ -191,7 +201,9 @@ export function managementFunction(scope: Construct, id: string, description: st
  * read the same whatever the environment.
  */
 function controlPlaneStatements(access: readonly ControlPlaneAccess[]): iam.PolicyStatement[] {
-  return controlPlaneCalls(access).map(([verb, path]) => new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }));
+  return controlPlaneCalls(access).map(
+    ([verb, path]) => new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [controlPlaneArn(path)] }),
+  );
 }
 
 /** An API Gateway control-plane ARN (`arn:aws:apigateway:<region>::<path>`). */
@@ -203,4 +215,3 @@ function controlPlaneArn(path: string): string {
 function controlPlaneCalls(access: readonly ControlPlaneAccess[]): (readonly [string, string])[] {
   return access.flatMap((kind) => (kind === 'flushCache' ? [] : CONTROL_PLANE_CALLS[kind]));
 }
-

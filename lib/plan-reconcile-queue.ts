@@ -57,8 +57,12 @@ export class PlanReconcileQueue extends Construct {
     props.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription: 'keygate: a plan change could not be applied to API Gateway (see the reconciler logs and its dead-letter queue)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      alarmDescription:
+        'keygate: a plan change could not be applied to API Gateway (see the reconciler logs and its dead-letter queue)',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

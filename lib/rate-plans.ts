@@ -36,7 +36,9 @@ export class RatePlans extends Construct {
     for (const name of CONFIGURED_PLANS) {
       const { rateLimit, burstLimit } = props.plans[name];
       if (!(rateLimit > 0) || !(burstLimit >= rateLimit)) {
-        throw new Error(`plan ${name} needs rateLimit > 0 and burstLimit >= rateLimit, received ${rateLimit}/${burstLimit}`);
+        throw new Error(
+          `plan ${name} needs rateLimit > 0 and burstLimit >= rateLimit, received ${rateLimit}/${burstLimit}`,
+        );
       }
     }
     // the usage identifier comes from the authorizer, never from an x-api-key header.
@@ -51,7 +53,9 @@ export class RatePlans extends Construct {
         name: usagePlanName,
         description: `keygate: the ${name} plan, shared by its tenants`,
         throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
-        ...(limits.quota === undefined ? {} : { quota: { limit: limits.quota.limit, period: apigateway.Period[limits.quota.period] } }),
+        ...(limits.quota === undefined
+          ? {}
+          : { quota: { limit: limits.quota.limit, period: apigateway.Period[limits.quota.period] } }),
         apiStages: [{ api: props.api, stage: props.api.deploymentStage }],
       });
       namedPlans[name] = { usagePlanName, limits };

@@ -41,10 +41,22 @@ const oneOf = (values: readonly string[]): string => values.map((value) => `\`${
  * {@link KeygateSettings} add its line here, and `docs/configuration.md` is generated from both.
  */
 export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = {
-  keyPrefix: { context: 'keygate:keyPrefix', env: 'KEYGATE_KEY_PREFIX', accepts: '1–16 lowercase letters or digits, starting with a letter' },
-  stageName: { context: 'keygate:stageName', accepts: "1–128 letters, digits, `-` or `_`" },
-  authorizerCacheTtlSeconds: { context: 'keygate:authorizerCacheTtlSeconds', env: 'KEYGATE_CACHE_TTL_SECONDS', accepts: `${range('authorizerCacheTtlSeconds')} s` },
-  acceptBareKeys: { context: 'keygate:acceptBareKeys', env: 'KEYGATE_ACCEPT_BARE_KEYS', accepts: oneOf(['true', 'false']) },
+  keyPrefix: {
+    context: 'keygate:keyPrefix',
+    env: 'KEYGATE_KEY_PREFIX',
+    accepts: '1–16 lowercase letters or digits, starting with a letter',
+  },
+  stageName: { context: 'keygate:stageName', accepts: '1–128 letters, digits, `-` or `_`' },
+  authorizerCacheTtlSeconds: {
+    context: 'keygate:authorizerCacheTtlSeconds',
+    env: 'KEYGATE_CACHE_TTL_SECONDS',
+    accepts: `${range('authorizerCacheTtlSeconds')} s`,
+  },
+  acceptBareKeys: {
+    context: 'keygate:acceptBareKeys',
+    env: 'KEYGATE_ACCEPT_BARE_KEYS',
+    accepts: oneOf(['true', 'false']),
+  },
   operatorPlan: { context: 'keygate:operatorPlan', accepts: oneOf(CONFIGURED_PLANS) },
   plans: {
     context: 'keygate:plans',
@@ -56,19 +68,37 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     accepts: 'an absolute `https://` URL without credentials, query or fragment (`http://` too in local mode)',
   },
   protectedStages: { context: 'keygate:protectedStages', accepts: 'a list (or its JSON) of `{restApiId, stageName}`' },
-  stageRateLimit: { context: 'keygate:stageRateLimit', accepts: `${range('stageRateLimit')} requests per second, at least every plan's rate` },
-  stageBurstLimit: { context: 'keygate:stageBurstLimit', accepts: `${range('stageBurstLimit')} requests, at least every plan's burst` },
+  stageRateLimit: {
+    context: 'keygate:stageRateLimit',
+    accepts: `${range('stageRateLimit')} requests per second, at least every plan's rate`,
+  },
+  stageBurstLimit: {
+    context: 'keygate:stageBurstLimit',
+    accepts: `${range('stageBurstLimit')} requests, at least every plan's burst`,
+  },
   waf: { context: 'keygate:waf', accepts: oneOf(['true', 'false']) },
   wafIpRateLimit: { context: 'keygate:wafIpRateLimit', accepts: `${range('wafIpRateLimit')} requests per 5 minutes` },
   alarmEmail: { context: 'keygate:alarmEmail', accepts: 'an email address' },
-  staleAfterDays: { context: 'keygate:staleAfterDays', env: 'KEYGATE_STALE_AFTER_DAYS', accepts: `${range('staleAfterDays')} days` },
+  staleAfterDays: {
+    context: 'keygate:staleAfterDays',
+    env: 'KEYGATE_STALE_AFTER_DAYS',
+    accepts: `${range('staleAfterDays')} days`,
+  },
   lastUsedIntervalSeconds: {
     context: 'keygate:lastUsedIntervalSeconds',
     env: 'KEYGATE_LAST_USED_INTERVAL_SECONDS',
     accepts: `${range('lastUsedIntervalSeconds')} s`,
   },
-  revokeStaleKeys: { context: 'keygate:revokeStaleKeys', env: 'KEYGATE_REVOKE_STALE_KEYS', accepts: oneOf(['true', 'false']) },
-  eventRetentionDays: { context: 'keygate:eventRetentionDays', env: 'KEYGATE_EVENT_RETENTION_DAYS', accepts: `${range('eventRetentionDays')} days` },
+  revokeStaleKeys: {
+    context: 'keygate:revokeStaleKeys',
+    env: 'KEYGATE_REVOKE_STALE_KEYS',
+    accepts: oneOf(['true', 'false']),
+  },
+  eventRetentionDays: {
+    context: 'keygate:eventRetentionDays',
+    env: 'KEYGATE_EVENT_RETENTION_DAYS',
+    accepts: `${range('eventRetentionDays')} days`,
+  },
   eventBusName: { context: 'keygate:eventBusName', accepts: '1–256 letters, digits, `.`, `-` or `_`; not `default`' },
   noticeIndexes: { context: 'keygate:noticeIndexes', accepts: oneOf(['both', 'expiryOnly']) },
   onLeak: { context: 'keygate:onLeak', env: 'KEYGATE_ON_LEAK', accepts: oneOf(LEAK_POLICIES) },

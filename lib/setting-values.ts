@@ -33,7 +33,9 @@ export function protectedStagesSetting(name: string, value: unknown): { restApiI
     typeof stage.stageName === 'string' &&
     STAGE_NAME.test(stage.stageName);
   if (!Array.isArray(parsed) || !parsed.every(valid)) {
-    throw new Error(`${name} must be a list of {restApiId: 10 lowercase letters or digits, stageName}, ${received(value)}`);
+    throw new Error(
+      `${name} must be a list of {restApiId: 10 lowercase letters or digits, stageName}, ${received(value)}`,
+    );
   }
   return parsed.map(({ restApiId, stageName }) => ({ restApiId, stageName }));
 }
@@ -139,7 +141,8 @@ export function plansSetting(
 }
 
 function planLimits(name: string, value: unknown, fallback: PlanLimits): PlanLimits {
-  if (!isRecord(value)) throw new Error(`${name} must be an object {rateLimit, burstLimit, quota?}, ${received(value)}`);
+  if (!isRecord(value))
+    throw new Error(`${name} must be an object {rateLimit, burstLimit, quota?}, ${received(value)}`);
   const unknown = Object.keys(value).filter((field) => !['rateLimit', 'burstLimit', 'quota'].includes(field));
   if (unknown.length > 0) {
     throw new Error(`${name} has unknown field(s) ${unknown.join(', ')}; expected rateLimit, burstLimit, quota`);

@@ -23,7 +23,14 @@ import {
 import { CONTEXT_KEYS, INTEGER_RANGES, type IntegerSetting } from './setting-sources';
 
 export { CONFIGURED_PLANS, type ConfiguredPlan } from './setting-values';
-export { CONTEXT_KEYS, INTEGER_RANGES, MAX_AUTHORIZER_CACHE_TTL_SECONDS, SETTINGS, type IntegerSetting, type SettingSource } from './setting-sources';
+export {
+  CONTEXT_KEYS,
+  INTEGER_RANGES,
+  MAX_AUTHORIZER_CACHE_TTL_SECONDS,
+  SETTINGS,
+  type IntegerSetting,
+  type SettingSource,
+} from './setting-sources';
 
 /**
  * Everything a deployment can configure, read from `cdk.json` context by {@link settingsFromContext}
@@ -175,9 +182,14 @@ export function resolveSettings(
   }
 }
 
-function resolve(input: SettingsInput, label: (field: keyof KeygateSettings) => string, options: ResolveOptions): KeygateSettings {
+function resolve(
+  input: SettingsInput,
+  label: (field: keyof KeygateSettings) => string,
+  options: ResolveOptions,
+): KeygateSettings {
   const d = DEFAULT_SETTINGS;
-  const integer = (field: IntegerSetting): number => integerSetting(label(field), input[field], d[field], ...INTEGER_RANGES[field]);
+  const integer = (field: IntegerSetting): number =>
+    integerSetting(label(field), input[field], d[field], ...INTEGER_RANGES[field]);
   const optional = (field: 'alarmEmail' | 'eventBusName'): string | undefined => {
     const value = input[field];
     return value === undefined || value === null || value === '' ? undefined : stringSetting(label(field), value, '');
@@ -190,14 +202,18 @@ function resolve(input: SettingsInput, label: (field: keyof KeygateSettings) => 
   }
   const stageName = stringSetting(label('stageName'), input.stageName, d.stageName);
   if (!STAGE_NAME.test(stageName)) {
-    throw new SettingsError(`${label('stageName')} must be 1–128 letters, digits, '-' or '_', received ${JSON.stringify(stageName)}`);
+    throw new SettingsError(
+      `${label('stageName')} must be 1–128 letters, digits, '-' or '_', received ${JSON.stringify(stageName)}`,
+    );
   }
   const authorizerCacheTtlSeconds = integer('authorizerCacheTtlSeconds');
   const acceptBareKeys = booleanSetting(label('acceptBareKeys'), input.acceptBareKeys, d.acceptBareKeys);
   const plans = plansSetting(label('plans'), input.plans, d.plans);
   const operatorPlan = stringSetting(label('operatorPlan'), input.operatorPlan, d.operatorPlan);
   if (!isConfiguredPlan(operatorPlan)) {
-    throw new SettingsError(`${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`);
+    throw new SettingsError(
+      `${label('operatorPlan')} must be one of ${CONFIGURED_PLANS.join(', ')}, received ${JSON.stringify(operatorPlan)}`,
+    );
   }
   const stageRateLimit = integer('stageRateLimit');
   const stageBurstLimit = integer('stageBurstLimit');
@@ -217,7 +233,9 @@ function resolve(input: SettingsInput, label: (field: keyof KeygateSettings) => 
     throw new SettingsError(`${label('alarmEmail')} must be an email address, ${received(alarmEmail)}`);
   }
   const absent = input.upstreamUrl === undefined || input.upstreamUrl === null || input.upstreamUrl === '';
-  const upstreamUrl = absent ? undefined : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl, options.local === true);
+  const upstreamUrl = absent
+    ? undefined
+    : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl, options.local === true);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const staleAfterDays = integer('staleAfterDays');
   const lastUsedIntervalSeconds = integer('lastUsedIntervalSeconds');
@@ -232,7 +250,9 @@ function resolve(input: SettingsInput, label: (field: keyof KeygateSettings) => 
   }
   const noticeIndexes = stringSetting(label('noticeIndexes'), input.noticeIndexes, d.noticeIndexes);
   if (noticeIndexes !== 'both' && noticeIndexes !== 'expiryOnly') {
-    throw new SettingsError(`${label('noticeIndexes')} must be both or expiryOnly (the first deploy of an upgrade), ${received(noticeIndexes)}`);
+    throw new SettingsError(
+      `${label('noticeIndexes')} must be both or expiryOnly (the first deploy of an upgrade), ${received(noticeIndexes)}`,
+    );
   }
   const onLeak = input.onLeak === '' ? d.onLeak : stringSetting(label('onLeak'), input.onLeak, d.onLeak);
   if (!(LEAK_POLICIES as readonly string[]).includes(onLeak)) {

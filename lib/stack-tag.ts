@@ -49,12 +49,16 @@ export function stackTagStatements(namePrefix: string): iam.PolicyStatement[] {
 }
 
 /** Adds {@link stackTagStatements} to a function's role, with the cdk-nag acknowledgement of its one wildcard. */
-export function guardStackResources(fn: iam.IGrantable & { addToRolePolicy(statement: iam.PolicyStatement): void; role?: iam.IRole }, namePrefix: string): void {
+export function guardStackResources(
+  fn: iam.IGrantable & { addToRolePolicy(statement: iam.PolicyStatement): void; role?: iam.IRole },
+  namePrefix: string,
+): void {
   for (const statement of stackTagStatements(namePrefix)) fn.addToRolePolicy(statement);
   if (fn.role !== undefined) {
     Validations.of(fn.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/tags/*]',
-      reason: 'tagging on create is authorized on the new resource, whose id is unknown; the condition allows only the keygate:stack tag with this stack\'s name',
+      reason:
+        "tagging on create is authorized on the new resource, whose id is unknown; the condition allows only the keygate:stack tag with this stack's name",
     });
   }
 }

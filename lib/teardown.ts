@@ -63,7 +63,9 @@ export class KeygateTeardown extends Construct {
     });
     const arn = (path: string): string => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
     for (const [verb, path] of SWEEP_CALLS) {
-      this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [arn(path)] }));
+      this.sweepFunction.addToRolePolicy(
+        new iam.PolicyStatement({ actions: [`apigateway:${verb}`], resources: [arn(path)] }),
+      );
     }
     this.sweepFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -94,24 +96,39 @@ export class KeygateTeardown extends Construct {
     this.resource.node.addDependency(props.api.deploymentStage);
 
     // the Provider framework's own functions and state machine, and its grants to invoke ours.
-    const invokeAnyVersion = (fn: IConstruct) => `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`;
+    const invokeAnyVersion = (fn: IConstruct) =>
+      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`;
     Validations.of(provider).acknowledge(
-      ...[onEvent, this.sweepFunction, provider.node.findChild('framework-isComplete'), provider.node.findChild('framework-onTimeout')].map((fn) => ({
+      ...[
+        onEvent,
+        this.sweepFunction,
+        provider.node.findChild('framework-isComplete'),
+        provider.node.findChild('framework-onTimeout'),
+      ].map((fn) => ({
         id: invokeAnyVersion(fn),
-        reason: 'the Provider framework invokes the handler functions by ARN with any version or alias qualifier; it is the CDK\'s own construct',
+        reason:
+          "the Provider framework invokes the handler functions by ARN with any version or alias qualifier; it is the CDK's own construct",
       })),
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "the Provider framework's own functions use the AWS-maintained basic execution role; they only log and invoke ours",
+        reason:
+          "the Provider framework's own functions use the AWS-maintained basic execution role; they only log and invoke ours",
       },
       { id: 'AwsSolutions-L1', reason: "the Provider framework's functions run the runtime the CDK version pins" },
-      { id: 'AwsSolutions-SF1', reason: 'a state machine run only on stack deletion; its steps log through the functions themselves' },
-      { id: 'AwsSolutions-SF2', reason: 'a state machine run only on stack deletion: tracing adds cost and nothing to diagnose' },
+      {
+        id: 'AwsSolutions-SF1',
+        reason: 'a state machine run only on stack deletion; its steps log through the functions themselves',
+      },
+      {
+        id: 'AwsSolutions-SF2',
+        reason: 'a state machine run only on stack deletion: tracing adds cost and nothing to diagnose',
+      },
     );
     Validations.of(this.sweepFunction.role ?? this.sweepFunction).acknowledge(
       ...SWEEP_CALLS.filter(([, path]) => path.includes('*')).map(([, path]) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}]`,
-        reason: 'the run-time API keys and enterprise usage plans have ids unknown at deploy time; the sweep keeps to those named after the stack and bound to its API or tagged with it',
+        reason:
+          'the run-time API keys and enterprise usage plans have ids unknown at deploy time; the sweep keeps to those named after the stack and bound to its API or tagged with it',
       })),
     );
   }

@@ -2,7 +2,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { CONTEXT_HEADERS, REDACTED_AUTHORIZATION, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../lambdas/core/http/upstream';
+import {
+  CONTEXT_HEADERS,
+  REDACTED_AUTHORIZATION,
+  SECRET_HEADER,
+  UPSTREAM_TIMEOUT_MS,
+} from '../lambdas/core/http/upstream';
 
 /** Properties of a {@link KeygateUpstream}. */
 export interface KeygateUpstreamProps {
@@ -56,7 +61,8 @@ export class KeygateUpstream extends Construct {
     if (props.secret === undefined) {
       Validations.of(this.secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'the value is resolved into the integration at deploy time; rotating it means a redeploy and a backend change together',
+        reason:
+          'the value is resolved into the integration at deploy time; rotating it means a redeploy and a backend change together',
       });
     }
     // a dynamic reference: CloudFormation resolves it at deploy time, so it is never in the template.
@@ -81,7 +87,10 @@ export class KeygateUpstream extends Construct {
     const proxyIntegration = new apigateway.HttpIntegration(`${url}/{proxy}`, {
       proxy: true,
       httpMethod: 'ANY',
-      options: { timeout, requestParameters: { ...requestParameters, 'integration.request.path.proxy': 'method.request.path.proxy' } },
+      options: {
+        timeout,
+        requestParameters: { ...requestParameters, 'integration.request.path.proxy': 'method.request.path.proxy' },
+      },
     });
     this.rootMethod = props.api.root.addMethod('ANY', rootIntegration, methodOptions);
     this.proxyMethod = props.api.root.addResource('{proxy+}').addMethod('ANY', proxyIntegration, {
@@ -102,9 +111,12 @@ function validateUrl(url: string): string {
   } catch {
     throw new Error(`KeygateUpstream url must be an absolute https URL, received ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol !== 'https:') throw new Error(`KeygateUpstream url must use https, received ${JSON.stringify(url)}`);
+  if (parsed.protocol !== 'https:')
+    throw new Error(`KeygateUpstream url must use https, received ${JSON.stringify(url)}`);
   if (parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '') {
-    throw new Error(`KeygateUpstream url must not carry credentials, a query or a fragment, received ${JSON.stringify(url)}`);
+    throw new Error(
+      `KeygateUpstream url must not carry credentials, a query or a fragment, received ${JSON.stringify(url)}`,
+    );
   }
   return parsed.href.replace(/\/+$/, '');
 }

@@ -64,7 +64,9 @@ export class KeygateWaf extends Construct {
       customResponseBodies: {
         rateLimited: {
           contentType: 'APPLICATION_JSON',
-          content: JSON.stringify({ error: { code: rateLimited.code, message: 'too many requests from this address; slow down' } }),
+          content: JSON.stringify({
+            error: { code: rateLimited.code, message: 'too many requests from this address; slow down' },
+          }),
         },
       },
       rules: [
@@ -85,7 +87,9 @@ export class KeygateWaf extends Construct {
               name,
               ...(COUNT_ONLY[name] === undefined
                 ? {}
-                : { ruleActionOverrides: COUNT_ONLY[name].map((rule) => ({ name: rule, actionToUse: { count: {} } })) }),
+                : {
+                    ruleActionOverrides: COUNT_ONLY[name].map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+                  }),
             },
           },
           visibilityConfig: visibility(`keygate-${name}`),

@@ -145,10 +145,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
   const now = (): number => clock().getTime();
 
   let embedded: DynamoDbLocal | undefined;
-  const endpoint = options.dynamodbEndpoint ?? (embedded = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
+  const endpoint =
+    options.dynamodbEndpoint ?? (embedded = await startDynamoDbLocal({ dataDir: options.dataDir })).endpoint;
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
-    await ensureTable(client, tableName, { staleAfterDays: options.staleAfterDays, timeToLive: options.timeToLive, now: clock() });
+    await ensureTable(client, tableName, {
+      staleAfterDays: options.staleAfterDays,
+      timeToLive: options.timeToLive,
+      now: clock(),
+    });
     // tenants kept in a data folder from before the tenant listing join it.
     await backfillTenantListing({ client: documentClient(client), tableName });
     const eventRetentionDays = options.eventRetentionDays;
@@ -162,9 +167,28 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     };
     const namePrefix = 'keygate-local';
     // the local cache refuses answers that began before a flush: an old identifier can go at once.
-    const reconciler = new PlanReconciler({ store, usagePlans, plans, cache, clock, logger, namePrefix, retireAfterMs: 0 });
+    const reconciler = new PlanReconciler({
+      store,
+      usagePlans,
+      plans,
+      cache,
+      clock,
+      logger,
+      namePrefix,
+      retireAfterMs: 0,
+    });
     const reconcile = new LocalReconcileQueue(reconciler, logger);
-    const tenants = new TenantService({ store, usagePlans, plans, prefix, clock, cache, logger, namePrefix, reconcile });
+    const tenants = new TenantService({
+      store,
+      usagePlans,
+      plans,
+      prefix,
+      clock,
+      cache,
+      logger,
+      namePrefix,
+      reconcile,
+    });
     const operatorKey = await ensureOperator(store, tenants, options.operatorPlan ?? DEFAULT_SETTINGS.operatorPlan);
     // plan changes still pending when a kept data folder was last served are finished now.
     for (const tenantId of await restoreUsageKeys(store, usagePlans)) await reconcile.request(tenantId);
@@ -177,15 +201,27 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUse = new ThrottledLastUse(keyReader, logger, (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000);
+    const lastUse = new ThrottledLastUse(
+      keyReader,
+      logger,
+      (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000,
+    );
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}` };
     });
     const routeDeps: LocalRouteDeps = { client: documentClient(client), tableName, clock, logger };
-    const userHandlers = Object.fromEntries((options.routes ?? []).map(({ handler }, index) => [`route:${index}`, handler(routeDeps)]));
-    const routeRoles = (options.routes ?? []).flatMap(({ route }) => (route.roles === undefined ? [] : [{ method: route.method, path: route.path, roles: route.roles }]));
-    const idempotency = new Idempotency({ store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }), clock, logger });
+    const userHandlers = Object.fromEntries(
+      (options.routes ?? []).map(({ handler }, index) => [`route:${index}`, handler(routeDeps)]),
+    );
+    const routeRoles = (options.routes ?? []).flatMap(({ route }) =>
+      route.roles === undefined ? [] : [{ method: route.method, path: route.path, roles: route.roles }],
+    );
+    const idempotency = new Idempotency({
+      store: new DynamoIdempotencyStore({ client: documentClient(client), tableName }),
+      clock,
+      logger,
+    });
     const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
     const gateway: LocalGateway = new LocalGateway({
       routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
@@ -209,7 +245,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           logger,
         }),
       },
-      authorizer: createAuthorizerHandler({ store: keyReader, prefix, acceptBareKeys, clock, logger, lastUse, routeRoles }),
+      authorizer: createAuthorizerHandler({
+        store: keyReader,
+        prefix,
+        acceptBareKeys,
+        clock,
+        logger,
+        lastUse,
+        routeRoles,
+      }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,
       usageCheck: usagePlans.check,
@@ -219,11 +263,21 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       upstream: options.upstream,
     });
     // the stream → EventBridge publisher's local stand-in: one line per committed event.
-    const feed = new LocalEventFeed(documentClient(client), tableName, new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))), clock());
+    const feed = new LocalEventFeed(
+      documentClient(client),
+      tableName,
+      new LogPublisher(options.eventLog ?? ((line) => process.stdout.write(`${line}\n`))),
+      clock(),
+    );
     // the daily schedule's local stand-in: at start (catching up missed days), then at 00:05 UTC.
     const notices = new LocalNotices(
       new NoticeJob({
-        store: new DynamoNoticeStore({ client: documentClient(client), tableName, getKey: (id) => store.getKey(id), eventRetentionDays }),
+        store: new DynamoNoticeStore({
+          client: documentClient(client),
+          tableName,
+          getKey: (id) => store.getKey(id),
+          eventRetentionDays,
+        }),
         clock,
         logger,
         staleAfterDays: options.staleAfterDays,
@@ -284,9 +338,14 @@ async function restoreUsageKeys(store: DynamoKeyStore, usagePlans: LocalUsagePla
   const pending: string[] = [];
   for await (const tenant of store.scanTenants()) {
     if (planStatusOf(tenant) === 'pending' || (tenant.retiredUsageKeys ?? []).length > 0) pending.push(tenant.tenantId);
-    if (tenant.usagePlanId !== undefined) usagePlans.definePlan(tenant.usagePlanId, `keygate-local-enterprise-${tenant.tenantId}`, tenant.limits);
+    if (tenant.usagePlanId !== undefined)
+      usagePlans.definePlan(tenant.usagePlanId, `keygate-local-enterprise-${tenant.tenantId}`, tenant.limits);
     for (const usage of Object.values(tenant.usageKeys)) {
-      usagePlans.restoreApiKey(usage.id, usage.value, usage.usagePlanId ?? tenant.usagePlanId ?? `local-${tenant.plan}`);
+      usagePlans.restoreApiKey(
+        usage.id,
+        usage.value,
+        usage.usagePlanId ?? tenant.usagePlanId ?? `local-${tenant.plan}`,
+      );
     }
   }
   return pending;

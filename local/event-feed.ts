@@ -48,7 +48,9 @@ export class LocalEventFeed {
     });
     for await (const page of pages) {
       const fresh = (page.Items ?? []).filter((item) => !this.seen.has(String(item.id)));
-      const events = fresh.map(({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ttl: _t, ...event }) => event as unknown as KeygateEvent);
+      const events = fresh.map(
+        ({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ttl: _t, ...event }) => event as unknown as KeygateEvent,
+      );
       const published = await this.publisher.publish(events);
       for (const event of events.slice(0, published)) {
         this.seen.set(event.id, event.at);
@@ -56,7 +58,8 @@ export class LocalEventFeed {
       }
     }
     // forget what is older than the look-back window.
-    for (const [id, at] of this.seen) if (at < new Date(Date.parse(this.since) - 5_000).toISOString()) this.seen.delete(id);
+    for (const [id, at] of this.seen)
+      if (at < new Date(Date.parse(this.since) - 5_000).toISOString()) this.seen.delete(id);
   }
 
   /** Stops polling after the poll under way, then publishes what is left. */

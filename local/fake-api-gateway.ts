@@ -105,7 +105,10 @@ export class FakeApiGateway implements ApiGatewaySender {
     [UpdateUsagePlanCommand, (input: UpdateUsagePlanRequest) => this.updateUsagePlan(input)],
     [DeleteUsagePlanCommand, (input: DeleteUsagePlanRequest) => this.deleteUsagePlan(input)],
     [GetUsageCommand, (input: GetUsageRequest) => this.getUsage(input)],
-    [FlushStageAuthorizersCacheCommand, (input: FlushStageAuthorizersCacheRequest) => this.flushStageAuthorizersCache(input)],
+    [
+      FlushStageAuthorizersCacheCommand,
+      (input: FlushStageAuthorizersCacheRequest) => this.flushStageAuthorizersCache(input),
+    ],
   ]);
 
   constructor(private readonly options: FakeApiGatewayOptions = {}) {
@@ -128,7 +131,8 @@ export class FakeApiGateway implements ApiGatewaySender {
   /** `CreateApiKey`: the value is unique in the account, so a second key with it is a conflict. */
   async createApiKey(input: CreateApiKeyRequest): Promise<ApiKey> {
     const value = input.value ?? randomBytes(20).toString('hex');
-    if ([...this.apiKeys.values()].some((key) => key.value === value)) throw new ConflictException({ message: 'API Key already exists', ...meta });
+    if ([...this.apiKeys.values()].some((key) => key.value === value))
+      throw new ConflictException({ message: 'API Key already exists', ...meta });
     const id = `k${randomBytes(5).toString('hex')}`;
     this.apiKeys.set(id, { name: input.name ?? id, value });
     return { id, name: input.name, enabled: input.enabled ?? false };
@@ -145,7 +149,9 @@ export class FakeApiGateway implements ApiGatewaySender {
 
   /** `GetApiKeys`: `nameQuery` matches the start of a key's name; one page holds every match. */
   async getApiKeys(input: GetApiKeysRequest): Promise<ApiKeys> {
-    const items = [...this.apiKeys].filter(([, key]) => key.name.startsWith(input.nameQuery ?? '')).map(([id, key]) => ({ id, name: key.name }));
+    const items = [...this.apiKeys]
+      .filter(([, key]) => key.name.startsWith(input.nameQuery ?? ''))
+      .map(([id, key]) => ({ id, name: key.name }));
     return { items };
   }
 
@@ -156,7 +162,10 @@ export class FakeApiGateway implements ApiGatewaySender {
     const key = this.key(keyId);
     for (const [id, other] of this.plans) {
       if (other.keys.has(keyId) && (other === target || other.stages.some((stage) => target.stages.includes(stage)))) {
-        throw new ConflictException({ message: `Usage Plan ${id} already has API Key ${keyId} for one of its stages`, ...meta });
+        throw new ConflictException({
+          message: `Usage Plan ${id} already has API Key ${keyId} for one of its stages`,
+          ...meta,
+        });
       }
     }
     target.keys.add(keyId);
@@ -166,14 +175,16 @@ export class FakeApiGateway implements ApiGatewaySender {
   /** `GetUsagePlanKey`: `NotFoundException` when the key is not in the plan. */
   async getUsagePlanKey(input: GetUsagePlanKeyRequest): Promise<UsagePlanKey> {
     const keyId = required(input.keyId, 'keyId');
-    if (!this.plan(required(input.usagePlanId, 'usagePlanId')).keys.has(keyId)) throw notFound('Invalid Usage Plan Key identifier specified');
+    if (!this.plan(required(input.usagePlanId, 'usagePlanId')).keys.has(keyId))
+      throw notFound('Invalid Usage Plan Key identifier specified');
     return { id: keyId, name: this.apiKeys.get(keyId)?.name, type: 'API_KEY' };
   }
 
   /** `DeleteUsagePlanKey`: `NotFoundException` when the key is not in the plan. */
   async deleteUsagePlanKey(input: DeleteUsagePlanKeyRequest): Promise<object> {
     const keyId = required(input.keyId, 'keyId');
-    if (!this.plan(required(input.usagePlanId, 'usagePlanId')).keys.delete(keyId)) throw notFound('Invalid Usage Plan Key identifier specified');
+    if (!this.plan(required(input.usagePlanId, 'usagePlanId')).keys.delete(keyId))
+      throw notFound('Invalid Usage Plan Key identifier specified');
     return {};
   }
 
@@ -183,7 +194,9 @@ export class FakeApiGateway implements ApiGatewaySender {
     this.plans.set(id, {
       name: required(input.name, 'name'),
       throttle: { rateLimit: input.throttle?.rateLimit ?? 0, burstLimit: input.throttle?.burstLimit ?? 0 },
-      ...(input.quota?.limit === undefined ? {} : { quota: { limit: input.quota.limit, period: input.quota.period as QuotaPeriod } }),
+      ...(input.quota?.limit === undefined
+        ? {}
+        : { quota: { limit: input.quota.limit, period: input.quota.period as QuotaPeriod } }),
       stages: (input.apiStages ?? []).map((stage) => `${stage.apiId}:${stage.stage}`),
       keys: new Set(),
     });
@@ -211,7 +224,12 @@ export class FakeApiGateway implements ApiGatewaySender {
       this.counts.throttled += 1;
       throw new TooManyRequestsException({ message: 'Too Many Requests', ...meta });
     }
-    const next: StoredPlan = { ...stored, throttle: { ...stored.throttle }, quota: stored.quota && { ...stored.quota }, stages: [...stored.stages] };
+    const next: StoredPlan = {
+      ...stored,
+      throttle: { ...stored.throttle },
+      quota: stored.quota && { ...stored.quota },
+      stages: [...stored.stages],
+    };
     for (const { op, path, value } of input.patchOperations ?? []) applyPatch(next, op ?? '', path ?? '', value);
     this.plans.set(usagePlanId, next);
     this.lastUpdate = this.now();
@@ -224,7 +242,9 @@ export class FakeApiGateway implements ApiGatewaySender {
     const usagePlanId = required(input.usagePlanId, 'usagePlanId');
     const stored = this.plan(usagePlanId);
     if (stored.stages.length > 0) {
-      throw badRequest(`Cannot delete Usage Plan ${usagePlanId} because there are API Stages associated with it, including ${stored.stages[0]}`);
+      throw badRequest(
+        `Cannot delete Usage Plan ${usagePlanId} because there are API Stages associated with it, including ${stored.stages[0]}`,
+      );
     }
     this.plans.delete(usagePlanId);
     return {};
@@ -322,7 +342,10 @@ export class FakeApiGateway implements ApiGatewaySender {
       name: stored.name,
       throttle: { ...stored.throttle },
       ...(stored.quota === undefined ? {} : { quota: { ...stored.quota } }),
-      apiStages: stored.stages.map((stage) => ({ apiId: stage.slice(0, stage.indexOf(':')), stage: stage.slice(stage.indexOf(':') + 1) })),
+      apiStages: stored.stages.map((stage) => ({
+        apiId: stage.slice(0, stage.indexOf(':')),
+        stage: stage.slice(stage.indexOf(':') + 1),
+      })),
     };
   }
 }

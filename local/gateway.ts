@@ -24,7 +24,9 @@ export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise
  * What the gateway does with the usage identifier the authorizer returned: a usage-plan check
  * that answers `undefined` to let the request through, or the gateway response to send.
  */
-export type UsageCheck = (usageIdentifierKey: string | undefined) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
+export type UsageCheck = (
+  usageIdentifierKey: string | undefined,
+) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
 
 /** A route the local gateway serves: keygate's own, or one added with the route API. */
 export interface GatewayRoute {
@@ -137,13 +139,15 @@ export class LocalGateway {
     const match = matchRoute(this.props.routes, method, url.pathname);
     const upstream = this.props.upstream;
     // keygate's own resources keep precedence, as in api gateway's resource tree.
-    const forward = match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, url.pathname);
+    const forward =
+      match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, url.pathname);
     if (match.kind !== 'matched' && !forward) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
 
     // a forwarded body streams to the upstream once the request is authorized.
     const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
-    if (match.kind === 'matched' && match.route.auth === 'none') return finish(await this.invoke(req, res, match, url, body));
+    if (match.kind === 'matched' && match.route.auth === 'none')
+      return finish(await this.invoke(req, res, match, url, body));
 
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
@@ -157,7 +161,9 @@ export class LocalGateway {
       const ticket = this.cache.ticket();
       const calledAt = performance.now();
       try {
-        authorization = { result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }) };
+        authorization = {
+          result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }),
+        };
       } catch (error) {
         const unauthorized = error instanceof Error && error.message === 'Unauthorized';
         return finish(this.sendGatewayError(res, unauthorized ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE'));
@@ -179,11 +185,20 @@ export class LocalGateway {
       if (outcome.kind === 'answered') return finish(outcome.status);
       if (outcome.kind === 'unreachable') this.log(`upstream ${new URL(upstream.url).host} failed: ${outcome.cause}`);
       if (res.headersSent) return finish(502);
-      const type = outcome.kind === 'timeout' ? 'INTEGRATION_TIMEOUT' : outcome.kind === 'too_large' ? 'REQUEST_TOO_LARGE' : 'INTEGRATION_FAILURE';
+      const type =
+        outcome.kind === 'timeout'
+          ? 'INTEGRATION_TIMEOUT'
+          : outcome.kind === 'too_large'
+            ? 'REQUEST_TOO_LARGE'
+            : 'INTEGRATION_FAILURE';
       return finish(this.sendGatewayError(res, type));
     }
 
-    const authorizer = { principalId: result.principalId, context: result.context ?? undefined, integrationLatency: authorizerMs };
+    const authorizer = {
+      principalId: result.principalId,
+      context: result.context ?? undefined,
+      integrationLatency: authorizerMs,
+    };
     return finish(await this.invoke(req, res, match, url, body, authorizer));
   }
 
@@ -235,7 +250,10 @@ export class LocalGateway {
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
     const error = GATEWAY_ERRORS[type];
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    };
     if ('retryAfter' in error && error.retryAfter) headers['retry-after'] = String(retryAfterSeconds ?? 1);
     res.writeHead(error.status, headers);
     res.end(errorBody(error.code, error.message));

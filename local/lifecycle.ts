@@ -68,7 +68,9 @@ export function lockDataDir(dataDir: string): DirLock {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new Error(`cannot create the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot create the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const path = join(dir, 'keygate.lock');
   for (let attempt = 0; ; attempt++) {
@@ -91,7 +93,9 @@ export function lockDataDir(dataDir: string): DirLock {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw new Error(`cannot lock the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, { cause: error });
+        throw new Error(`cannot lock the data folder ${dir} (KEYGATE_DATA_DIR): ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new DataDirInUseError(dir, owner);
@@ -139,7 +143,9 @@ export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessE
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || value > 65535) {
-    throw new Error(`${name} must be a TCP port, a whole number from 0 to 65535 (0 picks a free one), received ${JSON.stringify(text)}`);
+    throw new Error(
+      `${name} must be a TCP port, a whole number from 0 to 65535 (0 picks a free one), received ${JSON.stringify(text)}`,
+    );
   }
   return value;
 }
@@ -168,7 +174,9 @@ export async function assertPortFree(port: number, remedy: string, host = '127.0
   await new Promise<void>((resolveFree, reject) => {
     const server = createServer();
     server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, remedy) : error));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, remedy) : error),
+    );
     server.listen(port, host, () => server.close(() => resolveFree()));
   });
 }

@@ -10,7 +10,8 @@ async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
   const file = process.env.KEYGATE_LOCAL_ROUTES;
   if (file === undefined || file === '') return undefined;
   const routes = ((await import(resolve(file))) as { localRoutes?: unknown }).localRoutes;
-  if (!Array.isArray(routes)) throw new Error(`KEYGATE_LOCAL_ROUTES: ${file} must export localRoutes, a list of {route, handler}`);
+  if (!Array.isArray(routes))
+    throw new Error(`KEYGATE_LOCAL_ROUTES: ${file} must export localRoutes, a list of {route, handler}`);
   return routes as LocalRoute[];
 }
 
@@ -46,13 +47,16 @@ async function main(): Promise<void> {
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {
     process.stdout.write(`forwarding other paths to ${settings.upstreamUrl}\n`);
-    if (!process.env.KEYGATE_UPSTREAM_SECRET) process.stdout.write(`upstream secret (x-keygate-secret): ${upstreamSecret}\n`);
+    if (!process.env.KEYGATE_UPSTREAM_SECRET)
+      process.stdout.write(`upstream secret (x-keygate-secret): ${upstreamSecret}\n`);
   }
   if (keygate.operatorKey !== undefined) {
     process.stdout.write(`operator key: ${keygate.operatorKey}\n`);
     process.stdout.write('it is shown this once; keep it somewhere safe.\n');
   } else {
-    process.stdout.write('the operator key was printed when this data folder was first used; it is not stored and cannot be shown again.\n');
+    process.stdout.write(
+      'the operator key was printed when this data folder was first used; it is not stored and cannot be shown again.\n',
+    );
   }
   let stopping = false;
   const stop = (signal: string): void => {
@@ -77,7 +81,9 @@ main().catch((error: unknown) => {
   } else if (error instanceof PortInUseError) {
     process.stderr.write(`keygate could not start: ${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write(`keygate could not start: port ${process.env.PORT ?? 3000} is in use; set PORT to another port (0 picks a free one)\n`);
+    process.stderr.write(
+      `keygate could not start: port ${process.env.PORT ?? 3000} is in use; set PORT to another port (0 picks a free one)\n`,
+    );
   } else {
     process.stderr.write(`keygate could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   }

@@ -33,7 +33,8 @@ export class LocalNotices {
   run(): Promise<NoticeRunResult> {
     const next = this.running.then(() => this.job.run());
     this.running = next.then(
-      (result) => this.logger.info('notices run', { days: result.days.join(','), written: JSON.stringify(result.written) }),
+      (result) =>
+        this.logger.info('notices run', { days: result.days.join(','), written: JSON.stringify(result.written) }),
       (error: unknown) => this.logger.error('notices run failed', describeError(error)),
     );
     return next;
@@ -50,11 +51,15 @@ export class LocalNotices {
     if (this.stopped) return;
     const now = this.clock().getTime();
     const today = now - (now % 86_400_000);
-    const due = now < today + RUN_AFTER_MIDNIGHT_MS ? today + RUN_AFTER_MIDNIGHT_MS : today + 86_400_000 + RUN_AFTER_MIDNIGHT_MS;
-    this.timer = setTimeout(() => {
-      void this.run().catch(() => undefined);
-      this.schedule();
-    }, Math.min(due - now, MAX_SLEEP_MS));
+    const due =
+      now < today + RUN_AFTER_MIDNIGHT_MS ? today + RUN_AFTER_MIDNIGHT_MS : today + 86_400_000 + RUN_AFTER_MIDNIGHT_MS;
+    this.timer = setTimeout(
+      () => {
+        void this.run().catch(() => undefined);
+        this.schedule();
+      },
+      Math.min(due - now, MAX_SLEEP_MS),
+    );
     // the timer alone never keeps the process alive.
     this.timer.unref();
   }

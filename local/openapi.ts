@@ -14,5 +14,9 @@ export const OPENAPI_ROUTE: GatewayRoute = { method: 'GET', path: '/openapi.json
 /** Answers the committed document as it is on disk, read once when the gateway starts. */
 export function openApiHandler(path = OPENAPI_DOCUMENT): ProxyHandler {
   const body = readFileSync(path, 'utf8');
-  return async () => ({ statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }, body });
+  return async () => ({
+    statusCode: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+    body,
+  });
 }

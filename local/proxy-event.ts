@@ -149,7 +149,10 @@ export function isTextual(contentType: string | undefined): boolean {
   return type.startsWith('text/') || type.endsWith('+json') || type.endsWith('+xml') || TEXT_TYPES.has(type);
 }
 
-function encodeBody(body: Buffer | undefined, contentType: string | undefined): { text: string | null; isBase64Encoded: boolean } {
+function encodeBody(
+  body: Buffer | undefined,
+  contentType: string | undefined,
+): { text: string | null; isBase64Encoded: boolean } {
   if (body === undefined || body.length === 0) return { text: null, isBase64Encoded: false };
   if (isTextual(contentType)) return { text: body.toString('utf8'), isBase64Encoded: false };
   return { text: body.toString('base64'), isBase64Encoded: true };

@@ -4,7 +4,6 @@ import { quotaPeriodBounds, type QuotaPeriod } from '../lambdas/core/plans/quota
 /** A usage plan's limits for one usage identifier: the domain's {@link PlanLimits}, one definition for both. */
 export type RateLimits = PlanLimits;
 
-
 /** Whether a request may go on, and if not, why and when to retry. */
 export type TakeResult =
   | { readonly allowed: true }
@@ -58,7 +57,11 @@ export class RateLimiter {
     if (limits.quota !== undefined) {
       window = this.windowFor(usageKey, limits.quota.period, now);
       if (window.used >= limits.quota.limit) {
-        return { allowed: false, reason: 'quota_exceeded', retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)) };
+        return {
+          allowed: false,
+          reason: 'quota_exceeded',
+          retryAfterSeconds: Math.max(1, Math.ceil((window.end - now) / 1000)),
+        };
       }
     }
 
@@ -105,7 +108,12 @@ export class RateLimiter {
   private refill(usageKey: string, limits: RateLimits, now: number): Bucket {
     const bucket = this.buckets.get(usageKey);
     if (bucket === undefined) {
-      const full: Bucket = { tokens: limits.burstLimit, updatedAt: now, capacity: limits.burstLimit, rate: limits.rateLimit };
+      const full: Bucket = {
+        tokens: limits.burstLimit,
+        updatedAt: now,
+        capacity: limits.burstLimit,
+        rate: limits.rateLimit,
+      };
       this.buckets.set(usageKey, full);
       return full;
     }

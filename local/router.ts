@@ -37,7 +37,11 @@ export type RouteMatch<R extends RouteLike = Route> =
  *
  * @param path - the request's path as received, without the query string, e.g. `/v1/keys/key_1`.
  */
-export function matchRoute<R extends RouteLike = Route>(routes: readonly R[], method: string, path: string): RouteMatch<R> {
+export function matchRoute<R extends RouteLike = Route>(
+  routes: readonly R[],
+  method: string,
+  path: string,
+): RouteMatch<R> {
   if (!path.startsWith('/')) return { kind: 'not_found' };
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   const segments = splitPath(trimmed);

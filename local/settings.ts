@@ -9,7 +9,10 @@ import { SETTINGS, resolveSettings, type KeygateSettings } from '../lib/settings
  *
  * @throws SettingsError naming the setting (context key or variable) and the value received.
  */
-export function localSettings(env: NodeJS.ProcessEnv = process.env, cdkJson = join(__dirname, '..', 'cdk.json')): KeygateSettings {
+export function localSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  cdkJson = join(__dirname, '..', 'cdk.json'),
+): KeygateSettings {
   const context = (JSON.parse(readFileSync(cdkJson, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
   const input: Record<string, unknown> = {};
   const source: Record<string, string> = {};

@@ -32,7 +32,11 @@ export interface EnsureTableOptions {
  *
  * @returns whether the table was created.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string, options: EnsureTableOptions = {}): Promise<boolean> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions = {},
+): Promise<boolean> {
   try {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
@@ -42,7 +46,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
     }
     const notices = [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.activityIndex].filter((index) => !indexes.includes(index));
     for (const index of notices) await addIndex(client, tableName, index);
-    if (notices.length > 0) await backfillNoticeIndexes({ client: documentClient(client), tableName, staleAfterDays: options.staleAfterDays, now: options.now });
+    if (notices.length > 0)
+      await backfillNoticeIndexes({
+        client: documentClient(client),
+        tableName,
+        staleAfterDays: options.staleAfterDays,
+        now: options.now,
+      });
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -67,8 +77,12 @@ async function addIndex(client: DynamoDBClient, tableName: string, indexName: st
     new UpdateTableCommand({
       TableName: tableName,
       // only the new index's attributes: the other new index's would be defined but unused.
-      AttributeDefinitions: input.AttributeDefinitions?.filter((definition) => index.KeySchema?.some((key) => key.AttributeName === definition.AttributeName)),
-      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      AttributeDefinitions: input.AttributeDefinitions?.filter((definition) =>
+        index.KeySchema?.some((key) => key.AttributeName === definition.AttributeName),
+      ),
+      GlobalSecondaryIndexUpdates: [
+        { Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } },
+      ],
     }),
   );
   // writes to the table fail while the new index is still being created; DynamoDB Local takes
@@ -76,9 +90,12 @@ async function addIndex(client: DynamoDBClient, tableName: string, indexName: st
   const deadline = Date.now() + 60_000;
   for (;;) {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const created = described.Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index.IndexName);
+    const created = described.Table?.GlobalSecondaryIndexes?.find(
+      (candidate) => candidate.IndexName === index.IndexName,
+    );
     if (created?.IndexStatus === 'ACTIVE') break;
-    if (Date.now() > deadline) throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 60 s`);
+    if (Date.now() > deadline)
+      throw new Error(`the ${index.IndexName} index of ${tableName} is still ${created?.IndexStatus} after 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -27,16 +27,19 @@ const QUOTA_PERIODS: readonly string[] = ['DAY', 'WEEK', 'MONTH'];
 export function applyPatch(plan: StoredPlan, op: string, path: string, value: string | undefined): void {
   const number = (): number => {
     const parsed = Number(value);
-    if (value === undefined || value === '' || !Number.isFinite(parsed)) throw badRequest(`Invalid value for ${path}: ${String(value)}`);
+    if (value === undefined || value === '' || !Number.isFinite(parsed))
+      throw badRequest(`Invalid value for ${path}: ${String(value)}`);
     return parsed;
   };
   const on = `${op} ${path}`;
   if (on === 'replace /throttle/rateLimit') plan.throttle.rateLimit = number();
   else if (on === 'replace /throttle/burstLimit') plan.throttle.burstLimit = number();
   else if ((op === 'add' || op === 'replace') && (path === '/quota/limit' || path === '/quota/period')) {
-    if (op === 'replace' && plan.quota === undefined) throw badRequest(`Cannot replace ${path}: the usage plan has no quota`);
+    if (op === 'replace' && plan.quota === undefined)
+      throw badRequest(`Cannot replace ${path}: the usage plan has no quota`);
     if (path === '/quota/limit') plan.quota = { period: plan.quota?.period ?? 'DAY', limit: number() };
-    else if (!QUOTA_PERIODS.includes(value ?? '')) throw badRequest(`Invalid quota period ${String(value)}: must be one of ${QUOTA_PERIODS.join(', ')}`);
+    else if (!QUOTA_PERIODS.includes(value ?? ''))
+      throw badRequest(`Invalid quota period ${String(value)}: must be one of ${QUOTA_PERIODS.join(', ')}`);
     else plan.quota = { limit: plan.quota?.limit ?? 0, period: value as QuotaPeriod };
   } else if (on === 'remove /quota') {
     if (plan.quota === undefined) throw badRequest('Cannot remove /quota: the usage plan has no quota');

@@ -69,7 +69,10 @@ export class LocalUsagePlans extends ApiGatewayUsagePlans {
     if (apiKeyId === undefined || plan === undefined) return { type: 'INVALID_API_KEY' };
     const taken = this.limiter.take(bucket(plan.id, apiKeyId), plan.limits);
     if (taken.allowed) return undefined;
-    return { type: taken.reason === 'rate_limited' ? 'THROTTLED' : 'QUOTA_EXCEEDED', retryAfterSeconds: taken.retryAfterSeconds };
+    return {
+      type: taken.reason === 'rate_limited' ? 'THROTTLED' : 'QUOTA_EXCEEDED',
+      retryAfterSeconds: taken.retryAfterSeconds,
+    };
   };
 }
 

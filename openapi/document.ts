@@ -9,7 +9,11 @@ import { MAX_GRACE_HOURS } from '../lambdas/core/keys/key-service';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { MAX_BODY_BYTES } from '../lambdas/core/http/http';
-import { IDEMPOTENCY_HEADER, KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN, REPLAYED_HEADER } from '../lambdas/core/http/idempotency';
+import {
+  IDEMPOTENCY_HEADER,
+  KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN,
+  REPLAYED_HEADER,
+} from '../lambdas/core/http/idempotency';
 import { ROUTES, type Route } from '../lambdas/core/http/routes';
 import { OPERATIONS, routeKey, TAGS, type Named, type Operation } from './operations';
 import { requestNotes, responseNotes, type Notes } from './notes';
@@ -93,7 +97,12 @@ function registryOf(notes: Notes): z.core.$ZodRegistry<Json> {
 function componentSchemas(named: readonly Named[], io: 'input' | 'output', notes: Notes): Record<string, Json> {
   const registry = registryOf(notes);
   for (const { name, schema } of named) registry.add(schema, { ...registry.get(schema), id: name });
-  const { schemas } = z.toJSONSchema(registry, { io, metadata: registry, uri: (id) => `#/components/schemas/${id}`, override: withoutDatePatterns });
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    metadata: registry,
+    uri: (id) => `#/components/schemas/${id}`,
+    override: withoutDatePatterns,
+  });
   return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, clean(schema as Json)]));
 }
 
@@ -117,7 +126,9 @@ function clean(schema: Json): Json {
 
 function errorResponse(status: string): Json {
   const codes = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => String(ERROR_STATUS[code]) === status);
-  const schema = clean(z.toJSONSchema(errorSchema(codes.length > 0 ? (codes as [ErrorCode, ...ErrorCode[]]) : undefined)) as Json);
+  const schema = clean(
+    z.toJSONSchema(errorSchema(codes.length > 0 ? (codes as [ErrorCode, ...ErrorCode[]]) : undefined)) as Json,
+  );
   // the gateway's own answers of this status, by response type, as examples.
   const examples = Object.entries(GATEWAY_ERRORS)
     .filter(([, error]) => String(error.status) === status)
@@ -159,10 +170,22 @@ function parameters(route: Route, operation: Operation, notes: Notes): Json[] {
     const required = new Set((schema.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries((schema.properties as Record<string, Json> | undefined) ?? {})) {
       const { description, ...rest } = property;
-      query.push({ name, in: 'query', required: required.has(name), ...(description === undefined ? {} : { description }), schema: rest });
+      query.push({
+        name,
+        in: 'query',
+        required: required.has(name),
+        ...(description === undefined ? {} : { description }),
+        schema: rest,
+      });
     }
   }
-  const headers = (operation.headers ?? []).map(({ name, description, required }) => ({ name, in: 'header', required, description, schema: { type: 'string' } }));
+  const headers = (operation.headers ?? []).map(({ name, description, required }) => ({
+    name,
+    in: 'header',
+    required,
+    description,
+    schema: { type: 'string' },
+  }));
   const idempotency = operation.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : [];
   return [...path, ...query, ...headers, ...idempotency];
 }
@@ -172,7 +195,9 @@ function operationObject(route: Route, operation: Operation, notes: Notes): Json
   const ref = (named: Named) => ({ $ref: `#/components/schemas/${named.name}` });
   const successResponse: Json = {
     description: success.description,
-    ...(operation.idempotent ? { headers: { [headerName(REPLAYED_HEADER)]: { $ref: '#/components/headers/IdempotentReplayed' } } } : {}),
+    ...(operation.idempotent
+      ? { headers: { [headerName(REPLAYED_HEADER)]: { $ref: '#/components/headers/IdempotentReplayed' } } }
+      : {}),
     ...(success.body === undefined ? {} : { content: { 'application/json': { schema: ref(success.body) } } }),
   };
   const params = parameters(route, operation, notes);
@@ -186,11 +211,22 @@ function operationObject(route: Route, operation: Operation, notes: Notes): Json
     ...(body === undefined
       ? {}
       : body.name === 'EmptyBody'
-        ? { requestBody: { required: false, description: 'None, or `{}`.', content: { 'application/json': { schema: ref(body) } } } }
+        ? {
+            requestBody: {
+              required: false,
+              description: 'None, or `{}`.',
+              content: { 'application/json': { schema: ref(body) } },
+            },
+          }
         : { requestBody: { required: true, content: { 'application/json': { schema: ref(body) } } } }),
     responses: {
       [String(success.status)]: successResponse,
-      ...Object.fromEntries(errorStatuses(route, operation).map((status) => [status, { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` }])),
+      ...Object.fromEntries(
+        errorStatuses(route, operation).map((status) => [
+          status,
+          { $ref: `#/components/responses/${ERROR_RESPONSES[status]}` },
+        ]),
+      ),
     },
   };
 }
@@ -205,13 +241,22 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
   const notes = requestNotes();
   const operations = routes.map((route) => {
     const operation = OPERATIONS[routeKey(route)];
-    if (operation === undefined) throw new Error(`no operation documents ${routeKey(route)}: add it to openapi/operations.ts`);
+    if (operation === undefined)
+      throw new Error(`no operation documents ${routeKey(route)}: add it to openapi/operations.ts`);
     return { route, operation };
   });
   const unique = (named: Named[]) => [...new Map(named.map((entry) => [entry.name, entry])).values()];
-  const requests = componentSchemas(unique(operations.flatMap(({ operation }) => (operation.body === undefined ? [] : [operation.body]))), 'input', notes);
+  const requests = componentSchemas(
+    unique(operations.flatMap(({ operation }) => (operation.body === undefined ? [] : [operation.body]))),
+    'input',
+    notes,
+  );
   const responses = componentSchemas(
-    unique([{ name: 'Error', schema: anyErrorSchema }, { name: 'Event', schema: eventSchema }, ...operations.flatMap(({ operation }) => (operation.success.body === undefined ? [] : [operation.success.body]))]),
+    unique([
+      { name: 'Error', schema: anyErrorSchema },
+      { name: 'Event', schema: eventSchema },
+      ...operations.flatMap(({ operation }) => (operation.success.body === undefined ? [] : [operation.success.body])),
+    ]),
     'output',
     responseNotes(),
   );
@@ -220,7 +265,10 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
 
   const paths: Record<string, Json> = {};
   for (const { route, operation } of operations) {
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operationObject(route, operation, notes) };
+    paths[route.path] = {
+      ...paths[route.path],
+      [route.method.toLowerCase()]: operationObject(route, operation, notes),
+    };
   }
   const statuses = new Set(operations.flatMap(({ route, operation }) => errorStatuses(route, operation)));
   return {
@@ -253,7 +301,8 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
         bearerAuth: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A keygate key, `<prefix>_<live|test>_<72 hex>`, as `Authorization: Bearer <key>` (a bare key is accepted too unless the deployment turns it off).',
+          description:
+            'A keygate key, `<prefix>_<live|test>_<72 hex>`, as `Authorization: Bearer <key>` (a bare key is accepted too unless the deployment turns it off).',
         },
       },
       parameters: {
@@ -267,7 +316,11 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
         },
       },
       headers: {
-        RetryAfter: { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', minimum: 0 } },
+        RetryAfter: {
+          description: 'Seconds to wait before retrying.',
+          required: true,
+          schema: { type: 'integer', minimum: 0 },
+        },
         IdempotentReplayed: {
           description: '`true` when the answer is the replay of an earlier request with the same Idempotency-Key.',
           required: false,

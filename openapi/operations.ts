@@ -6,9 +6,19 @@
  */
 import type * as z from 'zod/mini';
 import { panelQuerySchema, tenantQuerySchema } from '../lambdas/core/http/schemas/events';
-import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from '../lambdas/core/http/schemas/keys';
+import {
+  createKeySchema,
+  listKeysQuerySchema,
+  rotateKeySchema,
+  updateKeySchema,
+} from '../lambdas/core/http/schemas/keys';
 import { panelLeakSchema } from '../lambdas/core/http/schemas/leaks';
-import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../lambdas/core/http/schemas/tenants';
+import {
+  createTenantSchema,
+  renameTenantSchema,
+  tenantListQuerySchema,
+  tenantPlanSchema,
+} from '../lambdas/core/http/schemas/tenants';
 import { githubAlertSchema } from '../lambdas/core/leaks/github';
 import { emptySchema } from '../lambdas/core/http/http';
 import { ROUTES, type Route } from '../lambdas/core/http/routes';
@@ -100,7 +110,11 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       summary: `List ${whose} keys, newest first`,
       tag,
       query: listKeysQuerySchema,
-      success: { status: 200, description: 'One page of keys; pass `cursor` back for the next.', body: { name: 'KeyPage', schema: keyPageSchema } },
+      success: {
+        status: 200,
+        description: 'One page of keys; pass `cursor` back for the next.',
+        body: { name: 'KeyPage', schema: keyPageSchema },
+      },
       errors: panel ? [400, 403, 404] : [400],
     },
     [`GET ${one}`]: {
@@ -112,7 +126,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
     },
     [`PATCH ${one}`]: {
       operationId: id('update'),
-      summary: "Rename a key, change its metadata, or both (`meta: {}` clears it)",
+      summary: 'Rename a key, change its metadata, or both (`meta: {}` clears it)',
       tag,
       body: { name: 'UpdateKeyRequest', schema: updateKeySchema },
       success: { status: 200, description: 'The key as changed.', body: KEY },
@@ -148,7 +162,11 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       description: 'The old key stops at once, or after `gracePeriodHours` (at most 168).',
       tag,
       body: { name: 'RotateKeyRequest', schema: rotateKeySchema },
-      success: { status: 201, description: 'The new key, with its plaintext `key`; the old one names it in `rotatedTo`.', body: CREATED_KEY },
+      success: {
+        status: 201,
+        description: 'The new key, with its plaintext `key`; the old one names it in `rotatedTo`.',
+        body: CREATED_KEY,
+      },
       errors: [400, 403, 404, 409, 413],
       idempotent: true,
     },
@@ -172,7 +190,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "The tenant's plan, its limits and, where a quota applies, what is used of it",
     tag: 'account',
     query: emptySchema,
-    success: { status: 200, description: 'Plan, limits and quota use for the calling key\'s environment.', body: { name: 'Usage', schema: usageSchema } },
+    success: {
+      status: 200,
+      description: "Plan, limits and quota use for the calling key's environment.",
+      body: { name: 'Usage', schema: usageSchema },
+    },
     errors: [400, 404],
   },
   ...keyOperations('/v1/keys', 'id', false),
@@ -181,7 +203,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Create a tenant and its first owner key',
     tag: 'panel: tenants',
     body: { name: 'CreateTenantRequest', schema: createTenantSchema },
-    success: { status: 201, description: 'The tenant and its first owner key, plaintext once.', body: { name: 'CreatedTenant', schema: createdTenantSchema } },
+    success: {
+      status: 201,
+      description: 'The tenant and its first owner key, plaintext once.',
+      body: { name: 'CreatedTenant', schema: createdTenantSchema },
+    },
     errors: [400, 403, 409, 413],
     idempotent: true,
   },
@@ -190,7 +216,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'List tenants, newest first',
     tag: 'panel: tenants',
     query: tenantListQuerySchema,
-    success: { status: 200, description: 'One page of tenants; pass `cursor` back for the next.', body: { name: 'TenantPage', schema: tenantPageSchema } },
+    success: {
+      status: 200,
+      description: 'One page of tenants; pass `cursor` back for the next.',
+      body: { name: 'TenantPage', schema: tenantPageSchema },
+    },
     errors: [400, 403],
   },
   [`GET ${TENANT_PATH}`]: {
@@ -219,7 +249,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   [`PUT ${TENANT_PATH}/plan`]: {
     operationId: 'changeTenantPlan',
     summary: "Change a tenant's plan; `enterprise` takes custom limits",
-    description: "Answers at once; `planStatus` says whether API Gateway enforces the new plan yet (`applied`) or the reconciler is still on it (`pending`).",
+    description:
+      'Answers at once; `planStatus` says whether API Gateway enforces the new plan yet (`applied`) or the reconciler is still on it (`pending`).',
     tag: 'panel: tenants',
     body: { name: 'ChangePlanRequest', schema: tenantPlanSchema },
     success: { status: 200, description: 'The tenant with its new plan.', body: TENANT },
@@ -227,7 +258,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   [`POST ${TENANT_PATH}/suspend`]: {
     operationId: 'suspendTenant',
-    summary: "Suspend a tenant: its keys get 401 until it is resumed",
+    summary: 'Suspend a tenant: its keys get 401 until it is resumed',
     tag: 'panel: tenants',
     body: EMPTY,
     success: { status: 200, description: 'The tenant, suspended.', body: TENANT },
@@ -247,7 +278,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "The calling tenant's events, newest first (a test key sees test-environment events only)",
     tag: 'events',
     query: tenantQuerySchema,
-    success: { status: 200, description: 'One page of events; pass `cursor` back for the next.', body: { name: 'EventPage', schema: eventPageSchema } },
+    success: {
+      status: 200,
+      description: 'One page of events; pass `cursor` back for the next.',
+      body: { name: 'EventPage', schema: eventPageSchema },
+    },
     errors: [400],
   },
   'GET /v1/panel/events': {
@@ -255,16 +290,25 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "Every tenant's events, or one tenant's, newest first",
     tag: 'panel: events',
     query: panelQuerySchema,
-    success: { status: 200, description: 'One page of events; pass `cursor` back for the next.', body: { name: 'EventPage', schema: eventPageSchema } },
+    success: {
+      status: 200,
+      description: 'One page of events; pass `cursor` back for the next.',
+      body: { name: 'EventPage', schema: eventPageSchema },
+    },
     errors: [400, 403],
   },
   'POST /v1/panel/leaks': {
     operationId: 'reportLeak',
     summary: 'Report a key seen where it should not be',
-    description: 'A keygate key is revoked or its tenant notified, as the deployment\'s leak policy says; anything else is a false positive.',
+    description:
+      "A keygate key is revoked or its tenant notified, as the deployment's leak policy says; anything else is a false positive.",
     tag: 'leaks',
     body: { name: 'ReportLeakRequest', schema: panelLeakSchema },
-    success: { status: 200, description: 'What the report came to.', body: { name: 'LeakOutcome', schema: leakOutcomeSchema } },
+    success: {
+      status: 200,
+      description: 'What the report came to.',
+      body: { name: 'LeakOutcome', schema: leakOutcomeSchema },
+    },
     errors: [400, 403, 413],
   },
   'POST /v1/leaks/github': {
@@ -274,11 +318,19 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       'No API key: GitHub signs the raw body (ECDSA P-256 over SHA-256, by a key of https://api.github.com/meta/public_keys/secret_scanning). Without a valid signature the answer is 401 and nothing is read or written. At most 1 MB and 1000 alerts.',
     tag: 'leaks',
     headers: [
-      { name: 'Github-Public-Key-Identifier', description: 'The identifier of the GitHub key that signed the body.', required: true },
+      {
+        name: 'Github-Public-Key-Identifier',
+        description: 'The identifier of the GitHub key that signed the body.',
+        required: true,
+      },
       { name: 'Github-Public-Key-Signature', description: 'The base64 DER signature of the raw body.', required: true },
     ],
     body: { name: 'GithubAlerts', schema: githubAlertSchema },
-    success: { status: 200, description: "GitHub's feedback format: one label per reported token.", body: { name: 'GithubFeedback', schema: githubFeedbackSchema } },
+    success: {
+      status: 200,
+      description: "GitHub's feedback format: one label per reported token.",
+      body: { name: 'GithubFeedback', schema: githubFeedbackSchema },
+    },
     errors: [400, 401, 413],
   },
 };

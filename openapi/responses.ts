@@ -84,7 +84,13 @@ export const usageSchema = z.strictObject({
   rateLimit: z.number(),
   burstLimit: z.number(),
   quota: z.nullable(
-    z.strictObject({ limit: z.number(), period: z.enum(QUOTA_PERIODS), used: z.number(), remaining: z.number(), resetsAt: instant }),
+    z.strictObject({
+      limit: z.number(),
+      period: z.enum(QUOTA_PERIODS),
+      used: z.number(),
+      remaining: z.number(),
+      resetsAt: instant,
+    }),
   ),
 });
 
@@ -133,15 +139,25 @@ export const anyErrorSchema = errorSchema();
 // the schemas above must describe exactly what the handlers answer: each check fails to compile
 // when a field is added, dropped or retyped on one side only.
 // `Writable` compares optionality, `Shape` (every key made required) the sets of keys.
-type Writable<T> = T extends readonly (infer U)[] ? Writable<U>[] : T extends object ? { -readonly [K in keyof T]: Writable<T[K]> } : T;
-type Shape<T> = T extends readonly (infer U)[] ? Shape<U>[] : T extends object ? { -readonly [K in keyof T]-?: Shape<Exclude<T[K], undefined>> } : T;
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T;
+type Shape<T> = T extends readonly (infer U)[]
+  ? Shape<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]-?: Shape<Exclude<T[K], undefined>> }
+    : T;
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Same<A, B> = Mutual<Writable<A>, Writable<B>> extends true ? Mutual<Shape<A>, Shape<B>> : false;
 const agree = <T extends true>(): T | undefined => undefined;
 agree<Same<z.output<typeof keyRecordSchema>, KeyRecord>>();
 agree<Same<Omit<z.output<typeof createdKeySchema>, 'key'> & { key: string }, KeyWithSecret>>();
 agree<Same<z.output<typeof tenantRecordSchema>, TenantRecord>>();
-agree<Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>>();
+agree<
+  Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>
+>();
 agree<Same<z.output<typeof usageSchema>, UsageReport & { environment: (typeof ENVIRONMENTS)[number] }>>();
 agree<Same<z.output<typeof eventSchema>, KeygateEvent>>();
 agree<Same<z.output<typeof eventPageSchema>, EventPage>>();

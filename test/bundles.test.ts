@@ -33,15 +33,27 @@ beforeAll(async () => {
   const app = testApp({}, { bundle: true });
   const stack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const assembly = app.synth();
-  const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  const template = assembly.getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+  };
   lambdas = Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Handler).startsWith('index.'))
+    .filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Handler).startsWith('index.'),
+    )
     .map(([id, resource]) => {
       const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
       const variables = (resource.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
-      const environment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployTimeValue(value)]));
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [name, deployTimeValue(value)]),
+      );
       const esm = path.join(assembly.directory, `asset.${hash}`, 'index.mjs');
-      return { id, file: existsSync(esm) ? esm : path.join(assembly.directory, `asset.${hash}`, 'index.js'), exportName: String(resource.Properties.Handler).slice('index.'.length), environment };
+      return {
+        id,
+        file: existsSync(esm) ? esm : path.join(assembly.directory, `asset.${hash}`, 'index.js'),
+        exportName: String(resource.Properties.Handler).slice('index.'.length),
+        environment,
+      };
     });
   table = await createTestTable('bundles');
 }, 180_000);
@@ -57,7 +69,8 @@ afterAll(async () => {
 function deployTimeValue(value: unknown): string {
   if (typeof value === 'string') return value;
   const intrinsic = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string; 'Fn::GetAtt'?: string[] };
-  if (intrinsic['Fn::Join'] !== undefined) return intrinsic['Fn::Join'][1].map(deployTimeValue).join(intrinsic['Fn::Join'][0]);
+  if (intrinsic['Fn::Join'] !== undefined)
+    return intrinsic['Fn::Join'][1].map(deployTimeValue).join(intrinsic['Fn::Join'][0]);
   if (intrinsic.Ref !== undefined) return `stand-in-${intrinsic.Ref}`;
   if (intrinsic['Fn::GetAtt'] !== undefined) return `stand-in-${intrinsic['Fn::GetAtt'].join('-')}`;
   throw new Error(`no stand-in for ${JSON.stringify(value)}`);
@@ -79,7 +92,11 @@ function lambdaEnvironment(lambda: Lambda, extra: Record<string, string> = {}): 
 }
 
 /** Loads a bundle in a fresh node as Lambda's runtime does, and calls its handler with `event` when given. */
-async function invoke(lambda: Lambda, event?: unknown, extra?: Record<string, string>): Promise<{ type: string; result?: unknown }> {
+async function invoke(
+  lambda: Lambda,
+  event?: unknown,
+  extra?: Record<string, string>,
+): Promise<{ type: string; result?: unknown }> {
   const script = `
     const module = await import(${JSON.stringify(`file://${lambda.file}`)});
     const handler = module[${JSON.stringify(lambda.exportName)}];
@@ -87,7 +104,10 @@ async function invoke(lambda: Lambda, event?: unknown, extra?: Record<string, st
     const result = event === null ? undefined : await handler(event, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 });
     process.stdout.write(JSON.stringify({ type: typeof handler, result }));
     process.exit(0);`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: lambdaEnvironment(lambda, extra), timeout: 60_000 });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: lambdaEnvironment(lambda, extra),
+    timeout: 60_000,
+  });
   return JSON.parse(stdout) as { type: string; result?: unknown };
 }
 
@@ -98,7 +118,9 @@ describe("keygate's Lambda bundles as cdk synth builds them", () => {
       expect(existsSync(lambda.file)).toBe(true);
       expect(path.extname(lambda.file)).toBe(lambda.id.startsWith('KeyAuthorizer') ? '.js' : '.mjs');
       if (lambda.id.startsWith('KeyAuthorizer')) continue;
-      expect(readFileSync(lambda.file, 'utf8')).toMatch(/^import\{createRequire as __keygateCreateRequire\}from'node:module';/);
+      expect(readFileSync(lambda.file, 'utf8')).toMatch(
+        /^import\{createRequire as __keygateCreateRequire\}from'node:module';/,
+      );
     }
   });
 
@@ -139,11 +161,20 @@ describe("keygate's Lambda bundles as cdk synth builds them", () => {
       receivedAt: new Date(),
       authorizer: {
         principalId: item.id,
-        context: { tenantId: tenant.tenantId, keyId: item.id, environment: item.environment, role: item.role, plan: tenant.plan },
+        context: {
+          tenantId: tenant.tenantId,
+          keyId: item.id,
+          environment: item.environment,
+          role: item.role,
+          plan: tenant.plan,
+        },
         integrationLatency: 1,
       },
     });
-    const { result } = await invoke(account, event, { TABLE_NAME: table.tableName, AWS_ENDPOINT_URL_DYNAMODB: testEndpoint() });
+    const { result } = await invoke(account, event, {
+      TABLE_NAME: table.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
+    });
     const response = result as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ key: { id: item.id }, tenant: { tenantId: tenant.tenantId } });

@@ -9,7 +9,9 @@ const ROOT = join(__dirname, '..');
 
 describe('docs/configuration.md', () => {
   it('is what `npm run docs:config` generates (`-- --check` passes)', async () => {
-    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/config-doc.ts', '--check'], { cwd: ROOT }).then(
+    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/config-doc.ts', '--check'], {
+      cwd: ROOT,
+    }).then(
       () => 'up to date',
       (error: { stderr: string }) => error.stderr,
     );
@@ -30,7 +32,8 @@ describe('docs/configuration.md', () => {
   });
 
   it('refuses a setting without TSDoc', () => {
-    const source = 'export interface KeygateSettings {\n  /** Documented. */\n  readonly a: string;\n  readonly b: number;\n}\n';
+    const source =
+      'export interface KeygateSettings {\n  /** Documented. */\n  readonly a: string;\n  readonly b: number;\n}\n';
     expect(() => settingDescriptions(source)).toThrow('KeygateSettings.b has no TSDoc');
   });
 });

@@ -20,7 +20,9 @@ describe('Keygate inside a stack of your own', () => {
   it("synthesizes beside the stack's own resources, its API named after the stack", () => {
     template.resourceCountIs('AWS::SQS::Queue', 1 + countOf(Template.fromStack(plainKeygate()), 'AWS::SQS::Queue'));
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'Shop' });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { KEY_PREFIX: 'shop', ON_LEAK: 'revoke' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { KEY_PREFIX: 'shop', ON_LEAK: 'revoke' } },
+    });
     expect(route.function).toBeDefined();
   });
 

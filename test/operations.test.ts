@@ -15,7 +15,13 @@ beforeAll(() => {
   // both stacks first, then synthesis: the tree must not change after the first synth.
   const plainStack = new KeygateStack(app, 'Keygate', { settings: DEFAULT_SETTINGS });
   const guardedStack = new KeygateStack(app, 'Guarded', {
-    settings: resolveSettings({ alarmEmail: 'oncall@example.com', waf: 'true', wafIpRateLimit: '500', stageRateLimit: '3000', stageBurstLimit: '5000' }),
+    settings: resolveSettings({
+      alarmEmail: 'oncall@example.com',
+      waf: 'true',
+      wafIpRateLimit: '500',
+      stageRateLimit: '3000',
+      stageBurstLimit: '5000',
+    }),
   });
   plain = Template.fromStack(plainStack);
   guarded = Template.fromStack(guardedStack);
@@ -25,15 +31,22 @@ type Resource = { Type: string; Properties: Record<string, any> };
 const resources = (t: Template, type: string, props: Record<string, unknown> = {}): [string, Resource][] =>
   Object.entries(t.findResources(type, { Properties: Match.objectLike(props) })) as [string, Resource][];
 const alarm = (t: Template, description: RegExp): Resource => {
-  const found = resources(t, 'AWS::CloudWatch::Alarm').filter(([, r]) => description.test(r.Properties.AlarmDescription));
+  const found = resources(t, 'AWS::CloudWatch::Alarm').filter(([, r]) =>
+    description.test(r.Properties.AlarmDescription),
+  );
   expect(found).toHaveLength(1);
   return found[0][1];
 };
 
 describe('alarms', () => {
   it('fires on any authorizer error or throttle', () => {
-    const authorizer = resources(plain, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) } })[0][0];
-    for (const [metric, description] of [['Errors', /authorizer Lambda failed/], ['Throttles', /authorizer Lambda was throttled/]] as const) {
+    const authorizer = resources(plain, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) },
+    })[0][0];
+    for (const [metric, description] of [
+      ['Errors', /authorizer Lambda failed/],
+      ['Throttles', /authorizer Lambda was throttled/],
+    ] as const) {
       expect(alarm(plain, description).Properties).toMatchObject({
         MetricName: metric,
         Namespace: 'AWS/Lambda',
@@ -51,24 +64,43 @@ describe('alarms', () => {
     expect(props).toMatchObject({ Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
     const expression = props.Metrics.find((m: { Expression?: string }) => m.Expression !== undefined);
     expect(expression.Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
-    const names = props.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat !== undefined).map((m: any) => m.MetricStat.Metric.MetricName);
+    const names = props.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat !== undefined).map(
+      (m: any) => m.MetricStat.Metric.MetricName,
+    );
     expect(names.sort()).toEqual(['5XXError', 'Count']);
   });
 
   it("counts 'authorizer cache flush failed' in every function that flushes, and alarms on one", () => {
-    const filters = resources(plain, 'AWS::Logs::MetricFilter', { FilterPattern: '{ $.message = "authorizer cache flush failed" }' });
+    const filters = resources(plain, 'AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "authorizer cache flush failed" }',
+    });
     // keys, panel, reconciler and the queued-flush consumer.
     expect(filters).toHaveLength(4);
     for (const [, filter] of filters) {
-      expect(filter.Properties.MetricTransformations).toEqual([{ MetricNamespace: 'keygate', MetricName: 'AuthorizerCacheFlushFailures', MetricValue: '1' }]);
+      expect(filter.Properties.MetricTransformations).toEqual([
+        { MetricNamespace: 'keygate', MetricName: 'AuthorizerCacheFlushFailures', MetricValue: '1' },
+      ]);
     }
-    const logGroups = filters.map(([, f]) => (f.Properties.LogGroupName.Ref as string).replace(/[0-9A-F]{8}$/, '')).sort();
-    expect(logGroups).toEqual(['AuthorizerCacheFlushFunctionLogs', 'KeysFunctionLogs', 'PanelFunctionLogs', 'ReconcilerFunctionLogs']);
-    expect(alarm(plain, /cache flush failed/).Properties).toMatchObject({ Namespace: 'keygate', MetricName: 'AuthorizerCacheFlushFailures', Threshold: 1 });
+    const logGroups = filters
+      .map(([, f]) => (f.Properties.LogGroupName.Ref as string).replace(/[0-9A-F]{8}$/, ''))
+      .sort();
+    expect(logGroups).toEqual([
+      'AuthorizerCacheFlushFunctionLogs',
+      'KeysFunctionLogs',
+      'PanelFunctionLogs',
+      'ReconcilerFunctionLogs',
+    ]);
+    expect(alarm(plain, /cache flush failed/).Properties).toMatchObject({
+      Namespace: 'keygate',
+      MetricName: 'AuthorizerCacheFlushFailures',
+      Threshold: 1,
+    });
   });
 
-  it("alarms when a queued flush or a midnight schedule lands in the flush dead-letter queue", () => {
-    const [dlqId] = resources(plain, 'AWS::SQS::Queue').find(([id, r]) => !r.Properties.FifoQueue && /DeadLetters/.test(id))!;
+  it('alarms when a queued flush or a midnight schedule lands in the flush dead-letter queue', () => {
+    const [dlqId] = resources(plain, 'AWS::SQS::Queue').find(
+      ([id, r]) => !r.Properties.FifoQueue && /DeadLetters/.test(id),
+    )!;
     expect(alarm(plain, /queued cache flush/).Properties).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
@@ -80,9 +112,15 @@ describe('alarms', () => {
   });
 
   it("alarms on 10 'lastUsedAt not recorded' lines in five minutes, from the authorizer's log", () => {
-    const [[, filter]] = resources(plain, 'AWS::Logs::MetricFilter', { FilterPattern: '{ $.message = "lastUsedAt not recorded" }' });
+    const [[, filter]] = resources(plain, 'AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "lastUsedAt not recorded" }',
+    });
     expect(filter.Properties.LogGroupName.Ref).toMatch(/^KeyAuthorizer/);
-    expect(alarm(plain, /lastUsedAt writes failed/).Properties).toMatchObject({ MetricName: 'LastUsedAtWriteFailures', Threshold: 10, Period: 300 });
+    expect(alarm(plain, /lastUsedAt writes failed/).Properties).toMatchObject({
+      MetricName: 'LastUsedAtWriteFailures',
+      Threshold: 10,
+      Period: 300,
+    });
   });
 
   it('has no topic and no alarm actions without an email', () => {
@@ -92,7 +130,11 @@ describe('alarms', () => {
 
   it("sends every alarm, the plan reconciler's two included, to one topic with the email subscribed", () => {
     const [[topicId]] = resources(guarded, 'AWS::SNS::Topic');
-    guarded.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } });
+    guarded.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: topicId },
+    });
     const alarms = resources(guarded, 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(8);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -103,7 +145,14 @@ describe('alarms', () => {
 describe('abuse protection', () => {
   it('throttles the stage by default, above the largest plan', () => {
     plain.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 })]),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 2000,
+          ThrottlingBurstLimit: 4000,
+        }),
+      ]),
     });
     guarded.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 3000, ThrottlingBurstLimit: 5000 })]),
@@ -111,7 +160,9 @@ describe('abuse protection', () => {
   });
 
   it('refuses a stage throttle below a plan, naming both', () => {
-    expect(() => resolveSettings({ stageRateLimit: 500 })).toThrow(/stageRateLimit\/stageBurstLimit \(500\/4000\) must be at least the scale plan's 1000\/2000/);
+    expect(() => resolveSettings({ stageRateLimit: 500 })).toThrow(
+      /stageRateLimit\/stageBurstLimit \(500\/4000\) must be at least the scale plan's 1000\/2000/,
+    );
   });
 
   it('has no web ACL unless asked', () => {
@@ -140,7 +191,11 @@ describe('abuse protection', () => {
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged with or without the topic and the web ACL', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -150,22 +205,37 @@ describe('teardown', () => {
     const [[apiId]] = resources(plain, 'AWS::ApiGateway::RestApi');
     const plans = resources(plain, 'AWS::ApiGateway::UsagePlan').map(([id]) => ({ Ref: id }));
     expect(plans).toHaveLength(3);
-    expect(resource.Properties).toMatchObject({ RestApiId: { Ref: apiId }, NamePrefix: 'Keygate', SharedPlanIds: plans });
+    expect(resource.Properties).toMatchObject({
+      RestApiId: { Ref: apiId },
+      NamePrefix: 'Keygate',
+      SharedPlanIds: plans,
+    });
     const [[stageId]] = resources(plain, 'AWS::ApiGateway::Stage');
     const withDeps = plain.findResources('Custom::KeygateTeardown') as Record<string, { DependsOn?: string[] }>;
     expect(Object.values(withDeps)[0].DependsOn).toEqual(expect.arrayContaining([stageId]));
   });
 
-  it("may list, delete API keys and unbind and delete usage plans, never the shared plans nor the table", () => {
+  it('may list, delete API keys and unbind and delete usage plans, never the shared plans nor the table', () => {
     const [[, sweep]] = resources(plain, 'AWS::Lambda::Function', { Handler: 'index.isComplete' });
     const roleId = sweep.Properties.Role['Fn::GetAtt'][0];
-    const policies = plain.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }) as Record<string, Resource>;
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Effect: string; Resource: unknown; Condition?: Record<string, unknown> }[]);
+    const policies = plain.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+    }) as Record<string, Resource>;
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        p.Properties.PolicyDocument.Statement as {
+          Action: string | string[];
+          Effect: string;
+          Resource: unknown;
+          Condition?: Record<string, unknown>;
+        }[],
+    );
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition === undefined)!;
     expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
-    for (const [planId] of resources(plain, 'AWS::ApiGateway::UsagePlan')) expect(JSON.stringify(deny.Resource)).toContain(`{"Ref":"${planId}"}`);
+    for (const [planId] of resources(plain, 'AWS::ApiGateway::UsagePlan'))
+      expect(JSON.stringify(deny.Resource)).toContain(`{"Ref":"${planId}"}`);
     // and nothing another keygate stack tagged.
     expect(statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)).toBeDefined();
     const tables = Object.values(plain.findResources('AWS::DynamoDB::Table')) as { DeletionPolicy?: string }[];
@@ -174,15 +244,26 @@ describe('teardown', () => {
 });
 
 describe('least privilege with tags', () => {
-  type Statement = { Action: string | string[]; Effect: string; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+  type Statement = {
+    Action: string | string[];
+    Effect: string;
+    Resource: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+  };
   const statementsOf = (t: Template, description: string): Statement[] => {
     const [[, fn]] = resources(t, 'AWS::Lambda::Function', { Description: description });
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-    const policies = t.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }) as Record<string, Resource>;
+    const policies = t.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+    }) as Record<string, Resource>;
     return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
 
-  it.each(['keygate: the keys routes', 'keygate: the panel routes', 'keygate: makes API Gateway usage plans match tenant plans'])(
+  it.each([
+    'keygate: the keys routes',
+    'keygate: the panel routes',
+    'keygate: makes API Gateway usage plans match tenant plans',
+  ])(
     '%s may tag only with its stack name, and may not delete, change or re-tag what another keygate stack tagged',
     (description) => {
       const statements = statementsOf(plain, description);
@@ -193,7 +274,8 @@ describe('least privilege with tags', () => {
       });
       const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)!;
       expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:PUT']);
-      for (const path of ['/apikeys/*', '/usageplans/*', '/tags/*']) expect(JSON.stringify(deny.Resource)).toContain(`::${path}"`);
+      for (const path of ['/apikeys/*', '/usageplans/*', '/tags/*'])
+        expect(JSON.stringify(deny.Resource)).toContain(`::${path}"`);
       expect(deny.Condition).toEqual({
         Null: { 'aws:ResourceTag/keygate:stack': 'false' },
         StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' },

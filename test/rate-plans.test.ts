@@ -46,6 +46,8 @@ describe('RatePlans on any RestApi', () => {
   });
 
   it('refuses a burst below the rate, naming the plan and the values', () => {
-    expect(() => synth({ ...PLANS, growth: { rateLimit: 50, burstLimit: 10 } })).toThrow(/plan growth .*received 50\/10/);
+    expect(() => synth({ ...PLANS, growth: { rateLimit: 50, burstLimit: 10 } })).toThrow(
+      /plan growth .*received 50\/10/,
+    );
   });
 });

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { ENV } from '../lambdas/runtime/env-names';
-import { DEFAULT_SETTINGS, INTEGER_RANGES, SETTINGS, SettingsError, resolveSettings, settingsFromContext } from '../lib/settings';
+import {
+  DEFAULT_SETTINGS,
+  INTEGER_RANGES,
+  SETTINGS,
+  SettingsError,
+  resolveSettings,
+  settingsFromContext,
+} from '../lib/settings';
 
 const ROOT = join(__dirname, '..');
 
@@ -23,11 +30,18 @@ describe('one settings path', () => {
     expect(() => settingsFromContext(app.node)).toThrow(
       'keygate:upstreamUrl must use https (http is for local mode only), received "http://orders.example.com" (string)',
     );
-    expect(resolveSettings({ upstreamUrl: 'http://localhost:4110' }, undefined, { local: true }).upstreamUrl).toBe('http://localhost:4110');
+    expect(resolveSettings({ upstreamUrl: 'http://localhost:4110' }, undefined, { local: true }).upstreamUrl).toBe(
+      'http://localhost:4110',
+    );
   });
 
   it('throws a SettingsError for any value it refuses', () => {
-    for (const input of [{ keyPrefix: 'Bad_' }, { plans: '{' }, { stageRateLimit: 1 }, { upstreamUrl: 'ftp://x.example.com' }]) {
+    for (const input of [
+      { keyPrefix: 'Bad_' },
+      { plans: '{' },
+      { stageRateLimit: 1 },
+      { upstreamUrl: 'ftp://x.example.com' },
+    ]) {
       expect(() => resolveSettings(input)).toThrow(SettingsError);
     }
   });
@@ -36,7 +50,9 @@ describe('one settings path', () => {
     for (const [field, [min, max]] of Object.entries(INTEGER_RANGES)) {
       const value = DEFAULT_SETTINGS[field as keyof typeof INTEGER_RANGES];
       expect([field, value >= min && value <= max]).toEqual([field, true]);
-      expect(() => resolveSettings({ [field]: max + 1 })).toThrow(new RegExp(`${field} must be a whole number from ${min} to ${max}`));
+      expect(() => resolveSettings({ [field]: max + 1 })).toThrow(
+        new RegExp(`${field} must be a whole number from ${min} to ${max}`),
+      );
     }
   });
 
@@ -65,21 +81,30 @@ describe('Lambda environment variable names', () => {
     expect(offenders).toEqual([]);
   });
 
-  it.each([["fn.addEnvironment('ON_LEAK', policy)"], ['const a = process.env.PLANS;'], ['  KEY_PREFIX: prefix,']])('are found written out: %s', (line) => {
-    expect(literal.test(line)).toBe(true);
-  });
+  it.each([["fn.addEnvironment('ON_LEAK', policy)"], ['const a = process.env.PLANS;'], ['  KEY_PREFIX: prefix,']])(
+    'are found written out: %s',
+    (line) => {
+      expect(literal.test(line)).toBe(true);
+    },
+  );
 });
 
 describe('bin/keygate.ts', () => {
   it('prints the settings error, not a stack trace, and exits 1', async () => {
     const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/keygate.ts'], {
       cwd: ROOT,
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'keygate:upstreamUrl': 'http://orders.example.com' }), CDK_OUTDIR: join(tmpdir(), 'keygate-settings-cdk.out') },
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'keygate:upstreamUrl': 'http://orders.example.com' }),
+        CDK_OUTDIR: join(tmpdir(), 'keygate-settings-cdk.out'),
+      },
     }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('keygate: keygate:upstreamUrl must use https (http is for local mode only), received "http://orders.example.com" (string)\n');
+    expect(result.stderr).toBe(
+      'keygate: keygate:upstreamUrl must use https (http is for local mode only), received "http://orders.example.com" (string)\n',
+    );
   }, 60_000);
 });

@@ -10,7 +10,6 @@ import { KeygateStack } from '../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../lib/settings';
 import { testApp } from './support/cdk';
 
-
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 
@@ -29,7 +28,10 @@ beforeAll(() => {
       authorizerCacheTtlSeconds: 0,
       lastUsedIntervalSeconds: 3600,
       stageName: 'v1',
-      plans: { ...DEFAULT_SETTINGS.plans, starter: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } } },
+      plans: {
+        ...DEFAULT_SETTINGS.plans,
+        starter: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } },
+      },
     },
   });
   template = Template.fromStack(stack);
@@ -43,7 +45,9 @@ function onlyResource(t: Template, type: string, props: Record<string, unknown> 
 }
 
 function authorizerFunction(t: Template): [string, Resource] {
-  return onlyResource(t, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) } });
+  return onlyResource(t, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) },
+  });
 }
 
 /** Every statement of every policy attached to a role, inline or separate. */
@@ -72,7 +76,11 @@ describe('the authorizer', () => {
       AuthorizerResultTtlInSeconds: 0,
     });
     const [, fn] = authorizerFunction(custom);
-    expect(fn.Properties.Environment.Variables).toMatchObject({ KEY_PREFIX: 'acme', ACCEPT_BARE_KEYS: 'false', LAST_USED_INTERVAL_SECONDS: '3600' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      KEY_PREFIX: 'acme',
+      ACCEPT_BARE_KEYS: 'false',
+      LAST_USED_INTERVAL_SECONDS: '3600',
+    });
     custom.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1' });
   });
 
@@ -94,7 +102,12 @@ describe('the authorizer', () => {
     const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const statements = statementsOfRole(template, roleId);
-    expect(actionsOf(statements)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
     const update = statements.find((s) => s.Action === 'dynamodb:UpdateItem');
     expect(update).toEqual({
@@ -153,8 +166,16 @@ describe('the key table', () => {
   it('has the sparse notice indexes byExpiryDay (gsi3pk) and byActivityDay (gsi4pk), keys only', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([
-        { IndexName: 'byExpiryDay', KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-        { IndexName: 'byActivityDay', KeySchema: [{ AttributeName: 'gsi4pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+        {
+          IndexName: 'byExpiryDay',
+          KeySchema: [{ AttributeName: 'gsi3pk', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'byActivityDay',
+          KeySchema: [{ AttributeName: 'gsi4pk', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ]),
     });
   });
@@ -174,7 +195,9 @@ describe('gateway responses', () => {
     // api gateway substitutes an already quoted JSON string for the variable.
     const parsed = JSON.parse(body.replace('$context.error.messageString', '"Invalid request body"'));
     expect(parsed).toEqual({ error: { code, message: expect.any(String) } });
-    expect(response.Properties.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Cache-Control': "'no-store'" });
+    expect(response.Properties.ResponseParameters).toMatchObject({
+      'gatewayresponse.header.Cache-Control': "'no-store'",
+    });
     if (!type.startsWith('DEFAULT_')) expect(response.Properties.StatusCode).toBe(String(status));
   });
 
@@ -193,7 +216,9 @@ describe('gateway responses', () => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: type,
       StatusCode: '429',
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': Match.stringLikeRegexp("^'\\d+'$") }),
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.Retry-After': Match.stringLikeRegexp("^'\\d+'$"),
+      }),
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp(`"code":"${code}"`) },
     });
   });
@@ -247,7 +272,9 @@ describe('routes', () => {
     expect(JSON.stringify(me.Properties.Integration.Uri)).toContain(`"${fnId}","Arn"`);
     expect(me.Properties.Integration.Type).toBe('AWS_PROXY');
     const permissions = Object.values(
-      template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } } }),
+      template.findResources('AWS::Lambda::Permission', {
+        Properties: { FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+      }),
     ) as Resource[];
     expect(permissions).toHaveLength(1);
     const [apiId] = onlyResource(template, 'AWS::ApiGateway::RestApi');
@@ -255,15 +282,29 @@ describe('routes', () => {
   });
 
   it('outputs what the admin command needs to mint the first operator key', () => {
-    for (const name of ['ApiUrl', 'TableName', 'RestApiId', 'StageName', 'KeyPrefix', 'NamePrefix', 'OperatorPlan', 'Plans']) template.hasOutput(name, {});
+    for (const name of [
+      'ApiUrl',
+      'TableName',
+      'RestApiId',
+      'StageName',
+      'KeyPrefix',
+      'NamePrefix',
+      'OperatorPlan',
+      'Plans',
+    ])
+      template.hasOutput(name, {});
     const outputs = template.findOutputs('FirstOperatorKey');
-    expect(JSON.stringify(outputs.FirstOperatorKey.Value)).toContain('npm run admin -- create-operator-key --stack Keygate --region ');
+    expect(JSON.stringify(outputs.FirstOperatorKey.Value)).toContain(
+      'npm run admin -- create-operator-key --stack Keygate --region ',
+    );
   });
 
   it('logs access as JSON without request data', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
-      AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('"keyId":"\\$context.authorizer.principalId"') }),
+      AccessLogSetting: Match.objectLike({
+        Format: Match.stringLikeRegexp('"keyId":"\\$context.authorizer.principalId"'),
+      }),
       MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR', MetricsEnabled: true })],
     });
   });
@@ -306,7 +347,9 @@ describe('the authorizer cache flushes', () => {
 
   it('leave midnight out when the cache is off', () => {
     // the daily notices keep their own schedule.
-    expect(custom.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 0 * * ? *)' } })).toEqual({});
+    expect(
+      custom.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 0 * * ? *)' } }),
+    ).toEqual({});
   });
 
   it('keep the authorizer short (3 s) and settle the second flush after it (10 s)', () => {
@@ -323,7 +366,9 @@ describe('the authorizer cache flushes', () => {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    const [, consumer] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('flushes the authorizer cache') });
+    const [, consumer] = onlyResource(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('flushes the authorizer cache'),
+    });
     const statements = statementsOfRole(template, consumer.Properties.Role['Fn::GetAtt'][0]);
     expect(JSON.stringify(statements)).toMatch(/\/restapis\/.*\/stages\/prod\/cache\/authorizers/);
     expect(actionsOf(statements)).toEqual(expect.arrayContaining(['sqs:SendMessage', 'apigateway:DELETE']));
@@ -360,8 +405,8 @@ describe('lambdas', () => {
   it('map stack traces to sources everywhere but in the authorizer, which is on the request path', () => {
     const [authorizerId] = authorizerFunction(template);
     // keygate's own functions; the teardown's CDK provider framework brings its own.
-    const functions = (Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]).filter(([, fn]) =>
-      String(fn.Properties.Description ?? '').startsWith('keygate'),
+    const functions = (Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]).filter(
+      ([, fn]) => String(fn.Properties.Description ?? '').startsWith('keygate'),
     );
     expect(functions.length).toBeGreaterThanOrEqual(6);
     for (const [id, fn] of functions) {
@@ -382,7 +427,13 @@ describe('lambdas', () => {
     const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
     const actions = actionsOf(statements);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
-    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']) {
+    for (const write of [
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Scan',
+    ]) {
       expect(actions).not.toContain(write);
     }
     const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
@@ -393,7 +444,13 @@ describe('lambdas', () => {
     const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the events routes' });
     const actions = actionsOf(statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
-    for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']) {
+    for (const write of [
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Scan',
+    ]) {
       expect(actions).not.toContain(write);
     }
     expect(actions.filter((action) => action.startsWith('apigateway:'))).toEqual([]);
@@ -417,15 +474,25 @@ describe('lambdas', () => {
       REST_API_ID: { Ref: apiId },
       STAGE_NAME: 'prod',
       NAME_PREFIX: 'Keygate',
-      PLANS: expect.stringContaining('"starter":{"usagePlanName":"Keygate-starter","limits":{"rateLimit":10,"burstLimit":20}}'),
+      PLANS: expect.stringContaining(
+        '"starter":{"usagePlanName":"Keygate-starter","limits":{"rateLimit":10,"burstLimit":20}}',
+      ),
     });
     const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
     expect(actionsOf(statements)).toEqual(
-      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'apigateway:DELETE', 'apigateway:POST']),
+      expect.arrayContaining([
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'apigateway:DELETE',
+        'apigateway:POST',
+      ]),
     );
     expect(actionsOf(statements)).not.toContain('dynamodb:Scan');
     // a Deny (on what another keygate stack tagged) grants nothing.
-    expect(actionsOf(statements.filter((s) => (s as { Effect?: string }).Effect !== 'Deny'))).not.toContain('apigateway:PATCH');
+    expect(actionsOf(statements.filter((s) => (s as { Effect?: string }).Effect !== 'Deny'))).not.toContain(
+      'apigateway:PATCH',
+    );
     expect(JSON.stringify(statements)).toMatch(/\/restapis\/.*\/stages\/prod\/cache\/authorizers/);
   });
 
@@ -436,7 +503,9 @@ describe('lambdas', () => {
       // listing plans (to find the shared ones by name) is all they may do with /usageplans itself.
       const onPlans = statements.filter((s) => JSON.stringify(s.Resource).includes('::/usageplans"'));
       expect(actionsOf(onPlans)).toEqual(['apigateway:GET']);
-      expect(JSON.stringify(statements.filter((s) => (s as { Effect?: string }).Effect !== 'Deny'))).not.toMatch(/"apigateway:PATCH"/);
+      expect(JSON.stringify(statements.filter((s) => (s as { Effect?: string }).Effect !== 'Deny'))).not.toMatch(
+        /"apigateway:PATCH"/,
+      );
     }
     const [, panel] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the panel routes' });
     const statements = statementsOfRole(template, panel.Properties.Role['Fn::GetAtt'][0]);
@@ -452,7 +521,8 @@ describe('lambdas', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
     const actions = actionsOf(policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]));
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    for (const never of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem']) expect(actions).not.toContain(never);
+    for (const never of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem'])
+      expect(actions).not.toContain(never);
   });
 });
 
@@ -486,16 +556,24 @@ describe('settings', () => {
   });
 
   it('rejects a boolean it cannot read, an unknown plan and an operator plan that is not configured', () => {
-    expect(() => context({ 'keygate:acceptBareKeys': 'yes' })).toThrow(/keygate:acceptBareKeys must be true or false, received "yes"/);
-    expect(() => context({ 'keygate:lastUsedIntervalSeconds': 86_401 })).toThrow(/keygate:lastUsedIntervalSeconds must be a whole number from 60 to 86400/);
-    expect(() => context({ 'keygate:plans': { gold: { rateLimit: 1, burstLimit: 1 } } })).toThrow(/unknown plan "gold"/);
+    expect(() => context({ 'keygate:acceptBareKeys': 'yes' })).toThrow(
+      /keygate:acceptBareKeys must be true or false, received "yes"/,
+    );
+    expect(() => context({ 'keygate:lastUsedIntervalSeconds': 86_401 })).toThrow(
+      /keygate:lastUsedIntervalSeconds must be a whole number from 60 to 86400/,
+    );
+    expect(() => context({ 'keygate:plans': { gold: { rateLimit: 1, burstLimit: 1 } } })).toThrow(
+      /unknown plan "gold"/,
+    );
     expect(() => context({ 'keygate:operatorPlan': 'enterprise' })).toThrow(/keygate:operatorPlan.*"enterprise"/);
     expect(() => context({ 'keygate:plans': { starter: { rateLimit: -1 } } })).toThrow(/starter.rateLimit.*-1/);
   });
 
   it('are validated again by the stack', () => {
     const stackApp = testApp();
-    expect(() => new KeygateStack(stackApp, 'Bad', { settings: { ...DEFAULT_SETTINGS, keyPrefix: 'SK_' } })).toThrow(/"SK_"/);
+    expect(() => new KeygateStack(stackApp, 'Bad', { settings: { ...DEFAULT_SETTINGS, keyPrefix: 'SK_' } })).toThrow(
+      /"SK_"/,
+    );
     expect(resolveSettings(DEFAULT_SETTINGS)).toEqual(DEFAULT_SETTINGS);
   });
 
@@ -515,18 +593,29 @@ describe('settings', () => {
 describe('cdk-nag', () => {
   it('finds nothing that is not acknowledged', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`,
+      ),
+    ).toEqual([]);
     expect(report.success).toBe(true);
   });
 });
 
 describe('the plan reconciler', () => {
-  const reconcileQueue = () => onlyResource(template, 'AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
+  const reconcileQueue = () =>
+    onlyResource(template, 'AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
 
   it('is fed by a FIFO queue with a dead-letter queue, in order, with partial batch failures', () => {
     const [queueId, queue] = reconcileQueue();
-    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 10 }, VisibilityTimeout: 90 });
-    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('usage plans match tenant plans') });
+    expect(queue.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: 10 },
+      VisibilityTimeout: 90,
+    });
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('usage plans match tenant plans'),
+    });
     expect(fn.Properties.Timeout).toBe(60);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -537,14 +626,26 @@ describe('the plan reconciler', () => {
   it('alarms when a plan change cannot be applied or waits too long', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
     const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
-    expect(metrics).toEqual(expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']));
+    expect(metrics).toEqual(
+      expect.arrayContaining(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']),
+    );
   });
 
   it('may manage usage plans and API keys and flush the cache; only the panel may ask it', () => {
     const [queueId] = reconcileQueue();
-    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('usage plans match tenant plans') });
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('usage plans match tenant plans'),
+    });
     const actions = actionsOf(statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]));
-    expect(actions).toEqual(expect.arrayContaining(['apigateway:PATCH', 'apigateway:POST', 'apigateway:DELETE', 'apigateway:GET', 'sqs:SendMessage']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'apigateway:PATCH',
+        'apigateway:POST',
+        'apigateway:DELETE',
+        'apigateway:GET',
+        'sqs:SendMessage',
+      ]),
+    );
     const [, panel] = onlyResource(template, 'AWS::Lambda::Function', { Description: 'keygate: the panel routes' });
     expect(panel.Properties.Environment.Variables.RECONCILE_QUEUE_URL).toEqual({ Ref: queueId });
     for (const name of ['keys', 'account']) {
@@ -557,18 +658,25 @@ describe('the plan reconciler', () => {
 describe('the outbox publisher', () => {
   it("reads the table's stream, inserted event items only, and keeps what it cannot publish in a dead-letter queue", () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
-    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('publishes committed outbox events') });
-    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
-      (resource) => JSON.stringify((resource as Resource).Properties.FilterCriteria ?? {}).includes('EVENT#'),
+    const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('publishes committed outbox events'),
+    });
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((resource) =>
+      JSON.stringify((resource as Resource).Properties.FilterCriteria ?? {}).includes('EVENT#'),
     ) as Resource | undefined;
     expect(mapping?.Properties).toMatchObject({
       StartingPosition: 'TRIM_HORIZON',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: expect.anything() } },
     });
-    expect(JSON.parse(mapping?.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'EVENT#' }] } } } });
+    expect(JSON.parse(mapping?.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { Keys: { pk: { S: [{ prefix: 'EVENT#' }] } } },
+    });
     const statements = statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
     expect(actionsOf(statements)).toContain('events:PutEvents');
-    expect(JSON.stringify(statements.find((s) => [s.Action].flat().includes('events:PutEvents'))?.Resource)).toContain('event-bus/default');
+    expect(JSON.stringify(statements.find((s) => [s.Action].flat().includes('events:PutEvents'))?.Resource)).toContain(
+      'event-bus/default',
+    );
   });
 });

@@ -29,7 +29,9 @@ export function aws4fetchTransport(props: SignedKeyReaderProps): Pick<DynamoDbHt
       const text = await response.text();
       const json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
       if (!response.ok) {
-        const type = String(json.__type ?? 'UnknownError').split('#').pop() as string;
+        const type = String(json.__type ?? 'UnknownError')
+          .split('#')
+          .pop() as string;
         throw new DynamoDbError(type, String(json.message ?? json.Message ?? response.statusText), response.status);
       }
       return json;

@@ -16,13 +16,25 @@ export const handler = (): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
     const signature = createHmac('sha256', 'floor').update(endpoint).digest('hex');
     const body = JSON.stringify({ TableName: signature.slice(0, 8) });
-    const outgoing = request(endpoint, { method: 'POST', agent, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem', 'content-length': Buffer.byteLength(body) } }, (answer) => {
-      let text = '';
-      answer.setEncoding('utf8');
-      answer.on('data', (chunk: string) => (text += chunk));
-      answer.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
-      answer.on('error', reject);
-    });
+    const outgoing = request(
+      endpoint,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.GetItem',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
+        answer.on('error', reject);
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(body);
   });

@@ -7,8 +7,17 @@ const event = { type: 'TOKEN', authorizationToken: process.env.BENCH_TOKEN, meth
 Promise.resolve(handler(event)).then(
   (result) => {
     const cpu = process.cpuUsage();
-    const allowed = Boolean(result && result.policyDocument && result.policyDocument.Statement.some((s) => s.Effect === 'Allow'));
-    process.stdout.write(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, loadCpuMs: (loaded.user + loaded.system) / 1000, wallMs: performance.now(), allowed }));
+    const allowed = Boolean(
+      result && result.policyDocument && result.policyDocument.Statement.some((s) => s.Effect === 'Allow'),
+    );
+    process.stdout.write(
+      JSON.stringify({
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        loadCpuMs: (loaded.user + loaded.system) / 1000,
+        wallMs: performance.now(),
+        allowed,
+      }),
+    );
     // lambda freezes the sandbox after the answer; the started lastUsedAt write is not waited for.
     process.exit(0);
   },

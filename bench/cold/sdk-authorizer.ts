@@ -15,7 +15,9 @@ import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
 
 const logger = jsonLogger({ function: 'authorizer' });
 const store = new DynamoKeyStore({
-  client: documentClient(new DynamoDBClient(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT })),
+  client: documentClient(
+    new DynamoDBClient(process.env.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: process.env.DYNAMODB_ENDPOINT }),
+  ),
   tableName: stringFromEnv('TABLE_NAME'),
 });
 

@@ -47,7 +47,9 @@ export async function tour({ baseUrl, operatorKey, log = console.log }: TourOpti
   log(`rotated ${ci.id} → ${rotated.id}; the old key works 24 h more`);
 
   const usage = await acme.usage.get();
-  log(`usage: ${usage.plan}, ${usage.rateLimit} rps, burst ${usage.burstLimit}, quota ${usage.quota === null ? 'none' : usage.quota.limit}`);
+  log(
+    `usage: ${usage.plan}, ${usage.rateLimit} rps, burst ${usage.burstLimit}, quota ${usage.quota === null ? 'none' : usage.quota.limit}`,
+  );
 
   await operator.panel.tenants.suspend(tenant.tenantId);
   const refused = await acme.me.get({ maxRetries: 0 }).catch((error: unknown) => error);

@@ -51,7 +51,9 @@ export function createReturnOrdersHandler(deps: ReturnOrdersDeps) {
       return { statusCode: 200, headers: JSON_HEADERS, body: JSON.stringify(Item.order) };
     }
     if (route === 'DELETE /v1/returns/{id}') {
-      const { Attributes } = await deps.client.send(new DeleteCommand({ TableName: deps.tableName, Key, ReturnValues: 'ALL_OLD' }));
+      const { Attributes } = await deps.client.send(
+        new DeleteCommand({ TableName: deps.tableName, Key, ReturnValues: 'ALL_OLD' }),
+      );
       if (Attributes === undefined) throw notFound('return');
       return { statusCode: 204, headers: {}, body: '' };
     }
@@ -59,17 +61,28 @@ export function createReturnOrdersHandler(deps: ReturnOrdersDeps) {
   }, deps.logger);
 }
 
-async function create(deps: ReturnOrdersDeps, caller: KeygateContext, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+async function create(
+  deps: ReturnOrdersDeps,
+  caller: KeygateContext,
+  event: APIGatewayProxyEvent,
+): Promise<APIGatewayProxyResult> {
   let input: unknown;
   try {
-    const text = event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const text =
+      event.body === null
+        ? ''
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
     input = JSON.parse(text);
   } catch {
     throw invalidRequest('the body must be JSON: {"orderId": "...", "reason": "..."}');
   }
   const { orderId, reason } = (input ?? {}) as Record<string, unknown>;
-  if (typeof orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(orderId)) throw invalidRequest('orderId must be 1–64 letters, digits, _ or -');
-  if (typeof reason !== 'string' || reason.length < 1 || reason.length > 200) throw invalidRequest('reason must be 1–200 characters');
+  if (typeof orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(orderId))
+    throw invalidRequest('orderId must be 1–64 letters, digits, _ or -');
+  if (typeof reason !== 'string' || reason.length < 1 || reason.length > 200)
+    throw invalidRequest('reason must be 1–200 characters');
   const order: ReturnOrder = {
     id: `ret_${randomBytes(8).toString('hex')}`,
     orderId,

@@ -10,7 +10,13 @@ const entry = path.join(__dirname, 'index.ts');
  * every role may read, `read_only` keys may not create, only owners and admins may delete.
  */
 export const RETURN_ORDER_ROUTES: readonly KeygateRoute[] = [
-  { method: 'POST', path: '/v1/returns', entry, tableAccess: 'readWrite', roles: ['owner', 'admin', 'developer', 'operator'] },
+  {
+    method: 'POST',
+    path: '/v1/returns',
+    entry,
+    tableAccess: 'readWrite',
+    roles: ['owner', 'admin', 'developer', 'operator'],
+  },
   { method: 'GET', path: '/v1/returns/{id}', entry, tableAccess: 'readWrite' },
   { method: 'DELETE', path: '/v1/returns/{id}', entry, tableAccess: 'readWrite', roles: ['owner', 'admin'] },
 ];

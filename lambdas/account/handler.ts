@@ -30,7 +30,10 @@ export function createAccountRoutes(deps: AccountDeps): Record<string, RouteHand
     },
     'GET /v1/usage': async ({ caller, query }: ApiRequest) => {
       validate(emptySchema, query, 'query');
-      return jsonResponse(200, { environment: caller.environment, ...(await deps.tenants.usage(caller.tenantId, caller.environment)) });
+      return jsonResponse(200, {
+        environment: caller.environment,
+        ...(await deps.tenants.usage(caller.tenantId, caller.environment)),
+      });
     },
   };
 }

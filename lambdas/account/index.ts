@@ -7,4 +7,9 @@ import { createAccountHandler } from './handler';
 const logger = jsonLogger({ function: 'account' });
 
 /** The Lambda entry for `GET /v1/me` and `GET /v1/usage`. */
-export const handler = createAccountHandler({ store: keyStore, clock: systemClock, logger, tenants: tenantService(logger) });
+export const handler = createAccountHandler({
+  store: keyStore,
+  clock: systemClock,
+  logger,
+  tenants: tenantService(logger),
+});

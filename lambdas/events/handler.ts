@@ -31,7 +31,9 @@ export function createEventRoutes(deps: EventsDeps): Record<string, RouteHandler
       assertLiveOperator(caller);
       const { limit, cursor, tenantId } = validate(panelQuerySchema, query, 'query');
       const page =
-        tenantId === undefined ? await deps.events.allEvents(limit ?? 20, cursor) : await deps.events.tenantEvents(tenantId, limit ?? 20, cursor);
+        tenantId === undefined
+          ? await deps.events.allEvents(limit ?? 20, cursor)
+          : await deps.events.tenantEvents(tenantId, limit ?? 20, cursor);
       return jsonResponse(200, page);
     },
   };

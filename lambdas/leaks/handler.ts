@@ -2,7 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ApiError, errorBody } from '../core/http/errors';
 import { jsonResponse, parseBody, type RouteHandler } from '../core/http/http';
 import { panelLeakSchema } from '../core/http/schemas/leaks';
-import { githubAlertSchema, verifyGithubSignature, type GithubFeedback, type GithubKeySource } from '../core/leaks/github';
+import {
+  githubAlertSchema,
+  verifyGithubSignature,
+  type GithubFeedback,
+  type GithubKeySource,
+} from '../core/leaks/github';
 import type { LeakService } from '../core/leaks/leak-service';
 import { describeError, type Logger } from '../core/support/logger';
 import { assertLiveOperator } from '../core/http/operator-only';
@@ -26,7 +31,11 @@ export function createPanelLeakRoutes(deps: LeaksDeps): Record<string, RouteHand
     'POST /v1/panel/leaks': async (request) => {
       assertLiveOperator(request.caller);
       const { key, url } = parseBody(request, panelLeakSchema);
-      const outcome = await deps.leaks.report(key, { source: 'operator', ...(url === undefined ? {} : { url }) }, { keyId: request.caller.keyId, role: request.caller.role });
+      const outcome = await deps.leaks.report(
+        key,
+        { source: 'operator', ...(url === undefined ? {} : { url }) },
+        { keyId: request.caller.keyId, role: request.caller.role },
+      );
       return jsonResponse(200, outcome);
     },
   };
@@ -40,7 +49,8 @@ export function createPanelLeakRoutes(deps: LeaksDeps): Record<string, RouteHand
 export function createGithubLeakHandler(deps: LeaksDeps) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
-      const body = event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+      const body =
+        event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
       const signed = await verifyGithubSignature(
         deps.githubKeys,
         body,
@@ -48,7 +58,8 @@ export function createGithubLeakHandler(deps: LeaksDeps) {
         header(event, 'github-public-key-signature'),
       );
       if (!signed) return errorResult(401, 'unauthorized', 'the GitHub signature is missing or not valid');
-      if (body.length > MAX_ALERT_BYTES) return errorResult(413, 'payload_too_large', `the alert must be at most ${MAX_ALERT_BYTES} bytes`);
+      if (body.length > MAX_ALERT_BYTES)
+        return errorResult(413, 'payload_too_large', `the alert must be at most ${MAX_ALERT_BYTES} bytes`);
       let alerts;
       try {
         alerts = githubAlertSchema.parse(JSON.parse(body.toString('utf8')));
@@ -61,12 +72,18 @@ export function createGithubLeakHandler(deps: LeaksDeps) {
       for (const alert of alerts) {
         let label = outcomes.get(alert.token);
         if (label === undefined) {
-          label = deps.leaks.report(alert.token, { url: alert.url, source: alert.source }, { system: 'github' }).then((outcome) => outcome.label);
+          label = deps.leaks
+            .report(alert.token, { url: alert.url, source: alert.source }, { system: 'github' })
+            .then((outcome) => outcome.label);
           outcomes.set(alert.token, label);
         }
         feedback.push({ token_raw: alert.token, token_type: alert.type, label: await label });
       }
-      return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(feedback) };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        body: JSON.stringify(feedback),
+      };
     } catch (error) {
       // never the body in a log: it holds the reported tokens.
       deps.logger.error('github leak report failed', describeError(error));
@@ -84,10 +101,19 @@ export function createLeaksHandler(deps: LeaksDeps) {
 }
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name && value !== undefined) return value;
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === name && value !== undefined) return value;
   return undefined;
 }
 
-function errorResult(statusCode: number, code: ConstructorParameters<typeof ApiError>[0], message: string): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: errorBody(code, message) };
+function errorResult(
+  statusCode: number,
+  code: ConstructorParameters<typeof ApiError>[0],
+  message: string,
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: errorBody(code, message),
+  };
 }

@@ -10,7 +10,11 @@ export function createNoticesHandler(job: Pick<NoticeJob, 'run'>, logger: Logger
   return async (): Promise<NoticeRunResult> => {
     try {
       const result = await job.run();
-      logger.info('notices run', { days: result.days.join(','), written: JSON.stringify(result.written), skipped: result.skipped });
+      logger.info('notices run', {
+        days: result.days.join(','),
+        written: JSON.stringify(result.written),
+        skipped: result.skipped,
+      });
       return result;
     } catch (error) {
       logger.error('notices run failed', describeError(error));

@@ -12,12 +12,23 @@ import { createNoticesHandler } from './handler';
 
 const logger = jsonLogger({ function: 'notices' });
 // the same guarded, transactional revoke as a person's, flushing the authorizer cache after.
-const keys = new KeyService({ store: keyStore, clock: systemClock, prefix: settings.keyPrefix, cache: stageCache, logger });
+const keys = new KeyService({
+  store: keyStore,
+  clock: systemClock,
+  prefix: settings.keyPrefix,
+  cache: stageCache,
+  logger,
+});
 
 /** The Lambda entry for the daily schedule: expiry and staleness notices. */
 export const handler = createNoticesHandler(
   new NoticeJob({
-    store: new DynamoNoticeStore({ client: documentDb, tableName, getKey: (id) => keyStore.getKey(id), eventRetentionDays }),
+    store: new DynamoNoticeStore({
+      client: documentDb,
+      tableName,
+      getKey: (id) => keyStore.getKey(id),
+      eventRetentionDays,
+    }),
     clock: systemClock,
     logger,
     staleAfterDays: numberFromEnv(ENV.staleAfterDays),

@@ -1,7 +1,12 @@
 import { forbidden, notFound } from '../core/http/errors';
 import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type RouteHandler } from '../core/http/http';
 import { keyRoutes, type KeyRouteDeps } from '../core/http/key-routes';
-import { createTenantSchema, renameTenantSchema, tenantListQuerySchema, tenantPlanSchema } from '../core/http/schemas/tenants';
+import {
+  createTenantSchema,
+  renameTenantSchema,
+  tenantListQuerySchema,
+  tenantPlanSchema,
+} from '../core/http/schemas/tenants';
 import { KeyService, operatorActingFor } from '../core/keys/key-service';
 import { actorOf } from '../core/events/model';
 import type { Logger } from '../core/support/logger';
@@ -21,7 +26,8 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       // the authorizer's policy denies the panel to other roles already; this is the second lock.
       if (request.caller.role !== 'operator') throw forbidden('only operator keys may use the panel');
       // the panel changes live tenants: a test key, even a legacy test operator key, never may.
-      if (request.caller.environment !== 'live') throw forbidden('only live operator keys may use the panel; this is a test key');
+      if (request.caller.environment !== 'live')
+        throw forbidden('only live operator keys may use the panel; this is a test key');
       return route(request);
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
@@ -56,9 +62,14 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       await tenants.delete(tenantId(request), actorOf(request.caller));
       return jsonResponse(204);
     }),
-    'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) => jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request))))),
+    'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
+      jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request)))),
+    ),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
-      jsonResponse(200, await tenants.changePlan(tenantId(request), parseBody(request, tenantPlanSchema), actorOf(request.caller))),
+      jsonResponse(
+        200,
+        await tenants.changePlan(tenantId(request), parseBody(request, tenantPlanSchema), actorOf(request.caller)),
+      ),
     ),
     'POST /v1/panel/tenants/{tenantId}/suspend': operatorOnly(async (request) => {
       parseBody(request, emptySchema);

@@ -66,7 +66,9 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   }
 
   async createApiKey(name: string, value: string): Promise<string> {
-    const created = await this.call(() => this.client.send(new CreateApiKeyCommand({ name, value, enabled: true, tags: this.tags })));
+    const created = await this.call(() =>
+      this.client.send(new CreateApiKeyCommand({ name, value, enabled: true, tags: this.tags })),
+    );
     if (!created.id) throw new Error(`CreateApiKey answered without an id for API key "${name}"`);
     return created.id;
   }
@@ -77,7 +79,9 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
 
   async attachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
     try {
-      await this.call(() => this.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId, keyType: 'API_KEY' })));
+      await this.call(() =>
+        this.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId, keyType: 'API_KEY' })),
+      );
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error;
       // API Gateway also answers Conflict when the key sits in another plan of the same stage,
@@ -87,7 +91,9 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   }
 
   async detachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
-    await ignoreNotFound(this.call(() => this.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId }))));
+    await ignoreNotFound(
+      this.call(() => this.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId: apiKeyId }))),
+    );
   }
 
   async createUsagePlan(name: string, limits: PlanLimits): Promise<string> {
@@ -168,9 +174,12 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
     const found: { id: string; name: string }[] = [];
     let position: string | undefined;
     do {
-      const page = await this.call(() => this.client.send(new GetApiKeysCommand({ nameQuery: namePrefix, position, limit: 500 })));
+      const page = await this.call(() =>
+        this.client.send(new GetApiKeysCommand({ nameQuery: namePrefix, position, limit: 500 })),
+      );
       for (const key of page.items ?? []) {
-        if (key.id !== undefined && key.name?.startsWith(namePrefix) === true) found.push({ id: key.id, name: key.name });
+        if (key.id !== undefined && key.name?.startsWith(namePrefix) === true)
+          found.push({ id: key.id, name: key.name });
       }
       position = page.position;
     } while (position);

@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SigV4Signer, type AwsCredentials } from './sigv4';
 
@@ -45,8 +51,10 @@ export class DynamoDbHttp {
 
   constructor(props: DynamoDbHttpProps) {
     this.url = new URL(props.endpoint ?? `https://dynamodb.${props.region}.amazonaws.com`);
-    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') throw new Error(`DynamoDB endpoint must be http(s), received ${this.url.protocol}`);
-    if (this.url.pathname !== '/' || this.url.search !== '') throw new Error(`DynamoDB endpoint must have no path or query, received ${JSON.stringify(this.url.href)}`);
+    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:')
+      throw new Error(`DynamoDB endpoint must be http(s), received ${this.url.protocol}`);
+    if (this.url.pathname !== '/' || this.url.search !== '')
+      throw new Error(`DynamoDB endpoint must have no path or query, received ${JSON.stringify(this.url.href)}`);
     const https = this.url.protocol === 'https:';
     this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.send = https ? httpsRequest : httpRequest;
@@ -70,7 +78,13 @@ export class DynamoDbHttp {
   }
 
   private once(action: string, body: string): Promise<Record<string, unknown>> {
-    const headers = this.signer.sign('POST', this.url.host, { 'x-amz-target': `DynamoDB_20120810.${action}` }, body, new Date());
+    const headers = this.signer.sign(
+      'POST',
+      this.url.host,
+      { 'x-amz-target': `DynamoDB_20120810.${action}` },
+      body,
+      new Date(),
+    );
     headers['content-type'] = 'application/x-amz-json-1.0';
     headers['content-length'] = String(Buffer.byteLength(body, 'utf8'));
     return new Promise((resolve, reject) => {
@@ -101,7 +115,11 @@ export class DynamoDbHttp {
       );
       request.on('error', (error: NodeJS.ErrnoException) => {
         // only when nothing came back on a reused connection: then the request never reached DynamoDB's API.
-        reject(request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') ? new StaleConnection(error) : error);
+        reject(
+          request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+            ? new StaleConnection(error)
+            : error,
+        );
       });
       request.end(body);
     });
@@ -118,7 +136,9 @@ class StaleConnection extends Error {
 function answer(status: number, statusText: string, text: string): Record<string, unknown> {
   const json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   if (status < 200 || status >= 300) {
-    const type = String(json.__type ?? 'UnknownError').split('#').pop() as string;
+    const type = String(json.__type ?? 'UnknownError')
+      .split('#')
+      .pop() as string;
     throw new DynamoDbError(type, String(json.message ?? json.Message ?? statusText), status);
   }
   return json;

@@ -10,6 +10,8 @@ export class SqsFlushQueue implements FlushQueue {
 
   async send(request: FlushRequest, delaySeconds: number): Promise<void> {
     const DelaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(request), DelaySeconds }));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(request), DelaySeconds }),
+    );
   }
 }

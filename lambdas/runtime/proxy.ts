@@ -23,7 +23,12 @@ function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   const caller = callerSchema.safeParse(event.requestContext.authorizer ?? {});
   // only a wiring mistake gets here: the authorizer always sets these fields.
   if (!caller.success) throw new Error('the request has no valid authorizer context');
-  const body = event.body === null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const body =
+    event.body === null
+      ? undefined
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
   return {
     method: event.httpMethod,
     resource: event.resource,

@@ -8,7 +8,10 @@ import { jsonLogger, type Logger } from '../core/support/logger';
 export type KeygateContext = Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>;
 
 /** A route handler that is handed the caller's {@link KeygateContext}. */
-export type KeygateRouteHandler = (event: APIGatewayProxyEvent, caller: KeygateContext) => Promise<APIGatewayProxyResult>;
+export type KeygateRouteHandler = (
+  event: APIGatewayProxyEvent,
+  caller: KeygateContext,
+) => Promise<APIGatewayProxyResult>;
 
 /**
  * The caller of a proxy event, from `requestContext.authorizer`.

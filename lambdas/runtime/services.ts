@@ -56,7 +56,8 @@ const plans = lazyCatalog(settings.plans, (names) => usagePlans.findUsagePlanIds
  * has the queue's URL (and may send); another function that tried would fail loudly here.
  */
 const reconcileRequests: ReconcileRequests = {
-  request: (tenantId, generation) => new SqsReconcileQueue(sqs, stringFromEnv(ENV.reconcileQueueUrl)).request(tenantId, generation),
+  request: (tenantId, generation) =>
+    new SqsReconcileQueue(sqs, stringFromEnv(ENV.reconcileQueueUrl)).request(tenantId, generation),
 };
 
 /** A tenant service over this deployment's table and usage plans. */

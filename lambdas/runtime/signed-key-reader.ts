@@ -37,10 +37,16 @@ export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed
   ) {}
 
   async getKey(id: string): Promise<KeyItem | undefined> {
-    const out = (await this.call('GetItem', { TableName: this.props.tableName, Key: marshall(keyItemKey(id)), ConsistentRead: true })) as {
+    const out = (await this.call('GetItem', {
+      TableName: this.props.tableName,
+      Key: marshall(keyItemKey(id)),
+      ConsistentRead: true,
+    })) as {
       Item?: Parameters<typeof unmarshall>[0];
     };
-    return out.Item === undefined ? undefined : fromKeyItem(unmarshall(out.Item) as Record<string, NativeAttributeValue>);
+    return out.Item === undefined
+      ? undefined
+      : fromKeyItem(unmarshall(out.Item) as Record<string, NativeAttributeValue>);
   }
 
   async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {

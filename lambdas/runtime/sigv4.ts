@@ -30,7 +30,13 @@ export class SigV4Signer {
    * `host`, `x-amz-date`, `x-amz-security-token` when there is a session token, and
    * `authorization`. Header values are signed as given, runs of whitespace folded to one space.
    */
-  sign(method: string, host: string, headers: Readonly<Record<string, string>>, body: string, now: Date): Record<string, string> {
+  sign(
+    method: string,
+    host: string,
+    headers: Readonly<Record<string, string>>,
+    body: string,
+    now: Date,
+  ): Record<string, string> {
     const amzDate = now.toISOString().replace(/[:-]|\.\d{3}/g, '');
     const day = amzDate.slice(0, 8);
     const signed: Record<string, string> = { ...headers, host, 'x-amz-date': amzDate };

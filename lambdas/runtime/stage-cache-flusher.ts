@@ -14,7 +14,9 @@ export class StageCacheFlusher {
 
   /** Flushes the stage's authorizer cache once; a failure is thrown, for the caller to retry. */
   async flush(): Promise<void> {
-    await this.client.send(new FlushStageAuthorizersCacheCommand({ restApiId: this.restApiId, stageName: this.stageName }));
+    await this.client.send(
+      new FlushStageAuthorizersCacheCommand({ restApiId: this.restApiId, stageName: this.stageName }),
+    );
   }
 }
 
@@ -41,7 +43,11 @@ export class StagesCacheFlusher {
   async flush(): Promise<void> {
     const results = await Promise.allSettled(this.stages.map((stage) => stage.flush()));
     const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed.length > 0) throw new AggregateError(failed.map((result) => result.reason), `${failed.length} of ${results.length} stage flushes failed`);
+    if (failed.length > 0)
+      throw new AggregateError(
+        failed.map((result) => result.reason),
+        `${failed.length} of ${results.length} stage flushes failed`,
+      );
   }
 }
 
@@ -52,7 +58,10 @@ export class StagesCacheFlusher {
  */
 export function flushStagesFromEnv(value: unknown): FlushStage[] {
   const valid = (stage: unknown): stage is FlushStage =>
-    typeof stage === 'object' && stage !== null && typeof (stage as FlushStage).restApiId === 'string' && typeof (stage as FlushStage).stageName === 'string';
+    typeof stage === 'object' &&
+    stage !== null &&
+    typeof (stage as FlushStage).restApiId === 'string' &&
+    typeof (stage as FlushStage).stageName === 'string';
   if (!Array.isArray(value) || value.length === 0 || !value.every(valid)) {
     throw new Error('FLUSH_STAGES must be a non-empty JSON list of {restApiId, stageName}');
   }

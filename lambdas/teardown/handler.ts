@@ -6,7 +6,11 @@ import { sweep, type SweepTarget } from './sweep';
 export interface TeardownEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { readonly RestApiId: string; readonly NamePrefix: string; readonly SharedPlanIds?: readonly string[] };
+  readonly ResourceProperties: {
+    readonly RestApiId: string;
+    readonly NamePrefix: string;
+    readonly SharedPlanIds?: readonly string[];
+  };
 }
 
 /** Dependencies of the teardown handlers. */
@@ -36,7 +40,16 @@ export async function onEvent(event: TeardownEvent): Promise<{ PhysicalResourceI
 export async function isComplete(event: TeardownEvent, deps: TeardownDeps): Promise<{ IsComplete: boolean }> {
   if (event.RequestType !== 'Delete') return { IsComplete: true };
   const props = event.ResourceProperties;
-  const target: SweepTarget = { restApiId: props.RestApiId, namePrefix: props.NamePrefix, sharedPlanIds: props.SharedPlanIds ?? [] };
-  const result = await sweep(target, { client: deps.client, logger: deps.logger, sleep: deps.sleep, hasTime: () => deps.remainingMs() > MARGIN_MS });
+  const target: SweepTarget = {
+    restApiId: props.RestApiId,
+    namePrefix: props.NamePrefix,
+    sharedPlanIds: props.SharedPlanIds ?? [],
+  };
+  const result = await sweep(target, {
+    client: deps.client,
+    logger: deps.logger,
+    sleep: deps.sleep,
+    hasTime: () => deps.remainingMs() > MARGIN_MS,
+  });
   return { IsComplete: !result.remaining };
 }

@@ -1,4 +1,9 @@
-import { GetApiKeysCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, type APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import {
+  GetApiKeysCommand,
+  GetUsagePlanKeysCommand,
+  GetUsagePlansCommand,
+  type APIGatewayClient,
+} from '@aws-sdk/client-api-gateway';
 import { withBackoff } from '../core/support/retry';
 import { isTooManyRequests } from '../runtime/api-gateway';
 import { ApiGatewayUsagePlans } from '../runtime/api-gateway-usage-plans';
@@ -52,7 +57,9 @@ export async function sweep(target: SweepTarget, deps: SweepDeps): Promise<Sweep
   const prefix = `${target.namePrefix}-`;
 
   const ours: { id: string; name: string }[] = [];
-  for await (const plan of pages((position) => call(() => deps.client.send(new GetUsagePlansCommand({ position, limit: 500 }))))) {
+  for await (const plan of pages((position) =>
+    call(() => deps.client.send(new GetUsagePlansCommand({ position, limit: 500 }))),
+  )) {
     const bound = (plan.apiStages ?? []).some((stage) => stage.apiId === target.restApiId);
     // tagged: an enterprise plan a crashed reconciler step unbound but did not delete.
     if (plan.id === undefined || (!bound && plan.tags?.[STACK_TAG] !== target.namePrefix)) continue;
@@ -60,7 +67,9 @@ export async function sweep(target: SweepTarget, deps: SweepDeps): Promise<Sweep
   }
   const keysInOurPlans = new Set<string>();
   for (const plan of ours) {
-    for await (const key of pages((position) => call(() => deps.client.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 }))))) {
+    for await (const key of pages((position) =>
+      call(() => deps.client.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, position, limit: 500 }))),
+    )) {
       if (key.id !== undefined) keysInOurPlans.add(key.id);
     }
   }
@@ -68,7 +77,9 @@ export async function sweep(target: SweepTarget, deps: SweepDeps): Promise<Sweep
   let deletedApiKeys = 0;
   let deletedUsagePlans = 0;
   const out = (): SweepResult => ({ deletedApiKeys, deletedUsagePlans, remaining: true });
-  for await (const key of pages((position) => call(() => deps.client.send(new GetApiKeysCommand({ nameQuery: target.namePrefix, position, limit: 500 }))))) {
+  for await (const key of pages((position) =>
+    call(() => deps.client.send(new GetApiKeysCommand({ nameQuery: target.namePrefix, position, limit: 500 }))),
+  )) {
     if (key.id === undefined || key.name?.startsWith(prefix) !== true) continue;
     if (!keysInOurPlans.has(key.id) && key.tags?.[STACK_TAG] !== target.namePrefix) continue;
     if (!deps.hasTime()) return out();
@@ -86,7 +97,9 @@ export async function sweep(target: SweepTarget, deps: SweepDeps): Promise<Sweep
 }
 
 /** Every item of a paginated API Gateway listing. */
-async function* pages<T>(fetch: (position: string | undefined) => Promise<{ items?: T[]; position?: string }>): AsyncGenerator<T> {
+async function* pages<T>(
+  fetch: (position: string | undefined) => Promise<{ items?: T[]; position?: string }>,
+): AsyncGenerator<T> {
   let position: string | undefined;
   do {
     const page = await fetch(position);

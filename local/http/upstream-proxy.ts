@@ -1,6 +1,11 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/http/upstream';
+import {
+  contextHeaders,
+  RESERVED_HEADER_PREFIX,
+  SECRET_HEADER,
+  UPSTREAM_TIMEOUT_MS,
+} from '../../lambdas/core/http/upstream';
 import { matchRoute, type RouteLike } from '../router';
 
 /** Where the local front door forwards, and how. */
@@ -42,8 +47,26 @@ export const MAX_UPSTREAM_REQUEST_BYTES = 10 * 1024 * 1024;
  * Headers that belong to one connection (RFC 9110 §7.6.1) and are never forwarded, plus `host`
  * (the upstream's own is set) and `authorization` (the key never leaves the gateway).
  */
-const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'host', 'authorization']);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+const DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+  'authorization',
+]);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
 
 /**
  * Whether a path names a resource of keygate's own API, methods or not (`/v1`, `/v1/keys/{id}`):
@@ -66,7 +89,11 @@ export function isKeygateResource(routes: readonly RouteLike[], path: string): b
  *
  * @throws Error when the context lacks a field: the request must then not be forwarded.
  */
-export function upstreamHeaders(rawHeaders: readonly string[], context: Readonly<Record<string, unknown>>, secret: string | undefined): OutgoingHttpHeaders {
+export function upstreamHeaders(
+  rawHeaders: readonly string[],
+  context: Readonly<Record<string, unknown>>,
+  secret: string | undefined,
+): OutgoingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();

@@ -14,17 +14,27 @@ export interface Sent {
 
 /** A JSON answer. */
 export function json(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 /** The contract's error answer. */
-export function apiError(status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}): Response {
+export function apiError(
+  status: number,
+  code: string,
+  message = `${code} happened`,
+  headers: Record<string, string> = {},
+): Response {
   return json(status, { error: { code, message } }, headers);
 }
 
 /** A network failure as Node's fetch (undici) throws it. */
 export function networkError(): Error {
-  return Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+  return Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+  });
 }
 
 /** An API key in keygate's format; made up, it reaches no server. */
@@ -39,8 +49,15 @@ export function scripted(steps: Step[], options: Partial<KeygateOptions> = {}) {
   const sleeps: number[] = [];
   let ids = 0;
   const fetch = async (url: string, init: RequestInit): Promise<Response> => {
-    const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
-    sent.push({ method: init.method ?? 'GET', url, headers, body: init.body === undefined ? undefined : JSON.parse(String(init.body)) });
+    const headers = Object.fromEntries(
+      Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    sent.push({
+      method: init.method ?? 'GET',
+      url,
+      headers,
+      body: init.body === undefined ? undefined : JSON.parse(String(init.body)),
+    });
     const step = steps.shift();
     if (step === undefined) throw new Error(`unexpected request ${init.method} ${url}`);
     if (step instanceof Error) throw step;

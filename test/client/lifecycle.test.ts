@@ -10,7 +10,10 @@ let operator: Keygate;
 let now = Date.parse(instant(0, '10:00'));
 
 /** A tenant made through the client's panel, and a client calling with its owner key. */
-async function tenant(name: string, plan: Parameters<Keygate['panel']['tenants']['create']>[0] = { name, plan: 'scale' }) {
+async function tenant(
+  name: string,
+  plan: Parameters<Keygate['panel']['tenants']['create']>[0] = { name, plan: 'scale' },
+) {
   const created = await operator.panel.tenants.create(plan);
   return { ...created, owner: clientOf(keygate.url, created.key.key) };
 }
@@ -27,7 +30,14 @@ describe('the key lifecycle through the client, against the local gateway', () =
   it('creates live and test keys, shows the plaintext once, and gets, renames and updates them', async () => {
     const { owner } = await tenant('Lifecycle');
     const live = await owner.keys.create({ name: 'ci', expiresInDays: 30 });
-    expect(live).toMatchObject({ name: 'ci', environment: 'live', role: 'developer', status: 'active', expiresAt: instant(30), key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/) });
+    expect(live).toMatchObject({
+      name: 'ci',
+      environment: 'live',
+      role: 'developer',
+      status: 'active',
+      expiresAt: instant(30),
+      key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/),
+    });
     const sandbox = await owner.keys.create({ name: 'sandbox', environment: 'test', meta: { team: 'qa' } });
     expect(sandbox.key).toMatch(/^sk_test_/);
     const got = await owner.keys.get(live.id);
@@ -36,7 +46,11 @@ describe('the key lifecycle through the client, against the local gateway', () =
     expect(await owner.keys.update(sandbox.id, { meta: {} })).not.toHaveProperty('meta');
     const me = await clientOf(keygate.url, live.key).me.get();
     expect(me.key).toMatchObject({ id: live.id, name: 'ci-deploy' });
-    expect(await clientOf(keygate.url, sandbox.key).usage.get()).toMatchObject({ environment: 'test', plan: 'scale', quota: null });
+    expect(await clientOf(keygate.url, sandbox.key).usage.get()).toMatchObject({
+      environment: 'test',
+      plan: 'scale',
+      quota: null,
+    });
   });
 
   it('lists newest first page by page, and listAll follows the cursors to the last key', async () => {
@@ -76,13 +90,25 @@ describe('the key lifecycle through the client, against the local gateway', () =
     const { owner } = await tenant('Rotator');
     const old = await owner.keys.create({ name: 'deploy', role: 'admin' });
     const rotated = await owner.keys.rotate(old.id, { gracePeriodHours: 24 });
-    expect(rotated).toMatchObject({ name: 'deploy', role: 'admin', rotatedFrom: old.id, key: expect.stringMatching(/^sk_live_/) });
-    expect(await owner.keys.get(old.id)).toMatchObject({ status: 'active', rotatedTo: rotated.id, expiresAt: new Date(now + 24 * 3_600_000).toISOString() });
+    expect(rotated).toMatchObject({
+      name: 'deploy',
+      role: 'admin',
+      rotatedFrom: old.id,
+      key: expect.stringMatching(/^sk_live_/),
+    });
+    expect(await owner.keys.get(old.id)).toMatchObject({
+      status: 'active',
+      rotatedTo: rotated.id,
+      expiresAt: new Date(now + 24 * 3_600_000).toISOString(),
+    });
     await expect(clientOf(keygate.url, old.key).me.get()).resolves.toBeDefined();
     const saved = now;
     now += 24 * 3_600_000;
     try {
-      expect(await failure(clientOf(keygate.url, old.key).me.get())).toMatchObject({ status: 401, code: 'unauthorized' });
+      expect(await failure(clientOf(keygate.url, old.key).me.get())).toMatchObject({
+        status: 401,
+        code: 'unauthorized',
+      });
       await expect(clientOf(keygate.url, rotated.key).me.get()).resolves.toMatchObject({ key: { id: rotated.id } });
     } finally {
       now = saved;
@@ -96,7 +122,12 @@ describe('the key lifecycle through the client, against the local gateway', () =
     const stolen = await failure(one.owner.keys.get(target.id));
     const missing = await failure(one.owner.keys.get('key_000000000000000000000000'));
     expect([stolen.status, stolen.code, stolen.message]).toEqual([missing.status, missing.code, missing.message]);
-    for (const attempt of [one.owner.keys.revoke(target.id), one.owner.keys.rename(target.id, 'stolen'), one.owner.keys.delete(target.id), one.owner.keys.rotate(target.id)]) {
+    for (const attempt of [
+      one.owner.keys.revoke(target.id),
+      one.owner.keys.rename(target.id, 'stolen'),
+      one.owner.keys.delete(target.id),
+      one.owner.keys.rotate(target.id),
+    ]) {
       expect(await failure(attempt)).toMatchObject({ status: 404, code: 'not_found' });
     }
     expect(await two.owner.keys.get(target.id)).toMatchObject({ name: 'theirs', status: 'active' });
@@ -160,7 +191,11 @@ describe('the key lifecycle through the client, against the local gateway', () =
       },
     });
     await expect(client.keys.revoke(target.id)).resolves.toMatchObject({ id: target.id, status: 'revoked' });
-    expect(seen).toEqual([`POST /v1/keys/${target.id}/revoke 200`, `POST /v1/keys/${target.id}/revoke 409`, `GET /v1/keys/${target.id} 200`]);
+    expect(seen).toEqual([
+      `POST /v1/keys/${target.id}/revoke 200`,
+      `POST /v1/keys/${target.id}/revoke 409`,
+      `GET /v1/keys/${target.id} 200`,
+    ]);
   });
 
   it('reads the audit trail page by page', async () => {

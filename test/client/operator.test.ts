@@ -22,13 +22,26 @@ describe('the operator API through the client, against the local gateway', () =>
     for (const name of ['Alpha', 'Beta', 'Gamma']) {
       now += 1000;
       const created = await operator.panel.tenants.create({ name, plan: 'starter' });
-      expect(created.tenant).toMatchObject({ name, plan: 'starter', limits: { rateLimit: 10, burstLimit: 20 }, status: 'active', planStatus: 'applied' });
-      expect(created.key).toMatchObject({ role: 'owner', environment: 'live', key: expect.stringMatching(/^sk_live_/) });
+      expect(created.tenant).toMatchObject({
+        name,
+        plan: 'starter',
+        limits: { rateLimit: 10, burstLimit: 20 },
+        status: 'active',
+        planStatus: 'applied',
+      });
+      expect(created.key).toMatchObject({
+        role: 'owner',
+        environment: 'live',
+        key: expect.stringMatching(/^sk_live_/),
+      });
       made.push(created.tenant.tenantId);
     }
     const [alpha] = made;
     expect(await operator.panel.tenants.get(alpha)).toMatchObject({ tenantId: alpha, name: 'Alpha' });
-    expect(await operator.panel.tenants.rename(alpha, 'Alpha Ltd')).toMatchObject({ tenantId: alpha, name: 'Alpha Ltd' });
+    expect(await operator.panel.tenants.rename(alpha, 'Alpha Ltd')).toMatchObject({
+      tenantId: alpha,
+      name: 'Alpha Ltd',
+    });
     const page = await operator.panel.tenants.list({ limit: 2 });
     expect(page.items.map((t) => t.tenantId)).toEqual([made[2], made[1]]);
     const all: string[] = [];
@@ -42,11 +55,19 @@ describe('the operator API through the client, against the local gateway', () =>
     expect(changed).toMatchObject({ plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 } });
     await keygate.reconciled();
     expect((await operator.panel.tenants.get(tenant.tenantId)).planStatus).toBe('applied');
-    const quota = await operator.panel.tenants.changePlan(tenant.tenantId, { plan: 'enterprise', rateLimit: 50, burstLimit: 50, quota: { limit: 3, period: 'DAY' } });
+    const quota = await operator.panel.tenants.changePlan(tenant.tenantId, {
+      plan: 'enterprise',
+      rateLimit: 50,
+      burstLimit: 50,
+      quota: { limit: 3, period: 'DAY' },
+    });
     expect(quota.limits).toEqual({ rateLimit: 50, burstLimit: 50, quota: { limit: 3, period: 'DAY' } });
     await keygate.reconciled();
     const owner = clientOf(keygate.url, key.key);
-    expect(await owner.usage.get()).toMatchObject({ plan: 'enterprise', quota: { limit: 3, period: 'DAY', used: 1, remaining: 2 } });
+    expect(await owner.usage.get()).toMatchObject({
+      plan: 'enterprise',
+      quota: { limit: 3, period: 'DAY', used: 1, remaining: 2 },
+    });
     await owner.me.get();
     await owner.me.get();
     // the quota's Retry-After runs to midnight UTC: longer than the client waits, so it fails at once.
@@ -61,7 +82,10 @@ describe('the operator API through the client, against the local gateway', () =>
     await owner.me.get(); // cached now.
     expect(await operator.panel.tenants.suspend(tenant.tenantId)).toMatchObject({ status: 'suspended' });
     expect(await failure(owner.me.get())).toMatchObject({ status: 401, code: 'unauthorized' });
-    expect(await failure(operator.panel.tenants.suspend(tenant.tenantId))).toMatchObject({ status: 409, code: 'conflict' });
+    expect(await failure(operator.panel.tenants.suspend(tenant.tenantId))).toMatchObject({
+      status: 409,
+      code: 'conflict',
+    });
     expect(await operator.panel.tenants.resume(tenant.tenantId)).toMatchObject({ status: 'active' });
     await expect(owner.me.get()).resolves.toMatchObject({ tenant: { tenantId: tenant.tenantId, status: 'active' } });
   });
@@ -72,7 +96,12 @@ describe('the operator API through the client, against the local gateway', () =>
     const id = tenant.tenantId;
     now += 1000;
     const created = await keys.create(id, { name: 'ci', environment: 'test' });
-    expect(created).toMatchObject({ name: 'ci', environment: 'test', role: 'developer', key: expect.stringMatching(/^sk_test_/) });
+    expect(created).toMatchObject({
+      name: 'ci',
+      environment: 'test',
+      role: 'developer',
+      key: expect.stringMatching(/^sk_test_/),
+    });
     const user = clientOf(keygate.url, created.key);
     expect((await user.me.get()).tenant.tenantId).toBe(id);
     expect((await keys.list(id, { limit: 1 })).items.map((k) => k.id)).toEqual([created.id]);
@@ -95,9 +124,17 @@ describe('the operator API through the client, against the local gateway', () =>
     const one = await operator.panel.tenants.create({ name: 'One', plan: 'scale' });
     const two = await operator.panel.tenants.create({ name: 'Two', plan: 'scale' });
     expect(await failure(operator.panel.tenants.get('nobody-here'))).toMatchObject({ status: 404, code: 'not_found' });
-    expect(await failure(operator.panel.tenants.keys.list('nobody-here'))).toMatchObject({ status: 404, code: 'not_found' });
-    expect(await failure(operator.panel.tenants.keys.get(one.tenant.tenantId, two.key.id))).toMatchObject({ status: 404, code: 'not_found' });
-    expect(await failure(operator.panel.tenants.keys.revoke(one.tenant.tenantId, two.key.id))).toMatchObject({ status: 404 });
+    expect(await failure(operator.panel.tenants.keys.list('nobody-here'))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+    expect(await failure(operator.panel.tenants.keys.get(one.tenant.tenantId, two.key.id))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+    expect(await failure(operator.panel.tenants.keys.revoke(one.tenant.tenantId, two.key.id))).toMatchObject({
+      status: 404,
+    });
     expect(await operator.panel.tenants.keys.get(two.tenant.tenantId, two.key.id)).toMatchObject({ status: 'active' });
   });
 
@@ -105,7 +142,10 @@ describe('the operator API through the client, against the local gateway', () =>
     const { tenant, key } = await operator.panel.tenants.create({ name: 'Nosy', plan: 'scale' });
     const owner = clientOf(keygate.url, key.key);
     expect(await failure(owner.panel.tenants.list())).toMatchObject({ status: 403, code: 'forbidden' });
-    expect(await failure(owner.panel.tenants.rename(tenant.tenantId, 'Mine'))).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await failure(owner.panel.tenants.rename(tenant.tenantId, 'Mine'))).toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
     expect((await operator.panel.tenants.get(tenant.tenantId)).name).toBe('Nosy');
   });
 
@@ -116,20 +156,32 @@ describe('the operator API through the client, against the local gateway', () =>
     await expect(operator.panel.tenants.delete(tenant.tenantId)).resolves.toBeUndefined();
     expect(await failure(owner.me.get())).toMatchObject({ status: 401 });
     expect(await failure(operator.panel.tenants.get(tenant.tenantId))).toMatchObject({ status: 404 });
-    expect(await failure(operator.panel.tenants.delete(tenant.tenantId))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(await failure(operator.panel.tenants.delete(tenant.tenantId))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
   });
 
   it('finishes a deletion that failed half way by retrying it (the 500 is retried, the retry completes it)', async () => {
     const { tenant } = await operator.panel.tenants.create({ name: 'Half', plan: 'growth' });
-    const spy = jest.spyOn(keygate.usagePlans, 'deleteApiKey').mockRejectedValueOnce(new Error('API Gateway is throttling'));
+    const spy = jest
+      .spyOn(keygate.usagePlans, 'deleteApiKey')
+      .mockRejectedValueOnce(new Error('API Gateway is throttling'));
     const seen: Exchanges = [];
     try {
-      const retrying = clientOf(keygate.url, keygate.operatorKey as string, { seen, maxRetries: 2, sleep: async () => undefined });
+      const retrying = clientOf(keygate.url, keygate.operatorKey as string, {
+        seen,
+        maxRetries: 2,
+        sleep: async () => undefined,
+      });
       await expect(retrying.panel.tenants.delete(tenant.tenantId)).resolves.toBeUndefined();
     } finally {
       spy.mockRestore();
     }
-    expect(seen).toEqual([`DELETE /v1/panel/tenants/${tenant.tenantId} 500`, `DELETE /v1/panel/tenants/${tenant.tenantId} 204`]);
+    expect(seen).toEqual([
+      `DELETE /v1/panel/tenants/${tenant.tenantId} 500`,
+      `DELETE /v1/panel/tenants/${tenant.tenantId} 204`,
+    ]);
     expect(await failure(operator.panel.tenants.get(tenant.tenantId))).toMatchObject({ status: 404 });
   });
 
@@ -138,7 +190,8 @@ describe('the operator API through the client, against the local gateway', () =>
     now += 1000;
     await operator.panel.tenants.suspend(tenant.tenantId);
     const types: string[] = [];
-    for await (const event of operator.panel.events.listAll({ tenantId: tenant.tenantId, limit: 1 })) types.push(event.type);
+    for await (const event of operator.panel.events.listAll({ tenantId: tenant.tenantId, limit: 1 }))
+      types.push(event.type);
     expect(types).toEqual(['tenant.suspended', 'tenant.created']);
     expect((await operator.panel.events.list({ limit: 1 })).items).toHaveLength(1);
   });

@@ -30,12 +30,17 @@ describe('keygate/client from another project', () => {
       filename: string;
       files: { path: string }[];
     }[];
-    expect(packed.files.map((file) => file.path).filter((path) => !/^(package\.json|README\.md|LICENSE)$/.test(path))).toEqual(
-      expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/client/openapi.d.ts']),
-    );
-    expect(packed.files.every((file) => /^(package\.json|README\.md|LICENSE|dist\/client\/[\w.-]+)$/.test(file.path))).toBe(true);
+    expect(
+      packed.files.map((file) => file.path).filter((path) => !/^(package\.json|README\.md|LICENSE)$/.test(path)),
+    ).toEqual(expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/client/openapi.d.ts']));
+    expect(
+      packed.files.every((file) => /^(package\.json|README\.md|LICENSE|dist\/client\/[\w.-]+)$/.test(file.path)),
+    ).toBe(true);
     mkdirSync(consumer);
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
     // offline: the tarball must need nothing from a registry (the client's only dependency is fetch).
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, packed.filename)], consumer);
   });
@@ -43,8 +48,14 @@ describe('keygate/client from another project', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('imports from ES modules and from CommonJS in plain Node', () => {
-    writeFileSync(join(consumer, 'esm.mjs'), "import { Keygate, KeygateError } from 'keygate/client';\nconsole.log(typeof Keygate, typeof KeygateError);\n");
-    writeFileSync(join(consumer, 'cjs.cjs'), "const { Keygate, KeygateError } = require('keygate/client');\nconsole.log(typeof Keygate, typeof KeygateError);\n");
+    writeFileSync(
+      join(consumer, 'esm.mjs'),
+      "import { Keygate, KeygateError } from 'keygate/client';\nconsole.log(typeof Keygate, typeof KeygateError);\n",
+    );
+    writeFileSync(
+      join(consumer, 'cjs.cjs'),
+      "const { Keygate, KeygateError } = require('keygate/client');\nconsole.log(typeof Keygate, typeof KeygateError);\n",
+    );
     expect(run(process.execPath, ['esm.mjs'], consumer).trim()).toBe('function function');
     expect(run(process.execPath, ['cjs.cjs'], consumer).trim()).toBe('function function');
   });
@@ -55,7 +66,15 @@ describe('keygate/client from another project', () => {
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: [], strict: true, noEmit: true },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
         files: ['consumer.mts', 'consumer.cts'],
       }),
     );

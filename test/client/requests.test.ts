@@ -12,14 +12,24 @@ describe('client requests', () => {
       {
         method: 'POST',
         url: 'https://api.example.com/prod/v1/keys',
-        headers: { authorization: `Bearer ${API_KEY}`, accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': 'idem-1' },
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'idempotency-key': 'idem-1',
+        },
         body: { name: 'ci', expiresInDays: 30 },
       },
     ]);
   });
 
   it.each([
-    ['keys.list', (c: Keygate) => c.keys.list({ limit: 5, cursor: 'a b', name: 'ci' }), 'GET', '/v1/keys?limit=5&cursor=a+b&name=ci'],
+    [
+      'keys.list',
+      (c: Keygate) => c.keys.list({ limit: 5, cursor: 'a b', name: 'ci' }),
+      'GET',
+      '/v1/keys?limit=5&cursor=a+b&name=ci',
+    ],
     ['keys.get', (c: Keygate) => c.keys.get(ID), 'GET', `/v1/keys/${ID}`],
     ['keys.rename', (c: Keygate) => c.keys.rename(ID, 'n'), 'PATCH', `/v1/keys/${ID}`],
     ['keys.update', (c: Keygate) => c.keys.update(ID, { meta: {} }), 'PATCH', `/v1/keys/${ID}`],
@@ -30,20 +40,58 @@ describe('client requests', () => {
     ['me.get', (c: Keygate) => c.me.get(), 'GET', '/v1/me'],
     ['usage.get', (c: Keygate) => c.usage.get(), 'GET', '/v1/usage'],
     ['events.list', (c: Keygate) => c.events.list({ type: 'key.created' }), 'GET', '/v1/events?type=key.created'],
-    ['panel.events.list', (c: Keygate) => c.panel.events.list({ tenantId: 'acme' }), 'GET', '/v1/panel/events?tenantId=acme'],
-    ['panel.tenants.create', (c: Keygate) => c.panel.tenants.create({ name: 'A', plan: 'starter' }), 'POST', '/v1/panel/tenants'],
+    [
+      'panel.events.list',
+      (c: Keygate) => c.panel.events.list({ tenantId: 'acme' }),
+      'GET',
+      '/v1/panel/events?tenantId=acme',
+    ],
+    [
+      'panel.tenants.create',
+      (c: Keygate) => c.panel.tenants.create({ name: 'A', plan: 'starter' }),
+      'POST',
+      '/v1/panel/tenants',
+    ],
     ['panel.tenants.list', (c: Keygate) => c.panel.tenants.list({ limit: 2 }), 'GET', '/v1/panel/tenants?limit=2'],
     ['panel.tenants.get', (c: Keygate) => c.panel.tenants.get('acme'), 'GET', '/v1/panel/tenants/acme'],
     ['panel.tenants.rename', (c: Keygate) => c.panel.tenants.rename('acme', 'A'), 'PATCH', '/v1/panel/tenants/acme'],
-    ['panel.tenants.changePlan', (c: Keygate) => c.panel.tenants.changePlan('acme', { plan: 'growth' }), 'PUT', '/v1/panel/tenants/acme/plan'],
-    ['panel.tenants.suspend', (c: Keygate) => c.panel.tenants.suspend('acme'), 'POST', '/v1/panel/tenants/acme/suspend'],
+    [
+      'panel.tenants.changePlan',
+      (c: Keygate) => c.panel.tenants.changePlan('acme', { plan: 'growth' }),
+      'PUT',
+      '/v1/panel/tenants/acme/plan',
+    ],
+    [
+      'panel.tenants.suspend',
+      (c: Keygate) => c.panel.tenants.suspend('acme'),
+      'POST',
+      '/v1/panel/tenants/acme/suspend',
+    ],
     ['panel.tenants.resume', (c: Keygate) => c.panel.tenants.resume('acme'), 'POST', '/v1/panel/tenants/acme/resume'],
     ['panel.tenants.delete', (c: Keygate) => c.panel.tenants.delete('acme'), 'DELETE', '/v1/panel/tenants/acme'],
-    ['panel.tenants.keys.list', (c: Keygate) => c.panel.tenants.keys.list('acme', { limit: 1 }), 'GET', '/v1/panel/tenants/acme/keys?limit=1'],
-    ['panel.tenants.keys.rotate', (c: Keygate) => c.panel.tenants.keys.rotate('acme', ID, { gracePeriodHours: 2 }), 'POST', `/v1/panel/tenants/acme/keys/${ID}/rotate`],
-    ['panel.tenants.keys.delete', (c: Keygate) => c.panel.tenants.keys.delete('acme', ID), 'DELETE', `/v1/panel/tenants/acme/keys/${ID}`],
+    [
+      'panel.tenants.keys.list',
+      (c: Keygate) => c.panel.tenants.keys.list('acme', { limit: 1 }),
+      'GET',
+      '/v1/panel/tenants/acme/keys?limit=1',
+    ],
+    [
+      'panel.tenants.keys.rotate',
+      (c: Keygate) => c.panel.tenants.keys.rotate('acme', ID, { gracePeriodHours: 2 }),
+      'POST',
+      `/v1/panel/tenants/acme/keys/${ID}/rotate`,
+    ],
+    [
+      'panel.tenants.keys.delete',
+      (c: Keygate) => c.panel.tenants.keys.delete('acme', ID),
+      'DELETE',
+      `/v1/panel/tenants/acme/keys/${ID}`,
+    ],
   ] as const)('%s calls %s %s', async (_name, act, method, path) => {
-    const answer = method === 'DELETE' ? new Response(null, { status: 204 }) : json(200, { ...keyRecord({ key: 'sk_live_x' }), tenant: {} });
+    const answer =
+      method === 'DELETE'
+        ? new Response(null, { status: 204 })
+        : json(200, { ...keyRecord({ key: 'sk_live_x' }), tenant: {} });
     const { client, sent } = scripted([answer]);
     await act(client);
     expect([sent[0].method, sent[0].url]).toEqual([method, `https://api.example.com/prod${path}`]);
@@ -64,12 +112,23 @@ describe('client requests', () => {
     const { client } = scripted([apiError(404, 'not_found', 'no such key', { 'x-amzn-requestid': 'req-123' })]);
     const error = await client.keys.get(ID).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeygateError);
-    expect(error).toMatchObject({ name: 'KeygateError', status: 404, code: 'not_found', message: 'no such key', requestId: 'req-123', attempts: 1 });
+    expect(error).toMatchObject({
+      name: 'KeygateError',
+      status: 404,
+      code: 'not_found',
+      message: 'no such key',
+      requestId: 'req-123',
+      attempts: 1,
+    });
     expect((error as KeygateError).retryAfter).toBeUndefined();
   });
 
   it("maps an answer that is not in the contract's shape to invalid_response, without repeating its body", async () => {
-    const html = new Response('<html>bad gateway at the proxy</html>', { status: 403, statusText: 'Forbidden', headers: { 'content-type': 'text/html' } });
+    const html = new Response('<html>bad gateway at the proxy</html>', {
+      status: 403,
+      statusText: 'Forbidden',
+      headers: { 'content-type': 'text/html' },
+    });
     const { client } = scripted([html, new Response('not json', { status: 200 })]);
     const error = (await client.me.get().catch((e: unknown) => e)) as KeygateError;
     expect(error).toMatchObject({ status: 403, code: 'invalid_response' });
@@ -78,17 +137,31 @@ describe('client requests', () => {
   });
 
   it('never puts the API key in an error or in the inspected client', async () => {
-    const { client } = scripted([networkError(), networkError(), networkError(), apiError(401, 'unauthorized', 'unauthorized')]);
+    const { client } = scripted([
+      networkError(),
+      networkError(),
+      networkError(),
+      apiError(401, 'unauthorized', 'unauthorized'),
+    ]);
     const errors = [await client.me.get().catch((e: unknown) => e), await client.me.get().catch((e: unknown) => e)];
-    for (const error of errors) expect(inspect(error, { depth: 5 }) + JSON.stringify(error)).not.toContain(API_KEY.slice(8, 30));
+    for (const error of errors)
+      expect(inspect(error, { depth: 5 }) + JSON.stringify(error)).not.toContain(API_KEY.slice(8, 30));
     expect(inspect(client, { depth: 8 })).not.toContain(API_KEY.slice(8, 30));
   });
 
   it('refuses bad options with what it got and what it expects, never the key', () => {
-    expect(() => new Keygate({ apiKey: '', baseUrl: 'http://localhost:3000' })).toThrow(/apiKey must be a non-empty string \(got an empty string\)/);
-    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'localhost:3000' })).toThrow(/baseUrl must be an absolute http\(s\) URL .*got "localhost:3000"/);
-    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'ftp://x' })).toThrow(/absolute http\(s\) URL .*got "ftp:\/\/x"/);
-    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'http://x', maxRetries: -1 })).toThrow(/maxRetries must be a whole number ≥ 0 \(got -1\)/);
+    expect(() => new Keygate({ apiKey: '', baseUrl: 'http://localhost:3000' })).toThrow(
+      /apiKey must be a non-empty string \(got an empty string\)/,
+    );
+    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'localhost:3000' })).toThrow(
+      /baseUrl must be an absolute http\(s\) URL .*got "localhost:3000"/,
+    );
+    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'ftp://x' })).toThrow(
+      /absolute http\(s\) URL .*got "ftp:\/\/x"/,
+    );
+    expect(() => new Keygate({ apiKey: API_KEY, baseUrl: 'http://x', maxRetries: -1 })).toThrow(
+      /maxRetries must be a whole number ≥ 0 \(got -1\)/,
+    );
   });
 
   it('throws KeygateReplayError, with the record, when a creation is answered as a replay without its plaintext', async () => {
@@ -99,18 +172,35 @@ describe('client requests', () => {
     expect(error).toMatchObject({ status: 201, code: 'replayed_without_key', record: keyRecord() });
     expect((error as Error).message).toContain(ID);
 
-    const tenant = scripted([json(201, { tenant: { tenantId: 'acme' }, key: keyRecord() }, { 'idempotent-replayed': 'true' })]);
-    await expect(tenant.client.panel.tenants.create({ name: 'Acme', plan: 'starter' })).rejects.toMatchObject({ code: 'replayed_without_key', record: { tenant: { tenantId: 'acme' } } });
+    const tenant = scripted([
+      json(201, { tenant: { tenantId: 'acme' }, key: keyRecord() }, { 'idempotent-replayed': 'true' }),
+    ]);
+    await expect(tenant.client.panel.tenants.create({ name: 'Acme', plan: 'starter' })).rejects.toMatchObject({
+      code: 'replayed_without_key',
+      record: { tenant: { tenantId: 'acme' } },
+    });
   });
 
   it('settles a revoke whose first attempt got no answer and whose retry is refused as already done, by reading the key', async () => {
-    const { client, sent } = scripted([networkError(), apiError(409, 'conflict', 'the key is already revoked'), json(200, keyRecord({ status: 'revoked' }))]);
+    const { client, sent } = scripted([
+      networkError(),
+      apiError(409, 'conflict', 'the key is already revoked'),
+      json(200, keyRecord({ status: 'revoked' })),
+    ]);
     await expect(client.keys.revoke(ID)).resolves.toMatchObject({ id: ID, status: 'revoked' });
-    expect(sent.map((s) => `${s.method} ${s.url.slice(28)}`)).toEqual([`POST /v1/keys/${ID}/revoke`, `POST /v1/keys/${ID}/revoke`, `GET /v1/keys/${ID}`]);
+    expect(sent.map((s) => `${s.method} ${s.url.slice(28)}`)).toEqual([
+      `POST /v1/keys/${ID}/revoke`,
+      `POST /v1/keys/${ID}/revoke`,
+      `GET /v1/keys/${ID}`,
+    ]);
   });
 
   it('lets the refusal stand when the read shows the state was not reached (e.g. the last owner key)', async () => {
-    const { client } = scripted([apiError(502, 'bad_gateway'), apiError(409, 'conflict', 'the last owner key'), json(200, keyRecord({ status: 'active' }))]);
+    const { client } = scripted([
+      apiError(502, 'bad_gateway'),
+      apiError(409, 'conflict', 'the last owner key'),
+      json(200, keyRecord({ status: 'active' })),
+    ]);
     await expect(client.keys.revoke(ID)).rejects.toMatchObject({ status: 409, message: 'the last owner key' });
   });
 
@@ -128,7 +218,11 @@ describe('client requests', () => {
   });
 
   it('settles a suspend the same way, by reading the tenant', async () => {
-    const { client } = scripted([networkError(), apiError(409, 'conflict', 'the tenant is already suspended'), json(200, { tenantId: 'acme', status: 'suspended' })]);
+    const { client } = scripted([
+      networkError(),
+      apiError(409, 'conflict', 'the tenant is already suspended'),
+      json(200, { tenantId: 'acme', status: 'suspended' }),
+    ]);
     await expect(client.panel.tenants.suspend('acme')).resolves.toMatchObject({ status: 'suspended' });
   });
 
@@ -141,17 +235,28 @@ describe('client requests', () => {
     const ids: string[] = [];
     for await (const key of client.keys.listAll({ limit: 2, name: 'ci' })) ids.push(key.id);
     expect(ids).toEqual(['a', 'b', 'c']);
-    expect(sent.map((s) => new URL(s.url).search)).toEqual(['?limit=2&name=ci', '?limit=2&name=ci&cursor=c1', '?limit=2&name=ci&cursor=c2']);
+    expect(sent.map((s) => new URL(s.url).search)).toEqual([
+      '?limit=2&name=ci',
+      '?limit=2&name=ci&cursor=c1',
+      '?limit=2&name=ci&cursor=c2',
+    ]);
   });
 
   it('fetches no further page when the loop stops early', async () => {
-    const { client, left } = scripted([json(200, { items: [{ tenantId: 'a' }, { tenantId: 'b' }], cursor: 'c1' }), json(200, { items: [] })]);
+    const { client, left } = scripted([
+      json(200, { items: [{ tenantId: 'a' }, { tenantId: 'b' }], cursor: 'c1' }),
+      json(200, { items: [] }),
+    ]);
     for await (const tenant of client.panel.tenants.listAll()) if (tenant.tenantId === 'a') break;
     expect(left()).toBe(1);
   });
 
   it('retries a failed page inside listAll and goes on', async () => {
-    const { client } = scripted([json(200, { items: [{ id: 'e1' }], cursor: 'c1' }), apiError(429, 'rate_limited', 'slow', { 'retry-after': '1' }), json(200, { items: [{ id: 'e2' }] })]);
+    const { client } = scripted([
+      json(200, { items: [{ id: 'e1' }], cursor: 'c1' }),
+      apiError(429, 'rate_limited', 'slow', { 'retry-after': '1' }),
+      json(200, { items: [{ id: 'e2' }] }),
+    ]);
     const ids: string[] = [];
     for await (const event of client.events.listAll()) ids.push(event.id);
     expect(ids).toEqual(['e1', 'e2']);

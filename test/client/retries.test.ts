@@ -15,7 +15,10 @@ async function failure(promise: Promise<unknown>): Promise<KeygateError> {
 
 describe('client retries', () => {
   it('retries a 429 after the seconds Retry-After gives, plus jitter, and then succeeds', async () => {
-    const { client, sent, sleeps } = scripted([apiError(429, 'rate_limited', 'slow down', { 'retry-after': '2' }), json(200, { items: [] })]);
+    const { client, sent, sleeps } = scripted([
+      apiError(429, 'rate_limited', 'slow down', { 'retry-after': '2' }),
+      json(200, { items: [] }),
+    ]);
     await expect(client.keys.list()).resolves.toEqual({ items: [] });
     expect(sent).toHaveLength(2);
     // 2 s from the server, never less; jitter is half of one initial delay (random 0.5 × 500 ms).
@@ -25,7 +28,10 @@ describe('client retries', () => {
   it('reads a Retry-After given as an HTTP date against the injected clock', async () => {
     const now = Date.parse(instant(0, '10:00'));
     const { client, sleeps } = scripted(
-      [apiError(429, 'rate_limited', 'slow down', { 'retry-after': new Date(now + 5_000).toUTCString() }), json(200, keyRecord())],
+      [
+        apiError(429, 'rate_limited', 'slow down', { 'retry-after': new Date(now + 5_000).toUTCString() }),
+        json(200, keyRecord()),
+      ],
       { now: () => now, random: () => 0 },
     );
     await client.keys.get('key_0123456789abcdef01234567');
@@ -33,9 +39,17 @@ describe('client retries', () => {
   });
 
   it('does not wait for a Retry-After longer than maxRetryAfterMs: it fails at once with retryAfter set', async () => {
-    const { client, sent, sleeps } = scripted([apiError(429, 'quota_exceeded', 'the quota is used up', { 'retry-after': '50400' })]);
+    const { client, sent, sleeps } = scripted([
+      apiError(429, 'quota_exceeded', 'the quota is used up', { 'retry-after': '50400' }),
+    ]);
     const error = await failure(client.me.get());
-    expect(error).toMatchObject({ status: 429, code: 'quota_exceeded', message: 'the quota is used up', retryAfter: 50_400, attempts: 1 });
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'quota_exceeded',
+      message: 'the quota is used up',
+      retryAfter: 50_400,
+      attempts: 1,
+    });
     expect(sent).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
@@ -59,7 +73,9 @@ describe('client retries', () => {
     const error = await failure(down.client.keys.get('key_0123456789abcdef01234567'));
     expect(error).toBeInstanceOf(KeygateConnectionError);
     expect(error).toMatchObject({ status: 0, code: 'connection_error', attempts: 3 });
-    expect(error.message).toMatch(/could not reach keygate \(GET \/prod\/v1\/keys\/key_0123456789abcdef01234567\): fetch failed \(ECONNREFUSED\)/);
+    expect(error.message).toMatch(
+      /could not reach keygate \(GET \/prod\/v1\/keys\/key_0123456789abcdef01234567\): fetch failed \(ECONNREFUSED\)/,
+    );
     expect((error as Error & { cause?: unknown }).cause).toBeInstanceOf(TypeError);
   });
 
@@ -83,13 +99,21 @@ describe('client retries', () => {
   });
 
   it('sends one generated Idempotency-Key on a create, the same on each retry, so the retry is safe', async () => {
-    const { client, sent } = scripted([networkError(), apiError(502, 'bad_gateway'), json(201, keyRecord({ key: 'sk_live_x' }))]);
+    const { client, sent } = scripted([
+      networkError(),
+      apiError(502, 'bad_gateway'),
+      json(201, keyRecord({ key: 'sk_live_x' })),
+    ]);
     await client.keys.create({ name: 'ci' });
     expect(sent.map((s) => s.headers['idempotency-key'])).toEqual(['idem-1', 'idem-1', 'idem-1']);
     // a new call, a new key.
     const next = scripted([json(201, keyRecord({ key: 'sk_live_y' }))], { idempotencyKey: () => 'idem-other' });
     await next.client.keys.rotate('key_0123456789abcdef01234567', { gracePeriodHours: 1 });
-    expect(next.sent[0]).toMatchObject({ method: 'POST', headers: { 'idempotency-key': 'idem-other' }, body: { gracePeriodHours: 1 } });
+    expect(next.sent[0]).toMatchObject({
+      method: 'POST',
+      headers: { 'idempotency-key': 'idem-other' },
+      body: { gracePeriodHours: 1 },
+    });
   });
 
   it("uses the caller's own Idempotency-Key verbatim", async () => {
@@ -120,12 +144,18 @@ describe('client retries', () => {
 
   it('times an attempt out, as a retryable connection error', async () => {
     const hang = (_url: string, init: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      new Promise<Response>((_resolve, reject) =>
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+      );
     const { client, sent } = scripted([hang, json(200, { items: [] })], { timeoutMs: 5 });
     await expect(client.keys.list()).resolves.toEqual({ items: [] });
     expect(sent).toHaveLength(2);
     const stuck = scripted([hang], { timeoutMs: 5, maxRetries: 0 });
-    await expect(stuck.client.keys.list()).rejects.toMatchObject({ name: 'KeygateConnectionError', code: 'timeout', status: 0 });
+    await expect(stuck.client.keys.list()).rejects.toMatchObject({
+      name: 'KeygateConnectionError',
+      code: 'timeout',
+      status: 0,
+    });
   });
 
   it('stops at once, without retrying, when the caller aborts', async () => {
@@ -137,7 +167,10 @@ describe('client retries', () => {
       },
       json(200, { items: [] }),
     ]);
-    await expect(client.keys.list({}, { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted', status: 0 });
+    await expect(client.keys.list({}, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'aborted',
+      status: 0,
+    });
     expect(sent).toHaveLength(1);
   });
 });

@@ -40,19 +40,31 @@ interface Target {
 }
 
 const targets: [string, (options?: FakeApiGatewayOptions) => Target][] = [
-  ['the fake, called directly', (options) => {
-    const fake = new FakeApiGateway(options);
-    return { fake, client: fake };
-  }],
-  ['an APIGatewayClient driven by aws-sdk-client-mock', (options) => {
-    const fake = new FakeApiGateway(options);
-    apiGatewayMock.reset();
-    for (const [command, operation] of fake.operations) {
-      // each command's input goes to the fake's operation of the same name.
-      apiGatewayMock.on(command as typeof CreateApiKeyCommand).callsFake((input) => operation(input as never));
-    }
-    return { fake, client: new APIGatewayClient({ region: 'eu-west-1', credentials: { accessKeyId: 'contract', secretAccessKey: 'contract' } }) };
-  }],
+  [
+    'the fake, called directly',
+    (options) => {
+      const fake = new FakeApiGateway(options);
+      return { fake, client: fake };
+    },
+  ],
+  [
+    'an APIGatewayClient driven by aws-sdk-client-mock',
+    (options) => {
+      const fake = new FakeApiGateway(options);
+      apiGatewayMock.reset();
+      for (const [command, operation] of fake.operations) {
+        // each command's input goes to the fake's operation of the same name.
+        apiGatewayMock.on(command as typeof CreateApiKeyCommand).callsFake((input) => operation(input as never));
+      }
+      return {
+        fake,
+        client: new APIGatewayClient({
+          region: 'eu-west-1',
+          credentials: { accessKeyId: 'contract', secretAccessKey: 'contract' },
+        }),
+      };
+    },
+  ],
 ];
 
 const STAGE = { apiId: 'api123', stage: 'prod' };
@@ -65,16 +77,29 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
     ({ client, fake } = make());
   });
 
-  const createKey = async (name: string, value: string): Promise<string> => (await client.send(new CreateApiKeyCommand({ name, value, enabled: true }))).id as string;
-  const createPlan = async (name: string, apiStages = [STAGE], quota?: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH' }): Promise<string> =>
-    (await client.send(new CreateUsagePlanCommand({ name, apiStages, throttle: { rateLimit: 10, burstLimit: 20 }, quota }))).id as string;
-  const attach = (usagePlanId: string, keyId: string) => client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
-  const update = (usagePlanId: string, patchOperations: PatchOperation[]) => client.send(new UpdateUsagePlanCommand({ usagePlanId, patchOperations }));
+  const createKey = async (name: string, value: string): Promise<string> =>
+    (await client.send(new CreateApiKeyCommand({ name, value, enabled: true }))).id as string;
+  const createPlan = async (
+    name: string,
+    apiStages = [STAGE],
+    quota?: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH' },
+  ): Promise<string> =>
+    (
+      await client.send(
+        new CreateUsagePlanCommand({ name, apiStages, throttle: { rateLimit: 10, burstLimit: 20 }, quota }),
+      )
+    ).id as string;
+  const attach = (usagePlanId: string, keyId: string) =>
+    client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' }));
+  const update = (usagePlanId: string, patchOperations: PatchOperation[]) =>
+    client.send(new UpdateUsagePlanCommand({ usagePlanId, patchOperations }));
   const getPlan = (usagePlanId: string) => client.send(new GetUsagePlanCommand({ usagePlanId }));
 
   describe('API keys', () => {
     it('creates a key with its name and answers its id', async () => {
-      const created = await client.send(new CreateApiKeyCommand({ name: 'kg-acme-live', value: 'a'.repeat(40), enabled: true }));
+      const created = await client.send(
+        new CreateApiKeyCommand({ name: 'kg-acme-live', value: 'a'.repeat(40), enabled: true }),
+      );
 
       expect(created).toMatchObject({ name: 'kg-acme-live', enabled: true });
       expect(created.id).toEqual(expect.any(String));
@@ -108,7 +133,9 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
 
       await client.send(new DeleteApiKeyCommand({ apiKey: key }));
 
-      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(NotFoundException);
+      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
     });
   });
 
@@ -119,7 +146,10 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
 
       await attach(plan, key);
 
-      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).resolves.toMatchObject({ id: key, type: 'API_KEY' });
+      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).resolves.toMatchObject({
+        id: key,
+        type: 'API_KEY',
+      });
     });
 
     it('refuses a key already in a plan of the same stage (ConflictException), and leaves it where it was', async () => {
@@ -155,8 +185,12 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
 
       await expect(attach('noplan', key)).rejects.toBeInstanceOf(NotFoundException);
       await expect(attach(plan, 'nokey')).rejects.toBeInstanceOf(NotFoundException);
-      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(NotFoundException);
-      await expect(client.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(NotFoundException);
+      await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+      await expect(
+        client.send(new DeleteUsagePlanKeyCommand({ usagePlanId: plan, keyId: key })),
+      ).rejects.toBeInstanceOf(NotFoundException);
     });
   });
 
@@ -178,13 +212,17 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
     it('answers NotFoundException for an unknown plan', async () => {
       await expect(getPlan('noplan')).rejects.toBeInstanceOf(NotFoundException);
       await expect(update('noplan', [])).rejects.toBeInstanceOf(NotFoundException);
-      await expect(client.send(new DeleteUsagePlanCommand({ usagePlanId: 'noplan' }))).rejects.toBeInstanceOf(NotFoundException);
+      await expect(client.send(new DeleteUsagePlanCommand({ usagePlanId: 'noplan' }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
     });
 
     it('refuses to delete a plan bound to an API stage (BadRequestException), and keeps it', async () => {
       const plan = await createPlan('kg-enterprise-acme');
 
-      await expect(client.send(new DeleteUsagePlanCommand({ usagePlanId: plan }))).rejects.toBeInstanceOf(BadRequestException);
+      await expect(client.send(new DeleteUsagePlanCommand({ usagePlanId: plan }))).rejects.toBeInstanceOf(
+        BadRequestException,
+      );
       await expect(getPlan(plan)).resolves.toMatchObject({ apiStages: [STAGE] });
     });
 
@@ -238,7 +276,9 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
     it('refuses to remove a stage the plan is not bound to, and a quota it does not have (BadRequestException)', async () => {
       const plan = await createPlan('kg-enterprise-acme');
 
-      await expect(update(plan, [{ op: 'remove', path: '/apiStages', value: 'api999:prod' }])).rejects.toBeInstanceOf(BadRequestException);
+      await expect(update(plan, [{ op: 'remove', path: '/apiStages', value: 'api999:prod' }])).rejects.toBeInstanceOf(
+        BadRequestException,
+      );
       await expect(update(plan, [{ op: 'remove', path: '/quota' }])).rejects.toBeInstanceOf(BadRequestException);
     });
   });
@@ -250,7 +290,9 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
       const key = await createKey('kg-acme-live', 'a'.repeat(40));
       await attach(plan, key);
 
-      const usage = await client.send(new GetUsageCommand({ usagePlanId: plan, keyId: key, startDate: '2001-02-01', endDate: '2001-02-03' }));
+      const usage = await client.send(
+        new GetUsageCommand({ usagePlanId: plan, keyId: key, startDate: '2001-02-01', endDate: '2001-02-03' }),
+      );
 
       expect(usage.items?.[key]).toHaveLength(3);
       expect(usage.items?.[key]?.every((day) => day.length === 2)).toBe(true);
@@ -258,7 +300,9 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
     });
 
     it('answers NotFoundException for an unknown plan', async () => {
-      await expect(client.send(new GetUsageCommand({ usagePlanId: 'noplan', startDate: '2001-02-01', endDate: '2001-02-01' }))).rejects.toBeInstanceOf(NotFoundException);
+      await expect(
+        client.send(new GetUsageCommand({ usagePlanId: 'noplan', startDate: '2001-02-01', endDate: '2001-02-01' })),
+      ).rejects.toBeInstanceOf(NotFoundException);
     });
   });
 
@@ -278,7 +322,12 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
   });
 
   describe('ApiGatewayUsagePlans, the adapter the Lambdas use, on it', () => {
-    const adapter = () => new ApiGatewayUsagePlans(client, { restApiId: STAGE.apiId, stageName: STAGE.stage, backoff: { sleep: async () => undefined } });
+    const adapter = () =>
+      new ApiGatewayUsagePlans(client, {
+        restApiId: STAGE.apiId,
+        stageName: STAGE.stage,
+        backoff: { sleep: async () => undefined },
+      });
 
     it('deletes a plan bound to the stage, and takes a second delete as done', async () => {
       const plans = adapter();

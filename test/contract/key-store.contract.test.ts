@@ -51,7 +51,11 @@ async function dynamoSubject(): Promise<Subject> {
 
 function memorySubject(): Subject {
   const store = new MemoryKeyStore();
-  return { store, events: async (tenantId) => store.events.filter((event) => event.tenantId === tenantId), fresh: async () => new MemoryKeyStore() };
+  return {
+    store,
+    events: async (tenantId) => store.events.filter((event) => event.tenantId === tenantId),
+    fresh: async () => new MemoryKeyStore(),
+  };
 }
 
 const ACTOR = { keyId: `key_${'a'.repeat(24)}`, role: 'owner' } as const;
@@ -75,7 +79,10 @@ describe.each([
     return { tenant, owner: owner.item };
   }
 
-  async function addKey(tenant: Tenant, options: { role?: Role; environment?: Environment; minute?: number; name?: string; expiresAt?: string } = {}) {
+  async function addKey(
+    tenant: Tenant,
+    options: { role?: Role; environment?: Environment; minute?: number; name?: string; expiresAt?: string } = {},
+  ) {
     const { item } = keyFixture({ tenant, now: iso(options.minute ?? 2), ...options });
     await store.createKey(item);
     return item;
@@ -129,7 +136,11 @@ describe.each([
     it('renames a key, replaces its metadata, and removes it with an empty map', async () => {
       const { tenant } = await seedTenant();
       const key = await addKey(tenant);
-      expect(await store.renameKey(tenant.tenantId, key.id, 'renamed', { team: 'a' })).toEqual({ ...key, name: 'renamed', meta: { team: 'a' } });
+      expect(await store.renameKey(tenant.tenantId, key.id, 'renamed', { team: 'a' })).toEqual({
+        ...key,
+        name: 'renamed',
+        meta: { team: 'a' },
+      });
       expect(await store.renameKey(tenant.tenantId, key.id, undefined, {})).toEqual({ ...key, name: 'renamed' });
       expect(await store.getKey(key.id)).toEqual({ ...key, name: 'renamed' });
     });
@@ -162,13 +173,17 @@ describe.each([
       const second = await addKey(tenant, { role: 'owner' });
       const third = await addKey(tenant, { role: 'owner', minute: 3 });
       await store.setKeyStatus(tenant.tenantId, second.id, 'revoked', { survivor: owner.id, now: at(5) });
-      await expect(store.setKeyStatus(tenant.tenantId, third.id, 'revoked', { survivor: second.id, now: at(5) })).rejects.toBeInstanceOf(OwnersChangedError);
+      await expect(
+        store.setKeyStatus(tenant.tenantId, third.id, 'revoked', { survivor: second.id, now: at(5) }),
+      ).rejects.toBeInstanceOf(OwnersChangedError);
       expect((await store.getKey(third.id))?.status).toBe('active');
     });
 
     it('refuses a guard without a survivor for a key that is still a lasting owner, and deletes one that is not', async () => {
       const { tenant, owner } = await seedTenant();
-      await expect(store.deleteKey(tenant.tenantId, owner.id, { now: at(5) })).rejects.toBeInstanceOf(OwnersChangedError);
+      await expect(store.deleteKey(tenant.tenantId, owner.id, { now: at(5) })).rejects.toBeInstanceOf(
+        OwnersChangedError,
+      );
       expect(await store.getKey(owner.id)).toBeDefined();
       const expiring = await addKey(tenant, { role: 'owner', expiresAt: iso(DAY) });
       await store.deleteKey(tenant.tenantId, expiring.id, { now: at(DAY + 1) });
@@ -193,7 +208,9 @@ describe.each([
       await store.rotateKey(tenant.tenantId, old.id, next, expiryAt(at(65)), at(5));
       expect(await store.getKey(next.id)).toEqual(next);
       expect(await store.getKey(old.id)).toEqual({ ...old, rotatedTo: next.id, expiresAt: iso(65) });
-      const again = await apiError(store.rotateKey(tenant.tenantId, old.id, keyFixture({ tenant, now: iso(6) }).item, expiryAt(at(6)), at(6)));
+      const again = await apiError(
+        store.rotateKey(tenant.tenantId, old.id, keyFixture({ tenant, now: iso(6) }).item, expiryAt(at(6)), at(6)),
+      );
       expect([again.code, again.message]).toEqual(['conflict', `the key was already rotated to ${next.id}`]);
     });
 
@@ -221,7 +238,9 @@ describe.each([
       const old = await addKey(tenant);
       await store.updateTenant(tenant.tenantId, 1, { plan: 'growth' });
       const next = keyFixture({ tenant, now: iso(5) }).item;
-      await expect(store.rotateKey(tenant.tenantId, old.id, next, expiryAt(at(5)), at(5))).rejects.toBeInstanceOf(TenantChangedError);
+      await expect(store.rotateKey(tenant.tenantId, old.id, next, expiryAt(at(5)), at(5))).rejects.toBeInstanceOf(
+        TenantChangedError,
+      );
       expect((await store.getKey(old.id))?.rotatedTo).toBeUndefined();
     });
   });
@@ -230,8 +249,18 @@ describe.each([
     it('lists newest first, a page at a time, with no cursor on the last page; one environment alone; by name prefix', async () => {
       const { tenant, owner } = await seedTenant();
       const created = [];
-      for (let i = 0; i < 4; i += 1) created.push(await addKey(tenant, { minute: 10 + i, name: i % 2 === 0 ? `ci-${i}` : `web-${i}`, environment: i === 3 ? 'test' : 'live' }));
-      const ids = [...created].reverse().map((key) => key.id).concat(owner.id);
+      for (let i = 0; i < 4; i += 1)
+        created.push(
+          await addKey(tenant, {
+            minute: 10 + i,
+            name: i % 2 === 0 ? `ci-${i}` : `web-${i}`,
+            environment: i === 3 ? 'test' : 'live',
+          }),
+        );
+      const ids = [...created]
+        .reverse()
+        .map((key) => key.id)
+        .concat(owner.id);
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -244,8 +273,12 @@ describe.each([
       expect(seen).toEqual(ids);
       expect(pages).toBe(3);
       expect((await store.listKeys(tenant.tenantId, 5)).cursor).toBeUndefined();
-      expect((await store.listKeys(tenant.tenantId, 10, undefined, 'test')).items.map((key) => key.id)).toEqual([created[3].id]);
-      expect((await store.listKeys(tenant.tenantId, 10, undefined, undefined, 'ci-')).items.map((key) => key.id)).toEqual([created[2].id, created[0].id]);
+      expect((await store.listKeys(tenant.tenantId, 10, undefined, 'test')).items.map((key) => key.id)).toEqual([
+        created[3].id,
+      ]);
+      expect(
+        (await store.listKeys(tenant.tenantId, 10, undefined, undefined, 'ci-')).items.map((key) => key.id),
+      ).toEqual([created[2].id, created[0].id]);
     });
 
     it("refuses another tenant's cursor, another environment's cursor, and a forged one as invalid_request", async () => {
@@ -267,11 +300,16 @@ describe.each([
 
     it('lists tenants newest first, a page at a time', async () => {
       const own = await subject.fresh();
-      const tenants = [0, 1, 2].map((i) => tenantFixture({ tenantId: `list-${i}-${randomUUID().slice(0, 6)}`, createdAt: iso(i) }));
-      for (const tenant of tenants) await own.createTenant(tenant, keyFixture({ tenant, role: 'owner', now: iso(5) }).item);
+      const tenants = [0, 1, 2].map((i) =>
+        tenantFixture({ tenantId: `list-${i}-${randomUUID().slice(0, 6)}`, createdAt: iso(i) }),
+      );
+      for (const tenant of tenants)
+        await own.createTenant(tenant, keyFixture({ tenant, role: 'owner', now: iso(5) }).item);
       const first = await own.listTenants(2);
       const second = await own.listTenants(2, first.cursor);
-      expect([...first.items, ...second.items].map((tenant) => tenant.tenantId)).toEqual(tenants.map((tenant) => tenant.tenantId).reverse());
+      expect([...first.items, ...second.items].map((tenant) => tenant.tenantId)).toEqual(
+        tenants.map((tenant) => tenant.tenantId).reverse(),
+      );
       expect(second.cursor).toBeUndefined();
       expect((await apiError(own.listTenants(2, 'forged'))).code).toBe('invalid_request');
     });
@@ -286,7 +324,12 @@ describe.each([
         usageKeys: { test: { id: 'apikey-test', value: 'usagetestvalue0123456789' } },
       });
       const { usagePlanId: _removed, ...rest } = tenant;
-      expect(changed).toEqual({ ...rest, plan: 'growth', version: 2, usageKeys: { ...tenant.usageKeys, test: { id: 'apikey-test', value: 'usagetestvalue0123456789' } } });
+      expect(changed).toEqual({
+        ...rest,
+        plan: 'growth',
+        version: 2,
+        usageKeys: { ...tenant.usageKeys, test: { id: 'apikey-test', value: 'usagetestvalue0123456789' } },
+      });
       expect(await store.getTenant(tenant.tenantId)).toEqual(changed);
       expect((await apiError(store.updateTenant(tenant.tenantId, 1, { plan: 'starter' }))).code).toBe('conflict');
       expect((await apiError(store.updateTenant('t-none-of-these', 1, { plan: 'starter' }))).code).toBe('not_found');
@@ -300,14 +343,23 @@ describe.each([
       expect((await apiError(store.renameTenant('t-none-of-these', 'x'))).code).toBe('not_found');
     });
 
-    it("copies the tenant onto each key with an older copy, once", async () => {
+    it('copies the tenant onto each key with an older copy, once', async () => {
       const { tenant, owner } = await seedTenant();
       const key = await addKey(tenant);
-      const changed = await store.updateTenant(tenant.tenantId, 1, { status: 'suspended', plan: 'growth', usageKeys: { live: { id: 'apikey-2', value: 'usagelivevalue9876543210' } } });
+      const changed = await store.updateTenant(tenant.tenantId, 1, {
+        status: 'suspended',
+        plan: 'growth',
+        usageKeys: { live: { id: 'apikey-2', value: 'usagelivevalue9876543210' } },
+      });
       expect(await store.propagateTenant(changed)).toBe(2);
       expect(await store.propagateTenant(changed)).toBe(0);
       for (const id of [owner.id, key.id]) {
-        expect(await store.getKey(id)).toMatchObject({ tenantStatus: 'suspended', plan: 'growth', tenantVersion: 2, usageKey: 'usagelivevalue9876543210' });
+        expect(await store.getKey(id)).toMatchObject({
+          tenantStatus: 'suspended',
+          plan: 'growth',
+          tenantVersion: 2,
+          usageKey: 'usagelivevalue9876543210',
+        });
       }
     });
 
@@ -332,9 +384,20 @@ describe.each([
       const key = await addKey(tenant);
       const revoked = keyEvent('key.revoked', ACTOR, key, at(5));
       await store.setKeyStatus(tenant.tenantId, key.id, 'revoked', undefined, revoked);
-      await apiError(store.setKeyStatus(tenant.tenantId, key.id, 'revoked', undefined, keyEvent('key.revoked', ACTOR, key, at(6))));
+      await apiError(
+        store.setKeyStatus(tenant.tenantId, key.id, 'revoked', undefined, keyEvent('key.revoked', ACTOR, key, at(6))),
+      );
       const next = keyFixture({ tenant, now: iso(7) }).item;
-      await apiError(store.rotateKey(tenant.tenantId, key.id, next, expiryAt(at(7)), at(7), keyEvent('key.rotated', ACTOR, key, at(7))));
+      await apiError(
+        store.rotateKey(
+          tenant.tenantId,
+          key.id,
+          next,
+          expiryAt(at(7)),
+          at(7),
+          keyEvent('key.rotated', ACTOR, key, at(7)),
+        ),
+      );
       expect(await subject.events(tenant.tenantId)).toEqual([revoked]);
     });
   });
@@ -354,6 +417,8 @@ describe('KeyStore contract: both stores issue the same cursors', () => {
     const fromMemory = await memory.listKeys(tenant.tenantId, 1);
     const fromDynamo = await table.store.listKeys(tenant.tenantId, 1);
     expect(fromMemory).toEqual(fromDynamo);
-    expect(await memory.listKeys(tenant.tenantId, 5, fromDynamo.cursor)).toEqual(await table.store.listKeys(tenant.tenantId, 5, fromMemory.cursor));
+    expect(await memory.listKeys(tenant.tenantId, 5, fromDynamo.cursor)).toEqual(
+      await table.store.listKeys(tenant.tenantId, 5, fromMemory.cursor),
+    );
   });
 });

@@ -1,4 +1,8 @@
-import { APIGatewayClient, FlushStageAuthorizersCacheCommand, TooManyRequestsException } from '@aws-sdk/client-api-gateway';
+import {
+  APIGatewayClient,
+  FlushStageAuthorizersCacheCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-api-gateway';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -22,7 +26,10 @@ beforeEach(() => {
 });
 
 const stage = () => new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod');
-const sent = () => sqs.commandCalls(SendMessageCommand).map((call) => ({ ...call.args[0].input, MessageBody: JSON.parse(call.args[0].input.MessageBody as string) }));
+const sent = () =>
+  sqs
+    .commandCalls(SendMessageCommand)
+    .map((call) => ({ ...call.args[0].input, MessageBody: JSON.parse(call.args[0].input.MessageBody as string) }));
 
 function consumer(now: string) {
   const clock = fixedClock(now);
@@ -35,7 +42,12 @@ function consumer(now: string) {
     logger,
   });
   const deliver = (...bodies: unknown[]) =>
-    handler({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body: typeof body === 'string' ? body : JSON.stringify(body) })) } as SQSEvent);
+    handler({
+      Records: bodies.map((body, i) => ({
+        messageId: `m${i}`,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })),
+    } as SQSEvent);
   return { deliver, logger };
 }
 
@@ -44,12 +56,18 @@ describe('SettlingCacheFlusher', () => {
     await settlingFlusher(stage(), fixedClock(NOW)).flush();
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
     expect(sent()).toEqual([
-      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: instant(0, '10:00:10'), followUp: false } },
+      {
+        QueueUrl: TEST_FLUSH_QUEUE_URL,
+        DelaySeconds: 10,
+        MessageBody: { at: instant(0, '10:00:10'), followUp: false },
+      },
     ]);
   });
 
   it('fails the flush when the immediate flush fails, queueing nothing', async () => {
-    apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'slow down', $metadata: {} }));
+    apiGateway
+      .on(FlushStageAuthorizersCacheCommand)
+      .rejects(new TooManyRequestsException({ message: 'slow down', $metadata: {} }));
     await expect(settlingFlusher(stage(), fixedClock(NOW)).flush()).rejects.toThrow('slow down');
     expect(sent()).toEqual([]);
   });
@@ -57,12 +75,22 @@ describe('SettlingCacheFlusher', () => {
   it('queues a grace end an hour away as a first hop of 900 s with a follow-up', async () => {
     await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(0, '11:00')));
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } }]);
+    expect(sent()).toEqual([
+      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } },
+    ]);
   });
 
   it('refuses a settle time beyond one hop of the queue', () => {
     expect(() => settlingFlusher(stage(), fixedClock(NOW), 901_000)).toThrow(RangeError);
-    expect(() => new SettlingCacheFlusher({ flushNow: async () => undefined, queue: { send: async () => undefined }, settleMs: -1, clock: fixedClock(NOW) })).toThrow(RangeError);
+    expect(
+      () =>
+        new SettlingCacheFlusher({
+          flushNow: async () => undefined,
+          queue: { send: async () => undefined },
+          settleMs: -1,
+          clock: fixedClock(NOW),
+        }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -72,7 +100,9 @@ describe('the flush queue consumer', () => {
     const result = await deliver({ at: instant(0, '11:00'), followUp: true });
     expect(result.batchItemFailures).toEqual([]);
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } }]);
+    expect(sent()).toEqual([
+      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } },
+    ]);
   });
 
   it('sends the last hop with the exact remaining delay', async () => {
@@ -84,8 +114,17 @@ describe('the flush queue consumer', () => {
   it('flushes a due request and queues its follow-up after the settle time', async () => {
     const { deliver } = consumer(instant(0, '11:00:00.200'));
     await deliver({ at: instant(0, '11:00'), followUp: true });
-    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
-    expect(sent()).toEqual([{ QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 10, MessageBody: { at: instant(0, '11:00:10.200'), followUp: false } }]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({
+      restApiId: 'api123',
+      stageName: 'prod',
+    });
+    expect(sent()).toEqual([
+      {
+        QueueUrl: TEST_FLUSH_QUEUE_URL,
+        DelaySeconds: 10,
+        MessageBody: { at: instant(0, '11:00:10.200'), followUp: false },
+      },
+    ]);
   });
 
   it('flushes a due follow-up once, queueing nothing more', async () => {
@@ -96,9 +135,15 @@ describe('the flush queue consumer', () => {
   });
 
   it('reports a failed flush alone, so SQS retries it and not the others', async () => {
-    apiGateway.on(FlushStageAuthorizersCacheCommand).rejectsOnce(new TooManyRequestsException({ message: 'slow down', $metadata: {} })).resolves({});
+    apiGateway
+      .on(FlushStageAuthorizersCacheCommand)
+      .rejectsOnce(new TooManyRequestsException({ message: 'slow down', $metadata: {} }))
+      .resolves({});
     const { deliver, logger } = consumer(instant(0, '11:00'));
-    const result = await deliver({ at: instant(0, '10:00'), followUp: false }, { at: instant(0, '10:00'), followUp: false });
+    const result = await deliver(
+      { at: instant(0, '10:00'), followUp: false },
+      { at: instant(0, '10:00'), followUp: false },
+    );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(2);
     expect(JSON.stringify(logger.lines)).toContain('authorizer cache flush failed');

@@ -37,7 +37,9 @@ describe('resolveExpiry', () => {
   });
 
   it('accepts 29 February in a leap year', () => {
-    expect(resolveExpiry({ expiresOn: '2004-02-29' }, at(instant(0, '10:00'))).expiresAt).toBe('2004-02-29T00:00:00.000Z');
+    expect(resolveExpiry({ expiresOn: '2004-02-29' }, at(instant(0, '10:00'))).expiresAt).toBe(
+      '2004-02-29T00:00:00.000Z',
+    );
   });
 
   it.each(['2002-02-29', '2002-04-31', '2002-13-01', '2002-00-10', '2002-1-1', '27-01-01', instant(39), 'tomorrow'])(

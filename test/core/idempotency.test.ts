@@ -63,10 +63,17 @@ describe('Idempotency', () => {
   it('answers 409 in progress when the first request has not answered within the wait, and runs nothing', async () => {
     const { idempotency } = setup();
     let finish: () => void = () => undefined;
-    const slow = idempotency.run(request('{}'), 'acme', () => new Promise((resolve) => (finish = () => resolve(jsonResponse(201, { id: 'key_1' })))));
+    const slow = idempotency.run(
+      request('{}'),
+      'acme',
+      () => new Promise((resolve) => (finish = () => resolve(jsonResponse(201, { id: 'key_1' })))),
+    );
     const create = jest.fn(async () => jsonResponse(201, { id: 'key_2' }));
 
-    await expect(idempotency.run(request('{}'), 'acme', create)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/in progress/) });
+    await expect(idempotency.run(request('{}'), 'acme', create)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/in progress/),
+    });
     expect(create).not.toHaveBeenCalled();
     finish();
     await slow;
@@ -75,9 +82,13 @@ describe('Idempotency', () => {
   it('refuses the same key with another body with 409, and releases a claim whose request failed', async () => {
     const { store, idempotency } = setup();
     await idempotency.run(request('{"name":"a"}'), 'acme', async () => jsonResponse(201, { id: 'key_1' }));
-    await expect(idempotency.run(request('{"name":"b"}'), 'acme', async () => jsonResponse(201, {}))).rejects.toMatchObject({ code: 'conflict' });
+    await expect(
+      idempotency.run(request('{"name":"b"}'), 'acme', async () => jsonResponse(201, {})),
+    ).rejects.toMatchObject({ code: 'conflict' });
 
-    await expect(idempotency.run(request('{}', 'k-2'), 'acme', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      idempotency.run(request('{}', 'k-2'), 'acme', async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(store.records.size).toBe(1);
   });
 

@@ -17,7 +17,9 @@ beforeEach(() => {
 
 describe('key meta', () => {
   it('accepts 16 string entries of 1 KiB in all', () => {
-    const meta = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v'.repeat(61)]));
+    const meta = Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v'.repeat(61)]),
+    );
     expect(metaSchema.safeParse(meta).success).toBe(true);
   });
 
@@ -39,7 +41,10 @@ describe('key meta', () => {
     const { item, plaintext } = keyFixture({ role: 'developer' });
     ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, meta: { userId: 'u_1' }, createdBy: 'operator' }) });
     const logger = recordingLogger();
-    const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+    const store = new DynamoKeyStore({
+      client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
+      tableName: 'keys',
+    });
     const handler = createAuthorizerHandler({
       store,
       prefix: 'sk',
@@ -57,8 +62,14 @@ describe('key meta', () => {
 });
 
 describe('listing by name prefix', () => {
-  const store = () => new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
-  const position = { pk: 'KEY#key_000000000000000000000001', sk: 'KEY', gsi1pk: 'TENANT#acme', gsi1sk: `${instant(-22)}#key_000000000000000000000001` };
+  const store = () =>
+    new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const position = {
+    pk: 'KEY#key_000000000000000000000001',
+    sk: 'KEY',
+    gsi1pk: 'TENANT#acme',
+    gsi1sk: `${instant(-22)}#key_000000000000000000000001`,
+  };
 
   it('filters with begins_with on the name and stops reading after 1000 items, with an empty page and a cursor', async () => {
     ddb.on(QueryCommand).resolves({ Items: [], ScannedCount: 100, LastEvaluatedKey: position });
@@ -79,7 +90,9 @@ describe('listing by name prefix', () => {
 
   it('stops as soon as the page and one more item matched', async () => {
     const { item } = keyFixture({ role: 'developer' });
-    ddb.on(QueryCommand).resolves({ Items: [rawKeyItem(item), rawKeyItem(item)], ScannedCount: 100, LastEvaluatedKey: position });
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [rawKeyItem(item), rawKeyItem(item)], ScannedCount: 100, LastEvaluatedKey: position });
 
     const page = await store().listKeys('acme', 1, undefined, undefined, 'ci');
 

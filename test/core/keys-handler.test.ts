@@ -4,17 +4,8 @@ import {
   FlushStageAuthorizersCacheCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-api-gateway';
-import {
-  DynamoDBClient,
-  TransactionCanceledException,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -41,7 +32,11 @@ const sqs = mockClient(SQSClient);
 const NOW = instant(0, '10:00');
 const NOW_SECONDS = Math.floor(Date.parse(NOW) / 1000);
 const ACME = tenantFixture();
-const GLOBEX = tenantFixture({ tenantId: 'globex', name: 'Globex', usageKeys: { live: { id: 'apikey-g', value: 'usageglobexvalue01234567' } } });
+const GLOBEX = tenantFixture({
+  tenantId: 'globex',
+  name: 'Globex',
+  usageKeys: { live: { id: 'apikey-g', value: 'usageglobexvalue01234567' } },
+});
 const CALLER_KEY_ID = `key_${'c'.repeat(24)}`;
 const MISSING_ID = `key_${'0'.repeat(24)}`;
 const KEY_PATTERN = /^sk_live_[0-9a-f]{72}$/;
@@ -72,11 +67,20 @@ function proxyEvent(
 
 function setup() {
   const logger = recordingLogger();
-  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
-  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
+  const store = new DynamoKeyStore({
+    client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
+    tableName: 'keys',
+  });
+  const cache = settlingFlusher(
+    new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'),
+    fixedClock(NOW),
+  );
   const handler = createKeysHandler({ store, clock: fixedClock(NOW), prefix: 'sk', cache, logger });
-  const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
-    handler(proxyEvent(method, path, options));
+  const send = (
+    method: string,
+    path: string,
+    options?: Parameters<typeof proxyEvent>[2],
+  ): Promise<APIGatewayProxyResult> => handler(proxyEvent(method, path, options));
   return { send, logger };
 }
 
@@ -85,12 +89,13 @@ const parse = <T>(response: APIGatewayProxyResult): T => JSON.parse(response.bod
 /** The names of the DynamoDB commands sent, in order. */
 const sent = (): string[] => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 
-
 const tenantGet = (tenantId: string) => ({ Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' } });
 const keyGet = (id: string) => ({ Key: { pk: `KEY#${id}`, sk: 'KEY' } });
 
 function givenTenant(tenant: Tenant = ACME): void {
-  ddb.on(GetCommand, tenantGet(tenant.tenantId)).resolves({ Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant } });
+  ddb
+    .on(GetCommand, tenantGet(tenant.tenantId))
+    .resolves({ Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant } });
 }
 
 function givenKey(item: KeyItem): void {
@@ -99,7 +104,10 @@ function givenKey(item: KeyItem): void {
 
 /** A key read as it was, then (after the write's transaction, which returns no item) as it is. */
 function givenKeyChanging(before: KeyItem, after: KeyItem): void {
-  ddb.on(GetCommand, keyGet(before.id)).resolvesOnce({ Item: rawKeyItem(before) }).resolves({ Item: rawKeyItem(after) });
+  ddb
+    .on(GetCommand, keyGet(before.id))
+    .resolvesOnce({ Item: rawKeyItem(before) })
+    .resolves({ Item: rawKeyItem(after) });
   ddb.on(TransactWriteCommand).resolves({});
 }
 
@@ -139,14 +147,27 @@ describe('POST /v1/keys', () => {
 
     expect(response.statusCode).toBe(201);
     expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      ...tenantGet('acme'),
+      ConsistentRead: true,
+    });
     const items = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
     expect(items).toHaveLength(3);
     expect(items[0].Put).toMatchObject({ TableName: 'keys', ConditionExpression: 'attribute_not_exists(pk)' });
     expect(items[1]).toEqual({
-      ConditionCheck: { TableName: 'keys', ...tenantGet('acme'), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 1 } },
+      ConditionCheck: {
+        TableName: 'keys',
+        ...tenantGet('acme'),
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 1 },
+      },
     });
-    expect(items[2].Put?.Item).toMatchObject({ pk: 'EVENT#acme', type: 'key.created', actor: { keyId: CALLER_KEY_ID, role: 'owner' } });
+    expect(items[2].Put?.Item).toMatchObject({
+      pk: 'EVENT#acme',
+      type: 'key.created',
+      actor: { keyId: CALLER_KEY_ID, role: 'owner' },
+    });
     expect(apiGateway.calls()).toHaveLength(0);
   });
 
@@ -190,7 +211,10 @@ describe('POST /v1/keys', () => {
 
     const body = parse<Created>(response);
     expect(response.statusCode).toBe(201);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    });
     expect(body.key).toMatch(KEY_PATTERN);
     expect(body).toEqual({
       id: `key_${sha256(body.key).slice(0, 24)}`,
@@ -210,7 +234,9 @@ describe('POST /v1/keys', () => {
   it("creates a developer key in the caller's environment when neither is given", async () => {
     const { send } = setup();
 
-    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'sandbox' }, caller: { environment: 'test' } }));
+    const body = parse<Created>(
+      await send('POST', '/v1/keys', { body: { name: 'sandbox' }, caller: { environment: 'test' } }),
+    );
 
     expect(body).toMatchObject({ environment: 'test', role: 'developer' });
     expect(body.key).toMatch(/^sk_test_[0-9a-f]{72}$/);
@@ -221,7 +247,9 @@ describe('POST /v1/keys', () => {
   it('creates the asked role and environment when the caller may', async () => {
     const { send } = setup();
 
-    const body = parse<Created>(await send('POST', '/v1/keys', { body: { name: 'deploy', role: 'admin', environment: 'test' } }));
+    const body = parse<Created>(
+      await send('POST', '/v1/keys', { body: { name: 'deploy', role: 'admin', environment: 'test' } }),
+    );
 
     expect(body).toMatchObject({ environment: 'test', role: 'admin' });
   });
@@ -254,25 +282,79 @@ describe('POST /v1/keys', () => {
 
 describe('POST /v1/keys refusals', () => {
   it.each<[string, unknown, number, string, RegExp]>([
-    ['an unknown field', { name: 'ci', tenantId: 'globex' }, 400, 'invalid_request', /^unknown field in body: tenantId$/],
+    [
+      'an unknown field',
+      { name: 'ci', tenantId: 'globex' },
+      400,
+      'invalid_request',
+      /^unknown field in body: tenantId$/,
+    ],
     ['a name of the wrong type', { name: 42 }, 400, 'invalid_request', /^name: /],
     ['a missing name', {}, 400, 'invalid_request', /^name: /],
     ['broken JSON', '{"name": "ci"', 400, 'invalid_request', /^the request body is not valid JSON$/],
     ['a body that is not an object', '["ci"]', 400, 'invalid_request', /^body must be a JSON object$/],
-    ['a name over 100 characters', { name: 'x'.repeat(101) }, 400, 'invalid_request', /^name: must be 1 to 100 printable characters$/],
+    [
+      'a name over 100 characters',
+      { name: 'x'.repeat(101) },
+      400,
+      'invalid_request',
+      /^name: must be 1 to 100 printable characters$/,
+    ],
     ['a blank name', { name: '   ' }, 400, 'invalid_request', /^name: /],
-    ['a name with a control character', { name: 'ci\u0007' }, 400, 'invalid_request', /^name: must not contain control characters$/],
-    ['a name with a right-to-left override', { name: 'ci\u202Egpj.exe' }, 400, 'invalid_request', /^name: must not contain bidirectional control characters$/],
-    ['a name with a first-strong isolate', { name: 'ci\u2068' }, 400, 'invalid_request', /^name: must not contain bidirectional control characters$/],
-    ['a name of zero-width characters only', { name: '\u200B\u200D\u2060' }, 400, 'invalid_request', /^name: must contain a visible character$/],
-    ['a name of a soft hyphen and spaces', { name: ' \u00AD ' }, 400, 'invalid_request', /^name: must contain a visible character$/],
+    [
+      'a name with a control character',
+      { name: 'ci\u0007' },
+      400,
+      'invalid_request',
+      /^name: must not contain control characters$/,
+    ],
+    [
+      'a name with a right-to-left override',
+      { name: 'ci\u202Egpj.exe' },
+      400,
+      'invalid_request',
+      /^name: must not contain bidirectional control characters$/,
+    ],
+    [
+      'a name with a first-strong isolate',
+      { name: 'ci\u2068' },
+      400,
+      'invalid_request',
+      /^name: must not contain bidirectional control characters$/,
+    ],
+    [
+      'a name of zero-width characters only',
+      { name: '\u200B\u200D\u2060' },
+      400,
+      'invalid_request',
+      /^name: must contain a visible character$/,
+    ],
+    [
+      'a name of a soft hyphen and spaces',
+      { name: ' \u00AD ' },
+      400,
+      'invalid_request',
+      /^name: must contain a visible character$/,
+    ],
     ['a name with a lone surrogate', { name: 'ci\uD83D' }, 400, 'invalid_request', /^name: must be valid Unicode text/],
     ['an unknown role', { name: 'ci', role: 'root' }, 400, 'invalid_request', /^role: /],
     ['an unknown environment', { name: 'ci', environment: 'prod' }, 400, 'invalid_request', /^environment: /],
-    ['expiresInDays outside 7, 30, 60, 90', { name: 'ci', expiresInDays: 10 }, 400, 'invalid_request', /^expiresInDays: must be one of 7, 30, 60, 90$/],
+    [
+      'expiresInDays outside 7, 30, 60, 90',
+      { name: 'ci', expiresInDays: 10 },
+      400,
+      'invalid_request',
+      /^expiresInDays: must be one of 7, 30, 60, 90$/,
+    ],
     ['expiresInDays as a string', { name: 'ci', expiresInDays: '30' }, 400, 'invalid_request', /^expiresInDays: /],
     ['expiresOn today', { name: 'ci', expiresOn: day(0) }, 400, 'invalid_request', /^expiresOn: .*after today/],
-    ['expiresOn not a real date', { name: 'ci', expiresOn: '2002-02-29' }, 400, 'invalid_request', /^expiresOn: .*real date/],
+    [
+      'expiresOn not a real date',
+      { name: 'ci', expiresOn: '2002-02-29' },
+      400,
+      'invalid_request',
+      /^expiresOn: .*real date/,
+    ],
     ['both expiry options', { name: 'ci', expiresInDays: 30, expiresOn: day(39) }, 400, 'invalid_request', /not both/],
     ['a body over 16 KiB', { name: 'ci', padding: 'x'.repeat(16 * 1024) }, 413, 'payload_too_large', /16384 bytes/],
   ])('refuses %s without a DynamoDB call', async (_label, body, status, code, message) => {
@@ -300,16 +382,36 @@ describe('POST /v1/keys refusals', () => {
   });
 
   it.each<[string, Partial<Caller>, Record<string, unknown>, RegExp]>([
-    ["a role above the caller's", { role: 'developer' }, { name: 'ci', role: 'admin' }, /developer key cannot create an? admin key/],
-    ['an operator key in a tenant', { role: 'owner' }, { name: 'ci', role: 'operator' }, /^operator keys belong to the operator tenant only; /],
+    [
+      "a role above the caller's",
+      { role: 'developer' },
+      { name: 'ci', role: 'admin' },
+      /developer key cannot create an? admin key/,
+    ],
+    [
+      'an operator key in a tenant',
+      { role: 'owner' },
+      { name: 'ci', role: 'operator' },
+      /^operator keys belong to the operator tenant only; /,
+    ],
     [
       'an operator key asked by the operator for a tenant',
       operatorActingFor(ACME),
       { name: 'ci', role: 'operator' },
       /^operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key$/,
     ],
-    ['a live key for a test caller', { environment: 'test' }, { name: 'ci', environment: 'live' }, /a test key can only create test keys/],
-    ['any key for a read_only caller', { role: 'read_only' }, { name: 'ci', role: 'read_only' }, /read_only key cannot change keys/],
+    [
+      'a live key for a test caller',
+      { environment: 'test' },
+      { name: 'ci', environment: 'live' },
+      /a test key can only create test keys/,
+    ],
+    [
+      'any key for a read_only caller',
+      { role: 'read_only' },
+      { name: 'ci', role: 'read_only' },
+      /read_only key cannot change keys/,
+    ],
   ])('refuses %s with 403 and no DynamoDB call', async (_label, caller, body, message) => {
     const { send } = setup();
 
@@ -328,10 +430,16 @@ describe('operator keys are live only', () => {
   it('refuses to create a test operator key with 400 and no DynamoDB call', async () => {
     const { send } = setup();
 
-    const response = await send('POST', '/v1/keys', { body: { name: 'sandbox', role: 'operator', environment: 'test' }, caller: operator });
+    const response = await send('POST', '/v1/keys', {
+      body: { name: 'sandbox', role: 'operator', environment: 'test' },
+      caller: operator,
+    });
 
     expect(response.statusCode).toBe(400);
-    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(/operator keys are live only/),
+    });
     expect(ddb.calls()).toHaveLength(0);
   });
 
@@ -345,7 +453,10 @@ describe('operator keys are live only', () => {
     const response = await send('POST', `/v1/keys/${item.id}/rotate`, { caller: operator });
 
     expect(response.statusCode).toBe(400);
-    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/operator keys are live only/) });
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(/operator keys are live only/),
+    });
     expect(sent()).toEqual(['GetCommand']);
     expect(apiGateway.calls()).toHaveLength(0);
   });
@@ -453,7 +564,10 @@ describe('GET /v1/keys', () => {
   });
 
   it('starts the next page after the key the cursor names', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: keys.map(rawKeyItem) }).resolves({ Items: [rawKeyItem(keys[2])] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: keys.map(rawKeyItem) })
+      .resolves({ Items: [rawKeyItem(keys[2])] });
     const { send } = setup();
     const first = parse<Page>(await send('GET', '/v1/keys', { query: { limit: '2' } }));
 
@@ -497,7 +611,12 @@ describe('GET /v1/keys', () => {
       "a cursor of another tenant's listing",
       {
         cursor: Buffer.from(
-          JSON.stringify({ pk: `KEY#${MISSING_ID}`, sk: 'KEY', gsi1pk: 'TENANT#globex', gsi1sk: `${instant(-22)}#${MISSING_ID}` }),
+          JSON.stringify({
+            pk: `KEY#${MISSING_ID}`,
+            sk: 'KEY',
+            gsi1pk: 'TENANT#globex',
+            gsi1sk: `${instant(-22)}#${MISSING_ID}`,
+          }),
         ).toString('base64url'),
       },
       /^cursor is not valid/,
@@ -508,7 +627,10 @@ describe('GET /v1/keys', () => {
     const response = await send('GET', '/v1/keys', { query });
 
     expect(response.statusCode).toBe(400);
-    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(message) });
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(message),
+    });
     expect(ddb.calls()).toHaveLength(0);
   });
 
@@ -520,7 +642,9 @@ describe('GET /v1/keys', () => {
     const response = await send('GET', '/v1/keys');
 
     expect(response.statusCode).toBe(500);
-    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+    expect(parse<ErrorBody>(response)).toEqual({
+      error: { code: 'internal_error', message: 'something went wrong on our side' },
+    });
     expect(response.body).not.toContain('ProvisionedThroughput');
     expect(response.body).not.toContain('123456789012');
     expect(logger.lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'unhandled error' })]);
@@ -549,7 +673,11 @@ describe('GET /v1/keys/{id}', () => {
     });
     expect(response.body).not.toContain(item.hash);
     expect(sent()).toEqual(['GetCommand']);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: 'keys', ...keyGet(item.id), ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: 'keys',
+      ...keyGet(item.id),
+      ConsistentRead: true,
+    });
   });
 
   it('shows a key past its expiry as expired', async () => {
@@ -579,11 +707,17 @@ describe('GET /v1/keys/{id}', () => {
     const response = await send('GET', `/v1/keys/${item.id}`);
 
     expect(response.statusCode).toBe(500);
-    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+    expect(parse<ErrorBody>(response)).toEqual({
+      error: { code: 'internal_error', message: 'something went wrong on our side' },
+    });
     expect(response.body).not.toContain('partition');
     expect(response.body).not.toContain('InternalServerError');
     expect(logger.lines).toEqual([
-      expect.objectContaining({ level: 'ERROR', message: 'unhandled error', fields: expect.objectContaining({ errorMessage: expect.stringContaining('partition 7f3a') }) }),
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'unhandled error',
+        fields: expect.objectContaining({ errorMessage: expect.stringContaining('partition 7f3a') }),
+      }),
     ]);
   });
 });
@@ -603,7 +737,10 @@ async function setupOnFake(store: MemoryKeyStore = new MemoryKeyStore()) {
   const owner = existingKey({ role: 'owner' }).item;
   await store.createTenant(ACME, owner);
   const pauses: number[] = [];
-  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), fixedClock(NOW));
+  const cache = settlingFlusher(
+    new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'),
+    fixedClock(NOW),
+  );
   const handler = createKeysHandler({
     store,
     clock: fixedClock(NOW),
@@ -612,39 +749,48 @@ async function setupOnFake(store: MemoryKeyStore = new MemoryKeyStore()) {
     logger: recordingLogger(),
     sleep: async (ms) => void pauses.push(ms),
   });
-  const send = (method: string, path: string, options?: Parameters<typeof proxyEvent>[2]): Promise<APIGatewayProxyResult> =>
-    handler(proxyEvent(method, path, options));
+  const send = (
+    method: string,
+    path: string,
+    options?: Parameters<typeof proxyEvent>[2],
+  ): Promise<APIGatewayProxyResult> => handler(proxyEvent(method, path, options));
   return { store, owner, pauses, send };
 }
 
 describe("another tenant's key", () => {
-  it.each(ONE_KEY_ROUTES)("refuses %s of another tenant's key with the very 404 of a missing id, changing nothing", async (_label, method, suffix, body) => {
-    const { store, send } = await setupOnFake();
-    const foreignKey = existingKey({ tenant: GLOBEX }).item;
-    await store.createTenant(GLOBEX, foreignKey);
+  it.each(ONE_KEY_ROUTES)(
+    "refuses %s of another tenant's key with the very 404 of a missing id, changing nothing",
+    async (_label, method, suffix, body) => {
+      const { store, send } = await setupOnFake();
+      const foreignKey = existingKey({ tenant: GLOBEX }).item;
+      await store.createTenant(GLOBEX, foreignKey);
 
-    const foreign = await send(method, `/v1/keys/${foreignKey.id}${suffix}`, { body });
-    const missing = await send(method, `/v1/keys/${MISSING_ID}${suffix}`, { body });
+      const foreign = await send(method, `/v1/keys/${foreignKey.id}${suffix}`, { body });
+      const missing = await send(method, `/v1/keys/${MISSING_ID}${suffix}`, { body });
 
-    expect(foreign.statusCode).toBe(404);
-    expect(parse<ErrorBody>(foreign)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
-    expect(missing.statusCode).toBe(404);
-    expect(foreign.body).toBe(missing.body);
-    expect(await store.getKey(foreignKey.id)).toEqual(foreignKey);
-    expect(store.events).toHaveLength(0);
-    expect(apiGateway.calls()).toHaveLength(0);
-  });
+      expect(foreign.statusCode).toBe(404);
+      expect(parse<ErrorBody>(foreign)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
+      expect(missing.statusCode).toBe(404);
+      expect(foreign.body).toBe(missing.body);
+      expect(await store.getKey(foreignKey.id)).toEqual(foreignKey);
+      expect(store.events).toHaveLength(0);
+      expect(apiGateway.calls()).toHaveLength(0);
+    },
+  );
 
-  it.each(ONE_KEY_ROUTES)('refuses %s of a malformed id with 404 and no DynamoDB call', async (_label, method, suffix, body) => {
-    const { send } = setup();
+  it.each(ONE_KEY_ROUTES)(
+    'refuses %s of a malformed id with 404 and no DynamoDB call',
+    async (_label, method, suffix, body) => {
+      const { send } = setup();
 
-    const response = await send(method, `/v1/keys/abc${suffix}`, { body });
+      const response = await send(method, `/v1/keys/abc${suffix}`, { body });
 
-    expect(response.statusCode).toBe(404);
-    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
-    expect(ddb.calls()).toHaveLength(0);
-    expect(apiGateway.calls()).toHaveLength(0);
-  });
+      expect(response.statusCode).toBe(404);
+      expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'not_found', message: 'no such key' } });
+      expect(ddb.calls()).toHaveLength(0);
+      expect(apiGateway.calls()).toHaveLength(0);
+    },
+  );
 });
 
 describe('PATCH /v1/keys/{id}', () => {
@@ -676,7 +822,10 @@ describe('PATCH /v1/keys/{id}', () => {
     const response = await send('PATCH', `/v1/keys/${item.id}`, { body: { name: 'renamed', role: 'owner' } });
 
     expect(response.statusCode).toBe(400);
-    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: 'unknown field in body: role' });
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'invalid_request',
+      message: 'unknown field in body: role',
+    });
     expect(ddb.calls()).toHaveLength(0);
   });
 });
@@ -717,7 +866,10 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
         message: 'Transaction cancelled',
         $metadata: {},
         CancellationReasons: [
-          { Code: 'ConditionalCheckFailed', Item: marshall(rawKeyItem(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue> },
+          {
+            Code: 'ConditionalCheckFailed',
+            Item: marshall(rawKeyItem(revoked), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+          },
           { Code: 'None' },
         ],
       }),
@@ -767,7 +919,9 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
     expect(parse<KeyRecord>(response)).toMatchObject({ id: item.id, status: 'active' });
     // the key, the key again (the store's: its notice index days), the write, the key as it now is.
     expect(sent()).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand', 'GetCommand']);
-    expect(transaction()[0].Update?.UpdateExpression).toBe('SET #status = :to, gsi4pk = if_not_exists(gsi4pk, :activity)');
+    expect(transaction()[0].Update?.UpdateExpression).toBe(
+      'SET #status = :to, gsi4pk = if_not_exists(gsi4pk, :activity)',
+    );
     expect(transaction()[0].Update?.ExpressionAttributeValues).toEqual({
       ':to': 'active',
       ':from': 'revoked',
@@ -782,7 +936,9 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
   it('still answers the revoke when API Gateway refuses the flush, and logs an error without key material', async () => {
     const { item, plaintext } = existingKey();
     givenKeyChanging(item, { ...item, status: 'revoked' });
-    apiGateway.on(FlushStageAuthorizersCacheCommand).rejects(new TooManyRequestsException({ message: 'Too Many Requests', $metadata: {} }));
+    apiGateway
+      .on(FlushStageAuthorizersCacheCommand)
+      .rejects(new TooManyRequestsException({ message: 'Too Many Requests', $metadata: {} }));
     const { send, logger } = setup();
 
     const response = await send('POST', `/v1/keys/${item.id}/revoke`);
@@ -806,13 +962,18 @@ describe('POST /v1/keys/{id}/revoke and /enable', () => {
 describe("a tenant's last active owner key", () => {
   /** The tenant item as stored, with its owner key ids. */
   function givenOwners(...ids: string[]): void {
-    ddb.on(GetCommand, tenantGet('acme')).resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME, ownerKeyIds: new Set(ids), ownersListed: true } });
+    ddb
+      .on(GetCommand, tenantGet('acme'))
+      .resolves({ Item: { pk: 'TENANT#acme', sk: 'TENANT', ...ACME, ownerKeyIds: new Set(ids), ownersListed: true } });
   }
 
   it('revokes an owner key in one transaction that checks another owner key is still active, then flushes', async () => {
     const { item } = existingKey({ role: 'owner' });
     const other = existingKey({ role: 'owner', name: 'other' }).item;
-    ddb.on(GetCommand, keyGet(item.id)).resolvesOnce({ Item: rawKeyItem(item) }).resolves({ Item: rawKeyItem({ ...item, status: 'revoked' }) });
+    ddb
+      .on(GetCommand, keyGet(item.id))
+      .resolvesOnce({ Item: rawKeyItem(item) })
+      .resolves({ Item: rawKeyItem({ ...item, status: 'revoked' }) });
     givenKey(other);
     givenOwners(item.id, other.id);
     ddb.on(TransactWriteCommand).resolves({});
@@ -873,7 +1034,11 @@ describe('DELETE /v1/keys/{id}', () => {
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
     expect(sent()).toEqual(['GetCommand', 'TransactWriteCommand']);
-    expect(eventOf()).toMatchObject({ type: 'key.deleted', keyId: item.id, details: { name: 'ci', role: 'developer' } });
+    expect(eventOf()).toMatchObject({
+      type: 'key.deleted',
+      keyId: item.id,
+      details: { name: 'ci', role: 'developer' },
+    });
     expect(transaction()[0].Delete).toEqual({
       TableName: 'keys',
       ...keyGet(item.id),
@@ -927,13 +1092,23 @@ describe('POST /v1/keys/{id}/rotate', () => {
     const old = givenRotatable();
     const { send } = setup();
 
-    const body = parse<Created>(await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } }));
+    const body = parse<Created>(
+      await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } }),
+    );
 
     expect(sent()).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand']);
-    expect(ddb.commandCalls(GetCommand)[1].args[0].input).toEqual({ TableName: 'keys', ...tenantGet('acme'), ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[1].args[0].input).toEqual({
+      TableName: 'keys',
+      ...tenantGet('acme'),
+      ConsistentRead: true,
+    });
     const items = transactItems();
     expect(items).toHaveLength(4);
-    expect(items[3].Put?.Item).toMatchObject({ type: 'key.rotated', keyId: old.item.id, details: { newKeyId: body.id } });
+    expect(items[3].Put?.Item).toMatchObject({
+      type: 'key.rotated',
+      keyId: old.item.id,
+      details: { newKeyId: body.id },
+    });
     expect(items[0].Update).toMatchObject({
       ...keyGet(old.item.id),
       UpdateExpression: 'SET rotatedTo = :newId, expiresAt = :expiresAt, #ttl = :ttl, gsi3pk = :expiryDay',
@@ -949,11 +1124,24 @@ describe('POST /v1/keys/{id}/rotate', () => {
     });
     expect(items[1].Put).toMatchObject({
       ConditionExpression: 'attribute_not_exists(pk)',
-      Item: { pk: `KEY#${body.id}`, id: body.id, hash: sha256(body.key), rotatedFrom: old.item.id, name: 'deploy', role: 'admin', tenantVersion: 1 },
+      Item: {
+        pk: `KEY#${body.id}`,
+        id: body.id,
+        hash: sha256(body.key),
+        rotatedFrom: old.item.id,
+        name: 'deploy',
+        role: 'admin',
+        tenantVersion: 1,
+      },
     });
     expect(JSON.stringify(items)).not.toContain(body.key);
     expect(items[2]).toEqual({
-      ConditionCheck: { TableName: 'keys', ...tenantGet('acme'), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 1 } },
+      ConditionCheck: {
+        TableName: 'keys',
+        ...tenantGet('acme'),
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 1 },
+      },
     });
     expect(flushCalls()).toHaveLength(1);
     expect(flushCalls()[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
@@ -971,7 +1159,9 @@ describe('POST /v1/keys/{id}/rotate', () => {
       ':ttl': NOW_SECONDS + 24 * 3600,
     });
     // the second flush after the rotation, then the grace end's flush (a first hop of the queue).
-    const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
+    const queued = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody as string));
     expect(queued).toEqual([
       { at: instant(0, '10:00:10'), followUp: false },
       { at: instant(1, '10:00'), followUp: true },
@@ -984,11 +1174,13 @@ describe('POST /v1/keys/{id}/rotate', () => {
 
     await send('POST', `/v1/keys/${old.item.id}/rotate`, { body: { gracePeriodHours: 0 } });
 
-    const queued = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody as string));
+    const queued = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody as string));
     expect(queued).toEqual([{ at: instant(0, '10:00:10'), followUp: false }]);
   });
 
-  it("never keeps the old key beyond its own expiry", async () => {
+  it('never keeps the old key beyond its own expiry', async () => {
     const old = givenRotatable({ expiresAt: instant(2) });
     const { send } = setup();
 
@@ -1022,7 +1214,10 @@ describe('POST /v1/keys/{id}/rotate', () => {
     const response = await send('POST', `/v1/keys/${item.id}/rotate`, { body: { gracePeriodHours } });
 
     expect(response.statusCode).toBe(400);
-    expect(parse<ErrorBody>(response).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^gracePeriodHours: /) });
+    expect(parse<ErrorBody>(response).error).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^gracePeriodHours: /),
+    });
     expect(ddb.calls()).toHaveLength(0);
     expect(apiGateway.calls()).toHaveLength(0);
   });
@@ -1031,12 +1226,16 @@ describe('POST /v1/keys/{id}/rotate', () => {
     const old = givenRotatable();
     ddb.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
-        message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
+        message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
         $metadata: {},
         CancellationReasons: [
           {
             Code: 'ConditionalCheckFailed',
-            Item: marshall(rawKeyItem({ ...old.item, status: 'revoked' }), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+            Item: marshall(rawKeyItem({ ...old.item, status: 'revoked' }), { removeUndefinedValues: true }) as Record<
+              string,
+              AttributeValue
+            >,
           },
           { Code: 'None' },
           { Code: 'None' },
@@ -1048,7 +1247,9 @@ describe('POST /v1/keys/{id}/rotate', () => {
     const response = await send('POST', `/v1/keys/${old.item.id}/rotate`);
 
     expect(response.statusCode).toBe(409);
-    expect(parse<ErrorBody>(response)).toEqual({ error: { code: 'conflict', message: 'a revoked key cannot be rotated; enable it first' } });
+    expect(parse<ErrorBody>(response)).toEqual({
+      error: { code: 'conflict', message: 'a revoked key cannot be rotated; enable it first' },
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(apiGateway.calls()).toHaveLength(0);
   });
@@ -1098,7 +1299,11 @@ describe('key service rules on the in-memory store', () => {
 
     expect(response.statusCode).toBe(201);
     const created = parse<Created>(response);
-    expect(await store.getKey(created.id)).toMatchObject({ hash: sha256(created.key), plan: 'growth', tenantVersion: 2 });
+    expect(await store.getKey(created.id)).toMatchObject({
+      hash: sha256(created.key),
+      plan: 'growth',
+      tenantVersion: 2,
+    });
   });
 
   it('refuses with 409 when the tenant keeps changing, after three attempts, writing no key', async () => {
@@ -1162,7 +1367,9 @@ describe('key service rules on the in-memory store', () => {
     const response = await send('POST', `/v1/keys/${owner.id}/revoke`);
 
     expect(response.statusCode).toBe(409);
-    expect(parse<ErrorBody>(response).error.message).toBe("the tenant's owner keys were changing at the same time; try again");
+    expect(parse<ErrorBody>(response).error.message).toBe(
+      "the tenant's owner keys were changing at the same time; try again",
+    );
     expect(pauses).toHaveLength(3);
     expect((await store.getKey(owner.id))?.status).toBe('active');
   });

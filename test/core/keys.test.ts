@@ -138,7 +138,17 @@ describe('tokenValidationPattern', () => {
   it('does not match malformed headers', () => {
     const pattern = tokenValidationPattern('sk', true);
     // every spelling a cache entry: padding or extra spaces would make them unbounded.
-    for (const header of ['', 'Bearer', `Basic ${key}`, key.slice(1), `pk${key.slice(2)}`, `${key}x`, `Bearer  ${key}`, ` ${key}`, `${key} `]) {
+    for (const header of [
+      '',
+      'Bearer',
+      `Basic ${key}`,
+      key.slice(1),
+      `pk${key.slice(2)}`,
+      `${key}x`,
+      `Bearer  ${key}`,
+      ` ${key}`,
+      `${key} `,
+    ]) {
       expect(matches(pattern, header)).toBe(false);
     }
   });

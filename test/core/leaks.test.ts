@@ -26,7 +26,17 @@ function fakeStore(keys: KeyItem[]) {
 
 function service(store: LeakStore, policy: LeakPolicy = 'revoke') {
   const logger = recordingLogger();
-  return { leaks: new LeakService({ store, prefix: 'sk', policy, clock: fixedClock(instant(0, '10:00')), cache: noCache, logger }), logger };
+  return {
+    leaks: new LeakService({
+      store,
+      prefix: 'sk',
+      policy,
+      clock: fixedClock(instant(0, '10:00')),
+      cache: noCache,
+      logger,
+    }),
+    logger,
+  };
 }
 
 describe('LeakService', () => {
@@ -53,11 +63,20 @@ describe('LeakService', () => {
   it('revokes under the revoke policy, with key.leaked naming the url and never the key', async () => {
     const { store, marked } = fakeStore([item]);
     const { leaks, logger } = service(store);
-    const outcome = await leaks.report(plaintext, { url: 'https://github.com/a/b', source: 'content' }, { system: 'github' });
+    const outcome = await leaks.report(
+      plaintext,
+      { url: 'https://github.com/a/b', source: 'content' },
+      { system: 'github' },
+    );
     expect(outcome).toEqual({ label: 'true_positive', keyId: item.id, tenantId: item.tenantId, action: 'revoked' });
     const { revoke, event } = marked.get(item.id)!;
     expect(revoke).toBe(true);
-    expect(event).toMatchObject({ type: 'key.leaked', keyId: item.id, actor: { system: 'github' }, details: { url: 'https://github.com/a/b', action: 'revoked' } });
+    expect(event).toMatchObject({
+      type: 'key.leaked',
+      keyId: item.id,
+      actor: { system: 'github' },
+      details: { url: 'https://github.com/a/b', action: 'revoked' },
+    });
     for (const text of [JSON.stringify(event), logger.text()]) {
       expect(text).not.toContain(plaintext.slice(8, 72));
       expect(text).not.toContain(item.hash);
@@ -69,18 +88,25 @@ describe('LeakService', () => {
     const { leaks } = service(store, 'notify');
     expect((await leaks.report(plaintext, {}, { system: 'github' })).action).toBe('notified');
     expect(marked.get(item.id)?.revoke).toBe(false);
-    expect(await leaks.report(plaintext, {}, { system: 'github' })).toMatchObject({ label: 'true_positive', action: 'already_reported' });
+    expect(await leaks.report(plaintext, {}, { system: 'github' })).toMatchObject({
+      label: 'true_positive',
+      action: 'already_reported',
+    });
   });
 
   it('reads the policy setting strictly', () => {
     expect(leakPolicyFrom(undefined, 'x')).toBe('revoke');
     expect(leakPolicyFrom('notify', 'x')).toBe('notify');
-    expect(() => leakPolicyFrom('ignore', 'keygate:onLeak')).toThrow('keygate:onLeak must be one of revoke, notify, received "ignore"');
+    expect(() => leakPolicyFrom('ignore', 'keygate:onLeak')).toThrow(
+      'keygate:onLeak must be one of revoke, notify, received "ignore"',
+    );
   });
 });
 
 describe('GitHub public keys', () => {
-  const meta = (ids: string[]) => ({ public_keys: ids.map((id) => ({ key_identifier: id, key: `PEM ${id}`, is_current: true })) });
+  const meta = (ids: string[]) => ({
+    public_keys: ids.map((id) => ({ key_identifier: id, key: `PEM ${id}`, is_current: true })),
+  });
 
   it('fails loudly on a setting not in the meta endpoint shape', () => {
     expect(() => staticGithubKeys('{"keys": []}')).toThrow(/meta endpoint/);
@@ -90,10 +116,13 @@ describe('GitHub public keys', () => {
   it('fetches once, serves from the cache, and refetches for an unknown id at most once a minute', async () => {
     let now = 0;
     let fetches = 0;
-    const keys = new FetchedGithubKeys(async () => {
-      fetches += 1;
-      return meta(fetches === 1 ? ['a'] : ['a', 'b']);
-    }, () => now);
+    const keys = new FetchedGithubKeys(
+      async () => {
+        fetches += 1;
+        return meta(fetches === 1 ? ['a'] : ['a', 'b']);
+      },
+      () => now,
+    );
     expect(await keys.find('a')).toBe('PEM a');
     expect(await keys.find('a')).toBe('PEM a');
     expect(await keys.find('b')).toBeUndefined(); // unknown, but fetched just now

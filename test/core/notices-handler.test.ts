@@ -9,7 +9,9 @@ describe('the notices Lambda handler', () => {
     const handler = createNoticesHandler({ run: async () => result }, logger);
 
     expect(await handler()).toEqual(result);
-    expect(logger.lines).toEqual([{ level: 'INFO', message: 'notices run', fields: { days: day(0), written: '{"key.stale":2}', skipped: 1 } }]);
+    expect(logger.lines).toEqual([
+      { level: 'INFO', message: 'notices run', fields: { days: day(0), written: '{"key.stale":2}', skipped: 1 } },
+    ]);
   });
 
   it('logs and rethrows a failed run, so the schedule retries it', async () => {

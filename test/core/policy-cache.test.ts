@@ -16,7 +16,13 @@ import { instant } from '../support/time';
 const ACCOUNT = 'arn:aws:execute-api:eu-west-1:123456789012';
 // stages that are prefixes of one another, and two APIs: the cache's "same stage as last time"
 // shortcut must tell them apart.
-const STAGES = [`${ACCOUNT}:abc123/prod`, `${ACCOUNT}:abc123/prod2`, `${ACCOUNT}:abc123/pro`, `${ACCOUNT}:abc1234/prod`, 'arn:aws:execute-api:us-east-1:999999999999:abc123/prod'];
+const STAGES = [
+  `${ACCOUNT}:abc123/prod`,
+  `${ACCOUNT}:abc123/prod2`,
+  `${ACCOUNT}:abc123/pro`,
+  `${ACCOUNT}:abc1234/prod`,
+  'arn:aws:execute-api:us-east-1:999999999999:abc123/prod',
+];
 const ROUTES = ['GET/v1/me', 'POST/v1/keys', 'DELETE/v1/keys/key_1', 'GET/v1/panel/tenants', 'GET/v1/orders/7', 'GET/'];
 const RULES: RouteRoles[] = [
   { method: 'DELETE', path: '/v1/orders/{id}', roles: ['owner'] },
@@ -81,7 +87,9 @@ describe('PolicyCache', () => {
     const odd = cache.policyFor(methodArn, 'superuser' as Role, 'live');
     expect(odd).toEqual(policyFor(methodArn, 'superuser' as Role, 'live'));
     expect(cache.policyFor(methodArn, 'superuser' as Role, 'live')).not.toBe(odd);
-    expect(cache.policyFor(methodArn, 'owner', 'staging' as Environment)).toEqual(policyFor(methodArn, 'owner', 'staging' as Environment));
+    expect(cache.policyFor(methodArn, 'owner', 'staging' as Environment)).toEqual(
+      policyFor(methodArn, 'owner', 'staging' as Environment),
+    );
   });
 
   it('refuses a method ARN without a stage, whether or not a stage came before it', () => {
@@ -89,20 +97,27 @@ describe('PolicyCache', () => {
     expect(() => cache.policyFor('not-an-arn', 'owner', 'live')).toThrow('methodArn is not an execute-api method ARN');
     cache.policyFor(`${STAGES[0]}/GET/v1/me`, 'owner', 'live');
     expect(() => cache.policyFor(STAGES[0], 'owner', 'live')).toThrow('methodArn is not an execute-api method ARN');
-    expect(() => cache.policyFor(`${ACCOUNT}:abc123`, 'owner', 'live')).toThrow('methodArn is not an execute-api method ARN');
+    expect(() => cache.policyFor(`${ACCOUNT}:abc123`, 'owner', 'live')).toThrow(
+      'methodArn is not an execute-api method ARN',
+    );
   });
 
   it('starts over past its stage limit, still answering correctly', () => {
     const cache = new PolicyCache([], 2);
     for (const stage of [...STAGES, ...STAGES]) {
-      expect(cache.policyFor(`${stage}/GET/v1/me`, 'developer', 'test')).toEqual(policyFor(`${stage}/GET/v1/me`, 'developer', 'test'));
+      expect(cache.policyFor(`${stage}/GET/v1/me`, 'developer', 'test')).toEqual(
+        policyFor(`${stage}/GET/v1/me`, 'developer', 'test'),
+      );
     }
   });
 });
 
 describe('authorize with cached policies', () => {
   const tenant = tenantFixture();
-  const keys = [keyFixture({ tenant, role: 'developer' }), keyFixture({ tenant, role: 'read_only', environment: 'test' })];
+  const keys = [
+    keyFixture({ tenant, role: 'developer' }),
+    keyFixture({ tenant, role: 'read_only', environment: 'test' }),
+  ];
   const byId = new Map<string, KeyItem>(keys.map(({ item }) => [item.id, item]));
   const deps = (routeRoles?: readonly RouteRoles[]): AuthorizeDeps => ({
     store: { getKey: async (id) => byId.get(id) },
@@ -121,8 +136,12 @@ describe('authorize with cached policies', () => {
       for (const stage of STAGES) {
         for (const { item, plaintext } of keys) {
           const methodArn = `${stage}/GET/v1/orders/${round}`;
-          expect((await authorize(withRules, `Bearer ${plaintext}`, methodArn)).policyDocument).toEqual(policyFor(methodArn, item.role, item.environment, RULES));
-          expect((await authorize(without, plaintext, methodArn)).policyDocument).toEqual(policyFor(methodArn, item.role, item.environment));
+          expect((await authorize(withRules, `Bearer ${plaintext}`, methodArn)).policyDocument).toEqual(
+            policyFor(methodArn, item.role, item.environment, RULES),
+          );
+          expect((await authorize(without, plaintext, methodArn)).policyDocument).toEqual(
+            policyFor(methodArn, item.role, item.environment),
+          );
         }
       }
     }

@@ -1,7 +1,15 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoOutbox } from '../../lambdas/core/events/dynamodb-outbox';
 import { newEvent, type KeygateEvent } from '../../lambdas/core/events/model';
-import { BusPublisher, busEntry, eventOfRecord, publishBatch, type BusEntry, type EventBus, type OutboxRecord } from '../../lambdas/core/events/publish';
+import {
+  BusPublisher,
+  busEntry,
+  eventOfRecord,
+  publishBatch,
+  type BusEntry,
+  type EventBus,
+  type OutboxRecord,
+} from '../../lambdas/core/events/publish';
 import { createPublisherHandler } from '../../lambdas/publisher/handler';
 import { recordingLogger } from '../support/fixtures';
 import { instant } from '../support/time';
@@ -9,7 +17,14 @@ import { instant } from '../support/time';
 const outbox = new DynamoOutbox('keys');
 let clock = Date.parse(instant(0, '10:00'));
 const event = (tenantId = 'acme'): KeygateEvent =>
-  newEvent({ type: 'key.revoked', tenantId, keyId: 'key_000000000000000000000001', environment: 'live', actor: { system: 'github' }, at: new Date((clock += 1)) });
+  newEvent({
+    type: 'key.revoked',
+    tenantId,
+    keyId: 'key_000000000000000000000001',
+    environment: 'live',
+    actor: { system: 'github' },
+    at: new Date((clock += 1)),
+  });
 /** The stream record DynamoDB writes for an item insert (NEW_IMAGE). */
 const insert = (item: Record<string, unknown>, sequence: string): OutboxRecord => ({
   eventName: 'INSERT',
@@ -31,7 +46,13 @@ function fakeBus(refuse: (entry: BusEntry, call: number) => boolean = () => fals
 describe('the outbox publisher', () => {
   it('maps an event to an EventBridge entry: source keygate, the type as detail-type, the event as detail', () => {
     const e = event();
-    expect(busEntry(e, 'keygate-bus')).toEqual({ Source: 'keygate', DetailType: 'key.revoked', Detail: JSON.stringify(e), Time: new Date(e.at), EventBusName: 'keygate-bus' });
+    expect(busEntry(e, 'keygate-bus')).toEqual({
+      Source: 'keygate',
+      DetailType: 'key.revoked',
+      Detail: JSON.stringify(e),
+      Time: new Date(e.at),
+      EventBusName: 'keygate-bus',
+    });
   });
 
   it('reads only event inserts from the stream: not key items, not modifies, not TTL removals', () => {
@@ -55,7 +76,10 @@ describe('the outbox publisher', () => {
   it('retries refused entries, and succeeds when the bus takes them on a later attempt', async () => {
     const events = [event(), event(), event()];
     const { bus, calls } = fakeBus((entry, call) => call === 1 && JSON.parse(entry.Detail).id === events[1].id);
-    const answer = await publishBatch(events.map((e, i) => insert(outbox.item(e), String(i))), new BusPublisher(bus, recordingLogger()));
+    const answer = await publishBatch(
+      events.map((e, i) => insert(outbox.item(e), String(i))),
+      new BusPublisher(bus, recordingLogger()),
+    );
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(calls[1].map((entry) => JSON.parse(entry.Detail).id)).toEqual([events[1].id]);
   });
@@ -64,7 +88,10 @@ describe('the outbox publisher', () => {
     const events = Array.from({ length: 15 }, () => event());
     const broken = events[12].id;
     const { bus, calls } = fakeBus((entry) => JSON.parse(entry.Detail).id === broken);
-    const records = [insert({ pk: 'KEY#key_1', sk: 'KEY' }, 'k'), ...events.map((e, i) => insert(outbox.item(e), `s${i}`))];
+    const records = [
+      insert({ pk: 'KEY#key_1', sk: 'KEY' }, 'k'),
+      ...events.map((e, i) => insert(outbox.item(e), `s${i}`)),
+    ];
     const answer = await publishBatch(records, new BusPublisher(bus, recordingLogger(), undefined, 3));
     // the first chunk (events 0–9) went out; the second (10–14) did not complete: retry from event 10.
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 's10' }] });
@@ -76,6 +103,10 @@ describe('the outbox publisher', () => {
     const bus: EventBus = { putEvents: async () => Promise.reject(new Error('throttled')) };
     const answer = await publishBatch([insert(outbox.item(event()), 'only')], new BusPublisher(bus, logger));
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'only' }] });
-    expect(logger.lines.map((line) => line.message)).toEqual(['PutEvents failed', 'PutEvents failed', 'PutEvents failed']);
+    expect(logger.lines.map((line) => line.message)).toEqual([
+      'PutEvents failed',
+      'PutEvents failed',
+      'PutEvents failed',
+    ]);
   });
 });

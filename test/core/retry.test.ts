@@ -74,7 +74,9 @@ describe('withBackoff', () => {
     const call = jest.fn<Promise<string>, []>().mockRejectedValue(new Throttled('slow down'));
     const { waits, sleep } = recordedSleep();
 
-    await expect(withBackoff(call, isThrottled, { attempts: 5, baseMs: 100, sleep, random: () => 1 })).rejects.toBeInstanceOf(Throttled);
+    await expect(
+      withBackoff(call, isThrottled, { attempts: 5, baseMs: 100, sleep, random: () => 1 }),
+    ).rejects.toBeInstanceOf(Throttled);
 
     expect(waits).toEqual([100, 200, 400, 800]);
   });
@@ -85,7 +87,9 @@ describe('withBackoff', () => {
     const draws = [0.5, 0, 0.25, 0.9];
     const random = () => draws.shift() ?? 0;
 
-    await expect(withBackoff(call, isThrottled, { attempts: 5, baseMs: 100, sleep, random })).rejects.toBeInstanceOf(Throttled);
+    await expect(withBackoff(call, isThrottled, { attempts: 5, baseMs: 100, sleep, random })).rejects.toBeInstanceOf(
+      Throttled,
+    );
 
     expect(waits).toEqual([50, 0, 100, 720]);
   });

@@ -14,8 +14,20 @@ import {
   TooManyRequestsException,
   UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
-import { ConditionalCheckFailedException, DynamoDBClient, InternalServerError, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -84,7 +96,10 @@ function setup(now = NOW) {
   // the pause between tries of a tenant write that lost a race, apart from API Gateway's backoff.
   const racePause = jest.fn(async (_ms: number) => undefined);
   const apiClient = new APIGatewayClient({ region: 'eu-west-1' });
-  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const store = new DynamoKeyStore({
+    client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
+    tableName: 'keys',
+  });
   const cache = settlingFlusher(new StageCacheFlusher(apiClient, 'api123', 'prod'), clock);
   const tenants = new TenantService({
     store,
@@ -98,7 +113,14 @@ function setup(now = NOW) {
     reconcile: new SqsReconcileQueue(new SQSClient({ region: 'eu-west-1' }), RECONCILE_QUEUE_URL),
     sleep: racePause,
   });
-  const panelHandler = createPanelHandler(tenants, logger, { store, clock, prefix: 'sk', cache, logger, usage: tenants });
+  const panelHandler = createPanelHandler(tenants, logger, {
+    store,
+    clock,
+    prefix: 'sk',
+    cache,
+    logger,
+    usage: tenants,
+  });
   const accountHandler = createAccountHandler({ store, clock, logger, tenants });
   const answer = async (result: Promise<{ statusCode: number; body: string }>): Promise<Answer> => {
     const { statusCode, body } = await result;
@@ -120,30 +142,50 @@ const createTenant = (body: unknown, caller: CallerContext = operatorCaller) =>
 const getTenant = (tenantId: string, caller: CallerContext = operatorCaller) =>
   proxyEvent({ method: 'GET', resource: '/v1/panel/tenants/{tenantId}', pathParameters: { tenantId }, caller });
 const changePlan = (tenantId: string, body: unknown, caller: CallerContext = operatorCaller) =>
-  proxyEvent({ method: 'PUT', resource: '/v1/panel/tenants/{tenantId}/plan', pathParameters: { tenantId }, body, caller });
+  proxyEvent({
+    method: 'PUT',
+    resource: '/v1/panel/tenants/{tenantId}/plan',
+    pathParameters: { tenantId },
+    body,
+    caller,
+  });
 const suspend = (tenantId: string, caller: CallerContext = operatorCaller, body?: unknown) =>
-  proxyEvent({ method: 'POST', resource: '/v1/panel/tenants/{tenantId}/suspend', pathParameters: { tenantId }, body, caller });
+  proxyEvent({
+    method: 'POST',
+    resource: '/v1/panel/tenants/{tenantId}/suspend',
+    pathParameters: { tenantId },
+    body,
+    caller,
+  });
 const resume = (tenantId: string, caller: CallerContext = operatorCaller) =>
   proxyEvent({ method: 'POST', resource: '/v1/panel/tenants/{tenantId}/resume', pathParameters: { tenantId }, caller });
 const usage = (caller: CallerContext) => proxyEvent({ method: 'GET', resource: '/v1/usage', caller });
 
 /** The commands sent, in order, without the `Command` suffix. */
-const apiCalls = (): string[] => apiGateway.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
+const apiCalls = (): string[] =>
+  apiGateway.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
 const dbCalls = (): string[] => ddb.calls().map((call) => call.args[0].constructor.name.replace(/Command$/, ''));
 /** Updates of tenant items, alone or (with their event) as the first item of a transaction. */
 const tenantUpdates = (): UpdateCommandInput[] =>
   [
     ...ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input),
-    ...ddb.commandCalls(TransactWriteCommand).flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Update as UpdateCommandInput)),
+    ...ddb
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Update as UpdateCommandInput)),
   ].filter((input) => input !== undefined && String(input.Key?.pk).startsWith('TENANT#'));
 /** The events written, in order. */
 const eventsWritten = (): Record<string, unknown>[] =>
   ddb
     .commandCalls(TransactWriteCommand)
-    .flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Put?.Item as Record<string, unknown> | undefined))
+    .flatMap((call) =>
+      (call.args[0].input.TransactItems ?? []).map((item) => item.Put?.Item as Record<string, unknown> | undefined),
+    )
     .filter((item): item is Record<string, unknown> => item !== undefined && String(item.pk).startsWith('EVENT#'));
 const keyUpdates = (): UpdateCommandInput[] =>
-  ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('KEY#'));
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => String(input.Key?.pk).startsWith('KEY#'));
 function expectError(answer: Answer, status: number, code: string): void {
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
 }
@@ -155,7 +197,9 @@ function rawTenantItem(tenant: Tenant): Record<string, unknown> {
 
 /** The tenant as stored: what `GetItem` on `TENANT#<id>` returns. */
 function givenTenant(tenant: Tenant): void {
-  ddb.on(GetCommand, { Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }).resolves({ Item: rawTenantItem(tenant) });
+  ddb
+    .on(GetCommand, { Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } })
+    .resolves({ Item: rawTenantItem(tenant) });
 }
 
 /**
@@ -215,10 +259,14 @@ describe('POST /v1/panel/tenants', () => {
       value: expect.stringMatching(/^[A-Za-z0-9]{40}$/),
       enabled: true,
     });
-    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-starter', keyId: 'apikey-new', keyType: 'API_KEY' });
+    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({
+      usagePlanId: 'up-starter',
+      keyId: 'apikey-new',
+      keyType: 'API_KEY',
+    });
   });
 
-  it('writes the tenant, its owner key and the tenant\'s owner set in one conditional transaction', async () => {
+  it("writes the tenant, its owner key and the tenant's owner set in one conditional transaction", async () => {
     const { panel } = setup();
 
     const answer = await panel(createTenant(starterBody));
@@ -297,7 +345,8 @@ describe('POST /v1/panel/tenants', () => {
       createdBy: 'operator',
       key: expect.stringMatching(/^sk_live_[0-9a-f]{72}$/),
     });
-    for (const secret of [value, 'apikey-new', 'usageKey', 'usagePlanId', 'hash']) expect(answer.text).not.toContain(secret);
+    for (const secret of [value, 'apikey-new', 'usageKey', 'usagePlanId', 'hash'])
+      expect(answer.text).not.toContain(secret);
   });
 
   it('generates a tenant id when none is given', async () => {
@@ -307,14 +356,23 @@ describe('POST /v1/panel/tenants', () => {
 
     expect(answer.status).toBe(201);
     expect(answer.body.tenant.tenantId).toMatch(/^t-[0-9a-f]{12}$/);
-    expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.name).toBe(`keygate-${answer.body.tenant.tenantId}-live`);
+    expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.name).toBe(
+      `keygate-${answer.body.tenant.tenantId}-live`,
+    );
   });
 
   it('creates an enterprise usage plan with the given throttle and quota, then attaches the key to it', async () => {
     const { panel } = setup();
 
     const answer = await panel(
-      createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } }),
+      createTenant({
+        tenantId: 'bigco',
+        name: 'BigCo',
+        plan: 'enterprise',
+        rateLimit: 500,
+        burstLimit: 1000,
+        quota: { limit: 1_000_000, period: 'MONTH' },
+      }),
     );
 
     expect(answer.status).toBe(201);
@@ -325,21 +383,30 @@ describe('POST /v1/panel/tenants', () => {
       throttle: { rateLimit: 500, burstLimit: 1000 },
       quota: { limit: 1_000_000, period: 'MONTH' },
     });
-    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toMatchObject({ usagePlanId: 'up-ent-new', keyId: 'apikey-new' });
+    expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toMatchObject({
+      usagePlanId: 'up-ent-new',
+      keyId: 'apikey-new',
+    });
     const [tenantWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
     expect(tenantWrite.Put?.Item).toMatchObject({
       plan: 'enterprise',
       limits: { rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } },
       usagePlanId: 'up-ent-new',
     });
-    expect(answer.body.tenant.limits).toEqual({ rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } });
+    expect(answer.body.tenant.limits).toEqual({
+      rateLimit: 500,
+      burstLimit: 1000,
+      quota: { limit: 1_000_000, period: 'MONTH' },
+    });
     expect(answer.text).not.toContain('up-ent-new');
   });
 
   it('refuses an enterprise tenant without rateLimit before any AWS call', async () => {
     const { panel } = setup();
 
-    const answer = await panel(createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', burstLimit: 1000 }));
+    const answer = await panel(
+      createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', burstLimit: 1000 }),
+    );
 
     expectError(answer, 400, 'invalid_request');
     expect(answer.body.error.message).toMatch(/^rateLimit:/);
@@ -359,7 +426,11 @@ describe('POST /v1/panel/tenants', () => {
   });
 
   it('retries CreateApiKey while API Gateway answers TooManyRequests, then creates the tenant', async () => {
-    apiGateway.on(CreateApiKeyCommand).rejectsOnce(tooManyRequests()).rejectsOnce(tooManyRequests()).resolves({ id: 'apikey-new' });
+    apiGateway
+      .on(CreateApiKeyCommand)
+      .rejectsOnce(tooManyRequests())
+      .rejectsOnce(tooManyRequests())
+      .resolves({ id: 'apikey-new' });
     const { panel, sleep } = setup();
 
     const answer = await panel(createTenant(starterBody));
@@ -398,10 +469,20 @@ describe('POST /v1/panel/tenants', () => {
       apiGateway.on(CreateUsagePlanKeyCommand).rejects(unavailable());
       const { panel } = setup();
 
-      const answer = await panel(createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000 }));
+      const answer = await panel(
+        createTenant({ tenantId: 'bigco', name: 'BigCo', plan: 'enterprise', rateLimit: 500, burstLimit: 1000 }),
+      );
 
       expectError(answer, 500, 'internal_error');
-      expect(apiCalls()).toEqual(['CreateUsagePlan', 'CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey', 'GetUsagePlan', 'UpdateUsagePlan', 'DeleteUsagePlan']);
+      expect(apiCalls()).toEqual([
+        'CreateUsagePlan',
+        'CreateApiKey',
+        'CreateUsagePlanKey',
+        'DeleteApiKey',
+        'GetUsagePlan',
+        'UpdateUsagePlan',
+        'DeleteUsagePlan',
+      ]);
       expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
       // a usage plan bound to a stage cannot be deleted: it is unbound first.
       expect(apiGateway.commandCalls(UpdateUsagePlanCommand)[0].args[0].input).toEqual({
@@ -449,7 +530,9 @@ describe('POST /v1/panel/tenants', () => {
 
       expectError(failed, 500, 'internal_error');
       expect(retried.status).toBe(201);
-      expect(apiGateway.commandCalls(DeleteApiKeyCommand).map((call) => call.args[0].input.apiKey)).toEqual(['apikey-1']);
+      expect(apiGateway.commandCalls(DeleteApiKeyCommand).map((call) => call.args[0].input.apiKey)).toEqual([
+        'apikey-1',
+      ]);
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       const [tenantWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
       expect(tenantWrite.Put?.Item).toMatchObject({ usageKeys: { live: { id: 'apikey-2' } } });
@@ -474,7 +557,8 @@ describe('GET /v1/panel/tenants/{tenantId}', () => {
       createdAt: enterpriseTenant.createdAt,
       planStatus: 'applied',
     });
-    for (const secret of [LIVE_VALUE, TEST_VALUE, 'apikey-live', 'up-ent-acme']) expect(answer.text).not.toContain(secret);
+    for (const secret of [LIVE_VALUE, TEST_VALUE, 'apikey-live', 'up-ent-acme'])
+      expect(answer.text).not.toContain(secret);
     expect(apiCalls()).toEqual([]);
   });
 
@@ -537,7 +621,11 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
       test: { ...starterTenant.usageKeys.test!, usagePlanId: 'up-starter' },
     },
   };
-  const reconcileRequests = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input).filter((input) => input.QueueUrl === RECONCILE_QUEUE_URL);
+  const reconcileRequests = () =>
+    sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => call.args[0].input)
+      .filter((input) => input.QueueUrl === RECONCILE_QUEUE_URL);
 
   it('writes the plan as desired state and answers at once, pending, without calling API Gateway', async () => {
     givenTenant(starterTenant);
@@ -591,7 +679,12 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
     await panel(changePlan('acme', { plan: 'growth' }));
 
     expect(reconcileRequests()).toEqual([
-      { QueueUrl: RECONCILE_QUEUE_URL, MessageBody: '{"tenantId":"acme"}', MessageGroupId: 'usage-plans', MessageDeduplicationId: 'acme:1' },
+      {
+        QueueUrl: RECONCILE_QUEUE_URL,
+        MessageBody: '{"tenantId":"acme"}',
+        MessageGroupId: 'usage-plans',
+        MessageDeduplicationId: 'acme:1',
+      },
     ]);
   });
 
@@ -604,10 +697,19 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
     await panel(changePlan('acme', { plan: 'growth' }));
 
     expect(keyUpdates()).toEqual([
-      expect.objectContaining({ Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' }, ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': LIVE_VALUE } }),
-      expect.objectContaining({ Key: { pk: `KEY#${testKey.id}`, sk: 'KEY' }, ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': TEST_VALUE } }),
+      expect.objectContaining({
+        Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' },
+        ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': LIVE_VALUE },
+      }),
+      expect.objectContaining({
+        Key: { pk: `KEY#${testKey.id}`, sk: 'KEY' },
+        ExpressionAttributeValues: { ':status': 'active', ':plan': 'growth', ':version': 4, ':usage': TEST_VALUE },
+      }),
     ]);
-    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({
+      restApiId: 'api123',
+      stageName: 'prod',
+    });
   });
 
   it('writes nothing for the plan the tenant already has, and asks nothing of an applied one', async () => {
@@ -662,7 +764,14 @@ describe('PUT /v1/panel/tenants/{tenantId}/plan', () => {
     givenTenant({ ...starterTenant, tenantId: 'operator' });
     const { panel } = setup();
 
-    const answer = await panel(changePlan('operator', { plan: 'enterprise', rateLimit: 10, burstLimit: 10, quota: { limit: 1, period: 'WEEK' } }));
+    const answer = await panel(
+      changePlan('operator', {
+        plan: 'enterprise',
+        rateLimit: 10,
+        burstLimit: 10,
+        quota: { limit: 1, period: 'WEEK' },
+      }),
+    );
 
     expectError(answer, 400, 'invalid_request');
     expect(answer.body.error.message).toMatch(/^quota: the operator tenant cannot have a quota/);
@@ -707,12 +816,21 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
     expect(answer.body.status).toBe('suspended');
     // the tenant, the change with its event in one transaction, the tenant as saved, its keys.
     expect(dbCalls()).toEqual(['Get', 'TransactWrite', 'Get', 'Query', 'Update', 'Update']);
-    expect(eventsWritten()).toEqual([expect.objectContaining({ type: 'tenant.suspended', tenantId: 'acme', actor: { keyId: operatorCaller.keyId, role: 'operator' } })]);
+    expect(eventsWritten()).toEqual([
+      expect.objectContaining({
+        type: 'tenant.suspended',
+        tenantId: 'acme',
+        actor: { keyId: operatorCaller.keyId, role: 'operator' },
+      }),
+    ]);
     expect(tenantUpdates()[0]).toMatchObject({
       ConditionExpression: 'attribute_exists(pk) AND version = :expected',
       ExpressionAttributeValues: { ':status': 'suspended', ':expected': 3, ':next': 4 },
     });
-    expect(keyUpdates().map((input) => input.ExpressionAttributeValues?.[':status'])).toEqual(['suspended', 'suspended']);
+    expect(keyUpdates().map((input) => input.ExpressionAttributeValues?.[':status'])).toEqual([
+      'suspended',
+      'suspended',
+    ]);
     expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
   });
 
@@ -732,9 +850,18 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
   });
 
   it('decides again when another change (a plan move, the reconciler) wrote the tenant first, instead of answering 409', async () => {
-    const movedOn: Tenant = { ...starterTenant, plan: 'growth', limits: PLANS.growth.limits, version: 4, planGeneration: 1 };
+    const movedOn: Tenant = {
+      ...starterTenant,
+      plan: 'growth',
+      limits: PLANS.growth.limits,
+      version: 4,
+      planGeneration: 1,
+    };
     const key = { Key: { pk: 'TENANT#acme', sk: 'TENANT' } };
-    ddb.on(GetCommand, key).resolvesOnce({ Item: rawTenantItem(starterTenant) }).resolves({ Item: rawTenantItem(movedOn) });
+    ddb
+      .on(GetCommand, key)
+      .resolvesOnce({ Item: rawTenantItem(starterTenant) })
+      .resolves({ Item: rawTenantItem(movedOn) });
     let transactions = 0;
     ddb.on(TransactWriteCommand).callsFake(() => {
       transactions += 1;
@@ -742,7 +869,10 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
         throw new TransactionCanceledException({
           message: 'Transaction cancelled',
           $metadata: {},
-          CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: { pk: { S: 'TENANT#acme' } } }, { Code: 'None' }],
+          CancellationReasons: [
+            { Code: 'ConditionalCheckFailed', Item: { pk: { S: 'TENANT#acme' } } },
+            { Code: 'None' },
+          ],
         });
       }
       ddb.on(GetCommand, key).resolves({ Item: rawTenantItem({ ...movedOn, status: 'suspended', version: 5 }) });
@@ -813,7 +943,10 @@ describe('POST /v1/panel/tenants/{tenantId}/suspend and /resume', () => {
     expectError(failed, 500, 'internal_error');
     expectError(retried, 409, 'conflict');
     expect(keyUpdates()).toEqual([
-      expect.objectContaining({ Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' }, ExpressionAttributeValues: expect.objectContaining({ ':status': 'suspended', ':version': 4 }) }),
+      expect.objectContaining({
+        Key: { pk: `KEY#${liveKey.id}`, sk: 'KEY' },
+        ExpressionAttributeValues: expect.objectContaining({ ':status': 'suspended', ':version': 4 }),
+      }),
     ]);
     expect(apiCalls()).toEqual(['FlushStageAuthorizersCache']);
   });
@@ -843,13 +976,27 @@ describe('GET /v1/usage', () => {
 
   it("reports an enterprise tenant's use of its monthly quota from GetUsage over the current month", async () => {
     givenTenant(enterpriseTenant);
-    apiGateway.on(GetUsageCommand).resolves({ usagePlanId: 'up-ent-acme', items: { 'apikey-live': [[120_000, 880_000], [30_000, 850_000]] } });
+    apiGateway.on(GetUsageCommand).resolves({
+      usagePlanId: 'up-ent-acme',
+      items: {
+        'apikey-live': [
+          [120_000, 880_000],
+          [30_000, 850_000],
+        ],
+      },
+    });
     const { account } = setup(FEBRUARY_14);
 
     const answer = await account(usage(callerContext({ plan: 'enterprise' })));
 
     expect(apiGateway.commandCalls(GetUsageCommand).map((call) => call.args[0].input)).toEqual([
-      { usagePlanId: 'up-ent-acme', keyId: 'apikey-live', startDate: '2001-02-01', endDate: '2001-02-28', position: undefined },
+      {
+        usagePlanId: 'up-ent-acme',
+        keyId: 'apikey-live',
+        startDate: '2001-02-01',
+        endDate: '2001-02-28',
+        position: undefined,
+      },
     ]);
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
@@ -857,7 +1004,13 @@ describe('GET /v1/usage', () => {
       plan: 'enterprise',
       rateLimit: 500,
       burstLimit: 1000,
-      quota: { limit: 1_000_000, period: 'MONTH', used: 150_000, remaining: 850_000, resetsAt: '2001-03-01T00:00:00.000Z' },
+      quota: {
+        limit: 1_000_000,
+        period: 'MONTH',
+        used: 150_000,
+        remaining: 850_000,
+        resetsAt: '2001-03-01T00:00:00.000Z',
+      },
     });
   });
 
@@ -885,7 +1038,9 @@ describe('GET /v1/usage', () => {
   it('refuses a query parameter with 400', async () => {
     const { account } = setup();
 
-    const answer = await account(proxyEvent({ method: 'GET', resource: '/v1/usage', query: { month: '2001-02' }, caller: callerContext() }));
+    const answer = await account(
+      proxyEvent({ method: 'GET', resource: '/v1/usage', query: { month: '2001-02' }, caller: callerContext() }),
+    );
 
     expectError(answer, 400, 'invalid_request');
     expect(answer.body.error.message).toContain('month');
@@ -903,26 +1058,45 @@ describe('bad bodies', () => {
     ['a rateLimit that is a string', createTenant({ ...enterprise, rateLimit: '500' }), /^rateLimit:/],
     ['a fractional burstLimit', createTenant({ ...enterprise, burstLimit: 1000.5 }), /^burstLimit:/],
     ['a burstLimit below rateLimit', createTenant({ ...enterprise, burstLimit: 100 }), /^burstLimit:/],
-    ['a quota of an unknown period', createTenant({ ...enterprise, quota: { limit: 1000, period: 'YEAR' } }), /^quota\.period:/],
-    ['a tenantId with capitals and spaces', createTenant({ tenantId: 'Acme Corp', name: 'Acme', plan: 'starter' }), /^tenantId:/],
+    [
+      'a quota of an unknown period',
+      createTenant({ ...enterprise, quota: { limit: 1000, period: 'YEAR' } }),
+      /^quota\.period:/,
+    ],
+    [
+      'a tenantId with capitals and spaces',
+      createTenant({ tenantId: 'Acme Corp', name: 'Acme', plan: 'starter' }),
+      /^tenantId:/,
+    ],
     ['broken JSON', createTenant('{"name": "Acme",'), /not valid JSON/],
     ['a JSON array', createTenant([{ name: 'Acme', plan: 'starter' }]), /^body must be a JSON object/],
-    ['a plan change with an unknown field', changePlan('acme', { plan: 'growth', name: 'Acme' }), /unknown field in body: name/],
+    [
+      'a plan change with an unknown field',
+      changePlan('acme', { plan: 'growth', name: 'Acme' }),
+      /unknown field in body: name/,
+    ],
     ['a plan change to an unknown plan', changePlan('acme', { plan: 'platinum' }), /^plan:/],
-    ['a plan change with a zero rateLimit', changePlan('acme', { plan: 'enterprise', rateLimit: 0, burstLimit: 10 }), /^rateLimit:/],
+    [
+      'a plan change with a zero rateLimit',
+      changePlan('acme', { plan: 'enterprise', rateLimit: 0, burstLimit: 10 }),
+      /^rateLimit:/,
+    ],
   ];
 
-  it.each(cases)('refuses %s with 400 invalid_request naming it, before any AWS call', async (_label, event, message) => {
-    givenTenant(starterTenant);
-    const { panel } = setup();
+  it.each(cases)(
+    'refuses %s with 400 invalid_request naming it, before any AWS call',
+    async (_label, event, message) => {
+      givenTenant(starterTenant);
+      const { panel } = setup();
 
-    const answer = await panel(event);
+      const answer = await panel(event);
 
-    expectError(answer, 400, 'invalid_request');
-    expect(answer.body.error.message).toMatch(message);
-    expect(apiCalls()).toEqual([]);
-    expect(dbCalls()).toEqual([]);
-  });
+      expectError(answer, 400, 'invalid_request');
+      expect(answer.body.error.message).toMatch(message);
+      expect(apiCalls()).toEqual([]);
+      expect(dbCalls()).toEqual([]);
+    },
+  );
 
   it('refuses a body over 16 KiB with 413 before any AWS call', async () => {
     const { panel } = setup();
@@ -938,7 +1112,11 @@ describe('bad bodies', () => {
 describe('TenantService.ensureUsageKey', () => {
   it('keeps a new usage identifier the tenant already records when copying it onto the keys fails', async () => {
     const liveOnly: Tenant = { ...starterTenant, usageKeys: { live: starterTenant.usageKeys.live } };
-    givenTenantSavedAs({ ...starterTenant, usageKeys: { ...liveOnly.usageKeys, test: { id: 'apikey-new', value: TEST_VALUE } }, version: 4 });
+    givenTenantSavedAs({
+      ...starterTenant,
+      usageKeys: { ...liveOnly.usageKeys, test: { id: 'apikey-new', value: TEST_VALUE } },
+      version: 4,
+    });
     ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'internal', $metadata: {} }));
     const { tenants } = setup();
 
@@ -952,7 +1130,13 @@ describe('TenantService.ensureUsageKey', () => {
     const liveOnly: Tenant = { ...starterTenant, usageKeys: { live: starterTenant.usageKeys.live } };
     ddb
       .on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { pk: { S: 'TENANT#acme' } } }));
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { pk: { S: 'TENANT#acme' } },
+        }),
+      );
     givenTenant(starterTenant);
     const { tenants } = setup();
 

@@ -68,7 +68,9 @@ describe('validation messages say what was expected', () => {
   });
 
   it('points at the option that got furthest when a union of objects fails inside one', () => {
-    const schema = z.object({ by: z.union([z.object({ days: z.number() }), z.object({ until: z.object({ day: z.string() }) })]) });
+    const schema = z.object({
+      by: z.union([z.object({ days: z.number() }), z.object({ until: z.object({ day: z.string() }) })]),
+    });
     expect(messageFor(schema, { by: { until: { day: 3 } } })).toBe(
       'by: matches none of the allowed shapes; closest: until.day: must be a string, received a number',
     );

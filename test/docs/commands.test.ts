@@ -53,13 +53,26 @@ const stopGroup = async (pid: number | undefined, exited?: Promise<unknown>): Pr
 };
 
 const stopServer = async (server: Server | undefined): Promise<void> => {
-  if (server !== undefined && server.watched.child.exitCode === null) await stopGroup(server.watched.child.pid, server.watched.exited);
+  if (server !== undefined && server.watched.child.exitCode === null)
+    await stopGroup(server.watched.child.pid, server.watched.exited);
 };
 
 /** Runs one block in bash with the page's variables so far, and keeps the variables it sets. */
 const runBlock = async (fence: Fence, body: string, state: string, groups: number[]): Promise<string> => {
-  const script = ['set -a', `. ${JSON.stringify(state)}`, 'set -euo pipefail', body, 'set +u', `export -p > ${JSON.stringify(state)}`].join('\n');
-  const child = spawn('bash', ['-c', script], { cwd: ROOT, env: process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = [
+    'set -a',
+    `. ${JSON.stringify(state)}`,
+    'set -euo pipefail',
+    body,
+    'set +u',
+    `export -p > ${JSON.stringify(state)}`,
+  ].join('\n');
+  const child = spawn('bash', ['-c', script], {
+    cwd: ROOT,
+    env: process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid !== undefined) groups.push(child.pid);
   let out = '';
   let err = '';
@@ -82,7 +95,9 @@ describe('the docs', () => {
   it('fence every command as sh or bash, and run each or say why not', () => {
     const commands = pages.flatMap((page) => page.fences.filter(looksLikeCommands));
     expect(commands.filter((fence) => !COMMAND_LANGS.includes(fence.lang)).map((fence) => fence.where)).toEqual([]);
-    expect(commands.filter((fence) => fence.notRun !== undefined && fence.notRun.trim() === '').map((fence) => fence.where)).toEqual([]);
+    expect(
+      commands.filter((fence) => fence.notRun !== undefined && fence.notRun.trim() === '').map((fence) => fence.where),
+    ).toEqual([]);
     // the tour at least: a guard against a parser that finds nothing to run.
     expect(pages.find((page) => page.name === 'README.md')?.fences.filter(runnable).length).toBeGreaterThanOrEqual(3);
   });
@@ -101,41 +116,49 @@ describe('the docs commands, run against npm start', () => {
   });
 
   for (const page of pages.filter((candidate) => candidate.fences.some(runnable))) {
-    it(`${page.name}: every block runs`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'keygate-docs-'));
-      const state = join(dir, 'state.sh');
-      writeFileSync(state, '');
-      const backendPort = String(await freePort());
-      const groups: number[] = [];
-      let own: Server | undefined;
-      let ran = 0;
-      try {
-        for (const fence of page.fences.filter(runnable)) {
-          const body = fence.body.replace(new RegExp(`\\b${DOC_BACKEND_PORT}\\b`, 'g'), backendPort);
-          const start = serverStart({ ...fence, body });
-          if (start !== undefined) {
-            await stopServer(own);
-            own = await startServer(start);
-            writeFileSync(state, `export B=${own.url} OP=${own.operatorKey}\n`, { flag: 'a' });
+    it(
+      `${page.name}: every block runs`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'keygate-docs-'));
+        const state = join(dir, 'state.sh');
+        writeFileSync(state, '');
+        const backendPort = String(await freePort());
+        const groups: number[] = [];
+        let own: Server | undefined;
+        let ran = 0;
+        try {
+          for (const fence of page.fences.filter(runnable)) {
+            const body = fence.body.replace(new RegExp(`\\b${DOC_BACKEND_PORT}\\b`, 'g'), backendPort);
+            const start = serverStart({ ...fence, body });
+            if (start !== undefined) {
+              await stopServer(own);
+              own = await startServer(start);
+              writeFileSync(state, `export B=${own.url} OP=${own.operatorKey}\n`, { flag: 'a' });
+              ran += 1;
+              continue;
+            }
+            if (own === undefined && !readFileSync(state, 'utf8').includes('export B=')) {
+              shared ??= await startServer({});
+              writeFileSync(state, `export B=${shared.url} OP=${shared.operatorKey}\n`, { flag: 'a' });
+            }
+            const out = await runBlock(fence, body, state, groups);
+            expect({ where: fence.where, internalErrors: out.includes('"internal_error"') }).toEqual({
+              where: fence.where,
+              internalErrors: false,
+            });
+            for (const pattern of fence.expect)
+              expect({ where: fence.where, out }).toEqual({ where: fence.where, out: expect.stringMatching(pattern) });
             ran += 1;
-            continue;
           }
-          if (own === undefined && !readFileSync(state, 'utf8').includes('export B=')) {
-            shared ??= await startServer({});
-            writeFileSync(state, `export B=${shared.url} OP=${shared.operatorKey}\n`, { flag: 'a' });
-          }
-          const out = await runBlock(fence, body, state, groups);
-          expect({ where: fence.where, internalErrors: out.includes('"internal_error"') }).toEqual({ where: fence.where, internalErrors: false });
-          for (const pattern of fence.expect) expect({ where: fence.where, out }).toEqual({ where: fence.where, out: expect.stringMatching(pattern) });
-          ran += 1;
+          expect(ran).toBe(page.fences.filter(runnable).length);
+        } finally {
+          // background jobs a block started (a backend of the reader's own) end with their group.
+          for (const group of groups) await stopGroup(group);
+          await stopServer(own);
+          rmSync(dir, { recursive: true, force: true });
         }
-        expect(ran).toBe(page.fences.filter(runnable).length);
-      } finally {
-        // background jobs a block started (a backend of the reader's own) end with their group.
-        for (const group of groups) await stopGroup(group);
-        await stopServer(own);
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, START_MS * 2 + BLOCK_MS * 10);
+      },
+      START_MS * 2 + BLOCK_MS * 10,
+    );
   }
 });

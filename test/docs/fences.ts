@@ -59,7 +59,13 @@ export function fences(file: string, text = readFileSync(file, 'utf8')): Fence[]
       .map((directive) => /^expect:\s*(.+)$/.exec(directive))
       .filter((match): match is RegExpExecArray => match !== null)
       .map((match) => new RegExp(match[1]));
-    found.push({ where: `${relative(ROOT, file)}:${start + 1}`, lang: open[2], body: body.join('\n'), notRun: notRun?.[1], expect });
+    found.push({
+      where: `${relative(ROOT, file)}:${start + 1}`,
+      lang: open[2],
+      body: body.join('\n'),
+      notRun: notRun?.[1],
+      expect,
+    });
     pending = [];
   }
   return found;
@@ -81,7 +87,10 @@ export function serverStart(fence: Fence): Record<string, string> | undefined {
   const match = /^((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)npm start(\s+#.*)?$/.exec(lines[0].trim());
   if (match === null) return undefined;
   const env: Record<string, string> = {};
-  for (const pair of match[1].trim().split(/\s+/).filter((word) => word !== '')) {
+  for (const pair of match[1]
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '')) {
     const at = pair.indexOf('=');
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }

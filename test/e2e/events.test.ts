@@ -15,13 +15,23 @@ beforeAll(async () => {
   keygate = await startTestKeygate();
   operator = keygate.operatorKey as string;
   const tenant = async (tenantId: string) =>
-    (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name: tenantId, plan: 'scale' } })).body.key;
+    (
+      await call(keygate.url, 'POST', '/v1/panel/tenants', {
+        key: operator,
+        body: { tenantId, name: tenantId, plan: 'scale' },
+      })
+    ).body.key;
   acmeOwner = await tenant('acme-events');
   globexOwner = await tenant('globex-events');
   acmeDev = (await call(keygate.url, 'POST', '/v1/keys', { key: acmeOwner.key, body: { name: 'ci' } })).body;
   await call(keygate.url, 'PATCH', `/v1/keys/${acmeDev.id}`, { key: acmeOwner.key, body: { name: 'deploy' } });
   await call(keygate.url, 'POST', `/v1/keys/${acmeDev.id}/revoke`, { key: acmeOwner.key });
-  acmeTest = (await call(keygate.url, 'POST', '/v1/keys', { key: acmeOwner.key, body: { name: 'sandbox', environment: 'test', role: 'admin' } })).body;
+  acmeTest = (
+    await call(keygate.url, 'POST', '/v1/keys', {
+      key: acmeOwner.key,
+      body: { name: 'sandbox', environment: 'test', role: 'admin' },
+    })
+  ).body;
   await call(keygate.url, 'POST', '/v1/keys', { key: acmeTest.key, body: { name: 'test child' } });
   await call(keygate.url, 'POST', '/v1/keys', { key: globexOwner.key, body: { name: 'globex ci' } });
 });
@@ -34,9 +44,20 @@ describe('GET /v1/events', () => {
     const answer = await get('/v1/events', acmeOwner.key);
     expect(answer.status).toBe(200);
     const types = answer.body.items.map((event: { type: string }) => event.type);
-    expect(types).toEqual(['key.created', 'key.created', 'key.revoked', 'key.renamed', 'key.created', 'tenant.created']);
+    expect(types).toEqual([
+      'key.created',
+      'key.created',
+      'key.revoked',
+      'key.renamed',
+      'key.created',
+      'tenant.created',
+    ]);
     expect(answer.body.items.every((event: { tenantId: string }) => event.tenantId === 'acme-events')).toBe(true);
-    expect(answer.body.items[2]).toMatchObject({ keyId: acmeDev.id, environment: 'live', actor: { keyId: acmeOwner.id, role: 'owner' } });
+    expect(answer.body.items[2]).toMatchObject({
+      keyId: acmeDev.id,
+      environment: 'live',
+      actor: { keyId: acmeOwner.id, role: 'owner' },
+    });
     expect(answer.body.items[5].actor).toEqual({ keyId: expect.stringMatching(/^key_/), role: 'operator' });
     const text = JSON.stringify(answer.body);
     for (const key of [acmeOwner.key, acmeDev.key, acmeTest.key]) expect(text).not.toContain(key.slice(8, 72));
@@ -45,7 +66,10 @@ describe('GET /v1/events', () => {
 
   it("never shows another tenant's events, even filtered by that tenant's key id (silence, not 403)", async () => {
     const globex = await get('/v1/events', globexOwner.key);
-    expect(globex.body.items.map((event: { tenantId: string }) => event.tenantId)).toEqual(['globex-events', 'globex-events']);
+    expect(globex.body.items.map((event: { tenantId: string }) => event.tenantId)).toEqual([
+      'globex-events',
+      'globex-events',
+    ]);
     const probing = await get(`/v1/events?keyId=${acmeDev.id}`, globexOwner.key);
     expect(probing.status).toBe(200);
     expect(probing.body).toEqual({ items: [] });
@@ -54,7 +78,9 @@ describe('GET /v1/events', () => {
   it('shows a test key only test-environment events', async () => {
     const answer = await get('/v1/events', acmeTest.key);
     expect(answer.status).toBe(200);
-    expect(answer.body.items.map((event: { type: string; environment: string }) => [event.type, event.environment])).toEqual([
+    expect(
+      answer.body.items.map((event: { type: string; environment: string }) => [event.type, event.environment]),
+    ).toEqual([
       ['key.created', 'test'],
       ['key.created', 'test'],
     ]);
@@ -64,7 +90,11 @@ describe('GET /v1/events', () => {
     const revoked = await get('/v1/events?type=key.revoked', acmeOwner.key);
     expect(revoked.body.items).toEqual([expect.objectContaining({ type: 'key.revoked', keyId: acmeDev.id })]);
     const ofDev = await get(`/v1/events?keyId=${acmeDev.id}`, acmeOwner.key);
-    expect(ofDev.body.items.map((event: { type: string }) => event.type)).toEqual(['key.revoked', 'key.renamed', 'key.created']);
+    expect(ofDev.body.items.map((event: { type: string }) => event.type)).toEqual([
+      'key.revoked',
+      'key.renamed',
+      'key.created',
+    ]);
   });
 
   it('pages with limit and cursor through every event exactly once', async () => {
@@ -80,7 +110,7 @@ describe('GET /v1/events', () => {
     expect(seen).toEqual(all);
   });
 
-  it("refuses a cursor of another tenant, a forged one and a malformed one with 400, and bad queries", async () => {
+  it('refuses a cursor of another tenant, a forged one and a malformed one with 400, and bad queries', async () => {
     const page = await get('/v1/events?limit=1', acmeOwner.key);
     const cursor: string = page.body.cursor;
     const fields = decodeCursorJson(cursor);
@@ -97,7 +127,11 @@ describe('GET /v1/events', () => {
     ];
     for (const bad of malformed) {
       const answer = await get(`/v1/events?cursor=${encodeURIComponent(bad)}`, acmeOwner.key);
-      expect({ bad, status: answer.status, code: answer.body.error.code }).toEqual({ bad, status: 400, code: 'invalid_request' });
+      expect({ bad, status: answer.status, code: answer.body.error.code }).toEqual({
+        bad,
+        status: 400,
+        code: 'invalid_request',
+      });
     }
     for (const query of ['limit=0', 'limit=101', 'type=key.exploded', 'keyId=nope', 'tenantId=globex-events']) {
       expect((await get(`/v1/events?${query}`, acmeOwner.key)).status).toBe(400);
@@ -112,7 +146,9 @@ describe('GET /v1/panel/events', () => {
     const tenants = new Set(all.body.items.map((event: { tenantId: string }) => event.tenantId));
     // the operator tenant's own creation, by the local bootstrap (actor admin-cli), is there too.
     expect(tenants).toEqual(new Set(['operator', 'acme-events', 'globex-events']));
-    expect(all.body.items.find((event: { tenantId: string }) => event.tenantId === 'operator').actor).toEqual({ system: 'admin-cli' });
+    expect(all.body.items.find((event: { tenantId: string }) => event.tenantId === 'operator').actor).toEqual({
+      system: 'admin-cli',
+    });
     const ats = all.body.items.map((event: { at: string }) => event.at);
     expect([...ats].sort().reverse()).toEqual(ats);
     const globex = await get('/v1/panel/events?tenantId=globex-events', operator);
@@ -140,7 +176,12 @@ describe('the local publisher', () => {
     const lines: string[] = [];
     const local = await startTestKeygate({ eventLog: (line: string) => lines.push(line) });
     try {
-      const owner = (await call(local.url, 'POST', '/v1/panel/tenants', { key: local.operatorKey, body: { tenantId: 'logged', name: 'Logged', plan: 'starter' } })).body.key;
+      const owner = (
+        await call(local.url, 'POST', '/v1/panel/tenants', {
+          key: local.operatorKey,
+          body: { tenantId: 'logged', name: 'Logged', plan: 'starter' },
+        })
+      ).body.key;
       const dev = (await call(local.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'ci' } })).body;
       await call(local.url, 'POST', `/v1/keys/${dev.id}/revoke`, { key: owner.key });
       await local.publishEvents();

@@ -19,7 +19,10 @@ beforeAll(async () => {
   table = await createTestTable('idempotency');
   keygate = await startTestKeygate({ tableName: table.tableName });
   operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Dash', plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: operator,
+    body: { name: 'Dash', plan: 'scale' },
+  });
   owner = { tenantId: created.body.tenant.tenantId, key: created.body.key.key };
 });
 afterAll(async () => {
@@ -29,7 +32,12 @@ afterAll(async () => {
 
 describe('Idempotency-Key on creates over HTTP', () => {
   it('mints one key for two identical requests sent at once; the second replays the first without the plaintext', async () => {
-    const send = () => call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'double-submit' }, headers: idem('form-1') });
+    const send = () =>
+      call(keygate.url, 'POST', '/v1/keys', {
+        key: owner.key,
+        body: { name: 'double-submit' },
+        headers: idem('form-1'),
+      });
     const [a, b] = await Promise.all([send(), send()]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.id).toBe(b.body.id);
@@ -62,16 +70,31 @@ describe('Idempotency-Key on creates over HTTP', () => {
   it('refuses the same key with a different body with 409, and creates nothing', async () => {
     await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'one' }, headers: idem('reuse-1') });
     const before = await keyNames(owner.key);
-    const other = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'two' }, headers: idem('reuse-1') });
+    const other = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'two' },
+      headers: idem('reuse-1'),
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('conflict');
     expect(await keyNames(owner.key)).toEqual(before);
   });
 
   it('keeps idempotency keys apart per tenant', async () => {
-    const otherTenant = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Other', plan: 'scale' } });
-    const mine = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'same' }, headers: idem('shared-1') });
-    const theirs = await call(keygate.url, 'POST', '/v1/keys', { key: otherTenant.body.key.key, body: { name: 'same' }, headers: idem('shared-1') });
+    const otherTenant = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { name: 'Other', plan: 'scale' },
+    });
+    const mine = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'same' },
+      headers: idem('shared-1'),
+    });
+    const theirs = await call(keygate.url, 'POST', '/v1/keys', {
+      key: otherTenant.body.key.key,
+      body: { name: 'same' },
+      headers: idem('shared-1'),
+    });
     expect([mine.status, theirs.status]).toEqual([201, 201]);
     expect(theirs.body.key).toMatch(/^sk_live_/);
     expect(theirs.body.id).not.toBe(mine.body.id);
@@ -80,7 +103,11 @@ describe('Idempotency-Key on creates over HTTP', () => {
   it('refuses a malformed Idempotency-Key with 400, and creates nothing', async () => {
     const before = await keyNames(owner.key);
     for (const value of ['x'.repeat(256), 'tab\there']) {
-      const res = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'bad-idem' }, headers: idem(value) });
+      const res = await call(keygate.url, 'POST', '/v1/keys', {
+        key: owner.key,
+        body: { name: 'bad-idem' },
+        headers: idem(value),
+      });
       expect([res.status, res.body.error.code]).toEqual([400, 'invalid_request']);
     }
     expect(await keyNames(owner.key)).toEqual(before);
@@ -96,7 +123,8 @@ describe('Idempotency-Key on creates over HTTP', () => {
 
   it('creates one tenant for two identical panel requests at once, and one key for two operator key creates', async () => {
     const body = { name: 'Idem Tenant', plan: 'starter' };
-    const send = () => call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body, headers: idem('tenant-1') });
+    const send = () =>
+      call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body, headers: idem('tenant-1') });
     const [a, b] = await Promise.all([send(), send()]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.tenant.tenantId).toBe(b.body.tenant.tenantId);
@@ -105,7 +133,8 @@ describe('Idempotency-Key on creates over HTTP', () => {
     expect(listed.body.items.filter((t: { name: string }) => t.name === 'Idem Tenant')).toHaveLength(1);
 
     const path = `/v1/panel/tenants/${a.body.tenant.tenantId}/keys`;
-    const create = () => call(keygate.url, 'POST', path, { key: operator, body: { name: 'panel-made' }, headers: idem('panel-key-1') });
+    const create = () =>
+      call(keygate.url, 'POST', path, { key: operator, body: { name: 'panel-made' }, headers: idem('panel-key-1') });
     const [c, d] = await Promise.all([create(), create()]);
     expect([c.status, d.status, c.body.id]).toEqual([201, 201, d.body.id]);
     const keys = await call(keygate.url, 'GET', path, { key: operator });

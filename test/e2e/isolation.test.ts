@@ -10,7 +10,12 @@ beforeAll(async () => {
   keygate = await startTestKeygate();
   const operator = keygate.operatorKey as string;
   const tenant = async (tenantId: string) =>
-    (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name: tenantId, plan: 'scale' } })).body;
+    (
+      await call(keygate.url, 'POST', '/v1/panel/tenants', {
+        key: operator,
+        body: { tenantId, name: tenantId, plan: 'scale' },
+      })
+    ).body;
   victimOwner = (await tenant('victim')).key.key;
   attacker = (await tenant('attacker')).key.key;
   victim = (await call(keygate.url, 'POST', '/v1/keys', { key: victimOwner, body: { name: 'victim-key' } })).body;
@@ -30,17 +35,23 @@ describe('tenant isolation: another tenant key id is not_found on every route', 
     ['POST', '/rotate', { gracePeriodHours: 0 }],
   ];
 
-  it.each(routes)('%s /v1/keys/{victim}%s answers 404 like a missing id, and the victim key still works', async (method, suffix, body) => {
-    const stolen = await call(keygate.url, method, `/v1/keys/${victim.id}${suffix}`, { key: attacker, body });
-    const missing = await call(keygate.url, method, `/v1/keys/key_${'0'.repeat(24)}${suffix}`, { key: attacker, body });
-    expect(stolen.status).toBe(404);
-    expect(stolen.body).toEqual(missing.body);
-    expect(stolen.body.error.code).toBe('not_found');
-    expect((await call(keygate.url, 'GET', '/v1/me', { key: victim.key })).status).toBe(200);
-    const own = await call(keygate.url, 'GET', `/v1/keys/${victim.id}`, { key: victimOwner });
-    expect(own.body).toMatchObject({ name: 'victim-key', status: 'active' });
-    expect(own.body.rotatedTo).toBeUndefined();
-  });
+  it.each(routes)(
+    '%s /v1/keys/{victim}%s answers 404 like a missing id, and the victim key still works',
+    async (method, suffix, body) => {
+      const stolen = await call(keygate.url, method, `/v1/keys/${victim.id}${suffix}`, { key: attacker, body });
+      const missing = await call(keygate.url, method, `/v1/keys/key_${'0'.repeat(24)}${suffix}`, {
+        key: attacker,
+        body,
+      });
+      expect(stolen.status).toBe(404);
+      expect(stolen.body).toEqual(missing.body);
+      expect(stolen.body.error.code).toBe('not_found');
+      expect((await call(keygate.url, 'GET', '/v1/me', { key: victim.key })).status).toBe(200);
+      const own = await call(keygate.url, 'GET', `/v1/keys/${victim.id}`, { key: victimOwner });
+      expect(own.body).toMatchObject({ name: 'victim-key', status: 'active' });
+      expect(own.body.rotatedTo).toBeUndefined();
+    },
+  );
 
   it('never lists another tenant keys', async () => {
     const listed = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: attacker });

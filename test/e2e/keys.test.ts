@@ -23,7 +23,10 @@ afterAll(async () => {
 
 describe('key lifecycle over HTTP and through the client (authorizer cache 300 s)', () => {
   it('creates a key: 201 with the record and the plaintext once', async () => {
-    const res = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'billing', environment: 'test', expiresInDays: 30 } });
+    const res = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner,
+      body: { name: 'billing', environment: 'test', expiresInDays: 30 },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^key_[0-9a-f]{24}$/),
@@ -67,7 +70,13 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
     const created = await as(owner).keys.create({ name: 'deploy', role: 'admin', expiresInDays: 7 });
     await as(created.key).me.get();
     const rotated = await as(owner).keys.rotate(created.id);
-    expect(rotated).toMatchObject({ name: 'deploy', role: 'admin', environment: 'live', rotatedFrom: created.id, expiresAt: instant(7) });
+    expect(rotated).toMatchObject({
+      name: 'deploy',
+      role: 'admin',
+      environment: 'live',
+      rotatedFrom: created.id,
+      expiresAt: instant(7),
+    });
     expect(await failure(as(created.key).me.get())).toMatchObject({ status: 401 });
     await expect(as(rotated.key).me.get()).resolves.toBeDefined();
     expect(await as(owner).keys.get(created.id)).toMatchObject({ rotatedTo: rotated.id, status: 'expired' });
@@ -77,7 +86,11 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
   it('rotates with a grace period: the old key works until it ends', async () => {
     const created = await as(owner).keys.create({ name: 'graceful' });
     const rotated = await as(owner).keys.rotate(created.id, { gracePeriodHours: 24 });
-    expect(await as(owner).keys.get(created.id)).toMatchObject({ status: 'active', expiresAt: instant(1, '10:00'), rotatedTo: rotated.id });
+    expect(await as(owner).keys.get(created.id)).toMatchObject({
+      status: 'active',
+      expiresAt: instant(1, '10:00'),
+      rotatedTo: rotated.id,
+    });
     await expect(as(created.key).me.get()).resolves.toBeDefined();
     clock.set(instant(1, '10:00'));
     // no manual flush: the rotation scheduled one for the grace period's end.

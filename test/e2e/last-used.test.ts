@@ -18,42 +18,53 @@ async function lastUsedAt(keygate: LocalKeygate, key: string): Promise<string | 
 }
 
 async function keyOf(keygate: LocalKeygate, tenantId: string): Promise<string> {
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: keygate.operatorKey as string, body: { tenantId, name: tenantId, plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: keygate.operatorKey as string,
+    body: { tenantId, name: tenantId, plan: 'scale' },
+  });
   expect(created.status).toBe(201);
   return created.body.key.key as string;
 }
 
 describe('how often lastUsedAt is written', () => {
-  it('once an hour with an interval of 3600 s: uses within the hour leave it where it was', async () => {
-    const clock = fixedClock(instant(0, '10:00'));
-    const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0, lastUsedIntervalSeconds: 3600 });
-    try {
-      const key = await keyOf(keygate, 'hourly');
-      // the first use is recorded (GET /v1/me reads the key after the authorizer wrote it).
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
-      clock.set(instant(0, '10:30'));
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
-      clock.set(instant(0, '10:59:59'));
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
-      clock.set(instant(0, '11:00:01'));
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '11:00:01'));
-    } finally {
-      await keygate.stop();
-    }
-  }, DEADLINES.slowTest);
+  it(
+    'once an hour with an interval of 3600 s: uses within the hour leave it where it was',
+    async () => {
+      const clock = fixedClock(instant(0, '10:00'));
+      const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0, lastUsedIntervalSeconds: 3600 });
+      try {
+        const key = await keyOf(keygate, 'hourly');
+        // the first use is recorded (GET /v1/me reads the key after the authorizer wrote it).
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+        clock.set(instant(0, '10:30'));
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+        clock.set(instant(0, '10:59:59'));
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+        clock.set(instant(0, '11:00:01'));
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '11:00:01'));
+      } finally {
+        await keygate.stop();
+      }
+    },
+    DEADLINES.slowTest,
+  );
 
-  it('once a minute by default', async () => {
-    const clock = fixedClock(instant(0, '10:00'));
-    const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0 });
-    try {
-      const key = await keyOf(keygate, 'minutely');
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
-      clock.set(instant(0, '10:00:30'));
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
-      clock.set(instant(0, '10:01:01'));
-      expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:01:01'));
-    } finally {
-      await keygate.stop();
-    }
-  }, DEADLINES.slowTest);
+  it(
+    'once a minute by default',
+    async () => {
+      const clock = fixedClock(instant(0, '10:00'));
+      const keygate = await startTestKeygate({ clock, cacheTtlSeconds: 0 });
+      try {
+        const key = await keyOf(keygate, 'minutely');
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+        clock.set(instant(0, '10:00:30'));
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:00'));
+        clock.set(instant(0, '10:01:01'));
+        expect(await lastUsedAt(keygate, key)).toBe(instant(0, '10:01:01'));
+      } finally {
+        await keygate.stop();
+      }
+    },
+    DEADLINES.slowTest,
+  );
 });

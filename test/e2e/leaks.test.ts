@@ -7,11 +7,14 @@ const github = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const stranger = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const KEY_ID = 'bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c';
 const PUBLIC_KEYS = JSON.stringify({
-  public_keys: [{ key_identifier: KEY_ID, key: github.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true }],
+  public_keys: [
+    { key_identifier: KEY_ID, key: github.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true },
+  ],
 });
 
 /** The signature GitHub sends: ECDSA P-256 over SHA-256 of the raw body, DER, base64. */
-const signWith = (privateKey: typeof github.privateKey, body: string): string => sign('sha256', Buffer.from(body), privateKey).toString('base64');
+const signWith = (privateKey: typeof github.privateKey, body: string): string =>
+  sign('sha256', Buffer.from(body), privateKey).toString('base64');
 
 let keygate: LocalKeygate;
 let operator: string;
@@ -19,16 +22,30 @@ let owner: { id: string; key: string };
 
 /** Posts an alert body to the GitHub endpoint with the given headers, raw. */
 const alert = (body: string, headers: Record<string, string>) =>
-  call(keygate.url, 'POST', '/v1/leaks/github', { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
-const signed = (body: string) => alert(body, { 'Github-Public-Key-Identifier': KEY_ID, 'Github-Public-Key-Signature': signWith(github.privateKey, body) });
-const leakEvents = async () => (await call(keygate.url, 'GET', '/v1/events?type=key.leaked', { key: owner.key })).body.items;
-const newKey = async (name: string) => (await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name } })).body as { id: string; key: string };
+  call(keygate.url, 'POST', '/v1/leaks/github', {
+    rawBody: body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+const signed = (body: string) =>
+  alert(body, {
+    'Github-Public-Key-Identifier': KEY_ID,
+    'Github-Public-Key-Signature': signWith(github.privateKey, body),
+  });
+const leakEvents = async () =>
+  (await call(keygate.url, 'GET', '/v1/events?type=key.leaked', { key: owner.key })).body.items;
+const newKey = async (name: string) =>
+  (await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name } })).body as { id: string; key: string };
 const works = async (key: string) => (await call(keygate.url, 'GET', '/v1/me', { key })).status === 200;
 
 beforeAll(async () => {
   keygate = await startTestKeygate({ githubPublicKeys: PUBLIC_KEYS });
   operator = keygate.operatorKey as string;
-  owner = (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'leaky', name: 'Leaky', plan: 'scale' } })).body.key;
+  owner = (
+    await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId: 'leaky', name: 'Leaky', plan: 'scale' },
+    })
+  ).body.key;
 });
 afterAll(async () => {
   await keygate.stop();
@@ -43,9 +60,19 @@ describe('POST /v1/leaks/github', () => {
     const wrongChecksum = live.key.slice(0, -1) + (live.key.endsWith('0') ? '1' : '0');
     const foreign = `ghp_${'a'.repeat(36)}`;
     const batch = [
-      { token: live.key, type: 'keygate_api_key', url: 'https://github.com/acme/app/blob/main/.env', source: 'content' },
+      {
+        token: live.key,
+        type: 'keygate_api_key',
+        url: 'https://github.com/acme/app/blob/main/.env',
+        source: 'content',
+      },
       { token: revoked.key, type: 'keygate_api_key', url: 'https://github.com/acme/app/commit/abc', source: 'commit' },
-      { token: wrongChecksum, type: 'keygate_api_key', url: 'https://github.com/acme/app/blob/main/x', source: 'content' },
+      {
+        token: wrongChecksum,
+        type: 'keygate_api_key',
+        url: 'https://github.com/acme/app/blob/main/x',
+        source: 'content',
+      },
       { token: foreign, type: 'github_token', url: 'https://github.com/acme/app/blob/main/y', source: 'content' },
     ];
     const body = JSON.stringify(batch);
@@ -64,7 +91,11 @@ describe('POST /v1/leaks/github', () => {
     expect(events).toHaveLength(2);
     expect(events).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ keyId: live.id, actor: { system: 'github' }, details: { url: batch[0].url, source: 'content', action: 'revoked', policy: 'revoke' } }),
+        expect.objectContaining({
+          keyId: live.id,
+          actor: { system: 'github' },
+          details: { url: batch[0].url, source: 'content', action: 'revoked', policy: 'revoke' },
+        }),
         expect.objectContaining({ keyId: revoked.id, actor: { system: 'github' } }),
       ]),
     );
@@ -81,7 +112,9 @@ describe('POST /v1/leaks/github', () => {
     let body: string;
     beforeAll(async () => {
       victim = await newKey('victim');
-      body = JSON.stringify([{ token: victim.key, type: 'keygate_api_key', url: 'https://example.com', source: 'content' }]);
+      body = JSON.stringify([
+        { token: victim.key, type: 'keygate_api_key', url: 'https://example.com', source: 'content' },
+      ]);
     });
     afterEach(async () => {
       expect(await works(victim.key)).toBe(true);
@@ -90,18 +123,27 @@ describe('POST /v1/leaks/github', () => {
 
     it('a tampered body', async () => {
       const signature = signWith(github.privateKey, body);
-      const answer = await alert(body.replace('example.com', 'example.org'), { 'Github-Public-Key-Identifier': KEY_ID, 'Github-Public-Key-Signature': signature });
+      const answer = await alert(body.replace('example.com', 'example.org'), {
+        'Github-Public-Key-Identifier': KEY_ID,
+        'Github-Public-Key-Signature': signature,
+      });
       expect(answer.status).toBe(401);
       expect(answer.body.error.code).toBe('unauthorized');
     });
 
     it('an unknown key identifier', async () => {
-      const answer = await alert(body, { 'Github-Public-Key-Identifier': 'f'.repeat(64), 'Github-Public-Key-Signature': signWith(github.privateKey, body) });
+      const answer = await alert(body, {
+        'Github-Public-Key-Identifier': 'f'.repeat(64),
+        'Github-Public-Key-Signature': signWith(github.privateKey, body),
+      });
       expect(answer.status).toBe(401);
     });
 
     it('a signature by another key under the right identifier', async () => {
-      const answer = await alert(body, { 'Github-Public-Key-Identifier': KEY_ID, 'Github-Public-Key-Signature': signWith(stranger.privateKey, body) });
+      const answer = await alert(body, {
+        'Github-Public-Key-Identifier': KEY_ID,
+        'Github-Public-Key-Signature': signWith(stranger.privateKey, body),
+      });
       expect(answer.status).toBe(401);
     });
 
@@ -109,7 +151,10 @@ describe('POST /v1/leaks/github', () => {
       ['no signature headers', {}],
       ['only the identifier', { 'Github-Public-Key-Identifier': KEY_ID }],
       ['only a signature', { 'Github-Public-Key-Signature': 'MEUCIQ==' }],
-      ['a signature that is not base64', { 'Github-Public-Key-Identifier': KEY_ID, 'Github-Public-Key-Signature': 'not base64!' }],
+      [
+        'a signature that is not base64',
+        { 'Github-Public-Key-Identifier': KEY_ID, 'Github-Public-Key-Signature': 'not base64!' },
+      ],
     ])('%s', async (_label, headers) => {
       expect((await alert(body, headers as Record<string, string>)).status).toBe(401);
     });
@@ -128,14 +173,22 @@ describe('POST /v1/leaks/github', () => {
 describe('POST /v1/panel/leaks', () => {
   it('revokes a key an operator reports, once, with key.leaked by the operator', async () => {
     const leaked = await newKey('pasted in slack');
-    const first = await call(keygate.url, 'POST', '/v1/panel/leaks', { key: operator, body: { key: leaked.key, url: 'https://slack.example/p/1' } });
+    const first = await call(keygate.url, 'POST', '/v1/panel/leaks', {
+      key: operator,
+      body: { key: leaked.key, url: 'https://slack.example/p/1' },
+    });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ label: 'true_positive', keyId: leaked.id, tenantId: 'leaky', action: 'revoked' });
     expect(await works(leaked.key)).toBe(false);
     const again = await call(keygate.url, 'POST', '/v1/panel/leaks', { key: operator, body: { key: leaked.key } });
     expect(again.body.action).toBe('already_reported');
     const events = (await leakEvents()).filter((event: { keyId: string }) => event.keyId === leaked.id);
-    expect(events).toEqual([expect.objectContaining({ actor: { keyId: expect.stringMatching(/^key_/), role: 'operator' }, details: expect.objectContaining({ source: 'operator', action: 'revoked' }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        actor: { keyId: expect.stringMatching(/^key_/), role: 'operator' },
+        details: expect.objectContaining({ source: 'operator', action: 'revoked' }),
+      }),
+    ]);
   });
 
   it('labels a token that is not a keygate key false_positive', async () => {

@@ -46,7 +46,9 @@ describe('GET /v1/keys with a test key', () => {
       made.push(await createKey(owner, { name: `${environment}-key`, environment }));
     }
     const listedByOwner = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: owner });
-    const expected = listedByOwner.body.items.filter((k: { environment: string }) => k.environment === 'test').map((k: { id: string }) => k.id);
+    const expected = listedByOwner.body.items
+      .filter((k: { environment: string }) => k.environment === 'test')
+      .map((k: { id: string }) => k.id);
     expect(expected).toHaveLength(5); // the four above and the sandbox key itself.
 
     const seen: string[] = [];
@@ -87,9 +89,14 @@ describe('GET /v1/keys with a malformed cursor', () => {
     expect(res.status).toBe(200);
   });
 
-  it.each(malformedCursors(WELL_FORMED, 'someone-else'))('answers 400 invalid_request for %s', async (_label, cursor) => {
-    const res = await call(keygate.url, 'GET', `/v1/keys?limit=5&cursor=${encodeURIComponent(cursor)}`, { key: owner });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/cursor/) } });
-  });
+  it.each(malformedCursors(WELL_FORMED, 'someone-else'))(
+    'answers 400 invalid_request for %s',
+    async (_label, cursor) => {
+      const res = await call(keygate.url, 'GET', `/v1/keys?limit=5&cursor=${encodeURIComponent(cursor)}`, {
+        key: owner,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/cursor/) } });
+    },
+  );
 });

@@ -9,7 +9,10 @@ let target: string;
 beforeAll(async () => {
   keygate = await startTestKeygate();
   operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'names-co', name: 'Names Co', plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: operator,
+    body: { tenantId: 'names-co', name: 'Names Co', plan: 'scale' },
+  });
   owner = created.body.key.key;
   target = (await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'target' } })).body.id;
 });
@@ -17,11 +20,27 @@ afterAll(async () => {
   await keygate.stop();
 });
 
-const BIDI_CONTROLS = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'];
+const BIDI_CONTROLS = [
+  '\u202A',
+  '\u202B',
+  '\u202C',
+  '\u202D',
+  '\u202E',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200E',
+  '\u200F',
+  '\u061C',
+];
 
 /** Names every route that takes one must refuse with 400 `name: ...`. */
 const REFUSED: [string, string][] = [
-  ...BIDI_CONTROLS.map((char): [string, string] => [`U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')} inside`, `invoice${char}gpj.exe`]),
+  ...BIDI_CONTROLS.map((char): [string, string] => [
+    `U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')} inside`,
+    `invoice${char}gpj.exe`,
+  ]),
   ['a right-to-left override at the end', 'billing\u202E'],
   ['only a zero-width space', '\u200B'],
   ['only zero-width characters', '\u200B\u200C\u200D'],
@@ -67,7 +86,10 @@ describe('names refused on every route that takes one', () => {
 
   it.each(REFUSED)('POST /v1/panel/tenants refuses %s as a tenant name', async (label, name) => {
     const tenantId = `refused-${REFUSED.findIndex(([other]) => other === label)}`;
-    const res = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name, plan: 'starter' } });
+    const res = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId, name, plan: 'starter' },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/^name: /) } });
     expect((await call(keygate.url, 'GET', `/v1/panel/tenants/${tenantId}`, { key: operator })).status).toBe(404);
@@ -79,10 +101,16 @@ describe('names accepted', () => {
     const created = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name } });
     expect(created.status).toBe(201);
     expect(created.body.name).toBe(name);
-    const renamed = await call(keygate.url, 'PATCH', `/v1/keys/${created.body.id}`, { key: owner, body: { name: `${name.slice(0, 90)} 2` } });
+    const renamed = await call(keygate.url, 'PATCH', `/v1/keys/${created.body.id}`, {
+      key: owner,
+      body: { name: `${name.slice(0, 90)} 2` },
+    });
     expect(renamed.status).toBe(200);
     const tenantId = `accepted-${ACCEPTED.findIndex(([other]) => other === label)}`;
-    const tenant = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name, plan: 'starter' } });
+    const tenant = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId, name, plan: 'starter' },
+    });
     expect(tenant.status).toBe(201);
     expect(tenant.body.tenant.name).toBe(name);
   });

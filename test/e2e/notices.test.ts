@@ -22,8 +22,15 @@ beforeAll(async () => {
   // the run at start (today, on an empty table) is over before any key exists.
   expect((await keygate.runNotices()).days).toEqual([]);
   const operator = keygate.operatorKey as string;
-  owner = (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'acme-notices', name: 'Acme', plan: 'scale' } })).body.key;
-  expiring = (await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'weekly', expiresInDays: 7 } })).body;
+  owner = (
+    await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId: 'acme-notices', name: 'Acme', plan: 'scale' },
+    })
+  ).body.key;
+  expiring = (
+    await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'weekly', expiresInDays: 7 } })
+  ).body;
   idle = (await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'forgotten' } })).body;
 });
 afterAll(async () => {
@@ -49,8 +56,15 @@ describe('the daily notices in local mode', () => {
         ['key.stale', idle.id],
       ].sort(),
     );
-    expect(written.find((event) => event.type === 'key.expiring')?.details).toEqual({ expiresAt: instant(7), daysLeft: 1 });
-    expect(written.find((event) => event.type === 'key.stale')?.details).toEqual({ lastUsedAt: null, idleSince: day(0), staleAfterDays: 5 });
+    expect(written.find((event) => event.type === 'key.expiring')?.details).toEqual({
+      expiresAt: instant(7),
+      daysLeft: 1,
+    });
+    expect(written.find((event) => event.type === 'key.stale')?.details).toEqual({
+      lastUsedAt: null,
+      idleSince: day(0),
+      staleAfterDays: 5,
+    });
   });
 
   it('say key.expired on the day, and nothing twice', async () => {

@@ -33,7 +33,13 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
     // a second later, so the listing's newest-first order is the creation order.
     now += 1000;
     const created = await keys.create(tenantId, { name: 'ci', role: 'developer', environment: 'test' });
-    expect(created).toMatchObject({ name: 'ci', role: 'developer', environment: 'test', status: 'active', key: expect.stringMatching(/^sk_test_/) });
+    expect(created).toMatchObject({
+      name: 'ci',
+      role: 'developer',
+      environment: 'test',
+      status: 'active',
+      key: expect.stringMatching(/^sk_test_/),
+    });
     // the key is the tenant's: it authenticates as the tenant, and the tenant sees it.
     expect((await as(created.key).me.get()).tenant.tenantId).toBe(tenantId);
     expect((await as(acme.key.key).keys.list()).items.map((k) => k.id)).toContain(created.id);
@@ -66,7 +72,12 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
   it('answers the same 400 as /v1/keys for a bad body, and creates nothing', async () => {
     const acme = await createTenant('Strict');
     const base = keysOf(acme.tenant.tenantId);
-    for (const body of [{ name: '' }, { name: 'x', role: 'king' }, { name: 'x', extra: 1 }, { name: 'x', expiresInDays: 3 }]) {
+    for (const body of [
+      { name: '' },
+      { name: 'x', role: 'king' },
+      { name: 'x', extra: 1 },
+      { name: 'x', expiresInDays: 3 },
+    ]) {
       const panel = await call(keygate.url, 'POST', base, { key: operator, body });
       const own = await call(keygate.url, 'POST', '/v1/keys', { key: acme.key.key, body });
       expect(panel.status).toBe(400);
@@ -91,7 +102,10 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
       ['POST', `${one}/rotate`],
     ] as const) {
       for (const key of [acme.key.key, target.key.key]) {
-        const res = await call(keygate.url, method, path, { key, body: method === 'GET' || method === 'DELETE' ? undefined : { name: 'x' } });
+        const res = await call(keygate.url, method, path, {
+          key,
+          body: method === 'GET' || method === 'DELETE' ? undefined : { name: 'x' },
+        });
         expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 403, 'forbidden']);
       }
     }
@@ -126,17 +140,25 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
       ['POST', keysOf('nobody-here')],
       ['GET', `${keysOf('nobody-here')}/key_000000000000000000000000`],
     ] as const) {
-      const res = await call(keygate.url, method, path, { key: operator, body: method === 'POST' ? { name: 'x' } : undefined });
+      const res = await call(keygate.url, method, path, {
+        key: operator,
+        body: method === 'POST' ? { name: 'x' } : undefined,
+      });
       expect([path, res.status, res.body.error.code]).toEqual([path, 404, 'not_found']);
     }
   });
 
   it('refuses to mint an operator key in another tenant with 403, and creates nothing', async () => {
     const acme = await createTenant('Climber');
-    const res = await call(keygate.url, 'POST', keysOf(acme.tenant.tenantId), { key: operator, body: { name: 'root', role: 'operator' } });
+    const res = await call(keygate.url, 'POST', keysOf(acme.tenant.tenantId), {
+      key: operator,
+      body: { name: 'root', role: 'operator' },
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
-    expect((await call(keygate.url, 'GET', keysOf(acme.tenant.tenantId), { key: operator })).body.items).toHaveLength(1);
+    expect((await call(keygate.url, 'GET', keysOf(acme.tenant.tenantId), { key: operator })).body.items).toHaveLength(
+      1,
+    );
   });
 
   it('recovers a tenant whose owner keys all expired by creating an owner key for it', async () => {
@@ -154,6 +176,8 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
 
     const recovered = await keys.create(tenantId, { name: 'recovered', role: 'owner' });
     expect(recovered).toMatchObject({ role: 'owner', environment: 'live' });
-    await expect(as(recovered.key).keys.create({ name: 'admin', role: 'admin' })).resolves.toMatchObject({ role: 'admin' });
+    await expect(as(recovered.key).keys.create({ name: 'admin', role: 'admin' })).resolves.toMatchObject({
+      role: 'admin',
+    });
   });
 });

@@ -29,7 +29,10 @@ async function createTenant(input: CreateTenantInput) {
  */
 async function itemsOf(tenantId: string): Promise<Record<string, unknown>[]> {
   const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
-  return (out.Items ?? []).filter((item) => (item.tenantId === tenantId || String(item.pk).includes(tenantId)) && !String(item.pk).startsWith('EVENT#'));
+  return (out.Items ?? []).filter(
+    (item) =>
+      (item.tenantId === tenantId || String(item.pk).includes(tenantId)) && !String(item.pk).startsWith('EVENT#'),
+  );
 }
 
 /** The tenant's event items; each must carry its retention TTL. */
@@ -51,7 +54,8 @@ afterAll(async () => {
 describe('the operator on tenants over HTTP and through the client', () => {
   it('lists every tenant newest first, page by page, each once', async () => {
     const made = [];
-    for (const name of ['List A', 'List B', 'List C']) made.push((await createTenant({ name, plan: 'starter' })).tenant.tenantId);
+    for (const name of ['List A', 'List B', 'List C'])
+      made.push((await createTenant({ name, plan: 'starter' })).tenant.tenantId);
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -69,7 +73,9 @@ describe('the operator on tenants over HTTP and through the client', () => {
   });
 
   it('refuses a made-up cursor or a bad limit with 400', async () => {
-    const forged = Buffer.from(JSON.stringify({ pk: 'KEY#x', sk: 'KEY', gsi1pk: 'TENANTS', gsi1sk: 'x' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ pk: 'KEY#x', sk: 'KEY', gsi1pk: 'TENANTS', gsi1sk: 'x' })).toString(
+      'base64url',
+    );
     for (const query of [`cursor=${forged}`, 'cursor=!!', 'limit=0', 'limit=101', 'limit=abc', 'other=1']) {
       const res = await call(keygate.url, 'GET', `/v1/panel/tenants?${query}`, { key: operator });
       expect([query, res.status, res.body.error.code]).toEqual([query, 400, 'invalid_request']);
@@ -79,7 +85,11 @@ describe('the operator on tenants over HTTP and through the client', () => {
   it('renames a tenant, and refuses a bad name with 400 leaving the name as it was', async () => {
     const { tenant } = await createTenant({ name: 'Old Name', plan: 'starter' });
     const path = `/v1/panel/tenants/${tenant.tenantId}`;
-    expect(await panel().rename(tenant.tenantId, 'New Name')).toMatchObject({ tenantId: tenant.tenantId, name: 'New Name', status: 'active' });
+    expect(await panel().rename(tenant.tenantId, 'New Name')).toMatchObject({
+      tenantId: tenant.tenantId,
+      name: 'New Name',
+      status: 'active',
+    });
     // bodies the client's types would not let through go raw.
     for (const body of [{ name: '' }, { name: 'x', plan: 'scale' }, {}]) {
       const bad = await call(keygate.url, 'PATCH', path, { key: operator, body });
@@ -116,7 +126,9 @@ describe('the operator on tenants over HTTP and through the client', () => {
     // two usage identifiers (live, test) and the enterprise plan went with it; nothing else did.
     expect(apiKeysBefore.filter((apiKey) => !keygate.usagePlans.apiKeyIds.includes(apiKey))).toHaveLength(2);
     expect(plansBefore.filter((plan) => !keygate.usagePlans.usagePlanIds.includes(plan))).toHaveLength(1);
-    expect(keygate.usagePlans.usagePlanIds).toEqual(expect.arrayContaining(['local-starter', 'local-growth', 'local-scale']));
+    expect(keygate.usagePlans.usagePlanIds).toEqual(
+      expect.arrayContaining(['local-starter', 'local-growth', 'local-scale']),
+    );
     await expect(as(operator).me.get()).resolves.toBeDefined();
   });
 
@@ -124,7 +136,9 @@ describe('the operator on tenants over HTTP and through the client', () => {
     const { tenant, key } = await createTenant({ name: 'Half', plan: 'growth' });
     const id = tenant.tenantId;
     const apiKeysBefore = keygate.usagePlans.apiKeyIds;
-    const spy = jest.spyOn(keygate.usagePlans, 'deleteApiKey').mockRejectedValueOnce(new Error('API Gateway is throttling'));
+    const spy = jest
+      .spyOn(keygate.usagePlans, 'deleteApiKey')
+      .mockRejectedValueOnce(new Error('API Gateway is throttling'));
     try {
       // the client does not retry here (clientOf): the 500 itself is what is checked.
       expect(await failure(panel().delete(id))).toMatchObject({ status: 500, code: 'internal_error' });
@@ -147,7 +161,10 @@ describe('the operator on tenants over HTTP and through the client', () => {
     const { tenant, key } = await createTenant({ name: 'Racy', plan: 'starter' });
     const id = tenant.tenantId;
     const creates = Array.from({ length: 6 }, (_, i) =>
-      call(keygate.url, 'POST', '/v1/keys', { key: key.key, body: { name: `k${i}`, environment: i % 2 === 0 ? 'live' : 'test' } }),
+      call(keygate.url, 'POST', '/v1/keys', {
+        key: key.key,
+        body: { name: `k${i}`, environment: i % 2 === 0 ? 'live' : 'test' },
+      }),
     );
     const deletes = [0, 1].map(() => call(keygate.url, 'DELETE', `/v1/panel/tenants/${id}`, { key: operator }));
     const answers = await Promise.all([...creates, ...deletes]);

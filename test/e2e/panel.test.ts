@@ -52,7 +52,10 @@ describe('operator panel, plans and rate limits over HTTP', () => {
 
   it('refuses a second tenant with the same id with 409, and an unknown tenant with 404', async () => {
     await createTenant({ tenantId: 'dup-co', name: 'Dup', plan: 'starter' });
-    const again = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'dup-co', name: 'Dup', plan: 'growth' } });
+    const again = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId: 'dup-co', name: 'Dup', plan: 'growth' },
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants/dup-co', { key: operator })).body.plan).toBe('starter');
@@ -81,7 +84,10 @@ describe('operator panel, plans and rate limits over HTTP', () => {
       ['PUT', '/v1/panel/tenants/acme/plan'],
       ['POST', '/v1/panel/tenants/acme/suspend'],
     ] as const) {
-      const res = await call(keygate.url, method, path, { key: key.key, body: method === 'GET' ? undefined : { name: 'x', plan: 'scale' } });
+      const res = await call(keygate.url, method, path, {
+        key: key.key,
+        body: method === 'GET' ? undefined : { name: 'x', plan: 'scale' },
+      });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('forbidden');
     }
@@ -105,7 +111,10 @@ describe('operator panel, plans and rate limits over HTTP', () => {
     const tenant = await createTenant({ name: 'Grower', plan: 'starter' });
     const before = await burst(tenant.key.key, 60);
     expect(before.limited.length).toBeGreaterThan(0);
-    const changed = await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, { key: operator, body: { plan: 'growth' } });
+    const changed = await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, {
+      key: operator,
+      body: { plan: 'growth' },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 } });
     await keygate.reconciled();
@@ -126,28 +135,46 @@ describe('operator panel, plans and rate limits over HTTP', () => {
     expect(changed.status).toBe(200);
     await keygate.reconciled();
     const statuses = [];
-    for (let i = 0; i < 6; i += 1) statuses.push((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status);
+    for (let i = 0; i < 6; i += 1)
+      statuses.push((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     const over = await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key });
     expect(over.body.error.code).toBe('quota_exceeded');
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     // leaving enterprise drops the quota: the tenant is served again.
-    await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, { key: operator, body: { plan: 'scale' } });
+    await call(keygate.url, 'PUT', `/v1/panel/tenants/${tenant.tenant.tenantId}/plan`, {
+      key: operator,
+      body: { plan: 'scale' },
+    });
     await keygate.reconciled();
     expect((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status).toBe(200);
   });
 
   it('reports quota use on GET /v1/usage', async () => {
-    const tenant = await createTenant({ name: 'Metered', plan: 'enterprise', rateLimit: 50, burstLimit: 50, quota: { limit: 100, period: 'MONTH' } });
+    const tenant = await createTenant({
+      name: 'Metered',
+      plan: 'enterprise',
+      rateLimit: 50,
+      burstLimit: 50,
+      quota: { limit: 100, period: 'MONTH' },
+    });
     for (let i = 0; i < 3; i += 1) await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key });
     const usage = await call(keygate.url, 'GET', '/v1/usage', { key: tenant.key.key });
     expect(usage.status).toBe(200);
-    expect(usage.body).toMatchObject({ plan: 'enterprise', rateLimit: 50, burstLimit: 50, quota: { limit: 100, period: 'MONTH', used: 4, remaining: 96 } });
+    expect(usage.body).toMatchObject({
+      plan: 'enterprise',
+      rateLimit: 50,
+      burstLimit: 50,
+      quota: { limit: 100, period: 'MONTH', used: 4, remaining: 96 },
+    });
   });
 
   it('meters test keys apart from live keys', async () => {
     const tenant = await createTenant({ name: 'Tester', plan: 'starter' });
-    const testKey = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.key.key, body: { name: 'sandbox', environment: 'test' } });
+    const testKey = await call(keygate.url, 'POST', '/v1/keys', {
+      key: tenant.key.key,
+      body: { name: 'sandbox', environment: 'test' },
+    });
     expect(testKey.status).toBe(201);
     const live = await burst(tenant.key.key, 60);
     expect(live.limited.length).toBeGreaterThan(0);
@@ -159,14 +186,21 @@ describe('operator panel, plans and rate limits over HTTP', () => {
   it('suspends a tenant: its keys get 401 at once, and 200 again on resume', async () => {
     const tenant = await createTenant({ name: 'Late Payer', plan: 'growth' });
     expect((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status).toBe(200); // cached now.
-    const suspended = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/suspend`, { key: operator });
+    const suspended = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/suspend`, {
+      key: operator,
+    });
     expect(suspended.status).toBe(200);
     expect(suspended.body.status).toBe('suspended');
     const refused = await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('unauthorized');
-    expect((await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/suspend`, { key: operator })).status).toBe(409);
-    expect((await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/resume`, { key: operator })).status).toBe(200);
+    expect(
+      (await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/suspend`, { key: operator }))
+        .status,
+    ).toBe(409);
+    expect(
+      (await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenant.tenantId}/resume`, { key: operator })).status,
+    ).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/me', { key: tenant.key.key })).status).toBe(200);
   });
 

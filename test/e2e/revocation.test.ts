@@ -31,7 +31,10 @@ function spellings(key: string): string[] {
 async function freshTenant(): Promise<{ tenantId: string; owner: string; victim: { id: string; key: string } }> {
   tenantSeq += 1;
   const tenantId = `race-${tenantSeq}-${Date.now().toString(36)}`;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name: tenantId, plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: operator,
+    body: { tenantId, name: tenantId, plan: 'scale' },
+  });
   if (created.status !== 201) throw new Error(`tenant: ${created.status} ${JSON.stringify(created.body)}`);
   const owner = created.body.key.key as string;
   const victim = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'victim', role: 'admin' } });
@@ -49,9 +52,11 @@ async function act(action: Action, tenant: Awaited<ReturnType<typeof freshTenant
     case 'delete':
       return (await call(keygate.url, 'DELETE', path, { key: tenant.owner })).status;
     case 'rotate':
-      return (await call(keygate.url, 'POST', `${path}/rotate`, { key: tenant.owner, body: { gracePeriodHours: 0 } })).status;
+      return (await call(keygate.url, 'POST', `${path}/rotate`, { key: tenant.owner, body: { gracePeriodHours: 0 } }))
+        .status;
     case 'suspend':
-      return (await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/suspend`, { key: operator })).status;
+      return (await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/suspend`, { key: operator }))
+        .status;
   }
 }
 
@@ -71,28 +76,32 @@ afterAll(async () => {
 });
 
 describe.each<Action>(['revoke', 'delete', 'rotate', 'suspend'])('%s under authorizations in flight', (action) => {
-  it(`leaves no stale Allow in ${TRIALS} trials with ${spellings('k').length} header spellings`, async () => {
-    let stale = 0;
-    for (let trial = 0; trial < TRIALS; trial += 1) {
-      const tenant = await freshTenant();
-      const headers = spellings(tenant.victim.key);
-      // sixteen callers take spellings not used yet, so each of their calls reaches the authorizer,
-      // until the write has answered.
-      let writing = true;
-      let next = 0;
-      const storm = Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (writing) await me(headers[next++ % headers.length]);
-        }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 2 + (trial % 5)));
-      const status = await act(action, tenant);
-      writing = false;
-      await storm;
-      expect(status).toBeLessThan(300);
-      const after = await Promise.all(headers.map(me));
-      stale += after.filter((code) => code !== 401).length;
-    }
-    expect(stale).toBe(0);
-  }, DEADLINES.slowTest);
+  it(
+    `leaves no stale Allow in ${TRIALS} trials with ${spellings('k').length} header spellings`,
+    async () => {
+      let stale = 0;
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const tenant = await freshTenant();
+        const headers = spellings(tenant.victim.key);
+        // sixteen callers take spellings not used yet, so each of their calls reaches the authorizer,
+        // until the write has answered.
+        let writing = true;
+        let next = 0;
+        const storm = Promise.all(
+          Array.from({ length: 16 }, async () => {
+            while (writing) await me(headers[next++ % headers.length]);
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 2 + (trial % 5)));
+        const status = await act(action, tenant);
+        writing = false;
+        await storm;
+        expect(status).toBeLessThan(300);
+        const after = await Promise.all(headers.map(me));
+        stale += after.filter((code) => code !== 401).length;
+      }
+      expect(stale).toBe(0);
+    },
+    DEADLINES.slowTest,
+  );
 });

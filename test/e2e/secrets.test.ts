@@ -20,13 +20,19 @@ afterAll(async () => {
 describe('secrets never leak', () => {
   it('writes no key, secret part, hash or Authorization value to any log line, over the whole lifecycle', async () => {
     const u = keygate.url;
-    const tenant = await call(u, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'leaky', name: 'Leaky', plan: 'starter' } });
+    const tenant = await call(u, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId: 'leaky', name: 'Leaky', plan: 'starter' },
+    });
     expect(tenant.status).toBe(201);
     const owner: string = tenant.body.key.key;
     const created = await call(u, 'POST', '/v1/keys', { key: owner, body: { name: 'ci', expiresInDays: 30 } });
     const key: string = created.body.key;
     const id: string = created.body.id;
-    const test = await call(u, 'POST', '/v1/keys', { key: owner, body: { name: 'sandbox', environment: 'test', role: 'read_only' } });
+    const test = await call(u, 'POST', '/v1/keys', {
+      key: owner,
+      body: { name: 'sandbox', environment: 'test', role: 'read_only' },
+    });
     const statuses = [
       (await call(u, 'GET', '/v1/keys?limit=2', { key: owner })).status,
       (await call(u, 'GET', `/v1/keys/${id}`, { key })).status,
@@ -50,7 +56,9 @@ describe('secrets never leak', () => {
       (await call(u, 'DELETE', `/v1/keys/${id}`, { key: owner })).status,
       (await call(u, 'GET', '/v1/me', { key })).status,
     ];
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 403, 200, 401, 200, 201, 200, 200, 200, 200, 401, 200, 403, 204, 401]);
+    expect(statuses).toEqual([
+      200, 200, 200, 200, 200, 200, 403, 200, 401, 200, 201, 200, 200, 200, 200, 401, 200, 403, 204, 401,
+    ]);
     await keygate.settle();
     await keygate.reconciled();
 
@@ -77,13 +85,18 @@ describe('secrets never leak', () => {
   });
 
   it('does not echo a key sent in a request body in the error it answers', async () => {
-    const owner = (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Body', plan: 'starter' } })).body.key.key as string;
+    const owner = (
+      await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Body', plan: 'starter' } })
+    ).body.key.key as string;
     const planted = mintKey('sk', 'live').plaintext;
     const answers = [
       await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'x', expiresOn: planted } }),
       await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'x', [planted]: 1 } }),
       await call(keygate.url, 'POST', '/v1/keys', { key: owner, rawBody: `{"name":"${planted}` }),
-      await call(keygate.url, 'PATCH', '/v1/keys/key_000000000000000000000000', { key: owner, body: { name: 'x', extra: planted } }),
+      await call(keygate.url, 'PATCH', '/v1/keys/key_000000000000000000000000', {
+        key: owner,
+        body: { name: 'x', extra: planted },
+      }),
     ];
     for (const res of answers) {
       expect(res.status).toBeGreaterThanOrEqual(400);

@@ -22,7 +22,12 @@ describe('local gateway over HTTP', () => {
     const res = await call(keygate.url, 'GET', '/v1/me', { key: operatorKey });
     expect(res.status).toBe(200);
     expect(res.body.tenant).toMatchObject({ tenantId: 'operator', status: 'active' });
-    expect(res.body.key).toMatchObject({ role: 'operator', environment: 'live', status: 'active', last4: operatorKey.slice(-4) });
+    expect(res.body.key).toMatchObject({
+      role: 'operator',
+      environment: 'live',
+      status: 'active',
+      last4: operatorKey.slice(-4),
+    });
     expect(JSON.stringify(res.body)).not.toContain(operatorKey.slice(8, 72));
     expect(res.body.key.hash).toBeUndefined();
   });

@@ -32,7 +32,12 @@ async function startRecordingUpstream(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       if (req.url?.startsWith('/slow')) return;
       const status = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
       res.writeHead(status, { 'content-type': req.headers['content-type'] ?? 'text/plain', 'x-upstream': 'yes' });
@@ -50,11 +55,19 @@ beforeAll(async () => {
     plans: { ...DEFAULT_SETTINGS.plans, starter: { rateLimit: 1, burstLimit: 3 } },
   });
   const operator = keygate.operatorKey as string;
-  const tenant = (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'postco', name: 'PostCo', plan: 'scale' } })).body;
+  const tenant = (
+    await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { tenantId: 'postco', name: 'PostCo', plan: 'scale' },
+    })
+  ).body;
   owner = tenant.key.key;
   ownerKeyId = tenant.key.id;
-  reader = (await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'reader', role: 'read_only' } })).body.key;
-  testKey = (await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'sandbox', environment: 'test' } })).body.key;
+  reader = (await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'reader', role: 'read_only' } }))
+    .body.key;
+  testKey = (
+    await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'sandbox', environment: 'test' } })
+  ).body.key;
 });
 afterAll(async () => {
   await keygate.stop();
@@ -84,7 +97,9 @@ describe('the local front door (KEYGATE_UPSTREAM_URL)', () => {
   it('sends exactly the authorizer context and the secret as x-keygate-* headers, and never Authorization', async () => {
     await call(keygate.url, 'GET', '/whoami', { key: owner });
     const headers = received[0].headers;
-    const keygateHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-keygate-')));
+    const keygateHeaders = Object.fromEntries(
+      Object.entries(headers).filter(([name]) => name.startsWith('x-keygate-')),
+    );
     expect(keygateHeaders).toEqual({
       'x-keygate-tenant-id': 'postco',
       'x-keygate-key-id': ownerKeyId,
@@ -108,7 +123,11 @@ describe('the local front door (KEYGATE_UPSTREAM_URL)', () => {
       },
     });
     const headers = received[0].headers;
-    expect(headers).toMatchObject({ 'x-keygate-tenant-id': 'postco', 'x-keygate-environment': 'test', 'x-keygate-secret': SECRET });
+    expect(headers).toMatchObject({
+      'x-keygate-tenant-id': 'postco',
+      'x-keygate-environment': 'test',
+      'x-keygate-secret': SECRET,
+    });
     expect(headers['x-keygate-extra']).toBeUndefined();
     expect(headers.authorization).toBeUndefined();
     expect(JSON.stringify(headers)).not.toContain(testKey.slice(8, 72));
@@ -151,8 +170,17 @@ describe('the local front door (KEYGATE_UPSTREAM_URL)', () => {
 
   it('answers 429 over the usage plan without reaching the upstream', async () => {
     const operator = keygate.operatorKey as string;
-    const small = (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'tiny', name: 'Tiny', plan: 'starter' } })).body;
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => call(keygate.url, 'GET', '/orders', { key: small.key.key }).then((r) => r.status)));
+    const small = (
+      await call(keygate.url, 'POST', '/v1/panel/tenants', {
+        key: operator,
+        body: { tenantId: 'tiny', name: 'Tiny', plan: 'starter' },
+      })
+    ).body;
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        call(keygate.url, 'GET', '/orders', { key: small.key.key }).then((r) => r.status),
+      ),
+    );
     const passed = statuses.filter((s) => s === 200).length;
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(received).toHaveLength(passed);

@@ -12,11 +12,21 @@ beforeAll(async () => {
   keygate = await startTestKeygate({ routes: RETURN_ORDER_LOCAL_ROUTES });
   const operator = keygate.operatorKey as string;
   const tenant = async (tenantId: string): Promise<string> =>
-    (await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { tenantId, name: tenantId, plan: 'scale' } })).body.key.key;
+    (
+      await call(keygate.url, 'POST', '/v1/panel/tenants', {
+        key: operator,
+        body: { tenantId, name: tenantId, plan: 'scale' },
+      })
+    ).body.key.key;
   keys.owner = await tenant('postco');
   keys.other = await tenant('rival');
   const make = async (body: Record<string, unknown>): Promise<string> =>
-    (await call(keygate.url, 'POST', '/v1/keys', { key: keys.owner, body: { name: String(body.role ?? body.environment), ...body } })).body.key;
+    (
+      await call(keygate.url, 'POST', '/v1/keys', {
+        key: keys.owner,
+        body: { name: String(body.role ?? body.environment), ...body },
+      })
+    ).body.key;
   keys.admin = await make({ role: 'admin' });
   keys.developer = await make({ role: 'developer' });
   keys.reader = await make({ role: 'read_only' });
@@ -26,13 +36,20 @@ afterAll(async () => {
   await keygate.stop();
 });
 
-const createReturn = (key: string, orderId = 'ord_1') => call(keygate.url, 'POST', '/v1/returns', { key, body: { orderId, reason: 'too small' } });
+const createReturn = (key: string, orderId = 'ord_1') =>
+  call(keygate.url, 'POST', '/v1/returns', { key, body: { orderId, reason: 'too small' } });
 
 describe('the return-orders example over the local gateway', () => {
   it('creates a return and reads it back, scoped to the caller', async () => {
     const created = await createReturn(keys.developer);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ orderId: 'ord_1', reason: 'too small', status: 'requested', environment: 'live', id: expect.stringMatching(/^ret_/) });
+    expect(created.body).toMatchObject({
+      orderId: 'ord_1',
+      reason: 'too small',
+      status: 'requested',
+      environment: 'live',
+      id: expect.stringMatching(/^ret_/),
+    });
     const read = await call(keygate.url, 'GET', `/v1/returns/${created.body.id}`, { key: keys.reader });
     expect(read.status).toBe(200);
     expect(read.body).toEqual(created.body);
@@ -75,7 +92,9 @@ describe('the return-orders example over the local gateway', () => {
     const existing = (await createReturn(keys.owner)).body;
     const res = await call(keygate.url, 'DELETE', `/v1/returns/${existing.id}`, { key: keys[role] });
     expect(res.status).toBe(status);
-    expect((await call(keygate.url, 'GET', `/v1/returns/${existing.id}`, { key: keys.owner })).status).toBe(status === 204 ? 404 : 200);
+    expect((await call(keygate.url, 'GET', `/v1/returns/${existing.id}`, { key: keys.owner })).status).toBe(
+      status === 204 ? 404 : 200,
+    );
   });
 
   it('refuses a request without a key before the handler', async () => {
@@ -97,7 +116,11 @@ describe('keygateHandler', () => {
       ran = true;
       return { statusCode: 200, body: '' };
     }, recordingLogger());
-    const event = { httpMethod: 'GET', resource: '/x', requestContext: { authorizer: { tenantId: 't' } } } as unknown as APIGatewayProxyEvent;
+    const event = {
+      httpMethod: 'GET',
+      resource: '/x',
+      requestContext: { authorizer: { tenantId: 't' } },
+    } as unknown as APIGatewayProxyEvent;
     const res = await handler(event);
     expect(res.statusCode).toBe(500);
     expect(JSON.parse(res.body)).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
@@ -105,9 +128,29 @@ describe('keygateHandler', () => {
   });
 
   it('hands the handler the typed context', async () => {
-    const handler = keygateHandler(async (_event, caller) => ({ statusCode: 200, body: JSON.stringify(caller) }), recordingLogger());
-    const context = { tenantId: 't', keyId: 'key_1', environment: 'test', role: 'admin', plan: 'growth', principalId: 'key_1' };
-    const res = await handler({ httpMethod: 'GET', resource: '/x', requestContext: { authorizer: context } } as unknown as APIGatewayProxyEvent);
-    expect(JSON.parse(res.body)).toEqual({ tenantId: 't', keyId: 'key_1', environment: 'test', role: 'admin', plan: 'growth' });
+    const handler = keygateHandler(
+      async (_event, caller) => ({ statusCode: 200, body: JSON.stringify(caller) }),
+      recordingLogger(),
+    );
+    const context = {
+      tenantId: 't',
+      keyId: 'key_1',
+      environment: 'test',
+      role: 'admin',
+      plan: 'growth',
+      principalId: 'key_1',
+    };
+    const res = await handler({
+      httpMethod: 'GET',
+      resource: '/x',
+      requestContext: { authorizer: context },
+    } as unknown as APIGatewayProxyEvent);
+    expect(JSON.parse(res.body)).toEqual({
+      tenantId: 't',
+      keyId: 'key_1',
+      environment: 'test',
+      role: 'admin',
+      plan: 'growth',
+    });
   });
 });

@@ -9,7 +9,6 @@ import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 import { testApp } from '../support/cdk';
 
-
 type Resource = { Type: string; Properties: Record<string, any> };
 
 let app: App;
@@ -27,14 +26,24 @@ const functions = (): Resource[] => Object.values(template.findResources('AWS::L
 
 describe('addRoute', () => {
   it('puts every route behind the key authorizer with apiKeyRequired', () => {
-    const [returns] = Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'returns' } }));
-    const [id] = Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: '{id}', ParentId: { Ref: returns } } }));
+    const [returns] = Object.keys(
+      template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'returns' } }),
+    );
+    const [id] = Object.keys(
+      template.findResources('AWS::ApiGateway::Resource', {
+        Properties: { PathPart: '{id}', ParentId: { Ref: returns } },
+      }),
+    );
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
     const ours = methods.filter((m) => [returns, id].includes(m.Properties.ResourceId.Ref));
     expect(ours.map((m) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'POST']);
     for (const method of ours) {
-      expect(method.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true, AuthorizerId: { Ref: authorizerId } });
+      expect(method.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        ApiKeyRequired: true,
+        AuthorizerId: { Ref: authorizerId },
+      });
       expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
     }
   });
@@ -57,7 +66,9 @@ describe('addRoute', () => {
 
   it('is cdk-nag clean without acknowledgements from the caller', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`),
+    ).toEqual([]);
   });
 
   it.each([
@@ -87,10 +98,18 @@ describe('route roles in the policy', () => {
 
   it('puts the Deny statements in the one cached policy next to the whole-API Allow', () => {
     const policy = policyFor(arn, 'developer', 'live', rules);
-    expect(policy.Statement[0]).toEqual({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*'] });
+    expect(policy.Statement[0]).toEqual({
+      Action: 'execute-api:Invoke',
+      Effect: 'Allow',
+      Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*'],
+    });
     expect(policy.Statement[1].Effect).toBe('Deny');
-    expect(policy.Statement[1].Resource).toContain('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/DELETE/v1/orders/*');
-    expect(policy.Statement[1].Resource).not.toContain('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/orders');
+    expect(policy.Statement[1].Resource).toContain(
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/DELETE/v1/orders/*',
+    );
+    expect(policy.Statement[1].Resource).not.toContain(
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/orders',
+    );
   });
 
   it('fails the authorizer at load on a rule it cannot read', () => {

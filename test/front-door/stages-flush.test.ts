@@ -7,7 +7,6 @@ import { KeygateStack } from '../../lib/keygate-stack';
 import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../lib/settings';
 import { testApp } from '../support/cdk';
 
-
 type Resource = { Type: string; Properties: Record<string, any> };
 
 let template: Template;
@@ -17,7 +16,10 @@ let keygateApiId: string;
 beforeAll(() => {
   const stack = new KeygateStack(testApp(), 'Guard', { settings: DEFAULT_SETTINGS });
   // a second API of the user's, guarded by the same key authorizer.
-  const other = new apigateway.RestApi(stack, 'Shipments', { deployOptions: { stageName: 'live' }, cloudWatchRole: false });
+  const other = new apigateway.RestApi(stack, 'Shipments', {
+    deployOptions: { stageName: 'live' },
+    cloudWatchRole: false,
+  });
   other.root.addResource('shipments').addMethod('GET', new apigateway.MockIntegration(), {
     authorizer: stack.keyAuthorizer.authorizerFor(other),
     authorizationType: apigateway.AuthorizationType.CUSTOM,
@@ -30,7 +32,9 @@ beforeAll(() => {
 });
 
 function fn(description: RegExp): Resource {
-  const found = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((f) => description.test(f.Properties.Description ?? ''));
+  const found = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((f) =>
+    description.test(f.Properties.Description ?? ''),
+  );
   expect(found).toHaveLength(1);
   return found[0];
 }
@@ -38,7 +42,9 @@ function fn(description: RegExp): Resource {
 function statementsOf(resource: Resource): unknown[] {
   const role = resource.Properties.Role['Fn::GetAtt'][0];
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
-  return policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  return policies
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
 describe('every protected stage is flushed', () => {
@@ -49,17 +55,20 @@ describe('every protected stage is flushed', () => {
     expect(authorizers.map((a) => a.Properties.RestApiId.Ref).sort()).toEqual([keygateApiId, otherApiId].sort());
   });
 
-  it.each([/flushes the authorizer cache/, /the keys routes/, /the panel routes/])('lets %s flush both stages and names them in FLUSH_STAGES', (description) => {
-    const resource = fn(description);
-    const stages = JSON.stringify(resource.Properties.Environment.Variables.FLUSH_STAGES);
-    expect(stages).toContain(keygateApiId);
-    expect(stages).toContain(otherApiId);
-    expect(stages).toMatch(/stageName.*prod.*stageName/);
-    const statements = JSON.stringify(statementsOf(resource));
-    for (const id of [keygateApiId, otherApiId]) {
-      expect(statements).toContain(`{"Ref":"${id}"},"/stages/`);
-    }
-  });
+  it.each([/flushes the authorizer cache/, /the keys routes/, /the panel routes/])(
+    'lets %s flush both stages and names them in FLUSH_STAGES',
+    (description) => {
+      const resource = fn(description);
+      const stages = JSON.stringify(resource.Properties.Environment.Variables.FLUSH_STAGES);
+      expect(stages).toContain(keygateApiId);
+      expect(stages).toContain(otherApiId);
+      expect(stages).toMatch(/stageName.*prod.*stageName/);
+      const statements = JSON.stringify(statementsOf(resource));
+      for (const id of [keygateApiId, otherApiId]) {
+        expect(statements).toContain(`{"Ref":"${id}"},"/stages/`);
+      }
+    },
+  );
 });
 
 describe('keygate:protectedStages', () => {
@@ -67,17 +76,26 @@ describe('keygate:protectedStages', () => {
     const app = testApp({ 'keygate:protectedStages': '[{"restApiId":"abc1234567","stageName":"v2"}]' });
     const stack = new KeygateStack(app, 'Configured', { settings: settingsFromContext(app.node) });
     const t = Template.fromStack(stack);
-    const consumer = (Object.values(t.findResources('AWS::Lambda::Function')) as Resource[]).find((f) => /flushes the authorizer cache/.test(f.Properties.Description));
-    expect(JSON.stringify(consumer?.Properties.Environment.Variables.FLUSH_STAGES)).toContain('{\\"restApiId\\":\\"abc1234567\\",\\"stageName\\":\\"v2\\"}');
-    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain('/restapis/abc1234567/stages/v2/cache/authorizers');
+    const consumer = (Object.values(t.findResources('AWS::Lambda::Function')) as Resource[]).find((f) =>
+      /flushes the authorizer cache/.test(f.Properties.Description),
+    );
+    expect(JSON.stringify(consumer?.Properties.Environment.Variables.FLUSH_STAGES)).toContain(
+      '{\\"restApiId\\":\\"abc1234567\\",\\"stageName\\":\\"v2\\"}',
+    );
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain(
+      '/restapis/abc1234567/stages/v2/cache/authorizers',
+    );
   });
 
-  it.each([['not JSON', '[{'], ['a bad id', [{ restApiId: 'x', stageName: 'prod' }]], ['an extra field', [{ restApiId: 'abc1234567', stageName: 'prod', region: 'x' }]]])(
-    'refuses %s',
-    (_label, value) => {
-      expect(() => resolveSettings({ protectedStages: value }, () => 'keygate:protectedStages')).toThrow(/keygate:protectedStages/);
-    },
-  );
+  it.each([
+    ['not JSON', '[{'],
+    ['a bad id', [{ restApiId: 'x', stageName: 'prod' }]],
+    ['an extra field', [{ restApiId: 'abc1234567', stageName: 'prod', region: 'x' }]],
+  ])('refuses %s', (_label, value) => {
+    expect(() => resolveSettings({ protectedStages: value }, () => 'keygate:protectedStages')).toThrow(
+      /keygate:protectedStages/,
+    );
+  });
 });
 
 describe('StagesCacheFlusher', () => {
@@ -97,7 +115,11 @@ describe('StagesCacheFlusher', () => {
   });
 
   it('tries every stage when one fails, then fails so the flush is retried', async () => {
-    apiGateway.on(FlushStageAuthorizersCacheCommand, { restApiId: 'a1' }).rejects(new Error('boom')).on(FlushStageAuthorizersCacheCommand, { restApiId: 'b2' }).resolves({});
+    apiGateway
+      .on(FlushStageAuthorizersCacheCommand, { restApiId: 'a1' })
+      .rejects(new Error('boom'))
+      .on(FlushStageAuthorizersCacheCommand, { restApiId: 'b2' })
+      .resolves({});
     const flusher = new StagesCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), [
       { restApiId: 'a1', stageName: 'prod' },
       { restApiId: 'b2', stageName: 'live' },

@@ -7,7 +7,6 @@ import { DEFAULT_SETTINGS, resolveSettings, settingsFromContext } from '../../li
 import { KeygateUpstream } from '../../lib/upstream';
 import { testApp } from '../support/cdk';
 
-
 type Resource = { Type: string; Properties: Record<string, any> };
 
 let app: App;
@@ -39,7 +38,9 @@ describe('keygate:upstreamUrl', () => {
     }
     const proxy = found.find((m) => m.Properties.Integration.Uri.endsWith('{proxy}'));
     expect(proxy?.Properties.RequestParameters).toEqual({ 'method.request.path.proxy': true });
-    expect(proxy?.Properties.Integration.RequestParameters['integration.request.path.proxy']).toBe('method.request.path.proxy');
+    expect(proxy?.Properties.Integration.RequestParameters['integration.request.path.proxy']).toBe(
+      'method.request.path.proxy',
+    );
   });
 
   it('maps every context header from context.authorizer.* on both methods', () => {
@@ -69,7 +70,9 @@ describe('keygate:upstreamUrl', () => {
     expect(secretId).toBeDefined();
     for (const method of upstreamMethods()) {
       const value = method.Properties.Integration.RequestParameters[`integration.request.header.${SECRET_HEADER}`];
-      expect(value).toEqual({ 'Fn::Join': ['', ["'{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}'"]] });
+      expect(value).toEqual({
+        'Fn::Join': ['', ["'{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}'"]],
+      });
     }
     template.hasOutput('UpstreamSecretArn', { Value: { Ref: secretId } });
   });
@@ -80,7 +83,11 @@ describe('keygate:upstreamUrl', () => {
     // POST /v1/leaks/github: GitHub signs its alerts and has no key; its handler checks the signature.
     expect(open.map((method) => method.Properties.HttpMethod)).toEqual(['POST']);
     for (const method of methods().filter((candidate) => !open.includes(candidate))) {
-      expect(method.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', ApiKeyRequired: true, AuthorizerId: { Ref: authorizerId } });
+      expect(method.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        ApiKeyRequired: true,
+        AuthorizerId: { Ref: authorizerId },
+      });
     }
   });
 
@@ -103,14 +110,20 @@ describe('keygate:upstreamUrl', () => {
 
   it('is cdk-nag clean', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`),
+    ).toEqual([]);
   });
 
   it('is absent without the setting', () => {
     const plain = testApp();
     const stack = new KeygateStack(plain, 'Plain', { settings: DEFAULT_SETTINGS });
     const t = Template.fromStack(stack);
-    expect(Object.values(t.findResources('AWS::ApiGateway::Method')).filter((m: any) => m.Properties.Integration?.Type === 'HTTP_PROXY')).toHaveLength(0);
+    expect(
+      Object.values(t.findResources('AWS::ApiGateway::Method')).filter(
+        (m: any) => m.Properties.Integration?.Type === 'HTTP_PROXY',
+      ),
+    ).toHaveLength(0);
     t.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 });
@@ -127,8 +140,13 @@ describe('upstream URL validation', () => {
 
   it('refuses plain http in the construct (http is for local mode only)', () => {
     const stack = new KeygateStack(testApp(), 'Http', { settings: DEFAULT_SETTINGS });
-    expect(() => new KeygateUpstream(stack, 'Up', { api: stack.api, authorizer: stack.keyAuthorizer.authorizer, url: 'http://orders.example.com' })).toThrow(
-      /must use https, received "http:\/\/orders.example.com"/,
-    );
+    expect(
+      () =>
+        new KeygateUpstream(stack, 'Up', {
+          api: stack.api,
+          authorizer: stack.keyAuthorizer.authorizer,
+          url: 'http://orders.example.com',
+        }),
+    ).toThrow(/must use https, received "http:\/\/orders.example.com"/);
   });
 });

@@ -30,7 +30,8 @@ const ROOT = join(__dirname, '..', '..');
 export function nearDates(text: string): { line: number; date: string }[] {
   const found: { line: number; date: string }[] = [];
   text.split('\n').forEach((line, i) => {
-    for (const pattern of NEAR_DATES) for (const match of line.matchAll(pattern)) found.push({ line: i + 1, date: match[0] });
+    for (const pattern of NEAR_DATES)
+      for (const match of line.matchAll(pattern)) found.push({ line: i + 1, date: match[0] });
   });
   return found;
 }
@@ -49,7 +50,9 @@ describe('dates in tests', () => {
     const offenders = files(join(ROOT, 'test'))
       .map((path) => relative(ROOT, path).split('\\').join('/'))
       .filter((path) => !ALLOWED.has(path))
-      .flatMap((path) => nearDates(readFileSync(join(ROOT, path), 'utf8')).map(({ line, date }) => `${path}:${line}: ${date}`));
+      .flatMap((path) =>
+        nearDates(readFileSync(join(ROOT, path), 'utf8')).map(({ line, date }) => `${path}:${line}: ${date}`),
+      );
     expect(offenders).toEqual([]);
   });
 

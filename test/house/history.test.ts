@@ -9,7 +9,8 @@ const TREES = ['bin', 'bench', 'client', 'examples', 'lambdas', 'lib', 'local', 
  * Words that tell the project's history instead of the code's reasons: tracker numbers, delivery
  * waves, branch names. A comment says why the code is as it is; the history is in git.
  */
-const HISTORY = /\bissue #?\d+|\bwave \d|\b(?:second|third|fourth) wave\b|\bbranch\b|\bbefore the fix\b|\bthe old code\b/i;
+const HISTORY =
+  /\bissue #?\d+|\bwave \d|\b(?:second|third|fourth) wave\b|\bbranch\b|\bbefore the fix\b|\bthe old code\b/i;
 
 function sources(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -25,7 +26,8 @@ function comments(text: string): { line: number; text: string }[] {
   const source = ts.createSourceFile('source.ts', text, ts.ScriptTarget.Latest, true);
   const found = new Map<number, { line: number; text: string }>();
   const collect = (ranges: readonly ts.CommentRange[] | undefined): void => {
-    for (const { pos, end } of ranges ?? []) found.set(pos, { line: source.getLineAndCharacterOfPosition(pos).line + 1, text: text.slice(pos, end) });
+    for (const { pos, end } of ranges ?? [])
+      found.set(pos, { line: source.getLineAndCharacterOfPosition(pos).line + 1, text: text.slice(pos, end) });
   };
   const visit = (node: ts.Node): void => {
     collect(ts.getLeadingCommentRanges(text, node.pos));

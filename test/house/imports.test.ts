@@ -21,8 +21,12 @@ function sources(dir: string): string[] {
 function resolveSpecifier(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = resolve(dirname(from), specifier);
-  const found = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base].find((path) => existsSync(path) && statSync(path).isFile());
-  return relative(ROOT, found ?? base).split('\\').join('/');
+  const found = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base].find(
+    (path) => existsSync(path) && statSync(path).isFile(),
+  );
+  return relative(ROOT, found ?? base)
+    .split('\\')
+    .join('/');
 }
 
 /** The import graph of the tree: static imports, re-exports, `import type` and `import()` alike. */
@@ -30,7 +34,9 @@ function projectGraph(): Graph {
   const graph = new Map<string, string[]>();
   for (const file of TREES.flatMap((tree) => sources(join(ROOT, tree)))) {
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    const targets = importedFiles.map(({ fileName }) => resolveSpecifier(file, fileName)).filter((target): target is string => target !== undefined);
+    const targets = importedFiles
+      .map(({ fileName }) => resolveSpecifier(file, fileName))
+      .filter((target): target is string => target !== undefined);
     graph.set(relative(ROOT, file).split('\\').join('/'), targets);
   }
   return graph;
@@ -47,17 +53,24 @@ const lambdaFolder = (path: string): string | undefined => (top(path) === 'lambd
  */
 function wrongWayImports(graph: Graph): string[] {
   // a handler folder is one with a handler.ts; core and runtime are shared by all handlers.
-  const handlerFolders = new Set([...graph.keys()].filter((path) => /^lambdas\/[^/]+\/handler\.ts$/.test(path)).map((path) => lambdaFolder(path)));
+  const handlerFolders = new Set(
+    [...graph.keys()].filter((path) => /^lambdas\/[^/]+\/handler\.ts$/.test(path)).map((path) => lambdaFolder(path)),
+  );
   const found: string[] = [];
   for (const [from, targets] of graph) {
     for (const to of targets) {
       const fromFolder = lambdaFolder(from);
       const toFolder = lambdaFolder(to);
-      if (fromFolder === 'core' && toFolder !== 'core') found.push(`${from} -> ${to}: lambdas/core imports only lambdas/core`);
-      else if (fromFolder !== undefined && toFolder === undefined) found.push(`${from} -> ${to}: Lambda code imports only lambdas/`);
+      if (fromFolder === 'core' && toFolder !== 'core')
+        found.push(`${from} -> ${to}: lambdas/core imports only lambdas/core`);
+      else if (fromFolder !== undefined && toFolder === undefined)
+        found.push(`${from} -> ${to}: Lambda code imports only lambdas/`);
       else if (fromFolder !== undefined && toFolder !== fromFolder && handlerFolders.has(toFolder))
-        found.push(`${from} -> ${to}: a Lambda folder never imports another handler's folder (share through lambdas/core)`);
-      else if (top(from) === 'lib' && ['local', 'bin', 'test', 'bench'].includes(top(to))) found.push(`${from} -> ${to}: lib/ never imports ${top(to)}/`);
+        found.push(
+          `${from} -> ${to}: a Lambda folder never imports another handler's folder (share through lambdas/core)`,
+        );
+      else if (top(from) === 'lib' && ['local', 'bin', 'test', 'bench'].includes(top(to)))
+        found.push(`${from} -> ${to}: lib/ never imports ${top(to)}/`);
     }
   }
   return found;
@@ -87,7 +100,9 @@ describe('imports run one way', () => {
   const graph = projectGraph();
 
   test('the graph is read from the tree (a broken reader would find nothing wrong)', () => {
-    expect(graph.get('lambdas/keys/handler.ts')).toEqual(expect.arrayContaining([expect.stringMatching(/^lambdas\/core\//)]));
+    expect(graph.get('lambdas/keys/handler.ts')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^lambdas\/core\//)]),
+    );
     expect(graph.size).toBeGreaterThan(100);
   });
 
@@ -102,7 +117,10 @@ describe('imports run one way', () => {
   test('each rule finds its planted violation', () => {
     const planted: Graph = new Map([
       ['lambdas/core/http/api.ts', ['lambdas/keys/handler.ts']],
-      ['lambdas/panel/handler.ts', ['lambdas/keys/handler.ts', 'lambdas/core/keys/key-service.ts', 'lambdas/runtime/proxy.ts']],
+      [
+        'lambdas/panel/handler.ts',
+        ['lambdas/keys/handler.ts', 'lambdas/core/keys/key-service.ts', 'lambdas/runtime/proxy.ts'],
+      ],
       ['lambdas/keys/handler.ts', ['lib/settings.ts']],
       ['lambdas/runtime/proxy.ts', ['lambdas/core/http/http.ts']],
       ['lib/keygate-stack.ts', ['local/settings.ts', 'lambdas/runtime/settings.ts']],
@@ -120,6 +138,8 @@ describe('imports run one way', () => {
       ['lambdas/core/events/model.ts', ['lambdas/core/auth/authorize.ts']],
       ['lambdas/core/model.ts', []],
     ]);
-    expect(cycles(loop, inCore)).toEqual(['lambdas/core/auth/authorize.ts -> lambdas/core/store/store.ts -> lambdas/core/events/model.ts -> lambdas/core/auth/authorize.ts']);
+    expect(cycles(loop, inCore)).toEqual([
+      'lambdas/core/auth/authorize.ts -> lambdas/core/store/store.ts -> lambdas/core/events/model.ts -> lambdas/core/auth/authorize.ts',
+    ]);
   });
 });

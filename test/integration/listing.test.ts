@@ -28,7 +28,11 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'countQueries' },
   );
-  counted = { store: new DynamoKeyStore({ client: documentClient(client), tableName: table.tableName }), queries, client };
+  counted = {
+    store: new DynamoKeyStore({ client: documentClient(client), tableName: table.tableName }),
+    queries,
+    client,
+  };
 });
 afterAll(async () => {
   counted.client.destroy();
@@ -51,12 +55,18 @@ async function seedTenant(): Promise<{ tenant: Tenant; first: KeyItem }> {
 /** Writes keys of a tenant, `parallel` at a time, created one second apart from `start`. */
 async function seedKeys(tenant: Tenant, environments: ('live' | 'test')[], start: string): Promise<KeyItem[]> {
   const keys = environments.map(
-    (environment, i) => keyFixture({ tenant, environment, now: new Date(Date.parse(start) + i * 1000).toISOString(), name: `${environment}-${i}` }).item,
+    (environment, i) =>
+      keyFixture({
+        tenant,
+        environment,
+        now: new Date(Date.parse(start) + i * 1000).toISOString(),
+        name: `${environment}-${i}`,
+      }).item,
   );
-  for (let i = 0; i < keys.length; i += 25) await Promise.all(keys.slice(i, i + 25).map((key) => table.store.createKey(key)));
+  for (let i = 0; i < keys.length; i += 25)
+    await Promise.all(keys.slice(i, i + 25).map((key) => table.store.createKey(key)));
   return keys;
 }
-
 
 describe('listing one environment reads O(limit) items', () => {
   let tenant: Tenant;
@@ -102,8 +112,15 @@ describe('listing one environment reads O(limit) items', () => {
 describe('paging over the environment index', () => {
   it('returns every test key exactly once, newest first, and no live key', async () => {
     const { tenant } = await seedTenant();
-    const mixed = await seedKeys(tenant, ['test', 'live', 'live', 'test', 'test', 'live', 'test', 'test', 'live'], instant(-18));
-    const expected = mixed.filter((key) => key.environment === 'test').reverse().map((key) => key.id);
+    const mixed = await seedKeys(
+      tenant,
+      ['test', 'live', 'live', 'test', 'test', 'live', 'test', 'test', 'live'],
+      instant(-18),
+    );
+    const expected = mixed
+      .filter((key) => key.environment === 'test')
+      .reverse()
+      .map((key) => key.id);
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -138,7 +155,9 @@ describe('paging over the environment index', () => {
 
     expect((await apiError(table.store.listKeys(tenant.tenantId, 1, byEnvironment))).code).toBe('invalid_request');
     expect((await apiError(table.store.listKeys(tenant.tenantId, 1, byTenant, 'test'))).code).toBe('invalid_request');
-    expect((await apiError(table.store.listKeys(tenant.tenantId, 1, byEnvironment, 'live'))).code).toBe('invalid_request');
+    expect((await apiError(table.store.listKeys(tenant.tenantId, 1, byEnvironment, 'live'))).code).toBe(
+      'invalid_request',
+    );
   });
 });
 
@@ -167,8 +186,10 @@ describe('malformed cursors', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      const refused = error instanceof ApiError && error.code === 'invalid_request' && /^cursor is not valid/.test(error.message);
-      if (!refused || counted.queries.length > 0) failures.push(`${label}: ${String(error)} after ${counted.queries.length} queries`);
+      const refused =
+        error instanceof ApiError && error.code === 'invalid_request' && /^cursor is not valid/.test(error.message);
+      if (!refused || counted.queries.length > 0)
+        failures.push(`${label}: ${String(error)} after ${counted.queries.length} queries`);
     }
     expect(failures).toEqual([]);
   });

@@ -52,7 +52,13 @@ beforeEach(async () => {
     { step: 'initialize', name: 'countReads' },
   );
   const countedDoc = documentClient(client);
-  setup = { table, reads, client, countedDoc, counted: new DynamoKeyStore({ client: countedDoc, tableName: table.tableName }) };
+  setup = {
+    table,
+    reads,
+    client,
+    countedDoc,
+    counted: new DynamoKeyStore({ client: countedDoc, tableName: table.tableName }),
+  };
 });
 afterEach(async () => {
   setup.client.destroy();
@@ -65,7 +71,11 @@ function job(now: string, options: { staleAfterDays?: number; revokeStaleKeys?: 
   const logger = recordingLogger();
   const keys = new KeyService({ store: setup.counted, clock, prefix: 'sk', cache: noCache, logger });
   return new NoticeJob({
-    store: new DynamoNoticeStore({ client: setup.countedDoc, tableName: setup.table.tableName, getKey: (id) => setup.counted.getKey(id) }),
+    store: new DynamoNoticeStore({
+      client: setup.countedDoc,
+      tableName: setup.table.tableName,
+      getKey: (id) => setup.counted.getKey(id),
+    }),
     clock,
     logger,
     staleAfterDays: options.staleAfterDays ?? 90,
@@ -84,7 +94,12 @@ async function seedTenant(createdAt = instant(-3, '08:00')): Promise<{ tenant: T
 }
 
 /** A key of `tenant` created at `createdAt`, expiring at `expiresAt`. */
-async function seedKey(tenant: Tenant, createdAt: string, expiresAt: string | null = null, role: Role = 'developer'): Promise<KeyItem> {
+async function seedKey(
+  tenant: Tenant,
+  createdAt: string,
+  expiresAt: string | null = null,
+  role: Role = 'developer',
+): Promise<KeyItem> {
   const item = keyFixture({ tenant, now: createdAt, expiresAt, role, name: `k${(counter += 1)}` }).item;
   await setup.table.store.createKey(item);
   return item;
@@ -112,7 +127,12 @@ describe('expiry notices', () => {
       ['key.expired', key.id, { expiresAt: instant(7) }],
     ]);
     const [first] = await schedulerEvents(tenant.tenantId);
-    expect(first).toMatchObject({ tenantId: tenant.tenantId, environment: 'live', actor: { system: 'scheduler' }, at: instant(0, '00:05') });
+    expect(first).toMatchObject({
+      tenantId: tenant.tenantId,
+      environment: 'live',
+      actor: { system: 'scheduler' },
+      at: instant(0, '00:05'),
+    });
   });
 
   it('says nothing about a revoked key, a key revoked as leaked, a key that never expires, or a key deleted since', async () => {
@@ -124,7 +144,19 @@ describe('expiry notices', () => {
     await setup.table.store.setKeyStatus(tenant.tenantId, revoked.id, 'revoked');
     await setup.table.store.deleteKey(tenant.tenantId, deleted.id);
     const leaks = new DynamoLeakStore(setup.table.store, setup.table.doc, setup.table.tableName);
-    await leaks.markLeaked(leaked.id, leaked.hash, true, new Date(instant(-1, '12:00')), newEvent({ type: 'key.leaked', tenantId: tenant.tenantId, keyId: leaked.id, actor: { system: 'github' }, at: new Date(instant(-1, '12:00')) }));
+    await leaks.markLeaked(
+      leaked.id,
+      leaked.hash,
+      true,
+      new Date(instant(-1, '12:00')),
+      newEvent({
+        type: 'key.leaked',
+        tenantId: tenant.tenantId,
+        keyId: leaked.id,
+        actor: { system: 'github' },
+        at: new Date(instant(-1, '12:00')),
+      }),
+    );
 
     const result = await job(AT_RUN).run();
 
@@ -141,7 +173,9 @@ describe('expiry notices', () => {
 
     await job(AT_RUN).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 7 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
+      ['key.expiring', key.id, { expiresAt: instant(7), daysLeft: 7 }],
+    ]);
   });
 });
 
@@ -156,7 +190,11 @@ describe('staleness notices', () => {
 
     const events = await schedulerEvents(tenant.tenantId);
     expect(events.map((event) => event.keyId).sort()).toEqual([never.id, (await ownerOf(tenant)).id].sort());
-    expect(events.find((event) => event.keyId === never.id)?.details).toEqual({ lastUsedAt: null, idleSince: day(-90), staleAfterDays: 90 });
+    expect(events.find((event) => event.keyId === never.id)?.details).toEqual({
+      lastUsedAt: null,
+      idleSince: day(-90),
+      staleAfterDays: 90,
+    });
   });
 
   it('reports a key last used 90 days ago, not one used since, and follows the authorizer’s lastUsedAt write', async () => {
@@ -180,7 +218,9 @@ describe('staleness notices', () => {
 
     await job(AT_RUN, { staleAfterDays: 30 }).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', key.id, { lastUsedAt: null, idleSince: day(-30), staleAfterDays: 30 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
+      ['key.stale', key.id, { lastUsedAt: null, idleSince: day(-30), staleAfterDays: 30 }],
+    ]);
   });
 });
 
@@ -192,22 +232,40 @@ describe('keys that join the activity index late', () => {
     await setup.table.doc.send(new PutCommand({ TableName: setup.table.tableName, Item: rawKeyItem(old) }));
     await job(AT_RUN).run();
 
-    await backfillNoticeIndexes({ client: setup.table.doc, tableName: setup.table.tableName, staleAfterDays: 90, now: new Date(instant(0, '15:00')) });
+    await backfillNoticeIndexes({
+      client: setup.table.doc,
+      tableName: setup.table.tableName,
+      staleAfterDays: 90,
+      now: new Date(instant(0, '15:00')),
+    });
     await job(instant(1, '00:05')).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', old.id, { lastUsedAt: null, idleSince: day(-322), staleAfterDays: 90 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
+      ['key.stale', old.id, { lastUsedAt: null, idleSince: day(-322), staleAfterDays: 90 }],
+    ]);
   });
 
   it('counts enabling a key again as activity: a key idle since June, enabled on 23 November, is stale 90 days later', async () => {
     const { tenant, first } = await seedTenant(instant(-3, '08:00'));
     const idle = await seedKey(tenant, instant(-175, '08:00'));
     await setup.table.store.setKeyStatus(tenant.tenantId, idle.id, 'revoked');
-    const keys = new KeyService({ store: setup.table.store, clock: fixedClock(instant(0, '09:00')), prefix: 'sk', cache: noCache, logger: recordingLogger() });
-    await keys.enable({ tenantId: tenant.tenantId, keyId: first.id, environment: 'live', role: 'owner', plan: 'starter' }, idle.id);
+    const keys = new KeyService({
+      store: setup.table.store,
+      clock: fixedClock(instant(0, '09:00')),
+      prefix: 'sk',
+      cache: noCache,
+      logger: recordingLogger(),
+    });
+    await keys.enable(
+      { tenantId: tenant.tenantId, keyId: first.id, environment: 'live', role: 'owner', plan: 'starter' },
+      idle.id,
+    );
 
     await job(instant(90, '00:05')).run();
 
-    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([['key.stale', idle.id, { lastUsedAt: null, idleSince: day(-175), staleAfterDays: 90 }]]);
+    expect(summary(await schedulerEvents(tenant.tenantId))).toEqual([
+      ['key.stale', idle.id, { lastUsedAt: null, idleSince: day(-175), staleAfterDays: 90 }],
+    ]);
   });
 });
 
@@ -241,7 +299,9 @@ describe('automatic revocation of stale keys', () => {
 
     expect((await setup.table.store.getKey(first.id))?.status).toBe('revoked');
     expect((await setup.table.store.getKey(fresh.id))?.status).toBe('active');
-    expect(summary(await schedulerEvents(tenant.tenantId)).map(([type, id]) => [type, id])).toEqual([['key.revoked', first.id]]);
+    expect(summary(await schedulerEvents(tenant.tenantId)).map(([type, id]) => [type, id])).toEqual([
+      ['key.revoked', first.id],
+    ]);
   });
 });
 
@@ -253,7 +313,9 @@ describe('reruns and missed days', () => {
 
     const again = await job(instant(0, '17:00')).run();
     // a crash after the notices but before the day was recorded: the day runs again in full.
-    await setup.table.doc.send(new DeleteCommand({ TableName: setup.table.tableName, Key: { pk: 'NOTICES', sk: 'JOB' } }));
+    await setup.table.doc.send(
+      new DeleteCommand({ TableName: setup.table.tableName, Key: { pk: 'NOTICES', sk: 'JOB' } }),
+    );
     const replayed = await job(instant(0, '17:00')).run();
 
     expect(first).toMatchObject({ days: [TODAY], written: { 'key.expiring': 1, 'key.stale': 1 } });
@@ -274,10 +336,12 @@ describe('reruns and missed days', () => {
     // written in the same instant: the listing orders them by id.
     const events = summary(await schedulerEvents(tenant.tenantId));
     expect(events).toHaveLength(2);
-    expect(events).toEqual(expect.arrayContaining([
-      ['key.expiring', key.id, { expiresAt: instant(2), daysLeft: 1 }],
-      ['key.expired', key.id, { expiresAt: instant(2) }],
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        ['key.expiring', key.id, { expiresAt: instant(2), daysLeft: 1 }],
+        ['key.expired', key.id, { expiresAt: instant(2) }],
+      ]),
+    );
   });
 });
 
@@ -292,7 +356,11 @@ describe('races', () => {
     const written = (result: typeof a, type: 'key.expiring' | 'key.stale') => result.written[type] ?? 0;
     expect(written(a, 'key.expiring') + written(b, 'key.expiring')).toBe(2);
     expect(written(a, 'key.stale') + written(b, 'key.stale')).toBe(1);
-    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.type).sort()).toEqual(['key.expiring', 'key.expiring', 'key.stale']);
+    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.type).sort()).toEqual([
+      'key.expiring',
+      'key.expiring',
+      'key.stale',
+    ]);
   });
 
   it('revokes one of two stale owner keys and reports the other, never both, when both are handled at once', async () => {
@@ -301,11 +369,15 @@ describe('races', () => {
 
     await job(AT_RUN, { revokeStaleKeys: true }).run();
 
-    const statuses = await Promise.all([first, second].map(async (key) => (await setup.table.store.getKey(key.id))?.status));
+    const statuses = await Promise.all(
+      [first, second].map(async (key) => (await setup.table.store.getKey(key.id))?.status),
+    );
     expect(statuses.sort()).toEqual(['active', 'revoked']);
     const events = await schedulerEvents(tenant.tenantId);
     expect(events.map((event) => event.type).sort()).toEqual(['key.revoked', 'key.stale']);
-    expect(events.find((event) => event.type === 'key.stale')?.details).toMatchObject({ autoRevoke: 'refused_last_owner' });
+    expect(events.find((event) => event.type === 'key.stale')?.details).toMatchObject({
+      autoRevoke: 'refused_last_owner',
+    });
   });
 });
 
@@ -316,9 +388,12 @@ describe('read cost', () => {
     for (let i = 0; i < 196; i += 1) {
       // spread over other days: created, used and expiring on days the run does not look at.
       const created = new Date(Date.parse(instant(-83, '08:00')) + (i % 60) * 86_400_000).toISOString();
-      quiet.push(keyFixture({ tenant, now: created, expiresAt: i % 2 === 0 ? instant(98) : null, name: `quiet-${i}` }).item);
+      quiet.push(
+        keyFixture({ tenant, now: created, expiresAt: i % 2 === 0 ? instant(98) : null, name: `quiet-${i}` }).item,
+      );
     }
-    for (let i = 0; i < quiet.length; i += 25) await Promise.all(quiet.slice(i, i + 25).map((key) => setup.table.store.createKey(key)));
+    for (let i = 0; i < quiet.length; i += 25)
+      await Promise.all(quiet.slice(i, i + 25).map((key) => setup.table.store.createKey(key)));
     const expiring = await seedKey(tenant, instant(-3, '08:00'), instant(7));
     const expired = await seedKey(tenant, instant(-3, '08:00'), instant(0));
     const stale = await seedKey(tenant, instant(-90, '08:00'));
@@ -327,7 +402,9 @@ describe('read cost', () => {
     const result = await job(AT_RUN).run();
 
     expect(result.written).toEqual({ 'key.expiring': 1, 'key.expired': 1, 'key.stale': 1 });
-    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.keyId).sort()).toEqual([expiring.id, expired.id, stale.id].sort());
+    expect((await schedulerEvents(tenant.tenantId)).map((event) => event.keyId).sort()).toEqual(
+      [expiring.id, expired.id, stale.id].sort(),
+    );
     // 4 day partitions × 8 shards, whatever the table holds; one index entry and one read per key reported.
     expect(setup.reads).toEqual({ queries: 32, queried: 3, gets: 4, got: 3, scans: 0 });
   });

@@ -17,7 +17,13 @@ let table: TestTable;
 let keys: KeyService;
 beforeAll(async () => {
   table = await createTestTable('owners');
-  keys = new KeyService({ store: table.store, clock: fixedClock(NOW), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+  keys = new KeyService({
+    store: table.store,
+    clock: fixedClock(NOW),
+    prefix: 'sk',
+    cache: noCache,
+    logger: recordingLogger(),
+  });
 });
 afterAll(async () => {
   await table.drop();
@@ -25,9 +31,15 @@ afterAll(async () => {
 
 let counter = 0;
 /** A tenant with its first key (an owner, or an operator for the operator tenant) in the table. */
-async function seedTenant(tenantId = `owners-${(counter += 1)}-${Date.now()}`): Promise<{ tenant: Tenant; first: KeyItem }> {
+async function seedTenant(
+  tenantId = `owners-${(counter += 1)}-${Date.now()}`,
+): Promise<{ tenant: Tenant; first: KeyItem }> {
   const tenant = tenantFixture({ tenantId });
-  const first = keyFixture({ tenant, role: tenantId === 'operator' ? 'operator' : 'owner', now: instant(-22, '09:00') }).item;
+  const first = keyFixture({
+    tenant,
+    role: tenantId === 'operator' ? 'operator' : 'owner',
+    now: instant(-22, '09:00'),
+  }).item;
   await table.store.createTenant(tenant, first);
   return { tenant, first };
 }
@@ -46,7 +58,6 @@ async function addKey(by: KeyItem, role: Role, extra: { expiresOn?: string } = {
   const created = await keys.create(callerOf(by), { name: `${role}-2`, role, ...extra });
   return (await table.store.getKey(created.id)) as KeyItem;
 }
-
 
 /** The tenant's keys of a role that are active. */
 async function activeKeys(tenantId: string, role: Role): Promise<KeyItem[]> {
@@ -94,7 +105,13 @@ describe("a tenant's last active owner key", () => {
     const rotatedOut = await addKey(first, 'owner');
     const successor = await keys.rotate(callerOf(first), rotatedOut.id, 24);
     await keys.delete(callerOf(first), successor.id);
-    const later = new KeyService({ store: table.store, clock: fixedClock(instant(1)), prefix: 'sk', cache: noCache, logger: recordingLogger() });
+    const later = new KeyService({
+      store: table.store,
+      clock: fixedClock(instant(1)),
+      prefix: 'sk',
+      cache: noCache,
+      logger: recordingLogger(),
+    });
 
     const error = await apiError(later.revoke(callerOf(first), first.id));
 
@@ -143,14 +160,21 @@ describe("a tenant's last active owner key", () => {
     // as an older release wrote them: a tenant item without the owner set.
     const tenant = tenantFixture({ tenantId: `legacy-${Date.now()}` });
     const first = keyFixture({ tenant, role: 'owner', now: instant(-22, '09:00') }).item;
-    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant } }));
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT', ...tenant },
+      }),
+    );
     await table.store.createKey(first);
     const other = keyFixture({ tenant, role: 'owner', now: instant(-21, '09:00') }).item;
     await table.store.createKey(other);
 
     expect((await keys.revoke(callerOf(first), other.id)).status).toBe('revoked');
     expect((await apiError(keys.revoke(callerOf(first), first.id))).code).toBe('conflict');
-    const raw = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }));
+    const raw = await table.doc.send(
+      new GetCommand({ TableName: table.tableName, Key: { pk: `TENANT#${tenant.tenantId}`, sk: 'TENANT' } }),
+    );
     expect(raw.Item?.ownerKeyIds).toEqual(new Set([first.id, other.id]));
     expect(await table.store.getTenant(tenant.tenantId)).toEqual(tenant);
   });
@@ -162,18 +186,29 @@ describe('two owner keys removing each other at the same moment', () => {
   it.each<[string, (by: KeyItem, target: KeyItem) => Promise<unknown>]>([
     ['revoke', (by, target) => keys.revoke(callerOf(by), target.id)],
     ['delete', (by, target) => keys.delete(callerOf(by), target.id)],
-    ['revoke and delete', (by, target) => (by.createdAt < target.createdAt ? keys.revoke(callerOf(by), target.id) : keys.delete(callerOf(by), target.id))],
-  ])(`never leaves zero owners (%s, ${TRIALS} trials): exactly one wins, the other gets 409`, async (_label, remove) => {
-    for (let trial = 0; trial < TRIALS; trial += 1) {
-      const { tenant, first: a } = await seedTenant();
-      const b = await addKey(a, 'owner');
+    [
+      'revoke and delete',
+      (by, target) =>
+        by.createdAt < target.createdAt ? keys.revoke(callerOf(by), target.id) : keys.delete(callerOf(by), target.id),
+    ],
+  ])(
+    `never leaves zero owners (%s, ${TRIALS} trials): exactly one wins, the other gets 409`,
+    async (_label, remove) => {
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const { tenant, first: a } = await seedTenant();
+        const b = await addKey(a, 'owner');
 
-      const results = await Promise.allSettled([remove(b, a), remove(a, b)]);
+        const results = await Promise.allSettled([remove(b, a), remove(a, b)]);
 
-      const won = results.filter((result) => result.status === 'fulfilled');
-      const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-      expect({ trial, won: won.length, lost: lost.map((result) => (result.reason as ApiError).code) }).toEqual({ trial, won: 1, lost: ['conflict'] });
-      expect(await activeKeys(tenant.tenantId, 'owner')).toHaveLength(1);
-    }
-  });
+        const won = results.filter((result) => result.status === 'fulfilled');
+        const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+        expect({ trial, won: won.length, lost: lost.map((result) => (result.reason as ApiError).code) }).toEqual({
+          trial,
+          won: 1,
+          lost: ['conflict'],
+        });
+        expect(await activeKeys(tenant.tenantId, 'owner')).toHaveLength(1);
+      }
+    },
+  );
 });

@@ -37,7 +37,8 @@ function world() {
     time += ms;
   };
   const api = new FakeApiGateway({ now: () => time, updateUsagePlanIntervalMs: 20_000 });
-  for (const [name, plan] of Object.entries(PLANS)) api.definePlan(plan.usagePlanId, `keygate-${name}`, plan.limits, 'api123:prod');
+  for (const [name, plan] of Object.entries(PLANS))
+    api.definePlan(plan.usagePlanId, `keygate-${name}`, plan.limits, 'api123:prod');
   const usagePlans = new ApiGatewayUsagePlans(api, {
     restApiId: 'api123',
     stageName: 'prod',
@@ -77,7 +78,10 @@ function world() {
     const ownPlans = new Set<string>();
     for (const tenantId of tenantIds) {
       const tenant = (await table.store.getTenant(tenantId)) as Tenant;
-      expect({ tenantId, applied: tenant.appliedGeneration ?? 0 }).toEqual({ tenantId, applied: tenant.planGeneration ?? 0 });
+      expect({ tenantId, applied: tenant.appliedGeneration ?? 0 }).toEqual({
+        tenantId,
+        applied: tenant.planGeneration ?? 0,
+      });
       expect(tenant.pendingUsageKeys ?? {}).toEqual({});
       expect(tenant.retiredUsageKeys ?? []).toEqual([]);
       for (const usage of Object.values(tenant.usageKeys)) {
@@ -93,7 +97,18 @@ function world() {
     expect(api.usagePlanIds.filter((id) => !ownPlans.has(id) && !id.startsWith('up-')).sort()).toEqual([]);
   };
 
-  return { tenants, reconciler, api, usagePlans, namePrefix, drain, expectConverged, requested, advance, flushes: () => flushes };
+  return {
+    tenants,
+    reconciler,
+    api,
+    usagePlans,
+    namePrefix,
+    drain,
+    expectConverged,
+    requested,
+    advance,
+    flushes: () => flushes,
+  };
 }
 
 let seq = 0;
@@ -113,7 +128,12 @@ describe('the plan reconciler under API Gateway limits', () => {
 
     // the panel answers each at once: no control-plane call happens on the request path.
     const answers = [
-      await w.tenants.changePlan(a, { plan: 'enterprise', rateLimit: 50, burstLimit: 60, quota: { limit: 1000, period: 'DAY' } }),
+      await w.tenants.changePlan(a, {
+        plan: 'enterprise',
+        rateLimit: 50,
+        burstLimit: 60,
+        quota: { limit: 1000, period: 'DAY' },
+      }),
       await w.tenants.changePlan(b, { plan: 'enterprise', rateLimit: 70, burstLimit: 80 }),
       await w.tenants.changePlan(c, { plan: 'enterprise', rateLimit: 9, burstLimit: 9 }),
       await w.tenants.changePlan(a, { plan: 'growth' }),
@@ -199,7 +219,10 @@ describe('the plan reconciler under API Gateway limits', () => {
   it('applies a change sent twice once: one generation, one reconciliation', async () => {
     const w = world();
     const tenantId = await newTenant(w, { plan: 'starter' });
-    await Promise.all([w.tenants.changePlan(tenantId, { plan: 'growth' }), w.tenants.changePlan(tenantId, { plan: 'growth' })]);
+    await Promise.all([
+      w.tenants.changePlan(tenantId, { plan: 'growth' }),
+      w.tenants.changePlan(tenantId, { plan: 'growth' }),
+    ]);
     const tenant = (await table.store.getTenant(tenantId)) as Tenant;
     expect(tenant.planGeneration).toBe(1);
     await w.drain();
@@ -226,7 +249,11 @@ describe('tenant deletion against the plan reconciler', () => {
     await w.drain();
     // only the tenant kept has API keys and plans of its own; the shared plans stay.
     await w.expectConverged([keep]);
-    expect(w.api.usagePlanIds.filter((id) => id.startsWith('up-')).sort()).toEqual(['up-growth', 'up-scale', 'up-starter']);
+    expect(w.api.usagePlanIds.filter((id) => id.startsWith('up-')).sort()).toEqual([
+      'up-growth',
+      'up-scale',
+      'up-starter',
+    ]);
   });
 
   it('answers gone for a tenant marked deleting, and makes no control-plane call for it', async () => {

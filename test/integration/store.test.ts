@@ -15,7 +15,6 @@ afterAll(async () => {
   await table.drop();
 });
 
-
 let counter = 0;
 /** A new tenant with its first key in the table. */
 async function seedTenant(overrides: Parameters<typeof tenantFixture>[0] = {}) {
@@ -40,7 +39,9 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
 
   it('stores the hash and never the plaintext', async () => {
     const { first } = await seedTenant();
-    const raw = await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${first.item.id}`, sk: 'KEY' } }));
+    const raw = await table.doc.send(
+      new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${first.item.id}`, sk: 'KEY' } }),
+    );
     expect(JSON.stringify(raw.Item)).not.toContain(first.plaintext.slice(8, 72));
     expect(raw.Item?.hash).toBe(first.item.hash);
   });
@@ -49,7 +50,8 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     const { tenant, first } = await seedTenant();
     const expiring = keyFixture({ tenant, expiresAt: instant(39) });
     await table.store.createKey(expiring.item);
-    const read = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item;
+    const read = async (id: string) =>
+      (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: `KEY#${id}`, sk: 'KEY' } }))).Item;
     expect((await read(expiring.item.id))?.ttl).toBe(Date.parse(instant(39)) / 1000);
     expect((await read(first.item.id))?.ttl).toBeUndefined();
   });
@@ -89,7 +91,9 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     const page = await table.store.listKeys(a.tenant.tenantId, 1);
     expect(page.cursor).toBeDefined();
     expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, page.cursor))).code).toBe('invalid_request');
-    expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, 'bm90LWEtY3Vyc29y'))).code).toBe('invalid_request');
+    expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, 'bm90LWEtY3Vyc29y'))).code).toBe(
+      'invalid_request',
+    );
     expect((await apiError(table.store.listKeys(b.tenant.tenantId, 1, '!!!'))).code).toBe('invalid_request');
   });
 
@@ -163,7 +167,9 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
       table.store.rotateKey(tenant.tenantId, first.item.id, b, expiryAt(now), now),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({
+      code: 'conflict',
+    });
     const written = [await table.store.getKey(a.id), await table.store.getKey(b.id)].filter(Boolean);
     expect(written).toHaveLength(1);
     expect((await table.store.getKey(first.item.id))?.rotatedTo).toBe(written[0]?.id);
@@ -173,12 +179,16 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     const { tenant, first } = await seedTenant();
     const now = new Date(instant(0, '10:00'));
     await table.store.setKeyStatus(tenant.tenantId, first.item.id, 'revoked');
-    const revoked = await apiError(table.store.rotateKey(tenant.tenantId, first.item.id, keyFixture({ tenant }).item, expiryAt(now), now));
+    const revoked = await apiError(
+      table.store.rotateKey(tenant.tenantId, first.item.id, keyFixture({ tenant }).item, expiryAt(now), now),
+    );
     expect(revoked).toMatchObject({ code: 'conflict', message: expect.stringMatching(/revoked/) });
 
     const expiring = keyFixture({ tenant, expiresAt: instant(0) }).item;
     await table.store.createKey(expiring);
-    const expired = await apiError(table.store.rotateKey(tenant.tenantId, expiring.id, keyFixture({ tenant }).item, expiryAt(now), now));
+    const expired = await apiError(
+      table.store.rotateKey(tenant.tenantId, expiring.id, keyFixture({ tenant }).item, expiryAt(now), now),
+    );
     expect(expired).toMatchObject({ code: 'conflict', message: expect.stringMatching(/expired/) });
   });
 
@@ -200,9 +210,17 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
       limits: { rateLimit: 100, burstLimit: 200 },
       usageKeys: { test: { id: 'apikey-test', value: 'usagetestvalue0123456789' } },
     });
-    expect(updated).toMatchObject({ plan: 'growth', version: 2, usageKeys: { live: tenant.usageKeys.live, test: { id: 'apikey-test' } } });
-    expect((await apiError(table.store.updateTenant(tenant.tenantId, 1, { status: 'suspended' }))).code).toBe('conflict');
-    expect((await apiError(table.store.updateTenant('no-such-tenant', 1, { status: 'suspended' }))).code).toBe('not_found');
+    expect(updated).toMatchObject({
+      plan: 'growth',
+      version: 2,
+      usageKeys: { live: tenant.usageKeys.live, test: { id: 'apikey-test' } },
+    });
+    expect((await apiError(table.store.updateTenant(tenant.tenantId, 1, { status: 'suspended' }))).code).toBe(
+      'conflict',
+    );
+    expect((await apiError(table.store.updateTenant('no-such-tenant', 1, { status: 'suspended' }))).code).toBe(
+      'not_found',
+    );
     expect((await table.store.getTenant(tenant.tenantId))?.status).toBe('active');
   });
 
@@ -216,8 +234,16 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
       usageKeys: { test: { id: 't', value: 'usagetestvalue0123456789' } },
     });
     expect(await table.store.propagateTenant(v2)).toBe(2);
-    expect(await table.store.getKey(first.item.id)).toMatchObject({ tenantStatus: 'suspended', plan: 'growth', tenantVersion: 2, usageKey: tenant.usageKeys.live?.value });
-    expect(await table.store.getKey(testKey.id)).toMatchObject({ tenantStatus: 'suspended', usageKey: 'usagetestvalue0123456789' });
+    expect(await table.store.getKey(first.item.id)).toMatchObject({
+      tenantStatus: 'suspended',
+      plan: 'growth',
+      tenantVersion: 2,
+      usageKey: tenant.usageKeys.live?.value,
+    });
+    expect(await table.store.getKey(testKey.id)).toMatchObject({
+      tenantStatus: 'suspended',
+      usageKey: 'usagetestvalue0123456789',
+    });
     // replaying the older version changes nothing.
     expect(await table.store.propagateTenant({ ...tenant, version: 1 })).toBe(0);
     expect(await table.store.propagateTenant(v2)).toBe(0);
@@ -241,7 +267,9 @@ describe('reading page by page (store/pages.ts)', () => {
     const page = await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 2 });
 
     expect(page).toEqual({ items: [{ n: 1 }, { n: 2 }], after: { n: 2 } });
-    const sent = mock.commandCalls(QueryCommand).map((call) => [call.args[0].input.ExclusiveStartKey, call.args[0].input.Limit]);
+    const sent = mock
+      .commandCalls(QueryCommand)
+      .map((call) => [call.args[0].input.ExclusiveStartKey, call.args[0].input.Limit]);
     expect(sent).toEqual([
       [undefined, 3],
       [{ pk: 'a' }, 2],
@@ -252,23 +280,35 @@ describe('reading page by page (store/pages.ts)', () => {
     const { doc, mock } = scripted();
     mock.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: { pk: 'next' }, ScannedCount: 100 });
 
-    const short = await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 5, batch: () => 100, exhausted: ({ requests }) => requests >= 3 });
+    const short = await readListing(
+      doc,
+      { TableName: 't', KeyConditionExpression: 'pk = :p' },
+      { limit: 5, batch: () => 100, exhausted: ({ requests }) => requests >= 3 },
+    );
 
     expect(short).toEqual({ items: [], after: { pk: 'next' } });
     expect(mock.commandCalls(QueryCommand).map((call) => call.args[0].input.Limit)).toEqual([100, 100, 100]);
     mock.reset();
     mock.on(QueryCommand).resolves({ Items: [{ n: 1 }] });
-    expect(await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 5 })).toEqual({ items: [{ n: 1 }] });
+    expect(await readListing(doc, { TableName: 't', KeyConditionExpression: 'pk = :p' }, { limit: 5 })).toEqual({
+      items: [{ n: 1 }],
+    });
   });
 
   it('scans every page, each request with the start key the previous page ended at', async () => {
     const { doc, mock } = scripted();
-    mock.on(ScanCommand).resolvesOnce({ Items: [{ n: 1 }], LastEvaluatedKey: { pk: 'a' } }).resolvesOnce({ Items: [{ n: 2 }] });
+    mock
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [{ n: 1 }], LastEvaluatedKey: { pk: 'a' } })
+      .resolvesOnce({ Items: [{ n: 2 }] });
 
     const items = [];
     for await (const page of scanPages(doc, { TableName: 't' })) items.push(...(page.Items ?? []));
 
     expect(items).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(mock.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey)).toEqual([undefined, { pk: 'a' }]);
+    expect(mock.commandCalls(ScanCommand).map((call) => call.args[0].input.ExclusiveStartKey)).toEqual([
+      undefined,
+      { pk: 'a' },
+    ]);
   });
 });

@@ -12,7 +12,8 @@ async function ttlOf(options: Parameters<typeof ensureTable>[2]): Promise<string
   const tableName = `keygate-ttl-${randomUUID().slice(0, 8)}`;
   expect(await ensureTable(client, tableName, options)).toBe(true);
   try {
-    return (await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }))).TimeToLiveDescription?.TimeToLiveStatus;
+    return (await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }))).TimeToLiveDescription
+      ?.TimeToLiveStatus;
   } finally {
     await client.send(new DeleteTableCommand({ TableName: tableName }));
   }

@@ -30,7 +30,9 @@ describe('backfillTenantListing', () => {
       ['old-a', instant(-326)],
       ['old-b', instant(-325)],
     ] as const) {
-      await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { pk: `TENANT#${id}`, sk: 'TENANT', ...tenant(id, at) } }));
+      await table.doc.send(
+        new PutCommand({ TableName: table.tableName, Item: { pk: `TENANT#${id}`, sk: 'TENANT', ...tenant(id, at) } }),
+      );
     }
     expect((await table.store.listTenants(10)).items).toEqual([]);
 

@@ -105,7 +105,9 @@ describe('startDynamoDbLocal', () => {
   it('gives up at the start limit, naming the setting that moves it, and ends java', async () => {
     useFakeJava('silent');
     const error = (await startDynamoDbLocal({ startTimeoutMs: 1_500 }).catch((e: unknown) => e)) as Error;
-    expect(error.message).toMatch(/^DynamoDB Local did not start within 1500 ms \(\d+ ms waited; java printed nothing yet\): /);
+    expect(error.message).toMatch(
+      /^DynamoDB Local did not start within 1500 ms \(\d+ ms waited; java printed nothing yet\): /,
+    );
     expect(error.message).toContain(`set ${START_TIMEOUT_VARIABLE} to wait longer on a slow machine`);
     expect(error.message).toMatch(/it printed:\n\(nothing\)$/);
   });

@@ -11,7 +11,10 @@ function allow(event: APIGatewayTokenAuthorizerEvent): APIGatewayAuthorizerResul
   const base = event.methodArn.split('/').slice(0, 2).join('/');
   return {
     principalId: 'key_1',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }] },
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }],
+    },
     context: { tenantId: 't', keyId: 'key_1', environment: 'live', role: 'owner', plan: 'scale' },
   };
 }
@@ -48,7 +51,8 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
     now,
   });
   const { url } = await gateway.listen(0);
-  const me = (authorization = `Bearer ${KEY}`) => fetch(`${url}/v1/me`, { headers: { authorization } }).then((r) => r.status);
+  const me = (authorization = `Bearer ${KEY}`) =>
+    fetch(`${url}/v1/me`, { headers: { authorization } }).then((r) => r.status);
   /** Waits until a call has reached the authorizer; fails when none does in time (a cache hit). */
   const reached = async (): Promise<void> => {
     if (held.length > 0) return;
@@ -56,7 +60,10 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
     try {
       await new Promise<void>((resolve, reject) => {
         arrived = resolve;
-        timer = setTimeout(() => reject(new Error('the authorizer was not called: the request was served from the cache')), DEADLINES.request);
+        timer = setTimeout(
+          () => reject(new Error('the authorizer was not called: the request was served from the cache')),
+          DEADLINES.request,
+        );
       });
     } finally {
       arrived = undefined;

@@ -10,7 +10,12 @@ import { DEADLINES } from '../support/deadlines';
 // real processes, checked with `ps`: what a process manager, `docker stop` or a crash does to `npm start`.
 const ROOT = join(__dirname, '..', '..');
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-  const base: NodeJS.ProcessEnv = { ...process.env, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
   delete base.KEYGATE_DYNAMODB_ENDPOINT;
   delete base.KEYGATE_DATA_DIR;
   return { ...base, ...extra };
@@ -22,7 +27,11 @@ const startMain = (extra: Record<string, string> = {}): Watched => {
   return watched;
 };
 const javaIn = (pids: ReturnType<typeof tree>) => pids.filter((row) => /^java .*DynamoDBLocal\.jar/.test(row.args));
-const answers = async (url: string): Promise<boolean> => fetch(`${url}/v1/me`).then(() => true, () => false);
+const answers = async (url: string): Promise<boolean> =>
+  fetch(`${url}/v1/me`).then(
+    () => true,
+    () => false,
+  );
 
 let processesChecked = 0;
 const expectAllGone = async (rows: ReturnType<typeof tree>): Promise<void> => {
@@ -32,7 +41,8 @@ const expectAllGone = async (rows: ReturnType<typeof tree>): Promise<void> => {
 
 afterAll(() => {
   // whatever a failed test left: killed by its own pid.
-  for (const watched of started) if (watched.child.pid !== undefined && running(watched.child.pid)) watched.child.kill('SIGKILL');
+  for (const watched of started)
+    if (watched.child.pid !== undefined && running(watched.child.pid)) watched.child.kill('SIGKILL');
   process.stdout.write(`lifecycle: ${processesChecked} processes checked gone with ps\n`);
 });
 
@@ -122,7 +132,9 @@ describe('npm start lifecycle', () => {
   it('refuses PORT=70000 with a message that says what a port is, before starting java', async () => {
     const server = startMain({ PORT: '70000' });
     expect(await server.exited).toBe(1);
-    expect(server.output()).toContain('PORT must be a TCP port, a whole number from 0 to 65535 (0 picks a free one), received "70000"');
+    expect(server.output()).toContain(
+      'PORT must be a TCP port, a whole number from 0 to 65535 (0 picks a free one), received "70000"',
+    );
     expect(server.output()).not.toContain('listening');
   });
 });
@@ -160,7 +172,11 @@ describe('portFromEnv', () => {
   it.each(['70000', '-1', '3000.5', 'abc', ' 80x'])('refuses %j', (value) => {
     expect(() => portFromEnv('PORT', 3000, { PORT: value })).toThrow(`received ${JSON.stringify(value)}`);
   });
-  it.each([['0', 0], ['65535', 65535], [undefined, 3000]] as const)('reads %j as %d', (value, port) => {
+  it.each([
+    ['0', 0],
+    ['65535', 65535],
+    [undefined, 3000],
+  ] as const)('reads %j as %d', (value, port) => {
     expect(portFromEnv('PORT', 3000, { PORT: value })).toBe(port);
   });
 });

@@ -10,7 +10,11 @@ const allow = (Resource: unknown, Action: unknown = 'execute-api:Invoke'): Recor
   Action,
   Resource,
 });
-const deny = (Resource: unknown): Record<string, unknown> => ({ Effect: 'Deny', Action: 'execute-api:Invoke', Resource });
+const deny = (Resource: unknown): Record<string, unknown> => ({
+  Effect: 'Deny',
+  Action: 'execute-api:Invoke',
+  Resource,
+});
 const doc = (...Statement: unknown[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement });
 
 describe('resourceMatches', () => {
@@ -91,7 +95,12 @@ describe('isAllowed', () => {
   });
 
   it('accepts Resource and Action as strings or arrays', () => {
-    expect(isAllowed(doc(allow([arn('GET', '/v1/keys'), arn('GET', '/v1/me')], ['execute-api:Invoke'])), arn('GET', '/v1/me'))).toBe(true);
+    expect(
+      isAllowed(
+        doc(allow([arn('GET', '/v1/keys'), arn('GET', '/v1/me')], ['execute-api:Invoke'])),
+        arn('GET', '/v1/me'),
+      ),
+    ).toBe(true);
     expect(isAllowed(doc(allow(arn('GET', '/v1/me'), 'execute-api:Invoke')), arn('GET', '/v1/me'))).toBe(true);
   });
 
@@ -100,7 +109,13 @@ describe('isAllowed', () => {
   });
 
   it('accepts wildcard actions and action names in any case', () => {
-    for (const action of ['execute-api:*', '*', 'execute-api:Inv*', 'EXECUTE-API:INVOKE', ['s3:GetObject', 'execute-api:Invoke']]) {
+    for (const action of [
+      'execute-api:*',
+      '*',
+      'execute-api:Inv*',
+      'EXECUTE-API:INVOKE',
+      ['s3:GetObject', 'execute-api:Invoke'],
+    ]) {
       expect(isAllowed(doc(allow(`${STAGE}/*/*`, action)), arn('GET', '/v1/me'))).toBe(true);
     }
   });
@@ -123,7 +138,11 @@ describe('isAllowed', () => {
   });
 
   it('refuses the whole policy when a lower-case deny sits next to an Allow (fails closed)', () => {
-    const statements = doc(allow('*'), { Effect: 'deny', Action: 'execute-api:Invoke', Resource: arn('GET', '/v1/me') });
+    const statements = doc(allow('*'), {
+      Effect: 'deny',
+      Action: 'execute-api:Invoke',
+      Resource: arn('GET', '/v1/me'),
+    });
     expect(isAllowed(statements, arn('GET', '/v1/me'))).toBe(false);
   });
 
@@ -151,14 +170,22 @@ describe('isAllowed', () => {
 
   it('refuses policies using elements it does not implement (NotResource, NotAction, Condition)', () => {
     const target = arn('GET', '/v1/me');
-    expect(isAllowed(doc(allow('*'), { Effect: 'Deny', Action: 'execute-api:Invoke', NotResource: arn('GET', '/v1/keys') }), target)).toBe(false);
+    expect(
+      isAllowed(
+        doc(allow('*'), { Effect: 'Deny', Action: 'execute-api:Invoke', NotResource: arn('GET', '/v1/keys') }),
+        target,
+      ),
+    ).toBe(false);
     expect(isAllowed(doc({ Effect: 'Allow', NotAction: 's3:*', Resource: '*' }), target)).toBe(false);
-    expect(isAllowed(doc({ ...allow('*'), Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }), target)).toBe(false);
+    expect(isAllowed(doc({ ...allow('*'), Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }), target)).toBe(
+      false,
+    );
   });
 });
 
 describe('isAllowed with the policies policyFor builds', () => {
-  const policy = (role: Role, environment: Environment = 'live'): unknown => policyFor(arn('GET', '/v1/me'), role, environment);
+  const policy = (role: Role, environment: Environment = 'live'): unknown =>
+    policyFor(arn('GET', '/v1/me'), role, environment);
 
   it('denies read_only keys every key mutation, trailing slash or not', () => {
     const attempts: Array<[string, string]> = [

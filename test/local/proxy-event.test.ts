@@ -80,7 +80,9 @@ describe('buildProxyEvent', () => {
   });
 
   it('keeps the last value of a repeated header and all of them in the multi-value map', () => {
-    const event = buildProxyEvent(input({ headers: { 'x-tag': ['one', 'two'], 'Set-Cookie': ['a=1', 'b=2'], skipped: undefined } }));
+    const event = buildProxyEvent(
+      input({ headers: { 'x-tag': ['one', 'two'], 'Set-Cookie': ['a=1', 'b=2'], skipped: undefined } }),
+    );
     expect(event.headers['x-tag']).toBe('two');
     expect(event.multiValueHeaders['x-tag']).toEqual(['one', 'two']);
     expect(event.headers['set-cookie']).toBe('b=2');
@@ -139,7 +141,11 @@ describe('buildProxyEvent', () => {
   });
 
   it('stringifies numbers and booleans in the authorizer context, as API Gateway does', () => {
-    const authorizer = { principalId: 'p', context: { count: 3, flag: true, none: null, gone: undefined }, integrationLatency: 0 };
+    const authorizer = {
+      principalId: 'p',
+      context: { count: 3, flag: true, none: null, gone: undefined },
+      integrationLatency: 0,
+    };
     expect(buildProxyEvent(input({ authorizer })).requestContext.authorizer).toEqual({
       count: '3',
       flag: 'true',
@@ -185,13 +191,28 @@ describe('buildProxyEvent', () => {
 
 describe('isTextual', () => {
   it('counts text, JSON, XML and form types as text', () => {
-    for (const type of ['text/plain', 'application/json', 'application/problem+json', 'APPLICATION/JSON; charset=utf-8', 'application/xml', 'application/atom+xml', 'application/x-www-form-urlencoded', undefined, '']) {
+    for (const type of [
+      'text/plain',
+      'application/json',
+      'application/problem+json',
+      'APPLICATION/JSON; charset=utf-8',
+      'application/xml',
+      'application/atom+xml',
+      'application/x-www-form-urlencoded',
+      undefined,
+      '',
+    ]) {
       expect(isTextual(type)).toBe(true);
     }
   });
 
   it('counts binary types as not text', () => {
-    for (const type of ['application/octet-stream', 'image/png', 'application/pdf', 'multipart/form-data; boundary=x']) {
+    for (const type of [
+      'application/octet-stream',
+      'image/png',
+      'application/pdf',
+      'multipart/form-data; boundary=x',
+    ]) {
       expect(isTextual(type)).toBe(false);
     }
   });

@@ -147,7 +147,11 @@ describe('RateLimiter token bucket', () => {
 });
 
 describe('RateLimiter quota', () => {
-  const daily = (limit: number): RateLimits => ({ rateLimit: 1_000, burstLimit: 1_000, quota: { limit, period: 'DAY' } });
+  const daily = (limit: number): RateLimits => ({
+    rateLimit: 1_000,
+    burstLimit: 1_000,
+    quota: { limit, period: 'DAY' },
+  });
 
   it('allows quota.limit requests in a day, then refuses as quota_exceeded until midnight UTC', () => {
     const clock = manualClock('2003-03-12T23:59:58.500Z');

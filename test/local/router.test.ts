@@ -21,7 +21,11 @@ const ROUTES: readonly Route[] = [
 
 describe('matchRoute', () => {
   it('matches a literal route', () => {
-    expect(matchRoute(ROUTES, 'GET', '/v1/me')).toEqual({ kind: 'matched', route: { method: 'GET', path: '/v1/me', function: 'account' }, pathParameters: {} });
+    expect(matchRoute(ROUTES, 'GET', '/v1/me')).toEqual({
+      kind: 'matched',
+      route: { method: 'GET', path: '/v1/me', function: 'account' },
+      pathParameters: {},
+    });
   });
 
   it('picks the route with the request method among those on one resource', () => {
@@ -35,16 +39,26 @@ describe('matchRoute', () => {
       route: { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
       pathParameters: { tenantId: 'acme' },
     });
-    expect(matchRoute(ROUTES, 'POST', '/v1/keys/key_1/revoke')).toMatchObject({ kind: 'matched', pathParameters: { id: 'key_1' } });
+    expect(matchRoute(ROUTES, 'POST', '/v1/keys/key_1/revoke')).toMatchObject({
+      kind: 'matched',
+      pathParameters: { id: 'key_1' },
+    });
   });
 
   it('URL-decodes path parameters', () => {
-    expect(matchRoute(ROUTES, 'GET', '/v1/keys/a%20b%2Bc')).toMatchObject({ kind: 'matched', pathParameters: { id: 'a b+c' } });
+    expect(matchRoute(ROUTES, 'GET', '/v1/keys/a%20b%2Bc')).toMatchObject({
+      kind: 'matched',
+      pathParameters: { id: 'a b+c' },
+    });
     expect(matchRoute(ROUTES, 'GET', '/v1/keys/caf%C3%A9')).toMatchObject({ pathParameters: { id: 'café' } });
   });
 
   it('keeps an encoded slash inside one parameter instead of splitting the segment', () => {
-    expect(matchRoute(ROUTES, 'GET', '/v1/keys/a%2Fb')).toMatchObject({ kind: 'matched', route: { path: '/v1/keys/{id}' }, pathParameters: { id: 'a/b' } });
+    expect(matchRoute(ROUTES, 'GET', '/v1/keys/a%2Fb')).toMatchObject({
+      kind: 'matched',
+      route: { path: '/v1/keys/{id}' },
+      pathParameters: { id: 'a/b' },
+    });
   });
 
   it('never lets a parameter match across a slash', () => {
@@ -81,7 +95,10 @@ describe('matchRoute', () => {
 
   it('routes one trailing slash to the same resource, as API Gateway REST APIs do', () => {
     expect(matchRoute(ROUTES, 'GET', '/v1/me/')).toMatchObject({ kind: 'matched', route: { path: '/v1/me' } });
-    expect(matchRoute(ROUTES, 'GET', '/v1/keys/key_1/')).toMatchObject({ kind: 'matched', pathParameters: { id: 'key_1' } });
+    expect(matchRoute(ROUTES, 'GET', '/v1/keys/key_1/')).toMatchObject({
+      kind: 'matched',
+      pathParameters: { id: 'key_1' },
+    });
   });
 
   it('does not match empty segments', () => {
@@ -113,7 +130,9 @@ describe('methodArn', () => {
   const base = { region: 'local', accountId: '000000000000', apiId: 'keygate', stage: 'prod' };
 
   it('builds the execute-api ARN API Gateway gives a TOKEN authorizer', () => {
-    expect(methodArn({ ...base, method: 'GET', path: '/v1/me' })).toBe('arn:aws:execute-api:local:000000000000:keygate/prod/GET/v1/me');
+    expect(methodArn({ ...base, method: 'GET', path: '/v1/me' })).toBe(
+      'arn:aws:execute-api:local:000000000000:keygate/prod/GET/v1/me',
+    );
   });
 
   it('upper-cases the method and keeps the path as given', () => {

@@ -1,13 +1,35 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROUTES } from '../../lambdas/core/http/routes';
-import { forwardToUpstream, isKeygateResource, upstreamHeaders, type ForwardOutcome } from '../../local/http/upstream-proxy';
+import {
+  forwardToUpstream,
+  isKeygateResource,
+  upstreamHeaders,
+  type ForwardOutcome,
+} from '../../local/http/upstream-proxy';
 
 const context = { tenantId: 't1', keyId: 'key_1', environment: 'live', role: 'owner', plan: 'scale' };
 
 describe('upstreamHeaders', () => {
   it('keeps end-to-end headers (repeated ones too) and drops hop-by-hop ones, host, authorization and every x-keygate-*', () => {
-    const raw = ['Host', 'gw', 'Authorization', 'Bearer sk_live_x', 'Connection', 'keep-alive', 'Accept', 'a', 'X-Trace', '1', 'X-Trace', '2', 'X-Keygate-Tenant-Id', 'evil', 'x-keygate-anything', 'y'];
+    const raw = [
+      'Host',
+      'gw',
+      'Authorization',
+      'Bearer sk_live_x',
+      'Connection',
+      'keep-alive',
+      'Accept',
+      'a',
+      'X-Trace',
+      '1',
+      'X-Trace',
+      '2',
+      'X-Keygate-Tenant-Id',
+      'evil',
+      'x-keygate-anything',
+      'y',
+    ];
     expect(upstreamHeaders(raw, context, 's')).toEqual({
       accept: 'a',
       'x-trace': ['1', '2'],
@@ -61,7 +83,9 @@ describe('forwardToUpstream', () => {
     });
     const frontPort = await listen(front);
     try {
-      const answer = await fetch(`http://127.0.0.1:${frontPort}/orders`, { headers: { authorization: 'kg_live_secretvalue' } });
+      const answer = await fetch(`http://127.0.0.1:${frontPort}/orders`, {
+        headers: { authorization: 'kg_live_secretvalue' },
+      });
       expect(answer.status).toBe(502);
       expect(outcome).toEqual({ kind: 'unreachable', cause: `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}` });
       expect(JSON.stringify(outcome)).not.toMatch(/secret/);

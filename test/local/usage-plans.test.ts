@@ -44,8 +44,15 @@ describe('LocalUsagePlans', () => {
     await plans.detachKey('local-starter', key);
     await plans.attachKey('local-growth', key);
 
-    expect([plans.check('a'.repeat(40)), plans.check('a'.repeat(40)), plans.check('a'.repeat(40))]).toEqual([undefined, undefined, undefined]);
-    expect(plans.planOf(key)).toEqual({ id: 'local-growth', limits: { rateLimit: 1, burstLimit: 3, quota: { limit: 4, period: 'DAY' } } });
+    expect([plans.check('a'.repeat(40)), plans.check('a'.repeat(40)), plans.check('a'.repeat(40))]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(plans.planOf(key)).toEqual({
+      id: 'local-growth',
+      limits: { rateLimit: 1, burstLimit: 3, quota: { limit: 4, period: 'DAY' } },
+    });
   });
 
   it('reports the quota used today through GetUsage, and refuses past the quota', async () => {

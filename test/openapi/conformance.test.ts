@@ -20,7 +20,8 @@ const DOCUMENT = JSON.parse(readFileSync(OPENAPI_FILES.document, 'utf8')) as Jso
 const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true, validateSchema: false });
 ajv.addSchema(DOCUMENT, 'openapi.json');
 const validators = new Map<string, ValidateFunction>();
-const pointer = (...parts: string[]) => parts.map((part) => `/${part.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+const pointer = (...parts: string[]) =>
+  parts.map((part) => `/${part.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 /** `operationId status`, for every answer checked. */
 const seen = new Set<string>();
@@ -34,12 +35,22 @@ function conform(method: string, template: string, answer: { status: number; bod
   // local gateway never gives, and would let any error through.
   const declared = status;
   const response = operation.responses[declared] as Json | undefined;
-  if (response === undefined) throw new Error(`${method} ${template} answered ${status}, which its operation does not list: ${JSON.stringify(answer.body)}`);
-  const at = typeof response.$ref === 'string' ? (response.$ref as string).slice(1) : pointer('paths', template, method.toLowerCase(), 'responses', declared);
-  const resolved = typeof response.$ref === 'string' ? (DOCUMENT.components.responses[(response.$ref as string).split('/').at(-1) as string] as Json) : response;
+  if (response === undefined)
+    throw new Error(
+      `${method} ${template} answered ${status}, which its operation does not list: ${JSON.stringify(answer.body)}`,
+    );
+  const at =
+    typeof response.$ref === 'string'
+      ? (response.$ref as string).slice(1)
+      : pointer('paths', template, method.toLowerCase(), 'responses', declared);
+  const resolved =
+    typeof response.$ref === 'string'
+      ? (DOCUMENT.components.responses[(response.$ref as string).split('/').at(-1) as string] as Json)
+      : response;
   const where = `${method} ${template} ${status}`;
   if (resolved.content === undefined) {
-    if (answer.body !== undefined) throw new Error(`${where}: the document says no body, the answer has ${JSON.stringify(answer.body)}`);
+    if (answer.body !== undefined)
+      throw new Error(`${where}: the document says no body, the answer has ${JSON.stringify(answer.body)}`);
   } else {
     const schemaAt = `${at}${pointer('content', 'application/json', 'schema')}`;
     let validate = validators.get(schemaAt);
@@ -47,11 +58,18 @@ function conform(method: string, template: string, answer: { status: number; bod
       validate = ajv.compile({ $ref: `openapi.json#${schemaAt}` });
       validators.set(schemaAt, validate);
     }
-    if (!validate(answer.body)) throw new Error(`${where}: the body does not fit the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(answer.body)}`);
+    if (!validate(answer.body))
+      throw new Error(
+        `${where}: the body does not fit the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(answer.body)}`,
+      );
   }
   for (const [name, header] of Object.entries((resolved.headers ?? {}) as Json)) {
-    const required = header.required === true || (header.$ref !== undefined && DOCUMENT.components.headers[String(header.$ref).split('/').at(-1) as string].required === true);
-    if (required && answer.headers.get(name) === null) throw new Error(`${where}: the document requires header ${name}`);
+    const required =
+      header.required === true ||
+      (header.$ref !== undefined &&
+        DOCUMENT.components.headers[String(header.$ref).split('/').at(-1) as string].required === true);
+    if (required && answer.headers.get(name) === null)
+      throw new Error(`${where}: the document requires header ${name}`);
   }
   if (status === '429') expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
   const success = OPERATIONS[`${method} ${template}`]?.success;
@@ -66,7 +84,14 @@ let operator: string;
 async function api(
   method: string,
   template: string,
-  options: { params?: Record<string, string>; query?: string; key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: {
+    params?: Record<string, string>;
+    query?: string;
+    key?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
   const answer = await call(keygate.url, method, `${path}${options.query ?? ''}`, options);
@@ -85,7 +110,15 @@ const signed = (body: string) => ({
 
 beforeAll(async () => {
   keygate = await startTestKeygate({
-    githubPublicKeys: JSON.stringify({ public_keys: [{ key_identifier: GITHUB_KEY_ID, key: github.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true }] }),
+    githubPublicKeys: JSON.stringify({
+      public_keys: [
+        {
+          key_identifier: GITHUB_KEY_ID,
+          key: github.publicKey.export({ type: 'spki', format: 'pem' }),
+          is_current: true,
+        },
+      ],
+    }),
   });
   operator = keygate.operatorKey as string;
 });
@@ -98,28 +131,73 @@ describe('real answers fit the OpenAPI document', () => {
 
   it('operator tenant routes, idempotent replay included', async () => {
     const body = { tenantId: 'acme', name: 'Acme', plan: 'growth' };
-    const created = await api('POST', '/v1/panel/tenants', { key: operator, body, headers: { 'Idempotency-Key': 'create-acme' } });
+    const created = await api('POST', '/v1/panel/tenants', {
+      key: operator,
+      body,
+      headers: { 'Idempotency-Key': 'create-acme' },
+    });
     expect(created.status).toBe(201);
     owner = created.body.key.key;
-    const replay = await api('POST', '/v1/panel/tenants', { key: operator, body, headers: { 'Idempotency-Key': 'create-acme' } });
-    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.key.key]).toEqual([201, 'true', undefined]);
-    expect((await api('POST', '/v1/panel/tenants', { key: operator, body: { ...body, name: 'Other' }, headers: { 'Idempotency-Key': 'create-acme' } })).status).toBe(409);
-    expect((await api('POST', '/v1/panel/tenants', { key: operator, body: { name: 'Second', plan: 'starter' } })).status).toBe(201);
+    const replay = await api('POST', '/v1/panel/tenants', {
+      key: operator,
+      body,
+      headers: { 'Idempotency-Key': 'create-acme' },
+    });
+    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.key.key]).toEqual([
+      201,
+      'true',
+      undefined,
+    ]);
+    expect(
+      (
+        await api('POST', '/v1/panel/tenants', {
+          key: operator,
+          body: { ...body, name: 'Other' },
+          headers: { 'Idempotency-Key': 'create-acme' },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (await api('POST', '/v1/panel/tenants', { key: operator, body: { name: 'Second', plan: 'starter' } })).status,
+    ).toBe(201);
     expect((await api('POST', '/v1/panel/tenants', { key: operator, body: { ...body, extra: 1 } })).status).toBe(400);
-    expect((await api('POST', '/v1/panel/tenants', { key: operator, rawBody: JSON.stringify({ name: 'x'.repeat(20_000), plan: 'starter' }) })).status).toBe(413);
+    expect(
+      (
+        await api('POST', '/v1/panel/tenants', {
+          key: operator,
+          rawBody: JSON.stringify({ name: 'x'.repeat(20_000), plan: 'starter' }),
+        })
+      ).status,
+    ).toBe(413);
 
     const first = await api('GET', '/v1/panel/tenants', { key: operator, query: '?limit=1' });
     expect(first.body.cursor).toEqual(expect.any(String));
-    expect((await api('GET', '/v1/panel/tenants', { key: operator, query: `?cursor=${first.body.cursor}` })).status).toBe(200);
+    expect(
+      (await api('GET', '/v1/panel/tenants', { key: operator, query: `?cursor=${first.body.cursor}` })).status,
+    ).toBe(200);
     expect((await api('GET', '/v1/panel/tenants', { key: operator, query: '?limit=0' })).status).toBe(400);
 
     const acme = { params: { tenantId: 'acme' }, key: operator };
     expect((await api('GET', '/v1/panel/tenants/{tenantId}', acme)).status).toBe(200);
-    expect((await api('GET', '/v1/panel/tenants/{tenantId}', { ...acme, params: { tenantId: 'nobody' } })).status).toBe(404);
-    expect((await api('PATCH', '/v1/panel/tenants/{tenantId}', { ...acme, body: { name: 'Acme Inc' } })).status).toBe(200);
+    expect((await api('GET', '/v1/panel/tenants/{tenantId}', { ...acme, params: { tenantId: 'nobody' } })).status).toBe(
+      404,
+    );
+    expect((await api('PATCH', '/v1/panel/tenants/{tenantId}', { ...acme, body: { name: 'Acme Inc' } })).status).toBe(
+      200,
+    );
     expect((await api('PATCH', '/v1/panel/tenants/{tenantId}', { ...acme, body: {} })).status).toBe(400);
-    expect((await api('PUT', '/v1/panel/tenants/{tenantId}/plan', { ...acme, body: { plan: 'enterprise', rateLimit: 50, burstLimit: 100, quota: { limit: 100_000, period: 'MONTH' } } })).status).toBe(200);
-    expect((await api('PUT', '/v1/panel/tenants/{tenantId}/plan', { ...acme, body: { plan: 'starter', rateLimit: 5 } })).status).toBe(400);
+    expect(
+      (
+        await api('PUT', '/v1/panel/tenants/{tenantId}/plan', {
+          ...acme,
+          body: { plan: 'enterprise', rateLimit: 50, burstLimit: 100, quota: { limit: 100_000, period: 'MONTH' } },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api('PUT', '/v1/panel/tenants/{tenantId}/plan', { ...acme, body: { plan: 'starter', rateLimit: 5 } }))
+        .status,
+    ).toBe(400);
     await keygate.reconciled();
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/suspend', acme)).status).toBe(200);
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/suspend', acme)).status).toBe(409);
@@ -134,17 +212,23 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('GET', '/v1/me', { key: owner, query: '?x=1' })).status).toBe(400);
     const usage = await api('GET', '/v1/usage', { key: owner });
     expect(usage.body.quota).toMatchObject({ limit: 100_000, period: 'MONTH' });
-    expect((await api('GET', '/v1/keys'))).toMatchObject({ status: 401 });
+    expect(await api('GET', '/v1/keys')).toMatchObject({ status: 401 });
     // a key of the right shape that was never minted.
     expect((await api('GET', '/v1/keys', { key: `sk_live_${randomBytes(36).toString('hex')}` })).status).toBe(401);
 
-    const created = await api('POST', '/v1/keys', { key: owner, body: { name: 'ci', expiresInDays: 30, meta: { team: 'billing' } }, headers: { 'Idempotency-Key': 'ci-key' } });
+    const created = await api('POST', '/v1/keys', {
+      key: owner,
+      body: { name: 'ci', expiresInDays: 30, meta: { team: 'billing' } },
+      headers: { 'Idempotency-Key': 'ci-key' },
+    });
     expect(created.status).toBe(201);
     const key = { key: owner, params: { id: created.body.id as string } };
     expect((await api('GET', '/v1/keys', { key: owner, query: '?limit=1&name=c' })).status).toBe(200);
     expect((await api('GET', '/v1/keys', { key: owner, query: '?limit=101' })).status).toBe(400);
     expect((await api('GET', '/v1/keys/{id}', key)).status).toBe(200);
-    expect((await api('GET', '/v1/keys/{id}', { ...key, params: { id: 'key_000000000000000000000000' } })).status).toBe(404);
+    expect((await api('GET', '/v1/keys/{id}', { ...key, params: { id: 'key_000000000000000000000000' } })).status).toBe(
+      404,
+    );
     expect((await api('PATCH', '/v1/keys/{id}', { ...key, body: { name: 'ci 2', meta: {} } })).status).toBe(200);
     expect((await api('POST', '/v1/keys/{id}/revoke', key)).status).toBe(200);
     expect((await api('POST', '/v1/keys/{id}/revoke', key)).status).toBe(409);
@@ -154,7 +238,9 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('POST', '/v1/keys/{id}/rotate', { ...key, body: { gracePeriodHours: 1.5 } })).status).toBe(400);
     expect((await api('DELETE', '/v1/keys/{id}', key)).status).toBe(204);
 
-    const reader = (await api('POST', '/v1/keys', { key: owner, body: { name: 'reader', role: 'read_only', environment: 'test' } })).body.key as string;
+    const reader = (
+      await api('POST', '/v1/keys', { key: owner, body: { name: 'reader', role: 'read_only', environment: 'test' } })
+    ).body.key as string;
     expect((await api('GET', '/v1/keys', { key: reader })).status).toBe(200);
     expect((await api('POST', '/v1/keys', { key: reader, body: { name: 'nope' } })).status).toBe(403);
   });
@@ -170,7 +256,12 @@ describe('real answers fit the OpenAPI document', () => {
 
   it("operator routes on a tenant's keys", async () => {
     const base = '/v1/panel/tenants/{tenantId}/keys';
-    const created = await api('POST', base, { key: operator, params: { tenantId: 'acme' }, body: { name: 'by operator' }, headers: { 'Idempotency-Key': 'op-key' } });
+    const created = await api('POST', base, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body: { name: 'by operator' },
+      headers: { 'Idempotency-Key': 'op-key' },
+    });
     expect(created.status).toBe(201);
     const one = { key: operator, params: { tenantId: 'acme', keyId: created.body.id as string } };
     expect((await api('GET', base, { key: operator, params: { tenantId: 'acme' } })).status).toBe(200);
@@ -181,26 +272,58 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('POST', `${base}/{keyId}/enable`, one)).status).toBe(200);
     const rotated = await api('POST', `${base}/{keyId}/rotate`, { ...one, body: {} });
     expect(rotated.status).toBe(201);
-    expect((await api('DELETE', `${base}/{keyId}`, { ...one, params: { tenantId: 'acme', keyId: rotated.body.id as string } })).status).toBe(204);
+    expect(
+      (
+        await api('DELETE', `${base}/{keyId}`, {
+          ...one,
+          params: { tenantId: 'acme', keyId: rotated.body.id as string },
+        })
+      ).status,
+    ).toBe(204);
     expect((await api('GET', `${base}/{keyId}`, { key: owner, params: one.params })).status).toBe(403);
   });
 
-  it('leak routes, the operator\'s and GitHub\'s', async () => {
+  it("leak routes, the operator's and GitHub's", async () => {
     const victim = (await api('POST', '/v1/keys', { key: owner, body: { name: 'leaked' } })).body.key as string;
-    const reported = await api('POST', '/v1/panel/leaks', { key: operator, body: { key: victim, url: 'https://example.com/paste' } });
+    const reported = await api('POST', '/v1/panel/leaks', {
+      key: operator,
+      body: { key: victim, url: 'https://example.com/paste' },
+    });
     expect(reported.body).toMatchObject({ label: 'true_positive', action: 'revoked' });
-    expect((await api('POST', '/v1/panel/leaks', { key: operator, body: { key: 'not a key' } })).body).toEqual({ label: 'false_positive' });
+    expect((await api('POST', '/v1/panel/leaks', { key: operator, body: { key: 'not a key' } })).body).toEqual({
+      label: 'false_positive',
+    });
     expect((await api('POST', '/v1/panel/leaks', { key: operator, body: {} })).status).toBe(400);
 
-    const alerts = JSON.stringify([{ token: victim, type: 'keygate_api_key', url: 'https://github.com/acme/app', source: 'content' }]);
+    const alerts = JSON.stringify([
+      { token: victim, type: 'keygate_api_key', url: 'https://github.com/acme/app', source: 'content' },
+    ]);
     const feedback = await api('POST', '/v1/leaks/github', { rawBody: alerts, headers: signed(alerts) });
     expect(feedback.body).toEqual([{ token_raw: victim, token_type: 'keygate_api_key', label: 'true_positive' }]);
-    expect((await api('POST', '/v1/leaks/github', { rawBody: alerts, headers: { 'content-type': 'application/json' } })).status).toBe(401);
-    expect((await api('POST', '/v1/leaks/github', { rawBody: '{"not":"a list"}', headers: signed('{"not":"a list"}') })).status).toBe(400);
+    expect(
+      (await api('POST', '/v1/leaks/github', { rawBody: alerts, headers: { 'content-type': 'application/json' } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await api('POST', '/v1/leaks/github', { rawBody: '{"not":"a list"}', headers: signed('{"not":"a list"}') }))
+        .status,
+    ).toBe(400);
   });
 
   it('429 over a quota, with Retry-After', async () => {
-    const tenant = (await api('POST', '/v1/panel/tenants', { key: operator, body: { tenantId: 'metered', name: 'Metered', plan: 'enterprise', rateLimit: 50, burstLimit: 50, quota: { limit: 1, period: 'DAY' } } })).body;
+    const tenant = (
+      await api('POST', '/v1/panel/tenants', {
+        key: operator,
+        body: {
+          tenantId: 'metered',
+          name: 'Metered',
+          plan: 'enterprise',
+          rateLimit: 50,
+          burstLimit: 50,
+          quota: { limit: 1, period: 'DAY' },
+        },
+      })
+    ).body;
     await keygate.reconciled();
     const key = tenant.key.key as string;
     expect((await api('GET', '/v1/usage', { key })).status).toBe(200);
@@ -209,17 +332,32 @@ describe('real answers fit the OpenAPI document', () => {
   });
 
   it('tenant deletion', async () => {
-    expect((await api('DELETE', '/v1/panel/tenants/{tenantId}', { key: operator, params: { tenantId: 'acme' } })).status).toBe(204);
-    expect((await api('GET', '/v1/panel/tenants/{tenantId}', { key: operator, params: { tenantId: 'acme' } })).status).toBe(404);
+    expect(
+      (await api('DELETE', '/v1/panel/tenants/{tenantId}', { key: operator, params: { tenantId: 'acme' } })).status,
+    ).toBe(204);
+    expect(
+      (await api('GET', '/v1/panel/tenants/{tenantId}', { key: operator, params: { tenantId: 'acme' } })).status,
+    ).toBe(404);
   });
 
   it('covered every operation of the document with its success, and the errors the API gives most', () => {
     const operations = Object.values(DOCUMENT.paths as Json).flatMap((item) => Object.values(item as Json)) as Json[];
     const missing = operations
-      .map((operation) => `${operation.operationId} ${Object.keys(operation.responses).find((status) => status.startsWith('2'))}`)
+      .map(
+        (operation) =>
+          `${operation.operationId} ${Object.keys(operation.responses).find((status) => status.startsWith('2'))}`,
+      )
       .filter((success) => !seen.has(success));
     expect(missing).toEqual([]);
     const statuses = new Set([...seen].map((entry) => entry.split(' ')[1]));
-    expect([...statuses].filter((status) => !status.startsWith('2')).sort()).toEqual(['400', '401', '403', '404', '409', '413', '429']);
+    expect([...statuses].filter((status) => !status.startsWith('2')).sort()).toEqual([
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '429',
+    ]);
   });
 });

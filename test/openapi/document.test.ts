@@ -21,7 +21,11 @@ const committed = JSON.parse(readFileSync(OPENAPI_FILES.document, 'utf8')) as Js
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 /** `METHOD path` of every operation the document holds. */
 const documented = (doc: Json): string[] =>
-  Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.keys(item as Json).filter((method) => METHODS.includes(method)).map((method) => `${method.toUpperCase()} ${path}`));
+  Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+    Object.keys(item as Json)
+      .filter((method) => METHODS.includes(method))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
 
 describe('the committed OpenAPI document and client types', () => {
   it('holds the document the code generates (run `npm run openapi` when this fails)', () => {
@@ -31,7 +35,9 @@ describe('the committed OpenAPI document and client types', () => {
 
   it('holds the client types openapi-typescript generates from it (`npm run openapi -- --check`)', async () => {
     // openapi-typescript loads ES-only modules jest's runtime cannot require: Node runs the check.
-    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/openapi.ts', '--check'], { cwd: ROOT }).then(
+    const check = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/openapi.ts', '--check'], {
+      cwd: ROOT,
+    }).then(
       () => 'up to date',
       (error: { stderr?: string }) => error.stderr ?? String(error),
     );
@@ -46,7 +52,8 @@ describe('the committed OpenAPI document and client types', () => {
 
   it('is checked by a validator that does refuse a broken document', async () => {
     const broken = structuredClone(committed);
-    broken.paths['/v1/keys'].get.responses['200'].content['application/json'].schema.$ref = '#/components/schemas/NoSuchSchema';
+    broken.paths['/v1/keys'].get.responses['200'].content['application/json'].schema.$ref =
+      '#/components/schemas/NoSuchSchema';
     expect((await validate(broken as Parameters<typeof validate>[0])).valid).toBe(false);
   });
 });
@@ -72,7 +79,9 @@ describe('routes: the document, the route table and the handlers agree', () => {
   });
 
   it('fails to build a document for a route it does not know', () => {
-    expect(() => openApiDocument([...ROUTES, { method: 'GET', path: '/v1/nothing', function: 'account' }])).toThrow('no operation documents GET /v1/nothing');
+    expect(() => openApiDocument([...ROUTES, { method: 'GET', path: '/v1/nothing', function: 'account' }])).toThrow(
+      'no operation documents GET /v1/nothing',
+    );
   });
 
   it('has one operation id per route, and every path parameter declared', () => {
@@ -81,7 +90,9 @@ describe('routes: the document, the route table and the handlers agree', () => {
     for (const [path, item] of Object.entries(committed.paths as Json)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name);
       for (const operation of Object.values(item as Json)) {
-        const declared = (operation.parameters ?? []).filter((parameter: Json) => parameter.in === 'path').map((parameter: Json) => parameter.name);
+        const declared = (operation.parameters ?? [])
+          .filter((parameter: Json) => parameter.in === 'path')
+          .map((parameter: Json) => parameter.name);
         expect(declared).toEqual(names);
       }
     }
@@ -89,7 +100,7 @@ describe('routes: the document, the route table and the handlers agree', () => {
 });
 
 describe('security and errors', () => {
-  it('requires the bearer key on every route but GitHub\'s signed one', () => {
+  it("requires the bearer key on every route but GitHub's signed one", () => {
     expect(committed.security).toEqual([{ bearerAuth: [] }]);
     expect(committed.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const route of ROUTES) {
@@ -99,29 +110,41 @@ describe('security and errors', () => {
         expect(operation.responses['401']).toBeDefined();
       } else {
         expect(operation.security).toBeUndefined();
-        for (const status of ['401', '403', '429', '500']) expect([routeKey(route), status, operation.responses[status]]).toEqual([routeKey(route), status, expect.anything()]);
+        for (const status of ['401', '403', '429', '500'])
+          expect([routeKey(route), status, operation.responses[status]]).toEqual([
+            routeKey(route),
+            status,
+            expect.anything(),
+          ]);
       }
     }
     const github = committed.paths['/v1/leaks/github'].post;
-    expect(github.parameters.map((parameter: Json) => `${parameter.in} ${parameter.name} ${parameter.required}`)).toEqual([
-      'header Github-Public-Key-Identifier true',
-      'header Github-Public-Key-Signature true',
-    ]);
+    expect(
+      github.parameters.map((parameter: Json) => `${parameter.in} ${parameter.name} ${parameter.required}`),
+    ).toEqual(['header Github-Public-Key-Identifier true', 'header Github-Public-Key-Signature true']);
   });
 
   it('places every response type of the gateway: on routes by how they authenticate, or on no route', () => {
-    const placed = new Set<GatewayResponseType>([...GATEWAY_ERRORS_BY_AUTH.apiKey, ...GATEWAY_ERRORS_BY_AUTH.none, ...ROUTELESS_GATEWAY_ERRORS]);
+    const placed = new Set<GatewayResponseType>([
+      ...GATEWAY_ERRORS_BY_AUTH.apiKey,
+      ...GATEWAY_ERRORS_BY_AUTH.none,
+      ...ROUTELESS_GATEWAY_ERRORS,
+    ]);
     expect([...placed].sort()).toEqual(Object.keys(GATEWAY_ERRORS).sort());
   });
 
-  it('answers 429 with Retry-After, in the contract\'s error shape with its two codes', () => {
+  it("answers 429 with Retry-After, in the contract's error shape with its two codes", () => {
     const tooMany = committed.components.responses.TooManyRequests;
     expect(tooMany.headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
-    expect(tooMany.content['application/json'].schema.properties.error.properties.code.enum).toEqual(['rate_limited', 'quota_exceeded']);
+    expect(tooMany.content['application/json'].schema.properties.error.properties.code.enum).toEqual([
+      'rate_limited',
+      'quota_exceeded',
+    ]);
   });
 
   it('gives each error response the codes of its status, as errors.ts pairs them', () => {
-    const codes = (name: string) => committed.components.responses[name].content['application/json'].schema.properties.error.properties.code.enum;
+    const codes = (name: string) =>
+      committed.components.responses[name].content['application/json'].schema.properties.error.properties.code.enum;
     expect(codes('InvalidRequest')).toEqual(['invalid_request']);
     expect(codes('NotFound')).toEqual(['not_found']);
     expect(codes('Conflict')).toEqual(['conflict']);
@@ -131,7 +154,9 @@ describe('security and errors', () => {
 
   it('takes Idempotency-Key exactly on the routes that mint a key or a tenant', () => {
     const idempotent = ROUTES.filter((route) =>
-      (committed.paths[route.path][route.method.toLowerCase()].parameters ?? []).some((parameter: Json) => parameter.$ref === '#/components/parameters/IdempotencyKey'),
+      (committed.paths[route.path][route.method.toLowerCase()].parameters ?? []).some(
+        (parameter: Json) => parameter.$ref === '#/components/parameters/IdempotencyKey',
+      ),
     ).map(routeKey);
     expect(idempotent.sort()).toEqual(
       [
@@ -145,15 +170,22 @@ describe('security and errors', () => {
   });
 });
 
-describe('request schemas are the handlers\' own', () => {
+describe("request schemas are the handlers' own", () => {
   it('keeps what the handlers refuse: unknown fields, lengths, enums, and what refinements say', () => {
     const create = committed.components.schemas.CreateKeyRequest;
     expect(create.additionalProperties).toBe(false);
     expect(create.required).toEqual(['name']);
     expect(create.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 100 });
     expect(create.properties.expiresInDays.enum).toEqual([7, 30, 60, 90]);
-    expect(create.properties.meta).toMatchObject({ maxProperties: 16, propertyNames: { pattern: '^[A-Za-z0-9_.:-]{1,40}$' } });
-    expect(committed.components.schemas.RotateKeyRequest.properties.gracePeriodHours).toEqual({ type: 'integer', minimum: 0, maximum: 168 });
+    expect(create.properties.meta).toMatchObject({
+      maxProperties: 16,
+      propertyNames: { pattern: '^[A-Za-z0-9_.:-]{1,40}$' },
+    });
+    expect(committed.components.schemas.RotateKeyRequest.properties.gracePeriodHours).toEqual({
+      type: 'integer',
+      minimum: 0,
+      maximum: 168,
+    });
     const list = committed.paths['/v1/keys'].get.parameters;
     expect(list.map((parameter: Json) => parameter.name)).toEqual(['limit', 'cursor', 'name']);
     expect(list[0].schema).toEqual({ type: 'string', pattern: '^\\d+$' });

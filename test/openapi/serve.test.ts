@@ -22,7 +22,10 @@ describe('GET /openapi.json on the local gateway', () => {
   });
 
   it('answers it with a key too, and no other method', async () => {
-    expect((await fetch(`${keygate.url}/openapi.json`, { headers: { authorization: `Bearer ${keygate.operatorKey}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${keygate.url}/openapi.json`, { headers: { authorization: `Bearer ${keygate.operatorKey}` } }))
+        .status,
+    ).toBe(200);
     const post = await fetch(`${keygate.url}/openapi.json`, { method: 'POST' });
     expect(post.status).toBe(404);
     expect(await post.json()).toEqual({ error: { code: 'not_found', message: 'no such route' } });

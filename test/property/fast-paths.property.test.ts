@@ -10,7 +10,11 @@ import { stageArn } from '../../lambdas/core/auth/policy';
  * hold the fast readings to the plain ones, kept here as the reference: the same
  * answer for every input, accepted or not. Counts: 30 000 + 10 000 + 5 000 + 10 000 cases.
  */
-function referenceParseAuthorization(value: string | undefined, prefix: string, acceptBareKeys: boolean): ParsedKey | undefined {
+function referenceParseAuthorization(
+  value: string | undefined,
+  prefix: string,
+  acceptBareKeys: boolean,
+): ParsedKey | undefined {
   if (value === undefined) return undefined;
   const parts = value.split(' ');
   let key: string | undefined;
@@ -74,19 +78,26 @@ describe('the fast readings of the hot path', () => {
 
   it('accept every minted key of every valid prefix, in both spellings', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z][a-z0-9]{0,15}$/), fc.constantFrom<Environment>('live', 'test'), (prefix, environment) => {
-        const { plaintext } = mintKey(prefix, environment);
-        expect(parseAuthorization(`Bearer ${plaintext}`, prefix, false)).toEqual({ key: plaintext, environment });
-        expect(parseAuthorization(plaintext, prefix, true)).toEqual({ key: plaintext, environment });
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9]{0,15}$/),
+        fc.constantFrom<Environment>('live', 'test'),
+        (prefix, environment) => {
+          const { plaintext } = mintKey(prefix, environment);
+          expect(parseAuthorization(`Bearer ${plaintext}`, prefix, false)).toEqual({ key: plaintext, environment });
+          expect(parseAuthorization(plaintext, prefix, true)).toEqual({ key: plaintext, environment });
+        },
+      ),
     );
   });
 
   it('hash with the one-shot SHA-256 exactly as createHash does, for any text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme-composite' }), fc.string({ unit: 'binary' })), (text) => {
-        expect(hashKey(text)).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'grapheme-composite' }), fc.string({ unit: 'binary' })),
+        (text) => {
+          expect(hashKey(text)).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+        },
+      ),
     );
   });
 
@@ -95,7 +106,14 @@ describe('the fast readings of the hot path', () => {
       fc.string(),
       fc
         .tuple(
-          fc.constantFrom('arn:aws:execute-api:eu-west-1:123456789012:abc123', 'arn:aws:execute-api:a:b:c:d', 'arn:x', 'ar:a:b:c:d:e', 'arn::::', 'arn:a:b/c:d:e'),
+          fc.constantFrom(
+            'arn:aws:execute-api:eu-west-1:123456789012:abc123',
+            'arn:aws:execute-api:a:b:c:d',
+            'arn:x',
+            'ar:a:b:c:d:e',
+            'arn::::',
+            'arn:a:b/c:d:e',
+          ),
           fc.constantFrom('', '/prod', '/prod2', '/'),
           fc.constantFrom('', '/GET/v1/me', '/', '/*/v1/panel', '/GET'),
         )

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { authorize, type AuthorizeDeps } from '../../lambdas/core/auth/authorize';
 import { isExpired } from '../../lambdas/core/keys/expiry';
-import { checksum, hashKey, keyIdFromHash, mintKey, parseAuthorization, parseKey } from '../../lambdas/core/keys/format';
+import {
+  checksum,
+  hashKey,
+  keyIdFromHash,
+  mintKey,
+  parseAuthorization,
+  parseKey,
+} from '../../lambdas/core/keys/format';
 import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, METHOD_ARN, recordingLogger, tenantFixture } from '../support/fixtures';
 import { instant } from '../support/time';
@@ -18,7 +25,11 @@ const mutatedKey = fc
   .tuple(
     fc.constantFrom('live', 'test'),
     fc.nat(),
-    fc.oneof(fc.constantFrom(...HEX), fc.constantFrom('A', 'F', 'g', 'z', '_', ' ', '-', '0'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })),
+    fc.oneof(
+      fc.constantFrom(...HEX),
+      fc.constantFrom('A', 'F', 'g', 'z', '_', ' ', '-', '0'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    ),
     fc.boolean(),
   )
   .map(([environment, position, replacement, mutate]) => {
@@ -35,7 +46,13 @@ const header = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.string({ minLength: 10_240, maxLength: 10_300 }),
   mutatedKey,
-  fc.tuple(fc.constantFrom('Bearer ', 'bearer ', 'BEARER  ', ' Bearer ', 'Basic ', 'Bearer', ''), mutatedKey, fc.constantFrom('', ' ', '\t', ',x', `, ${mintKey('sk', 'live').plaintext}`)).map(([a, b, c]) => a + b + c),
+  fc
+    .tuple(
+      fc.constantFrom('Bearer ', 'bearer ', 'BEARER  ', ' Bearer ', 'Basic ', 'Bearer', ''),
+      mutatedKey,
+      fc.constantFrom('', ' ', '\t', ',x', `, ${mintKey('sk', 'live').plaintext}`),
+    )
+    .map(([a, b, c]) => a + b + c),
   fc.constant('Bearer'),
 );
 
@@ -56,13 +73,18 @@ describe('the Authorization parser', () => {
 
   it('rejects every single-character change of a valid key (CRC-32 detects any error burst up to 32 bits)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('live', 'test'), fc.nat(), fc.constantFrom(...HEX), (environment, position, replacement) => {
-        const key = mintKey('sk', environment as 'live' | 'test').plaintext;
-        const at = 8 + (position % (key.length - 8)); // anywhere in the secret or the checksum.
-        const changed = key.slice(0, at) + replacement + key.slice(at + 1);
-        expect(parseKey(key, 'sk')?.key).toBe(key);
-        if (changed !== key) expect(parseKey(changed, 'sk')).toBeUndefined();
-      }),
+      fc.property(
+        fc.constantFrom('live', 'test'),
+        fc.nat(),
+        fc.constantFrom(...HEX),
+        (environment, position, replacement) => {
+          const key = mintKey('sk', environment as 'live' | 'test').plaintext;
+          const at = 8 + (position % (key.length - 8)); // anywhere in the secret or the checksum.
+          const changed = key.slice(0, at) + replacement + key.slice(at + 1);
+          expect(parseKey(key, 'sk')?.key).toBe(key);
+          if (changed !== key) expect(parseKey(changed, 'sk')).toBeUndefined();
+        },
+      ),
     );
   });
 });
@@ -84,39 +106,62 @@ const keyState = fc.record({
 describe('the authorizer', () => {
   it('never allows anything but an active, unexpired key of an active tenant', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(keyState, { minLength: 1, maxLength: 6 }), fc.nat(), header, fc.nat(), async (states, pick, noise, how) => {
-        const tenant = tenantFixture();
-        const minted = states.map((state) => {
-          const { item, plaintext } = keyFixture({ tenant, role: state.role as KeyItem['role'], environment: state.environment as KeyItem['environment'] });
-          return { item: { ...item, status: state.status, tenantStatus: state.tenantStatus, expiresAt: state.expiresAt } as KeyItem, plaintext };
-        });
-        const chosen = minted[pick % minted.length];
-        // the token: a stored key in some spelling, or noise, or a stored key with a changed character.
-        const token = [`Bearer ${chosen.plaintext}`, chosen.plaintext, noise, `bearer ${chosen.plaintext.slice(0, -1)}${chosen.plaintext.endsWith('a') ? 'b' : 'a'}`][how % 4];
-        const deps: AuthorizeDeps = {
-          store: storeOf(minted.map((entry) => entry.item)),
-          prefix: 'sk',
-          acceptBareKeys: true,
-          clock: fixedClock(NOW.toISOString()),
-          logger: recordingLogger(),
-          lastUse: { record: () => undefined },
-        };
-        let allowed;
-        try {
-          allowed = await authorize(deps, token, METHOD_ARN);
-        } catch (error) {
-          expect((error as Error).message).toBe('Unauthorized');
-          return;
-        }
-        const parsed = parseAuthorization(token, 'sk', true);
-        const item = minted.find((entry) => entry.item.id === keyIdFromHash(hashKey(parsed?.key ?? '')))?.item;
-        expect(item).toBeDefined();
-        expect(item?.hash).toBe(hashKey(parsed?.key ?? ''));
-        expect(item?.status).toBe('active');
-        expect(item?.tenantStatus).toBe('active');
-        expect(isExpired(item?.expiresAt ?? null, NOW)).toBe(false);
-        expect(allowed.principalId).toBe(item?.id);
-      }),
+      fc.asyncProperty(
+        fc.array(keyState, { minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        header,
+        fc.nat(),
+        async (states, pick, noise, how) => {
+          const tenant = tenantFixture();
+          const minted = states.map((state) => {
+            const { item, plaintext } = keyFixture({
+              tenant,
+              role: state.role as KeyItem['role'],
+              environment: state.environment as KeyItem['environment'],
+            });
+            return {
+              item: {
+                ...item,
+                status: state.status,
+                tenantStatus: state.tenantStatus,
+                expiresAt: state.expiresAt,
+              } as KeyItem,
+              plaintext,
+            };
+          });
+          const chosen = minted[pick % minted.length];
+          // the token: a stored key in some spelling, or noise, or a stored key with a changed character.
+          const token = [
+            `Bearer ${chosen.plaintext}`,
+            chosen.plaintext,
+            noise,
+            `bearer ${chosen.plaintext.slice(0, -1)}${chosen.plaintext.endsWith('a') ? 'b' : 'a'}`,
+          ][how % 4];
+          const deps: AuthorizeDeps = {
+            store: storeOf(minted.map((entry) => entry.item)),
+            prefix: 'sk',
+            acceptBareKeys: true,
+            clock: fixedClock(NOW.toISOString()),
+            logger: recordingLogger(),
+            lastUse: { record: () => undefined },
+          };
+          let allowed;
+          try {
+            allowed = await authorize(deps, token, METHOD_ARN);
+          } catch (error) {
+            expect((error as Error).message).toBe('Unauthorized');
+            return;
+          }
+          const parsed = parseAuthorization(token, 'sk', true);
+          const item = minted.find((entry) => entry.item.id === keyIdFromHash(hashKey(parsed?.key ?? '')))?.item;
+          expect(item).toBeDefined();
+          expect(item?.hash).toBe(hashKey(parsed?.key ?? ''));
+          expect(item?.status).toBe('active');
+          expect(item?.tenantStatus).toBe('active');
+          expect(isExpired(item?.expiresAt ?? null, NOW)).toBe(false);
+          expect(allowed.principalId).toBe(item?.id);
+        },
+      ),
     );
   });
 

@@ -35,7 +35,10 @@ const emptyStore = new Proxy({} as KeyStore, {
   },
 });
 const usagePlans = new Proxy({} as UsagePlanApi, {
-  get: (_target, name) => (name === 'then' ? undefined : async () => (name === 'createApiKey' || name === 'createUsagePlan' ? 'id-1' : undefined)),
+  get: (_target, name) =>
+    name === 'then'
+      ? undefined
+      : async () => (name === 'createApiKey' || name === 'createUsagePlan' ? 'id-1' : undefined),
 });
 
 const logger = recordingLogger();
@@ -52,12 +55,31 @@ const tenants = new TenantService({
   namePrefix: 'kg',
   reconcile: { request: async () => undefined },
 });
-const panel = createPanelHandler(tenants, logger, { store: emptyStore, clock, prefix: 'sk', cache: noCache, logger, usage: tenants });
+const panel = createPanelHandler(tenants, logger, {
+  store: emptyStore,
+  clock,
+  prefix: 'sk',
+  cache: noCache,
+  logger,
+  usage: tenants,
+});
 
 const json = fc.jsonValue({ maxDepth: 3 });
-const body = fc.oneof(json, json.map((value) => JSON.stringify(value)), fc.string(), fc.constant(undefined));
-const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'name', 'sort', 'x'), fc.oneof(fc.string(), fc.constantFrom('0', '1', '100', '101', '-1', '1e3', ' 5')), { maxKeys: 3 });
-const pathValue = fc.oneof(fc.string(), fc.constantFrom('key_000000000000000000000000', 'acme', 'operator', '../x', ''));
+const body = fc.oneof(
+  json,
+  json.map((value) => JSON.stringify(value)),
+  fc.string(),
+  fc.constant(undefined),
+);
+const query = fc.dictionary(
+  fc.constantFrom('limit', 'cursor', 'name', 'sort', 'x'),
+  fc.oneof(fc.string(), fc.constantFrom('0', '1', '100', '101', '-1', '1e3', ' 5')),
+  { maxKeys: 3 },
+);
+const pathValue = fc.oneof(
+  fc.string(),
+  fc.constantFrom('key_000000000000000000000000', 'acme', 'operator', '../x', ''),
+);
 
 function expectContractAnswer(response: APIGatewayProxyResult): void {
   expect(response.statusCode).not.toBe(500);
@@ -68,19 +90,36 @@ function expectContractAnswer(response: APIGatewayProxyResult): void {
   }
 }
 
-describe.each(ROUTES.filter((route) => route.function === 'keys' || route.function === 'panel').map((route) => [`${route.method} ${route.path}`, route] as const))(
-  '%s',
-  (_label, route) => {
-    it('never answers 500 for any JSON body, query or path value', async () => {
-      const handler = route.function === 'keys' ? keys : panel;
-      const caller = route.function === 'keys' ? callerContext({ role: 'owner' }) : operatorCaller;
-      const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-      await fc.assert(
-        fc.asyncProperty(body, query, fc.array(pathValue, { minLength: names.length, maxLength: names.length }), async (sent, params, values) => {
+describe.each(
+  ROUTES.filter((route) => route.function === 'keys' || route.function === 'panel').map(
+    (route) => [`${route.method} ${route.path}`, route] as const,
+  ),
+)('%s', (_label, route) => {
+  it('never answers 500 for any JSON body, query or path value', async () => {
+    const handler = route.function === 'keys' ? keys : panel;
+    const caller = route.function === 'keys' ? callerContext({ role: 'owner' }) : operatorCaller;
+    const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+    await fc.assert(
+      fc.asyncProperty(
+        body,
+        query,
+        fc.array(pathValue, { minLength: names.length, maxLength: names.length }),
+        async (sent, params, values) => {
           const pathParameters = Object.fromEntries(names.map((name, i) => [name, values[i]]));
-          expectContractAnswer(await handler(proxyEvent({ method: route.method, resource: route.path, pathParameters, body: sent, query: params, caller })));
-        }),
-      );
-    });
-  },
-);
+          expectContractAnswer(
+            await handler(
+              proxyEvent({
+                method: route.method,
+                resource: route.path,
+                pathParameters,
+                body: sent,
+                query: params,
+                caller,
+              }),
+            ),
+          );
+        },
+      ),
+    );
+  });
+});

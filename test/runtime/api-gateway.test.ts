@@ -88,7 +88,9 @@ describe('ApiGatewayUsagePlans', () => {
     it('names every plan it cannot find', async () => {
       apiGateway.on(GetUsagePlansCommand).resolves({ items: [{ id: 'p1', name: 'keygate-starter' }] });
 
-      await expect(plans.findUsagePlanIds(['keygate-starter', 'keygate-growth', 'keygate-scale'])).rejects.toThrow('usage plans not found: keygate-growth, keygate-scale');
+      await expect(plans.findUsagePlanIds(['keygate-starter', 'keygate-growth', 'keygate-scale'])).rejects.toThrow(
+        'usage plans not found: keygate-growth, keygate-scale',
+      );
     });
   });
 
@@ -98,7 +100,11 @@ describe('ApiGatewayUsagePlans', () => {
 
       await expect(plans.createApiKey('tenant-1-live', 'v'.repeat(40))).resolves.toBe('key1');
 
-      expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input).toEqual({ name: 'tenant-1-live', value: 'v'.repeat(40), enabled: true });
+      expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input).toEqual({
+        name: 'tenant-1-live',
+        value: 'v'.repeat(40),
+        enabled: true,
+      });
     });
 
     it('rejects an answer without an id', async () => {
@@ -108,7 +114,11 @@ describe('ApiGatewayUsagePlans', () => {
     });
 
     it('retries a throttled call until it succeeds', async () => {
-      apiGateway.on(CreateApiKeyCommand).rejectsOnce(tooManyRequests()).rejectsOnce(tooManyRequests()).resolves({ id: 'key1' });
+      apiGateway
+        .on(CreateApiKeyCommand)
+        .rejectsOnce(tooManyRequests())
+        .rejectsOnce(tooManyRequests())
+        .resolves({ id: 'key1' });
 
       await expect(plans.createApiKey('tenant-1-live', 'v'.repeat(40))).resolves.toBe('key1');
 
@@ -117,9 +127,15 @@ describe('ApiGatewayUsagePlans', () => {
 
     it('rejects after the configured attempts when throttling persists', async () => {
       apiGateway.on(CreateApiKeyCommand).rejects(tooManyRequests());
-      const impatient = new ApiGatewayUsagePlans(client, { restApiId: 'api123', stageName: 'prod', backoff: { attempts: 3, sleep: noWait } });
+      const impatient = new ApiGatewayUsagePlans(client, {
+        restApiId: 'api123',
+        stageName: 'prod',
+        backoff: { attempts: 3, sleep: noWait },
+      });
 
-      await expect(impatient.createApiKey('tenant-1-live', 'v'.repeat(40))).rejects.toBeInstanceOf(TooManyRequestsException);
+      await expect(impatient.createApiKey('tenant-1-live', 'v'.repeat(40))).rejects.toBeInstanceOf(
+        TooManyRequestsException,
+      );
 
       expect(apiGateway.commandCalls(CreateApiKeyCommand)).toHaveLength(3);
     });
@@ -155,7 +171,11 @@ describe('ApiGatewayUsagePlans', () => {
 
       await plans.attachKey('plan1', 'key1');
 
-      expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'plan1', keyId: 'key1', keyType: 'API_KEY' });
+      expect(apiGateway.commandCalls(CreateUsagePlanKeyCommand)[0].args[0].input).toEqual({
+        usagePlanId: 'plan1',
+        keyId: 'key1',
+        keyType: 'API_KEY',
+      });
     });
 
     it('succeeds on a conflict when the key is already in this plan', async () => {
@@ -164,7 +184,10 @@ describe('ApiGatewayUsagePlans', () => {
 
       await expect(plans.attachKey('plan1', 'key1')).resolves.toBeUndefined();
 
-      expect(apiGateway.commandCalls(GetUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'plan1', keyId: 'key1' });
+      expect(apiGateway.commandCalls(GetUsagePlanKeyCommand)[0].args[0].input).toEqual({
+        usagePlanId: 'plan1',
+        keyId: 'key1',
+      });
     });
 
     it('rejects a conflict when the key sits in another plan of the stage', async () => {
@@ -181,7 +204,10 @@ describe('ApiGatewayUsagePlans', () => {
 
       await plans.detachKey('plan1', 'key1');
 
-      expect(apiGateway.commandCalls(DeleteUsagePlanKeyCommand)[0].args[0].input).toEqual({ usagePlanId: 'plan1', keyId: 'key1' });
+      expect(apiGateway.commandCalls(DeleteUsagePlanKeyCommand)[0].args[0].input).toEqual({
+        usagePlanId: 'plan1',
+        keyId: 'key1',
+      });
     });
 
     it('succeeds when the key is not in the plan', async () => {
@@ -195,7 +221,13 @@ describe('ApiGatewayUsagePlans', () => {
     it('creates a plan bound to the stage with throttle and quota, and returns its id', async () => {
       apiGateway.on(CreateUsagePlanCommand).resolves({ id: 'plan1' });
 
-      await expect(plans.createUsagePlan('enterprise-acme', { rateLimit: 500, burstLimit: 1000, quota: { limit: 1_000_000, period: 'MONTH' } })).resolves.toBe('plan1');
+      await expect(
+        plans.createUsagePlan('enterprise-acme', {
+          rateLimit: 500,
+          burstLimit: 1000,
+          quota: { limit: 1_000_000, period: 'MONTH' },
+        }),
+      ).resolves.toBe('plan1');
 
       expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input).toEqual({
         name: 'enterprise-acme',
@@ -282,7 +314,11 @@ describe('ApiGatewayUsagePlans', () => {
         patchOperations: [{ op: 'remove', path: '/apiStages', value: 'api123:prod' }],
       });
       expect(apiGateway.commandCalls(DeleteUsagePlanCommand)[0].args[0].input).toEqual({ usagePlanId: 'plan1' });
-      expect(apiGateway.calls().map((call) => call.args[0].constructor)).toEqual([GetUsagePlanCommand, UpdateUsagePlanCommand, DeleteUsagePlanCommand]);
+      expect(apiGateway.calls().map((call) => call.args[0].constructor)).toEqual([
+        GetUsagePlanCommand,
+        UpdateUsagePlanCommand,
+        DeleteUsagePlanCommand,
+      ]);
     });
 
     it('deletes a plan already unbound from its stages without updating it', async () => {
@@ -329,7 +365,15 @@ describe('ApiGatewayUsagePlans', () => {
     it('sums the used requests across days and pages', async () => {
       apiGateway
         .on(GetUsageCommand)
-        .resolvesOnce({ items: { key1: [[10, 90], [5, 85]] }, position: 'page2' })
+        .resolvesOnce({
+          items: {
+            key1: [
+              [10, 90],
+              [5, 85],
+            ],
+          },
+          position: 'page2',
+        })
         .resolvesOnce({ items: { key1: [[7, 78]] } });
 
       await expect(plans.getUsage('plan1', 'key1', day(-22), day(7))).resolves.toBe(22);
@@ -351,6 +395,9 @@ describe('StageCacheFlusher', () => {
 
     await new StageCacheFlusher(client, 'api123', 'prod').flush();
 
-    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({ restApiId: 'api123', stageName: 'prod' });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)[0].args[0].input).toEqual({
+      restApiId: 'api123',
+      stageName: 'prod',
+    });
   });
 });

@@ -19,6 +19,8 @@ describe('API keys and usage plans created at run time', () => {
     await plans.createUsagePlan('Keygate-enterprise-acme', { rateLimit: 5, burstLimit: 10 });
 
     expect(apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.tags).toEqual({ 'keygate:stack': 'Keygate' });
-    expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input.tags).toEqual({ 'keygate:stack': 'Keygate' });
+    expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input.tags).toEqual({
+      'keygate:stack': 'Keygate',
+    });
   });
 });

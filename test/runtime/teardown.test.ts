@@ -39,7 +39,9 @@ function account(): void {
     ],
   });
   apiGateway.on(GetUsagePlanKeysCommand).resolves({ items: [] });
-  apiGateway.on(GetUsagePlanKeysCommand, { usagePlanId: 'shared-starter' }).resolves({ items: [{ id: 'k-acme-live' }] });
+  apiGateway
+    .on(GetUsagePlanKeysCommand, { usagePlanId: 'shared-starter' })
+    .resolves({ items: [{ id: 'k-acme-live' }] });
   apiGateway.on(GetUsagePlanKeysCommand, { usagePlanId: 'ent-acme' }).resolves({ items: [{ id: 'k-big-live' }] });
   apiGateway.on(GetApiKeysCommand).resolves({
     items: [
@@ -53,7 +55,9 @@ function account(): void {
       { id: 'k-user', name: 'KeygateDemo' },
     ],
   });
-  apiGateway.on(GetUsagePlanCommand, { usagePlanId: 'ent-acme' }).resolves({ id: 'ent-acme', apiStages: stage('api123') });
+  apiGateway
+    .on(GetUsagePlanCommand, { usagePlanId: 'ent-acme' })
+    .resolves({ id: 'ent-acme', apiStages: stage('api123') });
   apiGateway.on(GetUsagePlanCommand, { usagePlanId: 'ent-tagged' }).resolves({ id: 'ent-tagged', apiStages: [] });
   apiGateway.on(DeleteApiKeyCommand).resolves({});
   apiGateway.on(UpdateUsagePlanCommand).resolves({});
@@ -91,7 +95,9 @@ describe('sweep', () => {
     expect((await sweep(target, deps())).remaining).toBe(false);
 
     apiGateway.reset();
-    apiGateway.on(GetUsagePlansCommand).resolves({ items: [{ id: 'shared-starter', name: 'Keygate-starter', apiStages: stage('api123') }] });
+    apiGateway
+      .on(GetUsagePlansCommand)
+      .resolves({ items: [{ id: 'shared-starter', name: 'Keygate-starter', apiStages: stage('api123') }] });
     apiGateway.on(GetUsagePlanKeysCommand).resolves({ items: [] });
     apiGateway.on(GetApiKeysCommand).resolves({ items: [] });
     expect(await sweep(target, deps())).toEqual({ deletedApiKeys: 0, deletedUsagePlans: 0, remaining: false });
@@ -101,7 +107,10 @@ describe('sweep', () => {
 
   it('retries throttled calls (listing and deleting) until they pass', async () => {
     account();
-    apiGateway.on(GetApiKeysCommand).rejectsOnce(tooMany()).resolves({ items: [{ id: 'k-acme-live', name: 'Keygate-acme-live' }] });
+    apiGateway
+      .on(GetApiKeysCommand)
+      .rejectsOnce(tooMany())
+      .resolves({ items: [{ id: 'k-acme-live', name: 'Keygate-acme-live' }] });
     apiGateway.on(DeleteApiKeyCommand).rejectsOnce(tooMany()).rejectsOnce(tooMany()).resolves({});
     apiGateway.on(UpdateUsagePlanCommand).rejectsOnce(tooMany()).resolves({});
 
@@ -128,12 +137,17 @@ describe('sweep', () => {
   it('stops when its time is up, says something remains, and fails on errors that are not throttling', async () => {
     account();
     let budget = 2;
-    const result = await sweep(target, deps(() => budget-- > 0));
+    const result = await sweep(
+      target,
+      deps(() => budget-- > 0),
+    );
     expect(result).toEqual({ deletedApiKeys: 2, deletedUsagePlans: 0, remaining: true });
 
     apiGateway.reset();
     account();
-    apiGateway.on(DeleteApiKeyCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+    apiGateway
+      .on(DeleteApiKeyCommand)
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
     await expect(sweep(target, deps())).rejects.toThrow('not allowed');
   });
 });
@@ -144,7 +158,12 @@ describe('the custom resource handlers', () => {
     PhysicalResourceId: 'keygate-teardown',
     ResourceProperties: { RestApiId: 'api123', NamePrefix: 'Keygate', SharedPlanIds: ['shared-starter'] },
   });
-  const handlerDeps = (remainingMs: number) => ({ client, logger: recordingLogger(), sleep: noWait, remainingMs: () => remainingMs });
+  const handlerDeps = (remainingMs: number) => ({
+    client,
+    logger: recordingLogger(),
+    sleep: noWait,
+    remainingMs: () => remainingMs,
+  });
 
   it('does nothing on Create and Update', async () => {
     expect(await onEvent(event('Create'))).toEqual({ PhysicalResourceId: 'keygate-teardown' });

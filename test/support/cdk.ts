@@ -8,7 +8,9 @@ process.env.CDK_VALIDATION = 'false';
 
 /** The feature flags and settings of cdk.json: `new App()` does not read cdk.json by itself. */
 export function cdkJsonContext(): Record<string, unknown> {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  return (
+    JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+  ).context;
 }
 
 /**
@@ -19,5 +21,7 @@ export function cdkJsonContext(): Record<string, unknown> {
  * @param options.bundle - bundle every function, as `cdk synth` does.
  */
 export function testApp(context: Record<string, unknown> = {}, options: { bundle?: boolean } = {}): App {
-  return new App({ context: { ...cdkJsonContext(), ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context } });
+  return new App({
+    context: { ...cdkJsonContext(), ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
+  });
 }

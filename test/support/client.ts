@@ -16,7 +16,12 @@ export function scannedFetch(seen: Exchanges = []): NonNullable<KeygateOptions['
     const method = init.method ?? 'GET';
     const path = new URL(url).pathname;
     seen.push(`${method} ${path} ${response.status}`);
-    leakScan.response(`${method} ${path} ${response.status}`, method, headers.authorization, `${JSON.stringify([...response.headers])}\n${text}`);
+    leakScan.response(
+      `${method} ${path} ${response.status}`,
+      method,
+      headers.authorization,
+      `${JSON.stringify([...response.headers])}\n${text}`,
+    );
     return response;
   };
 }
@@ -25,7 +30,11 @@ export function scannedFetch(seen: Exchanges = []): NonNullable<KeygateOptions['
  * A client of the local gateway at `url` calling with `apiKey`, its answers leak-scanned. It does
  * not retry unless `options.maxRetries` says so: a test expects each answer it asserts on.
  */
-export function clientOf(url: string, apiKey: string, options: Partial<KeygateOptions> & { seen?: Exchanges } = {}): Keygate {
+export function clientOf(
+  url: string,
+  apiKey: string,
+  options: Partial<KeygateOptions> & { seen?: Exchanges } = {},
+): Keygate {
   const { seen, ...rest } = options;
   return new Keygate({ apiKey, baseUrl: url, fetch: scannedFetch(seen), maxRetries: 0, ...rest });
 }

@@ -2,7 +2,8 @@
 export type CursorFields = Record<string, unknown>;
 
 /** Encodes any value the way a cursor is encoded, so tests can forge cursors. */
-export const encodeCursorJson = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+export const encodeCursorJson = (value: unknown): string =>
+  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /** Decodes a cursor the store issued. */
 export const decodeCursorJson = (cursor: string): CursorFields =>
@@ -38,14 +39,25 @@ export function malformedCursors(valid: string, otherTenantId: string): [string,
     ['a missing field', encodeCursorJson({ pk: fields.pk, sk: fields.sk, gsi1pk: fields.gsi1pk })],
     ['another tenant partition', encodeCursorJson({ ...fields, gsi1pk: `TENANT#${otherTenantId}` })],
     ['a partition key with a suffix', encodeCursorJson({ ...fields, gsi1pk: `${String(fields.gsi1pk)}#live` })],
-    ['fields of the environment index', encodeCursorJson({ pk: fields.pk, sk: fields.sk, gsi2pk: `${String(fields.gsi1pk)}#test`, gsi2sk: fields.gsi1sk })],
+    [
+      'fields of the environment index',
+      encodeCursorJson({
+        pk: fields.pk,
+        sk: fields.sk,
+        gsi2pk: `${String(fields.gsi1pk)}#test`,
+        gsi2sk: fields.gsi1sk,
+      }),
+    ],
     ['a JSON array', encodeCursorJson([fields.pk, fields.sk, fields.gsi1pk, fields.gsi1sk])],
     ['a JSON string', encodeCursorJson('cursor')],
     ['JSON null', encodeCursorJson(null)],
     ['a JSON number', encodeCursorJson(1)],
     ['not JSON', Buffer.from('{pk:', 'utf8').toString('base64url')],
     ['spaced JSON', Buffer.from(JSON.stringify(fields, null, 1), 'utf8').toString('base64url')],
-    ['reordered fields', encodeCursorJson({ gsi1sk: fields.gsi1sk, gsi1pk: fields.gsi1pk, sk: fields.sk, pk: fields.pk })],
+    [
+      'reordered fields',
+      encodeCursorJson({ gsi1sk: fields.gsi1sk, gsi1pk: fields.gsi1pk, sk: fields.sk, pk: fields.pk }),
+    ],
     ['a padded cursor', `${valid}=`],
     ['base64url with trailing garbage', `${valid}!!`],
     ['a cursor with a space', `${valid.slice(0, 4)} ${valid.slice(4)}`],

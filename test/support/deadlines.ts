@@ -12,7 +12,8 @@ export function deadlineScale(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.KEYGATE_TEST_DEADLINE_SCALE;
   if (raw === undefined || raw === '') return 1;
   const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`KEYGATE_TEST_DEADLINE_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(scale) || scale <= 0)
+    throw new Error(`KEYGATE_TEST_DEADLINE_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
   return scale;
 }
 

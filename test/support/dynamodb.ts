@@ -18,7 +18,8 @@ export interface TestTable {
 /** The endpoint global-setup started. */
 export function testEndpoint(): string {
   const endpoint = process.env.KEYGATE_TEST_DYNAMODB_ENDPOINT;
-  if (endpoint === undefined) throw new Error('KEYGATE_TEST_DYNAMODB_ENDPOINT is not set: is jest globalSetup configured?');
+  if (endpoint === undefined)
+    throw new Error('KEYGATE_TEST_DYNAMODB_ENDPOINT is not set: is jest globalSetup configured?');
   return endpoint;
 }
 

@@ -15,11 +15,23 @@ export interface CallerContext {
 
 /** A caller with sensible defaults: a live `owner` key of tenant `acme`. */
 export function callerContext(overrides: Partial<CallerContext> = {}): CallerContext {
-  return { tenantId: 'acme', keyId: 'key_caller000000000000000000', environment: 'live', role: 'owner', plan: 'starter', ...overrides };
+  return {
+    tenantId: 'acme',
+    keyId: 'key_caller000000000000000000',
+    environment: 'live',
+    role: 'owner',
+    plan: 'starter',
+    ...overrides,
+  };
 }
 
 /** The operator tenant's `operator` key: the only caller the panel serves. */
-export const operatorCaller: CallerContext = callerContext({ tenantId: 'operator', keyId: 'key_operator00000000000000000', role: 'operator', plan: 'scale' });
+export const operatorCaller: CallerContext = callerContext({
+  tenantId: 'operator',
+  keyId: 'key_operator00000000000000000',
+  role: 'operator',
+  plan: 'scale',
+});
 
 /** What a test says about a request; everything else gets API Gateway's usual values. */
 export interface ProxyEventSpec {
@@ -40,9 +52,15 @@ export interface ProxyEventSpec {
  */
 export function proxyEvent(spec: ProxyEventSpec): APIGatewayProxyEvent {
   const pathParameters = spec.pathParameters ?? {};
-  const path = spec.resource.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(pathParameters[name] ?? ''));
-  const body = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-  const headers: Record<string, string> = { host: 'abc123.execute-api.eu-west-1.amazonaws.com', authorization: 'Bearer <redacted>' };
+  const path = spec.resource.replace(/\{(\w+)\}/g, (_match, name: string) =>
+    encodeURIComponent(pathParameters[name] ?? ''),
+  );
+  const body =
+    spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+  const headers: Record<string, string> = {
+    host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    authorization: 'Bearer <redacted>',
+  };
   if (body !== undefined) headers['content-type'] = 'application/json';
   return buildProxyEvent({
     method: spec.method,

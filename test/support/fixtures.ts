@@ -10,7 +10,10 @@ import { BASE, instant } from './time';
 export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
 
 /** A logger that keeps its lines for assertions. */
-export function recordingLogger(): Logger & { lines: { level: string; message: string; fields?: LogFields }[]; text(): string } {
+export function recordingLogger(): Logger & {
+  lines: { level: string; message: string; fields?: LogFields }[];
+  text(): string;
+} {
   const lines: { level: string; message: string; fields?: LogFields }[] = [];
   const push = (level: string) => (message: string, fields?: LogFields) => lines.push({ level, message, fields });
   return { lines, info: push('INFO'), warn: push('WARN'), error: push('ERROR'), text: () => JSON.stringify(lines) };
@@ -36,7 +39,14 @@ export function tenantFixture(overrides: Partial<Tenant> = {}): Tenant {
 
 /** A freshly minted key of a tenant: its item and its plaintext, minted at {@link BASE} unless `now` says otherwise. */
 export function keyFixture(
-  options: { tenant?: Tenant; role?: Role; environment?: Environment; expiresAt?: string | null; now?: string; name?: string } = {},
+  options: {
+    tenant?: Tenant;
+    role?: Role;
+    environment?: Environment;
+    expiresAt?: string | null;
+    now?: string;
+    name?: string;
+  } = {},
 ): { item: KeyItem; plaintext: string } {
   return buildKey({
     prefix: 'sk',
@@ -44,14 +54,22 @@ export function keyFixture(
     name: options.name ?? 'ci',
     environment: options.environment ?? 'live',
     role: options.role ?? 'developer',
-    expiry: expiryAt(options.expiresAt === undefined || options.expiresAt === null ? null : new Date(options.expiresAt)),
+    expiry: expiryAt(
+      options.expiresAt === undefined || options.expiresAt === null ? null : new Date(options.expiresAt),
+    ),
     now: new Date(options.now ?? BASE),
   });
 }
 
 /** The raw DynamoDB item the store writes for a key (as a mocked GetItem returns it). */
 export function rawKeyItem(item: KeyItem): Record<string, unknown> {
-  const raw: Record<string, unknown> = { pk: `KEY#${item.id}`, sk: 'KEY', gsi1pk: `TENANT#${item.tenantId}`, gsi1sk: `${item.createdAt}#${item.id}`, ...item };
+  const raw: Record<string, unknown> = {
+    pk: `KEY#${item.id}`,
+    sk: 'KEY',
+    gsi1pk: `TENANT#${item.tenantId}`,
+    gsi1sk: `${item.createdAt}#${item.id}`,
+    ...item,
+  };
   if (item.expiresAt === null) delete raw.expiresAt;
   else raw.ttl = Math.floor(Date.parse(item.expiresAt) / 1000);
   if (item.lastUsedAt === null) delete raw.lastUsedAt;

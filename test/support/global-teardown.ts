@@ -10,7 +10,10 @@ export default async function globalTeardown(): Promise<void> {
   await dynamodb.stop();
   const report = process.env.KEYGATE_LEAK_REPORT;
   if (report === undefined || !existsSync(report)) return;
-  const rows = readFileSync(report, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, number>);
+  const rows = readFileSync(report, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, number>);
   const sum = (field: string): number => rows.reduce((total, row) => total + row[field], 0);
   process.stdout.write(
     `leak scan: ${sum('logLines')} log lines and ${sum('responses')} answers in ${rows.length} files, ` +

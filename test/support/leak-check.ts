@@ -6,5 +6,11 @@ import { leakScan, reportCounts } from './leak-scan';
 afterAll(() => {
   reportCounts(basename(expect.getState().testPath ?? 'unknown'));
   const leaks = leakScan.findLeaks();
-  if (leaks.length > 0) throw new Error(`secrets leaked:\n${leaks.slice(0, 10).map((l) => `${l.what} in ${l.where}: ${l.excerpt}`).join('\n')}`);
+  if (leaks.length > 0)
+    throw new Error(
+      `secrets leaked:\n${leaks
+        .slice(0, 10)
+        .map((l) => `${l.what} in ${l.where}: ${l.excerpt}`)
+        .join('\n')}`,
+    );
 });

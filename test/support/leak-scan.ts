@@ -55,7 +55,11 @@ export class LeakScan {
     const whole = [...text.matchAll(KEY)].map((m) => m[0]);
     for (const key of whole) this.hashes.add(sha256(key));
     const own = authorization !== undefined && authorization.length >= MIN_AUTHORIZATION ? [authorization] : [];
-    const allowed = new Set(method.toUpperCase() === 'POST' ? whole.filter((key) => !own.some((a) => a.includes(key))).flatMap(windowsOf) : []);
+    const allowed = new Set(
+      method.toUpperCase() === 'POST'
+        ? whole.filter((key) => !own.some((a) => a.includes(key))).flatMap(windowsOf)
+        : [],
+    );
     for (const key of whole) this.secret(key);
     this.scan(where, text, allowed, own);
   }
@@ -82,7 +86,8 @@ export class LeakScan {
   /** Every leak found: in answers as they came, in log lines against every secret seen. */
   findLeaks(): Leak[] {
     const found = [...this.leaks];
-    for (const line of this.lines) found.push(...this.check(line.where, line.text, new Set(), [...this.authorizations]));
+    for (const line of this.lines)
+      found.push(...this.check(line.where, line.text, new Set(), [...this.authorizations]));
     return found;
   }
 

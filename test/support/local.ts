@@ -21,7 +21,12 @@ function scanned(logger: Logger): Logger {
  */
 export async function startTestKeygate(options: LocalOptions = {}): Promise<LocalKeygate & { requests: string[] }> {
   const requests: string[] = [];
-  const { logger = recordingLogger(), requestLog = (line: string) => requests.push(line), eventLog = () => undefined, ...rest } = options;
+  const {
+    logger = recordingLogger(),
+    requestLog = (line: string) => requests.push(line),
+    eventLog = () => undefined,
+    ...rest
+  } = options;
   const keygate = await startKeygateLocal({
     port: 0,
     dynamodbEndpoint: testEndpoint(),
@@ -54,6 +59,11 @@ export async function call(
   const response = await fetch(`${base}${path}`, { method, headers, body });
   const text = await response.text();
   const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  leakScan.response(`${method} ${path} ${response.status}`, method, authorization, `${JSON.stringify([...response.headers])}\n${text}`);
+  leakScan.response(
+    `${method} ${path} ${response.status}`,
+    method,
+    authorization,
+    `${JSON.stringify([...response.headers])}\n${text}`,
+  );
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
 }

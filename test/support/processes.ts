@@ -58,8 +58,17 @@ export interface Watched {
 }
 
 /** Spawns a process and keeps its stdout and stderr together. */
-export function watch(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {}): Watched {
-  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, detached: options.detached, stdio: ['ignore', 'pipe', 'pipe'] });
+export function watch(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {},
+): Watched {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    detached: options.detached,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -92,7 +101,9 @@ export function watch(command: string, args: readonly string[], options: { env?:
           if (match !== null) finish(() => resolve(match));
         };
         const fail = (why: string): void =>
-          finish(() => reject(new Error(`no ${pattern} in the output of ${command} ${args.join(' ')} (${why}):\n${text}`)));
+          finish(() =>
+            reject(new Error(`no ${pattern} in the output of ${command} ${args.join(' ')} (${why}):\n${text}`)),
+          );
         // 'close' comes after the last chunk of both streams.
         const ended = (): void => (check(), fail('it ended'));
         const timer = setTimeout(() => fail(`not within ${timeoutMs} ms`), timeoutMs);

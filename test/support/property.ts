@@ -8,7 +8,9 @@ import fc from 'fast-check';
 export const PROPERTY_RUNS = Number(process.env.KEYGATE_PROPERTY_RUNS ?? 2_000);
 
 if (!Number.isInteger(PROPERTY_RUNS) || PROPERTY_RUNS < 1) {
-  throw new Error(`KEYGATE_PROPERTY_RUNS must be a positive integer, got ${JSON.stringify(process.env.KEYGATE_PROPERTY_RUNS)}`);
+  throw new Error(
+    `KEYGATE_PROPERTY_RUNS must be a positive integer, got ${JSON.stringify(process.env.KEYGATE_PROPERTY_RUNS)}`,
+  );
 }
 
 fc.configureGlobal({ numRuns: PROPERTY_RUNS });

@@ -104,9 +104,13 @@ export class SettlingCacheFlusher implements AuthorizerCacheFlusher {
  *
  * @returns what was done, for logs and tests.
  */
-export async function handleFlushRequest(request: FlushRequest, deps: SettlingFlushDeps): Promise<'flushed' | 'requeued'> {
+export async function handleFlushRequest(
+  request: FlushRequest,
+  deps: SettlingFlushDeps,
+): Promise<'flushed' | 'requeued'> {
   const at = new Date(request.at);
-  if (Number.isNaN(at.getTime())) throw new Error(`a flush request needs an ISO date in "at", received ${JSON.stringify(request.at)}`);
+  if (Number.isNaN(at.getTime()))
+    throw new Error(`a flush request needs an ISO date in "at", received ${JSON.stringify(request.at)}`);
   const delay = delayUntil(at, deps.clock());
   if (delay > 0) {
     await deps.queue.send(request, delay);

@@ -15,7 +15,12 @@ export interface PolicyDocument {
 }
 
 /** Routes that change keys; `read_only` keys are denied them in the policy itself. */
-export const KEY_MUTATIONS: readonly string[] = ['POST/v1/keys', 'POST/v1/keys/*', 'PATCH/v1/keys/*', 'DELETE/v1/keys/*'];
+export const KEY_MUTATIONS: readonly string[] = [
+  'POST/v1/keys',
+  'POST/v1/keys/*',
+  'PATCH/v1/keys/*',
+  'DELETE/v1/keys/*',
+];
 /** The operator panel; only live `operator` keys are allowed there. */
 export const PANEL_ROUTES: readonly string[] = ['*/v1/panel', '*/v1/panel/*'];
 
@@ -49,11 +54,21 @@ function colons(text: string, end: number): number {
  * key must never reach live data, whatever its role. Routes added with roles (`routeRules`) are
  * denied to every other role in the same policy, so one cached policy still serves every route.
  */
-export function policyFor(methodArn: string, role: Role, environment: Environment, routeRules: readonly RouteRoles[] = []): PolicyDocument {
+export function policyFor(
+  methodArn: string,
+  role: Role,
+  environment: Environment,
+  routeRules: readonly RouteRoles[] = [],
+): PolicyDocument {
   return stagePolicy(stageArn(methodArn), role, environment, routeRules);
 }
 
-function stagePolicy(base: string, role: Role, environment: Environment, routeRules: readonly RouteRoles[]): PolicyDocument {
+function stagePolicy(
+  base: string,
+  role: Role,
+  environment: Environment,
+  routeRules: readonly RouteRoles[],
+): PolicyDocument {
   const panelAllowed = role === 'operator' && environment === 'live';
   const denied = [
     ...(role === 'read_only' ? KEY_MUTATIONS : []),
@@ -62,7 +77,11 @@ function stagePolicy(base: string, role: Role, environment: Environment, routeRu
   ];
   const Statement: PolicyStatement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }];
   if (denied.length > 0) {
-    Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied.map((route) => `${base}/${route}`) });
+    Statement.push({
+      Action: 'execute-api:Invoke',
+      Effect: 'Deny',
+      Resource: denied.map((route) => `${base}/${route}`),
+    });
   }
   return { Version: '2012-10-17', Statement };
 }
@@ -101,7 +120,8 @@ export class PolicyCache {
     const last = this.last;
     // calls come from one stage, mostly: when the ARN continues the last stage's own `arn…/<stage>`
     // with a `/`, that is its stage (a checked one), with no parsing and no lookup.
-    if (last !== undefined && methodArn.charCodeAt(last.base.length) === SLASH && methodArn.startsWith(last.base)) return last;
+    if (last !== undefined && methodArn.charCodeAt(last.base.length) === SLASH && methodArn.startsWith(last.base))
+      return last;
     const base = stageArn(methodArn);
     let stage = this.stages.get(base);
     if (stage === undefined) {

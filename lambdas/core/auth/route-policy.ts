@@ -46,21 +46,32 @@ const SEGMENT = /^(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z0-9._~-]+)$/;
  *
  * @throws Error saying what was received and what is expected.
  */
-export function assertValidRoute(route: { readonly method: string; readonly path: string; readonly roles?: readonly string[] }): void {
+export function assertValidRoute(route: {
+  readonly method: string;
+  readonly path: string;
+  readonly roles?: readonly string[];
+}): void {
   const where = `route ${route.method} ${route.path}`;
   if (!(ROUTE_METHODS as readonly string[]).includes(route.method)) {
-    throw new Error(`${where}: method must be one of ${ROUTE_METHODS.join(', ')}, received ${JSON.stringify(route.method)}`);
+    throw new Error(
+      `${where}: method must be one of ${ROUTE_METHODS.join(', ')}, received ${JSON.stringify(route.method)}`,
+    );
   }
   const segments = route.path.split('/').slice(1);
   if (!route.path.startsWith('/') || segments.length === 0 || !segments.every((segment) => SEGMENT.test(segment))) {
-    throw new Error(`${where}: path must be like /v1/orders/{id} (letters, digits, ._~- and {name} segments), received ${JSON.stringify(route.path)}`);
+    throw new Error(
+      `${where}: path must be like /v1/orders/{id} (letters, digits, ._~- and {name} segments), received ${JSON.stringify(route.path)}`,
+    );
   }
   const reserved = RESERVED_PATHS.find((prefix) => route.path === prefix || route.path.startsWith(`${prefix}/`));
-  if (reserved !== undefined) throw new Error(`${where}: ${reserved} belongs to keygate's own API; choose another path`);
+  if (reserved !== undefined)
+    throw new Error(`${where}: ${reserved} belongs to keygate's own API; choose another path`);
   if (route.roles !== undefined) {
     const unknown = route.roles.filter((role) => !(ROLES as readonly string[]).includes(role));
     if (route.roles.length === 0 || unknown.length > 0) {
-      throw new Error(`${where}: roles must be a non-empty list of ${ROLES.join(', ')}, received ${JSON.stringify(route.roles)}`);
+      throw new Error(
+        `${where}: roles must be a non-empty list of ${ROLES.join(', ')}, received ${JSON.stringify(route.roles)}`,
+      );
     }
   }
 }

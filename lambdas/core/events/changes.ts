@@ -5,12 +5,25 @@ import { newEvent, type Actor, type EventDetails, type EventType, type KeygateEv
  * The event of a change to a key: about that key, in its environment. Callers pass details by
  * name; the key item itself never goes in, so its hash cannot leak into an event.
  */
-export function keyEvent(type: EventType, actor: Actor, key: Pick<KeyItem, 'id' | 'tenantId' | 'environment'>, at: Date, details: EventDetails = {}): KeygateEvent {
+export function keyEvent(
+  type: EventType,
+  actor: Actor,
+  key: Pick<KeyItem, 'id' | 'tenantId' | 'environment'>,
+  at: Date,
+  details: EventDetails = {},
+): KeygateEvent {
   return newEvent({ type, tenantId: key.tenantId, keyId: key.id, environment: key.environment, actor, at, details });
 }
 
 /** The event of a change to a tenant (no environment: test keys do not see it). */
-export function tenantEvent(type: EventType, actor: Actor, tenantId: string, at: Date, details: EventDetails = {}, keyId?: string): KeygateEvent {
+export function tenantEvent(
+  type: EventType,
+  actor: Actor,
+  tenantId: string,
+  at: Date,
+  details: EventDetails = {},
+  keyId?: string,
+): KeygateEvent {
   return newEvent({ type, tenantId, actor, at, details, ...(keyId === undefined ? {} : { keyId }) });
 }
 

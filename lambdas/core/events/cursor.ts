@@ -12,7 +12,10 @@ export type EventListing = { readonly kind: 'tenant'; readonly tenantId: string 
 
 /** The cursor for the position after `key` (a `LastEvaluatedKey` or an item's keys), base64url JSON. */
 export function encodeEventCursor(listing: EventListing, key: Record<string, unknown>): string {
-  const fields = listing.kind === 'tenant' ? { pk: key.pk, sk: key.sk } : { pk: key.pk, sk: key.sk, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk };
+  const fields =
+    listing.kind === 'tenant'
+      ? { pk: key.pk, sk: key.sk }
+      : { pk: key.pk, sk: key.sk, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk };
   return writeCursor(fields);
 }
 

@@ -62,7 +62,12 @@ export class DynamoEventReader implements EventReader {
   }
 
   /** Reads limit + 1 matching items (the extra one says whether a next page exists), within bounds. */
-  private async page(listing: EventListing, limit: number, cursor: string | undefined, query: EventQuery): Promise<EventPage> {
+  private async page(
+    listing: EventListing,
+    limit: number,
+    cursor: string | undefined,
+    query: EventQuery,
+  ): Promise<EventPage> {
     const page = await readListing(
       this.client,
       {
@@ -78,7 +83,10 @@ export class DynamoEventReader implements EventReader {
         exhausted: ({ requests }) => requests >= MAX_QUERIES_PER_PAGE,
       },
     );
-    return { items: page.items.map(fromEventItem), ...(page.after === undefined ? {} : { cursor: encodeEventCursor(listing, page.after) }) };
+    return {
+      items: page.items.map(fromEventItem),
+      ...(page.after === undefined ? {} : { cursor: encodeEventCursor(listing, page.after) }),
+    };
   }
 }
 
@@ -87,5 +95,15 @@ function fromEventItem(raw: Record<string, unknown>): KeygateEvent {
   const item = { ...raw };
   for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
   const { id, type, at, tenantId, keyId, environment, actor, details, ...rest } = item;
-  return { id, type, at, tenantId, ...(keyId === undefined ? {} : { keyId }), ...(environment === undefined ? {} : { environment }), actor, details, ...rest } as unknown as KeygateEvent;
+  return {
+    id,
+    type,
+    at,
+    tenantId,
+    ...(keyId === undefined ? {} : { keyId }),
+    ...(environment === undefined ? {} : { environment }),
+    actor,
+    details,
+    ...rest,
+  } as unknown as KeygateEvent;
 }

@@ -45,7 +45,8 @@ export class DynamoOutbox {
     private readonly tableName: string,
     private readonly retentionDays: number = DEFAULT_EVENT_RETENTION_DAYS,
   ) {
-    if (!(retentionDays > 0)) throw new Error(`event retention must be a positive number of days, received ${retentionDays}`);
+    if (!(retentionDays > 0))
+      throw new Error(`event retention must be a positive number of days, received ${retentionDays}`);
   }
 
   /** The table item of an event. */
@@ -63,7 +64,11 @@ export class DynamoOutbox {
 
   /** The `Put` of an event; its id is random, the condition only guards against a collision. */
   put(event: KeygateEvent): TransactItem {
-    return transactItem.put({ TableName: this.tableName, Item: this.item(event), ConditionExpression: 'attribute_not_exists(pk)' });
+    return transactItem.put({
+      TableName: this.tableName,
+      Item: this.item(event),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   /** `items` with the event's `Put` appended last (so cancellation reasons keep their indexes). */
@@ -83,7 +88,11 @@ export class DynamoOutbox {
     } catch (error) {
       const reason = cancellationReasons(error)?.[0];
       if (reason?.Code === 'ConditionalCheckFailed') {
-        throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: reason.Item });
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: reason.Item,
+        });
       }
       throw error;
     }

@@ -99,7 +99,10 @@ export function eventOfRecord(record: OutboxRecord): KeygateEvent | undefined {
  * the first record not published (the stream's retry resumes there, and after its attempts the
  * batch goes to the dead-letter queue). Records that are not outbox inserts are skipped.
  */
-export async function publishBatch(records: readonly OutboxRecord[], publisher: EventPublisher): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
+export async function publishBatch(
+  records: readonly OutboxRecord[],
+  publisher: EventPublisher,
+): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
   const carried = records.flatMap((record) => {
     const event = eventOfRecord(record);
     return event === undefined ? [] : [{ event, sequence: record.dynamodb?.SequenceNumber ?? '' }];

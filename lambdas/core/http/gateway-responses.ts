@@ -14,13 +14,27 @@ export interface GatewayError {
  * type. The CDK stack turns these into gateway responses; the local gateway answers them as is.
  */
 export const GATEWAY_ERRORS = {
-  UNAUTHORIZED: { status: 401, code: 'unauthorized', message: 'a valid API key is required: send Authorization: Bearer <key>' },
+  UNAUTHORIZED: {
+    status: 401,
+    code: 'unauthorized',
+    message: 'a valid API key is required: send Authorization: Bearer <key>',
+  },
   ACCESS_DENIED: { status: 403, code: 'forbidden', message: 'this key is not allowed to call this route' },
   // api gateway answers a route that does not exist with this type.
   MISSING_AUTHENTICATION_TOKEN: { status: 404, code: 'not_found', message: 'no such route' },
   INVALID_API_KEY: { status: 403, code: 'forbidden', message: 'this key has no usage plan' },
-  THROTTLED: { status: 429, code: 'rate_limited', message: 'too many requests: slow down and retry after the given seconds', retryAfter: true },
-  QUOTA_EXCEEDED: { status: 429, code: 'quota_exceeded', message: 'the request quota of this plan is used up for the period', retryAfter: true },
+  THROTTLED: {
+    status: 429,
+    code: 'rate_limited',
+    message: 'too many requests: slow down and retry after the given seconds',
+    retryAfter: true,
+  },
+  QUOTA_EXCEEDED: {
+    status: 429,
+    code: 'quota_exceeded',
+    message: 'the request quota of this plan is used up for the period',
+    retryAfter: true,
+  },
   REQUEST_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'the request is too large' },
   AUTHORIZER_FAILURE: { status: 500, code: 'internal_error', message: 'the authorizer failed; try again' },
   // the upstream of the front door could not be reached or answered nothing usable.

@@ -47,10 +47,18 @@ export function jsonResponse(statusCode: number, body?: unknown): HttpResponse {
  */
 export function errorResponse(error: unknown, logger: Logger): HttpResponse {
   if (error instanceof ApiError) {
-    return { statusCode: error.status, headers: { ...JSON_HEADERS, ...error.headers }, body: errorBody(error.code, error.message) };
+    return {
+      statusCode: error.status,
+      headers: { ...JSON_HEADERS, ...error.headers },
+      body: errorBody(error.code, error.message),
+    };
   }
   logger.error('unhandled error', describeError(error));
-  return { statusCode: 500, headers: { ...JSON_HEADERS }, body: errorBody('internal_error', 'something went wrong on our side') };
+  return {
+    statusCode: 500,
+    headers: { ...JSON_HEADERS },
+    body: errorBody('internal_error', 'something went wrong on our side'),
+  };
 }
 
 /**

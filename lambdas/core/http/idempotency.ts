@@ -33,7 +33,11 @@ export interface IdempotencyStore {
    * Claims `id` for a request with `fingerprint`, unless a record exists that has neither
    * expired nor (while `pending`) outlived its lock: then that record is returned instead.
    */
-  claim(id: string, fingerprint: string, now: Date): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly record: IdempotencyRecord }>;
+  claim(
+    id: string,
+    fingerprint: string,
+    now: Date,
+  ): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly record: IdempotencyRecord }>;
   /** Stores the answer of a claimed request. */
   complete(id: string, fingerprint: string, response: { statusCode: number; body: string }): Promise<void>;
   /** Gives up a claim whose request failed, so that a retry runs it anew. */
@@ -82,14 +86,18 @@ export class Idempotency {
     if (header === undefined) return create();
     if (!KEY_PATTERN.test(header)) throw invalidRequest('Idempotency-Key: must be 1 to 255 printable ASCII characters');
     const id = sha256(`${scope}\n${header}`);
-    const fingerprint = sha256(JSON.stringify([request.method, request.resource, request.pathParameters, request.body ?? '']));
+    const fingerprint = sha256(
+      JSON.stringify([request.method, request.resource, request.pathParameters, request.body ?? '']),
+    );
     const deadline = this.deps.clock().getTime() + (this.deps.waitMs ?? 5_000);
     for (let round = 0; ; round += 1) {
       const claim = await this.deps.store.claim(id, fingerprint, this.deps.clock());
       if (claim.claimed) return this.runClaimed(id, fingerprint, create);
       const { record } = claim;
       if (record.fingerprint !== fingerprint) {
-        throw conflict('this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request');
+        throw conflict(
+          'this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request',
+        );
       }
       if (record.status === 'done' && record.response !== undefined) {
         const replay = jsonResponse(record.response.statusCode);
@@ -102,7 +110,11 @@ export class Idempotency {
     }
   }
 
-  private async runClaimed(id: string, fingerprint: string, create: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async runClaimed(
+    id: string,
+    fingerprint: string,
+    create: () => Promise<HttpResponse>,
+  ): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
       response = await create();
@@ -114,7 +126,10 @@ export class Idempotency {
       throw error;
     }
     try {
-      await this.deps.store.complete(id, fingerprint, { statusCode: response.statusCode, body: JSON.stringify(withoutPlaintext(JSON.parse(response.body))) });
+      await this.deps.store.complete(id, fingerprint, {
+        statusCode: response.statusCode,
+        body: JSON.stringify(withoutPlaintext(JSON.parse(response.body))),
+      });
     } catch (error) {
       // the key exists and its plaintext is in this answer: it must reach the caller. a retry
       // after the lock lapses would create again; logged so it can be seen.
@@ -143,5 +158,9 @@ function sha256(text: string): string {
 /** When a record made at `now` stops being replayed, and when its claim lapses. */
 export function idempotencyTimes(now: Date): { expiresAt: string; ttl: number; lockedUntil: string } {
   const expires = now.getTime() + IDEMPOTENCY_TTL_MS;
-  return { expiresAt: new Date(expires).toISOString(), ttl: Math.ceil(expires / 1000), lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LOCK_MS).toISOString() };
+  return {
+    expiresAt: new Date(expires).toISOString(),
+    ttl: Math.ceil(expires / 1000),
+    lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LOCK_MS).toISOString(),
+  };
 }

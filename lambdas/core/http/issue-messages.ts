@@ -44,7 +44,11 @@ function allowedValues(values: readonly unknown[]): string {
 const UNITS: Readonly<Record<string, string>> = { string: 'characters', array: 'items', set: 'items', file: 'bytes' };
 
 /** "at least 3 characters", "more than 0", "exactly 8 items". */
-function bound(issue: { origin: string; inclusive?: boolean; exact?: boolean }, limit: number | bigint, side: 'least' | 'most'): string {
+function bound(
+  issue: { origin: string; inclusive?: boolean; exact?: boolean },
+  limit: number | bigint,
+  side: 'least' | 'most',
+): string {
   const unit = UNITS[issue.origin] === undefined ? '' : ` ${UNITS[issue.origin]}`;
   if (issue.exact === true) return `exactly ${limit}${unit}`;
   if (issue.inclusive === false) return `${side === 'least' ? 'more' : 'less'} than ${limit}${unit}`;
@@ -95,7 +99,9 @@ export const explainIssue: z.core.$ZodErrorMap = (issue) => {
     case 'too_big':
       return `must be ${bound(issue, issue.maximum, 'most')}`;
     case 'invalid_format':
-      return issue.format === 'regex' && issue.pattern !== undefined ? `must match ${issue.pattern}` : `must be a valid ${issue.format}`;
+      return issue.format === 'regex' && issue.pattern !== undefined
+        ? `must match ${issue.pattern}`
+        : `must be a valid ${issue.format}`;
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
     case 'invalid_key':

@@ -1,5 +1,13 @@
 import type { Idempotency } from './idempotency';
-import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type HttpResponse, type RouteHandler } from './http';
+import {
+  emptySchema,
+  jsonResponse,
+  parseBody,
+  validate,
+  type ApiRequest,
+  type HttpResponse,
+  type RouteHandler,
+} from './http';
 import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from './schemas/keys';
 import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
@@ -36,7 +44,9 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     [`POST ${base}`]: async (request) => {
       const input = parseBody(request, createKeySchema);
       const caller = await callerOf(request);
-      return once(request, async () => jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])));
+      return once(request, async () =>
+        jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])),
+      );
     },
     [`GET ${base}`]: async (request) => {
       const query = validate(listKeysQuerySchema, request.query, 'query');
@@ -62,7 +72,9 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     [`POST ${one}/rotate`]: async (request) => {
       const { gracePeriodHours } = parseBody(request, rotateKeySchema);
       const caller = await callerOf(request);
-      return once(request, async () => jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)));
+      return once(request, async () =>
+        jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)),
+      );
     },
   };
 }

@@ -11,7 +11,10 @@ export const CONTEXT_HEADERS = {
   environment: 'x-keygate-environment',
   role: 'x-keygate-role',
   plan: 'x-keygate-plan',
-} as const satisfies Record<keyof Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>, string>;
+} as const satisfies Record<
+  keyof Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>,
+  string
+>;
 
 /** The header whose value proves to the upstream that a request came through keygate. */
 export const SECRET_HEADER = 'x-keygate-secret';

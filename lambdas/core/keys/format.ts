@@ -133,7 +133,12 @@ const KEY_SHAPE = new RegExp(`^[a-z][a-z0-9]*_(?:live|test)_[0-9a-f]{${SECRET_HE
 /** Checks a bare key's shape and checksum; `undefined` when either is wrong. */
 export function parseKey(key: string, prefix: string): ParsedKey | undefined {
   // the part before the first `_` must be the prefix itself (a prefix never contains `_`).
-  if (!key.startsWith(prefix) || key.charCodeAt(prefix.length) !== UNDERSCORE || prefix.includes('_') || !KEY_SHAPE.test(key)) {
+  if (
+    !key.startsWith(prefix) ||
+    key.charCodeAt(prefix.length) !== UNDERSCORE ||
+    prefix.includes('_') ||
+    !KEY_SHAPE.test(key)
+  ) {
     return undefined;
   }
   // compared as numbers: the shape allows only lowercase hex, which checksum() prints.

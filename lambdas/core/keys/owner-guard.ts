@@ -24,7 +24,12 @@ export function owningRole(tenantId: string): Role {
  * when the grace period ends).
  */
 export function isLastingOwner(key: KeyItem, now: Date): boolean {
-  return key.role === owningRole(key.tenantId) && key.status === 'active' && key.rotatedTo === undefined && !isExpired(key.expiresAt, now);
+  return (
+    key.role === owningRole(key.tenantId) &&
+    key.status === 'active' &&
+    key.rotatedTo === undefined &&
+    !isExpired(key.expiresAt, now)
+  );
 }
 
 /**

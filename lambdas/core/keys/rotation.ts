@@ -6,7 +6,10 @@ import { isExpired } from './expiry';
  * not expired and was not rotated already has a successor made for it. Every store enforces
  * this rule in the write itself, so that of two rotations of one key exactly one wins.
  */
-export function rotationRefusal(key: Pick<KeyItem, 'status' | 'rotatedTo' | 'expiresAt'>, now: Date): string | undefined {
+export function rotationRefusal(
+  key: Pick<KeyItem, 'status' | 'rotatedTo' | 'expiresAt'>,
+  now: Date,
+): string | undefined {
   if (key.status === 'revoked') return 'a revoked key cannot be rotated; enable it first';
   if (key.rotatedTo !== undefined) return `the key was already rotated to ${key.rotatedTo}`;
   if (isExpired(key.expiresAt, now)) return 'an expired key cannot be rotated';

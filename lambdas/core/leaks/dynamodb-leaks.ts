@@ -32,11 +32,17 @@ export class DynamoLeakStore implements LeakStore {
           Update: {
             TableName: this.tableName,
             Key: keyItemKey(id),
-            UpdateExpression: revoke ? `SET leakedAt = :at, #status = :revoked ${LEAVE_NOTICE_INDEXES}` : 'SET leakedAt = :at',
+            UpdateExpression: revoke
+              ? `SET leakedAt = :at, #status = :revoked ${LEAVE_NOTICE_INDEXES}`
+              : 'SET leakedAt = :at',
             // the hash check makes the write about exactly the key that was presented.
             ConditionExpression: 'attribute_exists(pk) AND #hash = :hash AND attribute_not_exists(leakedAt)',
             ExpressionAttributeNames: { '#hash': 'hash', ...(revoke ? { '#status': 'status' } : {}) },
-            ExpressionAttributeValues: { ':at': at.toISOString(), ':hash': hash, ...(revoke ? { ':revoked': 'revoked' } : {}) },
+            ExpressionAttributeValues: {
+              ':at': at.toISOString(),
+              ':hash': hash,
+              ...(revoke ? { ':revoked': 'revoked' } : {}),
+            },
           },
         },
         event,

@@ -6,7 +6,13 @@ import * as z from 'zod/mini';
  * (`https://api.github.com/meta/public_keys/secret_scanning`) returns them.
  */
 export const githubPublicKeysSchema = z.object({
-  public_keys: z.array(z.object({ key_identifier: z.string().check(z.minLength(1)), key: z.string().check(z.minLength(1)), is_current: z.boolean() })),
+  public_keys: z.array(
+    z.object({
+      key_identifier: z.string().check(z.minLength(1)),
+      key: z.string().check(z.minLength(1)),
+      is_current: z.boolean(),
+    }),
+  ),
 });
 
 /** Where the public key that signed an alert is found, by its identifier. */
@@ -24,7 +30,10 @@ export function staticGithubKeys(json: string): GithubKeySource {
   try {
     parsed = githubPublicKeysSchema.parse(JSON.parse(json));
   } catch (error) {
-    throw new Error(`GitHub public keys must be the meta endpoint's JSON ({"public_keys": [{"key_identifier", "key", "is_current"}]}): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `GitHub public keys must be the meta endpoint's JSON ({"public_keys": [{"key_identifier", "key", "is_current"}]}): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const keys = new Map(parsed.public_keys.map((key) => [key.key_identifier, key.key]));
   return { find: async (id) => keys.get(id) };
@@ -43,7 +52,8 @@ export class FetchedGithubKeys implements GithubKeySource {
   private fetchedAt = -Infinity;
 
   constructor(
-    private readonly fetchJson: () => Promise<unknown> = async () => (await fetch(GITHUB_KEYS_URL, { headers: { accept: 'application/json' } })).json(),
+    private readonly fetchJson: () => Promise<unknown> = async () =>
+      (await fetch(GITHUB_KEYS_URL, { headers: { accept: 'application/json' } })).json(),
     private readonly now: () => number = Date.now,
     private readonly maxAgeMs = 3_600_000,
     private readonly minRefetchMs = 60_000,
@@ -51,7 +61,8 @@ export class FetchedGithubKeys implements GithubKeySource {
 
   async find(keyIdentifier: string): Promise<string | undefined> {
     const age = this.now() - this.fetchedAt;
-    const stale = this.keys === undefined || age > this.maxAgeMs || (!this.keys.has(keyIdentifier) && age > this.minRefetchMs);
+    const stale =
+      this.keys === undefined || age > this.maxAgeMs || (!this.keys.has(keyIdentifier) && age > this.minRefetchMs);
     if (stale) {
       const parsed = githubPublicKeysSchema.parse(await this.fetchJson());
       this.keys = new Map(parsed.public_keys.map((key) => [key.key_identifier, key.key]));
@@ -72,7 +83,8 @@ export async function verifyGithubSignature(
   keyIdentifier: string | undefined,
   signature: string | undefined,
 ): Promise<boolean> {
-  if (keyIdentifier === undefined || signature === undefined || keyIdentifier.length > 256 || signature.length > 1024) return false;
+  if (keyIdentifier === undefined || signature === undefined || keyIdentifier.length > 256 || signature.length > 1024)
+    return false;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
   const pem = await keys.find(keyIdentifier);
   if (pem === undefined) return false;

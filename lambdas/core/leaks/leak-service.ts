@@ -87,10 +87,21 @@ export class LeakService {
       action,
       policy: this.deps.policy,
     };
-    const wrote = await this.deps.store.markLeaked(key.id, hash, revoke, now, keyEvent('key.leaked', actor, key, now, details));
+    const wrote = await this.deps.store.markLeaked(
+      key.id,
+      hash,
+      revoke,
+      now,
+      keyEvent('key.leaked', actor, key, now, details),
+    );
     const found = { label: 'true_positive' as const, keyId: key.id, tenantId: key.tenantId };
     if (!wrote) return { ...found, action: 'already_reported' };
-    this.deps.logger.warn('key leaked', { keyId: key.id, tenantId: key.tenantId, action, ...(sighting.url === undefined ? {} : { url: sighting.url }) });
+    this.deps.logger.warn('key leaked', {
+      keyId: key.id,
+      tenantId: key.tenantId,
+      action,
+      ...(sighting.url === undefined ? {} : { url: sighting.url }),
+    });
     if (revoke) await flushAfterWrite(this.deps.cache, this.deps.logger);
     return { ...found, action };
   }

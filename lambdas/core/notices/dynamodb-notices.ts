@@ -42,7 +42,9 @@ export class DynamoNoticeStore implements NoticeStore {
 
   async keysOn(index: NoticeIndex, day: string): Promise<string[]> {
     const [indexName, partitionKey] =
-      index === 'expiry' ? [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.expiryIndexPartitionKey] : [TABLE_SCHEMA.activityIndex, TABLE_SCHEMA.activityIndexPartitionKey];
+      index === 'expiry'
+        ? [TABLE_SCHEMA.expiryIndex, TABLE_SCHEMA.expiryIndexPartitionKey]
+        : [TABLE_SCHEMA.activityIndex, TABLE_SCHEMA.activityIndexPartitionKey];
     const shards = Array.from({ length: NOTICE_SHARDS }, (_, shard) => shard);
     const found = await Promise.all(
       shards.map(async (shard) => {
@@ -54,7 +56,8 @@ export class DynamoNoticeStore implements NoticeStore {
           ExpressionAttributeNames: { '#day': partitionKey },
           ExpressionAttributeValues: { ':day': noticePartition(day, shard) },
         });
-        for await (const item of items) if (typeof item.pk === 'string' && item.pk.startsWith('KEY#')) ids.push(item.pk.slice('KEY#'.length));
+        for await (const item of items)
+          if (typeof item.pk === 'string' && item.pk.startsWith('KEY#')) ids.push(item.pk.slice('KEY#'.length));
         return ids;
       }),
     );
@@ -73,7 +76,11 @@ export class DynamoNoticeStore implements NoticeStore {
     };
     try {
       await transactWrite(this.props.client, [
-        transactItem.put({ TableName: this.props.tableName, Item: marker, ConditionExpression: 'attribute_not_exists(pk)' }),
+        transactItem.put({
+          TableName: this.props.tableName,
+          Item: marker,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
         this.outbox.put(event),
       ]);
       return true;
@@ -84,7 +91,9 @@ export class DynamoNoticeStore implements NoticeStore {
   }
 
   async lastCompletedDay(): Promise<string | undefined> {
-    const out = await this.props.client.send(new GetCommand({ TableName: this.props.tableName, Key: JOB_ITEM, ConsistentRead: true }));
+    const out = await this.props.client.send(
+      new GetCommand({ TableName: this.props.tableName, Key: JOB_ITEM, ConsistentRead: true }),
+    );
     return typeof out.Item?.lastDay === 'string' ? out.Item.lastDay : undefined;
   }
 
@@ -113,7 +122,13 @@ export class DynamoNoticeStore implements NoticeStore {
 export function keyServiceRevoker(keys: Pick<KeyService, 'revoke'>): StaleRevoker {
   return {
     async revokeStale(key, details) {
-      const caller = { tenantId: key.tenantId, keyId: 'scheduler', environment: 'live' as const, role: owningRole(key.tenantId), plan: key.plan };
+      const caller = {
+        tenantId: key.tenantId,
+        keyId: 'scheduler',
+        environment: 'live' as const,
+        role: owningRole(key.tenantId),
+        plan: key.plan,
+      };
       try {
         await keys.revoke(caller, key.id, SCHEDULER, details);
         return 'revoked';
@@ -122,7 +137,8 @@ export function keyServiceRevoker(keys: Pick<KeyService, 'revoke'>): StaleRevoke
         if (error.code === 'conflict' && error.message === lastOwnerMessage(key.tenantId)) return 'last_owner';
         // revoked or deleted meanwhile: nothing left to do. other conflicts (owners changing at
         // that moment) fail the day, which the next attempt runs again.
-        if (error.code === 'not_found' || (error.code === 'conflict' && error.message === 'the key is already revoked')) return 'gone';
+        if (error.code === 'not_found' || (error.code === 'conflict' && error.message === 'the key is already revoked'))
+          return 'gone';
         throw error;
       }
     },

@@ -106,7 +106,8 @@ export class NoticeJob {
     let skipped = 0;
     for (const day of days) {
       const outcome = await this.runDay(day);
-      for (const [type, count] of Object.entries(outcome.written) as [EventType, number][]) written[type] = (written[type] ?? 0) + count;
+      for (const [type, count] of Object.entries(outcome.written) as [EventType, number][])
+        written[type] = (written[type] ?? 0) + count;
       skipped += outcome.skipped;
       await this.deps.store.completeDay(day);
     }
@@ -133,9 +134,15 @@ export class NoticeJob {
   }
 
   /** `key.expiring` (days left) or `key.expired` for a key, if it still expires on `expiryDay`. */
-  private async expiryNotice(id: string, day: string, expiryDay: string, daysLeft: number): Promise<EventType | undefined> {
+  private async expiryNotice(
+    id: string,
+    day: string,
+    expiryDay: string,
+    daysLeft: number,
+  ): Promise<EventType | undefined> {
     const key = await this.deps.store.getKey(id);
-    if (key === undefined || !reportable(key) || key.expiresAt === null || expiryDayOf(key.expiresAt) !== expiryDay) return undefined;
+    if (key === undefined || !reportable(key) || key.expiresAt === null || expiryDayOf(key.expiresAt) !== expiryDay)
+      return undefined;
     const type: EventType = daysLeft === 0 ? 'key.expired' : 'key.expiring';
     const details = {
       expiresAt: key.expiresAt,
@@ -151,8 +158,13 @@ export class NoticeJob {
     const now = this.deps.clock();
     // used since (the index lags): not stale. an earlier day than the partition's is a key
     // filed late (enabled again, backfilled): idle at least N days, so stale.
-    if (key === undefined || !reportable(key) || isExpired(key.expiresAt, now) || activityDayOf(key) > idleSince) return undefined;
-    const details: Record<string, unknown> = { lastUsedAt: key.lastUsedAt, idleSince: activityDayOf(key), staleAfterDays: this.staleAfterDays };
+    if (key === undefined || !reportable(key) || isExpired(key.expiresAt, now) || activityDayOf(key) > idleSince)
+      return undefined;
+    const details: Record<string, unknown> = {
+      lastUsedAt: key.lastUsedAt,
+      idleSince: activityDayOf(key),
+      staleAfterDays: this.staleAfterDays,
+    };
     if (this.deps.revokeStaleKeys === true && this.deps.revoker !== undefined) {
       const outcome = await this.deps.revoker.revokeStale(key, { reason: 'stale', ...details });
       if (outcome === 'revoked') return 'key.revoked';
@@ -164,7 +176,10 @@ export class NoticeJob {
   }
 
   private async notice(type: EventType, key: KeyItem, day: string, details: EventDetails): Promise<boolean> {
-    const event = { ...keyEvent(type, SCHEDULER, key, this.deps.clock(), details), id: noticeEventId(key.id, type, day) };
+    const event = {
+      ...keyEvent(type, SCHEDULER, key, this.deps.clock(), details),
+      id: noticeEventId(key.id, type, day),
+    };
     return this.deps.store.putNotice(event);
   }
 }
@@ -200,5 +215,6 @@ export function daysToRun(last: string | undefined, today: string): string[] {
 }
 
 async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += CONCURRENCY) await Promise.all(items.slice(start, start + CONCURRENCY).map(work));
+  for (let start = 0; start < items.length; start += CONCURRENCY)
+    await Promise.all(items.slice(start, start + CONCURRENCY).map(work));
 }

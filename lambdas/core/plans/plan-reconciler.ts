@@ -94,7 +94,8 @@ export class PlanReconciler {
       if (at === target) {
         // idempotent: repairs an identifier recorded here but detached by hand or by a crash.
         await this.deps.usagePlans.attachKey(target, usage.id);
-        if (usage.usagePlanId === undefined) return this.write(tenant, { usageKeys: { [environment]: { ...usage, usagePlanId: target } } });
+        if (usage.usagePlanId === undefined)
+          return this.write(tenant, { usageKeys: { [environment]: { ...usage, usagePlanId: target } } });
         continue;
       }
       return this.moveIdentifier(tenant, environment, usage, target);
@@ -107,7 +108,10 @@ export class PlanReconciler {
       const now = this.deps.clock().toISOString();
       return this.write(tenant, {
         pendingUsageKeys: {},
-        retiredUsageKeys: [...(tenant.retiredUsageKeys ?? []), ...abandoned.map((usage) => ({ id: usage.id, retireAfter: now }))],
+        retiredUsageKeys: [
+          ...(tenant.retiredUsageKeys ?? []),
+          ...abandoned.map((usage) => ({ id: usage.id, retireAfter: now })),
+        ],
       });
     }
     if (await this.retire(tenant)) return false;
@@ -119,7 +123,10 @@ export class PlanReconciler {
     const generation = tenant.planGeneration ?? 0;
     if ((tenant.appliedGeneration ?? 0) < generation) {
       // the plan is now what API Gateway enforces: recorded with its event, in one transaction.
-      const event = tenantEvent('tenant.plan_applied', RECONCILER, tenant.tenantId, this.deps.clock(), { ...planDetails(tenant), generation });
+      const event = tenantEvent('tenant.plan_applied', RECONCILER, tenant.tenantId, this.deps.clock(), {
+        ...planDetails(tenant),
+        generation,
+      });
       return this.write(tenant, { appliedGeneration: generation }, event);
     }
     return true;
@@ -155,13 +162,21 @@ export class PlanReconciler {
    * and recorded as pending, attached to `target`, then swapped in (the keys carry it from then
    * on, and the cache is flushed), and the old one retired.
    */
-  private async moveIdentifier(tenant: Tenant, environment: Environment, usage: UsageIdentifier, target: string): Promise<false> {
+  private async moveIdentifier(
+    tenant: Tenant,
+    environment: Environment,
+    usage: UsageIdentifier,
+    target: string,
+  ): Promise<false> {
     const pending = tenant.pendingUsageKeys?.[environment];
     if (pending === undefined || pending.usagePlanId !== target) {
       await this.sweepStrays(tenant, environment);
       const value = newUsageKeyValue();
       const generation = tenant.planGeneration ?? 0;
-      const id = await this.deps.usagePlans.createApiKey(`${this.baseName(tenant.tenantId, environment)}-g${generation}`, value);
+      const id = await this.deps.usagePlans.createApiKey(
+        `${this.baseName(tenant.tenantId, environment)}-g${generation}`,
+        value,
+      );
       const others = { ...tenant.pendingUsageKeys };
       delete others[environment];
       const retired = pending === undefined ? [] : [{ id: pending.id, retireAfter: this.deps.clock().toISOString() }];
@@ -220,7 +235,10 @@ export class PlanReconciler {
     ]);
     for (const key of await this.deps.usagePlans.findApiKeys(base)) {
       if (isUsageKeyName(key.name, this.deps.namePrefix, tenant.tenantId, environment) && !known.has(key.id)) {
-        this.deps.logger.warn('deleting an unrecorded usage identifier', { tenantId: tenant.tenantId, apiKeyId: key.id });
+        this.deps.logger.warn('deleting an unrecorded usage identifier', {
+          tenantId: tenant.tenantId,
+          apiKeyId: key.id,
+        });
         await this.deps.usagePlans.deleteApiKey(key.id);
       }
     }

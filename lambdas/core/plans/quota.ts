@@ -34,4 +34,3 @@ export function quotaPeriodBounds(period: QuotaPeriod, at: number): PeriodBounds
       return { start: Date.UTC(year, month, 1), end: Date.UTC(year, month + 1, 1) };
   }
 }
-

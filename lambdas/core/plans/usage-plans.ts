@@ -30,7 +30,10 @@ export function lazyCatalog(
   let pending: Promise<PlanCatalog> | undefined;
   const resolve = async (): Promise<PlanCatalog> => {
     const ids = await findIds(Object.values(named).map((plan) => plan.usagePlanName));
-    const entry = (plan: StandardPlan): DeployedPlan => ({ usagePlanId: ids[named[plan].usagePlanName], limits: named[plan].limits });
+    const entry = (plan: StandardPlan): DeployedPlan => ({
+      usagePlanId: ids[named[plan].usagePlanName],
+      limits: named[plan].limits,
+    });
     return { starter: entry('starter'), growth: entry('growth'), scale: entry('scale') };
   };
   return () => {

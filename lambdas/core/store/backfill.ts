@@ -30,7 +30,9 @@ export async function backfillEnvironmentIndex(props: BackfillProps): Promise<Ba
     marker: TABLE_SCHEMA.environmentIndexPartitionKey,
     projection: 'pk, id, tenantId, environment, createdAt',
     attributes: (item) => {
-      const { gsi2pk, gsi2sk } = keyIndexAttributes(item as { id: string; tenantId: string; environment: string; createdAt: string });
+      const { gsi2pk, gsi2sk } = keyIndexAttributes(
+        item as { id: string; tenantId: string; environment: string; createdAt: string },
+      );
       return { gsi2pk, gsi2sk };
     },
   });
@@ -75,13 +77,16 @@ export async function backfillNoticeIndexes(props: BackfillProps & NoticeBackfil
     projection: 'pk, id, #status, expiresAt, lastUsedAt, createdAt',
     onlyActive: true,
     attributes: (item) =>
-      noticeIndexAttributes({
-        id: item.id,
-        status: item.status,
-        expiresAt: item.expiresAt ?? null,
-        lastUsedAt: item.lastUsedAt ?? null,
-        createdAt: item.createdAt,
-      }, notBefore) as Record<string, string>,
+      noticeIndexAttributes(
+        {
+          id: item.id,
+          status: item.status,
+          expiresAt: item.expiresAt ?? null,
+          lastUsedAt: item.lastUsedAt ?? null,
+          createdAt: item.createdAt,
+        },
+        notBefore,
+      ) as Record<string, string>,
   });
 }
 
@@ -114,7 +119,8 @@ interface IndexBackfill {
  */
 async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise<BackfillResult> {
   const active = spec.onlyActive === true ? ' AND #status = :active' : '';
-  const statusName: Record<string, string> = spec.onlyActive === true || spec.projection.includes('#status') ? { '#status': 'status' } : {};
+  const statusName: Record<string, string> =
+    spec.onlyActive === true || spec.projection.includes('#status') ? { '#status': 'status' } : {};
   const statusValue: Record<string, string> = spec.onlyActive === true ? { ':active': 'active' } : {};
   let scanned = 0;
   let updated = 0;
@@ -139,7 +145,11 @@ async function backfillIndex(props: BackfillProps, spec: IndexBackfill): Promise
             Key: { pk: item.pk, sk: spec.sk },
             UpdateExpression: `SET ${attributes.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
             ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#marker)${active}`,
-            ExpressionAttributeNames: { ...names, '#marker': spec.marker, ...(spec.onlyActive === true ? statusName : {}) },
+            ExpressionAttributeNames: {
+              ...names,
+              '#marker': spec.marker,
+              ...(spec.onlyActive === true ? statusName : {}),
+            },
             ExpressionAttributeValues: { ...values, ...statusValue },
           }),
         );

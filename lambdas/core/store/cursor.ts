@@ -54,7 +54,12 @@ export interface ListingIndex {
 export function listingIndex(tenantId: string, environment?: Environment): ListingIndex {
   const s = TABLE_SCHEMA;
   return environment === undefined
-    ? { indexName: s.tenantIndex, partitionKey: s.tenantIndexPartitionKey, sortKey: s.tenantIndexSortKey, partition: indexPartition(tenantId) }
+    ? {
+        indexName: s.tenantIndex,
+        partitionKey: s.tenantIndexPartitionKey,
+        sortKey: s.tenantIndexSortKey,
+        partition: indexPartition(tenantId),
+      }
     : {
         indexName: s.environmentIndex,
         partitionKey: s.environmentIndexPartitionKey,
@@ -69,7 +74,12 @@ export function listingIndex(tenantId: string, environment?: Environment): Listi
  * cursors apart, so one is never taken for the other.
  */
 export function encodeCursor(index: ListingIndex, item: Record<string, unknown>): string {
-  const key = { pk: item.pk, sk: item.sk, [index.partitionKey]: item[index.partitionKey], [index.sortKey]: item[index.sortKey] };
+  const key = {
+    pk: item.pk,
+    sk: item.sk,
+    [index.partitionKey]: item[index.partitionKey],
+    [index.sortKey]: item[index.sortKey],
+  };
   return writeCursor(key);
 }
 
@@ -85,8 +95,10 @@ export function decodeCursor(index: ListingIndex, cursor: string): Record<string
   // the canonical encoding, so that no two strings stand for one position.
   const [, id] = KEY_PK.exec(key.pk) ?? [];
   const [, createdAt, sortId] = SORT_KEY.exec(key[index.sortKey]) ?? [];
-  const realInstant = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
-  if (id === undefined || sortId !== id || !realInstant || encodeCursor(index, key) !== cursor) throw invalidRequest(REFUSAL);
+  const realInstant =
+    createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
+  if (id === undefined || sortId !== id || !realInstant || encodeCursor(index, key) !== cursor)
+    throw invalidRequest(REFUSAL);
   return key;
 }
 
@@ -122,8 +134,15 @@ export function decodeTenantCursor(cursor: string): Record<string, string> {
   const key = readCursor(cursor, tenantCursorSchema);
   const [, id] = TENANT_PK.exec(key.pk) ?? [];
   const [, createdAt, sortId] = TENANT_SORT_KEY.exec(key.gsi1sk) ?? [];
-  const realInstant = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
-  if (id === undefined || !TENANT_ID_PATTERN.test(id) || sortId !== id || !realInstant || encodeTenantCursor(key) !== cursor) {
+  const realInstant =
+    createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) && new Date(createdAt).toISOString() === createdAt;
+  if (
+    id === undefined ||
+    !TENANT_ID_PATTERN.test(id) ||
+    sortId !== id ||
+    !realInstant ||
+    encodeTenantCursor(key) !== cursor
+  ) {
     throw invalidRequest(REFUSAL);
   }
   return key;

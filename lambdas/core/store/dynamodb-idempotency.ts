@@ -13,7 +13,11 @@ const pk = (id: string): string => `IDEMPOTENCY#${id}`;
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(private readonly props: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
 
-  async claim(id: string, fingerprint: string, now: Date): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
+  async claim(
+    id: string,
+    fingerprint: string,
+    now: Date,
+  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
     const { expiresAt, ttl, lockedUntil } = idempotencyTimes(now);
     try {
       await this.props.client.send(
@@ -21,7 +25,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
           TableName: this.props.tableName,
           Item: { pk: pk(id), sk: SK, fingerprint, status: 'pending', lockedUntil, expiresAt, ttl },
           // free, expired, or claimed by a request that has surely died.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR (#status = :pending AND lockedUntil <= :now)',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR expiresAt <= :now OR (#status = :pending AND lockedUntil <= :now)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':now': now.toISOString(), ':pending': 'pending' },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -31,7 +36,14 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException && error.Item !== undefined) {
         const item = unmarshall(error.Item);
-        return { claimed: false, record: { fingerprint: item.fingerprint, status: item.status, ...(item.response === undefined ? {} : { response: item.response }) } };
+        return {
+          claimed: false,
+          record: {
+            fingerprint: item.fingerprint,
+            status: item.status,
+            ...(item.response === undefined ? {} : { response: item.response }),
+          },
+        };
       }
       throw error;
     }
@@ -45,7 +57,12 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         UpdateExpression: 'SET #status = :done, #response = :response REMOVE lockedUntil',
         ConditionExpression: 'fingerprint = :fingerprint AND #status = :pending',
         ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
-        ExpressionAttributeValues: { ':done': 'done', ':pending': 'pending', ':response': response, ':fingerprint': fingerprint },
+        ExpressionAttributeValues: {
+          ':done': 'done',
+          ':pending': 'pending',
+          ':response': response,
+          ':fingerprint': fingerprint,
+        },
       }),
     );
   }

@@ -64,7 +64,13 @@ export class DynamoKeys {
 
   async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {
     try {
-      await this.props.client.send(new UpdateCommand({ TableName: this.props.tableName, Key: keyItemKey(id), ...lastUsedUpdate(at, minIntervalMs, id) }));
+      await this.props.client.send(
+        new UpdateCommand({
+          TableName: this.props.tableName,
+          Key: keyItemKey(id),
+          ...lastUsedUpdate(at, minIntervalMs, id),
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -79,7 +85,11 @@ export class DynamoKeys {
         client,
         outbox.append(
           [
-            transactItem.put({ TableName: tableName, Item: toKeyItem(key), ConditionExpression: 'attribute_not_exists(pk)' }),
+            transactItem.put({
+              TableName: tableName,
+              Item: toKeyItem(key),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
             owners.tenantItemForNewKey(key, key.tenantVersion),
           ],
           event,
@@ -87,13 +97,20 @@ export class DynamoKeys {
       );
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (codes?.[1] === 'ConditionalCheckFailed') throw new TenantChangedError('the tenant changed while the key was created');
+      if (codes?.[1] === 'ConditionalCheckFailed')
+        throw new TenantChangedError('the tenant changed while the key was created');
       if (codes?.[0] === 'ConditionalCheckFailed') throw conflict('a key with this id already exists');
       throw error;
     }
   }
 
-  async list(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage> {
+  async list(
+    tenantId: string,
+    limit: number,
+    cursor?: string,
+    environment?: Environment,
+    namePrefix?: string,
+  ): Promise<KeyPage> {
     // one environment has an index of its own, so no filter runs after Limit and a page reads
     // limit + 1 items whatever the other environment holds.
     const index = listingIndex(tenantId, environment);
@@ -120,10 +137,19 @@ export class DynamoKeys {
         exhausted: ({ scanned }) => scanned >= NAME_FILTER_BUDGET,
       },
     );
-    return { items: page.items.map(fromKeyItem), ...(page.after === undefined ? {} : { cursor: encodeCursor(index, page.after) }) };
+    return {
+      items: page.items.map(fromKeyItem),
+      ...(page.after === undefined ? {} : { cursor: encodeCursor(index, page.after) }),
+    };
   }
 
-  async rename(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem> {
+  async rename(
+    tenantId: string,
+    id: string,
+    name?: string,
+    meta?: Readonly<Record<string, string>>,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     const sets: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -138,11 +164,25 @@ export class DynamoKeys {
       values[':meta'] = meta;
     }
     if (meta !== undefined) names['#meta'] = 'meta';
-    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : ''].filter(Boolean).join(' ');
-    return this.updateOfTenant(tenantId, id, { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values }, undefined, event);
+    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : '']
+      .filter(Boolean)
+      .join(' ');
+    return this.updateOfTenant(
+      tenantId,
+      id,
+      { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
+      undefined,
+      event,
+    );
   }
 
-  async setStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem> {
+  async setStatus(
+    tenantId: string,
+    id: string,
+    status: KeyStatus,
+    guard?: OwnerGuard,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     if (guard !== undefined) {
       await this.props.owners.setStatus(tenantId, id, status, guard, this.props.outbox.append([], event));
       // a transaction returns no item: read the key as it now is.
@@ -150,7 +190,11 @@ export class DynamoKeys {
     }
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
     // the notice indexes: a revoked key leaves them; enabled, it rejoins them (the key as it is).
-    const notices = noticeStatusUpdate(status, status === 'active' ? await this.get(id) : undefined, event === undefined ? undefined : utcDay(event.at));
+    const notices = noticeStatusUpdate(
+      status,
+      status === 'active' ? await this.get(id) : undefined,
+      event === undefined ? undefined : utcDay(event.at),
+    );
     return this.updateOfTenant(
       tenantId,
       id,
@@ -183,7 +227,14 @@ export class DynamoKeys {
     }
   }
 
-  async rotate(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void> {
+  async rotate(
+    tenantId: string,
+    oldId: string,
+    newKey: KeyItem,
+    oldExpiry: Expiry,
+    now: Date,
+    event?: KeygateEvent,
+  ): Promise<void> {
     const { client, tableName, outbox, owners } = this.props;
     const oldUpdate: TransactUpdate = {
       TableName: tableName,
@@ -213,7 +264,11 @@ export class DynamoKeys {
         outbox.append(
           [
             transactItem.update(oldUpdate),
-            transactItem.put({ TableName: tableName, Item: toKeyItem(newKey), ConditionExpression: 'attribute_not_exists(pk)' }),
+            transactItem.put({
+              TableName: tableName,
+              Item: toKeyItem(newKey),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
             owners.tenantItemForNewKey(newKey, newKey.tenantVersion),
           ],
           event,
@@ -222,19 +277,29 @@ export class DynamoKeys {
     } catch (error) {
       const [old, , tenant] = cancellationReasons(error) ?? [];
       if (old?.Code === 'ConditionalCheckFailed') {
-        const item = old.Item === undefined ? undefined : fromKeyItem(unmarshall(old.Item as Record<string, AttributeValue>));
+        const item =
+          old.Item === undefined ? undefined : fromKeyItem(unmarshall(old.Item as Record<string, AttributeValue>));
         if (item === undefined || item.tenantId !== tenantId) throw notFound();
         throw conflict(rotationRefusal(item, now) ?? ROTATION_REFUSED);
       }
-      if (tenant?.Code === 'ConditionalCheckFailed') throw new TenantChangedError('the tenant changed while the key was rotated');
+      if (tenant?.Code === 'ConditionalCheckFailed')
+        throw new TenantChangedError('the tenant changed while the key was rotated');
       throw error;
     }
   }
 
   /** A conditional update of one of a tenant's keys; `not_found` for another tenant's key. */
-  private async updateOfTenant(tenantId: string, id: string, update: KeyUpdate, onStateMismatch?: () => Error, event?: KeygateEvent): Promise<KeyItem> {
+  private async updateOfTenant(
+    tenantId: string,
+    id: string,
+    update: KeyUpdate,
+    onStateMismatch?: () => Error,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     const { client, tableName, outbox } = this.props;
-    const condition = ['attribute_exists(pk)', 'tenantId = :tenant', update.ExtraCondition].filter(Boolean).join(' AND ');
+    const condition = ['attribute_exists(pk)', 'tenantId = :tenant', update.ExtraCondition]
+      .filter(Boolean)
+      .join(' AND ');
     try {
       const write = {
         TableName: tableName,

@@ -50,7 +50,10 @@ export class DynamoOwners {
 
   /** Attributes a new tenant item starts with, its first key among its owners if of the owning role. */
   newTenantAttributes(tenantId: string, firstKey: { id: string; role: string }): Record<string, unknown> {
-    return { [OWNERS_LISTED]: true, ...(firstKey.role === owningRole(tenantId) ? { [OWNER_IDS]: new Set([firstKey.id]) } : {}) };
+    return {
+      [OWNERS_LISTED]: true,
+      ...(firstKey.role === owningRole(tenantId) ? { [OWNER_IDS]: new Set([firstKey.id]) } : {}),
+    };
   }
 
   /**
@@ -79,7 +82,12 @@ export class DynamoOwners {
   async ownerKeyIds(tenantId: string): Promise<string[]> {
     const { client, tableName, tenantItem } = this.props;
     const out = await client.send(
-      new GetCommand({ TableName: tableName, Key: tenantItem(tenantId), ConsistentRead: true, ProjectionExpression: `${OWNER_IDS}, ${OWNERS_LISTED}` }),
+      new GetCommand({
+        TableName: tableName,
+        Key: tenantItem(tenantId),
+        ConsistentRead: true,
+        ProjectionExpression: `${OWNER_IDS}, ${OWNERS_LISTED}`,
+      }),
     );
     const stored = [...((out.Item?.[OWNER_IDS] as Set<string> | undefined) ?? [])];
     if (out.Item?.[OWNERS_LISTED] === true) return stored;
@@ -101,17 +109,23 @@ export class DynamoOwners {
   }
 
   /** Revokes or enables a key of the owning role under `guard`; `extra` items (its event) commit with it. */
-  async setStatus(tenantId: string, id: string, status: KeyStatus, guard: OwnerGuard, extra: readonly TransactItem[] = []): Promise<void> {
+  async setStatus(
+    tenantId: string,
+    id: string,
+    status: KeyStatus,
+    guard: OwnerGuard,
+    extra: readonly TransactItem[] = [],
+  ): Promise<void> {
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
     const keyUpdate = transactItem.update({
-        TableName: this.props.tableName,
-        Key: this.props.keyItem(id),
-        // a revoked key leaves the notice indexes (an owner key is only ever revoked here).
-        UpdateExpression: status === 'revoked' ? `SET #status = :to ${LEAVE_NOTICE_INDEXES}` : 'SET #status = :to',
-        ConditionExpression: this.targetCondition('#status = :from', guard),
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': status, ':from': from, ...this.guardValues(tenantId, guard) },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      TableName: this.props.tableName,
+      Key: this.props.keyItem(id),
+      // a revoked key leaves the notice indexes (an owner key is only ever revoked here).
+      UpdateExpression: status === 'revoked' ? `SET #status = :to ${LEAVE_NOTICE_INDEXES}` : 'SET #status = :to',
+      ConditionExpression: this.targetCondition('#status = :from', guard),
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':to': status, ':from': from, ...this.guardValues(tenantId, guard) },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     await this.transact(tenantId, [keyUpdate, ...this.survivorCheck(tenantId, guard), ...extra], (old) =>
       old.status !== from ? conflict(`the key is already ${status}`) : undefined,
@@ -122,12 +136,12 @@ export class DynamoOwners {
   async delete(tenantId: string, id: string, guard: OwnerGuard, extra: readonly TransactItem[] = []): Promise<void> {
     const { tableName, keyItem, tenantItem } = this.props;
     const keyDelete = transactItem.delete({
-        TableName: tableName,
-        Key: keyItem(id),
-        ConditionExpression: this.targetCondition(undefined, guard),
-        ...(guard.survivor === undefined ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExpressionAttributeValues: this.guardValues(tenantId, guard),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      TableName: tableName,
+      Key: keyItem(id),
+      ConditionExpression: this.targetCondition(undefined, guard),
+      ...(guard.survivor === undefined ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: this.guardValues(tenantId, guard),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     const leaveOwners = transactItem.update({
       TableName: tableName,
@@ -136,7 +150,11 @@ export class DynamoOwners {
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':owner': new Set([id]) },
     });
-    await this.transact(tenantId, [keyDelete, ...this.survivorCheck(tenantId, guard), leaveOwners, ...extra], () => undefined);
+    await this.transact(
+      tenantId,
+      [keyDelete, ...this.survivorCheck(tenantId, guard), leaveOwners, ...extra],
+      () => undefined,
+    );
   }
 
   /**
@@ -145,7 +163,11 @@ export class DynamoOwners {
    * {@link OwnersChangedError} when the guard no longer held (or a concurrent transaction
    * touched the same items: the caller decides anew either way).
    */
-  private async transact(tenantId: string, items: readonly TransactItem[], refusal: (old: Record<string, unknown>) => Error | undefined): Promise<void> {
+  private async transact(
+    tenantId: string,
+    items: readonly TransactItem[],
+    refusal: (old: Record<string, unknown>) => Error | undefined,
+  ): Promise<void> {
     try {
       await transactWrite(this.props.client, items);
     } catch (error) {
@@ -157,7 +179,11 @@ export class DynamoOwners {
         if (old === undefined || old.tenantId !== tenantId) throw notFound();
         throw refusal(old) ?? new OwnersChangedError('the key changed while it was revoked or deleted; try again');
       }
-      if ([target, ...others].some((reason) => reason?.Code === 'ConditionalCheckFailed' || reason?.Code === 'TransactionConflict')) {
+      if (
+        [target, ...others].some(
+          (reason) => reason?.Code === 'ConditionalCheckFailed' || reason?.Code === 'TransactionConflict',
+        )
+      ) {
         throw new OwnersChangedError("the tenant's owner keys changed meanwhile; try again");
       }
       throw error;
@@ -165,11 +191,16 @@ export class DynamoOwners {
   }
 
   private targetCondition(extra: string | undefined, guard: OwnerGuard): string {
-    return ['attribute_exists(pk)', 'tenantId = :tenant', extra, guard.survivor === undefined ? NOT_LASTING : undefined].filter(Boolean).join(' AND ');
+    return ['attribute_exists(pk)', 'tenantId = :tenant', extra, guard.survivor === undefined ? NOT_LASTING : undefined]
+      .filter(Boolean)
+      .join(' AND ');
   }
 
   private guardValues(tenantId: string, guard: OwnerGuard): Record<string, unknown> {
-    return { ':tenant': tenantId, ...(guard.survivor === undefined ? { ':active': 'active', ':now': guard.now.toISOString() } : {}) };
+    return {
+      ':tenant': tenantId,
+      ...(guard.survivor === undefined ? { ':active': 'active', ':now': guard.now.toISOString() } : {}),
+    };
   }
 
   private survivorCheck(tenantId: string, guard: OwnerGuard): TransactItem[] {
@@ -180,7 +211,12 @@ export class DynamoOwners {
         Key: this.props.keyItem(guard.survivor),
         ConditionExpression: LASTING_OWNER,
         ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
-        ExpressionAttributeValues: { ':tenant': tenantId, ':ownerRole': owningRole(tenantId), ':active': 'active', ':now': guard.now.toISOString() },
+        ExpressionAttributeValues: {
+          ':tenant': tenantId,
+          ':ownerRole': owningRole(tenantId),
+          ':active': 'active',
+          ':now': guard.now.toISOString(),
+        },
       }),
     ];
   }

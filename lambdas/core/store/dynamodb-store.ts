@@ -64,15 +64,33 @@ export class DynamoKeyStore implements KeyStore {
     return this.keys.create(key, event);
   }
 
-  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage> {
+  listKeys(
+    tenantId: string,
+    limit: number,
+    cursor?: string,
+    environment?: Environment,
+    namePrefix?: string,
+  ): Promise<KeyPage> {
     return this.keys.list(tenantId, limit, cursor, environment, namePrefix);
   }
 
-  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem> {
+  renameKey(
+    tenantId: string,
+    id: string,
+    name?: string,
+    meta?: Readonly<Record<string, string>>,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     return this.keys.rename(tenantId, id, name, meta, event);
   }
 
-  setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem> {
+  setKeyStatus(
+    tenantId: string,
+    id: string,
+    status: KeyStatus,
+    guard?: OwnerGuard,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     return this.keys.setStatus(tenantId, id, status, guard, event);
   }
 
@@ -80,7 +98,14 @@ export class DynamoKeyStore implements KeyStore {
     return this.keys.delete(tenantId, id, guard, event);
   }
 
-  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void> {
+  rotateKey(
+    tenantId: string,
+    oldId: string,
+    newKey: KeyItem,
+    oldExpiry: Expiry,
+    now: Date,
+    event?: KeygateEvent,
+  ): Promise<void> {
     return this.keys.rotate(tenantId, oldId, newKey, oldExpiry, now, event);
   }
 
@@ -108,7 +133,12 @@ export class DynamoKeyStore implements KeyStore {
     return this.tenants.rename(tenantId, name);
   }
 
-  updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
+  updateTenant(
+    tenantId: string,
+    expectedVersion: number,
+    changes: TenantChanges,
+    event?: KeygateEvent,
+  ): Promise<Tenant> {
     return this.tenants.update(tenantId, expectedVersion, changes, event);
   }
 

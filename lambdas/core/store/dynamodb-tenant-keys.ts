@@ -49,7 +49,7 @@ export class DynamoTenantKeys {
     let deleted = 0;
     // passes until one finds nothing: the index is eventually consistent, so a pass may miss a
     // key written just before the tenant was marked, or list one already deleted.
-    for (let found = true; found; ) {
+    for (let found = true; found;) {
       found = false;
       const pages = queryPages(this.props.client, {
         TableName: this.props.tableName,
@@ -77,7 +77,8 @@ export class DynamoTenantKeys {
           TableName: this.props.tableName,
           Key: keyItemKey(id),
           UpdateExpression:
-            'SET tenantStatus = :status, #plan = :plan, tenantVersion = :version' + (usage === undefined ? ' REMOVE usageKey' : ', usageKey = :usage'),
+            'SET tenantStatus = :status, #plan = :plan, tenantVersion = :version' +
+            (usage === undefined ? ' REMOVE usageKey' : ', usageKey = :usage'),
           // never let an older copy overwrite a newer one when two changes propagate at once.
           ConditionExpression: 'attribute_exists(pk) AND tenantVersion < :version',
           ExpressionAttributeNames: { '#plan': 'plan' },

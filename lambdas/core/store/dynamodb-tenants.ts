@@ -33,7 +33,9 @@ export class DynamoTenants {
 
   async get(tenantId: string): Promise<Tenant | undefined> {
     const { client, tableName } = this.props;
-    const out = await client.send(new GetCommand({ TableName: tableName, Key: tenantItemKey(tenantId), ConsistentRead: true }));
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: tenantItemKey(tenantId), ConsistentRead: true }),
+    );
     return out.Item === undefined ? undefined : fromTenantItem(out.Item);
   }
 
@@ -49,13 +51,18 @@ export class DynamoTenants {
               Item: toTenantItem(tenant, owners.newTenantAttributes(tenant.tenantId, firstKey)),
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
-            transactItem.put({ TableName: tableName, Item: toKeyItem(firstKey), ConditionExpression: 'attribute_not_exists(pk)' }),
+            transactItem.put({
+              TableName: tableName,
+              Item: toKeyItem(firstKey),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
           ],
           event,
         ),
       );
     } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')
+        throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
       throw error;
     }
   }
@@ -80,7 +87,10 @@ export class DynamoTenants {
       },
       { limit },
     );
-    return { items: page.items.map(fromTenantItem), ...(page.after === undefined ? {} : { cursor: encodeTenantCursor(page.after) }) };
+    return {
+      items: page.items.map(fromTenantItem),
+      ...(page.after === undefined ? {} : { cursor: encodeTenantCursor(page.after) }),
+    };
   }
 
   /**
@@ -89,7 +99,11 @@ export class DynamoTenants {
    */
   async *scan(): AsyncGenerator<Tenant> {
     const { client, tableName } = this.props;
-    const pages = scanPages(client, { TableName: tableName, FilterExpression: 'sk = :tenant', ExpressionAttributeValues: { ':tenant': TENANT_SK } });
+    const pages = scanPages(client, {
+      TableName: tableName,
+      FilterExpression: 'sk = :tenant',
+      ExpressionAttributeValues: { ':tenant': TENANT_SK },
+    });
     for await (const page of pages) for (const item of page.Items ?? []) yield fromTenantItem(item);
   }
 
@@ -123,7 +137,12 @@ export class DynamoTenants {
   }
 
   /** Applies `changes` to a tenant still at `expectedVersion` and bumps its version. */
-  async update(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
+  async update(
+    tenantId: string,
+    expectedVersion: number,
+    changes: TenantChanges,
+    event?: KeygateEvent,
+  ): Promise<Tenant> {
     const { client, tableName, outbox } = this.props;
     const { sets, removes, names, values } = tenantUpdate(expectedVersion, changes);
     try {

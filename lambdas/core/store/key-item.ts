@@ -20,7 +20,12 @@ const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 
 
 /** A key as an item: its primary key, its index attributes, and `ttl` when it expires. */
 export function toKeyItem(key: KeyItem): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...keyItemKey(key.id), ...keyIndexAttributes(key), ...noticeIndexAttributes(key), ...key };
+  const item: Record<string, unknown> = {
+    ...keyItemKey(key.id),
+    ...keyIndexAttributes(key),
+    ...noticeIndexAttributes(key),
+    ...key,
+  };
   // absent rather than null, so conditions can use attribute_not_exists.
   if (key.expiresAt === null) delete item.expiresAt;
   else item.ttl = Math.floor(Date.parse(key.expiresAt) / 1000);
@@ -44,7 +49,11 @@ export function fromKeyItem(raw: Record<string, unknown>): KeyItem {
  * all day, so only the day's first use writes the index. It names only `pk`, `sk`, `lastUsedAt`
  * and `gsi4pk`: what the authorizer's IAM policy allows.
  */
-export function lastUsedUpdate(at: Date, minIntervalMs: number, id: string): {
+export function lastUsedUpdate(
+  at: Date,
+  minIntervalMs: number,
+  id: string,
+): {
   UpdateExpression: string;
   ConditionExpression: string;
   ExpressionAttributeValues: { ':at': string; ':threshold': string; ':day': string };

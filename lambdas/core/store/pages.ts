@@ -27,10 +27,17 @@ export interface PageOptions {
  * one input object and moves its start key along; each request here gets a copy of its own, so a
  * request seen afterwards (in a log, or by a test's client mock) shows what was really sent.
  */
-export async function* queryPages(client: DynamoDBDocumentClient, input: QueryCommandInput, options: PageOptions = {}): AsyncGenerator<QueryCommandOutput> {
+export async function* queryPages(
+  client: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  options: PageOptions = {},
+): AsyncGenerator<QueryCommandOutput> {
   let read = 0;
   const pages = paginateQuery(
-    { client, withCommand: (command) => new QueryCommand({ ...(command.input as QueryCommandInput), ...sized(options, read) }) },
+    {
+      client,
+      withCommand: (command) => new QueryCommand({ ...(command.input as QueryCommandInput), ...sized(options, read) }),
+    },
     { ...input },
   );
   for await (const page of pages) {
@@ -40,8 +47,14 @@ export async function* queryPages(client: DynamoDBDocumentClient, input: QueryCo
 }
 
 /** Every page of a scan, in order, through lib-dynamodb's `paginateScan`; as {@link queryPages}. */
-export async function* scanPages(client: DynamoDBDocumentClient, input: ScanCommandInput): AsyncGenerator<ScanCommandOutput> {
-  yield* paginateScan({ client, withCommand: (command) => new ScanCommand({ ...(command.input as ScanCommandInput) }) }, { ...input });
+export async function* scanPages(
+  client: DynamoDBDocumentClient,
+  input: ScanCommandInput,
+): AsyncGenerator<ScanCommandOutput> {
+  yield* paginateScan(
+    { client, withCommand: (command) => new ScanCommand({ ...(command.input as ScanCommandInput) }) },
+    { ...input },
+  );
 }
 
 /** Every item a query returns, across its pages. */
@@ -82,7 +95,11 @@ export interface ListingPage {
  * page is known to carry no cursor), the pages run out, or the read is exhausted. The query goes
  * round again only when DynamoDB stops short (its 1 MB page, or a filter that matched little).
  */
-export async function readListing(client: DynamoDBDocumentClient, input: QueryCommandInput, read: ListingRead): Promise<ListingPage> {
+export async function readListing(
+  client: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  read: ListingRead,
+): Promise<ListingPage> {
   const raw: Item[] = [];
   let scanned = 0;
   let requests = 0;

@@ -1,4 +1,13 @@
-import type { KeyItem, KeyStatus, PlanLimits, PlanName, RetiredUsageKey, Tenant, TenantStatus, UsageIdentifier } from '../model';
+import type {
+  KeyItem,
+  KeyStatus,
+  PlanLimits,
+  PlanName,
+  RetiredUsageKey,
+  Tenant,
+  TenantStatus,
+  UsageIdentifier,
+} from '../model';
 import type { Environment } from '../keys/format';
 import { ApiError } from '../http/errors';
 import type { Expiry } from '../keys/expiry';
@@ -91,16 +100,34 @@ export interface KeyStore {
    * name starts with `namePrefix` (case-sensitive; a filtered page may be short, even empty, with a
    * cursor to go on); `invalid_request` for a cursor this store did not issue for this tenant.
    */
-  listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage>;
+  listKeys(
+    tenantId: string,
+    limit: number,
+    cursor?: string,
+    environment?: Environment,
+    namePrefix?: string,
+  ): Promise<KeyPage>;
   /** Renames a key and/or replaces its metadata (an empty `meta` removes it), and returns it. */
-  renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem>;
+  renameKey(
+    tenantId: string,
+    id: string,
+    name?: string,
+    meta?: Readonly<Record<string, string>>,
+    event?: KeygateEvent,
+  ): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
    * already in that status (so of a revoke racing an enable, exactly one wins). With a `guard`
    * (for keys of the owning role), the change commits only if the guard's condition holds, else
    * {@link OwnersChangedError}.
    */
-  setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem>;
+  setKeyStatus(
+    tenantId: string,
+    id: string,
+    status: KeyStatus,
+    guard?: OwnerGuard,
+    event?: KeygateEvent,
+  ): Promise<KeyItem>;
   /**
    * Deletes a key for good. With a `guard` (for keys of the owning role), only if the guard's
    * condition holds when it commits, else {@link OwnersChangedError}; the key also leaves the
@@ -119,7 +146,14 @@ export interface KeyStore {
    * {@link TenantChangedError} when the tenant changed since `newKey`'s copy of it. A new key of
    * the owning role joins the tenant's owner key ids in the same transaction.
    */
-  rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void>;
+  rotateKey(
+    tenantId: string,
+    oldId: string,
+    newKey: KeyItem,
+    oldExpiry: Expiry,
+    now: Date,
+    event?: KeygateEvent,
+  ): Promise<void>;
   /** Reads a tenant. */
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   /** Writes a tenant and its first key in one transaction; `conflict` when the id is taken. */
@@ -147,7 +181,12 @@ export interface KeyStore {
    * Applies changes to a tenant whose version is still `expectedVersion` and returns it with the
    * version bumped; `conflict` when someone else changed it first.
    */
-  updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant>;
+  updateTenant(
+    tenantId: string,
+    expectedVersion: number,
+    changes: TenantChanges,
+    event?: KeygateEvent,
+  ): Promise<Tenant>;
   /**
    * Copies the tenant's status, plan and usage identifiers onto each of its keys whose copy is
    * older, so the authorizer's single read sees the change.

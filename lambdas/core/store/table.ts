@@ -58,7 +58,10 @@ export function indexPartition(tenantId: string, environment?: string): string {
 export const TENANT_LIST_PARTITION = 'TENANTS';
 
 /** Where a tenant item sits in `byTenant`: the tenant listing, sorted by `<createdAt>#<tenantId>`. */
-export function tenantIndexAttributes(tenant: { tenantId: string; createdAt: string }): Pick<KeyIndexAttributes, 'gsi1pk' | 'gsi1sk'> {
+export function tenantIndexAttributes(tenant: {
+  tenantId: string;
+  createdAt: string;
+}): Pick<KeyIndexAttributes, 'gsi1pk' | 'gsi1sk'> {
   return { gsi1pk: TENANT_LIST_PARTITION, gsi1sk: `${tenant.createdAt}#${tenant.tenantId}` };
 }
 
@@ -66,7 +69,12 @@ export function tenantIndexAttributes(tenant: { tenantId: string; createdAt: str
  * The index attributes of a key. Both indexes sort by `<createdAt>#<id>`: ISO dates sort as
  * strings, and the id breaks ties between keys created in the same millisecond.
  */
-export function keyIndexAttributes(key: { tenantId: string; environment: string; createdAt: string; id: string }): KeyIndexAttributes {
+export function keyIndexAttributes(key: {
+  tenantId: string;
+  environment: string;
+  createdAt: string;
+  id: string;
+}): KeyIndexAttributes {
   const sortKey = `${key.createdAt}#${key.id}`;
   return {
     gsi1pk: indexPartition(key.tenantId),
@@ -108,7 +116,8 @@ export const noticePartition = (day: string, shard: number): string => `${day}#$
  */
 export function expiryDayOf(expiresAt: string): string {
   const at = new Date(expiresAt);
-  const midnight = at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0;
+  const midnight =
+    at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0;
   return utcDay(midnight ? at : new Date(at.getTime() + 86_400_000));
 }
 
@@ -132,7 +141,10 @@ export function noticeIndexAttributes(
   const activity = activityDayOf(key);
   return {
     ...(key.expiresAt === null ? {} : { gsi3pk: noticePartition(expiryDayOf(key.expiresAt), shard) }),
-    gsi4pk: noticePartition(activityNotBefore !== undefined && activityNotBefore > activity ? activityNotBefore : activity, shard),
+    gsi4pk: noticePartition(
+      activityNotBefore !== undefined && activityNotBefore > activity ? activityNotBefore : activity,
+      shard,
+    ),
   };
 }
 

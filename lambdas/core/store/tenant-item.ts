@@ -9,7 +9,10 @@ export const TENANT_SK = 'TENANT';
 export const tenantPk = (tenantId: string): string => `TENANT#${tenantId}`;
 
 /** A tenant item's primary key. */
-export const tenantItemKey = (tenantId: string): { pk: string; sk: string } => ({ pk: tenantPk(tenantId), sk: TENANT_SK });
+export const tenantItemKey = (tenantId: string): { pk: string; sk: string } => ({
+  pk: tenantPk(tenantId),
+  sk: TENANT_SK,
+});
 
 /** A tenant as an item, in the tenant listing, with the owner attributes it starts with. */
 export function toTenantItem(tenant: Tenant, ownerAttributes: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,9 @@
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 
 /** One element of a `TransactWriteItems` request, with plain JavaScript values (lib-dynamodb's type). */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

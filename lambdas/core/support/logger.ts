@@ -12,7 +12,10 @@ export interface Logger {
  * A logger that writes one JSON object per line, the shape CloudWatch Logs Insights reads.
  * Hand-written rather than Powertools because the authorizer's cold start pays for every import.
  */
-export function jsonLogger(base: LogFields = {}, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+export function jsonLogger(
+  base: LogFields = {},
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
   const emit = (level: string, message: string, fields?: LogFields): void => {
     write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields }));
   };

@@ -15,7 +15,11 @@ export interface BackoffOptions {
  * that `retryable` accepts (e.g. API Gateway's `TooManyRequestsException`: `CreateApiKey` is
  * limited to about 5 calls per second per account).
  */
-export async function withBackoff<T>(call: () => Promise<T>, retryable: (error: unknown) => boolean, options: BackoffOptions = {}): Promise<T> {
+export async function withBackoff<T>(
+  call: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+  options: BackoffOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 6;
   const baseMs = options.baseMs ?? 200;
   const wait = options.sleep ?? sleep;

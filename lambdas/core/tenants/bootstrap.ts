@@ -8,7 +8,11 @@ import { OPERATOR_TENANT_ID, type TenantService } from './tenant-service';
  *
  * @returns the plaintext key (to show once), or `undefined` when the operator already existed.
  */
-export async function ensureOperator(store: KeyStore, tenants: TenantService, plan: Exclude<PlanName, 'enterprise'>): Promise<string | undefined> {
+export async function ensureOperator(
+  store: KeyStore,
+  tenants: TenantService,
+  plan: Exclude<PlanName, 'enterprise'>,
+): Promise<string | undefined> {
   if ((await store.getTenant(OPERATOR_TENANT_ID)) !== undefined) return undefined;
   const created = await tenants.create({ tenantId: OPERATOR_TENANT_ID, name: 'Operator', plan }, 'operator');
   return created.key.key;

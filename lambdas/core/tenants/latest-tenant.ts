@@ -66,7 +66,10 @@ export async function updateLatest(store: KeyStore, ...args: Parameters<KeyStore
 }
 
 /** Copies a changed tenant onto its keys and flushes the authorizer cache, so the change applies from the next request on. */
-export async function propagateChange(deps: Pick<TenantServiceDeps, 'store' | 'cache' | 'logger'>, tenant: Tenant): Promise<void> {
+export async function propagateChange(
+  deps: Pick<TenantServiceDeps, 'store' | 'cache' | 'logger'>,
+  tenant: Tenant,
+): Promise<void> {
   await deps.store.propagateTenant(tenant);
   await flushAfterWrite(deps.cache, deps.logger);
 }

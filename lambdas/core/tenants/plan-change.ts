@@ -3,7 +3,15 @@ import type { Actor } from '../events/model';
 import { invalidRequest } from '../http/errors';
 import type { Environment } from '../keys/format';
 import { OPERATOR_TENANT_ID } from '../keys/owner-guard';
-import { planStatusOf, toTenantRecord, type PlanLimits, type PlanName, type Tenant, type TenantRecord, type UsageIdentifier } from '../model';
+import {
+  planStatusOf,
+  toTenantRecord,
+  type PlanLimits,
+  type PlanName,
+  type Tenant,
+  type TenantRecord,
+  type UsageIdentifier,
+} from '../model';
 import { legacyUsagePlanOf } from '../plans/plan-reconciler';
 import type { PlanCatalog } from '../plans/usage-plans';
 import { onLatestTenant, propagateChange, updateLatest } from './latest-tenant';
@@ -25,14 +33,21 @@ export interface PlanRequest {
 export function limitsFor(request: PlanRequest, plans: PlanCatalog): PlanLimits {
   const custom = request.rateLimit !== undefined || request.burstLimit !== undefined || request.quota !== undefined;
   if (request.plan !== 'enterprise') {
-    if (custom) throw invalidRequest(`plan: only the enterprise plan takes rateLimit, burstLimit or quota; ${request.plan} has fixed limits`);
+    if (custom)
+      throw invalidRequest(
+        `plan: only the enterprise plan takes rateLimit, burstLimit or quota; ${request.plan} has fixed limits`,
+      );
     return plans[request.plan].limits;
   }
   if (request.rateLimit === undefined || request.burstLimit === undefined) {
     throw invalidRequest('rateLimit: the enterprise plan needs rateLimit and burstLimit');
   }
   if (request.burstLimit < request.rateLimit) throw invalidRequest('burstLimit: must be at least rateLimit');
-  return { rateLimit: request.rateLimit, burstLimit: request.burstLimit, ...(request.quota === undefined ? {} : { quota: request.quota }) };
+  return {
+    rateLimit: request.rateLimit,
+    burstLimit: request.burstLimit,
+    ...(request.quota === undefined ? {} : { quota: request.quota }),
+  };
 }
 
 /**
@@ -41,10 +56,17 @@ export function limitsFor(request: PlanRequest, plans: PlanCatalog): PlanLimits 
  * reconciler is asked to make API Gateway match; the answer says `planStatus: "pending"`
  * until it has. The same change sent twice (or at once) is written once.
  */
-export async function changePlan(deps: TenantServiceDeps, tenantId: string, request: PlanRequest, actor: Actor = ADMIN_CLI): Promise<TenantRecord> {
+export async function changePlan(
+  deps: TenantServiceDeps,
+  tenantId: string,
+  request: PlanRequest,
+  actor: Actor = ADMIN_CLI,
+): Promise<TenantRecord> {
   const plans = await planCatalog(deps);
   if (tenantId === OPERATOR_TENANT_ID && request.quota !== undefined) {
-    throw invalidRequest('quota: the operator tenant cannot have a quota: using it up would lock the panel out until the period ends');
+    throw invalidRequest(
+      'quota: the operator tenant cannot have a quota: using it up would lock the panel out until the period ends',
+    );
   }
   const limits = limitsFor(request, plans);
   return onLatestTenant(deps, tenantId, async (tenant) => {
@@ -53,12 +75,20 @@ export async function changePlan(deps: TenantServiceDeps, tenantId: string, requ
       if (planStatusOf(tenant) === 'pending') await deps.reconcile.request(tenantId, tenant.planGeneration ?? 0);
       return toTenantRecord(tenant);
     }
-    const event = tenantEvent('tenant.plan_changed', actor, tenantId, deps.clock(), { from: planDetails(tenant), to: planDetails({ plan: request.plan, limits }) });
+    const event = tenantEvent('tenant.plan_changed', actor, tenantId, deps.clock(), {
+      from: planDetails(tenant),
+      to: planDetails({ plan: request.plan, limits }),
+    });
     const updated = await updateLatest(
       deps.store,
       tenantId,
       tenant.version,
-      { plan: request.plan, limits, planGeneration: (tenant.planGeneration ?? 0) + 1, usageKeys: withUsagePlanIds(tenant, plans) },
+      {
+        plan: request.plan,
+        limits,
+        planGeneration: (tenant.planGeneration ?? 0) + 1,
+        usageKeys: withUsagePlanIds(tenant, plans),
+      },
       event,
     );
     await propagateChange(deps, updated);
@@ -69,7 +99,12 @@ export async function changePlan(deps: TenantServiceDeps, tenantId: string, requ
 
 /** Equal limits: same rate, burst and quota (or none). */
 function sameLimits(a: PlanLimits, b: PlanLimits): boolean {
-  return a.rateLimit === b.rateLimit && a.burstLimit === b.burstLimit && a.quota?.limit === b.quota?.limit && a.quota?.period === b.quota?.period;
+  return (
+    a.rateLimit === b.rateLimit &&
+    a.burstLimit === b.burstLimit &&
+    a.quota?.limit === b.quota?.limit &&
+    a.quota?.period === b.quota?.period
+  );
 }
 
 /**

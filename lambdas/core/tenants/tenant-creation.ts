@@ -6,7 +6,14 @@ import { expiryAt } from '../keys/expiry';
 import type { Role } from '../keys/format';
 import { buildKey } from '../keys/new-key';
 import { OPERATOR_ACTOR } from '../keys/owner-guard';
-import { TENANT_ID_PATTERN, toKeyRecord, toTenantRecord, type KeyRecord, type Tenant, type TenantRecord } from '../model';
+import {
+  TENANT_ID_PATTERN,
+  toKeyRecord,
+  toTenantRecord,
+  type KeyRecord,
+  type Tenant,
+  type TenantRecord,
+} from '../model';
 import type { StandardPlan } from '../plans/usage-plans';
 import { limitsFor, type PlanRequest } from './plan-change';
 import { planCatalog, type TenantServiceDeps } from './tenant-deps';
@@ -31,17 +38,29 @@ export async function createTenant(
 ): Promise<CreatedTenant> {
   const tenantId = input.tenantId ?? `t-${randomBytes(6).toString('hex')}`;
   if (!TENANT_ID_PATTERN.test(tenantId)) {
-    throw invalidRequest(`tenantId: must be 3 to 64 lowercase letters, digits or dashes, received ${JSON.stringify(tenantId)}`);
+    throw invalidRequest(
+      `tenantId: must be 3 to 64 lowercase letters, digits or dashes, received ${JSON.stringify(tenantId)}`,
+    );
   }
   const plans = await planCatalog(deps);
   const limits = limitsFor(input, plans);
-  if ((await deps.store.getTenant(tenantId)) !== undefined) throw conflict(`a tenant with id ${tenantId} already exists`);
+  if ((await deps.store.getTenant(tenantId)) !== undefined)
+    throw conflict(`a tenant with id ${tenantId} already exists`);
 
   const undo: UndoSteps = [];
   try {
-    const usagePlanId = input.plan === 'enterprise' ? await deps.usagePlans.createUsagePlan(`${deps.namePrefix}-enterprise-${tenantId}`, limits) : undefined;
+    const usagePlanId =
+      input.plan === 'enterprise'
+        ? await deps.usagePlans.createUsagePlan(`${deps.namePrefix}-enterprise-${tenantId}`, limits)
+        : undefined;
     if (usagePlanId !== undefined) undo.push(() => deps.usagePlans.deleteUsagePlan(usagePlanId));
-    const live = await newUsageKey(deps, tenantId, 'live', usagePlanId ?? plans[input.plan as StandardPlan].usagePlanId, undo);
+    const live = await newUsageKey(
+      deps,
+      tenantId,
+      'live',
+      usagePlanId ?? plans[input.plan as StandardPlan].usagePlanId,
+      undo,
+    );
     const now = deps.clock();
     const tenant: Tenant = {
       tenantId,
@@ -65,7 +84,14 @@ export async function createTenant(
       // made through the panel (or the bootstrap, which holds the operator's powers).
       createdBy: OPERATOR_ACTOR,
     });
-    const event = tenantEvent('tenant.created', actor, tenantId, now, { name: tenant.name, ...planDetails(tenant), firstKey: { id: item.id, ...keyDetails(item) } }, item.id);
+    const event = tenantEvent(
+      'tenant.created',
+      actor,
+      tenantId,
+      now,
+      { name: tenant.name, ...planDetails(tenant), firstKey: { id: item.id, ...keyDetails(item) } },
+      item.id,
+    );
     await deps.store.createTenant(tenant, item, event);
     return { tenant: toTenantRecord(tenant), key: { ...toKeyRecord(item, now), key: plaintext } };
   } catch (error) {

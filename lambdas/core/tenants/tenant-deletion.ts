@@ -46,8 +46,13 @@ const MARK_ATTEMPTS = 8;
  *
  * @throws ApiError `not_found` for no such tenant, `conflict` for the operator tenant.
  */
-export async function deleteTenant(deps: TenantDeletionDeps, tenantId: string, actor: Actor = ADMIN_CLI): Promise<void> {
-  if (tenantId === OPERATOR_TENANT_ID) throw conflict('the operator tenant cannot be deleted: its keys are the only way into the panel');
+export async function deleteTenant(
+  deps: TenantDeletionDeps,
+  tenantId: string,
+  actor: Actor = ADMIN_CLI,
+): Promise<void> {
+  if (tenantId === OPERATOR_TENANT_ID)
+    throw conflict('the operator tenant cannot be deleted: its keys are the only way into the panel');
   const tenant = await mark(deps, tenantId, actor);
   // step 1's copy onto the keys may have failed last time: it is repeated on every attempt.
   await deps.store.propagateTenant(tenant);
@@ -84,7 +89,10 @@ async function mark(deps: TenantDeletionDeps, tenantId: string, actor: Actor): P
     if (tenant === undefined) throw notFound('tenant');
     if (tenant.status === 'deleting') return tenant;
     try {
-      const event = tenantEvent('tenant.deleted', actor, tenantId, deps.clock(), { name: tenant.name, plan: tenant.plan });
+      const event = tenantEvent('tenant.deleted', actor, tenantId, deps.clock(), {
+        name: tenant.name,
+        plan: tenant.plan,
+      });
       return await deps.store.updateTenant(tenantId, tenant.version, { status: 'deleting' }, event);
     } catch (error) {
       // a plan change or the reconciler wrote first: mark what it wrote.

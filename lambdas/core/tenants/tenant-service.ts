@@ -29,7 +29,11 @@ export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
   /** See {@link createTenant}. */
-  create(input: { tenantId?: string; name: string } & PlanRequest, firstRole?: Role, actor?: Actor): Promise<CreatedTenant> {
+  create(
+    input: { tenantId?: string; name: string } & PlanRequest,
+    firstRole?: Role,
+    actor?: Actor,
+  ): Promise<CreatedTenant> {
     return createTenant(this.deps, input, firstRole, actor);
   }
 

@@ -8,8 +8,14 @@ import { onLatestTenant, propagateChange, updateLatest } from './latest-tenant';
 import type { TenantServiceDeps } from './tenant-deps';
 
 /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
-export async function setTenantStatus(deps: TenantServiceDeps, tenantId: string, status: 'active' | 'suspended', actor: Actor = ADMIN_CLI): Promise<TenantRecord> {
-  if (tenantId === OPERATOR_TENANT_ID && status === 'suspended') throw conflict('the operator tenant cannot be suspended');
+export async function setTenantStatus(
+  deps: TenantServiceDeps,
+  tenantId: string,
+  status: 'active' | 'suspended',
+  actor: Actor = ADMIN_CLI,
+): Promise<TenantRecord> {
+  if (tenantId === OPERATOR_TENANT_ID && status === 'suspended')
+    throw conflict('the operator tenant cannot be suspended');
   return onLatestTenant(deps, tenantId, async (tenant) => {
     if (tenant.status === status) {
       // an earlier change may have been saved but not reached every key (its propagation failed):
@@ -17,7 +23,12 @@ export async function setTenantStatus(deps: TenantServiceDeps, tenantId: string,
       if ((await deps.store.propagateTenant(tenant)) > 0) await flushAfterWrite(deps.cache, deps.logger);
       throw conflict(`the tenant is already ${status}`);
     }
-    const event = tenantEvent(status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed', actor, tenantId, deps.clock());
+    const event = tenantEvent(
+      status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed',
+      actor,
+      tenantId,
+      deps.clock(),
+    );
     const updated = await updateLatest(deps.store, tenantId, tenant.version, { status }, event);
     await propagateChange(deps, updated);
     return toTenantRecord(updated);

@@ -28,12 +28,19 @@ export async function newUsageKey(
 }
 
 /** Undoes what was made, newest first; an undo that fails is logged, the others still run. */
-export async function compensate(deps: Pick<TenantServiceDeps, 'logger'>, undo: UndoSteps, tenantId: string): Promise<void> {
+export async function compensate(
+  deps: Pick<TenantServiceDeps, 'logger'>,
+  undo: UndoSteps,
+  tenantId: string,
+): Promise<void> {
   for (const step of [...undo].reverse()) {
     try {
       await step();
     } catch (error) {
-      deps.logger.error('compensation step failed: an API Gateway resource may be left over', { tenantId, ...describeError(error) });
+      deps.logger.error('compensation step failed: an API Gateway resource may be left over', {
+        tenantId,
+        ...describeError(error),
+      });
     }
   }
 }
@@ -42,7 +49,11 @@ export async function compensate(deps: Pick<TenantServiceDeps, 'logger'>, undo: 
  * Gives a tenant a usage identifier for an environment if it has none (test traffic is metered
  * apart from live), and returns the tenant as it is now.
  */
-export async function ensureUsageKey(deps: TenantServiceDeps, tenant: Tenant, environment: Environment): Promise<Tenant> {
+export async function ensureUsageKey(
+  deps: TenantServiceDeps,
+  tenant: Tenant,
+  environment: Environment,
+): Promise<Tenant> {
   if (tenant.usageKeys[environment] !== undefined) return tenant;
   const undo: UndoSteps = [];
   let updated: Tenant;

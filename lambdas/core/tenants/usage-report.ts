@@ -10,11 +10,21 @@ export interface UsageReport {
   readonly plan: PlanName;
   readonly rateLimit: number;
   readonly burstLimit: number;
-  readonly quota: { readonly limit: number; readonly period: NonNullable<PlanLimits['quota']>['period']; readonly used: number; readonly remaining: number; readonly resetsAt: string } | null;
+  readonly quota: {
+    readonly limit: number;
+    readonly period: NonNullable<PlanLimits['quota']>['period'];
+    readonly used: number;
+    readonly remaining: number;
+    readonly resetsAt: string;
+  } | null;
 }
 
 /** The tenant's plan and limits, and its quota use for the caller's environment. */
-export async function usageReport(deps: TenantServiceDeps, tenantId: string, environment: Environment): Promise<UsageReport> {
+export async function usageReport(
+  deps: TenantServiceDeps,
+  tenantId: string,
+  environment: Environment,
+): Promise<UsageReport> {
   const tenant = await readTenant(deps.store, tenantId);
   const { rateLimit, burstLimit, quota } = tenant.limits;
   const usageKey = tenant.usageKeys[environment];

@@ -38,7 +38,17 @@ beforeAll(async () => {
   }
   const logger = recordingLogger();
   const reconcile = { request: async () => undefined };
-  tenantDeps = { store: table.store, usagePlans, plans: plans as unknown as PlanCatalog, prefix: 'sk', clock, cache: noCache, logger, namePrefix: 'outbox', reconcile };
+  tenantDeps = {
+    store: table.store,
+    usagePlans,
+    plans: plans as unknown as PlanCatalog,
+    prefix: 'sk',
+    clock,
+    cache: noCache,
+    logger,
+    namePrefix: 'outbox',
+    reconcile,
+  };
   tenants = new TenantService(tenantDeps);
   keys = new KeyService({ store: table.store, clock, prefix: 'sk', cache: noCache, logger, usage: tenants });
   events = new DynamoEventReader(table.doc, table.tableName);
@@ -47,7 +57,12 @@ afterAll(async () => {
   await table.drop();
 });
 
-const callerOf = (key: { tenantId: string; id: string; role: KeyItem['role']; environment: KeyItem['environment'] }): AuthorizerContext => ({
+const callerOf = (key: {
+  tenantId: string;
+  id: string;
+  role: KeyItem['role'];
+  environment: KeyItem['environment'];
+}): AuthorizerContext => ({
   tenantId: key.tenantId,
   keyId: key.id,
   environment: key.environment,
@@ -58,7 +73,12 @@ const callerOf = (key: { tenantId: string; id: string; role: KeyItem['role']; en
 /** Every event item of a tenant, oldest first, as stored (storage attributes included). */
 async function storedEvents(tenantId: string): Promise<Record<string, unknown>[]> {
   const out = await table.doc.send(
-    new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `EVENT#${tenantId}` }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `EVENT#${tenantId}` },
+      ConsistentRead: true,
+    }),
   );
   return out.Items ?? [];
 }
@@ -71,7 +91,10 @@ async function eventsOf(tenantId: string, write: () => Promise<unknown>): Promis
 }
 
 /** Runs a write that must fail and returns its ApiError code and the events it wrote (none). */
-async function failedWrite(tenantId: string, write: () => Promise<unknown>): Promise<{ code: string; written: number }> {
+async function failedWrite(
+  tenantId: string,
+  write: () => Promise<unknown>,
+): Promise<{ code: string; written: number }> {
   let code = 'none';
   const written = await eventsOf(tenantId, async () => {
     try {
@@ -88,61 +111,87 @@ let counter = 0;
 const newTenantId = (): string => `outbox-${(counter += 1)}-${Date.now().toString(36)}`;
 
 describe('the transactional outbox over DynamoDB Local', () => {
-  it('writes exactly one event of the right type, actor and key for every write path', async () => {
-    const tenantId = newTenantId();
-    let owner: { id: string; key: string } | undefined;
-    const created = await eventsOf(tenantId, async () => {
-      const result = await tenants.create({ tenantId, name: 'Acme', plan: 'starter' }, 'owner', OPERATOR);
-      owner = { id: result.key.id, key: result.key.key };
-    });
-    expect(created).toEqual([expect.objectContaining({ type: 'tenant.created', tenantId, keyId: owner!.id, actor: OPERATOR })]);
-    const ownerCaller = callerOf({ tenantId, id: owner!.id, role: 'owner', environment: 'live' });
-    const byOwner = { keyId: owner!.id, role: 'owner' };
-
-    let dev = { id: '', key: '' };
-    const steps: [string, () => Promise<unknown>, Record<string, unknown>][] = [
-      ['key.created', async () => (dev = await keys.create(ownerCaller, { name: 'ci' })), { details: { name: 'ci', role: 'developer', environment: 'live', expiresAt: null } }],
-      ['key.renamed', () => keys.rename(ownerCaller, dev.id, 'deploy'), { details: { from: 'ci', to: 'deploy' } }],
-      ['key.revoked', () => keys.revoke(ownerCaller, dev.id), {}],
-      ['key.enabled', () => keys.enable(ownerCaller, dev.id), {}],
-      ['key.rotated', () => keys.rotate(ownerCaller, dev.id, 0), {}],
-      ['key.deleted', () => keys.delete(ownerCaller, dev.id), { details: { name: 'deploy', role: 'developer' } }],
-    ];
-    const secrets: string[] = [owner!.key];
-    for (const [type, write, extra] of steps) {
-      const keyId = type === 'key.created' ? undefined : dev.id;
-      const written = await eventsOf(tenantId, write);
-      if (type === 'key.created') secrets.push(dev.key);
-      expect({ type, written }).toEqual({
-        type,
-        written: [expect.objectContaining({ type, tenantId, keyId: keyId ?? dev.id, environment: 'live', actor: byOwner, at: NOW, ...extra })],
+  it(
+    'writes exactly one event of the right type, actor and key for every write path',
+    async () => {
+      const tenantId = newTenantId();
+      let owner: { id: string; key: string } | undefined;
+      const created = await eventsOf(tenantId, async () => {
+        const result = await tenants.create({ tenantId, name: 'Acme', plan: 'starter' }, 'owner', OPERATOR);
+        owner = { id: result.key.id, key: result.key.key };
       });
-    }
+      expect(created).toEqual([
+        expect.objectContaining({ type: 'tenant.created', tenantId, keyId: owner!.id, actor: OPERATOR }),
+      ]);
+      const ownerCaller = callerOf({ tenantId, id: owner!.id, role: 'owner', environment: 'live' });
+      const byOwner = { keyId: owner!.id, role: 'owner' };
 
-    const tenantSteps: [string, () => Promise<unknown>][] = [
-      ['tenant.plan_changed', () => tenants.changePlan(tenantId, { plan: 'growth' }, OPERATOR)],
-      ['tenant.suspended', () => tenants.setStatus(tenantId, 'suspended', OPERATOR)],
-      ['tenant.resumed', () => tenants.setStatus(tenantId, 'active', OPERATOR)],
-    ];
-    for (const [type, write] of tenantSteps) {
-      const written = await eventsOf(tenantId, write);
-      expect({ type, written }).toEqual({ type, written: [expect.objectContaining({ type, tenantId, actor: OPERATOR })] });
-      expect(written[0].environment).toBeUndefined();
-    }
-    const planChange = (await events.tenantEvents(tenantId, 1, undefined, { type: 'tenant.plan_changed' })).items[0];
-    expect(planChange.details).toEqual({ from: { plan: 'starter', limits: { rateLimit: 10, burstLimit: 20 } }, to: { plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 } } });
+      let dev = { id: '', key: '' };
+      const steps: [string, () => Promise<unknown>, Record<string, unknown>][] = [
+        [
+          'key.created',
+          async () => (dev = await keys.create(ownerCaller, { name: 'ci' })),
+          { details: { name: 'ci', role: 'developer', environment: 'live', expiresAt: null } },
+        ],
+        ['key.renamed', () => keys.rename(ownerCaller, dev.id, 'deploy'), { details: { from: 'ci', to: 'deploy' } }],
+        ['key.revoked', () => keys.revoke(ownerCaller, dev.id), {}],
+        ['key.enabled', () => keys.enable(ownerCaller, dev.id), {}],
+        ['key.rotated', () => keys.rotate(ownerCaller, dev.id, 0), {}],
+        ['key.deleted', () => keys.delete(ownerCaller, dev.id), { details: { name: 'deploy', role: 'developer' } }],
+      ];
+      const secrets: string[] = [owner!.key];
+      for (const [type, write, extra] of steps) {
+        const keyId = type === 'key.created' ? undefined : dev.id;
+        const written = await eventsOf(tenantId, write);
+        if (type === 'key.created') secrets.push(dev.key);
+        expect({ type, written }).toEqual({
+          type,
+          written: [
+            expect.objectContaining({
+              type,
+              tenantId,
+              keyId: keyId ?? dev.id,
+              environment: 'live',
+              actor: byOwner,
+              at: NOW,
+              ...extra,
+            }),
+          ],
+        });
+      }
 
-    // no event anywhere carries a plaintext key, its secret part or a stored hash.
-    const stored = JSON.stringify(await storedEvents(tenantId));
-    const ownerHash = (await table.store.getKey(owner!.id))!.hash;
-    for (const secret of secrets) {
-      expect(stored).not.toContain(secret);
-      expect(stored).not.toContain(secret.slice(8, 72));
-    }
-    expect(stored).not.toContain(ownerHash);
-    expect(stored).not.toMatch(/"hash"/);
-    // some thirty round trips to the shared DynamoDB Local: give a loaded machine time.
-  }, DEADLINES.slowTest);
+      const tenantSteps: [string, () => Promise<unknown>][] = [
+        ['tenant.plan_changed', () => tenants.changePlan(tenantId, { plan: 'growth' }, OPERATOR)],
+        ['tenant.suspended', () => tenants.setStatus(tenantId, 'suspended', OPERATOR)],
+        ['tenant.resumed', () => tenants.setStatus(tenantId, 'active', OPERATOR)],
+      ];
+      for (const [type, write] of tenantSteps) {
+        const written = await eventsOf(tenantId, write);
+        expect({ type, written }).toEqual({
+          type,
+          written: [expect.objectContaining({ type, tenantId, actor: OPERATOR })],
+        });
+        expect(written[0].environment).toBeUndefined();
+      }
+      const planChange = (await events.tenantEvents(tenantId, 1, undefined, { type: 'tenant.plan_changed' })).items[0];
+      expect(planChange.details).toEqual({
+        from: { plan: 'starter', limits: { rateLimit: 10, burstLimit: 20 } },
+        to: { plan: 'growth', limits: { rateLimit: 100, burstLimit: 200 } },
+      });
+
+      // no event anywhere carries a plaintext key, its secret part or a stored hash.
+      const stored = JSON.stringify(await storedEvents(tenantId));
+      const ownerHash = (await table.store.getKey(owner!.id))!.hash;
+      for (const secret of secrets) {
+        expect(stored).not.toContain(secret);
+        expect(stored).not.toContain(secret.slice(8, 72));
+      }
+      expect(stored).not.toContain(ownerHash);
+      expect(stored).not.toMatch(/"hash"/);
+      // some thirty round trips to the shared DynamoDB Local: give a loaded machine time.
+    },
+    DEADLINES.slowTest,
+  );
 
   it('gives every event item a ttl 400 days after it, and the all-events index attributes', async () => {
     const tenantId = newTenantId();
@@ -160,19 +209,50 @@ describe('the transactional outbox over DynamoDB Local', () => {
     await keys.revoke(ownerCaller, dev.id);
 
     // the store's own conditions fail inside the transaction.
-    expect(await failedWrite(tenantId, () => keys.revoke(ownerCaller, dev.id))).toEqual({ code: 'conflict', written: 0 });
-    expect(await failedWrite(tenantId, () => keys.rotate(ownerCaller, dev.id, 0))).toEqual({ code: 'conflict', written: 0 });
-    const event = (type: KeygateEvent['type']): KeygateEvent => newEvent({ type, tenantId, keyId: dev.id, actor: OPERATOR, at: clock() });
-    expect(await failedWrite(tenantId, () => table.store.setKeyStatus(tenantId, dev.id, 'revoked', undefined, event('key.revoked')))).toEqual({ code: 'conflict', written: 0 });
-    expect(await failedWrite(tenantId, () => table.store.renameKey('someone-else', dev.id, 'x', undefined, event('key.renamed')))).toEqual({ code: 'not_found', written: 0 });
-    expect(await failedWrite(tenantId, () => table.store.deleteKey('someone-else', dev.id, undefined, event('key.deleted')))).toEqual({ code: 'not_found', written: 0 });
-    expect(await failedWrite(tenantId, () => table.store.updateTenant(tenantId, 99, { status: 'suspended' }, event('tenant.suspended')))).toEqual({ code: 'conflict', written: 0 });
+    expect(await failedWrite(tenantId, () => keys.revoke(ownerCaller, dev.id))).toEqual({
+      code: 'conflict',
+      written: 0,
+    });
+    expect(await failedWrite(tenantId, () => keys.rotate(ownerCaller, dev.id, 0))).toEqual({
+      code: 'conflict',
+      written: 0,
+    });
+    const event = (type: KeygateEvent['type']): KeygateEvent =>
+      newEvent({ type, tenantId, keyId: dev.id, actor: OPERATOR, at: clock() });
+    expect(
+      await failedWrite(tenantId, () =>
+        table.store.setKeyStatus(tenantId, dev.id, 'revoked', undefined, event('key.revoked')),
+      ),
+    ).toEqual({ code: 'conflict', written: 0 });
+    expect(
+      await failedWrite(tenantId, () =>
+        table.store.renameKey('someone-else', dev.id, 'x', undefined, event('key.renamed')),
+      ),
+    ).toEqual({ code: 'not_found', written: 0 });
+    expect(
+      await failedWrite(tenantId, () => table.store.deleteKey('someone-else', dev.id, undefined, event('key.deleted'))),
+    ).toEqual({ code: 'not_found', written: 0 });
+    expect(
+      await failedWrite(tenantId, () =>
+        table.store.updateTenant(tenantId, 99, { status: 'suspended' }, event('tenant.suspended')),
+      ),
+    ).toEqual({ code: 'conflict', written: 0 });
     const again = keyFixture({ tenant: tenantFixture({ tenantId }) });
-    expect(await failedWrite(tenantId, () => table.store.createTenant(tenantFixture({ tenantId }), again.item, event('tenant.created')))).toEqual({ code: 'conflict', written: 0 });
+    expect(
+      await failedWrite(tenantId, () =>
+        table.store.createTenant(tenantFixture({ tenantId }), again.item, event('tenant.created')),
+      ),
+    ).toEqual({ code: 'conflict', written: 0 });
     const stale = keyFixture({ tenant: tenantFixture({ tenantId, version: 0 }) });
-    expect(await failedWrite(tenantId, () => table.store.createKey(stale.item, event('key.created')))).toEqual({ code: 'conflict', written: 0 });
+    expect(await failedWrite(tenantId, () => table.store.createKey(stale.item, event('key.created')))).toEqual({
+      code: 'conflict',
+      written: 0,
+    });
     // the service refuses the last owner before any write.
-    expect(await failedWrite(tenantId, () => keys.delete(ownerCaller, owner.id))).toEqual({ code: 'conflict', written: 0 });
+    expect(await failedWrite(tenantId, () => keys.delete(ownerCaller, owner.id))).toEqual({
+      code: 'conflict',
+      written: 0,
+    });
     // and the key is as it was: still revoked, still named ci.
     expect(await table.store.getKey(dev.id)).toMatchObject({ status: 'revoked', name: 'ci' });
   });
@@ -202,11 +282,22 @@ describe('the transactional outbox over DynamoDB Local', () => {
     const first = await eventsOf(tenantId, () => failing.delete(tenantId, OPERATOR).catch(() => undefined));
     const retried = await eventsOf(tenantId, () => tenants.delete(tenantId, OPERATOR));
 
-    expect(first).toEqual([expect.objectContaining({ type: 'tenant.deleted', tenantId, actor: OPERATOR, at: NOW, details: { name: 'Acme', plan: 'starter' } })]);
+    expect(first).toEqual([
+      expect.objectContaining({
+        type: 'tenant.deleted',
+        tenantId,
+        actor: OPERATOR,
+        at: NOW,
+        details: { name: 'Acme', plan: 'starter' },
+      }),
+    ]);
     expect(retried).toEqual([]);
     expect(await table.store.getTenant(tenantId)).toBeUndefined();
     // the audit trail outlives the tenant (the TTL ends it). both at the fixed clock: sorted by id.
-    expect((await events.tenantEvents(tenantId, 10)).items.map((event) => event.type).sort()).toEqual(['tenant.created', 'tenant.deleted']);
+    expect((await events.tenantEvents(tenantId, 10)).items.map((event) => event.type).sort()).toEqual([
+      'tenant.created',
+      'tenant.deleted',
+    ]);
   });
 
   it('writes tenant.plan_applied when the reconciler applies a plan, with the reconciler as actor, once', async () => {

@@ -5,7 +5,13 @@ import type { Environment } from '../../../lambdas/core/keys/format';
 import { isLastingOwner, owningRole, type OwnerGuard } from '../../../lambdas/core/keys/owner-guard';
 import { rotationRefusal } from '../../../lambdas/core/keys/rotation';
 import type { KeyItem, KeyStatus, Tenant } from '../../../lambdas/core/model';
-import { decodeCursor, decodeTenantCursor, encodeCursor, encodeTenantCursor, listingIndex } from '../../../lambdas/core/store/cursor';
+import {
+  decodeCursor,
+  decodeTenantCursor,
+  encodeCursor,
+  encodeTenantCursor,
+  listingIndex,
+} from '../../../lambdas/core/store/cursor';
 import { keyItemKey } from '../../../lambdas/core/store/key-item';
 import {
   OwnersChangedError,
@@ -59,13 +65,20 @@ export class MemoryKeyStore implements KeyStore {
 
   async createKey(key: KeyItem, event?: KeygateEvent): Promise<void> {
     // the transaction's cancellation reasons are read tenant first.
-    if (this.tenants.get(key.tenantId)?.version !== key.tenantVersion) throw new TenantChangedError('the tenant changed while the key was created');
+    if (this.tenants.get(key.tenantId)?.version !== key.tenantVersion)
+      throw new TenantChangedError('the tenant changed while the key was created');
     if (this.keys.has(key.id)) throw conflict('a key with this id already exists');
     this.putKey(key);
     this.record(event);
   }
 
-  async listKeys(tenantId: string, limit: number, cursor?: string, environment?: Environment, namePrefix?: string): Promise<KeyPage> {
+  async listKeys(
+    tenantId: string,
+    limit: number,
+    cursor?: string,
+    environment?: Environment,
+    namePrefix?: string,
+  ): Promise<KeyPage> {
     const index = listingIndex(tenantId, environment);
     const after = cursor === undefined ? undefined : decodeCursor(index, cursor)[index.sortKey];
     const items = [...this.keys.values()]
@@ -82,7 +95,13 @@ export class MemoryKeyStore implements KeyStore {
     };
   }
 
-  async renameKey(tenantId: string, id: string, name?: string, meta?: Readonly<Record<string, string>>, event?: KeygateEvent): Promise<KeyItem> {
+  async renameKey(
+    tenantId: string,
+    id: string,
+    name?: string,
+    meta?: Readonly<Record<string, string>>,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     const key: Mutable<KeyItem> = { ...this.ofTenant(tenantId, id) };
     if (name !== undefined) key.name = name;
     if (meta !== undefined && Object.keys(meta).length === 0) delete key.meta;
@@ -92,7 +111,13 @@ export class MemoryKeyStore implements KeyStore {
     return copy(key);
   }
 
-  async setKeyStatus(tenantId: string, id: string, status: KeyStatus, guard?: OwnerGuard, event?: KeygateEvent): Promise<KeyItem> {
+  async setKeyStatus(
+    tenantId: string,
+    id: string,
+    status: KeyStatus,
+    guard?: OwnerGuard,
+    event?: KeygateEvent,
+  ): Promise<KeyItem> {
     const key = this.ofTenant(tenantId, id);
     const from: KeyStatus = status === 'active' ? 'revoked' : 'active';
     if (key.status !== from) throw conflict(`the key is already ${status}`);
@@ -117,12 +142,20 @@ export class MemoryKeyStore implements KeyStore {
     return [...(this.owners.get(tenantId) ?? [])];
   }
 
-  async rotateKey(tenantId: string, oldId: string, newKey: KeyItem, oldExpiry: Expiry, now: Date, event?: KeygateEvent): Promise<void> {
+  async rotateKey(
+    tenantId: string,
+    oldId: string,
+    newKey: KeyItem,
+    oldExpiry: Expiry,
+    now: Date,
+    event?: KeygateEvent,
+  ): Promise<void> {
     const old = this.keys.get(oldId);
     if (old === undefined || old.tenantId !== tenantId) throw notFound();
     const refusal = rotationRefusal(old, now);
     if (refusal !== undefined) throw conflict(refusal);
-    if (this.tenants.get(newKey.tenantId)?.version !== newKey.tenantVersion) throw new TenantChangedError('the tenant changed while the key was rotated');
+    if (this.tenants.get(newKey.tenantId)?.version !== newKey.tenantVersion)
+      throw new TenantChangedError('the tenant changed while the key was rotated');
     if (this.keys.has(newKey.id)) throw new MemoryWriteError(`a key with id ${newKey.id} already exists`);
     this.keys.set(oldId, { ...old, rotatedTo: newKey.id, expiresAt: oldExpiry.expiresAt });
     this.putKey(newKey);
@@ -185,7 +218,12 @@ export class MemoryKeyStore implements KeyStore {
     this.owners.delete(tenantId);
   }
 
-  async updateTenant(tenantId: string, expectedVersion: number, changes: TenantChanges, event?: KeygateEvent): Promise<Tenant> {
+  async updateTenant(
+    tenantId: string,
+    expectedVersion: number,
+    changes: TenantChanges,
+    event?: KeygateEvent,
+  ): Promise<Tenant> {
     const tenant = this.tenants.get(tenantId);
     if (tenant === undefined) throw notFound('tenant');
     if (tenant.version !== expectedVersion) throw conflict('the tenant was changed by another request; try again');
@@ -210,7 +248,12 @@ export class MemoryKeyStore implements KeyStore {
     for (const key of [...this.keys.values()]) {
       if (key.tenantId !== tenant.tenantId || key.tenantVersion >= tenant.version) continue;
       const usage = tenant.usageKeys[key.environment];
-      const changed: Mutable<KeyItem> = { ...key, tenantStatus: tenant.status, plan: tenant.plan, tenantVersion: tenant.version };
+      const changed: Mutable<KeyItem> = {
+        ...key,
+        tenantStatus: tenant.status,
+        plan: tenant.plan,
+        tenantVersion: tenant.version,
+      };
       if (usage === undefined) delete changed.usageKey;
       else changed.usageKey = usage.value;
       this.keys.set(key.id, changed);
