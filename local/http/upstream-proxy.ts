@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders,
 import { request as httpsRequest } from 'node:https';
 import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/http/upstream';
 import { matchRoute, type RouteLike } from '../router';
-import { joinBasePath, type parseRequestTarget } from './normalize-path';
+import { joinBasePath } from './normalize-path';
 
 /** Where the local front door forwards, and how. */
 export interface UpstreamTarget {
@@ -148,7 +148,7 @@ export function upstreamHeaders(
  * the request line as is (never resolved against the upstream URL, where `//host` would win).
  *
  * @param pathAndQuery - the normalized path and the query as received (`/orders/1?x=1`), from
- *   {@link parseRequestTarget}.
+ *   `parseRequestTarget` in `normalize-path.ts`.
  */
 export function forwardToUpstream(
   req: IncomingMessage,
