@@ -25,7 +25,9 @@ export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise
  * What the gateway does with the usage identifier the authorizer returned: a usage-plan check
  * that answers `undefined` to let the request through, or the gateway response to send.
  */
-export type UsageCheck = (usageIdentifierKey: string | undefined) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
+export type UsageCheck = (
+  usageIdentifierKey: string | undefined,
+) => { type: GatewayResponseType; retryAfterSeconds?: number } | undefined;
 
 /** A route the local gateway serves: keygate's own, or one added with the route API. */
 export interface GatewayRoute {
@@ -115,7 +117,11 @@ export class LocalGateway {
     });
     const address = server.address() as AddressInfo;
     // the authorities an absolute-form request target may name: this gateway's own.
-    const hosts = new Set([host, 'localhost', '127.0.0.1', '[::1]'].map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name)));
+    const hosts = new Set(
+      [host, 'localhost', '127.0.0.1', '[::1]'].map((name) =>
+        name.includes(':') && !name.startsWith('[') ? `[${name}]` : name,
+      ),
+    );
     this.selfAuthorities = [...hosts].map((name) => `${name.toLowerCase()}:${address.port}`);
     return { port: address.port, url: `http://${host}:${address.port}` };
   }
@@ -155,7 +161,8 @@ export class LocalGateway {
     // a forwarded body streams to the upstream once the request is authorized.
     const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
-    if (match.kind === 'matched' && match.route.auth === 'none') return finish(await this.invoke(req, res, match, url, body));
+    if (match.kind === 'matched' && match.route.auth === 'none')
+      return finish(await this.invoke(req, res, match, url, body));
 
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
@@ -169,7 +176,9 @@ export class LocalGateway {
       const ticket = this.cache.ticket();
       const calledAt = performance.now();
       try {
-        authorization = { result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }) };
+        authorization = {
+          result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }),
+        };
       } catch (error) {
         const unauthorized = error instanceof Error && error.message === 'Unauthorized';
         return finish(this.sendGatewayError(res, unauthorized ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE'));
@@ -180,7 +189,8 @@ export class LocalGateway {
     const { result } = authorization;
     keyId = result.principalId;
     // a backend may read paths case-insensitively: a Deny holds in every letter case.
-    if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true })) return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
+    if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true }))
+      return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
 
     const refusal = this.props.usageCheck?.(result.usageIdentifierKey ?? undefined);
     if (refusal !== undefined) return finish(this.sendGatewayError(res, refusal.type, refusal.retryAfterSeconds));
@@ -193,11 +203,20 @@ export class LocalGateway {
       if (outcome.kind === 'answered') return finish(outcome.status);
       if (outcome.kind === 'unreachable') this.log(`upstream ${new URL(upstream.url).host} failed: ${outcome.cause}`);
       if (res.headersSent) return finish(502);
-      const type = outcome.kind === 'timeout' ? 'INTEGRATION_TIMEOUT' : outcome.kind === 'too_large' ? 'REQUEST_TOO_LARGE' : 'INTEGRATION_FAILURE';
+      const type =
+        outcome.kind === 'timeout'
+          ? 'INTEGRATION_TIMEOUT'
+          : outcome.kind === 'too_large'
+            ? 'REQUEST_TOO_LARGE'
+            : 'INTEGRATION_FAILURE';
       return finish(this.sendGatewayError(res, type));
     }
 
-    const authorizer = { principalId: result.principalId, context: result.context ?? undefined, integrationLatency: authorizerMs };
+    const authorizer = {
+      principalId: result.principalId,
+      context: result.context ?? undefined,
+      integrationLatency: authorizerMs,
+    };
     return finish(await this.invoke(req, res, match, url, body, authorizer));
   }
 
@@ -249,12 +268,21 @@ export class LocalGateway {
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
     const error = GATEWAY_ERRORS[type];
-    const retryAfter = 'retryAfter' in error && error.retryAfter ? retryAfterSeconds ?? 1 : undefined;
+    const retryAfter = 'retryAfter' in error && error.retryAfter ? (retryAfterSeconds ?? 1) : undefined;
     return this.sendError(res, error.status, error.code, error.message, retryAfter);
   }
 
-  private sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): number {
-    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  private sendError(
+    res: ServerResponse,
+    status: number,
+    code: ErrorCode,
+    message: string,
+    retryAfterSeconds?: number,
+  ): number {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    };
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
     res.writeHead(status, headers);
     res.end(errorBody(code, message));

@@ -49,7 +49,9 @@ export function isAllowed(policy: unknown, methodArn: string, options: PolicyOpt
     // iam action names are case-insensitive, resources are not.
     statement.actions.some((action) => wildcardMatch(action.toLowerCase(), INVOKE_ACTION)) &&
     statement.resources.some((resource) =>
-      statement.effect === 'Deny' && options.foldDenyCase === true ? wildcardMatch(resource.toLowerCase(), folded) : wildcardMatch(resource, methodArn),
+      statement.effect === 'Deny' && options.foldDenyCase === true
+        ? wildcardMatch(resource.toLowerCase(), folded)
+        : wildcardMatch(resource, methodArn),
     );
   const matching = statements.filter(applies);
   if (matching.some((statement) => statement.effect === 'Deny')) return false;

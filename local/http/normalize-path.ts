@@ -55,7 +55,8 @@ function originForm(raw: string): RequestTarget {
   const path = mark === -1 ? raw : raw.slice(0, mark);
   const query = mark === -1 ? '' : raw.slice(mark);
   const normalized = normalizePath(path);
-  if (normalized === undefined) return refused('the path has a backslash, a malformed or refused percent-encoding (%2F, %5C, %00) or a fragment');
+  if (normalized === undefined)
+    return refused('the path has a backslash, a malformed or refused percent-encoding (%2F, %5C, %00) or a fragment');
   return { kind: 'ok', path: normalized, query };
 }
 

@@ -1,6 +1,17 @@
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { contextHeaders, RESERVED_HEADER_PREFIX, SECRET_HEADER, UPSTREAM_TIMEOUT_MS } from '../../lambdas/core/http/upstream';
+import {
+  contextHeaders,
+  RESERVED_HEADER_PREFIX,
+  SECRET_HEADER,
+  UPSTREAM_TIMEOUT_MS,
+} from '../../lambdas/core/http/upstream';
 import { matchRoute, type RouteLike } from '../router';
 import { joinBasePath } from './normalize-path';
 
@@ -60,7 +71,15 @@ const DROPPED = new Set([
   'x-forwarded-proto',
   'forwarded',
 ]);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'transfer-encoding',
+]);
 /** Framing headers that a `Connection` list must not remove: the body could not be read without them. */
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
@@ -112,7 +131,8 @@ export function upstreamHeaders(
   const named = new Set<string>();
   const values = (wanted: string): string[] => {
     const found: string[] = [];
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === wanted) found.push(rawHeaders[i + 1]);
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+      if (rawHeaders[i].toLowerCase() === wanted) found.push(rawHeaders[i + 1]);
     return found;
   };
   for (const value of values('connection')) {
