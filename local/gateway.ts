@@ -7,9 +7,10 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { errorBody } from '../lambdas/core/http/errors';
+import { errorBody, type ErrorCode } from '../lambdas/core/http/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
+import { parseRequestTarget } from './http/normalize-path';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
 import { buildProxyEvent, type ProxyEventAuthorizer } from './proxy-event';
@@ -81,6 +82,7 @@ export class LocalGateway {
   private readonly log: (line: string) => void;
   private readonly now: () => number;
   private server: Server | undefined;
+  private selfAuthorities: readonly string[] = [];
 
   constructor(private readonly props: LocalGatewayProps) {
     this.stage = props.stage ?? 'prod';
@@ -114,6 +116,13 @@ export class LocalGateway {
       server.listen(port, host, () => resolve());
     });
     const address = server.address() as AddressInfo;
+    // the authorities an absolute-form request target may name: this gateway's own.
+    const hosts = new Set(
+      [host, 'localhost', '127.0.0.1', '[::1]'].map((name) =>
+        name.includes(':') && !name.startsWith('[') ? `[${name}]` : name,
+      ),
+    );
+    this.selfAuthorities = [...hosts].map((name) => `${name.toLowerCase()}:${address.port}`);
     return { port: address.port, url: `http://${host}:${address.port}` };
   }
 
@@ -129,18 +138,24 @@ export class LocalGateway {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // one normalized path for routing, the policy and forwarding alike.
+    const target = parseRequestTarget(req.url ?? '/', this.selfAuthorities);
     let keyId = '-';
     const finish = (status: number): void => {
       const ms = (performance.now() - started).toFixed(1);
-      this.log(`${method} ${url.pathname} ${status} ${ms}ms ${keyId}`);
+      this.log(`${method} ${target.kind === 'ok' ? target.path : '-'} ${status} ${ms}ms ${keyId}`);
     };
+    if (target.kind === 'refused') {
+      req.resume();
+      return finish(this.sendError(res, 400, 'invalid_request', target.reason));
+    }
+    const path = target.path;
+    const url = new URL(path + target.query, 'http://localhost');
 
-    const match = matchRoute(this.props.routes, method, url.pathname);
+    const match = matchRoute(this.props.routes, method, path);
     const upstream = this.props.upstream;
     // keygate's own resources keep precedence, as in api gateway's resource tree.
-    const forward =
-      match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, url.pathname);
+    const forward = match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, path);
     if (match.kind !== 'matched' && !forward) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
 
     // a forwarded body streams to the upstream once the request is authorized.
@@ -153,7 +168,7 @@ export class LocalGateway {
     if (token === undefined || !this.props.identityValidation.test(token)) {
       return finish(this.sendGatewayError(res, 'UNAUTHORIZED'));
     }
-    const arn = methodArn({ ...LOCAL_ARN, stage: this.stage, method, path: url.pathname });
+    const arn = methodArn({ ...LOCAL_ARN, stage: this.stage, method, path });
     let authorization = this.cache.get(token);
     let authorizerMs = 0;
     if (authorization === undefined) {
@@ -173,15 +188,18 @@ export class LocalGateway {
     }
     const { result } = authorization;
     keyId = result.principalId;
-    if (!isAllowed(result.policyDocument, arn)) return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
+    // a backend may read paths case-insensitively: a Deny holds in every letter case.
+    if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true }))
+      return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
 
     const refusal = this.props.usageCheck?.(result.usageIdentifierKey ?? undefined);
     if (refusal !== undefined) return finish(this.sendGatewayError(res, refusal.type, refusal.retryAfterSeconds));
 
     if (match.kind !== 'matched') {
       if (upstream === undefined) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
-      const headers = upstreamHeaders(req.rawHeaders, result.context ?? {}, upstream.secret);
-      const outcome = await forwardToUpstream(req, res, upstream, req.url ?? '/', headers);
+      const client = { address: req.socket.remoteAddress ?? '127.0.0.1', proto: 'http' } as const;
+      const headers = upstreamHeaders(req.rawHeaders, result.context ?? {}, upstream.secret, client);
+      const outcome = await forwardToUpstream(req, res, upstream, path + target.query, headers);
       if (outcome.kind === 'answered') return finish(outcome.status);
       if (outcome.kind === 'unreachable') this.log(`upstream ${new URL(upstream.url).host} failed: ${outcome.cause}`);
       if (res.headersSent) return finish(502);
@@ -250,14 +268,25 @@ export class LocalGateway {
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
     const error = GATEWAY_ERRORS[type];
+    const retryAfter = 'retryAfter' in error && error.retryAfter ? (retryAfterSeconds ?? 1) : undefined;
+    return this.sendError(res, error.status, error.code, error.message, retryAfter);
+  }
+
+  private sendError(
+    res: ServerResponse,
+    status: number,
+    code: ErrorCode,
+    message: string,
+    retryAfterSeconds?: number,
+  ): number {
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
     };
-    if ('retryAfter' in error && error.retryAfter) headers['retry-after'] = String(retryAfterSeconds ?? 1);
-    res.writeHead(error.status, headers);
-    res.end(errorBody(error.code, error.message));
-    return error.status;
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+    res.writeHead(status, headers);
+    res.end(errorBody(code, message));
+    return status;
   }
 }
 

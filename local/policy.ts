@@ -41,16 +41,31 @@ export function resourceMatches(pattern: string, methodArn: string): boolean {
  * @param policy - the authorizer's `policyDocument`, as untrusted input.
  * @param methodArn - e.g. `arn:aws:execute-api:local:000000000000:keygate/prod/GET/v1/me`.
  */
-export function isAllowed(policy: unknown, methodArn: string): boolean {
+export function isAllowed(policy: unknown, methodArn: string, options: PolicyOptions = {}): boolean {
   const statements = parseStatements(policy);
   if (statements === undefined) return false;
+  const folded = methodArn.toLowerCase();
   const applies = (statement: Statement): boolean =>
     // iam action names are case-insensitive, resources are not.
     statement.actions.some((action) => wildcardMatch(action.toLowerCase(), INVOKE_ACTION)) &&
-    statement.resources.some((resource) => wildcardMatch(resource, methodArn));
+    statement.resources.some((resource) =>
+      statement.effect === 'Deny' && options.foldDenyCase === true
+        ? wildcardMatch(resource.toLowerCase(), folded)
+        : wildcardMatch(resource, methodArn),
+    );
   const matching = statements.filter(applies);
   if (matching.some((statement) => statement.effect === 'Deny')) return false;
   return matching.some((statement) => statement.effect === 'Allow');
+}
+
+/** How {@link isAllowed} reads a policy beyond what IAM defines. */
+export interface PolicyOptions {
+  /**
+   * Match `Deny` resources without regard to letter case (an `Allow` still matches exactly).
+   * Paths are case-sensitive, but a backend may not be: with this, `/V1/Panel/x` cannot dodge a
+   * Deny on `/v1/panel/*`. It only ever refuses more. @default false
+   */
+  readonly foldDenyCase?: boolean;
 }
 
 /** The statements of a policy document, or `undefined` when any part of it is malformed. */
