@@ -1128,15 +1128,13 @@ describe('TenantService.ensureUsageKey', () => {
 
   it('deletes the new API key and uses the one another request saved first', async () => {
     const liveOnly: Tenant = { ...starterTenant, usageKeys: { live: starterTenant.usageKeys.live } };
-    ddb
-      .on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } })
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-          Item: { pk: { S: 'TENANT#acme' } },
-        }),
-      );
+    ddb.on(UpdateCommand, { Key: { pk: 'TENANT#acme', sk: 'TENANT' } }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { pk: { S: 'TENANT#acme' } },
+      }),
+    );
     givenTenant(starterTenant);
     const { tenants } = setup();
 

@@ -22,12 +22,10 @@ const event = (n: number): KeygateEvent =>
 
 describe('EventBridgeBus', () => {
   it('puts the entries as given and reports the ones EventBridge refused by index', async () => {
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, { EventId: 'c' }],
-      });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }, { EventId: 'c' }],
+    });
     const entries = [event(1), event(2), event(3)].map((e) => busEntry(e));
     const { failed } = await new EventBridgeBus(new EventBridgeClient({ region: 'eu-west-1' })).putEvents(entries);
     expect(failed).toEqual([1]);
