@@ -73,6 +73,9 @@ describe('addRoute', () => {
 
   it.each([
     ['a keygate path', { method: 'GET', path: '/v1/keys/{id}/extra' }, /belongs to keygate's own API/],
+    ['the audit trail', { method: 'GET', path: '/v1/events/{id}' }, /\/v1\/events belongs to keygate's own API/],
+    ['the leak alerts', { method: 'POST', path: '/v1/leaks/other' }, /\/v1\/leaks belongs to keygate's own API/],
+    ['the OpenAPI document', { method: 'GET', path: '/openapi.json' }, /belongs to keygate's own API/],
     ['an unknown role', { method: 'GET', path: '/v1/things', roles: ['root'] }, /roles must be a non-empty list/],
     ['no roles', { method: 'GET', path: '/v1/things', roles: [] }, /roles must be a non-empty list/],
     ['a bad method', { method: 'HEAD', path: '/v1/things' }, /method must be one of/],

@@ -1,3 +1,4 @@
+import { RESERVED_PATHS } from '../http/routes';
 import { ROLES, type Role } from '../keys/format';
 
 /** The methods a route of the typed route API may have. */
@@ -34,9 +35,6 @@ export interface KeygateRoute {
    */
   readonly tableAccess?: 'read' | 'readWrite';
 }
-
-/** The paths keygate's own API uses; user routes must stay outside them. */
-export const RESERVED_PATHS: readonly string[] = ['/v1/me', '/v1/usage', '/v1/keys', '/v1/panel'];
 
 const SEGMENT = /^(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z0-9._~-]+)$/;
 

@@ -50,3 +50,14 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/leaks', function: 'leaks' },
   { method: 'POST', path: '/v1/leaks/github', function: 'leaks', auth: 'none' },
 ];
+
+/**
+ * The paths keygate's own API uses, which user routes must stay outside: the first two segments of
+ * every route (so a new route reserves its tree), and the OpenAPI document the local gateway serves.
+ */
+// pure: the authorizer's bundle, which never validates a route, drops it and the route table.
+export const RESERVED_PATHS: readonly string[] = /* @__PURE__ */ reservedPaths();
+
+function reservedPaths(): string[] {
+  return [...new Set(ROUTES.map((route) => route.path.split('/').slice(0, 3).join('/'))), '/openapi.json'];
+}
