@@ -421,7 +421,7 @@ export interface components {
              * @description The date (`YYYY-MM-DD`, after today, UTC) the key stops working, at 00:00 UTC. Not with `expiresInDays`.
              */
             expiresOn?: string;
-            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values). */
+            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
             meta?: {
                 [key: string]: string;
             };
@@ -429,7 +429,7 @@ export interface components {
         UpdateKeyRequest: {
             /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
             name?: string;
-            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values). */
+            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
             meta?: {
                 [key: string]: string;
             };

@@ -6,7 +6,7 @@
  */
 import type * as z from 'zod/mini';
 import { EXPIRY_DAYS } from '../../keys/expiry';
-import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema } from '../../keys/key-meta';
+import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema, RESERVED_META_NAMES } from '../../keys/key-meta';
 import { createKeySchema, listKeysQuerySchema } from '../../../keys/handler';
 import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../http';
 import { anyErrorSchema, createdKeySchema, eventSchema, keyPageSchema, keyRecordSchema, tenantRecordSchema, usageSchema } from './responses';
@@ -25,7 +25,7 @@ export function requestNotes(): Notes {
       metaSchema,
       {
         maxProperties: MAX_META_ENTRIES,
-        description: `Flat string metadata for dashboards: at most ${MAX_META_ENTRIES} entries and ${MAX_META_BYTES} bytes (UTF-8, names and values).`,
+        description: `Flat string metadata for dashboards: at most ${MAX_META_ENTRIES} entries and ${MAX_META_BYTES} bytes (UTF-8, names and values); the names ${RESERVED_META_NAMES.map((name) => `\`${name}\``).join(', ')} are refused.`,
       },
     ],
     [nameSchema, { description: '1 to 100 printable characters, trimmed; no control or bidirectional control characters.' }],
