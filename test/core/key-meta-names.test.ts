@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../../lambdas/core/http/idempotency';
+import { Idempotency } from '../../lambdas/core/http/idempotency';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { settlingFlusher } from '../support/flush';
 import { MemoryKeyStore } from '../support/fakes/memory-key-store';
+import { memoryIdempotencyStore } from '../support/fakes/memory-idempotency';
 import { callerContext, proxyEvent } from '../support/events';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
 
@@ -17,20 +18,6 @@ import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../suppo
 const NOW = '2026-11-23T10:00:00.000Z';
 const RESERVED = ['__proto__', 'constructor', 'prototype'] as const;
 
-function memoryIdempotency(): IdempotencyStore {
-  const records = new Map<string, IdempotencyRecord>();
-  return {
-    claim: async (id, fingerprint) => {
-      const record = records.get(id);
-      if (record !== undefined) return { claimed: false, record };
-      records.set(id, { fingerprint, status: 'pending' });
-      return { claimed: true };
-    },
-    complete: async (id, fingerprint, response) => void records.set(id, { fingerprint, status: 'done', response }),
-    release: async (id) => void records.delete(id),
-  };
-}
-
 async function setup() {
   const store = new MemoryKeyStore();
   const tenant = tenantFixture();
@@ -39,7 +26,7 @@ async function setup() {
   const clock = fixedClock(NOW);
   const logger = recordingLogger();
   const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), clock);
-  const idempotency = new Idempotency({ store: memoryIdempotency(), clock, logger });
+  const idempotency = new Idempotency({ store: memoryIdempotencyStore(), clock, logger });
   const handler = createKeysHandler({ store, clock, prefix: 'sk', cache, logger, idempotency });
   const caller = callerContext({ tenantId: tenant.tenantId, keyId: owner.id, role: 'owner' });
   const send = (method: string, target: string, body?: string, headers: Record<string, string> = {}): Promise<APIGatewayProxyResult> => {
