@@ -2,7 +2,17 @@ import * as z from 'zod/mini';
 import type { AuthorizerContext } from '../core/auth/authorize';
 import { EXPIRY_DAYS } from '../core/keys/expiry';
 import type { Idempotency } from '../core/http/idempotency';
-import { cursorQuerySchema, emptySchema, jsonResponse, limitQuerySchema, nameSchema, parseBody, validate, type ApiRequest, type HttpResponse } from '../core/http/http';
+import {
+  cursorQuerySchema,
+  emptySchema,
+  jsonResponse,
+  limitQuerySchema,
+  nameSchema,
+  parseBody,
+  validate,
+  type ApiRequest,
+  type HttpResponse,
+} from '../core/http/http';
 import { metaSchema } from '../core/keys/key-meta';
 import { ENVIRONMENTS, ROLES } from '../core/keys/format';
 import { KeyService, MAX_GRACE_HOURS, type KeyServiceDeps } from '../core/keys/key-service';
@@ -14,25 +24,32 @@ export const createKeySchema = z.strictObject({
   environment: z.optional(z.enum(ENVIRONMENTS)),
   role: z.optional(z.enum(ROLES)),
   expiresInDays: z.optional(
-    z.number().check(z.refine((days: number) => (EXPIRY_DAYS as readonly number[]).includes(days), `must be one of ${EXPIRY_DAYS.join(', ')}`)),
+    z
+      .number()
+      .check(
+        z.refine(
+          (days: number) => (EXPIRY_DAYS as readonly number[]).includes(days),
+          `must be one of ${EXPIRY_DAYS.join(', ')}`,
+        ),
+      ),
   ),
   expiresOn: z.optional(z.string()),
   meta: z.optional(metaSchema),
 });
 
 /** The body of a key change: a new name, new metadata (`{}` clears it), or both. */
-export const updateKeySchema = z
-  .strictObject({ name: z.optional(nameSchema), meta: z.optional(metaSchema) })
-  .check(
-    z.refine((body: { name?: string; meta?: unknown }) => body.name !== undefined || body.meta !== undefined, {
-      message: 'name: give a name, meta or both',
-      path: ['name'],
-    }),
-  );
+export const updateKeySchema = z.strictObject({ name: z.optional(nameSchema), meta: z.optional(metaSchema) }).check(
+  z.refine((body: { name?: string; meta?: unknown }) => body.name !== undefined || body.meta !== undefined, {
+    message: 'name: give a name, meta or both',
+    path: ['name'],
+  }),
+);
 
 /** The body of a rotation. */
 export const rotateKeySchema = z.strictObject({
-  gracePeriodHours: z.optional(z.number().check(z.int('must be a whole number of hours'), z.minimum(0), z.maximum(MAX_GRACE_HOURS))),
+  gracePeriodHours: z.optional(
+    z.number().check(z.int('must be a whole number of hours'), z.minimum(0), z.maximum(MAX_GRACE_HOURS)),
+  ),
 });
 
 /** The query of a listing: `limit` 1–100 and an opaque `cursor`. */
@@ -40,7 +57,9 @@ export const listKeysQuerySchema = z.strictObject({
   limit: limitQuerySchema,
   cursor: cursorQuerySchema,
   /** A name prefix, case-sensitive. */
-  name: z.optional(z.string().check(z.minLength(1, 'must be 1 to 100 characters'), z.maxLength(100, 'must be 1 to 100 characters'))),
+  name: z.optional(
+    z.string().check(z.minLength(1, 'must be 1 to 100 characters'), z.maxLength(100, 'must be 1 to 100 characters')),
+  ),
 });
 
 /** Where a set of key routes lives and whom it acts for. */
@@ -67,8 +86,14 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
   const { base, callerOf } = mount;
   // the scope is the calling key (of the operator's tenant for the panel): the path and body are
   // in the request's fingerprint, so one key reused for another tenant's create is a conflict.
-  const once = (request: ApiRequest, create: () => Promise<HttpResponse>, authorize: () => Promise<void>): Promise<HttpResponse> =>
-    mount.idempotency === undefined ? create() : mount.idempotency.run(request, request.caller.tenantId, create, authorize);
+  const once = (
+    request: ApiRequest,
+    create: () => Promise<HttpResponse>,
+    authorize: () => Promise<void>,
+  ): Promise<HttpResponse> =>
+    mount.idempotency === undefined
+      ? create()
+      : mount.idempotency.run(request, request.caller.tenantId, create, authorize);
   const one = `${base}/{${mount.idParameter}}`;
   const id = (request: ApiRequest): string => request.pathParameters[mount.idParameter] ?? '';
   return {

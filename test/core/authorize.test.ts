@@ -12,7 +12,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 
 function setup(now = '2026-11-23T10:00:00.000Z') {
   const logger = recordingLogger();
-  const store = new DynamoKeyStore({ client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })), tableName: 'keys' });
+  const store = new DynamoKeyStore({
+    client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
+    tableName: 'keys',
+  });
   const lastUse = new ThrottledLastUse(store, logger);
   const clock = fixedClock(now);
   const handler = createAuthorizerHandler({ store, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse });
@@ -35,10 +38,19 @@ describe('authorizer', () => {
     const result = await call(`Bearer ${plaintext}`);
 
     expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ Key: { pk: `KEY#${item.id}`, sk: 'KEY' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({
+      Key: { pk: `KEY#${item.id}`, sk: 'KEY' },
+      ConsistentRead: true,
+    });
     expect(result.principalId).toBe(item.id);
     expect(result.usageIdentifierKey).toBe('usagelivevalue0123456789');
-    expect(result.context).toEqual({ tenantId: 'acme', keyId: item.id, environment: 'live', role: 'developer', plan: 'starter' });
+    expect(result.context).toEqual({
+      tenantId: 'acme',
+      keyId: item.id,
+      environment: 'live',
+      role: 'developer',
+      plan: 'starter',
+    });
     expect(result.policyDocument.Statement[0]).toEqual({
       Action: 'execute-api:Invoke',
       Effect: 'Allow',
@@ -51,7 +63,8 @@ describe('authorizer', () => {
     const { item, plaintext } = keyFixture({ role: 'read_only' });
     ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
     const result = await setup().call(plaintext);
-    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as { Resource?: string[] } | undefined;
+    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as
+      { Resource?: string[] } | undefined;
     expect(deny?.Resource).toEqual(
       expect.arrayContaining([
         'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/keys',
@@ -74,7 +87,8 @@ describe('authorizer', () => {
     const { item, plaintext } = keyFixture({ role: 'operator', environment: 'test', tenant: operatorTenant });
     ddb.on(GetCommand).resolves({ Item: rawKeyItem(item) });
     const result = await setup().call(`Bearer ${plaintext}`);
-    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as { Resource?: string[] } | undefined;
+    const deny = result.policyDocument.Statement.find((s) => s.Effect === 'Deny') as
+      { Resource?: string[] } | undefined;
     expect(deny?.Resource).toEqual([
       'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/panel',
       'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/panel/*',

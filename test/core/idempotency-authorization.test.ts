@@ -25,48 +25,57 @@ async function setup() {
   await store.createTenant(tenant, owner);
   const clock = fixedClock(NOW);
   const logger = recordingLogger();
-  const cache = settlingFlusher(new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'), clock);
+  const cache = settlingFlusher(
+    new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'),
+    clock,
+  );
   const idempotency = new Idempotency({ store: memoryIdempotencyStore(), clock, logger });
   const handler = createKeysHandler({ store, clock, prefix: 'sk', cache, logger, idempotency });
-  const as = (caller: Partial<Caller>) => (method: string, path: string, body: unknown, header: string): Promise<APIGatewayProxyResult> => {
-    const id = /^\/v1\/keys\/([^/]+)\/rotate$/.exec(path)?.[1];
-    const event = proxyEvent({
-      method,
-      resource: id === undefined ? path : '/v1/keys/{id}/rotate',
-      pathParameters: id === undefined ? {} : { id },
-      body,
-      caller: callerContext({ tenantId: tenant.tenantId, ...caller }),
-    });
-    event.headers['Idempotency-Key'] = header;
-    return handler(event);
-  };
+  const as =
+    (caller: Partial<Caller>) =>
+    (method: string, path: string, body: unknown, header: string): Promise<APIGatewayProxyResult> => {
+      const id = /^\/v1\/keys\/([^/]+)\/rotate$/.exec(path)?.[1];
+      const event = proxyEvent({
+        method,
+        resource: id === undefined ? path : '/v1/keys/{id}/rotate',
+        pathParameters: id === undefined ? {} : { id },
+        body,
+        caller: callerContext({ tenantId: tenant.tenantId, ...caller }),
+      });
+      event.headers['Idempotency-Key'] = header;
+      return handler(event);
+    };
   const owners = as({ keyId: owner.id, role: 'owner', environment: 'live' });
   const developer = as({ keyId: `key_${'d'.repeat(24)}`, role: 'developer', environment: 'live' });
   const testOwner = as({ keyId: `key_${'e'.repeat(24)}`, role: 'owner', environment: 'test' });
   return { store, tenantId: tenant.tenantId, owner, owners, developer, testOwner };
 }
 
-const parse = (response: APIGatewayProxyResult) => JSON.parse(response.body) as { id?: string; error?: { code: string; message: string } };
+const parse = (response: APIGatewayProxyResult) =>
+  JSON.parse(response.body) as { id?: string; error?: { code: string; message: string } };
 
 describe('Idempotency-Key replays and authorization', () => {
   it.each([
     ['a developer key', 'developer', { name: 'boss', role: 'owner' }],
     ['a test key', 'testOwner', { name: 'prod', environment: 'live' }],
-  ] as const)("answers %s that sends the owner's Idempotency-Key and body the 403 of a fresh request, not the owner's record", async (_label, who, body) => {
-    const ctx = await setup();
-    const first = await ctx.owners('POST', '/v1/keys', body, 'form-1');
-    expect(first.statusCode).toBe(201);
-    const keysBefore = (await ctx.store.listKeys(ctx.tenantId, 100)).items.length;
+  ] as const)(
+    "answers %s that sends the owner's Idempotency-Key and body the 403 of a fresh request, not the owner's record",
+    async (_label, who, body) => {
+      const ctx = await setup();
+      const first = await ctx.owners('POST', '/v1/keys', body, 'form-1');
+      expect(first.statusCode).toBe(201);
+      const keysBefore = (await ctx.store.listKeys(ctx.tenantId, 100)).items.length;
 
-    const fresh = await ctx[who]('POST', '/v1/keys', body, 'form-2');
-    const replayed = await ctx[who]('POST', '/v1/keys', body, 'form-1');
+      const fresh = await ctx[who]('POST', '/v1/keys', body, 'form-2');
+      const replayed = await ctx[who]('POST', '/v1/keys', body, 'form-1');
 
-    expect(fresh.statusCode).toBe(403);
-    expect(replayed.statusCode).toBe(403);
-    expect(parse(replayed)).toEqual(parse(fresh));
-    expect(replayed.body).not.toContain(String(parse(first).id));
-    expect((await ctx.store.listKeys(ctx.tenantId, 100)).items).toHaveLength(keysBefore);
-  });
+      expect(fresh.statusCode).toBe(403);
+      expect(replayed.statusCode).toBe(403);
+      expect(parse(replayed)).toEqual(parse(fresh));
+      expect(replayed.body).not.toContain(String(parse(first).id));
+      expect((await ctx.store.listKeys(ctx.tenantId, 100)).items).toHaveLength(keysBefore);
+    },
+  );
 
   it("answers a developer key that sends the owner's rotation Idempotency-Key with 403, not the new owner key's record", async () => {
     const ctx = await setup();

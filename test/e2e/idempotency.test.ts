@@ -19,7 +19,10 @@ beforeAll(async () => {
   table = await createTestTable('idempotency');
   keygate = await startTestKeygate({ tableName: table.tableName });
   operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Dash', plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: operator,
+    body: { name: 'Dash', plan: 'scale' },
+  });
   owner = { tenantId: created.body.tenant.tenantId, key: created.body.key.key };
 });
 afterAll(async () => {
@@ -29,7 +32,12 @@ afterAll(async () => {
 
 describe('Idempotency-Key on creates over HTTP', () => {
   it('mints one key for two identical requests sent at once; the second replays the first without the plaintext', async () => {
-    const send = () => call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'double-submit' }, headers: idem('form-1') });
+    const send = () =>
+      call(keygate.url, 'POST', '/v1/keys', {
+        key: owner.key,
+        body: { name: 'double-submit' },
+        headers: idem('form-1'),
+      });
     const [a, b] = await Promise.all([send(), send()]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.id).toBe(b.body.id);
@@ -62,16 +70,31 @@ describe('Idempotency-Key on creates over HTTP', () => {
   it('refuses the same key with a different body with 409, and creates nothing', async () => {
     await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'one' }, headers: idem('reuse-1') });
     const before = await keyNames(owner.key);
-    const other = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'two' }, headers: idem('reuse-1') });
+    const other = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'two' },
+      headers: idem('reuse-1'),
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('conflict');
     expect(await keyNames(owner.key)).toEqual(before);
   });
 
   it('keeps idempotency keys apart per tenant', async () => {
-    const otherTenant = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Other', plan: 'scale' } });
-    const mine = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'same' }, headers: idem('shared-1') });
-    const theirs = await call(keygate.url, 'POST', '/v1/keys', { key: otherTenant.body.key.key, body: { name: 'same' }, headers: idem('shared-1') });
+    const otherTenant = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+      key: operator,
+      body: { name: 'Other', plan: 'scale' },
+    });
+    const mine = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'same' },
+      headers: idem('shared-1'),
+    });
+    const theirs = await call(keygate.url, 'POST', '/v1/keys', {
+      key: otherTenant.body.key.key,
+      body: { name: 'same' },
+      headers: idem('shared-1'),
+    });
     expect([mine.status, theirs.status]).toEqual([201, 201]);
     expect(theirs.body.key).toMatch(/^sk_live_/);
     expect(theirs.body.id).not.toBe(mine.body.id);
@@ -79,22 +102,37 @@ describe('Idempotency-Key on creates over HTTP', () => {
 
   it("refuses a developer key and a test key that send the owner's Idempotency-Key and body, as a fresh request; the owner's rotation too", async () => {
     const developer = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'lesser-dev' } });
-    const testKey = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'lesser-test', environment: 'test', role: 'owner' } });
+    const testKey = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'lesser-test', environment: 'test', role: 'owner' },
+    });
     expect([developer.status, testKey.status]).toEqual([201, 201]);
     const body = { name: 'second-owner', role: 'owner', environment: 'live' };
     const first = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body, headers: idem('owner-only-1') });
     expect(first.status).toBe(201);
     const before = await keyNames(owner.key);
     for (const lesser of [developer.body.key, testKey.body.key]) {
-      const fresh = await call(keygate.url, 'POST', '/v1/keys', { key: lesser, body, headers: idem('owner-only-fresh') });
+      const fresh = await call(keygate.url, 'POST', '/v1/keys', {
+        key: lesser,
+        body,
+        headers: idem('owner-only-fresh'),
+      });
       const replay = await call(keygate.url, 'POST', '/v1/keys', { key: lesser, body, headers: idem('owner-only-1') });
       expect([fresh.status, replay.status]).toEqual([403, 403]);
       expect(replay.body).toEqual(fresh.body);
       expect(JSON.stringify(replay.body)).not.toContain(first.body.id);
     }
-    const rotated = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, { key: owner.key, body: {}, headers: idem('owner-rotate-1') });
+    const rotated = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, {
+      key: owner.key,
+      body: {},
+      headers: idem('owner-rotate-1'),
+    });
     expect(rotated.status).toBe(201);
-    const stolen = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, { key: developer.body.key, body: {}, headers: idem('owner-rotate-1') });
+    const stolen = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, {
+      key: developer.body.key,
+      body: {},
+      headers: idem('owner-rotate-1'),
+    });
     expect(stolen.status).toBe(403);
     expect(JSON.stringify(stolen.body)).not.toContain(rotated.body.id);
     expect((await keyNames(owner.key)).length).toBe(before.length + 1);
@@ -103,7 +141,11 @@ describe('Idempotency-Key on creates over HTTP', () => {
   it('refuses a malformed Idempotency-Key with 400, and creates nothing', async () => {
     const before = await keyNames(owner.key);
     for (const value of ['x'.repeat(256), 'tab\there']) {
-      const res = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'bad-idem' }, headers: idem(value) });
+      const res = await call(keygate.url, 'POST', '/v1/keys', {
+        key: owner.key,
+        body: { name: 'bad-idem' },
+        headers: idem(value),
+      });
       expect([res.status, res.body.error.code]).toEqual([400, 'invalid_request']);
     }
     expect(await keyNames(owner.key)).toEqual(before);
@@ -119,7 +161,8 @@ describe('Idempotency-Key on creates over HTTP', () => {
 
   it('creates one tenant for two identical panel requests at once, and one key for two operator key creates', async () => {
     const body = { name: 'Idem Tenant', plan: 'starter' };
-    const send = () => call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body, headers: idem('tenant-1') });
+    const send = () =>
+      call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body, headers: idem('tenant-1') });
     const [a, b] = await Promise.all([send(), send()]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.tenant.tenantId).toBe(b.body.tenant.tenantId);
@@ -128,7 +171,8 @@ describe('Idempotency-Key on creates over HTTP', () => {
     expect(listed.body.items.filter((t: { name: string }) => t.name === 'Idem Tenant')).toHaveLength(1);
 
     const path = `/v1/panel/tenants/${a.body.tenant.tenantId}/keys`;
-    const create = () => call(keygate.url, 'POST', path, { key: operator, body: { name: 'panel-made' }, headers: idem('panel-key-1') });
+    const create = () =>
+      call(keygate.url, 'POST', path, { key: operator, body: { name: 'panel-made' }, headers: idem('panel-key-1') });
     const [c, d] = await Promise.all([create(), create()]);
     expect([c.status, d.status, c.body.id]).toEqual([201, 201, d.body.id]);
     const keys = await call(keygate.url, 'GET', path, { key: operator });

@@ -8,7 +8,10 @@ let tenant: { tenantId: string; ownerId: string; owner: string };
 beforeAll(async () => {
   keygate = await startTestKeygate();
   operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', { key: operator, body: { name: 'Meta', plan: 'scale' } });
+  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
+    key: operator,
+    body: { name: 'Meta', plan: 'scale' },
+  });
   tenant = { tenantId: created.body.tenant.tenantId, ownerId: created.body.key.id, owner: created.body.key.key };
 });
 afterAll(async () => {
@@ -21,7 +24,10 @@ describe('meta and createdBy on keys over HTTP', () => {
     const own = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, body: { name: 'mine', meta } });
     expect(own.status).toBe(201);
     expect(own.body).toMatchObject({ meta, createdBy: tenant.ownerId });
-    const panel = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/keys`, { key: operator, body: { name: 'theirs', meta } });
+    const panel = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/keys`, {
+      key: operator,
+      body: { name: 'theirs', meta },
+    });
     expect(panel.body).toMatchObject({ meta, createdBy: 'operator' });
 
     expect((await call(keygate.url, 'GET', `/v1/keys/${own.body.id}`, { key: tenant.owner })).body.meta).toEqual(meta);
@@ -29,7 +35,10 @@ describe('meta and createdBy on keys over HTTP', () => {
     expect(listed.body.items.find((k: { id: string }) => k.id === own.body.id).meta).toEqual(meta);
     expect(listed.body.items.find((k: { id: string }) => k.id === tenant.ownerId).createdBy).toBe('operator');
 
-    const rotated = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/keys/${own.body.id}/rotate`, { key: operator, body: {} });
+    const rotated = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenant.tenantId}/keys/${own.body.id}/rotate`, {
+      key: operator,
+      body: {},
+    });
     expect(rotated.body).toMatchObject({ meta, createdBy: 'operator', rotatedFrom: own.body.id });
   });
 
@@ -52,19 +61,35 @@ describe('meta and createdBy on keys over HTTP', () => {
     expect(after.body.items).toEqual(before.body.items);
   });
 
-  it.each(['__proto__', 'constructor', 'prototype'])('refuses the meta name %s with 400 naming it, on create and PATCH, changing nothing', async (name) => {
-    const json = { 'content-type': 'application/json' };
-    const made = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, body: { name: `kept-${name}`, meta: { team: 'a' } } });
-    const before = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner });
-    // as text: an object literal would take `__proto__` for the prototype, not a name.
-    const created = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, headers: json, rawBody: `{"name":"bad","meta":{"team":"b","${name}":"x"}}` });
-    expect([created.status, created.body.error.code]).toEqual([400, 'invalid_request']);
-    expect(created.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
-    const patched = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, { key: tenant.owner, headers: json, rawBody: `{"meta":{"${name}":"x"}}` });
-    expect([patched.status, patched.body.error.code]).toEqual([400, 'invalid_request']);
-    expect(patched.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
-    expect((await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner })).body.items).toEqual(before.body.items);
-  });
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses the meta name %s with 400 naming it, on create and PATCH, changing nothing',
+    async (name) => {
+      const json = { 'content-type': 'application/json' };
+      const made = await call(keygate.url, 'POST', '/v1/keys', {
+        key: tenant.owner,
+        body: { name: `kept-${name}`, meta: { team: 'a' } },
+      });
+      const before = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner });
+      // as text: an object literal would take `__proto__` for the prototype, not a name.
+      const created = await call(keygate.url, 'POST', '/v1/keys', {
+        key: tenant.owner,
+        headers: json,
+        rawBody: `{"name":"bad","meta":{"team":"b","${name}":"x"}}`,
+      });
+      expect([created.status, created.body.error.code]).toEqual([400, 'invalid_request']);
+      expect(created.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
+      const patched = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, {
+        key: tenant.owner,
+        headers: json,
+        rawBody: `{"meta":{"${name}":"x"}}`,
+      });
+      expect([patched.status, patched.body.error.code]).toEqual([400, 'invalid_request']);
+      expect(patched.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
+      expect((await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner })).body.items).toEqual(
+        before.body.items,
+      );
+    },
+  );
 
   it('lists keys whose name starts with ?name=, newest first, page by page', async () => {
     for (const name of ['prod-api', 'dev-api', 'prod-worker']) {
@@ -75,22 +100,35 @@ describe('meta and createdBy on keys over HTTP', () => {
     expect(all.body.cursor).toBeUndefined();
 
     const first = await call(keygate.url, 'GET', '/v1/keys?name=prod-&limit=1', { key: tenant.owner });
-    const second = await call(keygate.url, 'GET', `/v1/keys?name=prod-&limit=1&cursor=${first.body.cursor}`, { key: tenant.owner });
-    expect([...first.body.items, ...second.body.items].map((k: { name: string }) => k.name).sort()).toEqual(['prod-api', 'prod-worker']);
+    const second = await call(keygate.url, 'GET', `/v1/keys?name=prod-&limit=1&cursor=${first.body.cursor}`, {
+      key: tenant.owner,
+    });
+    expect([...first.body.items, ...second.body.items].map((k: { name: string }) => k.name).sort()).toEqual([
+      'prod-api',
+      'prod-worker',
+    ]);
 
-    const panel = await call(keygate.url, 'GET', `/v1/panel/tenants/${tenant.tenantId}/keys?name=dev`, { key: operator });
+    const panel = await call(keygate.url, 'GET', `/v1/panel/tenants/${tenant.tenantId}/keys?name=dev`, {
+      key: operator,
+    });
     expect(panel.body.items.map((k: { name: string }) => k.name)).toEqual(['dev-api']);
     const empty = await call(keygate.url, 'GET', '/v1/keys?name=', { key: tenant.owner });
     expect([empty.status, empty.body.error.code]).toEqual([400, 'invalid_request']);
   });
 
   it('replaces and clears meta with PATCH, and refuses an empty PATCH with 400 changing nothing', async () => {
-    const made = await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, body: { name: 'patchable', meta: { a: '1' } } });
+    const made = await call(keygate.url, 'POST', '/v1/keys', {
+      key: tenant.owner,
+      body: { name: 'patchable', meta: { a: '1' } },
+    });
     const one = `/v1/panel/tenants/${tenant.tenantId}/keys/${made.body.id}`;
     const replaced = await call(keygate.url, 'PATCH', one, { key: operator, body: { meta: { b: '2' } } });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ name: 'patchable', meta: { b: '2' } });
-    const both = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, { key: tenant.owner, body: { name: 'patched', meta: {} } });
+    const both = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, {
+      key: tenant.owner,
+      body: { name: 'patched', meta: {} },
+    });
     expect(both.body.name).toBe('patched');
     expect(both.body.meta).toBeUndefined();
     for (const body of [{}, { meta: { x: 1 } }]) {

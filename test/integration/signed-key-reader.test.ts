@@ -1,6 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,7 +102,10 @@ beforeEach(() => {
 });
 
 async function seeded() {
-  const tenant = tenantFixture({ tenantId: `signed-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, usageKeys: { live: { id: 'ak', value: 'usagevalue0123456789abcdef' } } });
+  const tenant = tenantFixture({
+    tenantId: `signed-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`,
+    usageKeys: { live: { id: 'ak', value: 'usagevalue0123456789abcdef' } },
+  });
   const key = keyFixture({ tenant, role: 'admin', expiresAt: '2026-12-24T00:00:00.000Z' });
   await table.store.createTenant(tenant, key.item);
   return key;
@@ -128,15 +137,30 @@ describe('SignedKeyReader against DynamoDB Local', () => {
   });
 
   it('throws DynamoDB errors by their type, for the authorizer to fail closed on', async () => {
-    const wrong = new SignedKeyReader({ tableName: 'no-such-table', region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local', endpoint: testEndpoint() });
-    await expect(wrong.getKey('key_000000000000000000000000')).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+    const wrong = new SignedKeyReader({
+      tableName: 'no-such-table',
+      region: 'us-east-1',
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+      endpoint: testEndpoint(),
+    });
+    await expect(wrong.getKey('key_000000000000000000000000')).rejects.toMatchObject({
+      type: 'ResourceNotFoundException',
+    });
     await expect(wrong.getKey('key_000000000000000000000000')).rejects.toBeInstanceOf(DynamoDbError);
   });
 
   it('serves the authorizer: an Allow for a good key with one read, a refusal with none for a bad checksum', async () => {
     const { item, plaintext } = await seeded();
     const logger = recordingLogger();
-    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: { record: () => undefined } };
+    const deps = {
+      store: reader,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock('2026-11-23T10:00:00.000Z'),
+      logger,
+      lastUse: { record: () => undefined },
+    };
     const arn = 'arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/me';
     const result = await authorize(deps, `Bearer ${plaintext}`, arn);
     expect(result.context).toMatchObject({ tenantId: item.tenantId, keyId: item.id, role: 'admin' });
@@ -154,7 +178,9 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const lastUse = new ThrottledLastUse(reader, logger);
     const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse };
     const madeUp = `Bearer ${mintKey('sk', 'live').plaintext}`;
-    await expect(authorize(deps, madeUp, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow('Unauthorized');
+    await expect(authorize(deps, madeUp, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow(
+      'Unauthorized',
+    );
     await lastUse.settle();
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem']);
   });
@@ -163,7 +189,14 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const { item, plaintext } = await seeded();
     const logger = recordingLogger();
     const lastUse = new ThrottledLastUse(reader, logger);
-    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse };
+    const deps = {
+      store: reader,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock('2026-11-23T10:00:00.000Z'),
+      logger,
+      lastUse,
+    };
     await authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me');
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.UpdateItem']);
     expect((await table.store.getKey(item.id))?.lastUsedAt).toBe('2026-11-23T10:00:00.000Z');
@@ -171,10 +204,25 @@ describe('SignedKeyReader against DynamoDB Local', () => {
 
   it('fails closed when DynamoDB cannot be reached', async () => {
     const { plaintext } = await seeded();
-    const down = new SignedKeyReader({ tableName: table.tableName, region: 'us-east-1', accessKeyId: 'local', secretAccessKey: 'local', endpoint: 'http://127.0.0.1:9' });
+    const down = new SignedKeyReader({
+      tableName: table.tableName,
+      region: 'us-east-1',
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+      endpoint: 'http://127.0.0.1:9',
+    });
     const logger = recordingLogger();
-    const deps = { store: down, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: new ThrottledLastUse(down, logger) };
-    await expect(authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow('Unauthorized');
+    const deps = {
+      store: down,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock('2026-11-23T10:00:00.000Z'),
+      logger,
+      lastUse: new ThrottledLastUse(down, logger),
+    };
+    await expect(
+      authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me'),
+    ).rejects.toThrow('Unauthorized');
     expect(logger.text()).toContain('"reason":"error"');
     expect(logger.text()).not.toContain(plaintext);
   });
@@ -198,7 +246,9 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     expect((await fresh.getKey(item.id))?.id).toBe(item.id);
     expect(await fresh.touchLastUsed(item.id, new Date('2026-11-23T11:00:00.000Z'), 60_000)).toBe(true);
     // each call: one attempt on the closed connection, one on a new one.
-    expect(proxy.requests).toEqual(['GetItem', 'GetItem', 'GetItem', 'UpdateItem', 'UpdateItem'].map((action) => `DynamoDB_20120810.${action}`));
+    expect(proxy.requests).toEqual(
+      ['GetItem', 'GetItem', 'GetItem', 'UpdateItem', 'UpdateItem'].map((action) => `DynamoDB_20120810.${action}`),
+    );
     expect(proxy.connections() - before).toBe(3);
   });
 
@@ -209,8 +259,17 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     await expect(fresh.getKey('key_000000000000000000000000')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem']);
     const logger = recordingLogger();
-    const deps = { store: fresh, prefix: 'sk', acceptBareKeys: true, clock: fixedClock('2026-11-23T10:00:00.000Z'), logger, lastUse: { record: () => undefined } };
-    await expect(authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow('Unauthorized');
+    const deps = {
+      store: fresh,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock('2026-11-23T10:00:00.000Z'),
+      logger,
+      lastUse: { record: () => undefined },
+    };
+    await expect(
+      authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me'),
+    ).rejects.toThrow('Unauthorized');
     expect(logger.text()).toContain('"reason":"error"');
   });
 
@@ -251,29 +310,62 @@ describe('DynamoDbHttp endpoints', () => {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
   it('goes to the regional HTTPS endpoint unless told otherwise', () => {
-    expect(new DynamoDbHttp({ ...credentials, region: 'eu-west-1' }).url.href).toBe('https://dynamodb.eu-west-1.amazonaws.com/');
+    expect(new DynamoDbHttp({ ...credentials, region: 'eu-west-1' }).url.href).toBe(
+      'https://dynamodb.eu-west-1.amazonaws.com/',
+    );
   });
 
   it('refuses an endpoint with a path, a query or another scheme', () => {
-    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'http://127.0.0.1:8000/prefix' })).toThrow(/no path or query/);
-    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'http://127.0.0.1:8000/?a=1' })).toThrow(/no path or query/);
-    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'ftp://127.0.0.1' })).toThrow(/must be http/);
+    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'http://127.0.0.1:8000/prefix' })).toThrow(
+      /no path or query/,
+    );
+    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'http://127.0.0.1:8000/?a=1' })).toThrow(
+      /no path or query/,
+    );
+    expect(() => new DynamoDbHttp({ ...credentials, region: 'x', endpoint: 'ftp://127.0.0.1' })).toThrow(
+      /must be http/,
+    );
   });
 
   it('checks the server certificate over HTTPS: a self-signed one is refused before any request is sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keygate-tls-'));
     let requests = 0;
     const server = await (async () => {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_incoming, outgoing) => {
-        requests += 1;
-        outgoing.end('{}');
-      });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const https = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_incoming, outgoing) => {
+          requests += 1;
+          outgoing.end('{}');
+        },
+      );
       await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
       return https;
     })();
     try {
-      const client = new DynamoDbHttp({ ...credentials, region: 'x', endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const client = new DynamoDbHttp({
+        ...credentials,
+        region: 'x',
+        endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      });
       await expect(client.call('GetItem', {})).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
       expect(requests).toBe(0);
     } finally {

@@ -57,7 +57,11 @@ export interface AuthorizeDeps {
  *
  * @throws Unauthorized for every refusal.
  */
-export async function authorize(deps: AuthorizeDeps, token: string | undefined, methodArn: string): Promise<AuthorizationResult> {
+export async function authorize(
+  deps: AuthorizeDeps,
+  token: string | undefined,
+  methodArn: string,
+): Promise<AuthorizationResult> {
   const parsed = parseAuthorization(token, deps.prefix, deps.acceptBareKeys);
   if (parsed === undefined) return refuse(deps.logger, 'malformed');
   const hash = hashKey(parsed.key);

@@ -33,7 +33,11 @@ export interface IdempotencyStore {
    * Claims `id` for a request with `fingerprint`, unless a record exists that has neither
    * expired nor (while `pending`) outlived its lock: then that record is returned instead.
    */
-  claim(id: string, fingerprint: string, now: Date): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly record: IdempotencyRecord }>;
+  claim(
+    id: string,
+    fingerprint: string,
+    now: Date,
+  ): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly record: IdempotencyRecord }>;
   /** Stores the answer of a claimed request. */
   complete(id: string, fingerprint: string, response: { statusCode: number; body: string }): Promise<void>;
   /** Gives up a claim whose request failed, so that a retry runs it anew. */
@@ -83,20 +87,29 @@ export class Idempotency {
    * @param authorize - refuses (throws) what the caller may not do, as `create` would; run before
    *   a key is claimed or an answer replayed. @default - nothing beyond the scope.
    */
-  async run(request: ApiRequest, scope: string, create: () => Promise<HttpResponse>, authorize?: () => Promise<void>): Promise<HttpResponse> {
+  async run(
+    request: ApiRequest,
+    scope: string,
+    create: () => Promise<HttpResponse>,
+    authorize?: () => Promise<void>,
+  ): Promise<HttpResponse> {
     const header = request.headers?.[IDEMPOTENCY_HEADER];
     if (header === undefined) return create();
     if (!KEY_PATTERN.test(header)) throw invalidRequest('Idempotency-Key: must be 1 to 255 printable ASCII characters');
     if (authorize !== undefined) await authorize();
     const id = sha256(`${scope}\n${request.caller.keyId}\n${header}`);
-    const fingerprint = sha256(JSON.stringify([request.method, request.resource, request.pathParameters, request.body ?? '']));
+    const fingerprint = sha256(
+      JSON.stringify([request.method, request.resource, request.pathParameters, request.body ?? '']),
+    );
     const deadline = this.deps.clock().getTime() + (this.deps.waitMs ?? 5_000);
     for (let round = 0; ; round += 1) {
       const claim = await this.deps.store.claim(id, fingerprint, this.deps.clock());
       if (claim.claimed) return this.runClaimed(id, fingerprint, create);
       const { record } = claim;
       if (record.fingerprint !== fingerprint) {
-        throw conflict('this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request');
+        throw conflict(
+          'this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request',
+        );
       }
       if (record.status === 'done' && record.response !== undefined) {
         const replay = jsonResponse(record.response.statusCode);
@@ -109,7 +122,11 @@ export class Idempotency {
     }
   }
 
-  private async runClaimed(id: string, fingerprint: string, create: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async runClaimed(
+    id: string,
+    fingerprint: string,
+    create: () => Promise<HttpResponse>,
+  ): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
       response = await create();
@@ -121,7 +138,10 @@ export class Idempotency {
       throw error;
     }
     try {
-      await this.deps.store.complete(id, fingerprint, { statusCode: response.statusCode, body: JSON.stringify(withoutPlaintext(JSON.parse(response.body))) });
+      await this.deps.store.complete(id, fingerprint, {
+        statusCode: response.statusCode,
+        body: JSON.stringify(withoutPlaintext(JSON.parse(response.body))),
+      });
     } catch (error) {
       // the key exists and its plaintext is in this answer: it must reach the caller. a retry
       // after the lock lapses would create again; logged so it can be seen.
@@ -150,5 +170,9 @@ function sha256(text: string): string {
 /** When a record made at `now` stops being replayed, and when its claim lapses. */
 export function idempotencyTimes(now: Date): { expiresAt: string; ttl: number; lockedUntil: string } {
   const expires = now.getTime() + IDEMPOTENCY_TTL_MS;
-  return { expiresAt: new Date(expires).toISOString(), ttl: Math.ceil(expires / 1000), lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LOCK_MS).toISOString() };
+  return {
+    expiresAt: new Date(expires).toISOString(),
+    ttl: Math.ceil(expires / 1000),
+    lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LOCK_MS).toISOString(),
+  };
 }

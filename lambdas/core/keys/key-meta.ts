@@ -30,7 +30,8 @@ export const metaSchema = z.pipe(
   z.transform((meta: unknown, payload: z.core.ParsePayload) => {
     if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
       for (const name of RESERVED_META_NAMES) {
-        if (Object.hasOwn(meta, name)) payload.issues.push({ code: 'custom', message: RESERVED_MESSAGE, input: meta, path: [name] });
+        if (Object.hasOwn(meta, name))
+          payload.issues.push({ code: 'custom', message: RESERVED_MESSAGE, input: meta, path: [name] });
       }
     }
     return meta;
@@ -38,17 +39,26 @@ export const metaSchema = z.pipe(
   z
     .record(
       z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'names must be 1 to 40 letters, digits, _ . : or -')),
-      z.string({ error: 'values must be strings' }).check(z.refine((value: string) => !/\p{Cc}/u.test(value), 'values must not contain control characters')),
+      z
+        .string({ error: 'values must be strings' })
+        .check(z.refine((value: string) => !/\p{Cc}/u.test(value), 'values must not contain control characters')),
     )
     .check(
-      z.refine((meta: KeyMeta) => Object.keys(meta).length <= MAX_META_ENTRIES, `must have at most ${MAX_META_ENTRIES} entries`),
-      z.refine((meta: KeyMeta) => metaBytes(meta) <= MAX_META_BYTES, `must be at most ${MAX_META_BYTES} bytes in all (names and values, UTF-8)`),
+      z.refine(
+        (meta: KeyMeta) => Object.keys(meta).length <= MAX_META_ENTRIES,
+        `must have at most ${MAX_META_ENTRIES} entries`,
+      ),
+      z.refine(
+        (meta: KeyMeta) => metaBytes(meta) <= MAX_META_BYTES,
+        `must be at most ${MAX_META_BYTES} bytes in all (names and values, UTF-8)`,
+      ),
     ),
 );
 
 /** The UTF-8 size of a meta object's names and values. */
 export function metaBytes(meta: KeyMeta): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(meta)) bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
+  for (const [name, value] of Object.entries(meta))
+    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
   return bytes;
 }

@@ -10,7 +10,14 @@ import type { Logger } from '../support/logger';
 import { withBackoff } from '../support/retry';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
-import { isLastingOwner, lastOwnerMessage, OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole, type OwnerGuard } from './owner-guard';
+import {
+  isLastingOwner,
+  lastOwnerMessage,
+  OPERATOR_ACTOR,
+  OPERATOR_TENANT_ID,
+  owningRole,
+  type OwnerGuard,
+} from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from '../store/store';
 
 /** The longest a rotated-out key may keep working. */
@@ -80,7 +87,8 @@ export class KeyService {
       throw error;
     }
     return this.withFreshTenant(caller.tenantId, async (current) => {
-      const tenant = this.deps.usage === undefined ? current : await this.deps.usage.ensureUsageKey(current, environment);
+      const tenant =
+        this.deps.usage === undefined ? current : await this.deps.usage.ensureUsageKey(current, environment);
       const { item, plaintext } = buildKey({
         prefix: this.deps.prefix,
         tenant,
@@ -106,13 +114,15 @@ export class KeyService {
     assertCanWrite(caller);
     const environment = input.environment ?? caller.environment;
     const role = input.role ?? 'developer';
-    if (caller.environment === 'test' && environment !== 'test') throw forbidden('a test key can only create test keys');
+    if (caller.environment === 'test' && environment !== 'test')
+      throw forbidden('a test key can only create test keys');
     // operator keys open the panel over every tenant: they belong to the operator tenant alone. Told
     // before the rank rule, which also refuses them but would blame the caller's role instead.
     if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) {
       throw forbidden("operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key");
     }
-    if (rank(role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    if (rank(role) < rank(caller.role))
+      throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
     assertOperatorIsLive(role, environment);
   }
 
@@ -126,11 +136,19 @@ export class KeyService {
   }
 
   /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
-  async list(caller: AuthorizerContext, limit: number, cursor?: string, namePrefix?: string): Promise<{ items: KeyRecord[]; cursor?: string }> {
+  async list(
+    caller: AuthorizerContext,
+    limit: number,
+    cursor?: string,
+    namePrefix?: string,
+  ): Promise<{ items: KeyRecord[]; cursor?: string }> {
     const environment = caller.environment === 'test' ? 'test' : undefined;
     const page = await this.deps.store.listKeys(caller.tenantId, limit, cursor, environment, namePrefix);
     const now = this.deps.clock();
-    return { items: page.items.map((item) => toKeyRecord(item, now)), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
+    return {
+      items: page.items.map((item) => toKeyRecord(item, now)),
+      ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+    };
   }
 
   /** One of the caller's keys. */
@@ -144,23 +162,41 @@ export class KeyService {
   }
 
   /** Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or both. */
-  async update(caller: AuthorizerContext, id: string, changes: { name?: string; meta?: Readonly<Record<string, string>> }): Promise<KeyRecord> {
+  async update(
+    caller: AuthorizerContext,
+    id: string,
+    changes: { name?: string; meta?: Readonly<Record<string, string>> },
+  ): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
     const event = keyEvent('key.renamed', actorOf(caller), key, this.deps.clock(), {
       ...(changes.name === undefined ? {} : { from: key.name, to: changes.name }),
       ...(changes.meta === undefined ? {} : { meta: 'replaced' }),
     });
-    return toKeyRecord(await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event), this.deps.clock());
+    return toKeyRecord(
+      await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event),
+      this.deps.clock(),
+    );
   }
 
   /**
    * Revokes a key; it is refused from the very next request on. `actor` and `details` are what
    * the event says, for a system revoking on its own account (the notice job's stale keys).
    */
-  async revoke(caller: AuthorizerContext, id: string, actor: Actor = actorOf(caller), details: EventDetails = {}): Promise<KeyRecord> {
+  async revoke(
+    caller: AuthorizerContext,
+    id: string,
+    actor: Actor = actorOf(caller),
+    details: EventDetails = {},
+  ): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
     const item = await this.keepingAnOwner(key, (guard) =>
-      this.deps.store.setKeyStatus(caller.tenantId, id, 'revoked', guard, keyEvent('key.revoked', actor, key, this.deps.clock(), details)),
+      this.deps.store.setKeyStatus(
+        caller.tenantId,
+        id,
+        'revoked',
+        guard,
+        keyEvent('key.revoked', actor, key, this.deps.clock(), details),
+      ),
     );
     await flushAfterWrite(this.deps.cache, this.deps.logger);
     return toKeyRecord(item, this.deps.clock());
@@ -170,14 +206,22 @@ export class KeyService {
   async enable(caller: AuthorizerContext, id: string): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
     const event = keyEvent('key.enabled', actorOf(caller), key, this.deps.clock());
-    return toKeyRecord(await this.deps.store.setKeyStatus(caller.tenantId, id, 'active', undefined, event), this.deps.clock());
+    return toKeyRecord(
+      await this.deps.store.setKeyStatus(caller.tenantId, id, 'active', undefined, event),
+      this.deps.clock(),
+    );
   }
 
   /** Deletes a key for good. */
   async delete(caller: AuthorizerContext, id: string): Promise<void> {
     const key = await this.changeableKey(caller, id);
     await this.keepingAnOwner(key, (guard) =>
-      this.deps.store.deleteKey(caller.tenantId, id, guard, keyEvent('key.deleted', actorOf(caller), key, this.deps.clock(), { name: key.name, role: key.role })),
+      this.deps.store.deleteKey(
+        caller.tenantId,
+        id,
+        guard,
+        keyEvent('key.deleted', actorOf(caller), key, this.deps.clock(), { name: key.name, role: key.role }),
+      ),
     );
     await flushAfterWrite(this.deps.cache, this.deps.logger);
   }
@@ -192,7 +236,8 @@ export class KeyService {
     assertOperatorIsLive(old.role, old.environment);
     const now = this.deps.clock();
     const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
-    const oldEnds = old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnd.getTime() ? new Date(old.expiresAt) : graceEnd;
+    const oldEnds =
+      old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnd.getTime() ? new Date(old.expiresAt) : graceEnd;
     const result = await this.withFreshTenant(caller.tenantId, async (tenant) => {
       const { item, plaintext } = buildKey({
         prefix: this.deps.prefix,
@@ -208,7 +253,11 @@ export class KeyService {
         ...(old.meta === undefined ? {} : { meta: old.meta }),
         createdBy: caller.keyId,
       });
-      const event = keyEvent('key.rotated', actorOf(caller), old, now, { newKeyId: item.id, oldKeyEndsAt: oldEnds.toISOString(), gracePeriodHours });
+      const event = keyEvent('key.rotated', actorOf(caller), old, now, {
+        newKeyId: item.id,
+        oldKeyEndsAt: oldEnds.toISOString(),
+        gracePeriodHours,
+      });
       await this.deps.store.rotateKey(caller.tenantId, old.id, item, expiryAt(oldEnds), now, event);
       return { ...toKeyRecord(item, now), key: plaintext };
     });
@@ -251,7 +300,8 @@ export class KeyService {
         ...(this.deps.sleep === undefined ? {} : { sleep: this.deps.sleep }),
       });
     } catch (error) {
-      if (error instanceof OwnersChangedError) throw conflict("the tenant's owner keys were changing at the same time; try again");
+      if (error instanceof OwnersChangedError)
+        throw conflict("the tenant's owner keys were changing at the same time; try again");
       throw error;
     }
   }
@@ -283,7 +333,8 @@ export class KeyService {
   private async changeableKey(caller: AuthorizerContext, id: string): Promise<KeyItem> {
     assertCanWrite(caller);
     const item = await this.visibleKey(caller, id);
-    if (rank(item.role) < rank(caller.role)) throw forbidden(`${withArticle(caller.role)} key cannot change ${withArticle(item.role)} key`);
+    if (rank(item.role) < rank(caller.role))
+      throw forbidden(`${withArticle(caller.role)} key cannot change ${withArticle(item.role)} key`);
     return item;
   }
 
@@ -303,7 +354,6 @@ export class KeyService {
       }
     }
   }
-
 }
 
 /**
@@ -315,7 +365,13 @@ export class KeyService {
  * environment, so every key of the tenant is visible.
  */
 export function operatorActingFor(tenant: Tenant): AuthorizerContext {
-  return { tenantId: tenant.tenantId, keyId: OPERATOR_ACTOR, environment: 'live', role: owningRole(tenant.tenantId), plan: tenant.plan };
+  return {
+    tenantId: tenant.tenantId,
+    keyId: OPERATOR_ACTOR,
+    environment: 'live',
+    role: owningRole(tenant.tenantId),
+    plan: tenant.plan,
+  };
 }
 
 /** `an owner`, `a developer`: for messages people read. */
