@@ -6,7 +6,7 @@
  */
 import type * as z from 'zod/mini';
 import { EXPIRY_DAYS } from '../lambdas/core/keys/expiry';
-import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema } from '../lambdas/core/keys/key-meta';
+import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema, RESERVED_META_NAMES } from '../lambdas/core/keys/key-meta';
 import { createKeySchema, listKeysQuerySchema } from '../lambdas/core/http/schemas/keys';
 import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../lambdas/core/http/http';
 import {
@@ -43,7 +43,7 @@ export function requestNotes(): Notes {
       metaSchema,
       {
         maxProperties: MAX_META_ENTRIES,
-        description: `Flat string metadata for dashboards: at most ${MAX_META_ENTRIES} entries and ${MAX_META_BYTES} bytes (UTF-8, names and values).`,
+        description: `Flat string metadata for dashboards: at most ${MAX_META_ENTRIES} entries and ${MAX_META_BYTES} bytes (UTF-8, names and values); the names ${RESERVED_META_NAMES.map((name) => `\`${name}\``).join(', ')} are refused.`,
       },
     ],
     [

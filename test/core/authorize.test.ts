@@ -108,21 +108,26 @@ describe('authorizer', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('refuses an unknown key after exactly one read (and the use write made alongside it)', async () => {
+  it('refuses a made-up key with a valid checksum after exactly one read and no write, use after use', async () => {
     ddb.on(GetCommand).resolves({});
-    await expect(setup().call(`Bearer ${mintKey('sk', 'live').plaintext}`)).rejects.toThrow('Unauthorized');
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
-    // conditional on the item existing: for an unknown key it writes nothing.
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ConditionExpression).toMatch(
-      /^attribute_exists\(pk\) AND /,
-    );
+    const { call, clock, lastUse } = setup();
+    const madeUp = `Bearer ${mintKey('sk', 'live').plaintext}`;
+    for (let i = 0; i < 3; i += 1) {
+      await expect(call(madeUp)).rejects.toThrow('Unauthorized');
+      clock.advance(61_000);
+    }
+    await lastUse.settle();
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(3);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('refuses a key whose stored hash differs (an id collision never authorizes)', async () => {
     const { item, plaintext } = keyFixture();
     ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, hash: 'f'.repeat(64) }) });
-    await expect(setup().call(plaintext)).rejects.toThrow('Unauthorized');
+    const { call, lastUse } = setup();
+    await expect(call(plaintext)).rejects.toThrow('Unauthorized');
+    await lastUse.settle();
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('refuses a revoked key', async () => {
@@ -167,24 +172,38 @@ describe('authorizer', () => {
     expect(logger.text()).not.toContain(plaintext.slice(8, 72));
   });
 
-  it('records lastUsedAt alongside the read and answers only once it is written (never lost to a frozen Lambda)', async () => {
+  it('records lastUsedAt once the hash matched, alongside the read for a key seen before, and answers only once it is written', async () => {
     const { item, plaintext } = keyFixture();
     const reads: (() => void)[] = [];
     const writes: (() => void)[] = [];
     ddb.on(GetCommand).callsFake(() => new Promise((done) => reads.push(() => done({ Item: rawKeyItem(item) }))));
     ddb.on(UpdateCommand).callsFake(() => new Promise((done) => writes.push(() => done({}))));
-    const { call } = setup();
+    const { call, clock } = setup();
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+    // first use here: the write waits for the hash to match.
     let answered = false;
-    const answer = call(plaintext).then((result) => ((answered = true), result));
-    await new Promise((resolve) => setImmediate(resolve));
-    // both in flight at once: one round trip, not two.
-    expect([reads.length, writes.length]).toEqual([1, 1]);
+    const first = call(plaintext).then((result) => ((answered = true), result));
+    await turn();
+    expect([reads.length, writes.length]).toEqual([1, 0]);
     reads[0]();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(answered).toBe(false); // the read is back; the answer waits for the write.
+    await turn();
+    expect([reads.length, writes.length]).toEqual([1, 1]);
+    expect(answered).toBe(false); // the answer waits for the write (never lost to a frozen Lambda).
     writes[0]();
-    await expect(answer).resolves.toMatchObject({ principalId: item.id });
+    await expect(first).resolves.toMatchObject({ principalId: item.id });
+
+    // a minute on, the id is known to name a real key: both in flight at once, one round trip.
+    clock.advance(60_000);
+    answered = false;
+    const second = call(plaintext).then((result) => ((answered = true), result));
+    await turn();
+    expect([reads.length, writes.length]).toEqual([2, 2]);
+    reads[1]();
+    await turn();
+    expect(answered).toBe(false);
+    writes[1]();
+    await expect(second).resolves.toMatchObject({ principalId: item.id });
   });
 
   it('records lastUsedAt once per key per minute', async () => {

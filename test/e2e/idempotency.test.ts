@@ -100,6 +100,44 @@ describe('Idempotency-Key on creates over HTTP', () => {
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
+  it("refuses a developer key and a test key that send the owner's Idempotency-Key and body, as a fresh request; the owner's rotation too", async () => {
+    const developer = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body: { name: 'lesser-dev' } });
+    const testKey = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner.key,
+      body: { name: 'lesser-test', environment: 'test', role: 'owner' },
+    });
+    expect([developer.status, testKey.status]).toEqual([201, 201]);
+    const body = { name: 'second-owner', role: 'owner', environment: 'live' };
+    const first = await call(keygate.url, 'POST', '/v1/keys', { key: owner.key, body, headers: idem('owner-only-1') });
+    expect(first.status).toBe(201);
+    const before = await keyNames(owner.key);
+    for (const lesser of [developer.body.key, testKey.body.key]) {
+      const fresh = await call(keygate.url, 'POST', '/v1/keys', {
+        key: lesser,
+        body,
+        headers: idem('owner-only-fresh'),
+      });
+      const replay = await call(keygate.url, 'POST', '/v1/keys', { key: lesser, body, headers: idem('owner-only-1') });
+      expect([fresh.status, replay.status]).toEqual([403, 403]);
+      expect(replay.body).toEqual(fresh.body);
+      expect(JSON.stringify(replay.body)).not.toContain(first.body.id);
+    }
+    const rotated = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, {
+      key: owner.key,
+      body: {},
+      headers: idem('owner-rotate-1'),
+    });
+    expect(rotated.status).toBe(201);
+    const stolen = await call(keygate.url, 'POST', `/v1/keys/${first.body.id}/rotate`, {
+      key: developer.body.key,
+      body: {},
+      headers: idem('owner-rotate-1'),
+    });
+    expect(stolen.status).toBe(403);
+    expect(JSON.stringify(stolen.body)).not.toContain(rotated.body.id);
+    expect((await keyNames(owner.key)).length).toBe(before.length + 1);
+  });
+
   it('refuses a malformed Idempotency-Key with 400, and creates nothing', async () => {
     const before = await keyNames(owner.key);
     for (const value of ['x'.repeat(256), 'tab\there']) {

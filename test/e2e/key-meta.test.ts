@@ -61,6 +61,36 @@ describe('meta and createdBy on keys over HTTP', () => {
     expect(after.body.items).toEqual(before.body.items);
   });
 
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses the meta name %s with 400 naming it, on create and PATCH, changing nothing',
+    async (name) => {
+      const json = { 'content-type': 'application/json' };
+      const made = await call(keygate.url, 'POST', '/v1/keys', {
+        key: tenant.owner,
+        body: { name: `kept-${name}`, meta: { team: 'a' } },
+      });
+      const before = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner });
+      // as text: an object literal would take `__proto__` for the prototype, not a name.
+      const created = await call(keygate.url, 'POST', '/v1/keys', {
+        key: tenant.owner,
+        headers: json,
+        rawBody: `{"name":"bad","meta":{"team":"b","${name}":"x"}}`,
+      });
+      expect([created.status, created.body.error.code]).toEqual([400, 'invalid_request']);
+      expect(created.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
+      const patched = await call(keygate.url, 'PATCH', `/v1/keys/${made.body.id}`, {
+        key: tenant.owner,
+        headers: json,
+        rawBody: `{"meta":{"${name}":"x"}}`,
+      });
+      expect([patched.status, patched.body.error.code]).toEqual([400, 'invalid_request']);
+      expect(patched.body.error.message).toMatch(new RegExp(`^meta\\.${name}: `));
+      expect((await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: tenant.owner })).body.items).toEqual(
+        before.body.items,
+      );
+    },
+  );
+
   it('lists keys whose name starts with ?name=, newest first, page by page', async () => {
     for (const name of ['prod-api', 'dev-api', 'prod-worker']) {
       expect((await call(keygate.url, 'POST', '/v1/keys', { key: tenant.owner, body: { name } })).status).toBe(201);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { authorize, ThrottledLastUse } from '../../lambdas/core/auth/authorize';
 import { DynamoDbHttp } from '../../lambdas/runtime/dynamodb-http';
 import { DynamoDbError, SignedKeyReader } from '../../lambdas/runtime/signed-key-reader';
+import { mintKey } from '../../lambdas/core/keys/format';
 import { LOCAL_AWS } from '../../local/dynamodb-local';
 import { createTestTable, testEndpoint, type TestTable } from '../support/dynamodb';
 import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
@@ -170,6 +171,36 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const broken = `${plaintext.slice(0, -1)}${plaintext.endsWith('0') ? '1' : '0'}`;
     await expect(authorize(deps, `Bearer ${broken}`, arn)).rejects.toThrow('Unauthorized');
     expect(proxy.requests).toEqual([]);
+  });
+
+  it('costs one GetItem and no write for a made-up key with a valid checksum', async () => {
+    const logger = recordingLogger();
+    const clock = fixedClock(instant(0, '10:00'));
+    const lastUse = new ThrottledLastUse(reader, logger);
+    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse };
+    const madeUp = `Bearer ${mintKey('sk', 'live').plaintext}`;
+    await expect(authorize(deps, madeUp, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow(
+      'Unauthorized',
+    );
+    await lastUse.settle();
+    expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem']);
+  });
+
+  it('records the use of a real key once its hash matched', async () => {
+    const { item, plaintext } = await seeded();
+    const logger = recordingLogger();
+    const lastUse = new ThrottledLastUse(reader, logger);
+    const deps = {
+      store: reader,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock(instant(0, '10:00')),
+      logger,
+      lastUse,
+    };
+    await authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me');
+    expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.UpdateItem']);
+    expect((await table.store.getKey(item.id))?.lastUsedAt).toBe(instant(0, '10:00'));
   });
 
   it('fails closed when DynamoDB cannot be reached', async () => {

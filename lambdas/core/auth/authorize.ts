@@ -56,19 +56,24 @@ export async function authorize(
   const hash = hashKey(parsed.key);
   const keyId = keyIdFromHash(hash);
   const now = deps.clock();
-  // the use is recorded alongside the read, not after it: one round trip, and a write that is
-  // done before the answer leaves (Lambda freezes whatever is still running after that).
-  const recording = deps.lastUse.record(keyId, now);
+  // a key that matched in this process before may have its use written alongside the read (one
+  // round trip); any other waits for its hash to match, so a made-up key costs the read alone.
+  const ahead = deps.lastUse.recordAhead?.(keyId, now);
   let item;
   try {
     item = await deps.store.getKey(keyId);
   } catch (error) {
-    if (recording !== undefined) await recording;
+    if (ahead !== undefined) await ahead;
     return refuse(deps.logger, 'error', { keyId, ...describeError(error) });
   }
-  // awaiting undefined would still cost a turn of the microtask queue: repeat uses write nothing.
+  if (item === undefined || !hashesEqual(item.hash, hash)) {
+    if (ahead !== undefined) await ahead;
+    return refuse(deps.logger, 'unknown', { keyId });
+  }
+  // the write is done before the answer leaves (Lambda freezes whatever is still running after
+  // that); awaiting undefined would still cost a turn of the microtask queue.
+  const recording = ahead ?? deps.lastUse.record(keyId, now);
   if (recording !== undefined) await recording;
-  if (item === undefined || !hashesEqual(item.hash, hash)) return refuse(deps.logger, 'unknown', { keyId });
   if (item.status !== 'active') return refuse(deps.logger, 'revoked', { keyId });
   if (isExpired(item.expiresAt, now)) return refuse(deps.logger, 'expired', { keyId });
   if (item.tenantStatus !== 'active') return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
@@ -106,22 +111,30 @@ function policiesFor(rules: readonly RouteRoles[] = NO_RULES): PolicyCache {
 /** How often, at most, a key's `lastUsedAt` is written unless configured (`keygate:lastUsedIntervalSeconds`). */
 export const DEFAULT_LAST_USED_INTERVAL_SECONDS = 60;
 
-/** Records that a key was presented. */
+/** Records that a real key was presented: one whose hash matched its item. */
 export interface LastUseRecorder {
   /**
-   * Notes a use. Returns the write it started, which never rejects, for the caller to await
-   * alongside its own read; `undefined` when nothing is written (used moments ago).
+   * Notes the use of a key whose hash has just matched. Returns the write it started, which
+   * never rejects, for the caller to await; `undefined` when nothing is written (used moments ago).
    */
   record(keyId: string, at: Date): Promise<void> | undefined;
+  /**
+   * Notes a use before the read, for a key id that matched in this process before (so it names a
+   * real key); `undefined` for any other id, whose use waits for {@link LastUseRecorder.record}.
+   * @default - every write waits for the hash to match.
+   */
+  recordAhead?(keyId: string, at: Date): Promise<void> | undefined;
 }
 
 /**
  * Records `lastUsedAt` at most once per key per interval: an in-memory throttle per process
  * (no write at all for repeat uses) plus a conditional write that holds across processes.
- * The authorizer awaits the write together with its read, so it costs no extra round trip and
- * is never lost to a frozen Lambda. `lastUsedAt` is when a real key was last presented, to the
- * minute: a revoked or expired key still being tried shows up too (worth knowing); a made-up key
- * never does, since its id, derived from its hash, names no item and the write needs one.
+ * Only a key whose hash matched is ever written: a made-up key, even with a valid checksum,
+ * costs the authorizer's one read and nothing else. A key's first use in a process is written
+ * once its hash matched (a second round trip, once); later ones alongside the read, since the id
+ * is known to name a real key. The authorizer awaits the write, so it is never lost to a frozen
+ * Lambda. `lastUsedAt` is when a real key was last presented, to the minute: a revoked or expired
+ * key still being tried shows up too (worth knowing).
  */
 export class ThrottledLastUse implements LastUseRecorder {
   private readonly recorded = new Map<string, number>();
@@ -134,6 +147,10 @@ export class ThrottledLastUse implements LastUseRecorder {
     private readonly intervalMs = DEFAULT_LAST_USED_INTERVAL_SECONDS * 1000,
     private readonly maxTracked = 10_000,
   ) {}
+
+  recordAhead(keyId: string, at: Date): Promise<void> | undefined {
+    return this.recorded.has(keyId) ? this.record(keyId, at) : undefined;
+  }
 
   record(keyId: string, at: Date): Promise<void> | undefined {
     const last = this.recorded.get(keyId);

@@ -59,8 +59,11 @@ export interface IdempotencyDeps {
  * `Idempotency-Key` on creates: a dashboard that double-submits, or retries after a timeout,
  * gets the first answer instead of a second key.
  *
- * - The key is scoped to the caller's tenant; the request's fingerprint is SHA-256 of its method,
- *   route, path parameters and body text. The same key and request within 24 h replay the first
+ * - The key is scoped to the calling API key (within the caller's tenant): another key that sends
+ *   the same header starts afresh, so an answer is only ever replayed to the key that got it. The
+ *   request's fingerprint is SHA-256 of its method, route, path parameters and body text.
+ * - The caller is authorized before any replay: a replay never answers a request that, sent
+ *   fresh, would be refused. The same key and request within 24 h replay the first
  *   answer (same status and record, header `Idempotent-Replayed: true`); the same key with another
  *   request is 409 `conflict`.
  * - The replay never carries the plaintext key: it is shown once, in the first answer, and is
@@ -77,15 +80,24 @@ export class Idempotency {
   }
 
   /**
-   * Runs `create` once per idempotency key of `scope` (the caller's tenant), or without any of
-   * this when the request has no `Idempotency-Key` header. Validate the body before calling, so
-   * that a 400 never claims a key.
+   * Runs `create` once per idempotency key of `scope` (the caller's tenant) and calling key, or
+   * without any of this when the request has no `Idempotency-Key` header. Validate the body
+   * before calling, so that a 400 never claims a key.
+   *
+   * @param authorize - refuses (throws) what the caller may not do, as `create` would; run before
+   *   a key is claimed or an answer replayed. @default - nothing beyond the scope.
    */
-  async run(request: ApiRequest, scope: string, create: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  async run(
+    request: ApiRequest,
+    scope: string,
+    create: () => Promise<HttpResponse>,
+    authorize?: () => Promise<void>,
+  ): Promise<HttpResponse> {
     const header = request.headers?.[IDEMPOTENCY_HEADER];
     if (header === undefined) return create();
     if (!KEY_PATTERN.test(header)) throw invalidRequest('Idempotency-Key: must be 1 to 255 printable ASCII characters');
-    const id = sha256(`${scope}\n${header}`);
+    if (authorize !== undefined) await authorize();
+    const id = sha256(`${scope}\n${request.caller.keyId}\n${header}`);
     const fingerprint = sha256(
       JSON.stringify([request.method, request.resource, request.pathParameters, request.body ?? '']),
     );

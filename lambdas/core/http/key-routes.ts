@@ -22,7 +22,7 @@ export interface KeyRouteMount {
   readonly callerOf: (request: ApiRequest) => Promise<AuthorizerContext>;
   /**
    * Honours `Idempotency-Key` on the routes that mint a key (create, rotate), scoped to the
-   * tenant of the key that calls. @default - the header is ignored.
+   * key that calls. @default - the header is ignored.
    */
   readonly idempotency?: Idempotency;
 }
@@ -34,18 +34,26 @@ export interface KeyRouteMount {
  */
 export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string, RouteHandler> {
   const { base, callerOf } = mount;
-  // the scope is the calling key's tenant (the operator's for the panel): the path and body are
+  // the scope is the calling key (of the operator's tenant for the panel): the path and body are
   // in the request's fingerprint, so one key reused for another tenant's create is a conflict.
-  const once = (request: ApiRequest, create: () => Promise<HttpResponse>): Promise<HttpResponse> =>
-    mount.idempotency === undefined ? create() : mount.idempotency.run(request, request.caller.tenantId, create);
+  const once = (
+    request: ApiRequest,
+    create: () => Promise<HttpResponse>,
+    authorize: () => Promise<void>,
+  ): Promise<HttpResponse> =>
+    mount.idempotency === undefined
+      ? create()
+      : mount.idempotency.run(request, request.caller.tenantId, create, authorize);
   const one = `${base}/{${mount.idParameter}}`;
   const id = (request: ApiRequest): string => request.pathParameters[mount.idParameter] ?? '';
   return {
     [`POST ${base}`]: async (request) => {
       const input = parseBody(request, createKeySchema);
       const caller = await callerOf(request);
-      return once(request, async () =>
-        jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])),
+      return once(
+        request,
+        async () => jsonResponse(201, await keys.create(caller, input as Parameters<KeyService['create']>[1])),
+        async () => keys.authorizeCreate(caller, input),
       );
     },
     [`GET ${base}`]: async (request) => {
@@ -72,8 +80,10 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
     [`POST ${one}/rotate`]: async (request) => {
       const { gracePeriodHours } = parseBody(request, rotateKeySchema);
       const caller = await callerOf(request);
-      return once(request, async () =>
-        jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)),
+      return once(
+        request,
+        async () => jsonResponse(201, await keys.rotate(caller, id(request), gracePeriodHours ?? 0)),
+        () => keys.authorizeRotate(caller, id(request)),
       );
     },
   };

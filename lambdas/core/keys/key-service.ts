@@ -75,19 +75,9 @@ export class KeyService {
 
   /** Mints a key for the caller's tenant and returns it with its plaintext, once. */
   async create(caller: AuthorizerContext, input: CreateKeyInput): Promise<KeyWithSecret> {
-    assertCanWrite(caller);
+    this.authorizeCreate(caller, input);
     const environment = input.environment ?? caller.environment;
     const role = input.role ?? 'developer';
-    if (caller.environment === 'test' && environment !== 'test')
-      throw forbidden('a test key can only create test keys');
-    // operator keys open the panel over every tenant: they belong to the operator tenant alone. Told
-    // before the rank rule, which also refuses them but would blame the caller's role instead.
-    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) {
-      throw forbidden("operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key");
-    }
-    if (rank(role) < rank(caller.role))
-      throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
-    assertOperatorIsLive(role, environment);
     const now = this.deps.clock();
     let expiry: Expiry;
     try {
@@ -114,6 +104,35 @@ export class KeyService {
       await this.deps.store.createKey(item, keyEvent('key.created', actorOf(caller), item, now, keyDetails(item)));
       return { ...toKeyRecord(item, now), key: plaintext };
     });
+  }
+
+  /**
+   * Refuses a creation the caller may not make, as {@link KeyService.create} does, without any
+   * I/O: for a replayed answer to be refused as the request itself would be.
+   */
+  authorizeCreate(caller: AuthorizerContext, input: Pick<CreateKeyInput, 'environment' | 'role'>): void {
+    assertCanWrite(caller);
+    const environment = input.environment ?? caller.environment;
+    const role = input.role ?? 'developer';
+    if (caller.environment === 'test' && environment !== 'test')
+      throw forbidden('a test key can only create test keys');
+    // operator keys open the panel over every tenant: they belong to the operator tenant alone. Told
+    // before the rank rule, which also refuses them but would blame the caller's role instead.
+    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) {
+      throw forbidden("operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key");
+    }
+    if (rank(role) < rank(caller.role))
+      throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
+    assertOperatorIsLive(role, environment);
+  }
+
+  /**
+   * Refuses a rotation the caller may not make, as {@link KeyService.rotate} does (one read of the
+   * key): for a replayed answer to be refused as the request itself would be.
+   */
+  async authorizeRotate(caller: AuthorizerContext, id: string): Promise<void> {
+    const old = await this.changeableKey(caller, id);
+    assertOperatorIsLive(old.role, old.environment);
   }
 
   /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
