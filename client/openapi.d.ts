@@ -4,2035 +4,1965 @@
  */
 
 export interface paths {
-  '/v1/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling key and its tenant */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The calling key and its tenant */
-    get: operations['getMe'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's plan, its limits and, where a quota applies, what is used of it */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant's plan, its limits and, where a quota applies, what is used of it */
-    get: operations['getUsage'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the calling tenant's keys, newest first */
+        get: operations["listKeys"];
+        put?: never;
+        /**
+         * Create a key for the calling tenant
+         * @description Answers the key record with `key`, the plaintext: the only time it is shown. A test key creates test keys only, and no key creates a key of a more powerful role than its own.
+         */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List the calling tenant's keys, newest first */
-    get: operations['listKeys'];
-    put?: never;
-    /**
-     * Create a key for the calling tenant
-     * @description Answers the key record with `key`, the plaintext: the only time it is shown. A test key creates test keys only, and no key creates a key of a more powerful role than its own.
-     */
-    post: operations['createKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one key */
+        get: operations["getKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a key, for good
+         * @description A tenant's last lasting owner key cannot be deleted (409).
+         */
+        delete: operations["deleteKey"];
+        options?: never;
+        head?: never;
+        /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
+        patch: operations["updateKey"];
+        trace?: never;
     };
-    /** Get one key */
-    get: operations['getKey'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete a key, for good
-     * @description A tenant's last lasting owner key cannot be deleted (409).
-     */
-    delete: operations['deleteKey'];
-    options?: never;
-    head?: never;
-    /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
-    patch: operations['updateKey'];
-    trace?: never;
-  };
-  '/v1/keys/{id}/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key: it stops working at once (enable undoes it) */
+        post: operations["revokeKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Revoke a key: it stops working at once (enable undoes it) */
-    post: operations['revokeKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys/{id}/enable': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a revoked key again */
+        post: operations["enableKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Enable a revoked key again */
-    post: operations['enableKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/keys/{id}/rotate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a key: a new key with the same name, role and environment
+         * @description The old key stops at once, or after `gracePeriodHours` (at most 168).
+         */
+        post: operations["rotateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Rotate a key: a new key with the same name, role and environment
-     * @description The old key stops at once, or after `gracePeriodHours` (at most 168).
-     */
-    post: operations['rotateKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List tenants, newest first */
+        get: operations["listTenants"];
+        put?: never;
+        /** Create a tenant and its first owner key */
+        post: operations["createTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List tenants, newest first */
-    get: operations['listTenants'];
-    put?: never;
-    /** Create a tenant and its first owner key */
-    post: operations['createTenant'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one tenant */
+        get: operations["getTenant"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a tenant, its keys and its usage identifiers, for good
+         * @description A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it.
+         */
+        delete: operations["deleteTenant"];
+        options?: never;
+        head?: never;
+        /** Rename a tenant */
+        patch: operations["renameTenant"];
+        trace?: never;
     };
-    /** Get one tenant */
-    get: operations['getTenant'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete a tenant, its keys and its usage identifiers, for good
-     * @description A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it.
-     */
-    delete: operations['deleteTenant'];
-    options?: never;
-    head?: never;
-    /** Rename a tenant */
-    patch: operations['renameTenant'];
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/plan': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a tenant's plan; `enterprise` takes custom limits
+         * @description Answers at once; `planStatus` says whether API Gateway enforces the new plan yet (`applied`) or the reconciler is still on it (`pending`).
+         */
+        put: operations["changeTenantPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Change a tenant's plan; `enterprise` takes custom limits
-     * @description Answers at once; `planStatus` says whether API Gateway enforces the new plan yet (`applied`) or the reconciler is still on it (`pending`).
-     */
-    put: operations['changeTenantPlan'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/suspend': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a tenant: its keys get 401 until it is resumed */
+        post: operations["suspendTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Suspend a tenant: its keys get 401 until it is resumed */
-    post: operations['suspendTenant'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended tenant */
+        post: operations["resumeTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a suspended tenant */
-    post: operations['resumeTenant'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/keys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's keys, newest first */
+        get: operations["listTenantKeys"];
+        put?: never;
+        /**
+         * Create a key for the tenant
+         * @description Answers the key record with `key`, the plaintext: the only time it is shown. A test key creates test keys only, and no key creates a key of a more powerful role than its own.
+         */
+        post: operations["createTenantKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List the tenant's keys, newest first */
-    get: operations['listTenantKeys'];
-    put?: never;
-    /**
-     * Create a key for the tenant
-     * @description Answers the key record with `key`, the plaintext: the only time it is shown. A test key creates test keys only, and no key creates a key of a more powerful role than its own.
-     */
-    post: operations['createTenantKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/keys/{keyId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one key */
+        get: operations["getTenantKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a key, for good
+         * @description A tenant's last lasting owner key cannot be deleted (409).
+         */
+        delete: operations["deleteTenantKey"];
+        options?: never;
+        head?: never;
+        /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
+        patch: operations["updateTenantKey"];
+        trace?: never;
     };
-    /** Get one key */
-    get: operations['getTenantKey'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete a key, for good
-     * @description A tenant's last lasting owner key cannot be deleted (409).
-     */
-    delete: operations['deleteTenantKey'];
-    options?: never;
-    head?: never;
-    /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
-    patch: operations['updateTenantKey'];
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key: it stops working at once (enable undoes it) */
+        post: operations["revokeTenantKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Revoke a key: it stops working at once (enable undoes it) */
-    post: operations['revokeTenantKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/keys/{keyId}/enable': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/keys/{keyId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a revoked key again */
+        post: operations["enableTenantKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Enable a revoked key again */
-    post: operations['enableTenantKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a key: a new key with the same name, role and environment
+         * @description The old key stops at once, or after `gracePeriodHours` (at most 168).
+         */
+        post: operations["rotateTenantKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Rotate a key: a new key with the same name, role and environment
-     * @description The old key stops at once, or after `gracePeriodHours` (at most 168).
-     */
-    post: operations['rotateTenantKey'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling tenant's events, newest first (a test key sees test-environment events only) */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The calling tenant's events, newest first (a test key sees test-environment events only) */
-    get: operations['listEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's events, or one tenant's, newest first */
+        get: operations["listAllEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every tenant's events, or one tenant's, newest first */
-    get: operations['listAllEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/panel/leaks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/panel/leaks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a key seen where it should not be
+         * @description A keygate key is revoked or its tenant notified, as the deployment's leak policy says; anything else is a false positive.
+         */
+        post: operations["reportLeak"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Report a key seen where it should not be
-     * @description A keygate key is revoked or its tenant notified, as the deployment's leak policy says; anything else is a false positive.
-     */
-    post: operations['reportLeak'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/leaks/github': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/leaks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GitHub secret scanning's partner endpoint
+         * @description No API key: GitHub signs the raw body (ECDSA P-256 over SHA-256, by a key of https://api.github.com/meta/public_keys/secret_scanning). Without a valid signature the answer is 401 and nothing is read or written. At most 1 MB and 1000 alerts.
+         */
+        post: operations["reportGithubLeaks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * GitHub secret scanning's partner endpoint
-     * @description No API key: GitHub signs the raw body (ECDSA P-256 over SHA-256, by a key of https://api.github.com/meta/public_keys/secret_scanning). Without a valid signature the answer is 401 and nothing is read or written. At most 1 MB and 1000 alerts.
-     */
-    post: operations['reportGithubLeaks'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    CreateKeyRequest: {
-      /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
-      name: string;
-      /** @enum {string} */
-      environment?: 'live' | 'test';
-      /** @enum {string} */
-      role?: 'operator' | 'owner' | 'admin' | 'developer' | 'read_only';
-      /**
-       * @description Days until the key stops working (at 00:00 UTC). Not with `expiresOn`.
-       * @enum {number}
-       */
-      expiresInDays?: 7 | 30 | 60 | 90;
-      /**
-       * Format: date
-       * @description The date (`YYYY-MM-DD`, after today, UTC) the key stops working, at 00:00 UTC. Not with `expiresInDays`.
-       */
-      expiresOn?: string;
-      /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
-      meta?: {
-        [key: string]: string;
-      };
-    };
-    UpdateKeyRequest: {
-      /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
-      name?: string;
-      /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
-      meta?: {
-        [key: string]: string;
-      };
-    };
-    EmptyBody: Record<string, never>;
-    RotateKeyRequest: {
-      gracePeriodHours?: number;
-    };
-    CreateTenantRequest: {
-      tenantId?: string;
-      /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
-      name: string;
-      /** @enum {string} */
-      plan: 'starter' | 'growth' | 'scale' | 'enterprise';
-      rateLimit?: number;
-      burstLimit?: number;
-      quota?: {
-        limit: number;
-        /** @enum {string} */
-        period: 'DAY' | 'WEEK' | 'MONTH';
-      };
-    };
-    RenameTenantRequest: {
-      /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
-      name: string;
-    };
-    ChangePlanRequest: {
-      /** @enum {string} */
-      plan: 'starter' | 'growth' | 'scale' | 'enterprise';
-      rateLimit?: number;
-      burstLimit?: number;
-      quota?: {
-        limit: number;
-        /** @enum {string} */
-        period: 'DAY' | 'WEEK' | 'MONTH';
-      };
-    };
-    ReportLeakRequest: {
-      key: string;
-      url?: string;
-    };
-    GithubAlerts: {
-      token: string;
-      type: string;
-      url?: string;
-      source?: string;
-    }[];
-    /** @description The contract's error shape, everywhere, API Gateway's own answers included. */
-    Error: {
-      error: {
-        /** @enum {string} */
-        code:
-          | 'invalid_request'
-          | 'unauthorized'
-          | 'forbidden'
-          | 'not_found'
-          | 'method_not_allowed'
-          | 'conflict'
-          | 'payload_too_large'
-          | 'rate_limited'
-          | 'quota_exceeded'
-          | 'internal_error'
-          | 'bad_gateway'
-          | 'gateway_timeout';
-        message: string;
-      };
-    };
-    /** @description A change to a key or tenant, from the audit trail. Never a plaintext key, secret part or hash. */
-    Event: {
-      id: string;
-      /** @enum {string} */
-      type:
-        | 'key.created'
-        | 'key.renamed'
-        | 'key.revoked'
-        | 'key.enabled'
-        | 'key.deleted'
-        | 'key.rotated'
-        | 'key.leaked'
-        | 'key.expiring'
-        | 'key.expired'
-        | 'key.stale'
-        | 'tenant.created'
-        | 'tenant.plan_changed'
-        | 'tenant.suspended'
-        | 'tenant.resumed'
-        | 'tenant.deleted'
-        | 'tenant.plan_applied';
-      /** Format: date-time */
-      at: string;
-      tenantId: string;
-      keyId?: string;
-      /** @enum {string} */
-      environment?: 'live' | 'test';
-      actor:
-        | {
-            keyId: string;
+    schemas: {
+        CreateKeyRequest: {
+            /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+            name: string;
             /** @enum {string} */
-            role: 'operator' | 'owner' | 'admin' | 'developer' | 'read_only';
-          }
-        | {
+            environment?: "live" | "test";
             /** @enum {string} */
-            system: 'scheduler' | 'github' | 'admin-cli' | 'reconciler';
-          };
-      details: {
-        [key: string]: unknown;
-      };
-    };
-    Me: {
-      key: components['schemas']['Key'];
-      tenant: components['schemas']['Tenant'];
-    };
-    Usage: {
-      /** @enum {string} */
-      environment: 'live' | 'test';
-      /** @enum {string} */
-      plan: 'starter' | 'growth' | 'scale' | 'enterprise';
-      rateLimit: number;
-      burstLimit: number;
-      /** @description `null` when the plan has no quota. */
-      quota: {
-        limit: number;
-        /** @enum {string} */
-        period: 'DAY' | 'WEEK' | 'MONTH';
-        used: number;
-        remaining: number;
-        /** Format: date-time */
-        resetsAt: string;
-      } | null;
-    };
-    /** @description A key just made or rotated, with its plaintext `key`. */
-    CreatedKey: {
-      id: string;
-      name: string;
-      /** @enum {string} */
-      environment: 'live' | 'test';
-      /** @enum {string} */
-      role: 'operator' | 'owner' | 'admin' | 'developer' | 'read_only';
-      /**
-       * @description `expired` is derived from `expiresAt`; `revoked` is undone by enable.
-       * @enum {string}
-       */
-      status: 'active' | 'revoked' | 'expired';
-      /** @description The key's last 4 characters, to tell keys apart. */
-      last4: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** @description When the key stops working; `null`: never. */
-      expiresAt: string | null;
-      /** @description When the key was last used, updated at most once a minute; `null`: never. */
-      lastUsedAt: string | null;
-      rotatedFrom?: string;
-      rotatedTo?: string;
-      meta?: {
-        [key: string]: string;
-      };
-      /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
-      createdBy?: string;
-      /** @description The plaintext key, shown this once and stored nowhere. Absent when the answer is an idempotent replay (`Idempotent-Replayed: true`). */
-      key?: string;
-    };
-    KeyPage: {
-      items: components['schemas']['Key'][];
-      /** @description Pass it back as `cursor` for the next page; absent on the last page. */
-      cursor?: string;
-    };
-    /** @description A key as the API shows it: never its hash, never its plaintext. */
-    Key: {
-      id: string;
-      name: string;
-      /** @enum {string} */
-      environment: 'live' | 'test';
-      /** @enum {string} */
-      role: 'operator' | 'owner' | 'admin' | 'developer' | 'read_only';
-      /**
-       * @description `expired` is derived from `expiresAt`; `revoked` is undone by enable.
-       * @enum {string}
-       */
-      status: 'active' | 'revoked' | 'expired';
-      /** @description The key's last 4 characters, to tell keys apart. */
-      last4: string;
-      /** Format: date-time */
-      createdAt: string;
-      /** @description When the key stops working; `null`: never. */
-      expiresAt: string | null;
-      /** @description When the key was last used, updated at most once a minute; `null`: never. */
-      lastUsedAt: string | null;
-      rotatedFrom?: string;
-      rotatedTo?: string;
-      meta?: {
-        [key: string]: string;
-      };
-      /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
-      createdBy?: string;
-    };
-    CreatedTenant: {
-      tenant: components['schemas']['Tenant'];
-      key: components['schemas']['CreatedKey'];
-    };
-    TenantPage: {
-      items: components['schemas']['Tenant'][];
-      /** @description Pass it back as `cursor` for the next page; absent on the last page. */
-      cursor?: string;
-    };
-    /** @description A tenant as the operator sees it. */
-    Tenant: {
-      tenantId: string;
-      name: string;
-      /** @enum {string} */
-      plan: 'starter' | 'growth' | 'scale' | 'enterprise';
-      limits: {
-        rateLimit: number;
-        burstLimit: number;
-        quota?: {
-          limit: number;
-          /** @enum {string} */
-          period: 'DAY' | 'WEEK' | 'MONTH';
+            role?: "operator" | "owner" | "admin" | "developer" | "read_only";
+            /**
+             * @description Days until the key stops working (at 00:00 UTC). Not with `expiresOn`.
+             * @enum {number}
+             */
+            expiresInDays?: 7 | 30 | 60 | 90;
+            /**
+             * Format: date
+             * @description The date (`YYYY-MM-DD`, after today, UTC) the key stops working, at 00:00 UTC. Not with `expiresInDays`.
+             */
+            expiresOn?: string;
+            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
+            meta?: {
+                [key: string]: string;
+            };
         };
-      };
-      /** @enum {string} */
-      status: 'active' | 'suspended' | 'deleting';
-      /** Format: date-time */
-      createdAt: string;
-      /**
-       * @description `pending` while API Gateway still enforces an earlier plan; the reconciler applies it shortly.
-       * @enum {string}
-       */
-      planStatus: 'applied' | 'pending';
-    };
-    EventPage: {
-      items: components['schemas']['Event'][];
-      /** @description Pass it back as `cursor` for the next page; absent on the last page. */
-      cursor?: string;
-    };
-    LeakOutcome: {
-      /** @enum {string} */
-      label: 'true_positive' | 'false_positive';
-      keyId?: string;
-      tenantId?: string;
-      /** @enum {string} */
-      action?: 'revoked' | 'notified' | 'already_reported';
-    };
-    GithubFeedback: {
-      token_raw: string;
-      token_type: string;
-      /** @enum {string} */
-      label: 'true_positive' | 'false_positive';
-    }[];
-  };
-  responses: {
-    /** @description The request is not valid; the message names the field at fault. */
-    InvalidRequest: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
-            /** @enum {string} */
-            code: 'invalid_request';
-            message: string;
-          };
+        UpdateKeyRequest: {
+            /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+            name?: string;
+            /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
+            meta?: {
+                [key: string]: string;
+            };
         };
-      };
-    };
-    /** @description No valid API key (unknown, revoked, expired, or its tenant suspended), or no valid GitHub signature. */
-    Unauthorized: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
-            /** @enum {string} */
-            code: 'unauthorized';
-            message: string;
-          };
+        EmptyBody: Record<string, never>;
+        RotateKeyRequest: {
+            gracePeriodHours?: number;
         };
-      };
-    };
-    /** @description The key's role or environment does not allow this. */
-    Forbidden: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        CreateTenantRequest: {
+            tenantId?: string;
+            /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+            name: string;
             /** @enum {string} */
-            code: 'forbidden';
-            message: string;
-          };
+            plan: "starter" | "growth" | "scale" | "enterprise";
+            rateLimit?: number;
+            burstLimit?: number;
+            quota?: {
+                limit: number;
+                /** @enum {string} */
+                period: "DAY" | "WEEK" | "MONTH";
+            };
         };
-      };
-    };
-    /** @description No such key or tenant; another tenant's key is not found either. */
-    NotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        RenameTenantRequest: {
+            /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+            name: string;
+        };
+        ChangePlanRequest: {
             /** @enum {string} */
-            code: 'not_found';
-            message: string;
-          };
+            plan: "starter" | "growth" | "scale" | "enterprise";
+            rateLimit?: number;
+            burstLimit?: number;
+            quota?: {
+                limit: number;
+                /** @enum {string} */
+                period: "DAY" | "WEEK" | "MONTH";
+            };
         };
-      };
-    };
-    /** @description The change does not fit the current state, lost a race, or reuses an Idempotency-Key for another request. */
-    Conflict: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        ReportLeakRequest: {
+            key: string;
+            url?: string;
+        };
+        GithubAlerts: {
+            token: string;
+            type: string;
+            url?: string;
+            source?: string;
+        }[];
+        /** @description The contract's error shape, everywhere, API Gateway's own answers included. */
+        Error: {
+            error: {
+                /** @enum {string} */
+                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                message: string;
+            };
+        };
+        /** @description A change to a key or tenant, from the audit trail. Never a plaintext key, secret part or hash. */
+        Event: {
+            id: string;
             /** @enum {string} */
-            code: 'conflict';
-            message: string;
-          };
-        };
-      };
-    };
-    /** @description The body is too large (the handlers take at most 16384 bytes). */
-    PayloadTooLarge: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+            /** Format: date-time */
+            at: string;
+            tenantId: string;
+            keyId?: string;
             /** @enum {string} */
-            code: 'payload_too_large';
-            message: string;
-          };
+            environment?: "live" | "test";
+            actor: {
+                keyId: string;
+                /** @enum {string} */
+                role: "operator" | "owner" | "admin" | "developer" | "read_only";
+            } | {
+                /** @enum {string} */
+                system: "scheduler" | "github" | "admin-cli" | "reconciler";
+            };
+            details: {
+                [key: string]: unknown;
+            };
         };
-      };
-    };
-    /** @description Over the rate limit (`rate_limited`) or the quota (`quota_exceeded`); retry after `Retry-After` seconds. */
-    TooManyRequests: {
-      headers: {
-        'Retry-After': components['headers']['RetryAfter'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        Me: {
+            key: components["schemas"]["Key"];
+            tenant: components["schemas"]["Tenant"];
+        };
+        Usage: {
             /** @enum {string} */
-            code: 'rate_limited' | 'quota_exceeded';
-            message: string;
-          };
-        };
-      };
-    };
-    /** @description Something went wrong on our side, or the authorizer failed. */
-    InternalError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+            environment: "live" | "test";
             /** @enum {string} */
-            code: 'internal_error';
-            message: string;
-          };
+            plan: "starter" | "growth" | "scale" | "enterprise";
+            rateLimit: number;
+            burstLimit: number;
+            /** @description `null` when the plan has no quota. */
+            quota: {
+                limit: number;
+                /** @enum {string} */
+                period: "DAY" | "WEEK" | "MONTH";
+                used: number;
+                remaining: number;
+                /** Format: date-time */
+                resetsAt: string;
+            } | null;
         };
-      };
-    };
-    /** @description The function behind the route gave no usable answer. */
-    BadGateway: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        /** @description A key just made or rotated, with its plaintext `key`. */
+        CreatedKey: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            code: 'bad_gateway';
-            message: string;
-          };
-        };
-      };
-    };
-    /** @description The function behind the route did not answer in time. */
-    GatewayTimeout: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+            environment: "live" | "test";
             /** @enum {string} */
-            code: 'gateway_timeout';
-            message: string;
-          };
+            role: "operator" | "owner" | "admin" | "developer" | "read_only";
+            /**
+             * @description `expired` is derived from `expiresAt`; `revoked` is undone by enable.
+             * @enum {string}
+             */
+            status: "active" | "revoked" | "expired";
+            /** @description The key's last 4 characters, to tell keys apart. */
+            last4: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When the key stops working; `null`: never. */
+            expiresAt: string | null;
+            /** @description When the key was last used, updated at most once a minute; `null`: never. */
+            lastUsedAt: string | null;
+            rotatedFrom?: string;
+            rotatedTo?: string;
+            meta?: {
+                [key: string]: string;
+            };
+            /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
+            createdBy?: string;
+            /** @description The plaintext key, shown this once and stored nowhere. Absent when the answer is an idempotent replay (`Idempotent-Replayed: true`). */
+            key?: string;
         };
-      };
-    };
-    /** @description Another error of API Gateway's own (e.g. 415), with its status. */
-    OtherClientError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+        KeyPage: {
+            items: components["schemas"]["Key"][];
+            /** @description Pass it back as `cursor` for the next page; absent on the last page. */
+            cursor?: string;
+        };
+        /** @description A key as the API shows it: never its hash, never its plaintext. */
+        Key: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            code:
-              | 'invalid_request'
-              | 'unauthorized'
-              | 'forbidden'
-              | 'not_found'
-              | 'method_not_allowed'
-              | 'conflict'
-              | 'payload_too_large'
-              | 'rate_limited'
-              | 'quota_exceeded'
-              | 'internal_error'
-              | 'bad_gateway'
-              | 'gateway_timeout';
-            message: string;
-          };
-        };
-      };
-    };
-    /** @description Another error of API Gateway's own, with its status. */
-    OtherServerError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': {
-          error: {
+            environment: "live" | "test";
             /** @enum {string} */
-            code:
-              | 'invalid_request'
-              | 'unauthorized'
-              | 'forbidden'
-              | 'not_found'
-              | 'method_not_allowed'
-              | 'conflict'
-              | 'payload_too_large'
-              | 'rate_limited'
-              | 'quota_exceeded'
-              | 'internal_error'
-              | 'bad_gateway'
-              | 'gateway_timeout';
-            message: string;
-          };
+            role: "operator" | "owner" | "admin" | "developer" | "read_only";
+            /**
+             * @description `expired` is derived from `expiresAt`; `revoked` is undone by enable.
+             * @enum {string}
+             */
+            status: "active" | "revoked" | "expired";
+            /** @description The key's last 4 characters, to tell keys apart. */
+            last4: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When the key stops working; `null`: never. */
+            expiresAt: string | null;
+            /** @description When the key was last used, updated at most once a minute; `null`: never. */
+            lastUsedAt: string | null;
+            rotatedFrom?: string;
+            rotatedTo?: string;
+            meta?: {
+                [key: string]: string;
+            };
+            /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
+            createdBy?: string;
         };
-      };
+        CreatedTenant: {
+            tenant: components["schemas"]["Tenant"];
+            key: components["schemas"]["CreatedKey"];
+        };
+        TenantPage: {
+            items: components["schemas"]["Tenant"][];
+            /** @description Pass it back as `cursor` for the next page; absent on the last page. */
+            cursor?: string;
+        };
+        /** @description A tenant as the operator sees it. */
+        Tenant: {
+            tenantId: string;
+            name: string;
+            /** @enum {string} */
+            plan: "starter" | "growth" | "scale" | "enterprise";
+            limits: {
+                rateLimit: number;
+                burstLimit: number;
+                quota?: {
+                    limit: number;
+                    /** @enum {string} */
+                    period: "DAY" | "WEEK" | "MONTH";
+                };
+            };
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleting";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description `pending` while API Gateway still enforces an earlier plan; the reconciler applies it shortly.
+             * @enum {string}
+             */
+            planStatus: "applied" | "pending";
+        };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            /** @description Pass it back as `cursor` for the next page; absent on the last page. */
+            cursor?: string;
+        };
+        LeakOutcome: {
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+            keyId?: string;
+            tenantId?: string;
+            /** @enum {string} */
+            action?: "revoked" | "notified" | "already_reported";
+        };
+        GithubFeedback: {
+            token_raw: string;
+            token_type: string;
+            /** @enum {string} */
+            label: "true_positive" | "false_positive";
+        }[];
     };
-  };
-  parameters: {
-    /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-    IdempotencyKey: string;
-  };
-  requestBodies: never;
-  headers: {
-    /** @description Seconds to wait before retrying. */
-    RetryAfter: number;
-    /** @description `true` when the answer is the replay of an earlier request with the same Idempotency-Key. */
-    IdempotentReplayed: 'true';
-  };
-  pathItems: never;
+    responses: {
+        /** @description The request is not valid; the message names the field at fault. */
+        InvalidRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "invalid_request";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description No valid API key (unknown, revoked, expired, or its tenant suspended), or no valid GitHub signature. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description The key's role or environment does not allow this. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "forbidden";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description No such key or tenant; another tenant's key is not found either. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "not_found";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description The change does not fit the current state, lost a race, or reuses an Idempotency-Key for another request. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "conflict";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description The body is too large (the handlers take at most 16384 bytes). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description Over the rate limit (`rate_limited`) or the quota (`quota_exceeded`); retry after `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "rate_limited" | "quota_exceeded";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description Something went wrong on our side, or the authorizer failed. */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description The function behind the route gave no usable answer. */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "bad_gateway";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description The function behind the route did not answer in time. */
+        GatewayTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "gateway_timeout";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description Another error of API Gateway's own (e.g. 415), with its status. */
+        OtherClientError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        message: string;
+                    };
+                };
+            };
+        };
+        /** @description Another error of API Gateway's own, with its status. */
+        OtherServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    parameters: {
+        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+        IdempotencyKey: string;
+    };
+    requestBodies: never;
+    headers: {
+        /** @description Seconds to wait before retrying. */
+        RetryAfter: number;
+        /** @description `true` when the answer is the replay of an earlier request with the same Idempotency-Key. */
+        IdempotentReplayed: "true";
+    };
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  getMe: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The calling key and its tenant. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Me'];
+        requestBody?: never;
+        responses: {
+            /** @description The calling key and its tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  getUsage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Plan, limits and quota use for the calling key's environment. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Usage'];
+        requestBody?: never;
+        responses: {
+            /** @description Plan, limits and quota use for the calling key's environment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  listKeys: {
-    parameters: {
-      query?: {
-        /** @description Page size, 1 to 100. Default 20. */
-        limit?: string;
-        /** @description The `cursor` of the previous page, unchanged. */
-        cursor?: string;
-        /** @description Only keys whose name starts with this (case-sensitive). */
-        name?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of keys; pass `cursor` back for the next. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+                /** @description The `cursor` of the previous page, unchanged. */
+                cursor?: string;
+                /** @description Only keys whose name starts with this (case-sensitive). */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['KeyPage'];
+        requestBody?: never;
+        responses: {
+            /** @description One page of keys; pass `cursor` back for the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  createKey: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The new key, with its plaintext `key`. */
-      201: {
-        headers: {
-          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
-          [name: string]: unknown;
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['CreatedKey'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKeyRequest"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  getKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The key. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The new key, with its plaintext `key`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+    };
+    getKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  deleteKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content?: never;
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  updateKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The key as changed. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  revokeKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The key, revoked. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    updateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateKeyRequest"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  enableKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The key, active. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The key as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  rotateKey: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
-      path: {
-        /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RotateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The new key, with its plaintext `key`; the old one names it in `rotatedTo`. */
-      201: {
-        headers: {
-          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
-          [name: string]: unknown;
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['CreatedKey'];
+        responses: {
+            /** @description The key, revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  listTenants: {
-    parameters: {
-      query?: {
-        /** @description Page size, 1 to 100. Default 20. */
-        limit?: string;
-        /** @description The `cursor` of the previous page, unchanged. */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of tenants; pass `cursor` back for the next. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    enableKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['TenantPage'];
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  createTenant: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateTenantRequest'];
-      };
-    };
-    responses: {
-      /** @description The tenant and its first owner key, plaintext once. */
-      201: {
-        headers: {
-          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
-          [name: string]: unknown;
+        responses: {
+            /** @description The key, active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['CreatedTenant'];
+    };
+    rotateKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  getTenant: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The tenant. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeyRequest"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['Tenant'];
+        responses: {
+            /** @description The new key, with its plaintext `key`; the old one names it in `rotatedTo`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  deleteTenant: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    listTenants: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+                /** @description The `cursor` of the previous page, unchanged. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  renameTenant: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RenameTenantRequest'];
-      };
-    };
-    responses: {
-      /** @description The tenant as renamed. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description One page of tenants; pass `cursor` back for the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['Tenant'];
+    };
+    createTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  changeTenantPlan: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ChangePlanRequest'];
-      };
-    };
-    responses: {
-      /** @description The tenant with its new plan. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTenantRequest"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['Tenant'];
+        responses: {
+            /** @description The tenant and its first owner key, plaintext once. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedTenant"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  suspendTenant: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The tenant, suspended. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Tenant'];
+        requestBody?: never;
+        responses: {
+            /** @description The tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  resumeTenant: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The tenant, active. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Tenant'];
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  listTenantKeys: {
-    parameters: {
-      query?: {
-        /** @description Page size, 1 to 100. Default 20. */
-        limit?: string;
-        /** @description The `cursor` of the previous page, unchanged. */
-        cursor?: string;
-        /** @description Only keys whose name starts with this (case-sensitive). */
-        name?: string;
-      };
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of keys; pass `cursor` back for the next. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    renameTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['KeyPage'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameTenantRequest"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  createTenantKey: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The new key, with its plaintext `key`. */
-      201: {
-        headers: {
-          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
-          [name: string]: unknown;
+        responses: {
+            /** @description The tenant as renamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['CreatedKey'];
+    };
+    changeTenantPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  getTenantKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The key. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePlanRequest"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+        responses: {
+            /** @description The tenant with its new plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  deleteTenantKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    suspendTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content?: never;
-      };
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  updateTenantKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The key as changed. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+        responses: {
+            /** @description The tenant, suspended. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  revokeTenantKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The key, revoked. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    resumeTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  enableTenantKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    /** @description None, or `{}`. */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmptyBody'];
-      };
-    };
-    responses: {
-      /** @description The key, active. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The tenant, active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['Key'];
+    };
+    listTenantKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+                /** @description The `cursor` of the previous page, unchanged. */
+                cursor?: string;
+                /** @description Only keys whose name starts with this (case-sensitive). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  rotateTenantKey: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
-      path: {
-        /** @description The tenant id. */
-        tenantId: string;
-        /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
-        keyId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RotateKeyRequest'];
-      };
-    };
-    responses: {
-      /** @description The new key, with its plaintext `key`; the old one names it in `rotatedTo`. */
-      201: {
-        headers: {
-          'Idempotent-Replayed': components['headers']['IdempotentReplayed'];
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description One page of keys; pass `cursor` back for the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-        content: {
-          'application/json': components['schemas']['CreatedKey'];
+    };
+    createTenantKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      404: components['responses']['NotFound'];
-      409: components['responses']['Conflict'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
-    };
-  };
-  listEvents: {
-    parameters: {
-      query?: {
-        /** @description Page size, 1 to 100. Default 20. */
-        limit?: string;
-        /** @description The `cursor` of the previous page, unchanged. */
-        cursor?: string;
-        type?:
-          | 'key.created'
-          | 'key.renamed'
-          | 'key.revoked'
-          | 'key.enabled'
-          | 'key.deleted'
-          | 'key.rotated'
-          | 'key.leaked'
-          | 'key.expiring'
-          | 'key.expired'
-          | 'key.stale'
-          | 'tenant.created'
-          | 'tenant.plan_changed'
-          | 'tenant.suspended'
-          | 'tenant.resumed'
-          | 'tenant.deleted'
-          | 'tenant.plan_applied';
-        keyId?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of events; pass `cursor` back for the next. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKeyRequest"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['EventPage'];
+        responses: {
+            /** @description The new key, with its plaintext `key`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  listAllEvents: {
-    parameters: {
-      query?: {
-        /** @description Page size, 1 to 100. Default 20. */
-        limit?: string;
-        /** @description The `cursor` of the previous page, unchanged. */
-        cursor?: string;
-        tenantId?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of events; pass `cursor` back for the next. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['EventPage'];
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  reportLeak: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ReportLeakRequest'];
-      };
-    };
-    responses: {
-      /** @description What the report came to. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['LeakOutcome'];
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      403: components['responses']['Forbidden'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
     };
-  };
-  reportGithubLeaks: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description The identifier of the GitHub key that signed the body. */
-        'Github-Public-Key-Identifier': string;
-        /** @description The base64 DER signature of the raw body. */
-        'Github-Public-Key-Signature': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['GithubAlerts'];
-      };
-    };
-    responses: {
-      /** @description GitHub's feedback format: one label per reported token. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    updateTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['GithubFeedback'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateKeyRequest"];
+            };
         };
-      };
-      400: components['responses']['InvalidRequest'];
-      401: components['responses']['Unauthorized'];
-      413: components['responses']['PayloadTooLarge'];
-      429: components['responses']['TooManyRequests'];
-      500: components['responses']['InternalError'];
-      502: components['responses']['BadGateway'];
-      504: components['responses']['GatewayTimeout'];
-      '4XX': components['responses']['OtherClientError'];
-      '5XX': components['responses']['OtherServerError'];
+        responses: {
+            /** @description The key as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
     };
-  };
+    revokeTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description The key, revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    enableTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        /** @description None, or `{}`. */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description The key, active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    rotateTenantKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its plaintext `key`; the old one names it in `rotatedTo`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+                /** @description The `cursor` of the previous page, unchanged. */
+                cursor?: string;
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+                keyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events; pass `cursor` back for the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    listAllEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+                /** @description The `cursor` of the previous page, unchanged. */
+                cursor?: string;
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events; pass `cursor` back for the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    reportLeak: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportLeakRequest"];
+            };
+        };
+        responses: {
+            /** @description What the report came to. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeakOutcome"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    reportGithubLeaks: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The identifier of the GitHub key that signed the body. */
+                "Github-Public-Key-Identifier": string;
+                /** @description The base64 DER signature of the raw body. */
+                "Github-Public-Key-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubAlerts"];
+            };
+        };
+        responses: {
+            /** @description GitHub's feedback format: one label per reported token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubFeedback"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
 }
