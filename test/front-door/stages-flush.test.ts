@@ -21,14 +21,14 @@ beforeAll(() => {
     cloudWatchRole: false,
   });
   other.root.addResource('shipments').addMethod('GET', new apigateway.MockIntegration(), {
-    authorizer: stack.keyAuthorizer.authorizerFor(other),
+    authorizer: stack.keygate.keyAuthorizer.authorizerFor(other),
     authorizationType: apigateway.AuthorizationType.CUSTOM,
     apiKeyRequired: true,
   });
   stack.protectStage(other.deploymentStage);
   template = Template.fromStack(stack);
   otherApiId = stack.resolve(other.restApiId).Ref;
-  keygateApiId = stack.resolve(stack.api.restApiId).Ref;
+  keygateApiId = stack.resolve(stack.keygate.api.restApiId).Ref;
 });
 
 function fn(description: RegExp): Resource {

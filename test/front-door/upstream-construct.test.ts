@@ -143,8 +143,8 @@ describe('upstream URL validation', () => {
     expect(
       () =>
         new KeygateUpstream(stack, 'Up', {
-          api: stack.api,
-          authorizer: stack.keyAuthorizer.authorizer,
+          api: stack.keygate.api,
+          authorizer: stack.keygate.keyAuthorizer.authorizer,
           url: 'http://orders.example.com',
         }),
     ).toThrow(/must use https, received "http:\/\/orders.example.com"/);
