@@ -1,37 +1,17 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizerContext } from '../../lambdas/core/model';
-import { Idempotency } from '../../lambdas/core/http/idempotency';
-import { createKeysHandler } from '../../lambdas/keys/handler';
-import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
-import { settlingFlusher } from '../support/flush';
-import { MemoryKeyStore } from '../support/fakes/memory-key-store';
-import { memoryIdempotencyStore } from '../support/fakes/memory-idempotency';
 import { callerContext, proxyEvent } from '../support/events';
-import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
-import { instant } from '../support/time';
+import { keysHandlerOnFakes } from '../support/fakes/keys-handler';
 
 /**
  * An `Idempotency-Key` replays an answer only to the key that got it, and only once the caller
  * is allowed the request: a lesser key that sends the owner's header and body gets the 403 a
  * fresh request gets, never the owner's record.
  */
-const NOW = instant(0, '10:00');
 type Caller = Pick<AuthorizerContext, 'tenantId' | 'keyId' | 'environment' | 'role' | 'plan'>;
 
 async function setup() {
-  const store = new MemoryKeyStore();
-  const tenant = tenantFixture();
-  const owner = keyFixture({ role: 'owner', tenant, now: instant(-22, '09:00') }).item;
-  await store.createTenant(tenant, owner);
-  const clock = fixedClock(NOW);
-  const logger = recordingLogger();
-  const cache = settlingFlusher(
-    new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'),
-    clock,
-  );
-  const idempotency = new Idempotency({ store: memoryIdempotencyStore(), clock, logger });
-  const handler = createKeysHandler({ store, clock, prefix: 'sk', cache, logger, idempotency });
+  const { store, tenant, owner, handler } = await keysHandlerOnFakes();
   const as =
     (caller: Partial<Caller>) =>
     (method: string, path: string, body: unknown, header: string): Promise<APIGatewayProxyResult> => {

@@ -1,37 +1,17 @@
 import fc from 'fast-check';
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { Idempotency } from '../../lambdas/core/http/idempotency';
-import { createKeysHandler } from '../../lambdas/keys/handler';
-import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
-import { settlingFlusher } from '../support/flush';
-import { MemoryKeyStore } from '../support/fakes/memory-key-store';
-import { memoryIdempotencyStore } from '../support/fakes/memory-idempotency';
 import { callerContext, proxyEvent } from '../support/events';
-import { fixedClock, keyFixture, recordingLogger, tenantFixture } from '../support/fixtures';
-import { instant } from '../support/time';
+import { keysHandlerOnFakes } from '../support/fakes/keys-handler';
 
 /**
  * `meta` names that JavaScript objects treat specially (`__proto__`, `constructor`, `prototype`)
  * are refused with 400 naming the field, on create and on PATCH, before anything is stored: so a
  * listing, a read or an idempotent replay can never meet one, nor lose one silently.
  */
-const NOW = instant(0, '10:00');
 const RESERVED = ['__proto__', 'constructor', 'prototype'] as const;
 
 async function setup() {
-  const store = new MemoryKeyStore();
-  const tenant = tenantFixture();
-  const owner = keyFixture({ role: 'owner', tenant, now: instant(-22, '09:00') }).item;
-  await store.createTenant(tenant, owner);
-  const clock = fixedClock(NOW);
-  const logger = recordingLogger();
-  const cache = settlingFlusher(
-    new StageCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), 'api123', 'prod'),
-    clock,
-  );
-  const idempotency = new Idempotency({ store: memoryIdempotencyStore(), clock, logger });
-  const handler = createKeysHandler({ store, clock, prefix: 'sk', cache, logger, idempotency });
+  const { store, tenant, owner, handler } = await keysHandlerOnFakes();
   const caller = callerContext({ tenantId: tenant.tenantId, keyId: owner.id, role: 'owner' });
   const send = (
     method: string,
