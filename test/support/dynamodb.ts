@@ -19,7 +19,9 @@ export interface TestTable {
 export function testEndpoint(): string {
   const endpoint = process.env.KEYGATE_TEST_DYNAMODB_ENDPOINT;
   if (endpoint === undefined)
-    throw new Error('KEYGATE_TEST_DYNAMODB_ENDPOINT is not set: only the integration, e2e and cdk layers start DynamoDB Local (jest.config.js); move this test into one of their folders');
+    throw new Error(
+      'KEYGATE_TEST_DYNAMODB_ENDPOINT is not set: only the integration, e2e and cdk layers start DynamoDB Local (jest.config.js); move this test into one of their folders',
+    );
   return endpoint;
 }
 
