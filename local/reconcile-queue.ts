@@ -21,7 +21,18 @@ export class LocalReconcileQueue implements ReconcileRequests {
   async request(tenantId: string): Promise<void> {
     if (this.stopped) return;
     if (!this.waiting.includes(tenantId)) this.waiting.push(tenantId);
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.kick();
+  }
+
+  /** Starts a drain unless one runs. */
+  private kick(): void {
+    if (this.running !== undefined || this.stopped) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      // a request that came as the drain found its queue empty saw it still running and left its
+      // tenant waiting: serve it now, or it would wait for the next request to come along.
+      if (this.waiting.length > 0) this.kick();
+    });
   }
 
   /** Resolves once nothing is queued, running or waiting for a retry; for tests and shutdown. */
