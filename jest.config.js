@@ -46,6 +46,9 @@ const under = (prefixes) => `^<rootDir>/(${prefixes.join('|')})`;
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // two workers on two cores: most tests wait on HTTP, DynamoDB Local or a child process, not the
+  // CPU (jest's default, one less than the cores, runs the whole suite in one worker here).
+  maxWorkers: 2,
   projects: [
     {
       ...base,
