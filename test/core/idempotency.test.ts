@@ -1,25 +1,10 @@
 import type { AuthorizerContext } from '../../lambdas/core/model';
-import { Idempotency, type IdempotencyRecord, type IdempotencyStore } from '../../lambdas/core/http/idempotency';
+import { Idempotency } from '../../lambdas/core/http/idempotency';
 import { jsonResponse, type ApiRequest } from '../../lambdas/core/http/http';
 import { callerContext } from '../support/events';
+import { memoryIdempotencyStore } from '../support/fakes/memory-idempotency';
 import { recordingLogger } from '../support/fixtures';
 import { instant } from '../support/time';
-
-/** An in-memory store with the DynamoDB store's claim rule, minus expiry. */
-function memoryStore(): IdempotencyStore & { records: Map<string, IdempotencyRecord> } {
-  const records = new Map<string, IdempotencyRecord>();
-  return {
-    records,
-    claim: async (id, fingerprint) => {
-      const record = records.get(id);
-      if (record !== undefined) return { claimed: false, record };
-      records.set(id, { fingerprint, status: 'pending' });
-      return { claimed: true };
-    },
-    complete: async (id, fingerprint, response) => void records.set(id, { fingerprint, status: 'done', response }),
-    release: async (id) => void records.delete(id),
-  };
-}
 
 const request = (body: string, key = 'k-1'): ApiRequest => ({
   method: 'POST',
@@ -33,7 +18,7 @@ const request = (body: string, key = 'k-1'): ApiRequest => ({
 
 function setup() {
   let now = Date.parse(instant(0, '10:00'));
-  const store = memoryStore();
+  const store = memoryIdempotencyStore();
   const idempotency = new Idempotency({
     store,
     clock: () => new Date(now),
