@@ -22,13 +22,14 @@ async function turns(count: number): Promise<void> {
 describe('the local plan reconcile queue', () => {
   it('runs every request, even one that arrives while the drain is ending (any microtask turn)', async () => {
     for (let delay = 0; delay < 12; delay += 1) {
-      let queue: LocalReconcileQueue | undefined;
+      const later: { queue?: LocalReconcileQueue } = {};
       const { reconciler, done } = recordingReconciler((tenantId) => {
         // the second request lands some turns after the first reconcile returns, which is
         // where a drain that has just found its queue empty has not yet let go of `running`.
-        if (tenantId === 'first') void turns(delay).then(() => queue?.request('second'));
+        if (tenantId === 'first') void turns(delay).then(() => later.queue?.request('second'));
       });
-      queue = new LocalReconcileQueue(reconciler, recordingLogger());
+      const queue = new LocalReconcileQueue(reconciler, recordingLogger());
+      later.queue = queue;
       await queue.request('first');
       await turns(20);
       await queue.idle();
