@@ -7,7 +7,8 @@ import {
   tenantListQuerySchema,
   tenantPlanSchema,
 } from '../core/http/schemas/tenants';
-import { KeyService, operatorActingFor } from '../core/keys/key-service';
+import { KeyService } from '../core/keys/key-service';
+import { operatorActingFor } from '../core/keys/key-permissions';
 import { actorOf } from '../core/events/model';
 import type { Logger } from '../core/support/logger';
 import { toTenantRecord } from '../core/model';

@@ -16,7 +16,7 @@ import { OwnersChangedError } from '../../lambdas/core/store/store';
 import { MemoryKeyStore } from '../support/fakes/memory-key-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
-import { operatorActingFor } from '../../lambdas/core/keys/key-service';
+import { operatorActingFor } from '../../lambdas/core/keys/key-permissions';
 import { settlingFlusher } from '../support/flush';
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';

@@ -1,23 +1,17 @@
 import type { AuthorizerContext } from '../model';
 import { flushAfterWrite, flushLater, type AuthorizerCacheFlusher } from '../auth/cache';
 import type { Clock } from '../support/clock';
-import { conflict, forbidden, invalidRequest, notFound } from '../http/errors';
+import { conflict, invalidRequest, notFound } from '../http/errors';
 import { keyDetails, keyEvent } from '../events/changes';
 import { actorOf, type Actor, type EventDetails } from '../events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
-import { ROLES, type Environment, type Role } from './format';
+import type { Environment, Role } from './format';
+import { assertCanWrite, assertMayChange, assertMayCreate, assertOperatorIsLive } from './key-permissions';
 import type { Logger } from '../support/logger';
 import { withBackoff } from '../support/retry';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
-import {
-  isLastingOwner,
-  lastOwnerMessage,
-  OPERATOR_ACTOR,
-  OPERATOR_TENANT_ID,
-  owningRole,
-  type OwnerGuard,
-} from './owner-guard';
+import { isLastingOwner, lastOwnerMessage, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from '../store/store';
 
 /** The longest a rotated-out key may keep working. */
@@ -61,9 +55,6 @@ export type KeyWithSecret = KeyRecord & { readonly key: string };
 const OWNER_ATTEMPTS = 4;
 /** The first pause before deciding anew (doubled each time, with full jitter). */
 const OWNER_BACKOFF_MS = 20;
-
-/** Lower is more powerful. */
-const rank = (role: Role): number => ROLES.indexOf(role);
 
 /**
  * The key lifecycle of one tenant, as its caller may see it: a caller only ever reaches keys of
@@ -111,19 +102,7 @@ export class KeyService {
    * I/O: for a replayed answer to be refused as the request itself would be.
    */
   authorizeCreate(caller: AuthorizerContext, input: Pick<CreateKeyInput, 'environment' | 'role'>): void {
-    assertCanWrite(caller);
-    const environment = input.environment ?? caller.environment;
-    const role = input.role ?? 'developer';
-    if (caller.environment === 'test' && environment !== 'test')
-      throw forbidden('a test key can only create test keys');
-    // operator keys open the panel over every tenant: they belong to the operator tenant alone. Told
-    // before the rank rule, which also refuses them but would blame the caller's role instead.
-    if (role === 'operator' && caller.tenantId !== OPERATOR_TENANT_ID) {
-      throw forbidden("operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key");
-    }
-    if (rank(role) < rank(caller.role))
-      throw forbidden(`${withArticle(caller.role)} key cannot create ${withArticle(role)} key`);
-    assertOperatorIsLive(role, environment);
+    assertMayCreate(caller, input.role ?? 'developer', input.environment ?? caller.environment);
   }
 
   /**
@@ -333,8 +312,7 @@ export class KeyService {
   private async changeableKey(caller: AuthorizerContext, id: string): Promise<KeyItem> {
     assertCanWrite(caller);
     const item = await this.visibleKey(caller, id);
-    if (rank(item.role) < rank(caller.role))
-      throw forbidden(`${withArticle(caller.role)} key cannot change ${withArticle(item.role)} key`);
+    assertMayChange(caller, item.role);
     return item;
   }
 
@@ -354,42 +332,4 @@ export class KeyService {
       }
     }
   }
-}
-
-/**
- * The caller the operator acts as on a tenant's keys, through the same {@link KeyService} as the
- * tenant's own keys: the tenant's owning role (`owner`; `operator` in the operator tenant), so
- * the operator may do what the tenant's owner may, and recover a tenant left without an owner
- * key by creating one, but cannot create `operator` keys in another tenant (their rank is above
- * the owner's, and the service refuses them outside the operator tenant anyway); and a `live`
- * environment, so every key of the tenant is visible.
- */
-export function operatorActingFor(tenant: Tenant): AuthorizerContext {
-  return {
-    tenantId: tenant.tenantId,
-    keyId: OPERATOR_ACTOR,
-    environment: 'live',
-    role: owningRole(tenant.tenantId),
-    plan: tenant.plan,
-  };
-}
-
-/** `an owner`, `a developer`: for messages people read. */
-function withArticle(role: Role): string {
-  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
-}
-
-/**
- * Operator keys act on live tenants through the panel, so there is no such thing as a test one:
- * a `test` key must only ever reach test data.
- */
-function assertOperatorIsLive(role: Role, environment: Environment): void {
-  if (role === 'operator' && environment !== 'live') {
-    throw invalidRequest('environment: operator keys are live only; create a live operator key');
-  }
-}
-
-/** `read_only` keys may read, never change (the policy denies it too: defence in depth). */
-function assertCanWrite(caller: AuthorizerContext): void {
-  if (caller.role === 'read_only') throw forbidden('a read_only key cannot change keys');
 }
