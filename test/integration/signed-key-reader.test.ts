@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authorize, ThrottledLastUse } from '../../lambdas/core/auth/authorize';
+import { authorize, ThrottledLastUse, type AuthorizeDeps } from '../../lambdas/core/auth/authorize';
 import { DynamoDbHttp } from '../../lambdas/runtime/dynamodb-http';
 import { DynamoDbError, SignedKeyReader } from '../../lambdas/runtime/signed-key-reader';
 import { mintKey } from '../../lambdas/core/keys/format';
@@ -112,6 +112,23 @@ async function seeded() {
   return key;
 }
 
+/** The authorizer's dependencies over `store`, its clock at the test's base instant. */
+function authorizerDeps(
+  store: AuthorizeDeps['store'],
+  lastUse?: (logger: ReturnType<typeof recordingLogger>) => AuthorizeDeps['lastUse'],
+) {
+  const logger = recordingLogger();
+  const clock = fixedClock(instant(0, '10:00'));
+  return {
+    store,
+    prefix: 'sk',
+    acceptBareKeys: true,
+    clock,
+    logger,
+    lastUse: lastUse?.(logger) ?? { record: () => undefined },
+  };
+}
+
 describe('SignedKeyReader against DynamoDB Local', () => {
   it('reads a key exactly as the SDK store does, in one signed GetItem', async () => {
     const { item } = await seeded();
@@ -153,15 +170,7 @@ describe('SignedKeyReader against DynamoDB Local', () => {
 
   it('serves the authorizer: an Allow for a good key with one read, a refusal with none for a bad checksum', async () => {
     const { item, plaintext } = await seeded();
-    const logger = recordingLogger();
-    const deps = {
-      store: reader,
-      prefix: 'sk',
-      acceptBareKeys: true,
-      clock: fixedClock(instant(0, '10:00')),
-      logger,
-      lastUse: { record: () => undefined },
-    };
+    const deps = authorizerDeps(reader);
     const arn = 'arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/me';
     const result = await authorize(deps, `Bearer ${plaintext}`, arn);
     expect(result.context).toMatchObject({ tenantId: item.tenantId, keyId: item.id, role: 'admin' });
@@ -174,10 +183,8 @@ describe('SignedKeyReader against DynamoDB Local', () => {
   });
 
   it('costs one GetItem and no write for a made-up key with a valid checksum', async () => {
-    const logger = recordingLogger();
-    const clock = fixedClock(instant(0, '10:00'));
-    const lastUse = new ThrottledLastUse(reader, logger);
-    const deps = { store: reader, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse };
+    const lastUse = new ThrottledLastUse(reader, recordingLogger());
+    const deps = authorizerDeps(reader, () => lastUse);
     const madeUp = `Bearer ${mintKey('sk', 'live').plaintext}`;
     await expect(authorize(deps, madeUp, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me')).rejects.toThrow(
       'Unauthorized',
@@ -188,16 +195,8 @@ describe('SignedKeyReader against DynamoDB Local', () => {
 
   it('records the use of a real key once its hash matched', async () => {
     const { item, plaintext } = await seeded();
-    const logger = recordingLogger();
-    const lastUse = new ThrottledLastUse(reader, logger);
-    const deps = {
-      store: reader,
-      prefix: 'sk',
-      acceptBareKeys: true,
-      clock: fixedClock(instant(0, '10:00')),
-      logger,
-      lastUse,
-    };
+    const lastUse = new ThrottledLastUse(reader, recordingLogger());
+    const deps = authorizerDeps(reader, () => lastUse);
     await authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me');
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.UpdateItem']);
     expect((await table.store.getKey(item.id))?.lastUsedAt).toBe(instant(0, '10:00'));
@@ -212,20 +211,12 @@ describe('SignedKeyReader against DynamoDB Local', () => {
       secretAccessKey: 'local',
       endpoint: 'http://127.0.0.1:9',
     });
-    const logger = recordingLogger();
-    const deps = {
-      store: down,
-      prefix: 'sk',
-      acceptBareKeys: true,
-      clock: fixedClock(instant(0, '10:00')),
-      logger,
-      lastUse: new ThrottledLastUse(down, logger),
-    };
+    const deps = authorizerDeps(down, (logger) => new ThrottledLastUse(down, logger));
     await expect(
       authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me'),
     ).rejects.toThrow('Unauthorized');
-    expect(logger.text()).toContain('"reason":"error"');
-    expect(logger.text()).not.toContain(plaintext);
+    expect(deps.logger.text()).toContain('"reason":"error"');
+    expect(deps.logger.text()).not.toContain(plaintext);
   });
 
   it('reads a key and records its use in one request each, on one kept-alive connection', async () => {
@@ -259,19 +250,11 @@ describe('SignedKeyReader against DynamoDB Local', () => {
     const fresh = readerVia(proxy.endpoint);
     await expect(fresh.getKey('key_000000000000000000000000')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(proxy.requests).toEqual(['DynamoDB_20120810.GetItem']);
-    const logger = recordingLogger();
-    const deps = {
-      store: fresh,
-      prefix: 'sk',
-      acceptBareKeys: true,
-      clock: fixedClock(instant(0, '10:00')),
-      logger,
-      lastUse: { record: () => undefined },
-    };
+    const deps = authorizerDeps(fresh);
     await expect(
       authorize(deps, `Bearer ${plaintext}`, 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/me'),
     ).rejects.toThrow('Unauthorized');
-    expect(logger.text()).toContain('"reason":"error"');
+    expect(deps.logger.text()).toContain('"reason":"error"');
   });
 
   it('reads an answer cut short by a closed connection as an error', async () => {
