@@ -6,7 +6,7 @@ import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, recordingLogger } from '../support/fixtures';
 import { instant } from '../support/time';
 
-/** A leak store in memory that counts its reads and keeps what it wrote; it writes while a key is active. */
+/** A leak store in memory that counts its reads and keeps what it wrote; it writes while a key is not revoked by a leak. */
 function fakeStore(keys: KeyItem[]) {
   const reads: string[] = [];
   const marked = new Map<string, { revoke: boolean; event: KeygateEvent }>();

@@ -54,7 +54,7 @@ describe('leak reports against the key table', () => {
     expect(await leakEvents(tenant.tenantId)).toEqual(['revoked', 'revoked']);
   });
 
-  it('answers already_reported for a key that is revoked, and writes nothing', async () => {
+  it('answers already_reported for a key revoked by an earlier leak, and writes nothing', async () => {
     const { tenant, plaintext } = await seed();
     const service = leaks();
 

@@ -33,10 +33,10 @@ export interface LeakSighting {
 export interface LeakStore {
   getKey(id: string): Promise<KeyItem | undefined>;
   /**
-   * Marks a key leaked (and, with `revoke`, revoked) in one transaction with `event`, if it is
-   * active and its hash is `hash`; an earlier leak does not matter.
+   * Marks a key leaked (and, with `revoke`, revoked) in one transaction with `event`, if its
+   * hash is `hash` and it is active (an earlier leak does not matter) or was never marked.
    *
-   * @returns whether this call wrote: `false` for a key already revoked.
+   * @returns whether this call wrote: `false` for a key revoked after an earlier leak.
    */
   markLeaked(id: string, hash: string, revoke: boolean, at: Date, event: KeygateEvent): Promise<boolean>;
 }
@@ -44,7 +44,7 @@ export interface LeakStore {
 /** What a report came to. */
 export interface LeakOutcome {
   readonly label: 'true_positive' | 'false_positive';
-  /** For a keygate key: which one, and what was done now (`already_reported` for a key already revoked). */
+  /** For a keygate key: which one, and what was done now (`already_reported` for a key revoked after an earlier leak). */
   readonly keyId?: string;
   readonly tenantId?: string;
   readonly action?: 'revoked' | 'notified' | 'already_reported';
@@ -66,7 +66,7 @@ export interface LeakServiceDeps {
  * keygate key is revoked (policy `revoke`) or left working (`notify`), and `key.leaked` is
  * written with it, on every report that finds the key active: a leaked key enabled again is
  * stopped again by the next report, and under `notify` each report of the working key is an
- * event. A report of a key already revoked changes nothing and writes no event.
+ * event. A report of a key revoked after an earlier leak changes nothing and writes no event.
  *
  * Enabling a leaked key stays allowed to whoever may enable the key (they judge the leak
  * harmless); the log shows `key.enabled` after `key.leaked`.
