@@ -6,7 +6,7 @@ import type { KeyItem } from '../../lambdas/core/model';
 import { fixedClock, keyFixture, recordingLogger } from '../support/fixtures';
 import { instant } from '../support/time';
 
-/** A leak store in memory that counts its reads and keeps what it wrote. */
+/** A leak store in memory that counts its reads and keeps what it wrote; it writes while a key is not revoked by a leak. */
 function fakeStore(keys: KeyItem[]) {
   const reads: string[] = [];
   const marked = new Map<string, { revoke: boolean; event: KeygateEvent }>();
@@ -16,7 +16,7 @@ function fakeStore(keys: KeyItem[]) {
       return keys.find((key) => key.id === id);
     },
     markLeaked: async (id, _hash, revoke, _at, event) => {
-      if (marked.has(id)) return false;
+      if (marked.get(id)?.revoke === true) return false;
       marked.set(id, { revoke, event });
       return true;
     },
@@ -83,11 +83,18 @@ describe('LeakService', () => {
     }
   });
 
-  it('leaves the key working under the notify policy, and reports a repeat as already reported', async () => {
+  it('leaves the key working under the notify policy, and notifies again on a repeat', async () => {
     const { store, marked } = fakeStore([item]);
     const { leaks } = service(store, 'notify');
     expect((await leaks.report(plaintext, {}, { system: 'github' })).action).toBe('notified');
     expect(marked.get(item.id)?.revoke).toBe(false);
+    expect((await leaks.report(plaintext, {}, { system: 'github' })).action).toBe('notified');
+  });
+
+  it('reports a repeat of a revoked key as already reported', async () => {
+    const { store } = fakeStore([item]);
+    const { leaks } = service(store);
+    await leaks.report(plaintext, {}, { system: 'github' });
     expect(await leaks.report(plaintext, {}, { system: 'github' })).toMatchObject({
       label: 'true_positive',
       action: 'already_reported',

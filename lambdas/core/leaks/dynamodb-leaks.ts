@@ -7,7 +7,11 @@ import type { KeygateEvent } from '../events/model';
 import type { KeyItem } from '../model';
 import type { LeakStore } from './leak-service';
 
-/** {@link LeakStore} over the key table: `leakedAt` on the key item makes a report count once. */
+/**
+ * {@link LeakStore} over the key table. A report acts while the key is active, however often it
+ * leaked before (`leakedAt` keeps the latest report); a report of a key revoked after a leak
+ * writes nothing.
+ */
 export class DynamoLeakStore implements LeakStore {
   private readonly outbox: DynamoOutbox;
 
@@ -35,12 +39,16 @@ export class DynamoLeakStore implements LeakStore {
             UpdateExpression: revoke
               ? `SET leakedAt = :at, #status = :revoked ${LEAVE_NOTICE_INDEXES}`
               : 'SET leakedAt = :at',
-            // the hash check makes the write about exactly the key that was presented.
-            ConditionExpression: 'attribute_exists(pk) AND #hash = :hash AND attribute_not_exists(leakedAt)',
-            ExpressionAttributeNames: { '#hash': 'hash', ...(revoke ? { '#status': 'status' } : {}) },
+            // the hash check makes the write about exactly the key that was presented. An active
+            // key is acted on whatever its past, so a leaked key enabled again is stopped again;
+            // a key revoked by hand has its first leak recorded, so whoever enables it sees it.
+            ConditionExpression:
+              'attribute_exists(pk) AND #hash = :hash AND (#status = :active OR attribute_not_exists(leakedAt))',
+            ExpressionAttributeNames: { '#hash': 'hash', '#status': 'status' },
             ExpressionAttributeValues: {
               ':at': at.toISOString(),
               ':hash': hash,
+              ':active': 'active',
               ...(revoke ? { ':revoked': 'revoked' } : {}),
             },
           },

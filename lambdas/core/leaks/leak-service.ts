@@ -33,10 +33,10 @@ export interface LeakSighting {
 export interface LeakStore {
   getKey(id: string): Promise<KeyItem | undefined>;
   /**
-   * Marks a key leaked (and, with `revoke`, revoked) in one transaction with `event`, unless it
-   * was marked before or its hash is not `hash`.
+   * Marks a key leaked (and, with `revoke`, revoked) in one transaction with `event`, if its
+   * hash is `hash` and it is active (an earlier leak does not matter) or was never marked.
    *
-   * @returns whether this call wrote: `false` for a repeat report.
+   * @returns whether this call wrote: `false` for a key revoked after an earlier leak.
    */
   markLeaked(id: string, hash: string, revoke: boolean, at: Date, event: KeygateEvent): Promise<boolean>;
 }
@@ -44,7 +44,7 @@ export interface LeakStore {
 /** What a report came to. */
 export interface LeakOutcome {
   readonly label: 'true_positive' | 'false_positive';
-  /** For a keygate key: which one, and what was done now (`already_reported` on a repeat). */
+  /** For a keygate key: which one, and what was done now (`already_reported` for a key revoked after an earlier leak). */
   readonly keyId?: string;
   readonly tenantId?: string;
   readonly action?: 'revoked' | 'notified' | 'already_reported';
@@ -64,7 +64,12 @@ export interface LeakServiceDeps {
  * Leak response. A token that is not of keygate's shape or whose checksum is wrong is a false
  * positive without any read; one whose hash names no key is a false positive after one read; a
  * keygate key is revoked (policy `revoke`) or left working (`notify`), and `key.leaked` is
- * written with it, once: a repeated report changes nothing and writes no second event.
+ * written with it, on every report that finds the key active: a leaked key enabled again is
+ * stopped again by the next report, and under `notify` each report of the working key is an
+ * event. A report of a key revoked after an earlier leak changes nothing and writes no event.
+ *
+ * Enabling a leaked key stays allowed to whoever may enable the key (they judge the leak
+ * harmless); the log shows `key.enabled` after `key.leaked`.
  *
  * A leaked owner key is revoked even when it is the tenant's last: a key known to be public is
  * worse than a tenant that must ask the operator for a new owner key.
