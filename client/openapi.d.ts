@@ -500,6 +500,7 @@ export interface components {
                 keyId: string;
                 /** @enum {string} */
                 role: "operator" | "owner" | "admin" | "developer" | "read_only";
+                onBehalfOf?: string;
             } | {
                 /** @enum {string} */
                 system: "scheduler" | "github" | "admin-cli" | "reconciler";

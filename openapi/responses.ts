@@ -103,7 +103,8 @@ export const eventSchema = z.strictObject({
   keyId: z.optional(keyId),
   environment: z.optional(z.enum(ENVIRONMENTS)),
   actor: z.union([
-    z.strictObject({ keyId, role: z.enum(ROLES) }),
+    // onBehalfOf: the tenant an operator key acted for through the panel (its role is then operator).
+    z.strictObject({ keyId, role: z.enum(ROLES), onBehalfOf: z.optional(z.string()) }),
     z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler']) }),
   ]),
   details: z.record(z.string(), z.unknown()),

@@ -41,7 +41,7 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     callerOf: async (request) => {
       const tenant = await tenants.get(tenantId(request));
       if (tenant.status === 'deleting') throw notFound('tenant');
-      return operatorActingFor(tenant);
+      return operatorActingFor(tenant, request.caller);
     },
   });
   return {

@@ -17,10 +17,11 @@ import { MemoryKeyStore } from '../support/fakes/memory-key-store';
 import type { KeyItem, KeyRecord, Tenant } from '../../lambdas/core/model';
 import { createKeysHandler } from '../../lambdas/keys/handler';
 import { operatorActingFor } from '../../lambdas/core/keys/key-permissions';
+import { actorOf } from '../../lambdas/core/events/model';
 import { settlingFlusher } from '../support/flush';
 import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
-import { callerContext, proxyEvent as sharedProxyEvent } from '../support/events';
+import { callerContext, operatorCaller, proxyEvent as sharedProxyEvent } from '../support/events';
 import { expiryDayOf, noticeIndexAttributes, noticeShard } from '../../lambdas/core/store/table';
 import { fixedClock, keyFixture, rawKeyItem, recordingLogger, tenantFixture } from '../support/fixtures';
 import { day, instant } from '../support/time';
@@ -396,7 +397,7 @@ describe('POST /v1/keys refusals', () => {
     ],
     [
       'an operator key asked by the operator for a tenant',
-      operatorActingFor(ACME),
+      operatorActingFor(ACME, operatorCaller),
       { name: 'ci', role: 'operator' },
       /^operator keys belong to the operator tenant only; a tenant's most powerful key is an owner key$/,
     ],
@@ -1372,5 +1373,15 @@ describe('key service rules on the in-memory store', () => {
     );
     expect(pauses).toHaveLength(3);
     expect((await store.getKey(owner.id))?.status).toBe('active');
+  });
+});
+
+describe('the operator acting for a tenant', () => {
+  it("checks permissions at the tenant's owner rank but records the operator's own key, for the tenant", () => {
+    const acting = operatorActingFor(ACME, operatorCaller);
+
+    expect(acting).toMatchObject({ tenantId: ACME.tenantId, keyId: operatorCaller.keyId, role: 'owner' });
+    expect(actorOf(acting)).toEqual({ keyId: operatorCaller.keyId, role: 'operator', onBehalfOf: ACME.tenantId });
+    expect(actorOf(callerContext())).toEqual({ keyId: callerContext().keyId, role: 'owner' });
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { OPENAPI_FILES } from '../../bin/openapi';
 import { OPERATIONS } from '../../openapi/operations';
+import { hashKey, keyIdFromHash } from '../../lambdas/core/keys/format';
 import { call, startTestKeygate } from '../support/local';
 
 /**
@@ -281,6 +282,24 @@ describe('real answers fit the OpenAPI document', () => {
       ).status,
     ).toBe(204);
     expect((await api('GET', `${base}/{keyId}`, { key: owner, params: one.params })).status).toBe(403);
+  });
+
+  it("events of the operator acting for a tenant name the operator's key and fit the document", async () => {
+    const operatorKeyId = keyIdFromHash(hashKey(operator));
+    const created = await api('POST', '/v1/panel/tenants/{tenantId}/keys', {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body: { name: 'acted for' },
+    });
+    expect(created.status).toBe(201);
+    // both listings are checked against the document by api() itself.
+    const panel = await api('GET', '/v1/panel/events', { key: operator, query: '?tenantId=acme' });
+    const tenant = await api('GET', '/v1/events', { key: owner, query: '?type=key.created' });
+    for (const page of [panel, tenant]) {
+      expect(page.status).toBe(200);
+      const event = (page.body.items as Json[]).find((item) => item.keyId === created.body.id);
+      expect(event?.actor).toEqual({ keyId: operatorKeyId, role: 'operator', onBehalfOf: 'acme' });
+    }
   });
 
   it("leak routes, the operator's and GitHub's", async () => {

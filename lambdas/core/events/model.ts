@@ -30,8 +30,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The systems that act without a key of their own. */
 export type SystemActor = 'scheduler' | 'github' | 'admin-cli' | 'reconciler';
 
-/** Who made a change: a key (by id and role, never its secret) or one of keygate's own systems. */
-export type Actor = { readonly keyId: string; readonly role: Role } | { readonly system: SystemActor };
+/**
+ * Who made a change: a key (by id and role, never its secret) or one of keygate's own systems.
+ * `onBehalfOf` is the tenant an operator key acted for through the panel; its `role` is then
+ * `operator`, the key's own, not the owner rank it was granted for the change.
+ */
+export type Actor =
+  { readonly keyId: string; readonly role: Role; readonly onBehalfOf?: string } | { readonly system: SystemActor };
 
 /** What one event says; plain JSON, small, never a plaintext key, secret part or hash. */
 export type EventDetails = Readonly<Record<string, unknown>>;
@@ -55,8 +60,13 @@ export interface KeygateEvent {
 /** Pattern of an event id. */
 export const EVENT_ID_PATTERN = /^evt_[0-9a-f]{24}$/;
 
-/** The actor for a request made with a key, from its authorizer context. */
-export function actorOf(caller: Pick<AuthorizerContext, 'keyId' | 'role'>): Actor {
+/**
+ * The actor for a request made with a key, from its authorizer context, or from the context the
+ * operator acts with for a tenant (which carries `onBehalfOf`, see `operatorActingFor`).
+ */
+export function actorOf(caller: Pick<AuthorizerContext, 'keyId' | 'role'> & { readonly onBehalfOf?: string }): Actor {
+  // only operator keys act for another tenant; the role on the context is the rank lent for it.
+  if (caller.onBehalfOf !== undefined) return { keyId: caller.keyId, role: 'operator', onBehalfOf: caller.onBehalfOf };
   return { keyId: caller.keyId, role: caller.role };
 }
 

@@ -1,7 +1,7 @@
 import type { AuthorizerContext, Tenant } from '../model';
 import { forbidden, invalidRequest } from '../http/errors';
 import { ROLES, type Environment, type Role } from './format';
-import { OPERATOR_ACTOR, OPERATOR_TENANT_ID, owningRole } from './owner-guard';
+import { OPERATOR_TENANT_ID, owningRole } from './owner-guard';
 
 /*
  * Who may do what to a tenant's keys: rules of the caller's role and environment alone, with no
@@ -59,13 +59,20 @@ export function assertMayChange(caller: AuthorizerContext, role: Role): void {
  * key by creating one, but cannot create `operator` keys in another tenant (their rank is above
  * the owner's, and {@link assertMayCreate} refuses them outside the operator tenant anyway); and
  * a `live` environment, so every key of the tenant is visible.
+ *
+ * The key id stays the operator's own, with `onBehalfOf` naming the tenant: the role above is
+ * what permissions check, but the audit trail must say which operator key acted, as an operator,
+ * for whom (see `actorOf`).
+ *
+ * @param operator - the calling operator key's context, as its authorizer gave it.
  */
-export function operatorActingFor(tenant: Tenant): AuthorizerContext {
+export function operatorActingFor(tenant: Tenant, operator: Pick<AuthorizerContext, 'keyId'>): AuthorizerContext {
   return {
     tenantId: tenant.tenantId,
-    keyId: OPERATOR_ACTOR,
+    keyId: operator.keyId,
     environment: 'live',
     role: owningRole(tenant.tenantId),
     plan: tenant.plan,
+    onBehalfOf: tenant.tenantId,
   };
 }

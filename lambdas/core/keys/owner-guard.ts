@@ -5,7 +5,7 @@ import type { KeyItem } from '../model';
 /** The id of the tenant that holds `operator` keys. */
 export const OPERATOR_TENANT_ID = 'operator';
 
-/** Who the panel acts as on a tenant's keys, and what `createdBy` says for keys it makes. */
+/** What `createdBy` says for the first key of a tenant the operator creates. */
 export const OPERATOR_ACTOR = 'operator';
 
 /**
