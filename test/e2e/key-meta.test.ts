@@ -28,7 +28,10 @@ describe('meta and createdBy on keys over HTTP', () => {
       key: operator,
       body: { name: 'theirs', meta },
     });
-    expect(panel.body).toMatchObject({ meta, createdBy: 'operator' });
+    // through the panel, the operator's own key made it.
+    const operatorId = (await call(keygate.url, 'GET', '/v1/me', { key: operator })).body.key.id;
+    expect(operatorId).toMatch(/^key_[0-9a-f]{24}$/);
+    expect(panel.body).toMatchObject({ meta, createdBy: operatorId });
 
     expect((await call(keygate.url, 'GET', `/v1/keys/${own.body.id}`, { key: tenant.owner })).body.meta).toEqual(meta);
     const listed = await call(keygate.url, 'GET', '/v1/keys', { key: tenant.owner });
@@ -39,7 +42,7 @@ describe('meta and createdBy on keys over HTTP', () => {
       key: operator,
       body: {},
     });
-    expect(rotated.body).toMatchObject({ meta, createdBy: 'operator', rotatedFrom: own.body.id });
+    expect(rotated.body).toMatchObject({ meta, createdBy: operatorId, rotatedFrom: own.body.id });
   });
 
   it.each([
