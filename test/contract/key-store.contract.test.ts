@@ -172,9 +172,9 @@ describe.each([
       const { tenant, owner } = await seedTenant();
       const second = await addKey(tenant, { role: 'owner' });
       const third = await addKey(tenant, { role: 'owner', minute: 3 });
-      await store.setKeyStatus(tenant.tenantId, second.id, 'revoked', { survivor: owner.id, now: at(5) });
+      await store.setKeyStatus(tenant.tenantId, second.id, 'revoked', { survivor: owner.id, now: at(5), until: null });
       await expect(
-        store.setKeyStatus(tenant.tenantId, third.id, 'revoked', { survivor: second.id, now: at(5) }),
+        store.setKeyStatus(tenant.tenantId, third.id, 'revoked', { survivor: second.id, now: at(5), until: null }),
       ).rejects.toBeInstanceOf(OwnersChangedError);
       expect((await store.getKey(third.id))?.status).toBe('active');
     });
@@ -190,12 +190,39 @@ describe.each([
       expect(await store.getKey(expiring.id)).toBeUndefined();
     });
 
+    it('refuses a survivor that expires before the guarded key would, and takes one that lasts as long', async () => {
+      const { tenant, owner } = await seedTenant();
+      const expiring = await addKey(tenant, { role: 'owner', expiresAt: iso(DAY) });
+      const alike = await addKey(tenant, { role: 'owner', expiresAt: iso(DAY), minute: 3 });
+
+      await expect(
+        store.deleteKey(tenant.tenantId, owner.id, { survivor: expiring.id, now: at(5), until: null }),
+      ).rejects.toBeInstanceOf(OwnersChangedError);
+      await expect(
+        store.setKeyStatus(tenant.tenantId, owner.id, 'revoked', {
+          survivor: expiring.id,
+          now: at(5),
+          until: iso(DAY + 1),
+        }),
+      ).rejects.toBeInstanceOf(OwnersChangedError);
+      expect(await store.getKey(owner.id)).toEqual(owner);
+
+      await store.setKeyStatus(tenant.tenantId, alike.id, 'revoked', {
+        survivor: expiring.id,
+        now: at(5),
+        until: iso(DAY),
+      });
+      await store.deleteKey(tenant.tenantId, expiring.id, { survivor: owner.id, now: at(5), until: iso(DAY) });
+      expect((await store.getKey(alike.id))?.status).toBe('revoked');
+      expect(await store.getKey(expiring.id)).toBeUndefined();
+    });
+
     it('lists the owner key ids: the first key and each owner key written, less those deleted under a guard', async () => {
       const { tenant, owner } = await seedTenant();
       const second = await addKey(tenant, { role: 'owner' });
       await addKey(tenant, { role: 'developer', minute: 3 });
       expect((await store.ownerKeyIds(tenant.tenantId)).sort()).toEqual([owner.id, second.id].sort());
-      await store.deleteKey(tenant.tenantId, second.id, { survivor: owner.id, now: at(5) });
+      await store.deleteKey(tenant.tenantId, second.id, { survivor: owner.id, now: at(5), until: null });
       expect(await store.ownerKeyIds(tenant.tenantId)).toEqual([owner.id]);
     });
   });

@@ -212,3 +212,60 @@ describe('two owner keys removing each other at the same moment', () => {
     },
   );
 });
+
+describe('an owner key that would outlast every other', () => {
+  const EXPIRES_SOONER = /other active (owner|operator) keys all expire, the last at .*, and this one never does/;
+
+  it('refuses to delete the never-expiring operator key while the only other one expires at the next midnight', async () => {
+    // a table of its own: the operator tenant exists once per table.
+    const own = await createTestTable('operator-owners');
+    try {
+      const service = new KeyService({
+        store: own.store,
+        clock: fixedClock(NOW),
+        prefix: 'sk',
+        cache: noCache,
+        logger: recordingLogger(),
+      });
+      const tenant = tenantFixture({ tenantId: 'operator', name: 'Operator', plan: 'scale' });
+      const first = keyFixture({ tenant, role: 'operator', now: instant(-22, '09:00') }).item;
+      await own.store.createTenant(tenant, first);
+      const created = await service.create(callerOf(first), {
+        name: 'until midnight',
+        role: 'operator',
+        expiresOn: day(1),
+      });
+      const expiring = callerOf({ ...first, id: created.id });
+
+      const remove = await apiError(service.delete(expiring, first.id));
+      const revoke = await apiError(service.revoke(expiring, first.id));
+
+      for (const error of [remove, revoke])
+        expect(error).toMatchObject({ status: 409, code: 'conflict', message: expect.stringMatching(EXPIRES_SOONER) });
+      expect(await own.store.getKey(first.id)).toEqual(first);
+    } finally {
+      await own.drop();
+    }
+  });
+
+  const TRIALS = 20;
+
+  it(`never lets two removals at once leave only an owner that expires sooner (${TRIALS} trials)`, async () => {
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      const { tenant, first: a } = await seedTenant();
+      const b = await addKey(a, 'owner');
+      await addKey(a, 'owner', { expiresOn: day(1) });
+
+      const results = await Promise.allSettled([keys.delete(callerOf(b), a.id), keys.revoke(callerOf(a), b.id)]);
+
+      const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      expect({ trial, won: results.length - lost.length, lost: lost.map((r) => (r.reason as ApiError).code) }).toEqual({
+        trial,
+        won: 1,
+        lost: ['conflict'],
+      });
+      const owners = await activeKeys(tenant.tenantId, 'owner');
+      expect(owners.filter((key) => key.expiresAt === null)).toHaveLength(1);
+    }
+  });
+});

@@ -11,7 +11,7 @@ import type { Logger } from '../support/logger';
 import { withBackoff } from '../support/retry';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
-import { isLastingOwner, lastOwnerMessage, owningRole, type OwnerGuard } from './owner-guard';
+import { ownerGuardFor, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from '../store/store';
 
 /** The longest a rotated-out key may keep working. */
@@ -249,12 +249,13 @@ export class KeyService {
 
   /**
    * Runs a revoke or delete of `key` so that its tenant keeps a lasting owner key (see
-   * {@link isLastingOwner}): without one, nobody could manage the tenant's keys any more. Keys of
-   * other roles go through unguarded. For a lasting owner, another lasting owner is found and the
-   * write commits only if it still is one then; when the owners change meanwhile, the key is read
-   * again and the decision made anew.
+   * `isLastingOwner`) for at least as long as `key` would have lasted: without one, nobody could
+   * manage the tenant's keys any more. Keys of other roles go through unguarded. For a lasting
+   * owner, another lasting owner that expires no sooner (see {@link ownerGuardFor}) is found and
+   * the write commits only if it still is one then; when the owners change meanwhile, the key is
+   * read again and the decision made anew.
    *
-   * @throws ApiError `conflict` when `key` is the tenant's last lasting owner.
+   * @throws OwnerKeyRefusal (409 `conflict`) when no other lasting owner lasts as long as `key`.
    */
   private async keepingAnOwner<T>(key: KeyItem, write: (guard: OwnerGuard | undefined) => Promise<T>): Promise<T> {
     if (key.role !== owningRole(key.tenantId)) return write(undefined);
@@ -262,14 +263,7 @@ export class KeyService {
     const attempt = async (): Promise<T> => {
       // the first attempt decides on the key as the caller read it; each next one reads it again.
       current = current === undefined ? key : await this.deps.store.getTenantKey(key.tenantId, key.id);
-      const now = this.deps.clock();
-      let guard: OwnerGuard = { now };
-      if (isLastingOwner(current, now)) {
-        const survivor = await this.anotherLastingOwner(current, now);
-        if (survivor === undefined) throw conflict(lastOwnerMessage(current.tenantId));
-        guard = { survivor, now };
-      }
-      return write(guard);
+      return write(await ownerGuardFor(this.deps.store, current, this.deps.clock()));
     };
     try {
       // two owners racing may both be cancelled: a random pause lets one go first next time.
@@ -283,16 +277,6 @@ export class KeyService {
         throw conflict("the tenant's owner keys were changing at the same time; try again");
       throw error;
     }
-  }
-
-  /** The id of a lasting owner key of the tenant other than `key`, read consistently, if any. */
-  private async anotherLastingOwner(key: KeyItem, now: Date): Promise<string | undefined> {
-    for (const id of await this.deps.store.ownerKeyIds(key.tenantId)) {
-      if (id === key.id) continue;
-      const other = await this.deps.store.getKey(id);
-      if (other !== undefined && other.tenantId === key.tenantId && isLastingOwner(other, now)) return id;
-    }
-    return undefined;
   }
 
   /** The same policy again: N days from today, the same fixed date, or never. */

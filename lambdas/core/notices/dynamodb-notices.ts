@@ -4,7 +4,7 @@ import { DynamoOutbox } from '../events/dynamodb-outbox';
 import type { KeygateEvent } from '../events/model';
 import { ApiError } from '../http/errors';
 import type { KeyService } from '../keys/key-service';
-import { lastOwnerMessage, owningRole } from '../keys/owner-guard';
+import { OwnerKeyRefusal, owningRole } from '../keys/owner-guard';
 import type { KeyItem } from '../model';
 import { queryItems } from '../store/pages';
 import { NOTICE_SHARDS, noticePartition, TABLE_SCHEMA } from '../store/table';
@@ -134,7 +134,7 @@ export function keyServiceRevoker(keys: Pick<KeyService, 'revoke'>): StaleRevoke
         return 'revoked';
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        if (error.code === 'conflict' && error.message === lastOwnerMessage(key.tenantId)) return 'last_owner';
+        if (error instanceof OwnerKeyRefusal) return 'last_owner';
         // revoked or deleted meanwhile: nothing left to do. other conflicts (owners changing at
         // that moment) fail the day, which the next attempt runs again.
         if (error.code === 'not_found' || (error.code === 'conflict' && error.message === 'the key is already revoked'))

@@ -27,6 +27,10 @@ export const OWNER_ATTRIBUTES: readonly string[] = [OWNER_IDS, OWNERS_LISTED];
 const LASTING_OWNER =
   'attribute_exists(pk) AND tenantId = :tenant AND #role = :ownerRole AND #status = :active ' +
   'AND attribute_not_exists(rotatedTo) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)';
+/** The survivor never expires: the key it stands in for does not either. */
+const LASTS_FOR_GOOD = 'attribute_not_exists(expiresAt)';
+/** The survivor expires no sooner than `:until`, the expiry of the key it stands in for. */
+const LASTS_UNTIL = '(attribute_not_exists(expiresAt) OR expiresAt >= :until)';
 /** The key being changed (of the owning role) is not a lasting owner at `:now`. */
 const NOT_LASTING = '(#status <> :active OR attribute_exists(rotatedTo) OR expiresAt <= :now)';
 
@@ -41,9 +45,10 @@ export interface DynamoOwnersProps {
 /**
  * The DynamoDB side of the owner rule (a tenant keeps a lasting owner key): the tenant's owner
  * set, and the guarded revoke and delete. Safety does not rest on the set: each guarded write
- * carries a `ConditionCheck` that another named key is still a lasting owner when it commits,
- * and DynamoDB serializes transactions over the same items, so of two owners removing each
- * other at once one commit sees the other's change and fails.
+ * carries a `ConditionCheck` that another named key is still a lasting owner, expiring no sooner
+ * than the key removed, when it commits, and DynamoDB serializes transactions over the same
+ * items, so of two owners removing each other at once one commit sees the other's change and
+ * fails.
  */
 export class DynamoOwners {
   constructor(private readonly props: DynamoOwnersProps) {}
@@ -209,13 +214,15 @@ export class DynamoOwners {
       transactItem.check({
         TableName: this.props.tableName,
         Key: this.props.keyItem(guard.survivor),
-        ConditionExpression: LASTING_OWNER,
+        // expiry instants are stored as toISOString() text, whose order is the order of time.
+        ConditionExpression: `${LASTING_OWNER} AND ${guard.until === null ? LASTS_FOR_GOOD : LASTS_UNTIL}`,
         ExpressionAttributeNames: { '#role': 'role', '#status': 'status' },
         ExpressionAttributeValues: {
           ':tenant': tenantId,
           ':ownerRole': owningRole(tenantId),
           ':active': 'active',
           ':now': guard.now.toISOString(),
+          ...(guard.until === null ? {} : { ':until': guard.until }),
         },
       }),
     ];

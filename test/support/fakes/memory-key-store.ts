@@ -2,7 +2,7 @@ import type { KeygateEvent } from '../../../lambdas/core/events/model';
 import { conflict, notFound } from '../../../lambdas/core/http/errors';
 import { isExpired, type Expiry } from '../../../lambdas/core/keys/expiry';
 import type { Environment } from '../../../lambdas/core/keys/format';
-import { isLastingOwner, owningRole, type OwnerGuard } from '../../../lambdas/core/keys/owner-guard';
+import { isLastingOwner, lastsUntil, owningRole, type OwnerGuard } from '../../../lambdas/core/keys/owner-guard';
 import { rotationRefusal } from '../../../lambdas/core/keys/rotation';
 import type { KeyItem, KeyStatus, Tenant } from '../../../lambdas/core/model';
 import {
@@ -272,7 +272,7 @@ export class MemoryKeyStore implements KeyStore {
   /**
    * The owner guard as DynamoDB checks it when the write commits: without a survivor the key must
    * not be active and current (revoked, rotated out or expired); with one, the survivor must still
-   * be a lasting owner of the tenant.
+   * be a lasting owner of the tenant, expiring no sooner than `until`.
    */
   private checkGuard(key: KeyItem, guard: OwnerGuard): void {
     if (guard.survivor === undefined) {
@@ -282,7 +282,12 @@ export class MemoryKeyStore implements KeyStore {
       return;
     }
     const survivor = this.keys.get(guard.survivor);
-    if (survivor === undefined || survivor.tenantId !== key.tenantId || !isLastingOwner(survivor, guard.now)) {
+    if (
+      survivor === undefined ||
+      survivor.tenantId !== key.tenantId ||
+      !isLastingOwner(survivor, guard.now) ||
+      !lastsUntil(survivor, guard.until)
+    ) {
       throw new OwnersChangedError("the tenant's owner keys changed meanwhile; try again");
     }
   }
