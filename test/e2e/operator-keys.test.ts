@@ -167,7 +167,11 @@ describe("the operator on a tenant's keys over HTTP and through the client", () 
     const keys = as(operator).panel.tenants.keys;
     const dev = await keys.create(tenantId, { name: 'dev', role: 'developer' });
     const shortOwner = await keys.create(tenantId, { name: 'owner-7d', role: 'owner', expiresInDays: 7 });
-    await keys.delete(tenantId, acme.key.id);
+    // the never-expiring owner key cannot go while the only other one expires sooner, but a leak
+    // report revokes it.
+    expect(await failure(keys.delete(tenantId, acme.key.id))).toMatchObject({ status: 409 });
+    const leak = await call(keygate.url, 'POST', '/v1/panel/leaks', { key: operator, body: { key: acme.key.key } });
+    expect(leak.body).toMatchObject({ keyId: acme.key.id, action: 'revoked' });
     // eight days on, the tenant has no lasting owner: its developer key cannot make one.
     now += 8 * 86_400_000;
     keygate.gateway.flushAuthorizerCache();
