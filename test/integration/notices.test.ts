@@ -291,6 +291,20 @@ describe('automatic revocation of stale keys', () => {
     });
   });
 
+  it('reports a stale never-expiring owner key instead of revoking it while the only other owner key expires', async () => {
+    const { tenant, first } = await seedTenant(instant(-90, '08:00'));
+    await seedKey(tenant, instant(-3, '08:00'), instant(20), 'owner');
+
+    const result = await job(AT_RUN, { revokeStaleKeys: true }).run();
+
+    expect(result.written).toEqual({ 'key.stale': 1 });
+    expect((await setup.table.store.getKey(first.id))?.status).toBe('active');
+    expect((await schedulerEvents(tenant.tenantId)).find((event) => event.keyId === first.id)).toMatchObject({
+      type: 'key.stale',
+      details: { autoRevoke: 'refused_last_owner' },
+    });
+  });
+
   it('revokes a stale owner key while another lasting owner key remains', async () => {
     const { tenant, first } = await seedTenant(instant(-90, '08:00'));
     const fresh = await seedKey(tenant, instant(-3, '08:00'), null, 'owner');
