@@ -610,15 +610,16 @@ describe('the plan reconciler', () => {
     const [queueId, queue] = reconcileQueue();
     expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { maxReceiveCount: 10 },
-      VisibilityTimeout: 90,
+      RedrivePolicy: { maxReceiveCount: 15 },
+      VisibilityTimeout: 720,
     });
     const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('usage plans match tenant plans'),
     });
-    expect(fn.Properties.Timeout).toBe(60);
+    expect(fn.Properties.Timeout).toBe(120);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
