@@ -183,3 +183,78 @@ export class FifoQueueSim {
     }
   }
 }
+
+interface StandardMessage {
+  readonly id: string;
+  readonly body: string;
+  receiveCount: number;
+  visibleAt: number;
+}
+
+/**
+ * An SQS standard queue feeding a Lambda function, on a clock the test owns: a message is
+ * visible after its delay; Lambda runs up to `maximumConcurrency` invocations at once (five
+ * without it, where Lambda starts polling a standard queue), each with up to `batchSize` visible
+ * messages; a failed message comes back after the visibility timeout, and goes to the
+ * dead-letter queue after `maxReceiveCount` receives. Invocations are played one after another,
+ * each from the moment its consumer is free, so calls of two consumers may interleave on the
+ * clock; a rate limiter under test must only ever move its own clock forward.
+ */
+export class StandardQueueSim {
+  readonly deadLetters: StandardMessage[] = [];
+  private readonly messages: StandardMessage[] = [];
+  private sequence = 0;
+
+  constructor(
+    private readonly feed: QueueFeed,
+    private readonly time: { now: number },
+  ) {}
+
+  /** `SendMessage` with `DelaySeconds`. */
+  send(body: string, delaySeconds = 0): void {
+    this.sequence += 1;
+    this.messages.push({
+      id: `m${this.sequence}`,
+      body,
+      receiveCount: 0,
+      visibleAt: this.time.now + delaySeconds * 1000,
+    });
+  }
+
+  /**
+   * Feeds the consumers (one handler each: a warm Lambda keeps its memory) until the queue is
+   * empty.
+   */
+  async drain(consumers: readonly ((event: SQSEvent) => Promise<SQSBatchResponse>)[]): Promise<void> {
+    const slots = this.feed.maximumConcurrency ?? 5;
+    if (consumers.length < slots) throw new Error(`give ${slots} consumers, one per concurrent invocation`);
+    const freeAt = new Array<number>(slots).fill(this.time.now);
+    while (this.messages.length > 0) {
+      const next = Math.min(...this.messages.map((message) => message.visibleAt));
+      const slot = freeAt.indexOf(Math.min(...freeAt));
+      const start = Math.max(freeAt[slot], next);
+      this.time.now = start;
+      const batch = this.messages.filter((message) => message.visibleAt <= start).slice(0, this.feed.batchSize);
+      for (const message of batch) {
+        message.receiveCount += 1;
+        message.visibleAt = start + this.feed.visibilityTimeoutMs;
+      }
+      let failed: Set<string>;
+      try {
+        const response = await consumers[slot]({
+          Records: batch.map((message) => ({ messageId: message.id, body: message.body })),
+        } as unknown as SQSEvent);
+        failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      } catch {
+        failed = new Set(batch.map((message) => message.id));
+      }
+      freeAt[slot] = this.time.now;
+      for (const message of batch) {
+        const gone = !failed.has(message.id) || message.receiveCount >= this.feed.maxReceiveCount;
+        if (!gone) continue;
+        this.messages.splice(this.messages.indexOf(message), 1);
+        if (failed.has(message.id)) this.deadLetters.push(message);
+      }
+    }
+  }
+}
