@@ -9,6 +9,9 @@ import { MAX_QUEUE_DELAY_SECONDS } from '../lambdas/core/auth/cache';
 import { KeygateFunction } from './keygate-function';
 import { ENV } from '../lambdas/runtime/env-names';
 
+/** How long the flush consumer may run: a batch's flushes, one paced wait, and sending on. */
+const FLUSH_TIMEOUT = Duration.seconds(10);
+
 /** Properties of an {@link AuthorizerCacheFlush}. */
 export interface AuthorizerCacheFlushProps {
   /** The id of the REST API whose stage cache is flushed. */
@@ -33,8 +36,9 @@ export interface AuthorizerCacheFlushProps {
  * Flushes a stage's authorizer cache later: a second flush after every revocation (for calls
  * that were in flight), a flush at each rotation grace period's end, and at 00:00 UTC. Requests
  * wait in an SQS queue (a delay per message, up to 15 minutes a hop; longer waits hop again)
- * and a small Lambda calls `FlushStageAuthorizersCache`. Failed flushes are retried, then kept
- * in a dead-letter queue.
+ * and a small Lambda calls `FlushStageAuthorizersCache`, once per stage for a whole batch, at
+ * most two at once and each at most once a second, so a burst of revocations stays within the
+ * account's control-plane quota. Failed flushes are retried, then kept in a dead-letter queue.
  */
 export class AuthorizerCacheFlush extends Construct {
   /** Where flush requests wait. */
@@ -68,13 +72,15 @@ export class AuthorizerCacheFlush extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(30),
+      // six times the function's timeout, as Lambda asks:
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+      visibilityTimeout: Duration.seconds(6 * FLUSH_TIMEOUT.toSeconds()),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
     this.function = new KeygateFunction(this, 'Function', {
       entry: 'cache/index.ts',
       description: 'keygate: flushes the authorizer cache when queued flushes are due',
-      timeout: Duration.seconds(10),
+      timeout: FLUSH_TIMEOUT,
       environment: {
         [ENV.flushQueueUrl]: this.queue.queueUrl,
         [ENV.flushSettleSeconds]: String(this.settleSeconds),
@@ -84,7 +90,17 @@ export class AuthorizerCacheFlush extends Construct {
     this.function.addEnvironment(ENV.flushStages, this.stagesJson());
     this.addStage(props.restApiId, props.stageName);
     this.queue.grantSendMessages(this.function);
-    this.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        // a batch is one flush per stage; no batching window, which would hold back a second flush.
+        batchSize: 10,
+        // the least Lambda takes (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html):
+        // with each consumer pacing its flushes (`FLUSH_PACE_MS`), at most two flushes of a stage a
+        // second, within the control-plane quota of 10 calls a second the account shares.
+        maxConcurrency: 2,
+        reportBatchItemFailures: true,
+      }),
+    );
 
     if (props.flushAtMidnight ?? true) {
       new scheduler.Schedule(this, 'Midnight', {

@@ -50,7 +50,9 @@ export const RECONCILER_FUNCTION: RouteFunctionSpec = {
   entry: 'reconciler/index.ts',
   access: 'readWrite',
   controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys', 'manageUsagePlans'],
-  timeout: Duration.seconds(60),
+  // one plan change: two waits for UpdateUsagePlan's 20 s window (up to 66 s, see
+  // `reconcilerBackoff`), the settle time before an old identifier goes, and the calls between.
+  timeout: Duration.seconds(120),
 };
 
 /**

@@ -16,13 +16,28 @@ export interface PlanReconcileQueueProps {
    * @default - 15 minutes
    */
   readonly maxBacklogAge?: Duration;
+  /**
+   * How long a plan change keeps being retried before it lands in the dead-letter queue: long
+   * enough to outlast an account whose `UpdateUsagePlan` quota is taken by something else for
+   * hours (a deploy, another tool). The backlog alarm speaks long before.
+   *
+   * @default - 3 hours
+   */
+  readonly retryFor?: Duration;
 }
+
+/** The longest visibility timeout SQS takes. */
+const MAX_VISIBILITY_TIMEOUT = Duration.hours(12);
 
 /**
  * Plan changes wait here to be applied to API Gateway: an SQS FIFO queue with one message group,
  * so reconciliations run one at a time (`UpdateUsagePlan` allows one call every 20 s per
- * account), a throttled one is retried after the visibility timeout, and one that fails ten
- * times lands in a dead-letter queue. Two alarms say when plans are not being applied.
+ * account). The reconciler takes one message per invocation: a throttled change waits out its
+ * own retries without raising the receive count of the changes behind it, which SQS does for
+ * every message of a batch. A failed change comes back after the visibility timeout, six times
+ * the function's timeout as Lambda asks
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), and lands in a
+ * dead-letter queue after `retryFor`. Two alarms say when plans are not being applied.
  */
 export class PlanReconcileQueue extends Construct {
   /** The FIFO queue of reconcile requests. */
@@ -39,7 +54,14 @@ export class PlanReconcileQueue extends Construct {
   constructor(scope: Construct, id: string, props: PlanReconcileQueueProps) {
     super(scope, id);
     this.function = props.function;
-    const timeout = props.function.timeout ?? Duration.seconds(60);
+    const timeout = props.function.timeout ?? Duration.seconds(3);
+    const visibilityTimeout = Duration.seconds(6 * timeout.toSeconds());
+    if (visibilityTimeout.toSeconds() > MAX_VISIBILITY_TIMEOUT.toSeconds()) {
+      throw new Error(
+        `PlanReconcileQueue needs a function timeout of at most 2 hours (six times it is the queue's visibility timeout, at most 12 hours), received ${timeout.toHumanString()}`,
+      );
+    }
+    const retryFor = props.retryFor ?? Duration.hours(3);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       fifo: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -50,11 +72,15 @@ export class PlanReconcileQueue extends Construct {
       fifo: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // a little over the function's timeout: a throttled run is retried soon, never twice at once.
-      visibilityTimeout: timeout.plus(Duration.seconds(30)),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 10 },
+      visibilityTimeout,
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        // each receive of a failing change costs one visibility timeout.
+        maxReceiveCount: Math.max(2, Math.ceil(retryFor.toSeconds() / visibilityTimeout.toSeconds())),
+      },
     });
-    props.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    // batch size 1: on a FIFO queue, every message handed over counts a receive, tried or not.
+    props.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
       alarmDescription:

@@ -334,7 +334,7 @@ describe('usage plans', () => {
 
 describe('the authorizer cache flushes', () => {
   it('flush at 00:00 UTC through the flush queue, with a second flush to follow', () => {
-    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 0 * * ? *)',
       ScheduleExpressionTimezone: 'Etc/UTC',
@@ -360,11 +360,12 @@ describe('the authorizer cache flushes', () => {
   });
 
   it('queue requests in an encrypted queue with a dead-letter queue, consumed with partial batch failures', () => {
-    const [queueId, queue] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
+    const [queueId, queue] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
     expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 5 } });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     const [, consumer] = onlyResource(template, 'AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('flushes the authorizer cache'),
@@ -375,7 +376,7 @@ describe('the authorizer cache flushes', () => {
   });
 
   it('let the keys and panel functions queue flushes, and tell them where', () => {
-    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 30 });
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
     for (const name of ['keys', 'panel']) {
       const [, fn] = onlyResource(template, 'AWS::Lambda::Function', { Description: `keygate: the ${name} routes` });
       expect(fn.Properties.Environment.Variables.FLUSH_QUEUE_URL).toEqual({ Ref: queueId });
@@ -610,15 +611,16 @@ describe('the plan reconciler', () => {
     const [queueId, queue] = reconcileQueue();
     expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { maxReceiveCount: 10 },
-      VisibilityTimeout: 90,
+      RedrivePolicy: { maxReceiveCount: 15 },
+      VisibilityTimeout: 720,
     });
     const [, fn] = onlyResource(template, 'AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('usage plans match tenant plans'),
     });
-    expect(fn.Properties.Timeout).toBe(60);
+    expect(fn.Properties.Timeout).toBe(120);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

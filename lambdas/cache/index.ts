@@ -1,6 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { FLUSH_PACE_MS } from '../core/auth/flush-batch';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
+import { sleep } from '../core/support/retry';
 import { apiGatewayClient } from '../runtime/api-gateway';
 import { flushStagesFromEnv, StagesCacheFlusher } from '../runtime/stage-cache-flusher';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
@@ -17,5 +19,7 @@ export const handler = createCacheFlushHandler({
   queue: new SqsFlushQueue(new SQSClient({}), stringFromEnv(ENV.flushQueueUrl)),
   settleMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
   clock: systemClock,
+  paceMs: FLUSH_PACE_MS,
+  sleep,
   logger,
 });

@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ReconcileRequests } from '../core/plans/plan-reconciler';
+import type { BackoffOptions } from '../core/support/retry';
 
 /**
  * {@link ReconcileRequests} on an SQS FIFO queue. One message group for the whole deployment:
@@ -22,4 +23,16 @@ export class SqsReconcileQueue implements ReconcileRequests {
       }),
     );
   }
+}
+
+/**
+ * How the reconciler retries a throttled control-plane call within one delivery: `UpdateUsagePlan`
+ * allows one call every 20 s per account
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html), so the waits are
+ * sized to that window, with equal jitter (each wait at least half its step): the third try
+ * comes at least 33 s after the first, past the window another run of ours may have opened.
+ * The reconciler function's timeout leaves room for both waits (at most 66 s).
+ */
+export function reconcilerBackoff(random: () => number = Math.random): BackoffOptions {
+  return { attempts: 3, baseMs: 22_000, random: () => 0.5 + random() / 2 };
 }

@@ -12,7 +12,7 @@ import { keyStore } from './dynamodb';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from './env';
 import { ENV } from './env-names';
 import { SqsFlushQueue } from './flush-queue';
-import { SqsReconcileQueue } from './reconcile-queue';
+import { reconcilerBackoff, SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
 
 const sqs = new SQSClient({});
@@ -86,7 +86,7 @@ export function planReconciler(logger: Logger): PlanReconciler {
       restApiId: settings.restApiId,
       stageName: settings.stageName,
       stackTag: settings.namePrefix,
-      backoff: { attempts: 3, baseMs: 4_000 },
+      backoff: reconcilerBackoff(),
     }),
     plans,
     cache: stageCache,

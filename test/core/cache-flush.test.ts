@@ -7,7 +7,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createCacheFlushHandler } from '../../lambdas/cache/handler';
-import { StageCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
+import { StageCacheFlusher, StagesCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
+import { FLUSH_PACE_MS } from '../../lambdas/core/auth/flush-batch';
 import { fixedClock, recordingLogger } from '../support/fixtures';
 import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
 import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
@@ -31,14 +32,21 @@ const sent = () =>
     .commandCalls(SendMessageCommand)
     .map((call) => ({ ...call.args[0].input, MessageBody: JSON.parse(call.args[0].input.MessageBody as string) }));
 
-function consumer(now: string) {
-  const clock = fixedClock(now);
+function consumer(now: string, flusher: { flush(): Promise<void> } = stage()) {
+  let time = Date.parse(now);
+  const clock = () => new Date(time);
   const logger = recordingLogger();
+  const slept: number[] = [];
   const handler = createCacheFlushHandler({
-    flushNow: () => stage().flush(),
+    flushNow: () => flusher.flush(),
     queue: new SqsFlushQueue(new SQSClient({ region: 'eu-west-1' }), TEST_FLUSH_QUEUE_URL),
     settleMs: 10_000,
     clock,
+    paceMs: FLUSH_PACE_MS,
+    sleep: async (ms) => {
+      slept.push(ms);
+      time += ms;
+    },
     logger,
   });
   const deliver = (...bodies: unknown[]) =>
@@ -48,7 +56,10 @@ function consumer(now: string) {
         body: typeof body === 'string' ? body : JSON.stringify(body),
       })),
     } as SQSEvent);
-  return { deliver, logger };
+  const advance = (ms: number) => {
+    time += ms;
+  };
+  return { deliver, logger, slept, advance };
 }
 
 describe('SettlingCacheFlusher', () => {
@@ -134,7 +145,7 @@ describe('the flush queue consumer', () => {
     expect(sent()).toEqual([]);
   });
 
-  it('reports a failed flush alone, so SQS retries it and not the others', async () => {
+  it('reports every due request of a batch when their one flush fails, so SQS retries them', async () => {
     apiGateway
       .on(FlushStageAuthorizersCacheCommand)
       .rejectsOnce(new TooManyRequestsException({ message: 'slow down', $metadata: {} }))
@@ -143,10 +154,51 @@ describe('the flush queue consumer', () => {
     const result = await deliver(
       { at: instant(0, '10:00'), followUp: false },
       { at: instant(0, '10:00'), followUp: false },
+      { at: instant(0, '11:30'), followUp: false },
     );
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
-    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(2);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
+    expect(sent().map((message) => message.MessageBody)).toEqual([{ at: instant(0, '11:30'), followUp: false }]);
     expect(JSON.stringify(logger.lines)).toContain('authorizer cache flush failed');
+  });
+
+  it('flushes each stage once for a batch of ten due requests, and queues one second flush', async () => {
+    const stages = new StagesCacheFlusher(new APIGatewayClient({ region: 'eu-west-1' }), [
+      { restApiId: 'api123', stageName: 'prod' },
+      { restApiId: 'api456', stageName: 'v1' },
+    ]);
+    const { deliver } = consumer(instant(0, '11:00'), stages);
+    const bodies = Array.from({ length: 10 }, (_, i) => ({ at: instant(0, `10:59:5${i}`), followUp: i % 3 === 0 }));
+    const result = await deliver(...bodies);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand).map((call) => call.args[0].input)).toEqual([
+      { restApiId: 'api123', stageName: 'prod' },
+      { restApiId: 'api456', stageName: 'v1' },
+    ]);
+    expect(sent()).toEqual([
+      {
+        QueueUrl: TEST_FLUSH_QUEUE_URL,
+        DelaySeconds: 10,
+        MessageBody: { at: instant(0, '11:00:10'), followUp: false },
+      },
+    ]);
+  });
+
+  it('makes no flush for requests its last flush already covered', async () => {
+    const { deliver, advance } = consumer(instant(0, '11:00'));
+    await deliver({ at: instant(0, '10:59:59'), followUp: false });
+    advance(5_000);
+    await deliver({ at: instant(0, '10:59:59.500'), followUp: false }, { at: instant(0, '11:00'), followUp: false });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(1);
+  });
+
+  it('waits out its pace before a flush that follows its last too closely', async () => {
+    const { deliver, advance, slept } = consumer(instant(0, '11:00'));
+    await deliver({ at: instant(0, '11:00'), followUp: false });
+    advance(300);
+    await deliver({ at: instant(0, '11:00:00.200'), followUp: false });
+    expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(2);
+    expect(slept).toEqual([FLUSH_PACE_MS - 300]);
   });
 
   it.each([
