@@ -102,6 +102,23 @@ describe('the docs', () => {
     expect(pages.find((page) => page.name === 'README.md')?.fences.filter(runnable).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("send every body as JSON, as the API requires (curl -d alone sends a form's type: 415)", () => {
+    const sendsBody = /\s(-d|--data(-raw|-binary)?)\s/;
+    const namesJson = /-H\s+(['"])content-type: application\/json\1/i;
+    const untyped = pages.flatMap((page) =>
+      page.fences
+        .filter((fence) => COMMAND_LANGS.includes(fence.lang))
+        .flatMap((fence) =>
+          fence.body
+            .replace(/\\\n/g, ' ')
+            .split('\n')
+            .filter((line) => sendsBody.test(line) && !namesJson.test(line))
+            .map((line) => `${fence.where}: ${line.trim()}`),
+        ),
+    );
+    expect(untyped).toEqual([]);
+  });
+
   it('show the client quickstart as examples/client/quickstart.ts holds it', () => {
     const readme = pages.find((page) => page.name === 'README.md')!;
     const snippet = readme.fences.find((fence) => fence.lang === 'ts' && fence.body.includes("from 'keygate/client'"));
