@@ -439,13 +439,20 @@ export interface components {
             gracePeriodHours?: number;
         };
         CreateTenantRequest: {
+            /** @description The id the tenant will have for good: 3 to 64 lowercase letters, digits or dashes, starting with a letter or digit. Absent: a random `t-` id. */
             tenantId?: string;
             /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
             name: string;
-            /** @enum {string} */
+            /**
+             * @description `starter`, `growth` and `scale` have the deployment's fixed limits and take no `rateLimit`, `burstLimit` or `quota`; `enterprise` needs `rateLimit` and `burstLimit`, and may take a `quota`.
+             * @enum {string}
+             */
             plan: "starter" | "growth" | "scale" | "enterprise";
+            /** @description Requests per second. `enterprise` only, and required there. */
             rateLimit?: number;
+            /** @description Requests in a burst, at least `rateLimit`. `enterprise` only, and required there. */
             burstLimit?: number;
+            /** @description Requests per day, week or month. `enterprise` only; absent: no quota. */
             quota?: {
                 limit: number;
                 /** @enum {string} */
@@ -457,10 +464,16 @@ export interface components {
             name: string;
         };
         ChangePlanRequest: {
-            /** @enum {string} */
+            /**
+             * @description `starter`, `growth` and `scale` have the deployment's fixed limits and take no `rateLimit`, `burstLimit` or `quota`; `enterprise` needs `rateLimit` and `burstLimit`, and may take a `quota`.
+             * @enum {string}
+             */
             plan: "starter" | "growth" | "scale" | "enterprise";
+            /** @description Requests per second. `enterprise` only, and required there. */
             rateLimit?: number;
+            /** @description Requests in a burst, at least `rateLimit`. `enterprise` only, and required there. */
             burstLimit?: number;
+            /** @description Requests per day, week or month. `enterprise` only; absent: no quota. */
             quota?: {
                 limit: number;
                 /** @enum {string} */
@@ -481,7 +494,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                 message: string;
             };
         };
@@ -741,6 +754,21 @@ export interface components {
                 };
             };
         };
+        /** @description The body is not sent as JSON: send `Content-Type: application/json` (`; charset=utf-8` is accepted, another charset is not). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    error: {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        message: string;
+                    };
+                };
+            };
+        };
         /** @description Over the rate limit (`rate_limited`) or the quota (`quota_exceeded`); retry after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
@@ -802,7 +830,7 @@ export interface components {
                 };
             };
         };
-        /** @description Another error of API Gateway's own (e.g. 415), with its status. */
+        /** @description Another error of API Gateway's own, with its status. */
         OtherClientError: {
             headers: {
                 [name: string]: unknown;
@@ -811,7 +839,7 @@ export interface components {
                 "application/json": {
                     error: {
                         /** @enum {string} */
-                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                         message: string;
                     };
                 };
@@ -826,7 +854,7 @@ export interface components {
                 "application/json": {
                     error: {
                         /** @enum {string} */
-                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                         message: string;
                     };
                 };
@@ -976,6 +1004,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1078,6 +1107,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1118,6 +1148,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1158,6 +1189,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1201,6 +1233,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1274,6 +1307,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1376,6 +1410,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1415,6 +1450,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1455,6 +1491,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1495,6 +1532,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1578,6 +1616,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1686,6 +1725,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1728,6 +1768,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1770,6 +1811,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1815,6 +1857,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1920,6 +1963,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { MAX_GRACE_HOURS } from '../lambdas/core/keys/key-service';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
-import { MAX_BODY_BYTES } from '../lambdas/core/http/http';
+import { JSON_MEDIA_TYPE, MAX_BODY_BYTES } from '../lambdas/core/http/http';
 import {
   IDEMPOTENCY_HEADER,
   KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN,
@@ -58,6 +58,7 @@ const ERROR_RESPONSES: Readonly<Record<string, string>> = {
   '404': 'NotFound',
   '409': 'Conflict',
   '413': 'PayloadTooLarge',
+  '415': 'UnsupportedMediaType',
   '429': 'TooManyRequests',
   '500': 'InternalError',
   '502': 'BadGateway',
@@ -73,11 +74,12 @@ const ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
   '404': "No such key or tenant; another tenant's key is not found either.",
   '409': 'The change does not fit the current state, lost a race, or reuses an Idempotency-Key for another request.',
   '413': `The body is too large (the handlers take at most ${MAX_BODY_BYTES} bytes).`,
+  '415': `The body is not sent as JSON: send \`Content-Type: ${JSON_MEDIA_TYPE}\` (\`; charset=utf-8\` is accepted, another charset is not).`,
   '429': 'Over the rate limit (`rate_limited`) or the quota (`quota_exceeded`); retry after `Retry-After` seconds.',
   '500': 'Something went wrong on our side, or the authorizer failed.',
   '502': 'The function behind the route gave no usable answer.',
   '504': 'The function behind the route did not answer in time.',
-  '4XX': "Another error of API Gateway's own (e.g. 415), with its status.",
+  '4XX': "Another error of API Gateway's own, with its status.",
   '5XX': "Another error of API Gateway's own, with its status.",
 };
 
@@ -280,7 +282,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
       description: [
         'Every route takes `Authorization: Bearer <key>` except `POST /v1/leaks/github`, which GitHub signs.',
         'Errors, API Gateway\'s own included, have one shape: `{ "error": { "code", "message" } }`. A path or method that is no route answers 404 `not_found` (`no such route`).',
-        `Request bodies are JSON objects of at most ${MAX_BODY_BYTES} bytes; unknown fields are refused (400).`,
+        `Request bodies are JSON objects of at most ${MAX_BODY_BYTES} bytes, sent with \`Content-Type: ${JSON_MEDIA_TYPE}\` (\`; charset=utf-8\` accepted); a body of another type is refused (415), and so are unknown fields (400).`,
         `Key rotation's grace period is at most ${MAX_GRACE_HOURS} hours.`,
       ].join('\n\n'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },

@@ -9,6 +9,7 @@ import { EXPIRY_DAYS } from '../lambdas/core/keys/expiry';
 import { MAX_META_BYTES, MAX_META_ENTRIES, metaSchema, RESERVED_META_NAMES } from '../lambdas/core/keys/key-meta';
 import { createKeySchema, listKeysQuerySchema } from '../lambdas/core/http/schemas/keys';
 import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../lambdas/core/http/http';
+import { createTenantSchema, tenantIdSchema, tenantPlanSchema } from '../lambdas/core/http/schemas/tenants';
 import {
   anyErrorSchema,
   createdKeySchema,
@@ -24,9 +25,43 @@ type Json = Record<string, unknown>;
 /** Descriptions of schemas, and what JSON Schema cannot say of a refinement. */
 export type Notes = readonly (readonly [z.core.$ZodType, Json])[];
 
+/**
+ * What `limitsFor` enforces on a plan request, as JSON Schema: `enterprise` needs `rateLimit` and
+ * `burstLimit`; every other plan has the deployment's fixed limits and takes none of the three.
+ * (That the burst is at least the rate, JSON Schema cannot say: the descriptions do.)
+ */
+const ENTERPRISE_ONLY_LIMITS: Json = {
+  if: { properties: { plan: { const: 'enterprise' } } },
+  then: { required: ['rateLimit', 'burstLimit'] },
+  else: { properties: { rateLimit: false, burstLimit: false, quota: false } },
+};
+
 /** Notes on the handlers' request schemas, keyed by the very schema objects they validate with. */
 export function requestNotes(): Notes {
+  const plan = tenantPlanSchema.shape;
   return [
+    [createTenantSchema, ENTERPRISE_ONLY_LIMITS],
+    [tenantPlanSchema, ENTERPRISE_ONLY_LIMITS],
+    [
+      tenantIdSchema,
+      {
+        description:
+          'The id the tenant will have for good: 3 to 64 lowercase letters, digits or dashes, starting with a letter or digit. Absent: a random `t-` id.',
+      },
+    ],
+    [
+      plan.plan,
+      {
+        description:
+          "`starter`, `growth` and `scale` have the deployment's fixed limits and take no `rateLimit`, `burstLimit` or `quota`; `enterprise` needs `rateLimit` and `burstLimit`, and may take a `quota`.",
+      },
+    ],
+    [plan.rateLimit, { description: 'Requests per second. `enterprise` only, and required there.' }],
+    [
+      plan.burstLimit,
+      { description: 'Requests in a burst, at least `rateLimit`. `enterprise` only, and required there.' },
+    ],
+    [plan.quota, { description: 'Requests per day, week or month. `enterprise` only; absent: no quota.' }],
     [
       createKeySchema.shape.expiresInDays,
       { enum: [...EXPIRY_DAYS], description: 'Days until the key stops working (at 00:00 UTC). Not with `expiresOn`.' },

@@ -57,7 +57,7 @@ export interface Named {
 }
 
 /** An HTTP status a handler itself answers with an error (besides 500, which any handler may give). */
-export type HandlerErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
+export type HandlerErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415;
 
 /** One route's contract. */
 export interface Operation {
@@ -102,7 +102,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       tag,
       body: { name: 'CreateKeyRequest', schema: createKeySchema },
       success: { status: 201, description: 'The new key, with its plaintext `key`.', body: CREATED_KEY },
-      errors: [400, 403, 404, 409, 413],
+      errors: [400, 403, 404, 409, 413, 415],
       idempotent: true,
     },
     [`GET ${base}`]: {
@@ -130,7 +130,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       tag,
       body: { name: 'UpdateKeyRequest', schema: updateKeySchema },
       success: { status: 200, description: 'The key as changed.', body: KEY },
-      errors: [400, 403, 404, 409, 413],
+      errors: [400, 403, 404, 409, 413, 415],
     },
     [`DELETE ${one}`]: {
       operationId: id('delete'),
@@ -146,7 +146,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       tag,
       body: EMPTY,
       success: { status: 200, description: 'The key, revoked.', body: KEY },
-      errors: [400, 403, 404, 409, 413],
+      errors: [400, 403, 404, 409, 413, 415],
     },
     [`POST ${one}/enable`]: {
       operationId: id('enable'),
@@ -154,7 +154,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       tag,
       body: EMPTY,
       success: { status: 200, description: 'The key, active.', body: KEY },
-      errors: [400, 403, 404, 409, 413],
+      errors: [400, 403, 404, 409, 413, 415],
     },
     [`POST ${one}/rotate`]: {
       operationId: id('rotate'),
@@ -167,7 +167,7 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
         description: 'The new key, with its plaintext `key`; the old one names it in `rotatedTo`.',
         body: CREATED_KEY,
       },
-      errors: [400, 403, 404, 409, 413],
+      errors: [400, 403, 404, 409, 413, 415],
       idempotent: true,
     },
   };
@@ -208,7 +208,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       description: 'The tenant and its first owner key, plaintext once.',
       body: { name: 'CreatedTenant', schema: createdTenantSchema },
     },
-    errors: [400, 403, 409, 413],
+    errors: [400, 403, 409, 413, 415],
     idempotent: true,
   },
   'GET /v1/panel/tenants': {
@@ -236,7 +236,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: tenants',
     body: { name: 'RenameTenantRequest', schema: renameTenantSchema },
     success: { status: 200, description: 'The tenant as renamed.', body: TENANT },
-    errors: [400, 403, 404, 409, 413],
+    errors: [400, 403, 404, 409, 413, 415],
   },
   [`DELETE ${TENANT_PATH}`]: {
     operationId: 'deleteTenant',
@@ -254,7 +254,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: tenants',
     body: { name: 'ChangePlanRequest', schema: tenantPlanSchema },
     success: { status: 200, description: 'The tenant with its new plan.', body: TENANT },
-    errors: [400, 403, 404, 409, 413],
+    errors: [400, 403, 404, 409, 413, 415],
   },
   [`POST ${TENANT_PATH}/suspend`]: {
     operationId: 'suspendTenant',
@@ -262,7 +262,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: tenants',
     body: EMPTY,
     success: { status: 200, description: 'The tenant, suspended.', body: TENANT },
-    errors: [400, 403, 404, 409, 413],
+    errors: [400, 403, 404, 409, 413, 415],
   },
   [`POST ${TENANT_PATH}/resume`]: {
     operationId: 'resumeTenant',
@@ -270,7 +270,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: tenants',
     body: EMPTY,
     success: { status: 200, description: 'The tenant, active.', body: TENANT },
-    errors: [400, 403, 404, 409, 413],
+    errors: [400, 403, 404, 409, 413, 415],
   },
   ...keyOperations(`${TENANT_PATH}/keys`, 'keyId', true),
   'GET /v1/events': {
@@ -309,7 +309,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       description: 'What the report came to.',
       body: { name: 'LeakOutcome', schema: leakOutcomeSchema },
     },
-    errors: [400, 403, 413],
+    errors: [400, 403, 413, 415],
   },
   'POST /v1/leaks/github': {
     operationId: 'reportGithubLeaks',

@@ -9,6 +9,7 @@ const request = (body: unknown): ApiRequest => ({
   resource: '/v1/panel/tenants',
   pathParameters: {},
   query: {},
+  headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
   caller: { tenantId: 'operator', keyId: 'k', role: 'operator' } as unknown as ApiRequest['caller'],
 });

@@ -102,6 +102,45 @@ describe('the docs', () => {
     expect(pages.find((page) => page.name === 'README.md')?.fences.filter(runnable).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("send every body as JSON, as the API requires (curl -d alone sends a form's type: 415)", () => {
+    const sendsBody = /\s(-d|--data(-raw|-binary)?)\s/;
+    const namesJson = /-H\s+(['"])content-type: application\/json\1/i;
+    const untyped = pages.flatMap((page) =>
+      page.fences
+        .filter((fence) => COMMAND_LANGS.includes(fence.lang))
+        .flatMap((fence) =>
+          fence.body
+            .replace(/\\\n/g, ' ')
+            .split('\n')
+            .filter((line) => sendsBody.test(line) && !namesJson.test(line))
+            .map((line) => `${fence.where}: ${line.trim()}`),
+        ),
+    );
+    expect(untyped).toEqual([]);
+  });
+
+  it("keep the README a front page under 10 kB, whose security section states the front door's rules", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(Buffer.byteLength(readme, 'utf8')).toBeLessThan(10_000);
+    const security = /^## Security\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    for (const rule of ['**Target:**', '**Paths:**', '**Headers:**', "a deleted tenant's id is retired"])
+      expect({ rule, stated: security.includes(rule) }).toEqual({ rule, stated: true });
+    for (const side of ['locally', 'On AWS']) expect(security).toContain(side);
+    // the detail it links to is there.
+    const [, page, anchor] = /\]\((docs\/[\w-]+\.md)#([\w-]+)\)/.exec(security) ?? [];
+    const headings = readFileSync(join(ROOT, page), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('#'))
+      .map((line) =>
+        line
+          .replace(/^#+\s*/, '')
+          .toLowerCase()
+          .replace(/[^\w\s-]/g, '')
+          .replace(/\s+/g, '-'),
+      );
+    expect(headings).toContain(anchor);
+  });
+
   it('show the client quickstart as examples/client/quickstart.ts holds it', () => {
     const readme = pages.find((page) => page.name === 'README.md')!;
     const snippet = readme.fences.find((fence) => fence.lang === 'ts' && fence.body.includes("from 'keygate/client'"));

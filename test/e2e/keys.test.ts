@@ -169,14 +169,31 @@ describe('key lifecycle over HTTP and through the client (authorizer cache 300 s
     ['both expiry options', { body: { name: 'x', expiresInDays: 7, expiresOn: day(39) } }, 400, /not both/],
     ['a body over 16 KiB', { body: { name: 'x', pad: 'y'.repeat(17_000) } }, 413, /16384/],
     ['a JSON array', { body: [1, 2] }, 400, /object/],
+    [
+      "a form-encoded body (curl -d's default type)",
+      { rawBody: '{"name":"x"}', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      /Content-Type: application\/json/,
+    ],
+    ["a JSON body sent as text (fetch's default type)", { rawBody: '{"name":"x"}' }, 415, /application\/json/],
   ])('refuses %s with a clear error and creates nothing', async (_label, options, status, message) => {
     const before = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: owner });
     const res = await call(keygate.url, 'POST', '/v1/keys', { key: owner, ...(options as object) });
     expect(res.status).toBe(status);
-    expect(res.body.error.code).toBe(status === 413 ? 'payload_too_large' : 'invalid_request');
+    const codes: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
+    expect(res.body.error.code).toBe(codes[status] ?? 'invalid_request');
     expect(res.body.error.message).toMatch(message);
     const after = await call(keygate.url, 'GET', '/v1/keys?limit=100', { key: owner });
     expect(after.body.items.length).toBe(before.body.items.length);
+  });
+
+  it('takes a JSON body whose Content-Type names charset=utf-8', async () => {
+    const res = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner,
+      rawBody: '{"name":"charset"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect([res.status, res.body.name]).toEqual([201, 'charset']);
   });
 
   it.each([

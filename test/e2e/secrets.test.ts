@@ -92,7 +92,11 @@ describe('secrets never leak', () => {
     const answers = [
       await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'x', expiresOn: planted } }),
       await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'x', [planted]: 1 } }),
-      await call(keygate.url, 'POST', '/v1/keys', { key: owner, rawBody: `{"name":"${planted}` }),
+      await call(keygate.url, 'POST', '/v1/keys', {
+        key: owner,
+        rawBody: `{"name":"${planted}`,
+        headers: { 'content-type': 'application/json' },
+      }),
       await call(keygate.url, 'PATCH', '/v1/keys/key_000000000000000000000000', {
         key: owner,
         body: { name: 'x', extra: planted },

@@ -170,6 +170,12 @@ describe('real answers fit the OpenAPI document', () => {
         })
       ).status,
     ).toBe(413);
+    const form = await api('POST', '/v1/panel/tenants', {
+      key: operator,
+      rawBody: JSON.stringify({ name: 'Form', plan: 'starter' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect([form.status, form.body.error.code]).toEqual([415, 'unsupported_media_type']);
 
     const first = await api('GET', '/v1/panel/tenants', { key: operator, query: '?limit=1' });
     expect(first.body.cursor).toEqual(expect.any(String));
@@ -376,6 +382,7 @@ describe('real answers fit the OpenAPI document', () => {
       '404',
       '409',
       '413',
+      '415',
       '429',
     ]);
   });

@@ -61,9 +61,28 @@ export function errorResponse(error: unknown, logger: Logger): HttpResponse {
   };
 }
 
+/** The one media type request bodies are read as. */
+export const JSON_MEDIA_TYPE = 'application/json';
+
 /**
- * Parses and validates a JSON body: 413 over {@link MAX_BODY_BYTES}, 400 for broken JSON, a
- * non-object, unknown fields or wrong types, naming the field at fault.
+ * Whether a `Content-Type` says JSON: `application/json`, in any case, with no charset or
+ * `utf-8` (RFC 8259 JSON is UTF-8; a body declared in another charset would be misread).
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== JSON_MEDIA_TYPE) return false;
+  return parameters.every((parameter) => {
+    const [name, value = ''] = parameter.split('=').map((part) => part.trim());
+    return name !== 'charset' || value.replace(/^"(.*)"$/, '$1') === 'utf-8';
+  });
+}
+
+/**
+ * Parses and validates a JSON body: 413 over {@link MAX_BODY_BYTES}, 415 for a body whose
+ * `Content-Type` is not JSON (a form-encoded body must not be read as JSON by accident), 400 for
+ * broken JSON, a non-object, unknown fields or wrong types, naming the field at fault. No body
+ * needs no `Content-Type`.
  */
 export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
   const text = request.body ?? '';
@@ -72,6 +91,13 @@ export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
   }
   let json: unknown = {};
   if (text.trim() !== '') {
+    // the type the client sent is never echoed: it is the client's text, and may hold anything.
+    if (!isJsonContentType(request.headers?.['content-type'])) {
+      throw new ApiError(
+        'unsupported_media_type',
+        `the request body must be JSON sent with Content-Type: ${JSON_MEDIA_TYPE} (charset utf-8, if any)`,
+      );
+    }
     try {
       json = JSON.parse(text);
     } catch {

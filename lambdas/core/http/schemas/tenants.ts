@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { PLAN_NAMES, QUOTA_PERIODS } from '../../model';
+import { PLAN_NAMES, QUOTA_PERIODS, TENANT_ID_PATTERN } from '../../model';
 import { nameSchema } from '../http';
 import { listKeysQuerySchema } from './keys';
 
@@ -12,9 +12,20 @@ const planFields = {
   quota: z.optional(z.strictObject({ limit: limit(2_000_000_000), period: z.enum(QUOTA_PERIODS) })),
 };
 
+const TENANT_ID_RULE = 'must be 3 to 64 lowercase letters, digits or dashes, starting with a letter or digit';
+
+/**
+ * A tenant id a caller chooses: the very rule tenant creation applies ({@link TENANT_ID_PATTERN}),
+ * here so that the OpenAPI document, generated from this schema, states it. The lengths repeat
+ * what the pattern says, for readers and generators that do not read patterns.
+ */
+export const tenantIdSchema = z
+  .string()
+  .check(z.minLength(3), z.maxLength(64), z.regex(TENANT_ID_PATTERN, TENANT_ID_RULE));
+
 /** The body of a tenant creation. */
 export const createTenantSchema = z.strictObject({
-  tenantId: z.optional(z.string().check(z.maxLength(64))),
+  tenantId: z.optional(tenantIdSchema),
   name: nameSchema,
   ...planFields,
 });
