@@ -12,6 +12,7 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
+import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
 
@@ -28,7 +29,8 @@ commands:
   backfill-notice-indexes     puts active keys written before the daily notices existed into
                               their day indexes (run once after upgrading; safe to repeat). pass
                               --stale-after-days <keygate:staleAfterDays> if not 90: keys idle
-                              longer are filed so that the next daily run reports them.`;
+                              longer are filed so that the next daily run reports them.
+${REPLAY_EVENTS_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -76,6 +78,7 @@ async function main(args: string[]): Promise<void> {
       'backfill-environment-index',
       'backfill-tenant-listing',
       'backfill-notice-indexes',
+      'replay-events',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
@@ -83,6 +86,7 @@ async function main(args: string[]): Promise<void> {
   }
   const region = flag(args, 'region');
   const stack = flag(args, 'stack') ?? 'Keygate';
+  if (args[0] === 'replay-events') return replayEventsCommand(args, { stack, region });
   const outputs = await outputsOf(stack, region);
   if (args[0] === 'backfill-tenant-listing') {
     const client = documentClient(new DynamoDBClient({ region }));
