@@ -13,6 +13,7 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
 import { RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
+import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
 
@@ -30,7 +31,8 @@ commands:
                               their day indexes (run once after upgrading; safe to repeat). pass
                               --stale-after-days <keygate:staleAfterDays> if not 90: keys idle
                               longer are filed so that the next daily run reports them.
-${RECOVER_OPERATOR_USAGE}`;
+${RECOVER_OPERATOR_USAGE}
+${REPLAY_EVENTS_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -79,6 +81,7 @@ async function main(args: string[]): Promise<void> {
       'backfill-tenant-listing',
       'backfill-notice-indexes',
       'recover-operator',
+      'replay-events',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
@@ -87,6 +90,7 @@ async function main(args: string[]): Promise<void> {
   if (args[0] === 'recover-operator') return recoverOperatorCommand(args.slice(1));
   const region = flag(args, 'region');
   const stack = flag(args, 'stack') ?? 'Keygate';
+  if (args[0] === 'replay-events') return replayEventsCommand(args, { stack, region });
   const outputs = await outputsOf(stack, region);
   if (args[0] === 'backfill-tenant-listing') {
     const client = documentClient(new DynamoDBClient({ region }));

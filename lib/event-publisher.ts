@@ -23,13 +23,17 @@ export interface EventPublisherProps {
 /**
  * The transactional outbox's relay: the key table's stream, filtered to inserted event items,
  * feeds a Lambda that puts each event on EventBridge (`source: keygate`, the type as
- * `detail-type`), in order per shard, at least once. A batch that still fails after its retries
- * goes to a dead-letter queue, so nothing is lost silently.
+ * `detail-type`, the event with its id as `detail`), at least once. A record that still fails
+ * after its retries is isolated by bisection and its sequence range goes to a dead-letter queue;
+ * the event itself stays in the table, and `keygate-admin replay-events` publishes it again.
  */
 export class EventPublisher extends Construct {
   /** The publishing Lambda. */
   public readonly function: KeygateFunction;
-  /** Where stream batches that could not be published are recorded. */
+  /**
+   * Where the sequence ranges of stream records that could not be published are recorded (the
+   * records themselves are not: replay them from the table with `keygate-admin replay-events`).
+   */
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EventPublisherProps) {
@@ -51,8 +55,14 @@ export class EventPublisher extends Construct {
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
-        retryAttempts: 10,
+        // a failed invocation halves the batch (spending no retry) and a partial batch response
+        // checkpoints before the first record not published, so a poison record ends up alone and
+        // only its own sequence number reaches the dead-letter queue after its retries.
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
+        bisectBatchOnError: true,
         reportBatchItemFailures: true,
+        retryAttempts: 10,
         onFailure: new SqsDlq(this.deadLetterQueue),
         // only new event items: key and tenant items, their updates and TTL removals stay out.
         filters: [

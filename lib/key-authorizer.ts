@@ -1,8 +1,10 @@
-import { Duration, Lazy, Names } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys/format';
 import { assertValidRoute, type RouteRoles } from '../lambdas/core/auth/route-policy';
+import { authorizerLimitErrors, LONGEST_STAGE_NAME } from './authorizer-limits';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
 import { DEFAULT_SETTINGS, INTEGER_RANGES, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from './settings';
@@ -38,6 +40,13 @@ export interface KeyAuthorizerProps {
    * @default - 1 minute
    */
   readonly lastUsedInterval?: Duration;
+  /**
+   * The stages the authorizer guards, by name: the policy it returns names the stage in every
+   * statement, so the longest sets how many route rules fit in API Gateway's 8 KB.
+   *
+   * @default - a stage name of 128 characters, the longest API Gateway takes
+   */
+  readonly stageNames?: readonly string[];
 }
 
 /**
@@ -57,6 +66,7 @@ export class KeyAuthorizer extends Construct {
    */
   public readonly timeout: Duration;
   private readonly routeRoles: RouteRoles[] = [];
+  private readonly stageNames: string[] = [];
   private readonly tokenAuthorizerProps: apigateway.TokenAuthorizerProps;
   private readonly others = new Map<apigateway.IRestApi, apigateway.TokenAuthorizer>();
 
@@ -93,6 +103,16 @@ export class KeyAuthorizer extends Construct {
       },
     });
     props.table.grantAuthorizerAccess(this.function);
+    // at synthesis, once every route has added its rule: too many fail `cdk synth`, with the limit named.
+    for (const name of props.stageNames ?? ['s'.repeat(LONGEST_STAGE_NAME)]) this.addStageName(name);
+    this.node.addValidation({
+      validate: () => {
+        const cfn = this.function.node.defaultChild as lambda.CfnFunction;
+        const environment = Stack.of(this).resolve(cfn.environment) as
+          { variables?: Record<string, unknown> } | undefined;
+        return authorizerLimitErrors(environment?.variables ?? {}, this.routeRoles, this.stageNames);
+      },
+    });
 
     this.tokenAuthorizerProps = {
       handler: this.function,
@@ -119,6 +139,14 @@ export class KeyAuthorizer extends Construct {
       this.others.set(api, authorizer);
     }
     return authorizer;
+  }
+
+  /**
+   * Counts a stage this authorizer guards in the size of the policy it returns (see
+   * {@link KeyAuthorizerProps.stageNames}); a name known only at deploy time counts as the longest.
+   */
+  addStageName(stageName: string): void {
+    this.stageNames.push(Token.isUnresolved(stageName) ? 's'.repeat(LONGEST_STAGE_NAME) : stageName);
   }
 
   /**

@@ -41,6 +41,11 @@ export class KeygateStack extends Stack {
       value: keygate.name,
       description: 'The prefix of run-time API keys and usage plans',
     });
+    // what `npm run admin -- replay-events` publishes to.
+    new CfnOutput(this, 'EventBusName', {
+      value: settings.eventBusName ?? 'default',
+      description: 'The EventBridge bus events are published to',
+    });
     new CfnOutput(this, 'OperatorPlan', { value: settings.operatorPlan, description: "The operator tenant's plan" });
     new CfnOutput(this, 'Plans', {
       value: JSON.stringify(ratePlans.namedPlans),

@@ -102,6 +102,7 @@ export class Keygate extends Construct {
       acceptBareKeys: settings.acceptBareKeys,
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
       lastUsedInterval: Duration.seconds(settings.lastUsedIntervalSeconds),
+      stageNames: [settings.stageName, ...(settings.protectedStages ?? []).map((stage) => stage.stageName)],
     });
     this.api = keygateRestApi(this, settings, this.name);
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
@@ -209,6 +210,7 @@ export class Keygate extends Construct {
    */
   protectStage(stage: apigateway.IStage): void {
     this.cacheFlush.addStage(stage.restApi.restApiId, stage.stageName);
+    this.keyAuthorizer.addStageName(stage.stageName);
   }
 
   /** The methods of keygate's own API, each on the Lambda of its function name. */

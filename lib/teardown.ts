@@ -16,10 +16,12 @@ export interface KeygateTeardownProps {
   /** The usage plans CloudFormation owns: left alone, and deleted after the sweep. */
   readonly sharedPlans: readonly apigateway.UsagePlan[];
   /**
-   * How long a deletion may sweep before CloudFormation gives up (API Gateway allows one
-   * `UpdateUsagePlan` every 20 s per account, and each enterprise plan needs one).
+   * How long one deletion may sweep, 10 to 60 minutes: CloudFormation fails a custom resource
+   * after at most an hour. API Gateway allows one `UpdateUsagePlan` every 20 s per account, and
+   * each enterprise plan needs one, so a large sweep takes more than one `cdk destroy`; each
+   * continues where the last stopped.
    *
-   * @default - 2 hours, the Provider framework's maximum
+   * @default - 55 minutes (the sweep stops 5 minutes before, with a message to run it again)
    */
   readonly totalTimeout?: Duration;
 }
@@ -50,6 +52,14 @@ export class KeygateTeardown extends Construct {
 
   constructor(scope: Construct, id: string, props: KeygateTeardownProps) {
     super(scope, id);
+    const totalTimeout = props.totalTimeout ?? Duration.minutes(55);
+    const minutes = totalTimeout.isUnresolved() ? Number.NaN : totalTimeout.toMinutes({ integral: false });
+    if (!Number.isInteger(minutes) || minutes < 10 || minutes > 60) {
+      throw new Error(
+        `KeygateTeardown totalTimeout must be from 10 to 60 minutes, whole, since CloudFormation fails a custom resource ` +
+          `after an hour; received ${totalTimeout.isUnresolved() ? 'an unresolved token' : totalTimeout.toHumanString()}`,
+      );
+    }
     const onEvent = new KeygateFunction(this, 'OnEvent', {
       entry: 'teardown/index.ts',
       handler: 'onEvent',
@@ -59,7 +69,8 @@ export class KeygateTeardown extends Construct {
       entry: 'teardown/index.ts',
       handler: 'isComplete',
       description: "keygate: deletes the stack's run-time API keys and enterprise usage plans on stack deletion",
-      timeout: Duration.minutes(5),
+      // long enough that a deletion with all its backoff (the handler's margin) fits many times in each call.
+      timeout: Duration.minutes(15),
     });
     const arn = (path: string): string => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
     for (const [verb, path] of SWEEP_CALLS) {
@@ -80,13 +91,19 @@ export class KeygateTeardown extends Construct {
       onEventHandler: onEvent,
       isCompleteHandler: this.sweepFunction,
       queryInterval: Duration.seconds(15),
-      totalTimeout: props.totalTimeout ?? Duration.hours(2),
+      // the waiter's attempts × interval; each call's own run time comes on top, which the
+      // sweep's deadline (SweepSeconds) bounds: it stops 5 minutes before this.
+      totalTimeout,
       logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::KeygateTeardown',
+      // CloudFormation's longest wait on a custom resource, stated rather than implied.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+      serviceTimeout: Duration.hours(1),
       properties: {
+        SweepSeconds: totalTimeout.toSeconds() - 5 * 60,
         RestApiId: props.api.restApiId,
         NamePrefix: props.namePrefix,
         SharedPlanIds: props.sharedPlans.map((plan) => plan.usagePlanId),

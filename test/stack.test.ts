@@ -291,6 +291,7 @@ describe('routes', () => {
       'NamePrefix',
       'OperatorPlan',
       'Plans',
+      'EventBusName',
     ])
       template.hasOutput(name, {});
     const outputs = template.findOutputs('FirstOperatorKey');

@@ -6,7 +6,7 @@ import { isComplete as sweepUntilDone, onEvent as accept, type TeardownEvent } f
 const logger = jsonLogger({ function: 'teardown' });
 
 /** The Provider framework's onEvent entry. */
-export const onEvent = (event: TeardownEvent): Promise<{ PhysicalResourceId: string }> => accept(event);
+export const onEvent = (event: TeardownEvent): ReturnType<typeof accept> => accept(event);
 
 /** The Provider framework's isComplete entry. */
 export const isComplete = (event: TeardownEvent, context: Context): Promise<{ IsComplete: boolean }> =>

@@ -84,7 +84,7 @@ describe('the outbox publisher', () => {
     expect(calls[1].map((entry) => JSON.parse(entry.Detail).id)).toEqual([events[1].id]);
   });
 
-  it('stops at a chunk the bus keeps refusing and reports its first record, so the retry (then the DLQ) starts there and nothing after it is published first', async () => {
+  it('stops at a chunk the bus keeps refusing and reports the first entry it refused, so the retry starts there and no later chunk goes out first', async () => {
     const events = Array.from({ length: 15 }, () => event());
     const broken = events[12].id;
     const { bus, calls } = fakeBus((entry) => JSON.parse(entry.Detail).id === broken);
@@ -93,8 +93,8 @@ describe('the outbox publisher', () => {
       ...events.map((e, i) => insert(outbox.item(e), `s${i}`)),
     ];
     const answer = await publishBatch(records, new BusPublisher(bus, recordingLogger(), undefined, 3));
-    // the first chunk (events 0–9) went out; the second (10–14) did not complete: retry from event 10.
-    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 's10' }] });
+    // the first chunk (events 0–9) went out; of the second (10–14) the bus kept refusing event 12.
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 's12' }] });
     expect(calls).toHaveLength(1 + 3);
   });
 
@@ -108,5 +108,71 @@ describe('the outbox publisher', () => {
       'PutEvents failed',
       'PutEvents failed',
     ]);
+  });
+});
+
+/**
+ * A DynamoDB event source mapping as Lambda documents it, for one shard: a function error with
+ * `BisectBatchOnFunctionError` halves the batch (no retry spent); a partial batch response
+ * checkpoints before the returned sequence number and retries the rest (one retry spent); a
+ * batch out of retries goes to the on-failure destination as its sequence range only.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
+ */
+async function runShard(
+  records: readonly OutboxRecord[],
+  handler: (event: { Records: OutboxRecord[] }) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>,
+  { bisect, retryAttempts }: { bisect: boolean; retryAttempts: number },
+): Promise<{ start: string; end: string }[]> {
+  const seq = (record: OutboxRecord) => record.dynamodb?.SequenceNumber ?? '';
+  const discarded: { start: string; end: string }[] = [];
+  const pending: { batch: OutboxRecord[]; retries: number }[] = [{ batch: [...records], retries: 0 }];
+  while (pending.length > 0) {
+    const { batch, retries } = pending.shift()!;
+    let failedAt: number;
+    try {
+      const { batchItemFailures } = await handler({ Records: batch });
+      if (batchItemFailures.length === 0) continue;
+      failedAt = batch.findIndex((record) => seq(record) === batchItemFailures[0].itemIdentifier);
+    } catch {
+      if (bisect && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        pending.unshift({ batch: batch.slice(0, half), retries }, { batch: batch.slice(half), retries });
+        continue;
+      }
+      failedAt = 0;
+    }
+    const rest = batch.slice(failedAt);
+    if (retries >= retryAttempts) discarded.push({ start: seq(rest[0]), end: seq(rest[rest.length - 1]) });
+    else pending.unshift({ batch: rest, retries: retries + 1 });
+  }
+  return discarded;
+}
+
+describe('a poison record', () => {
+  /** 100 events with a record at `at` that can never be published (its item is not an event). */
+  const batchWithPoison = (at: number) => {
+    const events = Array.from({ length: 100 }, () => event());
+    const records = events.map((e, i) => insert(outbox.item(e), `s${String(i).padStart(3, '0')}`));
+    records[at] = insert({ ...outbox.item(events[at]), id: 42, type: null }, records[at].dynamodb!.SequenceNumber!);
+    return { events, records };
+  };
+
+  it('is reported as the failed item, after the events before it are published', async () => {
+    const { events, records } = batchWithPoison(37);
+    const { bus, delivered } = fakeBus();
+    const answer = await publishBatch(records, new BusPublisher(bus, recordingLogger()));
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 's037' }] });
+    expect(delivered().map((entry) => JSON.parse(entry.Detail).id)).toEqual(events.slice(0, 37).map((e) => e.id));
+  });
+
+  it('is isolated by bisection: every other event is published and only its own sequence number is discarded', async () => {
+    const { events, records } = batchWithPoison(37);
+    const { bus, delivered } = fakeBus();
+    const handler = createPublisherHandler(new BusPublisher(bus, recordingLogger()));
+    const discarded = await runShard(records, handler as never, { bisect: true, retryAttempts: 3 });
+    expect(discarded).toEqual([{ start: 's037', end: 's037' }]);
+    const published = new Set(delivered().map((entry) => JSON.parse(entry.Detail).id));
+    expect(events.filter((_e, i) => i !== 37).every((e) => published.has(e.id))).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { isComplete, onEvent, type TeardownEvent } from '../../lambdas/teardown/handler';
 import { sweep } from '../../lambdas/teardown/sweep';
 import { recordingLogger } from '../support/fixtures';
+import { instant } from '../support/time';
 
 const apiGateway = mockClient(APIGatewayClient);
 const client = new APIGatewayClient({ region: 'eu-west-1' });
@@ -178,5 +179,109 @@ describe('the custom resource handlers', () => {
     expect(deletedKeys()).toEqual([]);
     expect(await isComplete(event('Delete'), handlerDeps(900_000))).toEqual({ IsComplete: true });
     expect(deletedKeys()).toEqual(['k-acme-live', 'k-big-live', 'k-stray']);
+  });
+});
+
+describe('a destroy that outlasts the hour', () => {
+  type Plan = {
+    id: string;
+    name: string;
+    apiStages: { apiId: string; stage: string }[];
+    tags?: Record<string, string>;
+  };
+  type Key = { id: string; name: string; tags?: Record<string, string> };
+  const MINUTE = 60_000;
+
+  /**
+   * An account as API Gateway keeps it, half torn down by an earlier sweep: one key gone, one
+   * enterprise plan unbound but not deleted. Every deletion takes 20 minutes of `clock`
+   * (a throttled control plane), and deleting what is gone answers 404.
+   */
+  function halfTornDown(clock: { now: number }) {
+    const plans = new Map<string, Plan>(
+      [
+        { id: 'shared-starter', name: 'Keygate-starter', apiStages: stage('api123') },
+        { id: 'ent-acme', name: 'Keygate-enterprise-acme', apiStages: stage('api123') },
+        { id: 'ent-other', name: 'Keygate-2-enterprise-x', apiStages: stage('api999') },
+        { id: 'ent-tagged', name: 'Keygate-enterprise-half', apiStages: [], tags: { 'keygate:stack': 'Keygate' } },
+      ].map((plan) => [plan.id, plan]),
+    );
+    const keys = new Map<string, Key>(
+      [
+        { id: 'k-big-live', name: 'Keygate-big-live' },
+        { id: 'k-stray', name: 'Keygate-stray-test', tags: { 'keygate:stack': 'Keygate' } },
+        { id: 'k-other', name: 'Keygate-2-x-live', tags: { 'keygate:stack': 'Keygate-2' } },
+      ].map((key) => [key.id, key]),
+    );
+    const planKeys = new Map([['ent-acme', ['k-big-live']]]);
+    const slow = () => (clock.now += 20 * MINUTE);
+    apiGateway.on(GetUsagePlansCommand).callsFake(() => ({ items: [...plans.values()] }));
+    apiGateway.on(GetUsagePlanKeysCommand).callsFake(({ usagePlanId }) => ({
+      items: (planKeys.get(usagePlanId) ?? []).filter((id) => keys.has(id)).map((id) => ({ id })),
+    }));
+    apiGateway.on(GetApiKeysCommand).callsFake(() => ({ items: [...keys.values()] }));
+    apiGateway.on(GetUsagePlanCommand).callsFake(({ usagePlanId }) => {
+      const plan = plans.get(usagePlanId);
+      if (plan === undefined) throw notFound();
+      return plan;
+    });
+    apiGateway.on(UpdateUsagePlanCommand).callsFake(({ usagePlanId }) => {
+      plans.get(usagePlanId)!.apiStages = [];
+      return {};
+    });
+    apiGateway.on(DeleteUsagePlanCommand).callsFake(({ usagePlanId }) => {
+      slow();
+      if (!plans.delete(usagePlanId)) throw notFound();
+      return {};
+    });
+    apiGateway.on(DeleteApiKeyCommand).callsFake(({ apiKey }) => {
+      slow();
+      if (!keys.delete(apiKey)) throw notFound();
+      return {};
+    });
+    return { plans, keys };
+  }
+
+  const deleteEvent: TeardownEvent = {
+    RequestType: 'Delete',
+    PhysicalResourceId: 'keygate-teardown',
+    ResourceProperties: {
+      RestApiId: 'api123',
+      NamePrefix: 'Keygate',
+      SharedPlanIds: ['shared-starter'],
+      SweepSeconds: '3000',
+    },
+  };
+  /** What CloudFormation's Delete does through the Provider framework: onEvent, then isComplete until done. */
+  async function destroy(clock: { now: number }): Promise<void> {
+    const accepted = await onEvent(deleteEvent, () => clock.now);
+    const event = { ...deleteEvent, ...accepted };
+    const deps = { client, logger: recordingLogger(), sleep: noWait, remainingMs: () => 900_000, now: () => clock.now };
+    while (!(await isComplete(event, deps)).IsComplete) clock.now += 15_000;
+  }
+
+  it('stops before its deadline, with a message that says to run cdk destroy again', async () => {
+    const clock = { now: Date.parse(instant(0, '04:05')) };
+    const started = clock.now;
+    halfTornDown(clock);
+    await expect(destroy(clock)).rejects.toThrow(/run `npx cdk destroy` again: it continues where this one stopped/);
+    // within the 50 minutes the sweep was given (every deletion here takes 20).
+    expect(clock.now - started).toBeLessThanOrEqual(60 * MINUTE);
+  });
+
+  it('continues where the last destroy stopped when run again, and finishes', async () => {
+    const clock = { now: Date.parse(instant(0, '04:05')) };
+    const { plans, keys } = halfTornDown(clock);
+    await expect(destroy(clock)).rejects.toThrow(/cdk destroy/);
+    const leftAfterFirst = [...plans.keys(), ...keys.keys()];
+    expect(leftAfterFirst).toEqual(expect.arrayContaining(['ent-tagged']));
+
+    await destroy(clock);
+
+    expect([...plans.keys()].sort()).toEqual(['ent-other', 'shared-starter']);
+    expect([...keys.keys()]).toEqual(['k-other']);
+    // nothing deleted twice: the second run took up only what the first left.
+    const deletions = [...deletedKeys(), ...deletedPlans()];
+    expect(new Set(deletions).size).toBe(deletions.length);
   });
 });

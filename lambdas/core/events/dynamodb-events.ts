@@ -91,7 +91,7 @@ export class DynamoEventReader implements EventReader {
 }
 
 /** An event as stored, in the documented field order (DynamoDB keeps no order), storage attributes left out. */
-function fromEventItem(raw: Record<string, unknown>): KeygateEvent {
+export function fromEventItem(raw: Record<string, unknown>): KeygateEvent {
   const item = { ...raw };
   for (const attribute of STORAGE_ATTRIBUTES) delete item[attribute];
   const { id, type, at, tenantId, keyId, environment, actor, details, ...rest } = item;
