@@ -194,7 +194,7 @@ export class DynamoTenants {
   /**
    * Deletes the tenant item, only while it is marked `deleting`, and writes the tombstone that
    * retires its id in the same transaction: no moment exists in which the id is free. Succeeds
-   * when it is gone already (and retires the id then too, for a deletion begun before tombstones).
+   * when the tenant item is gone already, retiring the id all the same.
    */
   async deleteMarked(tenantId: string): Promise<void> {
     const { client, tableName } = this.props;
