@@ -561,6 +561,53 @@ describe('POST /v1/panel/tenants', () => {
   });
 });
 
+describe('DELETE /v1/panel/tenants/{tenantId}', () => {
+  const deleteTenant = (tenantId: string) =>
+    proxyEvent({
+      method: 'DELETE',
+      resource: '/v1/panel/tenants/{tenantId}',
+      pathParameters: { tenantId },
+      caller: operatorCaller,
+    });
+
+  it('deletes an enterprise tenant with no UpdateUsagePlan: its plan is discarded for the reconciler, asked once per deletion', async () => {
+    givenTenant(enterpriseTenant);
+    givenTenantSavedAs({ ...enterpriseTenant, status: 'deleting', version: enterpriseTenant.version + 1 });
+    const { panel } = setup();
+
+    const first = await panel(deleteTenant('acme'));
+    // a duplicate deletion still running after the first was served.
+    const second = await panel(deleteTenant('acme'));
+
+    expect([first.status, second.status]).toEqual([204, 204]);
+    expect(apiCalls().filter((name) => name !== 'FlushStageAuthorizersCache')).toEqual([
+      'DeleteApiKey',
+      'DeleteApiKey',
+      'DeleteApiKey',
+      'DeleteApiKey',
+    ]);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toEqual([
+      { pk: 'TENANT#acme', sk: 'DISCARDED_PLAN#up-ent-acme', usagePlanId: 'up-ent-acme' },
+      { pk: 'TENANT#acme', sk: 'DISCARDED_PLAN#up-ent-acme', usagePlanId: 'up-ent-acme' },
+    ]);
+    // the tenant item goes only with the tombstone that retires its id.
+    const retiring = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems ?? [])
+      .filter((items) => items.some((item) => item.Delete !== undefined));
+    expect(retiring).toHaveLength(2);
+    expect(retiring[0][1].Put?.Item).toEqual({ pk: 'TENANT#acme', sk: 'RETIRED', tenantId: 'acme' });
+    // each deletion's request is its own: the second may have discarded the plan after the first was served.
+    const dedupIds = sqs
+      .commandCalls(SendMessageCommand)
+      .filter((call) => call.args[0].input.QueueUrl === RECONCILE_QUEUE_URL)
+      .map((call) => call.args[0].input.MessageDeduplicationId);
+    expect(dedupIds).toHaveLength(2);
+    for (const id of dedupIds) expect(id).toMatch(/^acme:deleted-\d+-[0-9a-f]{8}$/);
+    expect(new Set(dedupIds).size).toBe(2);
+  });
+});
+
 describe('GET /v1/panel/tenants/{tenantId}', () => {
   it('answers the tenant without its usage identifiers or usage plan id', async () => {
     givenTenant(enterpriseTenant);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
 import { ApiError, conflict, notFound } from '../http/errors';
 import type { Clock } from '../support/clock';
@@ -76,11 +77,17 @@ export async function deleteTenant(
 
   await deps.store.deleteMarkedTenant(tenantId);
   deps.logger.info('tenant deleted', { tenantId, keys, apiKeys: apiKeys.size, usagePlan: tenant.usagePlanId });
-  await deps.reconcile.request(tenantId, RETIRED_CLEANUP);
+  await requestCleanup(deps, tenantId);
 }
 
-/** What the reconciler is asked for a deleted tenant: one request per tenant id collapses repeats. */
-const RETIRED_CLEANUP = 'deleted';
+/**
+ * Asks the reconciler to clear what the deleted tenant left on API Gateway. Each request is its
+ * own (never collapsed with an earlier one): a duplicate deletion may discard the plan again after
+ * the first request was served, and its own request must then still run.
+ */
+async function requestCleanup(deps: TenantDeletionDeps, tenantId: string): Promise<void> {
+  await deps.reconcile.request(tenantId, `deleted-${deps.clock().getTime()}-${randomBytes(4).toString('hex')}`);
+}
 
 /** The tenant, marked `deleting` (by this call or an earlier one, which wrote the event). */
 async function mark(deps: TenantDeletionDeps, tenantId: string, actor: Actor): Promise<Tenant> {
@@ -88,9 +95,8 @@ async function mark(deps: TenantDeletionDeps, tenantId: string, actor: Actor): P
     const valid = TENANT_ID_PATTERN.test(tenantId);
     const tenant = valid ? await deps.store.getTenant(tenantId) : undefined;
     if (tenant === undefined) {
-      // deleted already: the reconciler is asked again, in case the deletion's own request was lost.
-      if (valid && (await deps.store.tenantIdRetired(tenantId)))
-        await deps.reconcile.request(tenantId, RETIRED_CLEANUP);
+      // deleted already, with a plan still to delete: the deletion's own request may have been lost.
+      if (valid && (await deps.store.discardedUsagePlans(tenantId)).length > 0) await requestCleanup(deps, tenantId);
       throw notFound('tenant');
     }
     if (tenant.status === 'deleting') return tenant;
