@@ -145,7 +145,10 @@ export interface paths {
         /** List tenants, newest first */
         get: operations["listTenants"];
         put?: never;
-        /** Create a tenant and its first owner key */
+        /**
+         * Create a tenant and its first owner key
+         * @description Tenant ids are never reused: the id of a deleted tenant (or of one being deleted) is refused with 409 `tenant_id_retired`; an id in use with 409 `conflict`.
+         */
         post: operations["createTenant"];
         delete?: never;
         options?: never;
@@ -166,7 +169,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a tenant, its keys and its usage identifiers, for good
-         * @description A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it.
+         * @description A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it. The tenant's id is retired for good: no tenant can be created with it again, and its events stay in `/v1/panel/events` as history.
          */
         delete: operations["deleteTenant"];
         options?: never;
@@ -494,7 +497,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "tenant_id_retired" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                 message: string;
             };
         };
@@ -733,7 +736,7 @@ export interface components {
                 "application/json": {
                     error: {
                         /** @enum {string} */
-                        code: "conflict";
+                        code: "conflict" | "tenant_id_retired";
                         message: string;
                     };
                 };
@@ -839,7 +842,7 @@ export interface components {
                 "application/json": {
                     error: {
                         /** @enum {string} */
-                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "tenant_id_retired" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                         message: string;
                     };
                 };
@@ -854,7 +857,7 @@ export interface components {
                 "application/json": {
                     error: {
                         /** @enum {string} */
-                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                        code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "tenant_id_retired" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
                         message: string;
                     };
                 };

@@ -201,6 +201,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'POST /v1/panel/tenants': {
     operationId: 'createTenant',
     summary: 'Create a tenant and its first owner key',
+    description:
+      'Tenant ids are never reused: the id of a deleted tenant (or of one being deleted) is refused with 409 `tenant_id_retired`; an id in use with 409 `conflict`.',
     tag: 'panel: tenants',
     body: { name: 'CreateTenantRequest', schema: createTenantSchema },
     success: {
@@ -241,7 +243,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   [`DELETE ${TENANT_PATH}`]: {
     operationId: 'deleteTenant',
     summary: 'Delete a tenant, its keys and its usage identifiers, for good',
-    description: 'A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it.',
+    description:
+      "A deletion that fails half way leaves the tenant `deleting`; send DELETE again to finish it. The tenant's id is retired for good: no tenant can be created with it again, and its events stay in `/v1/panel/events` as history.",
     tag: 'panel: tenants',
     success: { status: 204, description: 'Deleted.' },
     errors: [403, 404, 409],

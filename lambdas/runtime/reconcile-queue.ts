@@ -13,7 +13,7 @@ export class SqsReconcileQueue implements ReconcileRequests {
     private readonly queueUrl: string,
   ) {}
 
-  async request(tenantId: string, generation: number): Promise<void> {
+  async request(tenantId: string, generation: number | string): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,

@@ -5,6 +5,7 @@ import type { KeygateEvent } from '../../lambdas/core/events/model';
 import { expiryAt } from '../../lambdas/core/keys/expiry';
 import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { Tenant } from '../../lambdas/core/model';
+import type { ApiError } from '../../lambdas/core/http/errors';
 import { OwnersChangedError, TenantChangedError, type KeyStore } from '../../lambdas/core/store/store';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { MemoryKeyStore } from '../support/fakes/memory-key-store';
@@ -402,6 +403,57 @@ describe.each([
       await store.deleteMarkedTenant(tenant.tenantId);
       await store.deleteMarkedTenant(tenant.tenantId);
       expect(await store.getTenant(tenant.tenantId)).toBeUndefined();
+    });
+
+    it("retires a deleted tenant's id for good: a later creation of it is refused with tenant_id_retired", async () => {
+      const { tenant } = await seedTenant();
+      expect(await store.tenantIdRetired(tenant.tenantId)).toBe(false);
+      await store.updateTenant(tenant.tenantId, 1, { status: 'deleting' });
+      await store.deleteTenantKeys(tenant.tenantId);
+      await store.deleteMarkedTenant(tenant.tenantId);
+      expect(await store.tenantIdRetired(tenant.tenantId)).toBe(true);
+
+      const again = tenantFixture({ tenantId: tenant.tenantId, name: 'Someone else', createdAt: iso(5) });
+      const owner = keyFixture({ tenant: again, role: 'owner', now: iso(5) }).item;
+      expect((await apiError(store.createTenant(again, owner))).code).toBe('tenant_id_retired');
+      expect(await store.getTenant(tenant.tenantId)).toBeUndefined();
+      expect(await store.getKey(owner.id)).toBeUndefined();
+    });
+
+    it('never lets a creation racing the last step of a deletion bring the id back (20 trials)', async () => {
+      const refusals = new Set<string>();
+      for (let trial = 0; trial < 20; trial += 1) {
+        const { tenant } = await seedTenant();
+        await store.updateTenant(tenant.tenantId, 1, { status: 'deleting' });
+        await store.deleteTenantKeys(tenant.tenantId);
+        const again = tenantFixture({ tenantId: tenant.tenantId, createdAt: iso(5) });
+        const owner = keyFixture({ tenant: again, role: 'owner', now: iso(5) }).item;
+        const [created] = await Promise.allSettled([
+          store.createTenant(again, owner),
+          store.deleteMarkedTenant(tenant.tenantId),
+        ]);
+        expect(created.status).toBe('rejected');
+        if (created.status === 'rejected') refusals.add((created.reason as ApiError).code);
+        // a deletion that lost a transaction conflict to the creation is sent again.
+        await store.deleteMarkedTenant(tenant.tenantId);
+        expect(await store.getTenant(tenant.tenantId)).toBeUndefined();
+        expect(await store.getKey(owner.id)).toBeUndefined();
+      }
+      expect([...refusals].every((code) => code === 'conflict' || code === 'tenant_id_retired')).toBe(true);
+    });
+
+    it('keeps the usage plans a deletion or a failed creation discarded until the reconciler forgets each', async () => {
+      const tenantId = `t-${randomUUID().slice(0, 12)}`;
+      expect(await store.discardedUsagePlans(tenantId)).toEqual([]);
+      await store.discardUsagePlan(tenantId, 'up-a');
+      await store.discardUsagePlan(tenantId, 'up-b');
+      await store.discardUsagePlan(tenantId, 'up-a');
+      expect((await store.discardedUsagePlans(tenantId)).sort()).toEqual(['up-a', 'up-b']);
+      await store.forgetDiscardedUsagePlan(tenantId, 'up-a');
+      await store.forgetDiscardedUsagePlan(tenantId, 'up-a');
+      expect(await store.discardedUsagePlans(tenantId)).toEqual(['up-b']);
+      await store.forgetDiscardedUsagePlan(tenantId, 'up-b');
+      expect(await store.discardedUsagePlans(tenantId)).toEqual([]);
     });
   });
 

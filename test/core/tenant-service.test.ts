@@ -23,6 +23,7 @@ import {
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -272,8 +273,15 @@ describe('POST /v1/panel/tenants', () => {
     const answer = await panel(createTenant(starterBody));
 
     const value = apiGateway.commandCalls(CreateApiKeyCommand)[0].args[0].input.value;
-    expect(dbCalls()).toEqual(['Get', 'TransactWrite']);
-    const [tenantWrite, keyWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    expect(dbCalls()).toEqual(['Get', 'Get', 'TransactWrite']);
+    const [tenantWrite, keyWrite, retiredCheck] =
+      ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
+    // a deleted tenant's id stays retired, checked in the same transaction as the write.
+    expect(retiredCheck.ConditionCheck).toEqual({
+      TableName: 'keys',
+      Key: { pk: 'TENANT#acme', sk: 'RETIRED' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     expect(tenantWrite.Put).toEqual({
       TableName: 'keys',
       Item: {
@@ -425,6 +433,20 @@ describe('POST /v1/panel/tenants', () => {
     expect(dbCalls()).toEqual(['Get']);
   });
 
+  it("refuses a deleted tenant's id with 409 tenant_id_retired before any API Gateway call", async () => {
+    ddb
+      .on(GetCommand, { Key: { pk: 'TENANT#acme', sk: 'RETIRED' } })
+      .resolves({ Item: { pk: 'TENANT#acme', sk: 'RETIRED', tenantId: 'acme' } });
+    const { panel } = setup();
+
+    const answer = await panel(createTenant(starterBody));
+
+    expectError(answer, 409, 'tenant_id_retired');
+    expect(answer.body.error.message).toMatch(/never reused/);
+    expect(apiCalls()).toEqual([]);
+    expect(dbCalls()).toEqual(['Get', 'Get']);
+  });
+
   it('retries CreateApiKey while API Gateway answers TooManyRequests, then creates the tenant', async () => {
     apiGateway
       .on(CreateApiKeyCommand)
@@ -450,7 +472,7 @@ describe('POST /v1/panel/tenants', () => {
 
       expectError(answer, 500, 'internal_error');
       expect(apiCalls()).toEqual(['CreateApiKey']);
-      expect(dbCalls()).toEqual(['Get']);
+      expect(dbCalls()).toEqual(['Get', 'Get']);
     });
 
     it('deletes the API key when attaching it to the usage plan fails', async () => {
@@ -462,10 +484,10 @@ describe('POST /v1/panel/tenants', () => {
       expectError(answer, 500, 'internal_error');
       expect(apiCalls()).toEqual(['CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
       expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
-      expect(dbCalls()).toEqual(['Get']);
+      expect(dbCalls()).toEqual(['Get', 'Get']);
     });
 
-    it('deletes the API key and the enterprise usage plan when attaching the key fails', async () => {
+    it('deletes the API key and leaves the enterprise usage plan to the reconciler when attaching the key fails', async () => {
       apiGateway.on(CreateUsagePlanKeyCommand).rejects(unavailable());
       const { panel } = setup();
 
@@ -474,23 +496,22 @@ describe('POST /v1/panel/tenants', () => {
       );
 
       expectError(answer, 500, 'internal_error');
-      expect(apiCalls()).toEqual([
-        'CreateUsagePlan',
-        'CreateApiKey',
-        'CreateUsagePlanKey',
-        'DeleteApiKey',
-        'GetUsagePlan',
-        'UpdateUsagePlan',
-        'DeleteUsagePlan',
-      ]);
+      expect(apiCalls()).toEqual(['CreateUsagePlan', 'CreateApiKey', 'CreateUsagePlanKey', 'DeleteApiKey']);
       expect(apiGateway.commandCalls(DeleteApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'apikey-new' });
-      // a usage plan bound to a stage cannot be deleted: it is unbound first.
-      expect(apiGateway.commandCalls(UpdateUsagePlanCommand)[0].args[0].input).toEqual({
-        usagePlanId: 'up-ent-new',
-        patchOperations: [{ op: 'remove', path: '/apiStages', value: 'api123:prod' }],
+      // unbinding the plan takes an UpdateUsagePlan: it is discarded for the reconciler instead.
+      expect(dbCalls()).toEqual(['Get', 'Get', 'Put']);
+      expect(ddb.commandCalls(PutCommand)[0].args[0].input).toEqual({
+        TableName: 'keys',
+        Item: { pk: 'TENANT#bigco', sk: 'DISCARDED_PLAN#up-ent-new', usagePlanId: 'up-ent-new' },
       });
-      expect(apiGateway.commandCalls(DeleteUsagePlanCommand)[0].args[0].input).toEqual({ usagePlanId: 'up-ent-new' });
-      expect(dbCalls()).toEqual(['Get']);
+      expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          QueueUrl: RECONCILE_QUEUE_URL,
+          MessageBody: JSON.stringify({ tenantId: 'bigco' }),
+          MessageGroupId: 'usage-plans',
+          MessageDeduplicationId: 'bigco:discarded-up-ent-new',
+        },
+      ]);
     });
 
     it('deletes the API key when the DynamoDB transaction fails', async () => {
@@ -537,6 +558,53 @@ describe('POST /v1/panel/tenants', () => {
       const [tenantWrite] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems ?? [];
       expect(tenantWrite.Put?.Item).toMatchObject({ usageKeys: { live: { id: 'apikey-2' } } });
     });
+  });
+});
+
+describe('DELETE /v1/panel/tenants/{tenantId}', () => {
+  const deleteTenant = (tenantId: string) =>
+    proxyEvent({
+      method: 'DELETE',
+      resource: '/v1/panel/tenants/{tenantId}',
+      pathParameters: { tenantId },
+      caller: operatorCaller,
+    });
+
+  it('deletes an enterprise tenant with no UpdateUsagePlan: its plan is discarded for the reconciler, asked once per deletion', async () => {
+    givenTenant(enterpriseTenant);
+    givenTenantSavedAs({ ...enterpriseTenant, status: 'deleting', version: enterpriseTenant.version + 1 });
+    const { panel } = setup();
+
+    const first = await panel(deleteTenant('acme'));
+    // a duplicate deletion still running after the first was served.
+    const second = await panel(deleteTenant('acme'));
+
+    expect([first.status, second.status]).toEqual([204, 204]);
+    expect(apiCalls().filter((name) => name !== 'FlushStageAuthorizersCache')).toEqual([
+      'DeleteApiKey',
+      'DeleteApiKey',
+      'DeleteApiKey',
+      'DeleteApiKey',
+    ]);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item)).toEqual([
+      { pk: 'TENANT#acme', sk: 'DISCARDED_PLAN#up-ent-acme', usagePlanId: 'up-ent-acme' },
+      { pk: 'TENANT#acme', sk: 'DISCARDED_PLAN#up-ent-acme', usagePlanId: 'up-ent-acme' },
+    ]);
+    // the tenant item goes only with the tombstone that retires its id.
+    const retiring = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems ?? [])
+      .filter((items) => items.some((item) => item.Delete !== undefined));
+    expect(retiring).toHaveLength(2);
+    expect(retiring[0][1].Put?.Item).toEqual({ pk: 'TENANT#acme', sk: 'RETIRED', tenantId: 'acme' });
+    // each deletion's request is its own: the second may have discarded the plan after the first was served.
+    const dedupIds = sqs
+      .commandCalls(SendMessageCommand)
+      .filter((call) => call.args[0].input.QueueUrl === RECONCILE_QUEUE_URL)
+      .map((call) => call.args[0].input.MessageDeduplicationId);
+    expect(dedupIds).toHaveLength(2);
+    for (const id of dedupIds) expect(id).toMatch(/^acme:deleted-\d+-[0-9a-f]{8}$/);
+    expect(new Set(dedupIds).size).toBe(2);
   });
 });
 

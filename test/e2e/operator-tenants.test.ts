@@ -23,15 +23,18 @@ async function createTenant(input: CreateTenantInput) {
 }
 
 /**
- * Every item of the table that belongs to the tenant, whatever its kind, but its audit trail:
- * events outlive the tenant on purpose (a deletion is what an audit trail is for) and go with
- * their TTL, which {@link eventsOf} checks.
+ * Every item of the table that belongs to the tenant, whatever its kind, but its audit trail and
+ * its id's tombstone: events outlive the tenant on purpose (a deletion is what an audit trail is
+ * for) and go with their TTL, which {@link eventsOf} checks; the tombstone keeps the id from ever
+ * being given out again (test/e2e/tenant-ids.test.ts).
  */
 async function itemsOf(tenantId: string): Promise<Record<string, unknown>[]> {
   const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
   return (out.Items ?? []).filter(
     (item) =>
-      (item.tenantId === tenantId || String(item.pk).includes(tenantId)) && !String(item.pk).startsWith('EVENT#'),
+      (item.tenantId === tenantId || String(item.pk).includes(tenantId)) &&
+      !String(item.pk).startsWith('EVENT#') &&
+      item.sk !== 'RETIRED',
   );
 }
 

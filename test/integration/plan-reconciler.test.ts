@@ -256,6 +256,48 @@ describe('tenant deletion against the plan reconciler', () => {
     ]);
   });
 
+  it('deletes an enterprise tenant with no UpdateUsagePlan on the request: the reconciler unbinds and deletes its usage plan', async () => {
+    const w = world();
+    const tenantId = await newTenant(w, { plan: 'enterprise', rateLimit: 5, burstLimit: 10 });
+    const own = (await table.store.getTenant(tenantId))?.usagePlanId as string;
+    const before = { ...w.api.counts };
+
+    await w.tenants.delete(tenantId);
+
+    // the request left the plan to the reconciler's queue, as every other plan change.
+    expect(w.api.counts).toEqual(before);
+    expect(w.api.usagePlanIds).toContain(own);
+    expect(w.requested).toContain(tenantId);
+    await w.drain();
+    expect(w.api.usagePlanIds).not.toContain(own);
+    expect(w.api.counts.updateUsagePlan).toBe(before.updateUsagePlan + 1);
+    await w.expectConverged([]);
+  });
+
+  it('rolls back a failed enterprise creation with no UpdateUsagePlan on the request: the reconciler deletes the plan, and the id stays free', async () => {
+    const w = world();
+    const plansBefore = w.api.usagePlanIds;
+    const attach = w.usagePlans.attachKey.bind(w.usagePlans);
+    w.usagePlans.attachKey = async () => {
+      throw new Error('API Gateway is unavailable');
+    };
+    const tenantId = `rb-${Date.now().toString(36)}`;
+    const input = { tenantId, name: 'Rollback', plan: 'enterprise' as const, rateLimit: 5, burstLimit: 5 };
+    const before = { ...w.api.counts };
+
+    await expect(w.tenants.create(input)).rejects.toThrow('API Gateway is unavailable');
+    w.usagePlans.attachKey = attach;
+
+    expect(w.api.counts).toEqual(before);
+    expect(w.api.apiKeyIds).toEqual([]);
+    await w.drain();
+    expect(w.api.usagePlanIds).toEqual(plansBefore);
+    // a failed creation retires nothing: the same request made again succeeds.
+    await w.tenants.create(input);
+    await w.drain();
+    await w.expectConverged([tenantId]);
+  });
+
   it('answers gone for a tenant marked deleting, and makes no control-plane call for it', async () => {
     const w = world();
     const tenantId = await newTenant(w, { plan: 'starter' });

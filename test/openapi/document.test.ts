@@ -147,7 +147,7 @@ describe('security and errors', () => {
       committed.components.responses[name].content['application/json'].schema.properties.error.properties.code.enum;
     expect(codes('InvalidRequest')).toEqual(['invalid_request']);
     expect(codes('NotFound')).toEqual(['not_found']);
-    expect(codes('Conflict')).toEqual(['conflict']);
+    expect(codes('Conflict')).toEqual(['conflict', 'tenant_id_retired']);
     expect(codes('InternalError')).toEqual(['internal_error']);
     expect(codes('GatewayTimeout')).toEqual(['gateway_timeout']);
   });

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  tenant_id_retired: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -50,6 +51,13 @@ export const forbidden = (message = 'this key is not allowed to do that'): ApiEr
 
 /** 409 for a write that lost a race or does not fit the item's current state. */
 export const conflict = (message: string): ApiError => new ApiError('conflict', message);
+
+/** 409 for a tenant id that a deleted tenant had: tenant ids are never reused. */
+export const tenantIdRetired = (tenantId: string): ApiError =>
+  new ApiError(
+    'tenant_id_retired',
+    `tenant id ${tenantId} belonged to a deleted tenant: tenant ids are never reused, choose another`,
+  );
 
 /** The contract's error body. */
 export function errorBody(code: ErrorCode, message: string): string {

@@ -8,12 +8,16 @@ import type { RetiredUsageKey, Tenant, UsageIdentifier } from '../model';
 import type { KeyStore, TenantChanges } from '../store/store';
 import { planDetails, RECONCILER, tenantEvent } from '../events/changes';
 import type { KeygateEvent } from '../events/model';
+import { deleteDiscardedPlans, isUsageKeyName, sweepRetiredNames } from './leftovers';
 import { newUsageKeyValue, type PlanCatalog, type StandardPlan, type UsagePlanApi } from './usage-plans';
 
 /** Asks for a tenant's plan to be reconciled: an SQS FIFO queue in AWS, an in-process queue locally. */
 export interface ReconcileRequests {
-  /** Queues a reconciliation of the tenant; `generation` makes duplicate requests collapse. */
-  request(tenantId: string, generation: number): Promise<void>;
+  /**
+   * Queues a reconciliation of the tenant; `generation` (a plan generation, or what else the
+   * request is for, such as `deleted`) makes duplicate requests collapse.
+   */
+  request(tenantId: string, generation: number | string): Promise<void>;
 }
 
 /** What the reconciler needs. */
@@ -61,16 +65,23 @@ export class PlanReconciler {
   }
 
   /**
-   * Reconciles one tenant until API Gateway matches its record and the record says so.
+   * Reconciles one tenant until API Gateway matches its record and the record says so; first
+   * deletes the usage plans discarded for its id, and for a deleted tenant, what a crash left
+   * under its retired id's names.
    *
    * @returns `applied`, or `gone` when the tenant no longer exists.
    * @throws whatever API Gateway or DynamoDB throws (its queue retries later).
    */
   async reconcile(tenantId: string): Promise<'applied' | 'gone'> {
+    await deleteDiscardedPlans(this.deps, tenantId);
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const tenant = await this.deps.store.getTenant(tenantId);
+      if (tenant === undefined) {
+        await sweepRetiredNames(this.deps, tenantId);
+        return 'gone';
+      }
       // a tenant being deleted is gone: its deletion removes what the reconciler would manage.
-      if (tenant === undefined || tenant.status === 'deleting') return 'gone';
+      if (tenant.status === 'deleting') return 'gone';
       try {
         const done = await this.step(tenant);
         if (done) return 'applied';
@@ -260,17 +271,4 @@ export class PlanReconciler {
  */
 export function legacyUsagePlanOf(tenant: Tenant, plans: PlanCatalog): string {
   return tenant.usagePlanId ?? plans[tenant.plan as StandardPlan].usagePlanId;
-}
-
-/**
- * Whether an API key's name is one keygate gives a usage identifier of this tenant and
- * environment (`<namePrefix>-<tenantId>-<environment>`, `-g<generation>` for the reconciler's):
- * a name prefix alone can match another tenant's (`acme` and `acme-live`).
- */
-export function isUsageKeyName(name: string, namePrefix: string, tenantId: string, environment: Environment): boolean {
-  return new RegExp(`^${escapeRegExp(`${namePrefix}-${tenantId}-${environment}`)}(-g\\d+)?$`).test(name);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -7,6 +7,7 @@ import type { OwnerGuard } from '../keys/owner-guard';
 import type { KeyItem, KeyStatus, Tenant } from '../model';
 import { DynamoKeys } from './dynamodb-keys';
 import { DynamoOwners } from './dynamodb-owners';
+import { DynamoDiscardedPlans } from './dynamodb-discarded-plans';
 import { DynamoTenantKeys } from './dynamodb-tenant-keys';
 import { DynamoTenants } from './dynamodb-tenants';
 import { keyItemKey } from './key-item';
@@ -37,6 +38,7 @@ export class DynamoKeyStore implements KeyStore {
   private readonly tenants: DynamoTenants;
   private readonly tenantKeys: DynamoTenantKeys;
   private readonly owners: DynamoOwners;
+  private readonly discardedPlans: DynamoDiscardedPlans;
 
   constructor(props: DynamoKeyStoreProps) {
     if (props.tableName.length === 0) throw new Error('DynamoKeyStore needs a table name, received ""');
@@ -46,6 +48,7 @@ export class DynamoKeyStore implements KeyStore {
     this.keys = new DynamoKeys({ client, tableName, outbox, owners: this.owners });
     this.tenants = new DynamoTenants({ client, tableName, outbox, owners: this.owners });
     this.tenantKeys = new DynamoTenantKeys({ client, tableName });
+    this.discardedPlans = new DynamoDiscardedPlans({ client, tableName });
   }
 
   getKey(id: string): Promise<KeyItem | undefined> {
@@ -119,6 +122,22 @@ export class DynamoKeyStore implements KeyStore {
 
   createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void> {
     return this.tenants.create(tenant, firstKey, event);
+  }
+
+  tenantIdRetired(tenantId: string): Promise<boolean> {
+    return this.tenants.idRetired(tenantId);
+  }
+
+  discardUsagePlan(tenantId: string, usagePlanId: string): Promise<void> {
+    return this.discardedPlans.discard(tenantId, usagePlanId);
+  }
+
+  discardedUsagePlans(tenantId: string): Promise<string[]> {
+    return this.discardedPlans.list(tenantId);
+  }
+
+  forgetDiscardedUsagePlan(tenantId: string, usagePlanId: string): Promise<void> {
+    return this.discardedPlans.forget(tenantId, usagePlanId);
   }
 
   deleteTenant(tenantId: string): Promise<void> {

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient }
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoOutbox } from '../events/dynamodb-outbox';
 import type { KeygateEvent } from '../events/model';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound, tenantIdRetired } from '../http/errors';
 import type { KeyItem, Tenant } from '../model';
 import { decodeTenantCursor, encodeTenantCursor } from './cursor';
 import type { DynamoOwners } from './dynamodb-owners';
@@ -11,7 +11,7 @@ import { toKeyItem } from './key-item';
 import { readListing, scanPages } from './pages';
 import type { TenantChanges, TenantPage } from './store';
 import { TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
-import { fromTenantItem, TENANT_SK, tenantItemKey, toTenantItem } from './tenant-item';
+import { fromTenantItem, retiredItemKey, TENANT_SK, tenantItemKey, toTenantItem } from './tenant-item';
 import { cancellationCodes, transactItem, transactWrite } from './transact';
 
 /** What {@link DynamoTenants} shares with the other parts of the store. */
@@ -56,15 +56,32 @@ export class DynamoTenants {
               Item: toKeyItem(firstKey),
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
+            // in the same transaction: a creation racing the end of a deletion cannot bring the id back.
+            transactItem.check({
+              TableName: tableName,
+              Key: retiredItemKey(tenant.tenantId),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
           ],
           event,
         ),
       );
     } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')
-        throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
+      const codes = cancellationCodes(error);
+      if (codes?.[2] === 'ConditionalCheckFailed') throw tenantIdRetired(tenant.tenantId);
+      if (codes?.[0] === 'ConditionalCheckFailed') throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
+      if (codes?.includes('TransactionConflict'))
+        throw conflict(`tenant id ${tenant.tenantId} is being written by another request; try again`);
       throw error;
     }
+  }
+
+  async idRetired(tenantId: string): Promise<boolean> {
+    const { client, tableName } = this.props;
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: retiredItemKey(tenantId), ConsistentRead: true }),
+    );
+    return out.Item !== undefined;
   }
 
   /** Deletes a tenant item whatever its state: the compensation of a failed creation. */
@@ -174,21 +191,27 @@ export class DynamoTenants {
     }
   }
 
-  /** Deletes the tenant item, only while it is marked `deleting`; succeeds when it is gone already. */
+  /**
+   * Deletes the tenant item, only while it is marked `deleting`, and writes the tombstone that
+   * retires its id in the same transaction: no moment exists in which the id is free. Succeeds
+   * when the tenant item is gone already, retiring the id all the same.
+   */
   async deleteMarked(tenantId: string): Promise<void> {
     const { client, tableName } = this.props;
     try {
-      await client.send(
-        new DeleteCommand({
+      await transactWrite(client, [
+        transactItem.delete({
           TableName: tableName,
           Key: tenantItemKey(tenantId),
           ConditionExpression: 'attribute_not_exists(pk) OR #status = :deleting',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':deleting': 'deleting' },
         }),
-      );
+        transactItem.put({ TableName: tableName, Item: { ...retiredItemKey(tenantId), tenantId } }),
+      ]);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw conflict('the tenant is not marked for deletion');
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')
+        throw conflict('the tenant is not marked for deletion');
       throw error;
     }
   }

@@ -156,8 +156,22 @@ export interface KeyStore {
   ): Promise<void>;
   /** Reads a tenant. */
   getTenant(tenantId: string): Promise<Tenant | undefined>;
-  /** Writes a tenant and its first key in one transaction; `conflict` when the id is taken. */
+  /**
+   * Writes a tenant and its first key in one transaction; `conflict` when the id is taken,
+   * `tenant_id_retired` when a deleted tenant had it (checked in the same transaction).
+   */
   createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void>;
+  /** Whether a deleted tenant had this id: tenant ids are never reused. */
+  tenantIdRetired(tenantId: string): Promise<boolean>;
+  /**
+   * Records a usage plan that nothing uses any more, for the reconciler to unbind and delete
+   * (`UpdateUsagePlan` never runs on a request's path); repeatable.
+   */
+  discardUsagePlan(tenantId: string, usagePlanId: string): Promise<void>;
+  /** The usage plans discarded for this tenant id and not yet deleted (strongly consistent). */
+  discardedUsagePlans(tenantId: string): Promise<string[]>;
+  /** Forgets a discarded usage plan once it is deleted; succeeds when already forgotten. */
+  forgetDiscardedUsagePlan(tenantId: string, usagePlanId: string): Promise<void>;
   /** Deletes a tenant that has no keys (compensation for a failed creation). */
   deleteTenant(tenantId: string): Promise<void>;
   /**
@@ -173,8 +187,8 @@ export interface KeyStore {
    */
   deleteTenantKeys(tenantId: string): Promise<number>;
   /**
-   * Deletes a tenant item marked `deleting` (the last step of a deletion); succeeds when it is
-   * gone already, `conflict` when it is not marked.
+   * Deletes a tenant item marked `deleting` (the last step of a deletion) and retires its id for
+   * good, in one transaction; succeeds when it is gone already, `conflict` when it is not marked.
    */
   deleteMarkedTenant(tenantId: string): Promise<void>;
   /**

@@ -14,6 +14,19 @@ export const tenantItemKey = (tenantId: string): { pk: string; sk: string } => (
   sk: TENANT_SK,
 });
 
+/**
+ * The primary key of a retired tenant id's tombstone: written in the transaction that deletes the
+ * tenant item and never deleted, so that no later tenant can take the id (and with it the old
+ * tenant's audit trail, idempotency records or usage identifier names).
+ */
+export const retiredItemKey = (tenantId: string): { pk: string; sk: string } => ({
+  pk: tenantPk(tenantId),
+  sk: 'RETIRED',
+});
+
+/** The sort key prefix of the usage plans discarded for a tenant id, each waiting for the reconciler. */
+export const DISCARDED_PLAN_SK = 'DISCARDED_PLAN#';
+
 /** A tenant as an item, in the tenant listing, with the owner attributes it starts with. */
 export function toTenantItem(tenant: Tenant, ownerAttributes: Record<string, unknown>): Record<string, unknown> {
   return { ...tenantItemKey(tenant.tenantId), ...tenantIndexAttributes(tenant), ...tenant, ...ownerAttributes };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ADMIN_CLI, keyDetails, planDetails, tenantEvent } from '../events/changes';
 import type { Actor } from '../events/model';
-import { conflict, invalidRequest } from '../http/errors';
+import { conflict, invalidRequest, tenantIdRetired } from '../http/errors';
 import { expiryAt } from '../keys/expiry';
 import type { Role } from '../keys/format';
 import { buildKey } from '../keys/new-key';
@@ -25,10 +25,18 @@ export interface CreatedTenant {
   readonly key: KeyRecord & { readonly key: string };
 }
 
+/** Leaves a usage plan nothing uses to the reconciler, which unbinds and deletes it. */
+async function discardUsagePlan(deps: TenantServiceDeps, tenantId: string, usagePlanId: string): Promise<void> {
+  await deps.store.discardUsagePlan(tenantId, usagePlanId);
+  await deps.reconcile.request(tenantId, `discarded-${usagePlanId}`);
+}
+
 /**
  * Creates a tenant, its live usage identifier in its plan's usage plan, and its first key
  * (`owner`, or `operator` for the operator tenant). `actor` is who asked, for the event. Every
- * step on API Gateway is undone when a later step fails, so a retry starts from nothing.
+ * step on API Gateway is undone when a later step fails, so a retry starts from nothing (a usage
+ * plan made for it is left to the reconciler to delete). A deleted tenant's id is refused with
+ * `tenant_id_retired`: tenant ids are never reused.
  */
 export async function createTenant(
   deps: TenantServiceDeps,
@@ -44,8 +52,11 @@ export async function createTenant(
   }
   const plans = await planCatalog(deps);
   const limits = limitsFor(input, plans);
-  if ((await deps.store.getTenant(tenantId)) !== undefined)
-    throw conflict(`a tenant with id ${tenantId} already exists`);
+  const existing = await deps.store.getTenant(tenantId);
+  // tenant ids are never reused: one being deleted or deleted is refused for good.
+  if (existing?.status === 'deleting' || (existing === undefined && (await deps.store.tenantIdRetired(tenantId))))
+    throw tenantIdRetired(tenantId);
+  if (existing !== undefined) throw conflict(`a tenant with id ${tenantId} already exists`);
 
   const undo: UndoSteps = [];
   try {
@@ -53,7 +64,8 @@ export async function createTenant(
       input.plan === 'enterprise'
         ? await deps.usagePlans.createUsagePlan(`${deps.namePrefix}-enterprise-${tenantId}`, limits)
         : undefined;
-    if (usagePlanId !== undefined) undo.push(() => deps.usagePlans.deleteUsagePlan(usagePlanId));
+    // unbinding a plan takes an UpdateUsagePlan: the reconciler deletes it, off the request's path.
+    if (usagePlanId !== undefined) undo.push(() => discardUsagePlan(deps, tenantId, usagePlanId));
     const live = await newUsageKey(
       deps,
       tenantId,

@@ -1,5 +1,5 @@
 import type { KeygateEvent } from '../../../lambdas/core/events/model';
-import { conflict, notFound } from '../../../lambdas/core/http/errors';
+import { conflict, notFound, tenantIdRetired } from '../../../lambdas/core/http/errors';
 import { isExpired, type Expiry } from '../../../lambdas/core/keys/expiry';
 import type { Environment } from '../../../lambdas/core/keys/format';
 import { isLastingOwner, lastsUntil, owningRole, type OwnerGuard } from '../../../lambdas/core/keys/owner-guard';
@@ -43,6 +43,10 @@ export class MemoryKeyStore implements KeyStore {
   private readonly keys = new Map<string, KeyItem>();
   private readonly tenants = new Map<string, Tenant>();
   private readonly owners = new Map<string, Set<string>>();
+  /** Tenant ids of deleted tenants: never given out again. */
+  private readonly retired = new Set<string>();
+  /** `<tenantId>\n<usagePlanId>` of each usage plan discarded and not yet deleted. */
+  private readonly discarded = new Set<string>();
   /** Every event written with its change, in order. */
   readonly events: KeygateEvent[] = [];
 
@@ -168,12 +172,31 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   async createTenant(tenant: Tenant, firstKey: KeyItem, event?: KeygateEvent): Promise<void> {
+    if (this.retired.has(tenant.tenantId)) throw tenantIdRetired(tenant.tenantId);
     if (this.tenants.has(tenant.tenantId)) throw conflict(`a tenant with id ${tenant.tenantId} already exists`);
     if (this.keys.has(firstKey.id)) throw new MemoryWriteError(`a key with id ${firstKey.id} already exists`);
     this.tenants.set(tenant.tenantId, copy(tenant));
     this.owners.set(tenant.tenantId, new Set());
     this.putKey(firstKey);
     this.record(event);
+  }
+
+  async tenantIdRetired(tenantId: string): Promise<boolean> {
+    return this.retired.has(tenantId);
+  }
+
+  async discardUsagePlan(tenantId: string, usagePlanId: string): Promise<void> {
+    this.discarded.add(`${tenantId}\n${usagePlanId}`);
+  }
+
+  async discardedUsagePlans(tenantId: string): Promise<string[]> {
+    return [...this.discarded]
+      .filter((entry) => entry.startsWith(`${tenantId}\n`))
+      .map((entry) => entry.split('\n')[1]);
+  }
+
+  async forgetDiscardedUsagePlan(tenantId: string, usagePlanId: string): Promise<void> {
+    this.discarded.delete(`${tenantId}\n${usagePlanId}`);
   }
 
   async deleteTenant(tenantId: string): Promise<void> {
@@ -212,8 +235,9 @@ export class MemoryKeyStore implements KeyStore {
 
   async deleteMarkedTenant(tenantId: string): Promise<void> {
     const tenant = this.tenants.get(tenantId);
+    if (tenant !== undefined && tenant.status !== 'deleting') throw conflict('the tenant is not marked for deletion');
+    this.retired.add(tenantId);
     if (tenant === undefined) return;
-    if (tenant.status !== 'deleting') throw conflict('the tenant is not marked for deletion');
     this.tenants.delete(tenantId);
     this.owners.delete(tenantId);
   }
