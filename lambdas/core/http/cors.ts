@@ -108,3 +108,22 @@ export function headerValue(
   for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name) return value;
   return undefined;
 }
+
+/**
+ * The resources whose preflights keygate answers, each with its methods: every route a browser
+ * calls with a key. Routes that authenticate their caller otherwise (GitHub's signed alerts)
+ * have no browser caller and get no preflight.
+ */
+export function preflightResources(
+  routes: readonly { readonly method: string; readonly path: string; readonly auth?: string }[],
+): Map<string, string[]> {
+  const resources = new Map<string, string[]>();
+  for (const route of routes) {
+    if (route.auth === 'none') continue;
+    const methods = resources.get(route.path) ?? [];
+    if (!methods.includes(route.method)) methods.push(route.method);
+    resources.set(route.path, methods);
+  }
+  for (const methods of resources.values()) methods.sort();
+  return resources;
+}
