@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { gatewayCorsHeaders } from './cors';
 import type { KeygateSettings } from './settings';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 
@@ -97,15 +98,16 @@ export function keygateRestApi(scope: Construct, settings: KeygateSettings, rest
       reason: 'the account-wide API Gateway logging role needs exactly this AWS-maintained policy',
     },
   );
-  addGatewayErrors(api);
+  addGatewayErrors(api, gatewayCorsHeaders(settings.corsOrigins));
   return api;
 }
 
 /**
  * API Gateway's own answers (refused authorization, throttling, unknown routes, ...) in the
- * contract's error shape, from the table the local gateway answers with too.
+ * contract's error shape, from the table the local gateway answers with too, with the CORS
+ * headers when origins are allowed.
  */
-function addGatewayErrors(api: apigateway.RestApi): void {
+function addGatewayErrors(api: apigateway.RestApi, corsHeaders: Readonly<Record<string, string>>): void {
   for (const type of Object.keys(GATEWAY_ERRORS) as GatewayResponseType[]) {
     const error: GatewayError = GATEWAY_ERRORS[type];
     const retryAfter = error.retryAfter === true ? (RETRY_AFTER_SECONDS[type] ?? 1) : undefined;
@@ -115,6 +117,7 @@ function addGatewayErrors(api: apigateway.RestApi): void {
       responseHeaders: {
         'Cache-Control': "'no-store'",
         ...(retryAfter === undefined ? {} : { 'Retry-After': `'${retryAfter}'` }),
+        ...corsHeaders,
       },
       templates: { 'application/json': gatewayErrorTemplate(type) },
     });

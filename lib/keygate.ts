@@ -6,6 +6,7 @@ import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/rout
 import { ENV } from '../lambdas/runtime/env-names';
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
+import { addKeygateCors } from './cors';
 import { EventPublisher } from './event-publisher';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyNotices } from './key-notices';
@@ -176,6 +177,8 @@ export class Keygate extends Construct {
       ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit })
       : undefined;
     this.addRouteMethods();
+    if (settings.corsOrigins !== undefined)
+      addKeygateCors(this.api, ROUTES, Object.values(this.functions), settings.corsOrigins);
 
     this.routes = new KeygateRoutes(this, 'Routes', {
       api: this.api,

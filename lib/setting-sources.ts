@@ -68,6 +68,12 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     accepts: 'an absolute `https://` URL without credentials, query or fragment (`http://` too in local mode)',
   },
   protectedStages: { context: 'keygate:protectedStages', accepts: 'a list (or its JSON) of `{restApiId, stageName}`' },
+  corsOrigins: {
+    context: 'keygate:corsOrigins',
+    env: 'KEYGATE_CORS_ORIGINS',
+    accepts:
+      'a list (or its JSON array) of up to 20 origins, `scheme://host[:port]` in lower case with no path, such as `["https://app.example.com"]`; not `*`',
+  },
   stageRateLimit: {
     context: 'keygate:stageRateLimit',
     accepts: `${range('stageRateLimit')} requests per second, at least every plan's rate`,

@@ -1,3 +1,4 @@
+import { MAX_CORS_ORIGINS, originProblem } from '../lambdas/core/http/cors';
 import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
 /**
@@ -38,6 +39,42 @@ export function protectedStagesSetting(name: string, value: unknown): { restApiI
     );
   }
   return parsed.map(({ restApiId, stageName }) => ({ restApiId, stageName }));
+}
+
+/**
+ * The browser origins allowed to read keygate's answers, from a JSON array or a list; none when
+ * absent. Each must be an origin exactly as browsers send it (they are compared as strings);
+ * repeats are dropped.
+ *
+ * @throws Error naming the setting (and the entry at fault), the value received and what is expected.
+ */
+export function corsOriginsSetting(name: string, value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // a bare origin is the likeliest slip: show it as the list it should be.
+      const meant = /^https?:\/\/[^\s"]+$/.test(value.trim())
+        ? `: did you mean ${JSON.stringify([value.trim()])}?`
+        : '';
+      throw new Error(
+        `${name} must be a JSON array of origins such as ["https://app.example.com"]${meant} ${received(value)}`,
+      );
+    }
+  }
+  if (!Array.isArray(parsed)) {
+    throw new Error(`${name} must be a JSON array of origins such as ["https://app.example.com"], ${received(value)}`);
+  }
+  if (parsed.length > MAX_CORS_ORIGINS) {
+    throw new Error(`${name} takes at most ${MAX_CORS_ORIGINS} origins, received ${parsed.length}`);
+  }
+  parsed.forEach((entry: unknown, index) => {
+    const problem = typeof entry === 'string' ? originProblem(entry) : 'must be an origin string';
+    if (problem !== undefined) throw new Error(`${name}[${index}] ${problem}, ${received(entry)}`);
+  });
+  return [...new Set(parsed as string[])];
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   CONFIGURED_PLANS,
   STAGE_NAME,
   booleanSetting,
+  corsOriginsSetting,
   integerSetting,
   isConfiguredPlan,
   plansSetting,
@@ -60,6 +61,13 @@ export interface KeygateSettings {
    * keygate's stage flushes them too. None by default.
    */
   readonly protectedStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
+  /**
+   * The browser origins allowed to call keygate's own routes (CORS): their preflights are
+   * answered without a key, and every answer, gateway errors included, carries the headers a
+   * browser needs. None by default: no CORS headers at all. The front door's paths are left to
+   * the backend ([Browsers](http-api.md#browsers-cors)).
+   */
+  readonly corsOrigins?: readonly string[];
   /**
    * The stage's default throttle, requests per second for each method and all callers together:
    * the ceiling for traffic no usage plan meters yet (forged keys cost an authorizer call each).
@@ -237,6 +245,7 @@ function resolve(
     ? undefined
     : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl, options.local === true);
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
+  const corsOrigins = corsOriginsSetting(label('corsOrigins'), input.corsOrigins);
   const staleAfterDays = integer('staleAfterDays');
   const lastUsedIntervalSeconds = integer('lastUsedIntervalSeconds');
   const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
@@ -279,5 +288,6 @@ function resolve(
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
+    ...(corsOrigins.length === 0 ? {} : { corsOrigins }),
   };
 }

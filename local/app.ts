@@ -35,6 +35,8 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway, type ProxyHandler } from './gateway';
+import { LocalCors } from './http/cors';
+import { withCors } from '../lambdas/runtime/cors';
 import { assertValidRoute, type KeygateRoute } from '../lambdas/core/auth/route-policy';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UpstreamTarget } from './http/upstream-proxy';
@@ -94,6 +96,8 @@ export interface LocalOptions {
   readonly eventRetentionDays?: number;
   /** How often, at most, a key's `lastUsedAt` is written (`KEYGATE_LAST_USED_INTERVAL_SECONDS`). @default 60 */
   readonly lastUsedIntervalSeconds?: number;
+  /** The browser origins allowed on keygate's routes (`KEYGATE_CORS_ORIGINS`). @default - none: no CORS headers */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -223,27 +227,32 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       logger,
     });
     const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
+    // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
+    const corsOrigins = options.corsOrigins ?? [];
+    const cors = (handler: ProxyHandler): ProxyHandler => withCors(handler, corsOrigins);
     const gateway: LocalGateway = new LocalGateway({
       routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
       handlers: {
         ...userHandlers,
         openapi: openApiHandler(),
-        account: createAccountHandler({ store, clock, logger, tenants }),
-        keys: createKeysHandler(keyDeps),
-        panel: createPanelHandler(tenants, logger, keyDeps),
-        events: createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger }),
-        leaks: createLeaksHandler({
-          leaks: new LeakService({
-            store: new DynamoLeakStore(store, documentClient(client), tableName, eventRetentionDays),
-            prefix,
-            policy: options.onLeak ?? DEFAULT_SETTINGS.onLeak,
-            clock,
-            cache,
+        account: cors(createAccountHandler({ store, clock, logger, tenants })),
+        keys: cors(createKeysHandler(keyDeps)),
+        panel: cors(createPanelHandler(tenants, logger, keyDeps)),
+        events: cors(createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger })),
+        leaks: cors(
+          createLeaksHandler({
+            leaks: new LeakService({
+              store: new DynamoLeakStore(store, documentClient(client), tableName, eventRetentionDays),
+              prefix,
+              policy: options.onLeak ?? DEFAULT_SETTINGS.onLeak,
+              clock,
+              cache,
+              logger,
+            }),
+            githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
             logger,
           }),
-          githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
-          logger,
-        }),
+        ),
       },
       authorizer: createAuthorizerHandler({
         store: keyReader,
@@ -261,6 +270,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       log: options.requestLog,
       now,
       upstream: options.upstream,
+      ...(corsOrigins.length === 0 ? {} : { cors: new LocalCors(corsOrigins, ROUTES) }),
     });
     // the stream → EventBridge publisher's local stand-in: one line per committed event.
     const feed = new LocalEventFeed(

@@ -10,6 +10,7 @@ import type {
 import { errorBody, type ErrorCode } from '../lambdas/core/http/errors';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
+import type { LocalCors } from './http/cors';
 import { parseRequestTarget } from './http/normalize-path';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
 import { isAllowed } from './policy';
@@ -61,6 +62,12 @@ export interface LocalGatewayProps {
    * authorized and within the usage plan. @default - such paths answer 404
    */
   readonly upstream?: UpstreamTarget;
+  /**
+   * CORS for keygate's routes: their preflights, and the headers of the gateway's own answers
+   * (the handlers add theirs, as the Lambdas do). Never for the upstream's answers.
+   * @default - no CORS headers at all
+   */
+  readonly cors?: LocalCors;
 }
 
 /** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB. */
@@ -83,6 +90,8 @@ export class LocalGateway {
   private readonly now: () => number;
   private server: Server | undefined;
   private selfAuthorities: readonly string[] = [];
+  /** The CORS headers of the gateway's own answer to each request in flight. */
+  private readonly corsOf = new WeakMap<ServerResponse, Record<string, string>>();
 
   constructor(private readonly props: LocalGatewayProps) {
     this.stage = props.stage ?? 'prod';
@@ -151,6 +160,14 @@ export class LocalGateway {
     }
     const path = target.path;
     const url = new URL(path + target.query, 'http://localhost');
+    const origin = header(req, 'origin');
+    this.corsOf.set(res, this.props.cors?.gatewayHeaders(origin) ?? {});
+    const preflight = this.props.cors?.preflight(method, path, origin);
+    if (preflight !== undefined) {
+      req.resume();
+      res.writeHead(204, preflight).end();
+      return finish(204);
+    }
 
     const match = matchRoute(this.props.routes, method, path);
     const upstream = this.props.upstream;
@@ -282,6 +299,7 @@ export class LocalGateway {
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
+      ...this.corsOf.get(res),
     };
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
     res.writeHead(status, headers);

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
     revokeStaleKeys: settings.revokeStaleKeys,
     eventRetentionDays: settings.eventRetentionDays,
+    corsOrigins: settings.corsOrigins,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {

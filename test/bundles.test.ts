@@ -111,6 +111,55 @@ async function invoke(
   return JSON.parse(stdout) as { type: string; result?: unknown };
 }
 
+function account(): Lambda {
+  const found = lambdas.find((lambda) => lambda.id.startsWith('AccountFunction'));
+  if (found === undefined) throw new Error('no account function in the template');
+  return found;
+}
+
+/** A developer key of a tenant of its own, stored in the test table. */
+async function callerKey() {
+  const tenant = tenantFixture({ tenantId: `bundles-${Date.now()}-${Math.random().toString(36).slice(2, 6)}` });
+  const { item } = keyFixture({ tenant, role: 'developer' });
+  await table.store.createTenant(tenant, item);
+  return { item, tenant };
+}
+
+/** `GET /v1/me` as API Gateway sends it once the authorizer allowed `item`. */
+function meEvent(
+  item: ReturnType<typeof keyFixture>['item'],
+  tenant: ReturnType<typeof tenantFixture>,
+  headers: Record<string, string> = {},
+) {
+  return buildProxyEvent({
+    method: 'GET',
+    path: '/v1/me',
+    resource: '/v1/me',
+    pathParameters: {},
+    query: new URLSearchParams(),
+    headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    body: undefined,
+    accountId: '123456789012',
+    apiId: 'api',
+    stage: 'prod',
+    requestId: 'bundle-test',
+    sourceIp: '127.0.0.1',
+    protocol: 'HTTP/1.1',
+    receivedAt: new Date(),
+    authorizer: {
+      principalId: item.id,
+      context: {
+        tenantId: tenant.tenantId,
+        keyId: item.id,
+        environment: item.environment,
+        role: item.role,
+        plan: tenant.plan,
+      },
+      integrationLatency: 1,
+    },
+  });
+}
+
 describe("keygate's Lambda bundles as cdk synth builds them", () => {
   it('are ES modules that Node 22 runs as such, but for the authorizer (CommonJS, measured no different)', () => {
     expect(lambdas.length).toBeGreaterThanOrEqual(10);
@@ -139,44 +188,26 @@ describe("keygate's Lambda bundles as cdk synth builds them", () => {
   }, 60_000);
 
   it('the account function answers GET /v1/me over DynamoDB Local through the bundled SDK', async () => {
-    const account = lambdas.find((lambda) => lambda.id.startsWith('AccountFunction'));
-    if (account === undefined) throw new Error('no account function in the template');
-    const tenant = tenantFixture({ tenantId: `bundles-${Date.now()}` });
-    const { item } = keyFixture({ tenant, role: 'developer' });
-    await table.store.createTenant(tenant, item);
-    const event = buildProxyEvent({
-      method: 'GET',
-      path: '/v1/me',
-      resource: '/v1/me',
-      pathParameters: {},
-      query: new URLSearchParams(),
-      headers: {},
-      body: undefined,
-      accountId: '123456789012',
-      apiId: 'api',
-      stage: 'prod',
-      requestId: 'bundle-test',
-      sourceIp: '127.0.0.1',
-      protocol: 'HTTP/1.1',
-      receivedAt: new Date(),
-      authorizer: {
-        principalId: item.id,
-        context: {
-          tenantId: tenant.tenantId,
-          keyId: item.id,
-          environment: item.environment,
-          role: item.role,
-          plan: tenant.plan,
-        },
-        integrationLatency: 1,
-      },
-    });
-    const { result } = await invoke(account, event, {
+    const { item, tenant } = await callerKey();
+    const { result } = await invoke(account(), meEvent(item, tenant), {
       TABLE_NAME: table.tableName,
       AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
     });
     const response = result as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ key: { id: item.id }, tenant: { tenantId: tenant.tenantId } });
+  }, 60_000);
+
+  it('the account function puts a listed origin on its answer when the stack allows origins', async () => {
+    const { item, tenant } = await callerKey();
+    const origin = 'https://app.example.com';
+    const { result } = await invoke(account(), meEvent(item, tenant, { Origin: origin }), {
+      TABLE_NAME: table.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: testEndpoint(),
+      CORS_ORIGINS: JSON.stringify([origin]),
+    });
+    const response = result as { statusCode: number; headers: Record<string, string> };
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({ 'access-control-allow-origin': origin, vary: 'Origin' });
   }, 60_000);
 });

@@ -4,17 +4,21 @@ import { Idempotency } from '../core/http/idempotency';
 import { idempotencyStore, keyStore } from '../runtime/dynamodb';
 import { stageCache, tenantService } from '../runtime/services';
 import { settings } from '../runtime/settings';
+import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createKeysHandler } from './handler';
 
 const logger = jsonLogger({ function: 'keys' });
 
 /** The Lambda entry for the `/v1/keys` routes. */
-export const handler = createKeysHandler({
-  store: keyStore,
-  clock: systemClock,
-  prefix: settings.keyPrefix,
-  cache: stageCache,
-  logger,
-  idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
-  usage: tenantService(logger),
-});
+export const handler = withCors(
+  createKeysHandler({
+    store: keyStore,
+    clock: systemClock,
+    prefix: settings.keyPrefix,
+    cache: stageCache,
+    logger,
+    idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
+    usage: tenantService(logger),
+  }),
+  corsOriginsFromEnv(),
+);

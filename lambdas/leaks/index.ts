@@ -8,21 +8,25 @@ import { ENV } from '../runtime/env-names';
 import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
 import { stageCache } from '../runtime/services';
 import { settings } from '../runtime/settings';
+import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createLeaksHandler } from './handler';
 
 const logger = jsonLogger({ function: 'leaks' });
 
 /** The Lambda entry for `POST /v1/leaks/github` and `POST /v1/panel/leaks`. */
-export const handler = createLeaksHandler({
-  leaks: new LeakService({
-    store: new DynamoLeakStore(keyStore, documentDb, tableName, eventRetentionDays),
-    prefix: settings.keyPrefix,
-    policy: leakPolicyFrom(stringFromEnv(ENV.onLeak), ENV.onLeak),
-    clock: systemClock,
-    cache: stageCache,
+export const handler = withCors(
+  createLeaksHandler({
+    leaks: new LeakService({
+      store: new DynamoLeakStore(keyStore, documentDb, tableName, eventRetentionDays),
+      prefix: settings.keyPrefix,
+      policy: leakPolicyFrom(stringFromEnv(ENV.onLeak), ENV.onLeak),
+      clock: systemClock,
+      cache: stageCache,
+      logger,
+    }),
+    // GitHub's published keys, fetched from its meta endpoint and cached for the container's life.
+    githubKeys: new FetchedGithubKeys(),
     logger,
   }),
-  // GitHub's published keys, fetched from its meta endpoint and cached for the container's life.
-  githubKeys: new FetchedGithubKeys(),
-  logger,
-});
+  corsOriginsFromEnv(),
+);

@@ -4,18 +4,22 @@ import { Idempotency } from '../core/http/idempotency';
 import { idempotencyStore, keyStore } from '../runtime/dynamodb';
 import { stageCache, tenantService } from '../runtime/services';
 import { settings } from '../runtime/settings';
+import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createPanelHandler } from './handler';
 
 const logger = jsonLogger({ function: 'panel' });
 const tenants = tenantService(logger);
 
 /** The Lambda entry for the `/v1/panel` routes, a tenant's keys among them. */
-export const handler = createPanelHandler(tenants, logger, {
-  store: keyStore,
-  clock: systemClock,
-  prefix: settings.keyPrefix,
-  cache: stageCache,
-  logger,
-  idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
-  usage: tenants,
-});
+export const handler = withCors(
+  createPanelHandler(tenants, logger, {
+    store: keyStore,
+    clock: systemClock,
+    prefix: settings.keyPrefix,
+    cache: stageCache,
+    logger,
+    idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
+    usage: tenants,
+  }),
+  corsOriginsFromEnv(),
+);

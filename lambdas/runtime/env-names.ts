@@ -39,6 +39,8 @@ export const ENV = {
   flushStages: 'FLUSH_STAGES',
   /** The plan reconciler's queue. */
   reconcileQueueUrl: 'RECONCILE_QUEUE_URL',
+  /** `keygate:corsOrigins`, a JSON list; absent when no browser origin is allowed. */
+  corsOrigins: 'CORS_ORIGINS',
   /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
