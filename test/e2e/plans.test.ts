@@ -168,14 +168,14 @@ describe('plan changes under double submits and concurrency', () => {
         await changePlan(tenantId, ENTERPRISE);
         await changePlan(tenantId, { plan: 'growth' });
         // the reconciler records each step on the tenant item while these are written.
-        const created = await Promise.all([
-          call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: `live-${trial}` } }),
-          call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: `test-${trial}`, environment: 'test' } }),
-        ]);
-        expect(created.map((answer) => [answer.status, answer.body.error?.message])).toEqual([
-          [201, undefined],
-          [201, undefined],
-        ]);
+        const created = await Promise.all(
+          ['live', 'test', 'live', 'test', 'live', 'test'].map((environment, n) =>
+            call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: `key-${trial}-${n}`, environment } }),
+          ),
+        );
+        expect(created.map((answer) => [answer.status, answer.body.error?.message])).toEqual(
+          created.map(() => [201, undefined]),
+        );
         await expectAgreement(tenantId, [owner, tester, ...created.map((answer) => answer.body.key as string)]);
       }
     },
