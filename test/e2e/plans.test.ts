@@ -160,6 +160,28 @@ describe('plan changes under double submits and concurrency', () => {
     DEADLINES.slowTest,
   );
 
+  it(
+    'answers 201 to key creation while the reconciler applies two plan changes back to back (20 trials)',
+    async () => {
+      for (let trial = 0; trial < 20; trial += 1) {
+        const { tenantId, owner, tester } = await tenantOn({ plan: 'starter' });
+        await changePlan(tenantId, ENTERPRISE);
+        await changePlan(tenantId, { plan: 'growth' });
+        // the reconciler records each step on the tenant item while these are written.
+        const created = await Promise.all(
+          ['live', 'test', 'live', 'test', 'live', 'test'].map((environment, n) =>
+            call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: `key-${trial}-${n}`, environment } }),
+          ),
+        );
+        expect(created.map((answer) => [answer.status, answer.body.error?.message])).toEqual(
+          created.map(() => [201, undefined]),
+        );
+        await expectAgreement(tenantId, [owner, tester, ...created.map((answer) => answer.body.key as string)]);
+      }
+    },
+    DEADLINES.slowTest,
+  );
+
   it('gets 429 at the new burst once a plan change is applied', async () => {
     const { tenantId, owner } = await tenantOn({ plan: 'scale' });
     await changePlan(tenantId, { plan: 'enterprise', rateLimit: 1, burstLimit: 3 });

@@ -309,3 +309,26 @@ describe('tenant deletion against the plan reconciler', () => {
     expect(w.api.usagePlanIds).toEqual(plansBefore);
   });
 });
+
+describe('the plan reconciler when a plan change lands while it deletes a usage plan', () => {
+  it('converges when the tenant goes back to enterprise just as its own usage plan was deleted', async () => {
+    const w = world();
+    const tenantId = await newTenant(w, { plan: 'enterprise', rateLimit: 5, burstLimit: 10 });
+    await w.tenants.changePlan(tenantId, { plan: 'growth' });
+    // the operator moves it back between the deletion of its own plan and the record of it.
+    const deleteUsagePlan = w.usagePlans.deleteUsagePlan.bind(w.usagePlans);
+    let raced = false;
+    w.usagePlans.deleteUsagePlan = async (usagePlanId: string) => {
+      await deleteUsagePlan(usagePlanId);
+      if (raced) return;
+      raced = true;
+      await w.tenants.changePlan(tenantId, { plan: 'enterprise', rateLimit: 7, burstLimit: 9 });
+    };
+
+    await w.drain();
+
+    expect(raced).toBe(true);
+    await w.expectConverged([tenantId]);
+    expect((await table.store.getTenant(tenantId))?.limits).toEqual({ rateLimit: 7, burstLimit: 9 });
+  });
+});

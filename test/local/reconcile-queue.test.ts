@@ -55,3 +55,57 @@ describe('the local plan reconcile queue', () => {
     expect(done).toEqual(['busy', 'acme']);
   });
 });
+
+describe('waiting for the local plan reconcile queue', () => {
+  it('fails, naming the tenant and its last error, when its reconciliation fails on every retry', async () => {
+    const reconciler = {
+      reconcile: async (tenantId: string) => {
+        throw new Error(`BadRequestException: Cannot delete Usage Plan of ${tenantId}`);
+      },
+    } as unknown as PlanReconciler;
+    const logger = recordingLogger();
+    const queue = new LocalReconcileQueue(reconciler, logger, { retryMs: 1, failuresBeforeStuck: 3 });
+    await queue.request('acme');
+
+    const waited = queue.idle();
+
+    await expect(waited).rejects.toThrow(
+      /tenant acme failed \d+ times in a row; last error: .*Cannot delete Usage Plan of acme/,
+    );
+    // each failure is logged with its attempt and when it is retried.
+    expect(logger.lines.filter((line) => line.message === 'plan reconciliation failed; retrying')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ fields: expect.objectContaining({ tenantId: 'acme', attempt: 1, retryInMs: 1 }) }),
+        expect.objectContaining({ fields: expect.objectContaining({ tenantId: 'acme', attempt: 2, retryInMs: 1 }) }),
+      ]),
+    );
+    queue.stop();
+  });
+
+  it('fails, naming the tenant, when its reconciliation never settles', async () => {
+    const reconciler = {
+      reconcile: () => new Promise<never>(() => undefined),
+    } as unknown as PlanReconciler;
+    const queue = new LocalReconcileQueue(reconciler, recordingLogger(), { runTimeoutMs: 50 });
+    await queue.request('acme');
+
+    await expect(queue.idle()).rejects.toThrow(/tenant acme is still running after \d+ ms/);
+    queue.stop();
+  });
+
+  it('waits for a reconciliation that fails once and then succeeds', async () => {
+    let calls = 0;
+    const reconciler = {
+      reconcile: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('TooManyRequestsException');
+      },
+    } as unknown as PlanReconciler;
+    const queue = new LocalReconcileQueue(reconciler, recordingLogger(), { retryMs: 1, failuresBeforeStuck: 3 });
+    await queue.request('acme');
+
+    await queue.idle();
+
+    expect(calls).toBe(2);
+  });
+});

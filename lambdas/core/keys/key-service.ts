@@ -12,7 +12,8 @@ import { withBackoff } from '../support/retry';
 import { toKeyRecord, type KeyItem, type KeyRecord, type Tenant } from '../model';
 import { buildKey } from './new-key';
 import { ownerGuardFor, owningRole, type OwnerGuard } from './owner-guard';
-import { OwnersChangedError, TenantChangedError, type KeyStore } from '../store/store';
+import { OwnersChangedError, type KeyStore } from '../store/store';
+import { onLatestTenant, tenantTakingKeys } from '../tenants/latest-tenant';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;
@@ -301,19 +302,12 @@ export class KeyService {
   }
 
   /**
-   * Runs a write that copies the tenant onto a key; when the tenant changes in between (the
-   * store's condition fails), reads it again and retries, so no key carries a stale copy.
+   * Runs a write that copies the tenant onto a key (a new key, by creation or rotation): the
+   * store conditions it on the tenant's version, and when the tenant changed in between (a plan
+   * change, the reconciler recording a step), the write is decided again on the tenant as it now
+   * is, so no key carries a stale copy and no caller gets a 409 for a write of keygate's own.
    */
-  private async withFreshTenant<T>(tenantId: string, write: (tenant: Tenant) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      const tenant = await this.deps.store.getTenant(tenantId);
-      // a tenant being deleted takes no new keys: the key write's version check enforces it too.
-      if (tenant === undefined || tenant.status === 'deleting') throw notFound('tenant');
-      try {
-        return await write(tenant);
-      } catch (error) {
-        if (!(error instanceof TenantChangedError) || attempt >= 3) throw error;
-      }
-    }
+  private withFreshTenant<T>(tenantId: string, write: (tenant: Tenant) => Promise<T>): Promise<T> {
+    return onLatestTenant(this.deps, tenantId, write, tenantTakingKeys);
   }
 }

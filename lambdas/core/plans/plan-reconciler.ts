@@ -151,9 +151,9 @@ export class PlanReconciler {
   private async targetPlan(tenant: Tenant, plans: PlanCatalog): Promise<string | 'recorded'> {
     if (tenant.plan !== 'enterprise') return plans[tenant.plan].usagePlanId;
     if (tenant.usagePlanId === undefined) {
-      const name = `${this.deps.namePrefix}-enterprise-${tenant.tenantId}`;
-      const found = await this.deps.usagePlans.findUsagePlan(name);
-      const id = found ?? (await this.deps.usagePlans.createUsagePlan(name, tenant.limits));
+      const found = await this.deps.usagePlans.findUsagePlan(this.enterprisePlanName(tenant.tenantId));
+      const id =
+        found ?? (await this.deps.usagePlans.createUsagePlan(this.enterprisePlanName(tenant.tenantId), tenant.limits));
       try {
         await this.write(tenant, { usagePlanId: id });
       } catch (error) {
@@ -164,7 +164,17 @@ export class PlanReconciler {
       }
       return 'recorded';
     }
-    await this.deps.usagePlans.updateUsagePlan(tenant.usagePlanId, tenant.limits);
+    try {
+      await this.deps.usagePlans.updateUsagePlan(tenant.usagePlanId, tenant.limits);
+    } catch (error) {
+      // a step that left enterprise deleted this plan, then lost the write recording that to a
+      // change back to enterprise: the record names a plan that is gone, and every run would
+      // fail on it. Forget it; the next step finds the plan by name or makes a new one.
+      if ((await this.deps.usagePlans.findUsagePlan(this.enterprisePlanName(tenant.tenantId))) === tenant.usagePlanId)
+        throw error;
+      await this.write(tenant, { usagePlanId: null });
+      return 'recorded';
+    }
     return tenant.usagePlanId;
   }
 
@@ -253,6 +263,11 @@ export class PlanReconciler {
         await this.deps.usagePlans.deleteApiKey(key.id);
       }
     }
+  }
+
+  /** The name of an enterprise tenant's own usage plan, by which a run finds one it made. */
+  private enterprisePlanName(tenantId: string): string {
+    return `${this.deps.namePrefix}-enterprise-${tenantId}`;
   }
 
   private baseName(tenantId: string, environment: Environment): string {

@@ -97,8 +97,7 @@ export class DynamoKeys {
       );
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (codes?.[1] === 'ConditionalCheckFailed')
-        throw new TenantChangedError('the tenant changed while the key was created');
+      if (tenantMoved(codes?.[1])) throw new TenantChangedError('the tenant changed while the key was created');
       if (codes?.[0] === 'ConditionalCheckFailed') throw conflict('a key with this id already exists');
       throw error;
     }
@@ -282,8 +281,7 @@ export class DynamoKeys {
         if (item === undefined || item.tenantId !== tenantId) throw notFound();
         throw conflict(rotationRefusal(item, now) ?? ROTATION_REFUSED);
       }
-      if (tenant?.Code === 'ConditionalCheckFailed')
-        throw new TenantChangedError('the tenant changed while the key was rotated');
+      if (tenantMoved(tenant?.Code)) throw new TenantChangedError('the tenant changed while the key was rotated');
       throw error;
     }
   }
@@ -327,4 +325,13 @@ export class DynamoKeys {
       throw error;
     }
   }
+}
+
+/**
+ * Whether the tenant item's part of a cancelled key transaction failed because the tenant was
+ * written meanwhile: its version moved, or another transaction held it (`TransactionConflict`,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+ */
+function tenantMoved(code: string | undefined): boolean {
+  return code === 'ConditionalCheckFailed' || code === 'TransactionConflict';
 }

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoOutbox } from '../events/dynamodb-outbox';
@@ -9,7 +9,7 @@ import { decodeTenantCursor, encodeTenantCursor } from './cursor';
 import type { DynamoOwners } from './dynamodb-owners';
 import { toKeyItem } from './key-item';
 import { readListing, scanPages } from './pages';
-import type { TenantChanges, TenantPage } from './store';
+import { TenantChangedError, type TenantChanges, type TenantPage } from './store';
 import { TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
 import { fromTenantItem, retiredItemKey, TENANT_SK, tenantItemKey, toTenantItem } from './tenant-item';
 import { cancellationCodes, transactItem, transactWrite } from './transact';
@@ -185,8 +185,13 @@ export class DynamoTenants {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         if (error.Item === undefined) throw notFound('tenant');
-        throw conflict('the tenant was changed by another request; try again');
+        throw new TenantChangedError('the tenant was changed by another request; try again');
       }
+      // a transaction holds the tenant item (a key being created checks its version): alone, the
+      // write fails with TransactionConflictException; with its event, it is a transaction that
+      // is cancelled for a TransactionConflict.
+      if (error instanceof TransactionConflictException || cancellationCodes(error)?.includes('TransactionConflict'))
+        throw new TenantChangedError('the tenant was being changed by another request; try again');
       throw error;
     }
   }

@@ -15,8 +15,10 @@ import type { KeygateEvent } from '../events/model';
 import type { OwnerGuard } from '../keys/owner-guard';
 
 /**
- * A key write refused because the tenant changed since its copy was taken (409 if it reaches a
- * caller); whoever wrote the key reads the tenant again and retries.
+ * A write conditioned on the tenant item's version refused because the tenant changed since it
+ * was read (another request, or keygate's own reconciler, wrote first). It is 409 only if it
+ * ever reaches a caller: whoever wrote reads the tenant again and decides anew (see
+ * `onLatestTenant`).
  */
 export class TenantChangedError extends ApiError {
   constructor(message: string) {

@@ -14,7 +14,7 @@ import {
 } from '../model';
 import { legacyUsagePlanOf } from '../plans/plan-reconciler';
 import type { PlanCatalog } from '../plans/usage-plans';
-import { onLatestTenant, propagateChange, updateLatest } from './latest-tenant';
+import { onLatestTenant, propagateChange } from './latest-tenant';
 import { planCatalog, type TenantServiceDeps } from './tenant-deps';
 
 /** A plan request: a shared plan by name, or `enterprise` with limits of its own. */
@@ -79,8 +79,7 @@ export async function changePlan(
       from: planDetails(tenant),
       to: planDetails({ plan: request.plan, limits }),
     });
-    const updated = await updateLatest(
-      deps.store,
+    const updated = await deps.store.updateTenant(
       tenantId,
       tenant.version,
       {

@@ -4,7 +4,7 @@ import type { Actor } from '../events/model';
 import { conflict } from '../http/errors';
 import { OPERATOR_TENANT_ID } from '../keys/owner-guard';
 import { toTenantRecord, type TenantRecord } from '../model';
-import { onLatestTenant, propagateChange, updateLatest } from './latest-tenant';
+import { onLatestTenant, propagateChange } from './latest-tenant';
 import type { TenantServiceDeps } from './tenant-deps';
 
 /** Suspends or resumes a tenant; its keys are refused (401) from the next request on. */
@@ -29,7 +29,7 @@ export async function setTenantStatus(
       tenantId,
       deps.clock(),
     );
-    const updated = await updateLatest(deps.store, tenantId, tenant.version, { status }, event);
+    const updated = await deps.store.updateTenant(tenantId, tenant.version, { status }, event);
     await propagateChange(deps, updated);
     return toTenantRecord(updated);
   });

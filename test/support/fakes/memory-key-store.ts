@@ -250,7 +250,8 @@ export class MemoryKeyStore implements KeyStore {
   ): Promise<Tenant> {
     const tenant = this.tenants.get(tenantId);
     if (tenant === undefined) throw notFound('tenant');
-    if (tenant.version !== expectedVersion) throw conflict('the tenant was changed by another request; try again');
+    if (tenant.version !== expectedVersion)
+      throw new TenantChangedError('the tenant was changed by another request; try again');
     const next: Mutable<Tenant> = { ...tenant, version: expectedVersion + 1 };
     if (changes.status !== undefined) next.status = changes.status;
     if (changes.plan !== undefined) next.plan = changes.plan;
