@@ -1,7 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -166,7 +167,24 @@ export class KeygateAlarms extends Construct {
       this.topic = new sns.Topic(this, 'Topic', { displayName: 'keygate alarms', enforceSSL: true });
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       const action = new SnsAction(this.topic);
-      for (const each of [...Object.values(this.alarms), ...(props.otherAlarms ?? [])]) each.addAlarmAction(action);
+      const notifying = [...Object.values(this.alarms), ...(props.otherAlarms ?? [])];
+      for (const each of notifying) each.addAlarmAction(action);
+      // a topic policy replaces SNS's default one, and `enforceSSL` writes a policy holding only
+      // its Deny: without this Allow, CloudWatch may not publish and no alarm email arrives. the
+      // conditions keep the service principal to these alarms of this account (the confused
+      // deputy): https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html and
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: { 'aws:SourceArn': notifying.map((each) => each.alarmArn) },
+          },
+        }),
+      );
       Validations.of(this.topic).acknowledge({
         id: 'AwsSolutions-SNS2',
         reason:

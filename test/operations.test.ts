@@ -140,6 +140,34 @@ describe('alarms', () => {
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarms.filter(([id]) => /^PlanReconcile/.test(id))).toHaveLength(2);
   });
+
+  it('lets CloudWatch publish to the topic, for this account and these alarms only, over TLS only', () => {
+    const [[topicId]] = resources(guarded, 'AWS::SNS::Topic');
+    const [[, policy]] = resources(guarded, 'AWS::SNS::TopicPolicy');
+    expect(policy.Properties.Topics).toEqual([{ Ref: topicId }]);
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Effect: string;
+      Principal: unknown;
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    }[];
+    const publish = statements.filter((s) => s.Effect === 'Allow');
+    expect(publish).toHaveLength(1);
+    expect(publish[0]).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+    });
+    expect(publish[0].Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    const alarmArns = resources(guarded, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(alarmArns).toHaveLength(8);
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toEqual(expect.arrayContaining(alarmArns));
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(8);
+    // the TLS-only Deny stays.
+    expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
+      Bool: { 'aws:SecureTransport': 'false' },
+    });
+  });
 });
 
 describe('abuse protection', () => {
