@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { KeygateFunction } from './keygate-function';
-import { stackTagStatements } from './stack-tag';
+import { otherStacksDeny } from './stack-tag';
 
 /** Properties of a {@link KeygateTeardown}. */
 export interface KeygateTeardownProps {
@@ -74,8 +74,8 @@ export class KeygateTeardown extends Construct {
         resources: props.sharedPlans.map((plan) => arn(`/usageplans/${plan.usagePlanId}`)),
       }),
     );
-    // what another keygate stack tagged is never this sweep's, whatever its name.
-    this.sweepFunction.addToRolePolicy(stackTagStatements(props.namePrefix)[1]);
+    // what lacks this stack's tag is never this sweep's, whatever its name.
+    this.sweepFunction.addToRolePolicy(otherStacksDeny(props.namePrefix));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       isCompleteHandler: this.sweepFunction,

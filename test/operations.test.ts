@@ -264,8 +264,14 @@ describe('teardown', () => {
     expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
     for (const [planId] of resources(plain, 'AWS::ApiGateway::UsagePlan'))
       expect(JSON.stringify(deny.Resource)).toContain(`{"Ref":"${planId}"}`);
-    // and nothing another keygate stack tagged.
-    expect(statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)).toBeDefined();
+    // and nothing that lacks this stack's tag.
+    expect(
+      statements.find(
+        (s) =>
+          s.Effect === 'Deny' &&
+          JSON.stringify(s.Condition) === '{"StringNotEquals":{"aws:ResourceTag/keygate:stack":"Keygate"}}',
+      ),
+    ).toBeDefined();
     const tables = Object.values(plain.findResources('AWS::DynamoDB::Table')) as { DeletionPolicy?: string }[];
     expect(tables.map((t) => t.DeletionPolicy)).toEqual(['Retain']);
   });
@@ -287,29 +293,52 @@ describe('least privilege with tags', () => {
     return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
 
+  const creatingTagged = {
+    StringEquals: { 'aws:RequestTag/keygate:stack': 'Keygate' },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['keygate:stack'] },
+  };
+  const verbs = (s: Statement): string[] => [s.Action].flat().sort();
+  const paths = (s: Statement): string[] =>
+    [s.Resource].flat().map((r) => {
+      const text = JSON.stringify(r);
+      return text.slice(text.indexOf('::/') + 2, text.lastIndexOf('"'));
+    });
+
+  it.each([
+    ['keygate: the keys routes', ['apikeys']],
+    ['keygate: the panel routes', ['apikeys', 'usageplans']],
+    ['keygate: makes API Gateway usage plans match tenant plans', ['apikeys', 'usageplans']],
+  ])('%s creates API keys and usage plans only with its stack tag, and tags nothing else', (description, made) => {
+    const statements = statementsOf(plain, description);
+    const creates = statements.filter((s) => s.Effect === 'Allow' && verbs(s).includes('apigateway:POST'));
+    // creating is POST on the collection, and only with the stack's tag and no other.
+    const onCollections = creates.filter((s) => paths(s).some((p) => p === '/apikeys' || p === '/usageplans'));
+    expect(onCollections).toHaveLength(1);
+    expect(paths(onCollections[0]).sort()).toEqual(made.map((m) => `/${m}`));
+    expect(onCollections[0].Condition).toEqual(creatingTagged);
+    // the tags a create carries are authorized as PUT on the new resource's tags, whose id is
+    // not known yet: the literal `*` (`${*}`), never a wildcard that reaches an existing key.
+    const tagging = statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('/tags/'));
+    expect(tagging).toHaveLength(1);
+    expect(verbs(tagging[0])).toEqual(['apigateway:PUT']);
+    expect(tagging[0].Condition).toEqual(creatingTagged);
+    expect(paths(tagging[0]).map((p) => p.replace(/arn%3A.*%3Aapigateway%3A.*%3A%3A/, ''))).toEqual(
+      made.map((m) => `/tags/%2F${m}%2F\${*}`),
+    );
+  });
+
   it.each([
     'keygate: the keys routes',
     'keygate: the panel routes',
     'keygate: makes API Gateway usage plans match tenant plans',
-  ])(
-    '%s may tag only with its stack name, and may not delete, change or re-tag what another keygate stack tagged',
-    (description) => {
-      const statements = statementsOf(plain, description);
-      const tagging = statements.find((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('/tags/*'))!;
-      expect(tagging.Condition).toEqual({
-        StringEquals: { 'aws:RequestTag/keygate:stack': 'Keygate' },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ['keygate:stack'] },
-      });
-      const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)!;
-      expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:PUT']);
-      for (const path of ['/apikeys/*', '/usageplans/*', '/tags/*'])
-        expect(JSON.stringify(deny.Resource)).toContain(`::${path}"`);
-      expect(deny.Condition).toEqual({
-        Null: { 'aws:ResourceTag/keygate:stack': 'false' },
-        StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' },
-      });
-    },
-  );
+  ])('%s may not attach to, change or delete a usage plan or API key lacking its stack tag', (description) => {
+    const statements = statementsOf(plain, description);
+    const deny = statements.find((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition ?? {}).includes('keygate'))!;
+    expect(verbs(deny)).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:POST']);
+    expect(paths(deny).sort()).toEqual(['/apikeys/*', '/usageplans/*']);
+    // no Null check: an untagged resource lacks the tag too, and is denied.
+    expect(deny.Condition).toEqual({ StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' } });
+  });
 
   it('gives the account function, which manages nothing, no tagging at all', () => {
     expect(JSON.stringify(statementsOf(plain, 'keygate: the account routes'))).not.toContain('keygate:stack');
