@@ -39,6 +39,8 @@ export const ENV = {
   flushStages: 'FLUSH_STAGES',
   /** The plan reconciler's queue. */
   reconcileQueueUrl: 'RECONCILE_QUEUE_URL',
+  /** The DNS suffix of the stack's partition (`AWS::URLSuffix`: `amazonaws.com`, `amazonaws.com.cn`). */
+  dnsSuffix: 'DNS_SUFFIX',
   /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
