@@ -31,6 +31,12 @@ export interface KeygateAlarmsProps {
   readonly flushingFunctions: readonly lambda.Function[];
   /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
   readonly flushDeadLetterQueue: sqs.IQueue;
+  /**
+   * Where daily notice runs land that could not be delivered or failed every retry.
+   *
+   * @default - no alarm on notice runs
+   */
+  readonly noticesDeadLetterQueue?: sqs.IQueue;
   /** Alarms built elsewhere (e.g. the plan reconciler's) that should notify the same topic. */
   readonly otherAlarms?: readonly cloudwatch.AlarmBase[];
   /**
@@ -59,8 +65,8 @@ export interface KeygateAlarmsProps {
 /**
  * CloudWatch alarms for failures that would otherwise be silent, with an optional SNS topic:
  * authorizer errors and throttles (every affected request is refused), the API's 5XX rate,
- * failed cache flushes (a revoked key keeps working until the cache expires), and failed
- * `lastUsedAt` writes above a rate.
+ * failed cache flushes (a revoked key keeps working until the cache expires), failed daily
+ * notice runs, and failed `lastUsedAt` writes above a rate.
  */
 export class KeygateAlarms extends Construct {
   /** Where every alarm notifies; only when an email was given. */
@@ -155,6 +161,19 @@ export class KeygateAlarms extends Construct {
         }),
         1,
       ),
+      ...(props.noticesDeadLetterQueue === undefined
+        ? {}
+        : {
+            noticeDeadLetters: alarm(
+              'NoticeDeadLetters',
+              'a daily notice run (expiry and staleness) failed every retry or was never delivered (see its dead-letter queue)',
+              props.noticesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period: fiveMinutes,
+                statistic: 'Maximum',
+              }),
+              1,
+            ),
+          }),
       lastUsedFailures: alarm(
         'LastUsedFailures',
         `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer log)`,

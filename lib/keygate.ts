@@ -161,13 +161,17 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
+      // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
         this.functions.keys,
         this.functions.panel,
+        this.functions.leaks,
         this.planReconciler.function,
+        this.notices.function,
         this.cacheFlush.function,
       ],
       flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
+      noticesDeadLetterQueue: this.notices.deadLetterQueue,
       otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
       alarmEmail: settings.alarmEmail,
     });

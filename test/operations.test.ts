@@ -74,8 +74,8 @@ describe('alarms', () => {
     const filters = resources(plain, 'AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "authorizer cache flush failed" }',
     });
-    // keys, panel, reconciler and the queued-flush consumer.
-    expect(filters).toHaveLength(4);
+    // keys, panel, reconciler, the queued-flush consumer, leaks (a revoked leaked key) and notices (a revoked stale key).
+    expect(filters).toHaveLength(6);
     for (const [, filter] of filters) {
       expect(filter.Properties.MetricTransformations).toEqual([
         { MetricNamespace: 'keygate', MetricName: 'AuthorizerCacheFlushFailures', MetricValue: '1' },
@@ -87,6 +87,8 @@ describe('alarms', () => {
     expect(logGroups).toEqual([
       'AuthorizerCacheFlushFunctionLogs',
       'KeysFunctionLogs',
+      'LeaksFunctionLogs',
+      'NoticesFunctionLogs',
       'PanelFunctionLogs',
       'ReconcilerFunctionLogs',
     ]);
@@ -108,6 +110,22 @@ describe('alarms', () => {
     });
     plain.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }),
+    });
+  });
+
+  it('keeps a daily notice run that failed every retry in the notices dead-letter queue, and alarms on it', () => {
+    const [[fnId]] = resources(plain, 'AWS::Lambda::Function', {
+      Description: 'keygate: daily expiry and staleness notices',
+    });
+    const [dlqId] = resources(plain, 'AWS::SQS::Queue').find(([id]) => /^NoticesDeadLetters/.test(id))!;
+    plain.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
+    expect(alarm(plain, /daily notice run/).Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 1,
     });
   });
 
@@ -136,7 +154,7 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId },
     });
     const alarms = resources(guarded, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarms.filter(([id]) => /^PlanReconcile/.test(id))).toHaveLength(2);
   });
@@ -160,9 +178,9 @@ describe('alarms', () => {
     });
     expect(publish[0].Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
     const alarmArns = resources(guarded, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
-    expect(alarmArns).toHaveLength(8);
+    expect(alarmArns).toHaveLength(9);
     expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toEqual(expect.arrayContaining(alarmArns));
-    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(8);
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(9);
     // the TLS-only Deny stays.
     expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
       Bool: { 'aws:SecureTransport': 'false' },
