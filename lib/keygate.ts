@@ -190,6 +190,7 @@ export class Keygate extends Construct {
         api: this.api,
         authorizer: this.keyAuthorizer.authorizer,
         url: settings.upstreamUrl,
+        ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
       });
     }
     const sharedPlans = CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]);
