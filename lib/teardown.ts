@@ -1,4 +1,4 @@
-import { Aws, CustomResource, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -81,7 +81,12 @@ export class KeygateTeardown extends Construct {
       isCompleteHandler: this.sweepFunction,
       queryInterval: Duration.seconds(15),
       totalTimeout: props.totalTimeout ?? Duration.hours(2),
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      // the provider's log is read while a teardown runs or fails (the stack stays then); once
+      // the stack is gone there is nothing left to debug, so it goes too.
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

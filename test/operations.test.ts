@@ -295,6 +295,27 @@ describe('teardown', () => {
   });
 });
 
+describe('what cdk destroy leaves', () => {
+  const retained = (t: Template): string[] =>
+    Object.entries(t.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([, r]) => r.Type)
+      .sort();
+
+  it("keeps only the key table and the region's API Gateway CloudWatch role with its account setting", () => {
+    expect(retained(plain)).toEqual(['AWS::ApiGateway::Account', 'AWS::DynamoDB::Table', 'AWS::IAM::Role']);
+    expect(retained(guarded)).toEqual(['AWS::ApiGateway::Account', 'AWS::DynamoDB::Table', 'AWS::IAM::Role']);
+  });
+
+  it('deletes every log group with the stack, each kept a month meanwhile', () => {
+    const groups = resources(plain, 'AWS::Logs::LogGroup');
+    expect(groups.map(([id]) => id).some((id) => /^TeardownProviderLogs/.test(id))).toBe(true);
+    for (const [, group] of Object.values(plain.findResources('AWS::Logs::LogGroup')).entries()) {
+      expect(group).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 30 } });
+    }
+  });
+});
+
 describe('least privilege with tags', () => {
   type Statement = {
     Action: string | string[];
