@@ -312,6 +312,12 @@ export class FakeApiGateway implements ApiGatewaySender {
     return found && { id: found[0], limits: limitsOf(found[1]) };
   }
 
+  /** The tags an API key or usage plan was created with. */
+  tagsOf(id: string): Record<string, string> | undefined {
+    const tags = this.apiKeys.get(id)?.tags ?? this.plans.get(id)?.tags;
+    return tags && { ...tags };
+  }
+
   /** A usage plan's limits. */
   limitsOf(usagePlanId: string): PlanLimits | undefined {
     const stored = this.plans.get(usagePlanId);
