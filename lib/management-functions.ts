@@ -97,6 +97,8 @@ const CONTROL_PLANE_CALLS: Readonly<
   issueUsageKeys: [
     // finding API keys by name: what a crashed reconciler step left behind.
     ['GET', '/apikeys'],
+    // telling a key already deleted from one IAM refuses to delete (both answer AccessDenied).
+    ['GET', '/apikeys/*'],
     ['DELETE', '/apikeys/*'],
     ['POST', '/usageplans/*/keys'],
     ['GET', '/usageplans/*/keys/*'],
