@@ -1,7 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -30,6 +31,12 @@ export interface KeygateAlarmsProps {
   readonly flushingFunctions: readonly lambda.Function[];
   /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
   readonly flushDeadLetterQueue: sqs.IQueue;
+  /**
+   * Where daily notice runs land that could not be delivered or failed every retry.
+   *
+   * @default - no alarm on notice runs
+   */
+  readonly noticesDeadLetterQueue?: sqs.IQueue;
   /** Alarms built elsewhere (e.g. the plan reconciler's) that should notify the same topic. */
   readonly otherAlarms?: readonly cloudwatch.AlarmBase[];
   /**
@@ -58,8 +65,8 @@ export interface KeygateAlarmsProps {
 /**
  * CloudWatch alarms for failures that would otherwise be silent, with an optional SNS topic:
  * authorizer errors and throttles (every affected request is refused), the API's 5XX rate,
- * failed cache flushes (a revoked key keeps working until the cache expires), and failed
- * `lastUsedAt` writes above a rate.
+ * failed cache flushes (a revoked key keeps working until the cache expires), failed daily
+ * notice runs, and failed `lastUsedAt` writes above a rate.
  */
 export class KeygateAlarms extends Construct {
   /** Where every alarm notifies; only when an email was given. */
@@ -154,6 +161,19 @@ export class KeygateAlarms extends Construct {
         }),
         1,
       ),
+      ...(props.noticesDeadLetterQueue === undefined
+        ? {}
+        : {
+            noticeDeadLetters: alarm(
+              'NoticeDeadLetters',
+              'a daily notice run (expiry and staleness) failed every retry or was never delivered (see its dead-letter queue)',
+              props.noticesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period: fiveMinutes,
+                statistic: 'Maximum',
+              }),
+              1,
+            ),
+          }),
       lastUsedFailures: alarm(
         'LastUsedFailures',
         `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer log)`,
@@ -166,7 +186,24 @@ export class KeygateAlarms extends Construct {
       this.topic = new sns.Topic(this, 'Topic', { displayName: 'keygate alarms', enforceSSL: true });
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       const action = new SnsAction(this.topic);
-      for (const each of [...Object.values(this.alarms), ...(props.otherAlarms ?? [])]) each.addAlarmAction(action);
+      const notifying = [...Object.values(this.alarms), ...(props.otherAlarms ?? [])];
+      for (const each of notifying) each.addAlarmAction(action);
+      // a topic policy replaces SNS's default one, and `enforceSSL` writes a policy holding only
+      // its Deny: without this Allow, CloudWatch may not publish and no alarm email arrives. the
+      // conditions keep the service principal to these alarms of this account (the confused
+      // deputy): https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html and
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: { 'aws:SourceArn': notifying.map((each) => each.alarmArn) },
+          },
+        }),
+      );
       Validations.of(this.topic).acknowledge({
         id: 'AwsSolutions-SNS2',
         reason:

@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -100,6 +100,9 @@ export class KeyAuthorizer extends Construct {
         [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
         // rendered at synthesis, so routes added after the authorizer still get their rules.
         [ENV.routeRoles]: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
+        // DynamoDB's endpoint is `dynamodb.<region>.<suffix>`, and the suffix is the partition's
+        // (`amazonaws.com.cn` in China): https://docs.aws.amazon.com/general/latest/gr/ddb.html
+        [ENV.dnsSuffix]: Aws.URL_SUFFIX,
       },
     });
     props.table.grantAuthorizerAccess(this.function);

@@ -1,5 +1,6 @@
 import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -32,15 +33,16 @@ export interface KeyNoticesProps {
 /**
  * The daily expiry and staleness notices: an EventBridge Scheduler schedule invokes the notice
  * Lambda at 00:05 UTC, five minutes after the day's keys expired (and the midnight cache flush).
- * The job catches up any day it missed on its next run; an invocation the scheduler could not
- * deliver lands in a dead-letter queue.
+ * The job catches up any day it missed on its next run. A run the scheduler could not deliver,
+ * and a run that failed in the function after Lambda's asynchronous retries (its on-failure
+ * destination), land in one dead-letter queue, which an alarm watches.
  */
 export class KeyNotices extends Construct {
   /** The notice Lambda. */
   public readonly function: KeygateFunction;
   /** The daily schedule. */
   public readonly schedule: scheduler.Schedule;
-  /** Where invocations that could not be delivered are kept. */
+  /** Where runs that could not be delivered, or that failed every retry, are kept. */
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: KeyNoticesProps) {
@@ -67,7 +69,16 @@ export class KeyNotices extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'this is a dead-letter queue: daily notice runs the scheduler could not deliver land here',
+      reason:
+        'this is a dead-letter queue: daily notice runs the scheduler could not deliver, or that failed, land here',
+    });
+    // the scheduler invokes asynchronously: an error in the function gets Lambda's retries and
+    // is then dropped, unless an on-failure destination keeps the event
+    // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+    this.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
     });
     const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     Validations.of(role).acknowledge({

@@ -163,13 +163,17 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
+      // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
         this.functions.keys,
         this.functions.panel,
+        this.functions.leaks,
         this.planReconciler.function,
+        this.notices.function,
         this.cacheFlush.function,
       ],
       flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
+      noticesDeadLetterQueue: this.notices.deadLetterQueue,
       otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
       alarmEmail: settings.alarmEmail,
     });
@@ -190,6 +194,7 @@ export class Keygate extends Construct {
         api: this.api,
         authorizer: this.keyAuthorizer.authorizer,
         url: settings.upstreamUrl,
+        ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
       });
     }
     const sharedPlans = CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]);

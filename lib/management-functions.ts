@@ -94,17 +94,19 @@ const CONTROL_PLANE_CALLS: Readonly<
 > = {
   findPlans: [['GET', '/usageplans']],
   readUsage: [['GET', '/usageplans/*/usage']],
+  // creating an API key or usage plan (POST on its collection) is granted with the stack's tag
+  // only, by `guardStackResources`.
   issueUsageKeys: [
-    ['POST', '/apikeys'],
     // finding API keys by name: what a crashed reconciler step left behind.
     ['GET', '/apikeys'],
+    // telling a key already deleted from one IAM refuses to delete (both answer AccessDenied).
+    ['GET', '/apikeys/*'],
     ['DELETE', '/apikeys/*'],
     ['POST', '/usageplans/*/keys'],
     ['GET', '/usageplans/*/keys/*'],
     ['DELETE', '/usageplans/*/keys/*'],
   ],
   manageUsagePlans: [
-    ['POST', '/usageplans'],
     ['GET', '/usageplans/*'],
     ['PATCH', '/usageplans/*'],
     ['DELETE', '/usageplans/*'],
@@ -158,8 +160,11 @@ export function managementFunction(
   if (spec.controlPlane?.includes('flushCache') === true) cacheFlush.grantRequest(fn);
   for (const statement of controlPlaneStatements(spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
   if (spec.controlPlane?.some((access) => access === 'issueUsageKeys' || access === 'manageUsagePlans') === true) {
-    // tag what it creates with the stack's name; never touch what another keygate stack tagged.
-    guardStackResources(fn, namePrefix);
+    // create tagged with the stack's name; never touch what lacks that tag.
+    guardStackResources(fn, namePrefix, [
+      ...(spec.controlPlane.includes('issueUsageKeys') ? (['apikeys'] as const) : []),
+      ...(spec.controlPlane.includes('manageUsagePlans') ? (['usageplans'] as const) : []),
+    ]);
   }
   if (spec.controlPlane?.includes('manageUsagePlans') === true && fn.role !== undefined) {
     // the shared plans belong to the stack: only CloudFormation changes or deletes them. a
@@ -189,8 +194,7 @@ export function managementFunction(
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
           "tenants' API keys and enterprise usage plans are created at run time: their ids are unknown at deploy time. " +
-          'what another keygate stack tagged (keygate:stack) is denied; an untagged key or plan of the account is not, since ' +
-          'keys made before tagging carry no tag (README, Security notes)',
+          "an API key, usage plan or usage plan key that lacks this stack's keygate:stack tag is denied (SECURITY.md)",
       })),
     );
   }

@@ -67,6 +67,10 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     env: 'KEYGATE_UPSTREAM_URL',
     accepts: 'an absolute `https://` URL without credentials, query or fragment (`http://` too in local mode)',
   },
+  upstreamSecretVersion: {
+    context: 'keygate:upstreamSecretVersion',
+    accepts: "a Secrets Manager version id of the upstream secret (32–64 letters, digits or '-')",
+  },
   protectedStages: { context: 'keygate:protectedStages', accepts: 'a list (or its JSON) of `{restApiId, stageName}`' },
   corsOrigins: {
     context: 'keygate:corsOrigins',

@@ -57,6 +57,13 @@ export interface KeygateSettings {
    */
   readonly upstreamUrl?: string;
   /**
+   * The version id of the upstream secret that the front door sends (`x-keygate-secret`); none
+   * by default: the version current at the first deploy. After putting a new value in the
+   * secret, set this to its version id and deploy: the new id changes the dynamic reference and
+   * the API's deployment, so CloudFormation reads the new value and the stage serves it.
+   */
+  readonly upstreamSecretVersion?: string;
+  /**
    * Stages of other APIs the key authorizer guards (`[{restApiId, stageName}]`): every flush of
    * keygate's stage flushes them too. None by default.
    */
@@ -198,7 +205,7 @@ function resolve(
   const d = DEFAULT_SETTINGS;
   const integer = (field: IntegerSetting): number =>
     integerSetting(label(field), input[field], d[field], ...INTEGER_RANGES[field]);
-  const optional = (field: 'alarmEmail' | 'eventBusName'): string | undefined => {
+  const optional = (field: 'alarmEmail' | 'eventBusName' | 'upstreamSecretVersion'): string | undefined => {
     const value = input[field];
     return value === undefined || value === null || value === '' ? undefined : stringSetting(label(field), value, '');
   };
@@ -244,6 +251,13 @@ function resolve(
   const upstreamUrl = absent
     ? undefined
     : upstreamUrlSetting(label('upstreamUrl'), input.upstreamUrl, options.local === true);
+  const upstreamSecretVersion = optional('upstreamSecretVersion');
+  // Secrets Manager version ids are 32–64 characters (a UUID when Secrets Manager makes one).
+  if (upstreamSecretVersion !== undefined && !/^[A-Za-z0-9-]{32,64}$/.test(upstreamSecretVersion)) {
+    throw new SettingsError(
+      `${label('upstreamSecretVersion')} must be a Secrets Manager version id (32–64 letters, digits or '-'), ${received(upstreamSecretVersion)}`,
+    );
+  }
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const corsOrigins = corsOriginsSetting(label('corsOrigins'), input.corsOrigins);
   const staleAfterDays = integer('staleAfterDays');
@@ -287,6 +301,7 @@ function resolve(
     ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),
+    ...(upstreamSecretVersion === undefined ? {} : { upstreamSecretVersion }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
     ...(corsOrigins.length === 0 ? {} : { corsOrigins }),
   };

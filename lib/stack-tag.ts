@@ -5,6 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 /** The tag keygate puts on every API key and usage plan of a stack; its value is the stack's name prefix. */
 export const STACK_TAG_KEY = 'keygate:stack';
 
+/** The API Gateway collections a function may create tagged resources in: API keys, usage plans. */
+export type TaggedCollection = 'apikeys' | 'usageplans';
+
 /**
  * Tags the shared usage plans (CloudFormation's) like the run-time ones, so that every usage
  * plan of the stack, and every usage plan key under it (they inherit the plan's tags for IAM),
@@ -14,51 +17,92 @@ export function tagSharedPlans(plans: readonly apigateway.UsagePlan[], namePrefi
   for (const plan of plans) Tags.of(plan).add(STACK_TAG_KEY, namePrefix);
 }
 
+/** An API Gateway control-plane ARN (`arn:<partition>:apigateway:<region>::<path>`). */
+function controlPlaneArn(path: string): string {
+  return `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
+}
+
 /**
- * IAM statements that keep a function that manages API keys or usage plans to its own stack's:
+ * IAM statements that let a function create API keys or usage plans only tagged
+ * `keygate:stack = <namePrefix>`, and with no other tag.
  *
- * - it may tag only with `keygate:stack = <namePrefix>` and no other key (`CreateApiKey` and
- *   `CreateUsagePlan` with tags are also authorized as `apigateway:PUT` on the tags resource);
- * - it may not delete, change or re-tag an API key, usage plan or usage plan key that another
- *   keygate stack tagged (`aws:ResourceTag`: API keys and usage plans are taggable in API
- *   Gateway's V1 API, and usage plan keys inherit their plan's tags for access control).
- *
- * The conditions are Denies on a *foreign* tag rather than Allows on our own: an Allow on
- * `aws:ResourceTag` would lock the functions out of the API keys created before keygate tagged
- * them (they carry no tag). Untagged resources named after the stack stay reachable, as before.
+ * The Service Authorization Reference ("Actions, resources, and condition keys for Amazon API
+ * Gateway Management",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagement.html)
+ * maps `CreateApiKey` to both `apigateway:POST` and `apigateway:PUT`: POST on the collection
+ * (`ApiKeys`, `UsagePlans`: `aws:RequestTag/${TagKey}` and `aws:TagKeys` apply), and PUT on the
+ * `Tags` resource for the tags the create carries. That `Tags` resource has no
+ * `aws:ResourceTag` key, so a PUT on `/tags/*` would let the function re-tag another stack's key
+ * and then delete it. While the new resource has no id yet, its tags resource is named with a
+ * `*` in the id's place (`/tags/arn%3A…%3A%2Fapikeys%2F*`), so the PUT is allowed on exactly
+ * that name: IAM's `${*}` is a literal `*`, not a wildcard
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html), and no
+ * existing key or plan matches it.
  */
-export function stackTagStatements(namePrefix: string): iam.PolicyStatement[] {
-  const arn = (path: string): string => `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::${path}`;
-  const tag = `aws:ResourceTag/${STACK_TAG_KEY}`;
+export function createTaggedStatements(
+  namePrefix: string,
+  collections: readonly TaggedCollection[],
+): iam.PolicyStatement[] {
+  const conditions = {
+    StringEquals: { [`aws:RequestTag/${STACK_TAG_KEY}`]: namePrefix },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [STACK_TAG_KEY] },
+  };
+  const newResourceTags = (collection: TaggedCollection): string =>
+    controlPlaneArn(`/tags/arn%3A${Aws.PARTITION}%3Aapigateway%3A${Aws.REGION}%3A%3A%2F${collection}%2F\${*}`);
   return [
     new iam.PolicyStatement({
-      actions: ['apigateway:PUT'],
-      resources: [arn('/tags/*')],
-      conditions: {
-        StringEquals: { [`aws:RequestTag/${STACK_TAG_KEY}`]: namePrefix },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [STACK_TAG_KEY] },
-      },
+      actions: ['apigateway:POST'],
+      resources: collections.map((collection) => controlPlaneArn(`/${collection}`)),
+      conditions,
     }),
     new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: ['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:PUT'],
-      resources: [arn('/apikeys/*'), arn('/usageplans/*'), arn('/tags/*')],
-      conditions: { Null: { [tag]: 'false' }, StringNotEquals: { [tag]: namePrefix } },
+      actions: ['apigateway:PUT'],
+      resources: collections.map(newResourceTags),
+      conditions,
     }),
   ];
 }
 
-/** Adds {@link stackTagStatements} to a function's role, with the cdk-nag acknowledgement of its one wildcard. */
+/**
+ * The Deny that keeps a function to its own stack's API keys and usage plans: no `POST` (attach
+ * a key to a plan), `PATCH` or `DELETE` on an API key, usage plan or usage plan key that lacks
+ * `keygate:stack = <namePrefix>`. API keys, usage plans and usage plan keys have the
+ * `aws:ResourceTag/${TagKey}` condition key (usage plan keys answer with their plan's tags); an
+ * untagged one lacks the tag as well (`StringNotEquals` matches a missing key), so it is denied
+ * too. The collections (`/apikeys`, `/usageplans`), where creating happens, are not matched by
+ * `/apikeys/*` nor `/usageplans/*`.
+ */
+export function otherStacksDeny(namePrefix: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    actions: ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
+    resources: [controlPlaneArn('/apikeys/*'), controlPlaneArn('/usageplans/*')],
+    conditions: { StringNotEquals: { [`aws:ResourceTag/${STACK_TAG_KEY}`]: namePrefix } },
+  });
+}
+
+/**
+ * Adds {@link createTaggedStatements} for `collections` and {@link otherStacksDeny} to a
+ * function's role, with the cdk-nag acknowledgement of the tags resources' literal `*`.
+ */
 export function guardStackResources(
   fn: iam.IGrantable & { addToRolePolicy(statement: iam.PolicyStatement): void; role?: iam.IRole },
   namePrefix: string,
+  collections: readonly TaggedCollection[],
 ): void {
-  for (const statement of stackTagStatements(namePrefix)) fn.addToRolePolicy(statement);
-  if (fn.role !== undefined) {
-    Validations.of(fn.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/tags/*]',
-      reason:
-        "tagging on create is authorized on the new resource, whose id is unknown; the condition allows only the keygate:stack tag with this stack's name",
-    });
+  if (collections.length > 0) {
+    for (const statement of createTaggedStatements(namePrefix, collections)) fn.addToRolePolicy(statement);
+  }
+  fn.addToRolePolicy(otherStacksDeny(namePrefix));
+  if (fn.role !== undefined && collections.length > 0) {
+    // cdk-nag names the policy variable `${*}` as `<*>`.
+    Validations.of(fn.role).acknowledge(
+      ...collections.map((collection) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/tags/arn%3A<AWS::Partition>%3Aapigateway%3A<AWS::Region>%3A%3A%2F${collection}%2F<*>]`,
+        reason:
+          "tagging on create is authorized on the new resource's tags, named with a * for its id; ${*} is IAM's literal *, " +
+          "not a wildcard, and the condition allows only the keygate:stack tag with this stack's name",
+      })),
+    );
   }
 }

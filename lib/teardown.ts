@@ -1,11 +1,11 @@
-import { Aws, CustomResource, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { KeygateFunction } from './keygate-function';
-import { stackTagStatements } from './stack-tag';
+import { otherStacksDeny } from './stack-tag';
 
 /** Properties of a {@link KeygateTeardown}. */
 export interface KeygateTeardownProps {
@@ -85,8 +85,8 @@ export class KeygateTeardown extends Construct {
         resources: props.sharedPlans.map((plan) => arn(`/usageplans/${plan.usagePlanId}`)),
       }),
     );
-    // what another keygate stack tagged is never this sweep's, whatever its name.
-    this.sweepFunction.addToRolePolicy(stackTagStatements(props.namePrefix)[1]);
+    // what lacks this stack's tag is never this sweep's, whatever its name.
+    this.sweepFunction.addToRolePolicy(otherStacksDeny(props.namePrefix));
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       isCompleteHandler: this.sweepFunction,
@@ -94,7 +94,12 @@ export class KeygateTeardown extends Construct {
       // the waiter's attempts × interval; each call's own run time comes on top, which the
       // sweep's deadline (SweepSeconds) bounds: it stops 5 minutes before this.
       totalTimeout,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      // the provider's log is read while a teardown runs or fails (the stack stays then); once
+      // the stack is gone there is nothing left to debug, so it goes too.
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -24,6 +24,14 @@ export interface KeygateUpstreamProps {
    * @default - a new secret of 48 random letters and digits
    */
   readonly secret?: secretsmanager.ISecret;
+  /**
+   * The version of `secret` to send. CloudFormation resolves a dynamic reference only when the
+   * reference itself changes, and API Gateway serves a changed integration only from a new
+   * deployment: naming the version is what makes a redeploy pick up a rotated value.
+   *
+   * @default - the version current when the reference is first resolved
+   */
+  readonly secretVersionId?: string;
   /**
    * How long API Gateway waits for the upstream (50 ms to 29 s).
    *
@@ -62,11 +70,18 @@ export class KeygateUpstream extends Construct {
       Validations.of(this.secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'the value is resolved into the integration at deploy time; rotating it means a redeploy and a backend change together',
+          'the value is resolved into the integration at deploy time; rotating it is a new version, a redeploy naming it (keygate:upstreamSecretVersion) and a backend change together',
       });
     }
-    // a dynamic reference: CloudFormation resolves it at deploy time, so it is never in the template.
-    const secretValue = `'${this.secret.secretValue.unsafeUnwrap()}'`;
+    // a dynamic reference: CloudFormation resolves it at deploy time, so it is never in the
+    // template; with a version id it changes when the version does, and so does the method, which
+    // gives the API a new deployment (CDK hashes the methods into the deployment's logical id).
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
+    const reference =
+      props.secretVersionId === undefined
+        ? this.secret.secretValue
+        : SecretValue.secretsManager(this.secret.secretArn, { versionId: props.secretVersionId });
+    const secretValue = `'${reference.unsafeUnwrap()}'`;
     const requestParameters: Record<string, string> = {
       [`integration.request.header.${SECRET_HEADER}`]: secretValue,
       'integration.request.header.Authorization': `'${REDACTED_AUTHORIZATION}'`,

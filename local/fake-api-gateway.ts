@@ -44,6 +44,7 @@ import { applyPatch, badRequest, type StoredPlan } from './usage-plan-patch';
 interface StoredKey {
   readonly name: string;
   readonly value: string;
+  readonly tags?: Record<string, string>;
 }
 
 /** Settings of {@link FakeApiGateway}. */
@@ -71,7 +72,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * API Gateway's control plane for API keys and usage plans, in memory, as its API reference
- * and observed answers describe it: API key values are unique (`ConflictException`); unknown
+ * and observed answers describe it: API key values are unique (`ConflictException`); the tags a
+ * create carries are kept and answered (a key starting with `aws:` is a `BadRequestException`); unknown
  * ids answer `NotFoundException`; an API key sits in one usage plan per stage
  * (`ConflictException`); a usage plan bound to API stages cannot be deleted
  * (`BadRequestException`) until `UpdateUsagePlan` removes them (`remove /apiStages` with
@@ -131,11 +133,12 @@ export class FakeApiGateway implements ApiGatewaySender {
   /** `CreateApiKey`: the value is unique in the account, so a second key with it is a conflict. */
   async createApiKey(input: CreateApiKeyRequest): Promise<ApiKey> {
     const value = input.value ?? randomBytes(20).toString('hex');
+    const tags = checkedTags(input.tags);
     if ([...this.apiKeys.values()].some((key) => key.value === value))
       throw new ConflictException({ message: 'API Key already exists', ...meta });
     const id = `k${randomBytes(5).toString('hex')}`;
-    this.apiKeys.set(id, { name: input.name ?? id, value });
-    return { id, name: input.name, enabled: input.enabled ?? false };
+    this.apiKeys.set(id, { name: input.name ?? id, value, ...(tags && { tags }) });
+    return { id, name: input.name, enabled: input.enabled ?? false, ...(tags && { tags: { ...tags } }) };
   }
 
   /** `DeleteApiKey`: the key also leaves every usage plan. */
@@ -151,7 +154,7 @@ export class FakeApiGateway implements ApiGatewaySender {
   async getApiKeys(input: GetApiKeysRequest): Promise<ApiKeys> {
     const items = [...this.apiKeys]
       .filter(([, key]) => key.name.startsWith(input.nameQuery ?? ''))
-      .map(([id, key]) => ({ id, name: key.name }));
+      .map(([id, key]) => ({ id, name: key.name, ...(key.tags && { tags: { ...key.tags } }) }));
     return { items };
   }
 
@@ -190,9 +193,11 @@ export class FakeApiGateway implements ApiGatewaySender {
 
   /** `CreateUsagePlan`: bound to the stages given, with the throttle and quota given. */
   async createUsagePlan(input: CreateUsagePlanRequest): Promise<UsagePlan> {
+    const tags = checkedTags(input.tags);
     const id = `p${randomBytes(5).toString('hex')}`;
     this.plans.set(id, {
       name: required(input.name, 'name'),
+      ...(tags && { tags }),
       throttle: { rateLimit: input.throttle?.rateLimit ?? 0, burstLimit: input.throttle?.burstLimit ?? 0 },
       ...(input.quota?.limit === undefined
         ? {}
@@ -307,6 +312,12 @@ export class FakeApiGateway implements ApiGatewaySender {
     return found && { id: found[0], limits: limitsOf(found[1]) };
   }
 
+  /** The tags an API key or usage plan was created with. */
+  tagsOf(id: string): Record<string, string> | undefined {
+    const tags = this.apiKeys.get(id)?.tags ?? this.plans.get(id)?.tags;
+    return tags && { ...tags };
+  }
+
   /** A usage plan's limits. */
   limitsOf(usagePlanId: string): PlanLimits | undefined {
     const stored = this.plans.get(usagePlanId);
@@ -346,6 +357,7 @@ export class FakeApiGateway implements ApiGatewaySender {
         apiId: stage.slice(0, stage.indexOf(':')),
         stage: stage.slice(stage.indexOf(':') + 1),
       })),
+      ...(stored.tags && { tags: { ...stored.tags } }),
     };
   }
 }
@@ -354,6 +366,19 @@ export class FakeApiGateway implements ApiGatewaySender {
 function required(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw badRequest(`${name} is required`);
   return value;
+}
+
+/**
+ * The tags of a create, as API Gateway takes them: a key of 1 to 128 characters that does not
+ * start with `aws:`, a value of at most 256 (the API reference's `TagResource`).
+ */
+function checkedTags(tags: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (tags === undefined) return undefined;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > 128 || key.startsWith('aws:') || value.length > 256)
+      throw badRequest(`Invalid tag: ${key.slice(0, 128)}`);
+  }
+  return { ...tags };
 }
 
 function notFound(message: string): NotFoundException {

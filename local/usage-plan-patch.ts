@@ -4,6 +4,8 @@ import type { QuotaPeriod } from '../lambdas/core/plans/quota';
 /** A usage plan as `FakeApiGateway` holds it. */
 export interface StoredPlan {
   readonly name: string;
+  /** The tags given at creation. */
+  readonly tags?: Record<string, string>;
   throttle: { rateLimit: number; burstLimit: number };
   quota?: { limit: number; period: QuotaPeriod };
   /** `apiId:stage`, the form `UpdateUsagePlan` names a stage in. */

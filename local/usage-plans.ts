@@ -5,8 +5,11 @@ import { FakeApiGateway } from './fake-api-gateway';
 import type { UsageCheck } from './gateway';
 import { RateLimiter } from './rate-limiter';
 
-/** The stage every local usage plan is bound to, as `apiId:stage`. */
-const LOCAL_API = { restApiId: 'local', stageName: 'local' };
+/**
+ * The stage every local usage plan is bound to, as `apiId:stage`, and the `keygate:stack` tag
+ * the create calls carry, as the Lambdas' do in AWS.
+ */
+const LOCAL_API = { restApiId: 'local', stageName: 'local', stackTag: 'local' };
 const LOCAL_STAGE = `${LOCAL_API.restApiId}:${LOCAL_API.stageName}`;
 
 /**

@@ -61,6 +61,14 @@ afterAll(async () => {
   await table.drop();
 });
 
+/** The pseudo parameters CloudFormation fills in, as in the `aws` partition. */
+const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+};
+
 /**
  * A value as CloudFormation would fill it in at deploy time, with a stand-in for each reference
  * (a table name, a queue URL, an API id): joins are joined, so JSON built around references
@@ -71,7 +79,7 @@ function deployTimeValue(value: unknown): string {
   const intrinsic = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string; 'Fn::GetAtt'?: string[] };
   if (intrinsic['Fn::Join'] !== undefined)
     return intrinsic['Fn::Join'][1].map(deployTimeValue).join(intrinsic['Fn::Join'][0]);
-  if (intrinsic.Ref !== undefined) return `stand-in-${intrinsic.Ref}`;
+  if (intrinsic.Ref !== undefined) return PSEUDO_PARAMETERS[intrinsic.Ref] ?? `stand-in-${intrinsic.Ref}`;
   if (intrinsic['Fn::GetAtt'] !== undefined) return `stand-in-${intrinsic['Fn::GetAtt'].join('-')}`;
   throw new Error(`no stand-in for ${JSON.stringify(value)}`);
 }

@@ -74,8 +74,8 @@ describe('alarms', () => {
     const filters = resources(plain, 'AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "authorizer cache flush failed" }',
     });
-    // keys, panel, reconciler and the queued-flush consumer.
-    expect(filters).toHaveLength(4);
+    // keys, panel, reconciler, the queued-flush consumer, leaks (a revoked leaked key) and notices (a revoked stale key).
+    expect(filters).toHaveLength(6);
     for (const [, filter] of filters) {
       expect(filter.Properties.MetricTransformations).toEqual([
         { MetricNamespace: 'keygate', MetricName: 'AuthorizerCacheFlushFailures', MetricValue: '1' },
@@ -87,6 +87,8 @@ describe('alarms', () => {
     expect(logGroups).toEqual([
       'AuthorizerCacheFlushFunctionLogs',
       'KeysFunctionLogs',
+      'LeaksFunctionLogs',
+      'NoticesFunctionLogs',
       'PanelFunctionLogs',
       'ReconcilerFunctionLogs',
     ]);
@@ -108,6 +110,22 @@ describe('alarms', () => {
     });
     plain.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } } }),
+    });
+  });
+
+  it('keeps a daily notice run that failed every retry in the notices dead-letter queue, and alarms on it', () => {
+    const [[fnId]] = resources(plain, 'AWS::Lambda::Function', {
+      Description: 'keygate: daily expiry and staleness notices',
+    });
+    const [dlqId] = resources(plain, 'AWS::SQS::Queue').find(([id]) => /^NoticesDeadLetters/.test(id))!;
+    plain.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
+    expect(alarm(plain, /daily notice run/).Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      Threshold: 1,
     });
   });
 
@@ -136,9 +154,37 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId },
     });
     const alarms = resources(guarded, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarms.filter(([id]) => /^PlanReconcile/.test(id))).toHaveLength(2);
+  });
+
+  it('lets CloudWatch publish to the topic, for this account and these alarms only, over TLS only', () => {
+    const [[topicId]] = resources(guarded, 'AWS::SNS::Topic');
+    const [[, policy]] = resources(guarded, 'AWS::SNS::TopicPolicy');
+    expect(policy.Properties.Topics).toEqual([{ Ref: topicId }]);
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Effect: string;
+      Principal: unknown;
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    }[];
+    const publish = statements.filter((s) => s.Effect === 'Allow');
+    expect(publish).toHaveLength(1);
+    expect(publish[0]).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+    });
+    expect(publish[0].Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    const alarmArns = resources(guarded, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(alarmArns).toHaveLength(9);
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toEqual(expect.arrayContaining(alarmArns));
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(9);
+    // the TLS-only Deny stays.
+    expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
+      Bool: { 'aws:SecureTransport': 'false' },
+    });
   });
 });
 
@@ -236,10 +282,37 @@ describe('teardown', () => {
     expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH']);
     for (const [planId] of resources(plain, 'AWS::ApiGateway::UsagePlan'))
       expect(JSON.stringify(deny.Resource)).toContain(`{"Ref":"${planId}"}`);
-    // and nothing another keygate stack tagged.
-    expect(statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)).toBeDefined();
+    // and nothing that lacks this stack's tag.
+    expect(
+      statements.find(
+        (s) =>
+          s.Effect === 'Deny' &&
+          JSON.stringify(s.Condition) === '{"StringNotEquals":{"aws:ResourceTag/keygate:stack":"Keygate"}}',
+      ),
+    ).toBeDefined();
     const tables = Object.values(plain.findResources('AWS::DynamoDB::Table')) as { DeletionPolicy?: string }[];
     expect(tables.map((t) => t.DeletionPolicy)).toEqual(['Retain']);
+  });
+});
+
+describe('what cdk destroy leaves', () => {
+  const retained = (t: Template): string[] =>
+    Object.entries(t.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([, r]) => r.Type)
+      .sort();
+
+  it("keeps only the key table and the region's API Gateway CloudWatch role with its account setting", () => {
+    expect(retained(plain)).toEqual(['AWS::ApiGateway::Account', 'AWS::DynamoDB::Table', 'AWS::IAM::Role']);
+    expect(retained(guarded)).toEqual(['AWS::ApiGateway::Account', 'AWS::DynamoDB::Table', 'AWS::IAM::Role']);
+  });
+
+  it('deletes every log group with the stack, each kept a month meanwhile', () => {
+    const groups = resources(plain, 'AWS::Logs::LogGroup');
+    expect(groups.map(([id]) => id).some((id) => /^TeardownProviderLogs/.test(id))).toBe(true);
+    for (const [, group] of Object.values(plain.findResources('AWS::Logs::LogGroup')).entries()) {
+      expect(group).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 30 } });
+    }
   });
 });
 
@@ -259,29 +332,52 @@ describe('least privilege with tags', () => {
     return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
 
+  const creatingTagged = {
+    StringEquals: { 'aws:RequestTag/keygate:stack': 'Keygate' },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['keygate:stack'] },
+  };
+  const verbs = (s: Statement): string[] => [s.Action].flat().sort();
+  const paths = (s: Statement): string[] =>
+    [s.Resource].flat().map((r) => {
+      const text = JSON.stringify(r);
+      return text.slice(text.indexOf('::/') + 2, text.lastIndexOf('"'));
+    });
+
+  it.each([
+    ['keygate: the keys routes', ['apikeys']],
+    ['keygate: the panel routes', ['apikeys', 'usageplans']],
+    ['keygate: makes API Gateway usage plans match tenant plans', ['apikeys', 'usageplans']],
+  ])('%s creates API keys and usage plans only with its stack tag, and tags nothing else', (description, made) => {
+    const statements = statementsOf(plain, description);
+    const creates = statements.filter((s) => s.Effect === 'Allow' && verbs(s).includes('apigateway:POST'));
+    // creating is POST on the collection, and only with the stack's tag and no other.
+    const onCollections = creates.filter((s) => paths(s).some((p) => p === '/apikeys' || p === '/usageplans'));
+    expect(onCollections).toHaveLength(1);
+    expect(paths(onCollections[0]).sort()).toEqual(made.map((m) => `/${m}`));
+    expect(onCollections[0].Condition).toEqual(creatingTagged);
+    // the tags a create carries are authorized as PUT on the new resource's tags, whose id is
+    // not known yet: the literal `*` (`${*}`), never a wildcard that reaches an existing key.
+    const tagging = statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('/tags/'));
+    expect(tagging).toHaveLength(1);
+    expect(verbs(tagging[0])).toEqual(['apigateway:PUT']);
+    expect(tagging[0].Condition).toEqual(creatingTagged);
+    expect(paths(tagging[0]).map((p) => p.replace(/arn%3A.*%3Aapigateway%3A.*%3A%3A/, ''))).toEqual(
+      made.map((m) => `/tags/%2F${m}%2F\${*}`),
+    );
+  });
+
   it.each([
     'keygate: the keys routes',
     'keygate: the panel routes',
     'keygate: makes API Gateway usage plans match tenant plans',
-  ])(
-    '%s may tag only with its stack name, and may not delete, change or re-tag what another keygate stack tagged',
-    (description) => {
-      const statements = statementsOf(plain, description);
-      const tagging = statements.find((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('/tags/*'))!;
-      expect(tagging.Condition).toEqual({
-        StringEquals: { 'aws:RequestTag/keygate:stack': 'Keygate' },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ['keygate:stack'] },
-      });
-      const deny = statements.find((s) => s.Effect === 'Deny' && s.Condition?.Null !== undefined)!;
-      expect([deny.Action].flat().sort()).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:PUT']);
-      for (const path of ['/apikeys/*', '/usageplans/*', '/tags/*'])
-        expect(JSON.stringify(deny.Resource)).toContain(`::${path}"`);
-      expect(deny.Condition).toEqual({
-        Null: { 'aws:ResourceTag/keygate:stack': 'false' },
-        StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' },
-      });
-    },
-  );
+  ])('%s may not attach to, change or delete a usage plan or API key lacking its stack tag', (description) => {
+    const statements = statementsOf(plain, description);
+    const deny = statements.find((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition ?? {}).includes('keygate'))!;
+    expect(verbs(deny)).toEqual(['apigateway:DELETE', 'apigateway:PATCH', 'apigateway:POST']);
+    expect(paths(deny).sort()).toEqual(['/apikeys/*', '/usageplans/*']);
+    // no Null check: an untagged resource lacks the tag too, and is denied.
+    expect(deny.Condition).toEqual({ StringNotEquals: { 'aws:ResourceTag/keygate:stack': 'Keygate' } });
+  });
 
   it('gives the account function, which manages nothing, no tagging at all', () => {
     expect(JSON.stringify(statementsOf(plain, 'keygate: the account routes'))).not.toContain('keygate:stack');

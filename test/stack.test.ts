@@ -96,6 +96,11 @@ describe('the authorizer', () => {
     });
   });
 
+  it("signs its DynamoDB calls for the partition's DNS suffix, not always amazonaws.com", () => {
+    const [, fn] = authorizerFunction(template);
+    expect(fn.Properties.Environment.Variables.DNS_SUFFIX).toEqual({ Ref: 'AWS::URLSuffix' });
+  });
+
   it('may read keys and write only lastUsedAt and its activity day, and nothing else in DynamoDB', () => {
     const [, fn] = authorizerFunction(template);
     const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;

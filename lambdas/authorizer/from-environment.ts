@@ -26,6 +26,8 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     accessKeyId: stringFromEnv('AWS_ACCESS_KEY_ID'),
     secretAccessKey: stringFromEnv('AWS_SECRET_ACCESS_KEY'),
     ...(process.env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: process.env.AWS_SESSION_TOKEN }),
+    // the endpoint's host is the partition's (`amazonaws.com.cn` in China), not always `amazonaws.com`.
+    ...(process.env[ENV.dnsSuffix] === undefined ? {} : { dnsSuffix: process.env[ENV.dnsSuffix] }),
     ...(process.env[ENV.dynamodbEndpoint] === undefined ? {} : { endpoint: process.env[ENV.dynamodbEndpoint] }),
   };
   const keys = new SignedKeyReader(props, transport?.(props));

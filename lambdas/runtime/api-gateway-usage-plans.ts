@@ -6,6 +6,7 @@ import {
   DeleteApiKeyCommand,
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
+  GetApiKeyCommand,
   GetApiKeysCommand,
   GetUsageCommand,
   GetUsagePlanCommand,
@@ -17,7 +18,7 @@ import {
 import type { PlanLimits } from '../core/model';
 import type { UsagePlanApi } from '../core/plans/usage-plans';
 import { withBackoff, type BackoffOptions } from '../core/support/retry';
-import { isNotFound, isTooManyRequests, type ApiGatewaySender } from './api-gateway';
+import { isAccessDenied, isNotFound, isTooManyRequests, type ApiGatewaySender } from './api-gateway';
 
 /** Waits for `work`, taking API Gateway's `NotFoundException` as success: the thing is already gone. */
 async function ignoreNotFound(work: Promise<unknown>): Promise<void> {
@@ -74,7 +75,13 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   }
 
   async deleteApiKey(apiKeyId: string): Promise<void> {
-    await ignoreNotFound(this.call(() => this.client.send(new DeleteApiKeyCommand({ apiKey: apiKeyId }))));
+    try {
+      await ignoreNotFound(this.call(() => this.client.send(new DeleteApiKeyCommand({ apiKey: apiKeyId }))));
+    } catch (error) {
+      // IAM denies deleting a key that lacks the stack's tag, and a key already gone lacks every
+      // tag: a repeated delete is answered AccessDenied, not NotFound. GET tells the two apart.
+      if (!isAccessDenied(error) || (await this.apiKeyExists(apiKeyId, error))) throw error;
+    }
   }
 
   async attachKey(usagePlanId: string, apiKeyId: string): Promise<void> {
@@ -202,6 +209,17 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
       position = page.position;
     } while (position);
     return found;
+  }
+
+  /** Whether the API key exists; `denied` is thrown again when even the GET is refused. */
+  private async apiKeyExists(apiKeyId: string, denied: unknown): Promise<boolean> {
+    try {
+      await this.call(() => this.client.send(new GetApiKeyCommand({ apiKey: apiKeyId })));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw denied;
+    }
   }
 
   private async isInPlan(usagePlanId: string, apiKeyId: string): Promise<boolean> {

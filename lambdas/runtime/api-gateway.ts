@@ -22,3 +22,11 @@ export function isTooManyRequests(error: unknown): boolean {
 export function isNotFound(error: unknown): boolean {
   return error instanceof NotFoundException;
 }
+
+/**
+ * True for an IAM refusal (`AccessDeniedException`, 403). The API Gateway SDK has no class of its
+ * own for it, so the error's name tells.
+ */
+export function isAccessDenied(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AccessDeniedException';
+}

@@ -12,9 +12,16 @@ import { SigV4Signer, type AwsCredentials } from './sigv4';
 export interface DynamoDbHttpProps extends AwsCredentials {
   readonly region: string;
   /**
+   * The DNS suffix of the region's partition: `amazonaws.com`, or `amazonaws.com.cn` in China
+   * (the stack passes its `AWS::URLSuffix`).
+   *
+   * @default 'amazonaws.com'
+   */
+  readonly dnsSuffix?: string;
+  /**
    * `https://` in AWS; `http://` only for DynamoDB Local. No path: DynamoDB's API is at `/`.
    *
-   * @default - `https://dynamodb.<region>.amazonaws.com`
+   * @default - `https://dynamodb.<region>.<dnsSuffix>`
    */
   readonly endpoint?: string;
 }
@@ -50,7 +57,7 @@ export class DynamoDbHttp {
   private readonly signer: SigV4Signer;
 
   constructor(props: DynamoDbHttpProps) {
-    this.url = new URL(props.endpoint ?? `https://dynamodb.${props.region}.amazonaws.com`);
+    this.url = new URL(props.endpoint ?? `https://dynamodb.${props.region}.${props.dnsSuffix ?? 'amazonaws.com'}`);
     if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:')
       throw new Error(`DynamoDB endpoint must be http(s), received ${this.url.protocol}`);
     if (this.url.pathname !== '/' || this.url.search !== '')

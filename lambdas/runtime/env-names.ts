@@ -41,6 +41,8 @@ export const ENV = {
   reconcileQueueUrl: 'RECONCILE_QUEUE_URL',
   /** `keygate:corsOrigins`, a JSON list; absent when no browser origin is allowed. */
   corsOrigins: 'CORS_ORIGINS',
+  /** The DNS suffix of the stack's partition (`AWS::URLSuffix`: `amazonaws.com`, `amazonaws.com.cn`). */
+  dnsSuffix: 'DNS_SUFFIX',
   /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;

@@ -14,7 +14,9 @@ export interface SignedKeyReaderProps {
   readonly secretAccessKey: string;
   /** Lambda's credentials are session credentials: they come with a token. */
   readonly sessionToken?: string;
-  /** @default - `https://dynamodb.<region>.amazonaws.com` */
+  /** The DNS suffix of the region's partition. @default 'amazonaws.com' */
+  readonly dnsSuffix?: string;
+  /** @default - `https://dynamodb.<region>.<dnsSuffix>` */
   readonly endpoint?: string;
 }
 

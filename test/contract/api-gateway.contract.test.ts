@@ -139,6 +139,35 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
     });
   });
 
+  describe('tags given at creation', () => {
+    it('keeps the tags an API key and a usage plan are created with, and answers them when read', async () => {
+      const tags = { 'keygate:stack': 'Keygate' };
+      const key = await client.send(new CreateApiKeyCommand({ name: 'kg-acme-live', value: 'a'.repeat(40), tags }));
+      const plan = await client.send(
+        new CreateUsagePlanCommand({ name: 'kg-enterprise-acme', apiStages: [STAGE], tags }),
+      );
+
+      expect(key.tags).toEqual(tags);
+      expect(plan.tags).toEqual(tags);
+      expect((await client.send(new GetApiKeysCommand({}))).items?.[0].tags).toEqual(tags);
+      expect((await getPlan(plan.id as string)).tags).toEqual(tags);
+      expect((await client.send(new GetUsagePlansCommand({}))).items?.[0].tags).toEqual(tags);
+    });
+
+    it('refuses a tag key that starts with aws: or is over 128 characters (BadRequestException)', async () => {
+      for (const tags of [{ 'aws:stack': 'Keygate' }, { ['k'.repeat(129)]: 'Keygate' }]) {
+        await expect(
+          client.send(new CreateApiKeyCommand({ name: 'kg-acme-live', value: 'a'.repeat(40), tags })),
+        ).rejects.toBeInstanceOf(BadRequestException);
+        await expect(
+          client.send(new CreateUsagePlanCommand({ name: 'kg-enterprise-acme', apiStages: [STAGE], tags })),
+        ).rejects.toBeInstanceOf(BadRequestException);
+      }
+      expect(fake.apiKeyIds).toEqual([]);
+      expect(fake.usagePlanIds).toEqual([]);
+    });
+  });
+
   describe('usage plan keys', () => {
     it('attaches a key to a plan', async () => {
       const plan = await createPlan('kg-starter');

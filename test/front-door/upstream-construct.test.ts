@@ -128,6 +128,47 @@ describe('keygate:upstreamUrl', () => {
   });
 });
 
+describe('rotating the upstream secret by a redeploy', () => {
+  const VERSION = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+  const NEXT = 'f0e1d2c3-b4a5-4968-8776-655443322110';
+  const deployed = (version?: string) => {
+    const context: Record<string, string> = { 'keygate:upstreamUrl': 'https://orders.example.com/api/' };
+    if (version !== undefined) context['keygate:upstreamSecretVersion'] = version;
+    const a = testApp(context);
+    return Template.fromStack(new KeygateStack(a, 'Front', { settings: settingsFromContext(a.node) }));
+  };
+  const deploymentIds = (t: Template) => Object.keys(t.findResources('AWS::ApiGateway::Deployment'));
+
+  it('names the secret version in the dynamic reference, so CloudFormation reads the new value', () => {
+    const t = deployed(VERSION);
+    const [secretId] = Object.keys(t.findResources('AWS::SecretsManager::Secret'));
+    const forwarded = Object.values(t.findResources('AWS::ApiGateway::Method')).filter(
+      (m: any) => m.Properties.Integration?.Type === 'HTTP_PROXY',
+    ) as Resource[];
+    expect(forwarded).toHaveLength(2);
+    for (const method of forwarded) {
+      expect(method.Properties.Integration.RequestParameters[`integration.request.header.${SECRET_HEADER}`]).toEqual({
+        'Fn::Join': ['', ["'{{resolve:secretsmanager:", { Ref: secretId }, `:SecretString:::${VERSION}}}'`]],
+      });
+    }
+  });
+
+  it('gives each secret version a deployment of its own, so the stage serves the new value', () => {
+    const [unversioned] = deploymentIds(deployed());
+    const [first] = deploymentIds(deployed(VERSION));
+    const [second] = deploymentIds(deployed(NEXT));
+
+    expect(new Set([unversioned, first, second]).size).toBe(3);
+    expect(deploymentIds(deployed(VERSION))).toEqual([first]);
+  });
+
+  it('refuses a version that is not a Secrets Manager version id, naming the setting', () => {
+    expect(() =>
+      resolveSettings({ upstreamSecretVersion: 'AWSCURRENT' }, () => 'keygate:upstreamSecretVersion'),
+    ).toThrow(/keygate:upstreamSecretVersion/);
+  });
+});
+
 describe('upstream URL validation', () => {
   it.each([
     ['not a URL', 'orders'],

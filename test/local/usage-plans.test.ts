@@ -14,6 +14,15 @@ function setup() {
 }
 
 describe('LocalUsagePlans', () => {
+  it('creates API keys and enterprise plans with the keygate:stack tag in the create call, as the Lambdas do', async () => {
+    const { plans } = setup();
+    const key = await plans.createApiKey('kg-acme-live', 'a'.repeat(40));
+    const plan = await plans.createUsagePlan('kg-enterprise-acme', { rateLimit: 5, burstLimit: 10 });
+
+    expect(plans.api.tagsOf(key)).toEqual({ 'keygate:stack': 'local' });
+    expect(plans.api.tagsOf(plan)).toEqual({ 'keygate:stack': 'local' });
+  });
+
   it('refuses a usage identifier that is in no usage plan, or unknown', async () => {
     const { plans } = setup();
     await plans.createApiKey('kg-acme-live', 'a'.repeat(40));

@@ -8,6 +8,7 @@ import {
   DeleteUsagePlanCommand,
   DeleteUsagePlanKeyCommand,
   FlushStageAuthorizersCacheCommand,
+  GetApiKeyCommand,
   GetUsageCommand,
   GetUsagePlanCommand,
   GetUsagePlanKeyCommand,
@@ -29,6 +30,11 @@ const plans = new ApiGatewayUsagePlans(client, { restApiId: 'api123', stageName:
 
 const tooManyRequests = () => new TooManyRequestsException({ message: 'slow down', $metadata: {} });
 const notFound = () => new NotFoundException({ message: 'Invalid identifier specified', $metadata: {} });
+const accessDenied = () =>
+  Object.assign(new Error('User is not authorized to perform: apigateway:DELETE with an explicit deny'), {
+    name: 'AccessDeniedException',
+    $metadata: { httpStatusCode: 403 },
+  });
 const conflict = () => new ConflictException({ message: 'Usage Plan Key already exists', $metadata: {} });
 
 beforeEach(() => {
@@ -162,6 +168,22 @@ describe('ApiGatewayUsagePlans', () => {
       apiGateway.on(DeleteApiKeyCommand).rejects(notFound());
 
       await expect(plans.deleteApiKey('key1')).resolves.toBeUndefined();
+    });
+
+    // IAM denies deleting a key that lacks the stack's tag, and a key that is gone lacks every tag.
+    it('succeeds when IAM denies the delete of a key that is already gone', async () => {
+      apiGateway.on(DeleteApiKeyCommand).rejects(accessDenied());
+      apiGateway.on(GetApiKeyCommand).rejects(notFound());
+
+      await expect(plans.deleteApiKey('key1')).resolves.toBeUndefined();
+      expect(apiGateway.commandCalls(GetApiKeyCommand)[0].args[0].input).toEqual({ apiKey: 'key1' });
+    });
+
+    it('fails when IAM denies the delete of a key that exists (another stack’s, or untagged)', async () => {
+      apiGateway.on(DeleteApiKeyCommand).rejects(accessDenied());
+      apiGateway.on(GetApiKeyCommand).resolves({ id: 'key1' });
+
+      await expect(plans.deleteApiKey('key1')).rejects.toMatchObject({ name: 'AccessDeniedException' });
     });
   });
 
