@@ -24,7 +24,7 @@ import {
 } from './management-functions';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { RatePlans } from './rate-plans';
-import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings } from './settings';
+import { CONFIGURED_PLANS, resolveSettings, SettingsError, type KeygateSettings } from './settings';
 import { tagSharedPlans } from './stack-tag';
 import { KeygateTeardown } from './teardown';
 import { KeygateUpstream } from './upstream';
@@ -93,6 +93,14 @@ export class Keygate extends Construct {
   constructor(scope: Construct, id: string, props: KeygateProps) {
     super(scope, id);
     const settings = resolveSettings(props.settings);
+    // a gateway response covers every route of its REST API: answers for the guarded routes alone
+    // need those routes on an API of their own (docs/your-api-behind-keygate.md#your-apis-answers).
+    if (settings.gatewayAnswers !== undefined) {
+      throw new SettingsError(
+        'keygate:gatewayAnswers is served by npm start only: deploying it needs the guarded routes on a REST API ' +
+          'of their own, which the stack does not create yet; remove the setting to deploy',
+      );
+    }
     this.settings = settings;
     this.name = props.name ?? Stack.of(this).stackName;
 

@@ -78,6 +78,12 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     accepts:
       'a list (or its JSON array) of up to 20 origins, `scheme://host[:port]` in lower case with no path, such as `["https://app.example.com"]`; not `*`',
   },
+  gatewayAnswers: {
+    context: 'keygate:gatewayAnswers',
+    env: 'KEYGATE_GATEWAY_ANSWERS',
+    accepts:
+      'an object (or its JSON) of `unauthorized`, `forbidden`, `throttled`, `suspended`, each `{"status"?: 400–599, "body": JSON value or string}`, such as `{"unauthorized": {"status": 401, "body": {"msg": "Invalid API key"}}}`',
+  },
   stageRateLimit: {
     context: 'keygate:stageRateLimit',
     accepts: `${range('stageRateLimit')} requests per second, at least every plan's rate`,

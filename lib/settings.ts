@@ -2,6 +2,7 @@ import type { Node } from 'constructs';
 import type { NoticeIndexes } from './key-table';
 import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../lambdas/core/events/dynamodb-outbox';
+import { parseGatewayAnswers, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { assertValidPrefix } from '../lambdas/core/keys/format';
 import { LEAK_POLICIES, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import type { PlanLimits } from '../lambdas/core/model';
@@ -75,6 +76,15 @@ export interface KeygateSettings {
    * the backend ([Browsers](http-api.md#browsers-cors)).
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The answers of the routes keygate guards for you (the front door and `addRoute` routes) to a
+   * missing or refused key (`unauthorized`), a key the policy refuses (`forbidden`), a request over
+   * the usage plan (`throttled`) and a suspended tenant's key (`suspended`), each
+   * `{"status"?, "body"}`; the body is a JSON value or a string sent byte for byte. keygate's own
+   * `/v1` routes keep their error shape. None by default: keygate's own answers everywhere
+   * ([Your API's answers](your-api-behind-keygate.md#your-apis-answers)).
+   */
+  readonly gatewayAnswers?: GatewayAnswers;
   /**
    * The stage's default throttle, requests per second for each method and all callers together:
    * the ceiling for traffic no usage plan meters yet (forged keys cost an authorizer call each).
@@ -260,6 +270,7 @@ function resolve(
   }
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const corsOrigins = corsOriginsSetting(label('corsOrigins'), input.corsOrigins);
+  const gatewayAnswers = parseGatewayAnswers(label('gatewayAnswers'), input.gatewayAnswers);
   const staleAfterDays = integer('staleAfterDays');
   const lastUsedIntervalSeconds = integer('lastUsedIntervalSeconds');
   const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
@@ -304,5 +315,6 @@ function resolve(
     ...(upstreamSecretVersion === undefined ? {} : { upstreamSecretVersion }),
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
     ...(corsOrigins.length === 0 ? {} : { corsOrigins }),
+    ...(gatewayAnswers === undefined ? {} : { gatewayAnswers }),
   };
 }

@@ -40,6 +40,7 @@ import { withCors } from '../lambdas/runtime/cors';
 import { assertValidRoute, type KeygateRoute } from '../lambdas/core/auth/route-policy';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UpstreamTarget } from './http/upstream-proxy';
+import type { GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
 import { LocalReconcileQueue } from './reconcile-queue';
@@ -98,6 +99,8 @@ export interface LocalOptions {
   readonly lastUsedIntervalSeconds?: number;
   /** The browser origins allowed on keygate's routes (`KEYGATE_CORS_ORIGINS`). @default - none: no CORS headers */
   readonly corsOrigins?: readonly string[];
+  /** The protected API's answers on the front door and added routes (`KEYGATE_GATEWAY_ANSWERS`). @default - keygate's own */
+  readonly gatewayAnswers?: GatewayAnswers;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -212,7 +215,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     );
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
-      return { method: route.method, path: route.path, function: `route:${index}` };
+      return { method: route.method, path: route.path, function: `route:${index}`, guarded: true };
     });
     const routeDeps: LocalRouteDeps = { client: documentClient(client), tableName, clock, logger };
     const userHandlers = Object.fromEntries(
@@ -262,6 +265,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         logger,
         lastUse,
         routeRoles,
+        denySuspended: options.gatewayAnswers?.suspended !== undefined,
       }),
       identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,
@@ -271,6 +275,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       now,
       upstream: options.upstream,
       ...(corsOrigins.length === 0 ? {} : { cors: new LocalCors(corsOrigins, ROUTES) }),
+      ...(options.gatewayAnswers === undefined ? {} : { answers: options.gatewayAnswers }),
     });
     // the stream → EventBridge publisher's local stand-in: one line per committed event.
     const feed = new LocalEventFeed(

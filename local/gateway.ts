@@ -8,7 +8,8 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import { errorBody, type ErrorCode } from '../lambdas/core/http/errors';
-import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
+import type { GatewayAnswer, GatewayAnswers } from '../lambdas/core/http/gateway-answers';
+import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
 import type { LocalCors } from './http/cors';
 import { parseRequestTarget } from './http/normalize-path';
@@ -38,6 +39,8 @@ export interface GatewayRoute {
   readonly function: string;
   /** `none`: no key, no authorizer, no usage plan; the handler authenticates its caller. @default 'apiKey' */
   readonly auth?: 'apiKey' | 'none';
+  /** Whether its refusals are the protected API's ({@link LocalGatewayProps.answers}), as `addRoute` routes are. @default false */
+  readonly guarded?: boolean;
 }
 
 /** What the local gateway serves and how. */
@@ -68,7 +71,21 @@ export interface LocalGatewayProps {
    * @default - no CORS headers at all
    */
   readonly cors?: LocalCors;
+  /**
+   * The answers of the front door and the guarded routes to a refused key, a denied route, a
+   * request over the usage plan and a suspended tenant's key; keygate's own routes keep theirs.
+   * @default - keygate's own answers everywhere
+   */
+  readonly answers?: GatewayAnswers;
 }
+
+/** Which configured answer stands for a gateway response type on a guarded route. */
+const ANSWER_OF: Partial<Record<GatewayResponseType, keyof GatewayAnswers>> = {
+  UNAUTHORIZED: 'unauthorized',
+  ACCESS_DENIED: 'forbidden',
+  THROTTLED: 'throttled',
+  QUOTA_EXCEEDED: 'throttled',
+};
 
 /** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB. */
 const MAX_READ_BYTES = 1024 * 1024;
@@ -181,9 +198,18 @@ export class LocalGateway {
     if (match.kind === 'matched' && match.route.auth === 'none')
       return finish(await this.invoke(req, res, match, url, body));
 
+    // the front door and the added routes answer refusals as the protected API does.
+    const guarded = forward || (match.kind === 'matched' && match.route.guarded === true);
+    const refuse = (type: GatewayResponseType, retryAfterSeconds?: number): number => {
+      const kind = guarded ? ANSWER_OF[type] : undefined;
+      const answer = kind === undefined ? undefined : this.props.answers?.[kind];
+      return answer === undefined
+        ? this.sendGatewayError(res, type, retryAfterSeconds)
+        : this.sendAnswer(res, answer, GATEWAY_ERRORS[type], retryAfterSeconds);
+    };
     const token = header(req, 'authorization');
     if (token === undefined || !this.props.identityValidation.test(token)) {
-      return finish(this.sendGatewayError(res, 'UNAUTHORIZED'));
+      return finish(refuse('UNAUTHORIZED'));
     }
     const arn = methodArn({ ...LOCAL_ARN, stage: this.stage, method, path });
     let authorization = this.cache.get(token);
@@ -198,7 +224,7 @@ export class LocalGateway {
         };
       } catch (error) {
         const unauthorized = error instanceof Error && error.message === 'Unauthorized';
-        return finish(this.sendGatewayError(res, unauthorized ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE'));
+        return finish(unauthorized ? refuse('UNAUTHORIZED') : this.sendGatewayError(res, 'AUTHORIZER_FAILURE'));
       }
       authorizerMs = Math.round(performance.now() - calledAt);
       this.cache.set(token, authorization, ticket);
@@ -206,11 +232,21 @@ export class LocalGateway {
     const { result } = authorization;
     keyId = result.principalId;
     // a backend may read paths case-insensitively: a Deny holds in every letter case.
-    if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true }))
-      return finish(this.sendGatewayError(res, 'ACCESS_DENIED'));
+    if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true })) {
+      // a suspended tenant's Deny: the configured answer where guarded, keygate's own 401 elsewhere.
+      if (result.context?.refusal === 'suspended') {
+        const suspended = this.props.answers?.suspended;
+        return finish(
+          guarded && suspended !== undefined
+            ? this.sendAnswer(res, suspended, GATEWAY_ERRORS.ACCESS_DENIED)
+            : this.sendGatewayError(res, 'UNAUTHORIZED'),
+        );
+      }
+      return finish(refuse('ACCESS_DENIED'));
+    }
 
     const refusal = this.props.usageCheck?.(result.usageIdentifierKey ?? undefined);
-    if (refusal !== undefined) return finish(this.sendGatewayError(res, refusal.type, refusal.retryAfterSeconds));
+    if (refusal !== undefined) return finish(refuse(refusal.type, refusal.retryAfterSeconds));
 
     if (match.kind !== 'matched') {
       if (upstream === undefined) return finish(this.sendGatewayError(res, 'MISSING_AUTHENTICATION_TOKEN'));
@@ -287,6 +323,25 @@ export class LocalGateway {
     const error = GATEWAY_ERRORS[type];
     const retryAfter = 'retryAfter' in error && error.retryAfter ? (retryAfterSeconds ?? 1) : undefined;
     return this.sendError(res, error.status, error.code, error.message, retryAfter);
+  }
+
+  /** Sends a configured answer byte for byte, with the headers of the gateway response it replaces. */
+  private sendAnswer(
+    res: ServerResponse,
+    answer: GatewayAnswer,
+    replaces: GatewayError,
+    retryAfterSeconds?: number,
+  ): number {
+    const headers: Record<string, string> = {
+      // api gateway sends a gateway response's template as application/json, whatever its text.
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...this.corsOf.get(res),
+    };
+    if (replaces.retryAfter === true) headers['retry-after'] = String(retryAfterSeconds ?? 1);
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
+    return answer.status;
   }
 
   private sendError(

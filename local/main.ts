@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     revokeStaleKeys: settings.revokeStaleKeys,
     eventRetentionDays: settings.eventRetentionDays,
     corsOrigins: settings.corsOrigins,
+    gatewayAnswers: settings.gatewayAnswers,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {

@@ -11,7 +11,7 @@ import { instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function setup(now = instant(0, '10:00')) {
+function setup(now = instant(0, '10:00'), denySuspended = false) {
   const logger = recordingLogger();
   const store = new DynamoKeyStore({
     client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
@@ -19,7 +19,15 @@ function setup(now = instant(0, '10:00')) {
   });
   const lastUse = new ThrottledLastUse(store, logger);
   const clock = fixedClock(now);
-  const handler = createAuthorizerHandler({ store, prefix: 'sk', acceptBareKeys: true, clock, logger, lastUse });
+  const handler = createAuthorizerHandler({
+    store,
+    prefix: 'sk',
+    acceptBareKeys: true,
+    clock,
+    logger,
+    lastUse,
+    denySuspended,
+  });
   const call = (token: string | undefined, methodArn = METHOD_ARN) =>
     handler({ type: 'TOKEN', authorizationToken: token as string, methodArn });
   return { call, logger, lastUse, clock };
@@ -142,6 +150,24 @@ describe('authorizer', () => {
     const { item, plaintext } = keyFixture();
     ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, tenantStatus: 'suspended' }) });
     await expect(setup().call(plaintext)).rejects.toThrow('Unauthorized');
+  });
+
+  it("with configured answers, denies a suspended tenant's key every route, naming the refusal for the gateway", async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, tenantStatus: 'suspended' }) });
+    const { call, logger, lastUse } = setup(instant(0, '10:00'), true);
+    const result = await call(plaintext);
+    expect(result.context).toEqual({ tenantId: item.tenantId, keyId: item.id, refusal: 'suspended' });
+    expect(result.policyDocument.Statement).toEqual([
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Deny',
+        Resource: [`${METHOD_ARN.split('/').slice(0, 2).join('/')}/*/*`],
+      },
+    ]);
+    expect(result.usageIdentifierKey).toBeUndefined();
+    expect(logger.lines.some((line) => line.fields?.reason === 'suspended')).toBe(true);
+    await lastUse.settle();
   });
 
   it('takes a key expiring on D at D-1 23:59:59.999Z and refuses it at D 00:00:00.000Z', async () => {

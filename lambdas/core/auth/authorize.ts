@@ -3,7 +3,7 @@ import { isExpired } from '../keys/expiry';
 import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization } from '../keys/format';
 import { describeError, type Logger } from '../support/logger';
 import type { AuthorizerContext } from '../model';
-import { PolicyCache, type PolicyDocument } from './policy';
+import { PolicyCache, stageArn, type PolicyDocument } from './policy';
 import type { RouteRoles } from './route-policy';
 import type { KeyStore } from '../store/store';
 
@@ -11,8 +11,17 @@ import type { KeyStore } from '../store/store';
 export interface AuthorizationResult {
   readonly principalId: string;
   readonly policyDocument: PolicyDocument;
-  readonly context: AuthorizerContext;
+  /** The key's context; a suspended tenant's Deny carries `refusal` instead ({@link AuthorizeDeps.denySuspended}). */
+  readonly context: AuthorizerContext | SuspendedContext;
   readonly usageIdentifierKey?: string;
+}
+
+/** The context of a suspended tenant's Deny: who was refused, and why, for the gateway's answer. */
+export interface SuspendedContext {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly refusal: 'suspended';
+  readonly [field: string]: string;
 }
 
 /** The refusal API Gateway turns into 401: the message must be exactly `Unauthorized`. */
@@ -37,6 +46,12 @@ export interface AuthorizeDeps {
   readonly lastUse: LastUseRecorder;
   /** Routes only some roles may call; denied to the others in the policy. @default - none */
   readonly routeRoles?: readonly RouteRoles[];
+  /**
+   * Whether a suspended tenant's key gets a Deny on every route, with `refusal: suspended` in its
+   * context, rather than a 401: the gateway then answers it with the configured `suspended`
+   * answer on the routes it guards, and with its own 401 on keygate's. @default false
+   */
+  readonly denySuspended?: boolean;
 }
 
 /**
@@ -76,7 +91,15 @@ export async function authorize(
   if (recording !== undefined) await recording;
   if (item.status !== 'active') return refuse(deps.logger, 'revoked', { keyId });
   if (isExpired(item.expiresAt, now)) return refuse(deps.logger, 'expired', { keyId });
-  if (item.tenantStatus !== 'active') return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
+  if (item.tenantStatus !== 'active') {
+    if (deps.denySuspended !== true) return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
+    deps.logger.info('refused', { reason: 'suspended', keyId, tenantId: item.tenantId });
+    return {
+      principalId: keyId,
+      policyDocument: denyAll(methodArn),
+      context: { tenantId: item.tenantId, keyId, refusal: 'suspended' },
+    };
+  }
   const result: { -readonly [field in keyof AuthorizationResult]: AuthorizationResult[field] } = {
     principalId: keyId,
     policyDocument: policiesFor(deps.routeRoles).policyFor(methodArn, item.role, item.environment),
@@ -84,6 +107,14 @@ export async function authorize(
   };
   if (item.usageKey !== undefined) result.usageIdentifierKey = item.usageKey;
   return result;
+}
+
+/** A policy that refuses every route of the stage; cached like any answer, flushed on resume. */
+function denyAll(methodArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn(methodArn)}/*/*`] }],
+  };
 }
 
 /** Logs a refusal (never the token) and throws what API Gateway turns into 401. */
