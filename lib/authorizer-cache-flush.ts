@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -35,8 +35,9 @@ export interface AuthorizerCacheFlushProps {
 /**
  * Flushes a stage's authorizer cache later: a second flush after every revocation (for calls
  * that were in flight), a flush at each rotation grace period's end, and at 00:00 UTC. Requests
- * wait in an SQS queue (a delay per message, up to 15 minutes a hop; longer waits hop again)
- * and a small Lambda calls `FlushStageAuthorizersCache`, once per stage for a whole batch, at
+ * wait in an SQS queue (a delay per message, up to 15 minutes); a grace end further ahead waits
+ * in a one-time EventBridge Scheduler schedule of its own, in this construct's schedule group,
+ * that sends the request to the queue when it is due and then deletes itself. A small Lambda calls `FlushStageAuthorizersCache`, once per stage for a whole batch, at
  * most two at once and each at most once a second, so a burst of revocations stays within the
  * account's control-plane quota. Failed flushes are retried, then kept in a dead-letter queue.
  */
@@ -49,6 +50,10 @@ export class AuthorizerCacheFlush extends Construct {
   public readonly function: KeygateFunction;
   /** The settle time, in seconds. */
   public readonly settleSeconds: number;
+  /** Where the grace ends' one-time schedules are made. */
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
+  /** The role EventBridge Scheduler assumes to send a grace end's request: to the queue or its dead letters, nothing else. */
+  public readonly scheduleRole: iam.Role;
   private readonly stages: { restApiId: string; stageName: string }[] = [];
   private readonly flushers: KeygateFunction[] = [];
 
@@ -86,6 +91,32 @@ export class AuthorizerCacheFlush extends Construct {
         [ENV.flushSettleSeconds]: String(this.settleSeconds),
       },
     });
+    // a one-time schedule per grace end further ahead than SQS's 15-minute delay, the documented
+    // way to run something once at a set time: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#one-time
+    // (the functions make them at run time, `SchedulerFlushScheduler`; each deletes itself once run).
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'GraceEnds', {
+      // with the group go its pending schedules: nothing is left to send to a deleted queue.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        // only this account's schedules, in this group, may use it (the confused-deputy guard of
+        // https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
+        },
+      }),
+      description: "keygate: EventBridge Scheduler sends grace ends' flush requests to the flush queue",
+    });
+    // the queue, and the dead-letter queue for a request it could not deliver:
+    // https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+    this.scheduleRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn, this.deadLetterQueue.queueArn],
+      }),
+    );
     this.flushers.push(this.function);
     this.function.addEnvironment(ENV.flushStages, this.stagesJson());
     this.addStage(props.restApiId, props.stageName);
@@ -132,6 +163,37 @@ export class AuthorizerCacheFlush extends Construct {
     fn.addEnvironment(ENV.flushStages, this.stagesJson());
     for (const stage of this.stages) fn.addToRolePolicy(flushStatement(stage.restApiId, stage.stageName));
     this.flushers.push(fn);
+  }
+
+  /**
+   * Lets a function that rotates keys schedule a grace end's flush (`SchedulerFlushScheduler`):
+   * `CreateSchedule` in this construct's group only, and passing its schedule role only, to
+   * EventBridge Scheduler only. Call {@link grantRequest} too.
+   */
+  grantSchedule(fn: KeygateFunction): void {
+    fn.addEnvironment(ENV.flushQueueArn, this.queue.queueArn);
+    fn.addEnvironment(ENV.flushScheduleGroup, this.scheduleGroup.scheduleGroupName);
+    fn.addEnvironment(ENV.flushScheduleRoleArn, this.scheduleRole.roleArn);
+    fn.addEnvironment(ENV.flushDeadLetterArn, this.deadLetterQueue.queueArn);
+    // a schedule's ARN is …:schedule/<group>/<name>, and the names are made at run time.
+    const schedules = `schedule/${this.scheduleGroup.scheduleGroupName}/*`;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule'],
+        resources: [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:${schedules}`],
+      }),
+    );
+    Validations.of(fn.role ?? fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:${schedules}]`,
+      reason: "CreateSchedule in keygate's own schedule group only: one schedule per grace end, named at run time",
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.scheduleRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
   }
 
   /**

@@ -35,6 +35,12 @@ export interface RouteFunctionSpec {
    */
   readonly controlPlane?: readonly ControlPlaneAccess[];
   /**
+   * Whether the function rotates keys, and so schedules the flush at a grace period's end.
+   *
+   * @default false
+   */
+  readonly rotatesKeys?: boolean;
+  /**
    * How long the function may run.
    *
    * @default - the house default of `KeygateFunction` (10 s)
@@ -73,10 +79,16 @@ export const NOTICES_FUNCTION: RouteFunctionSpec = {
  */
 export const ROUTE_FUNCTIONS: Readonly<Record<FunctionName, RouteFunctionSpec>> = {
   account: { entry: 'account/index.ts', access: 'read', controlPlane: ['findPlans', 'readUsage'] },
-  keys: { entry: 'keys/index.ts', access: 'readWrite', controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys'] },
+  keys: {
+    entry: 'keys/index.ts',
+    access: 'readWrite',
+    controlPlane: ['flushCache', 'findPlans', 'issueUsageKeys'],
+    rotatesKeys: true,
+  },
   panel: {
     entry: 'panel/index.ts',
     access: 'readWrite',
+    rotatesKeys: true,
     controlPlane: ['flushCache', 'findPlans', 'readUsage', 'issueUsageKeys', 'manageUsagePlans'],
   },
   // reads the audit trail the outbox writes; never changes anything.
@@ -158,6 +170,7 @@ export function managementFunction(
   });
   fn.useTable(table, spec.access);
   if (spec.controlPlane?.includes('flushCache') === true) cacheFlush.grantRequest(fn);
+  if (spec.rotatesKeys === true) cacheFlush.grantSchedule(fn);
   for (const statement of controlPlaneStatements(spec.controlPlane ?? [])) fn.addToRolePolicy(statement);
   if (spec.controlPlane?.some((access) => access === 'issueUsageKeys' || access === 'manageUsagePlans') === true) {
     // create tagged with the stack's name; never touch what lacks that tag.

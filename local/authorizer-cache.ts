@@ -105,12 +105,16 @@ export class AuthorizerCache<T> {
     this.entries.clear();
   }
 
-  /** Flushes at `at` (epoch milliseconds), e.g. when a rotated-out key's grace period ends. */
+  /**
+   * Flushes at `at` (epoch milliseconds), e.g. when a rotated-out key's grace period ends. A time
+   * already scheduled is scheduled once, as AWS's one-time schedule named after the key and time.
+   */
   flushAt(at: number): void {
     if (at <= this.now()) {
       this.flush();
       return;
     }
+    if (this.scheduled.includes(at)) return;
     const index = this.scheduled.findIndex((time) => time > at);
     this.scheduled.splice(index === -1 ? this.scheduled.length : index, 0, at);
   }

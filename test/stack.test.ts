@@ -392,6 +392,106 @@ describe('the authorizer cache flushes', () => {
   });
 });
 
+describe('grace ends further than one hop of the flush queue', () => {
+  const group = () => onlyResource(template, 'AWS::Scheduler::ScheduleGroup');
+  const deadLetters = () => {
+    const [, queue] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
+    return [queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string];
+  };
+  const role = () =>
+    onlyResource(template, 'AWS::IAM::Role', { Description: Match.stringLikeRegexp("grace ends' flush requests") });
+
+  it('wait in one-time schedules of a group of their own, deleted with the stack', () => {
+    const [, scheduleGroup] = group();
+    expect(scheduleGroup.DeletionPolicy).toBe('Delete');
+  });
+
+  it("are sent by a role only this account's schedules of that group may assume, which may send to the flush queue or its dead letters and nothing else", () => {
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
+    const [groupId] = group();
+    const [roleId, scheduleRole] = role();
+    expect(scheduleRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [groupId, 'Arn'] } },
+        },
+      },
+    ]);
+    const [deadLettersId] = deadLetters();
+    expect(statementsOfRole(template, roleId)[0].Resource).toHaveLength(2);
+    expect(statementsOfRole(template, roleId)).toEqual([
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: expect.arrayContaining([
+          { 'Fn::GetAtt': [queueId, 'Arn'] },
+          { 'Fn::GetAtt': [deadLettersId, 'Arn'] },
+        ]),
+      },
+    ]);
+  });
+
+  it('are scheduled by the keys and panel functions only: CreateSchedule in the group, passing that role to the scheduler', () => {
+    const [queueId] = onlyResource(template, 'AWS::SQS::Queue', { VisibilityTimeout: 60 });
+    const [
+      ,
+      {
+        Properties: { Name: groupName },
+      },
+    ] = group();
+    const [roleId] = role();
+    const schedulers: string[] = [];
+    for (const [, fn] of Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]) {
+      const roleOf = fn.Properties.Role?.['Fn::GetAtt']?.[0];
+      if (roleOf === undefined) continue;
+      const statements = statementsOfRole(template, roleOf);
+      const create = statements.filter((s) => [s.Action].flat().includes('scheduler:CreateSchedule'));
+      const pass = statements.filter((s) => [s.Action].flat().includes('iam:PassRole'));
+      if (create.length === 0 && pass.length === 0) continue;
+      schedulers.push(String(fn.Properties.Description));
+      expect(create).toEqual([
+        {
+          Action: 'scheduler:CreateSchedule',
+          Effect: 'Allow',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':scheduler:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:schedule/${groupName}/*`,
+              ],
+            ],
+          },
+        },
+      ]);
+      expect(pass).toEqual([
+        {
+          Action: 'iam:PassRole',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        FLUSH_QUEUE_ARN: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        FLUSH_SCHEDULE_GROUP: groupName,
+        FLUSH_SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        FLUSH_DEAD_LETTER_ARN: { 'Fn::GetAtt': [deadLetters()[0], 'Arn'] },
+      });
+    }
+    expect(schedulers.sort()).toEqual(['keygate: the keys routes', 'keygate: the panel routes']);
+  });
+});
+
 describe('lambdas', () => {
   it('are all ARM64 on nodejs22.x with JSON logs to their own log group', () => {
     // the CDK's own Provider framework functions (teardown's custom resource) run what the CDK pins.

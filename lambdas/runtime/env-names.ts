@@ -35,6 +35,14 @@ export const ENV = {
   flushQueueUrl: 'FLUSH_QUEUE_URL',
   /** Seconds between a flush and its second, delayed flush. */
   flushSettleSeconds: 'FLUSH_SETTLE_SECONDS',
+  /** The flush queue's ARN, which a grace end's one-time schedule sends to. */
+  flushQueueArn: 'FLUSH_QUEUE_ARN',
+  /** The flush dead-letter queue's ARN, where a grace end's schedule that could not send is kept. */
+  flushDeadLetterArn: 'FLUSH_DEAD_LETTER_ARN',
+  /** The schedule group of the grace ends' one-time schedules. */
+  flushScheduleGroup: 'FLUSH_SCHEDULE_GROUP',
+  /** The role EventBridge Scheduler assumes to send a grace end's request to the flush queue. */
+  flushScheduleRoleArn: 'FLUSH_SCHEDULE_ROLE_ARN',
   /** The stages a flush flushes, JSON. */
   flushStages: 'FLUSH_STAGES',
   /** The plan reconciler's queue. */

@@ -1,3 +1,4 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SettlingCacheFlusher, type AuthorizerCacheFlusher } from '../core/auth/cache';
 import { systemClock } from '../core/support/clock';
@@ -12,6 +13,7 @@ import { keyStore } from './dynamodb';
 import { jsonFromEnv, numberFromEnv, stringFromEnv } from './env';
 import { ENV } from './env-names';
 import { SqsFlushQueue } from './flush-queue';
+import { SchedulerFlushScheduler } from './flush-scheduler';
 import { reconcilerBackoff, SqsReconcileQueue } from './reconcile-queue';
 import { settings } from './settings';
 
@@ -31,12 +33,19 @@ function settlingFlusher(): AuthorizerCacheFlusher {
     flusher = new SettlingCacheFlusher({
       flushNow: () => stages.flush(),
       queue: new SqsFlushQueue(sqs, stringFromEnv(ENV.flushQueueUrl)),
+      // read when a grace end is scheduled: only the functions that rotate keys have them.
+      scheduler: new SchedulerFlushScheduler(new SchedulerClient({}), () => ({
+        groupName: stringFromEnv(ENV.flushScheduleGroup),
+        queueArn: stringFromEnv(ENV.flushQueueArn),
+        roleArn: stringFromEnv(ENV.flushScheduleRoleArn),
+        deadLetterArn: stringFromEnv(ENV.flushDeadLetterArn),
+      })),
       settleMs: numberFromEnv(ENV.flushSettleSeconds) * 1000,
       clock: systemClock,
     });
     return flusher;
   };
-  return { flush: () => built().flush(), flushAt: (at) => built().flushAt(at) };
+  return { flush: () => built().flush(), flushAt: (at, key) => built().flushAt(at, key) };
 }
 
 /**

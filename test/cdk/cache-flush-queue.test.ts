@@ -125,7 +125,11 @@ async function burst(revocations: number, overMs: number) {
   const consumers = Array.from({ length: 5 }, () => createCacheFlushHandler(deps));
 
   // the second flushes the revocations queue, spread over `overMs`.
-  const requester = new SettlingCacheFlusher({ ...deps, flushNow: async () => undefined });
+  const requester = new SettlingCacheFlusher({
+    ...deps,
+    flushNow: async () => undefined,
+    scheduler: { schedule: async () => undefined },
+  });
   const start = time.now;
   const asked: number[] = [];
   for (let i = 0; i < revocations; i += 1) {

@@ -3,6 +3,12 @@ import {
   FlushStageAuthorizersCacheCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-api-gateway';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  SchedulerClient,
+  ValidationException,
+} from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,18 +16,22 @@ import { createCacheFlushHandler } from '../../lambdas/cache/handler';
 import { StageCacheFlusher, StagesCacheFlusher } from '../../lambdas/runtime/stage-cache-flusher';
 import { FLUSH_PACE_MS } from '../../lambdas/core/auth/flush-batch';
 import { fixedClock, recordingLogger } from '../support/fixtures';
-import { settlingFlusher, TEST_FLUSH_QUEUE_URL } from '../support/flush';
-import { SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
+import { settlingFlusher, TEST_FLUSH_QUEUE_URL, TEST_FLUSH_SCHEDULE } from '../support/flush';
+import { flushLater, graceEndScheduleName, SettlingCacheFlusher } from '../../lambdas/core/auth/cache';
 import { SqsFlushQueue } from '../../lambdas/runtime/flush-queue';
 import { instant } from '../support/time';
 
 const apiGateway = mockClient(APIGatewayClient);
 const sqs = mockClient(SQSClient);
+const scheduler = mockClient(SchedulerClient);
 const NOW = instant(0, '10:00');
+const KEY_ID = `key_${'a1'.repeat(12)}`;
 
 beforeEach(() => {
   apiGateway.reset();
   sqs.reset();
+  scheduler.reset();
+  scheduler.on(CreateScheduleCommand).resolves({});
   apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({});
 });
@@ -31,6 +41,9 @@ const sent = () =>
   sqs
     .commandCalls(SendMessageCommand)
     .map((call) => ({ ...call.args[0].input, MessageBody: JSON.parse(call.args[0].input.MessageBody as string) }));
+
+const scheduled = () =>
+  scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input as { Name: string } & object);
 
 function consumer(now: string, flusher: { flush(): Promise<void> } = stage()) {
   let time = Date.parse(now);
@@ -83,12 +96,76 @@ describe('SettlingCacheFlusher', () => {
     expect(sent()).toEqual([]);
   });
 
-  it('queues a grace end an hour away as a first hop of 900 s with a follow-up', async () => {
-    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(0, '11:00')));
+  it('schedules a grace end a week away once, at its time in UTC, sending the follow-up request to the flush queue', async () => {
+    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(7, '10:00:00.250')), KEY_ID);
     expect(apiGateway.commandCalls(FlushStageAuthorizersCacheCommand)).toHaveLength(0);
+    expect(sent()).toEqual([]);
+    const schedules = scheduled();
+    expect(schedules).toHaveLength(1);
+    // to the second, rounded up so that it never fires before the grace end's millisecond.
+    const when = instant(7, '10:00:01').slice(0, 19);
+    expect(schedules[0]).toEqual({
+      Name: `${KEY_ID}-${instant(7, '10:00').slice(0, 19).replace(/[-:]/g, '')}Z`,
+      GroupName: TEST_FLUSH_SCHEDULE.groupName,
+      ScheduleExpression: `at(${when})`,
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Description: expect.any(String),
+      Target: {
+        Arn: TEST_FLUSH_SCHEDULE.queueArn,
+        RoleArn: TEST_FLUSH_SCHEDULE.roleArn,
+        Input: JSON.stringify({ at: instant(7, '10:00:00.250'), followUp: true }),
+        DeadLetterConfig: { Arn: TEST_FLUSH_SCHEDULE.deadLetterArn },
+      },
+    });
+    expect(schedules[0].Name.length).toBeLessThanOrEqual(64);
+    expect(schedules[0].Name).toMatch(/^[0-9a-zA-Z._-]+$/);
+  });
+
+  it('schedules a repeated grace end once: the name is taken, and the conflict is success', async () => {
+    const names = new Set<string>();
+    scheduler.on(CreateScheduleCommand).callsFake((input: { Name: string }) => {
+      if (names.has(input.Name))
+        throw new ConflictException({ Message: 'already exists', message: 'already exists', $metadata: {} });
+      names.add(input.Name);
+      return {};
+    });
+    const flusher = settlingFlusher(stage(), fixedClock(NOW));
+    await flusher.flushAt(new Date(instant(7, '10:00')), KEY_ID);
+    await expect(flusher.flushAt(new Date(instant(7, '10:00')), KEY_ID)).resolves.toBeUndefined();
+    expect(new Set(scheduled().map((input) => input.Name)).size).toBe(1);
+    expect(names.size).toBe(1);
+  });
+
+  it('fails a grace end the scheduler refuses for another reason', async () => {
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ValidationException({ Message: 'no such group', message: 'no such group', $metadata: {} }));
+    await expect(
+      settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(7, '10:00')), KEY_ID),
+    ).rejects.toThrow('no such group');
+  });
+
+  it('logs a grace end it could not schedule under the cache-flush alarm, failing nothing', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(new Error('throttled'));
+    const logger = recordingLogger();
+    await flushLater(settlingFlusher(stage(), fixedClock(NOW)), new Date(instant(7, '10:00')), KEY_ID, logger);
+    expect(JSON.stringify(logger.lines)).toContain('authorizer cache flush failed');
+    expect(JSON.stringify(logger.lines)).toContain(KEY_ID);
+  });
+
+  it('queues a grace end within one hop of the queue as one delayed message, without a schedule', async () => {
+    await settlingFlusher(stage(), fixedClock(NOW)).flushAt(new Date(instant(0, '10:15')), KEY_ID);
+    expect(scheduled()).toEqual([]);
     expect(sent()).toEqual([
-      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '11:00'), followUp: true } },
+      { QueueUrl: TEST_FLUSH_QUEUE_URL, DelaySeconds: 900, MessageBody: { at: instant(0, '10:15'), followUp: true } },
     ]);
+  });
+
+  it('names a key id that does not fit a schedule name by its hash', () => {
+    const name = graceEndScheduleName(`key/${'x'.repeat(80)}`, new Date(instant(7, '10:00')));
+    expect(name).toMatch(/^[0-9a-f]{40}-\d{8}T\d{6}Z$/);
   });
 
   it('refuses a settle time beyond one hop of the queue', () => {
@@ -98,6 +175,7 @@ describe('SettlingCacheFlusher', () => {
         new SettlingCacheFlusher({
           flushNow: async () => undefined,
           queue: { send: async () => undefined },
+          scheduler: { schedule: async () => undefined },
           settleMs: -1,
           clock: fixedClock(NOW),
         }),

@@ -8,6 +8,7 @@ import { DynamoDBClient, TransactionCanceledException, type AttributeValue } fro
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AuthorizerContext } from '../../lambdas/core/model';
@@ -28,6 +29,7 @@ import { day, instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const apiGateway = mockClient(APIGatewayClient);
+const scheduler = mockClient(SchedulerClient);
 const sqs = mockClient(SQSClient);
 
 const NOW = instant(0, '10:00');
@@ -131,7 +133,9 @@ beforeEach(() => {
   ddb.reset();
   apiGateway.reset();
   sqs.reset();
+  scheduler.reset();
   sqs.on(SendMessageCommand).resolves({});
+  scheduler.on(CreateScheduleCommand).resolves({});
   apiGateway.on(FlushStageAuthorizersCacheCommand).resolves({});
 });
 
@@ -1159,13 +1163,18 @@ describe('POST /v1/keys/{id}/rotate', () => {
       ':expiresAt': instant(1, '10:00'),
       ':ttl': NOW_SECONDS + 24 * 3600,
     });
-    // the second flush after the rotation, then the grace end's flush (a first hop of the queue).
+    // the second flush after the rotation; the grace end's flush waits in a one-time schedule.
     const queued = sqs
       .commandCalls(SendMessageCommand)
       .map((call) => JSON.parse(call.args[0].input.MessageBody as string));
-    expect(queued).toEqual([
-      { at: instant(0, '10:00:10'), followUp: false },
-      { at: instant(1, '10:00'), followUp: true },
+    expect(queued).toEqual([{ at: instant(0, '10:00:10'), followUp: false }]);
+    const schedules = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    expect(schedules).toEqual([
+      expect.objectContaining({
+        Name: expect.stringMatching(new RegExp(`^${old.item.id}-`)),
+        ScheduleExpression: `at(${instant(1, '10:00').slice(0, 19)})`,
+        Target: expect.objectContaining({ Input: JSON.stringify({ at: instant(1, '10:00'), followUp: true }) }),
+      }),
     ]);
   });
 

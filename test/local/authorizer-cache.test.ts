@@ -119,6 +119,15 @@ describe('AuthorizerCache', () => {
     expect(keys[0]).not.toContain('a'.repeat(16));
   });
 
+  it('keeps one pending flush for a grace end scheduled twice, as a one-time schedule named by it does', () => {
+    const clock = manualClock();
+    const cache = new AuthorizerCache<string>(300_000, clock.now);
+    cache.flushAt(clock.now() + 7 * 86_400_000);
+    cache.flushAt(clock.now() + 7 * 86_400_000);
+    cache.flushAt(clock.now() + 86_400_000);
+    expect(cache.pendingFlushes).toBe(2);
+  });
+
   it('rejects a negative TTL or a zero bound', () => {
     expect(() => new AuthorizerCache<string>(-1)).toThrow(RangeError);
     expect(() => new AuthorizerCache<string>(1_000, Date.now, 0)).toThrow(RangeError);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describeError, type Logger } from '../support/logger';
 import type { Clock } from '../support/clock';
 
@@ -13,8 +14,11 @@ export interface AuthorizerCacheFlusher {
    * second flush follows once every call in flight must have ended.
    */
   flush(): Promise<void>;
-  /** Flushes at a later time, when a key stops working without a write (a grace period's end). */
-  flushAt(at: Date): Promise<void>;
+  /**
+   * Flushes at a later time, when a key stops working without a write (a grace period's end).
+   * Asking twice for the same `key` and `at` schedules one flush.
+   */
+  flushAt(at: Date, key: string): Promise<void>;
 }
 
 /**
@@ -32,12 +36,17 @@ export async function flushAfterWrite(cache: AuthorizerCacheFlusher, logger: Log
 /** For deployments with caching off, and for tests that do not look at caching. */
 export const noCache: AuthorizerCacheFlusher = { flush: async () => undefined, flushAt: async () => undefined };
 
-/** Schedules a flush at a key's new end of life, logging rather than failing a write already made. */
-export async function flushLater(cache: AuthorizerCacheFlusher, at: Date, logger: Logger): Promise<void> {
+/** Schedules a flush at `key`'s new end of life, logging rather than failing a write already made. */
+export async function flushLater(cache: AuthorizerCacheFlusher, at: Date, key: string, logger: Logger): Promise<void> {
   try {
-    await cache.flushAt(at);
+    await cache.flushAt(at, key);
   } catch (error) {
-    logger.error('authorizer cache flush could not be scheduled', { at: at.toISOString(), ...describeError(error) });
+    // the message the cache-flush alarm counts: a grace end not scheduled is a flush missed.
+    logger.error('authorizer cache flush failed', {
+      scheduledFor: at.toISOString(),
+      keyId: key,
+      ...describeError(error),
+    });
   }
 }
 
@@ -59,6 +68,33 @@ export interface FlushQueue {
   send(request: FlushRequest, delaySeconds: number): Promise<void>;
 }
 
+/**
+ * Where a flush waits longer than one hop of the queue: a one-time EventBridge Scheduler schedule
+ * in AWS, which sends the request to the flush queue when it is due.
+ */
+export interface FlushScheduler {
+  /**
+   * Sends `request` to the flush queue at `at` (to the second), under `name`: a name already
+   * scheduled is left as it is, so asking twice schedules once.
+   */
+  schedule(name: string, at: Date, request: FlushRequest): Promise<void>;
+}
+
+/**
+ * The schedule name of `key`'s flush at `at`: the same for the same key and time, so a repeated
+ * request finds its schedule already there. Scheduler names are 1 to 64 of `[0-9a-zA-Z-_.]`; a
+ * key id that does not fit is hashed.
+ */
+export function graceEndScheduleName(key: string, at: Date): string {
+  const when = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const name = `${key}-${when}`;
+  if (/^[0-9a-zA-Z._-]{1,64}$/.test(name)) return name;
+  return `${createHash('sha256').update(key).digest('hex').slice(0, 40)}-${when}`;
+}
+
 /** What a {@link SettlingCacheFlusher} and {@link handleFlushRequest} need. */
 export interface SettlingFlushDeps {
   /** Flushes the stage's cache now (`FlushStageAuthorizersCache`). */
@@ -73,14 +109,21 @@ export interface SettlingFlushDeps {
   readonly clock: Clock;
 }
 
+/** What a {@link SettlingCacheFlusher} needs beyond the queue: a scheduler for far grace ends. */
+export interface SettlingFlusherDeps extends SettlingFlushDeps {
+  readonly scheduler: FlushScheduler;
+}
+
 /**
  * The AWS flusher: {@link AuthorizerCacheFlusher.flush} flushes at once (every authorization
  * that begins afterwards reads the new state) and queues a second flush after the settle time
- * (for calls already in flight); {@link AuthorizerCacheFlusher.flushAt} queues a request that
- * {@link handleFlushRequest} carries out when it is due.
+ * (for calls already in flight). {@link AuthorizerCacheFlusher.flushAt} sends a request that
+ * {@link handleFlushRequest} carries out when it is due: within one hop of the queue, as one
+ * delayed message; further ahead (a grace period of up to a week), through one one-time
+ * schedule named after the key and time, so a repeated request adds nothing.
  */
 export class SettlingCacheFlusher implements AuthorizerCacheFlusher {
-  constructor(private readonly deps: SettlingFlushDeps) {
+  constructor(private readonly deps: SettlingFlusherDeps) {
     if (!Number.isFinite(deps.settleMs) || deps.settleMs < 0 || deps.settleMs > MAX_QUEUE_DELAY_SECONDS * 1000) {
       throw new RangeError(`settleMs must be from 0 to ${MAX_QUEUE_DELAY_SECONDS * 1000}, received ${deps.settleMs}`);
     }
@@ -92,14 +135,21 @@ export class SettlingCacheFlusher implements AuthorizerCacheFlusher {
     await this.deps.queue.send({ at: at.toISOString(), followUp: false }, Math.ceil(this.deps.settleMs / 1000));
   }
 
-  async flushAt(at: Date): Promise<void> {
-    await this.deps.queue.send({ at: at.toISOString(), followUp: true }, delayUntil(at, this.deps.clock()));
+  async flushAt(at: Date, key: string): Promise<void> {
+    const request: FlushRequest = { at: at.toISOString(), followUp: true };
+    const seconds = Math.ceil((at.getTime() - this.deps.clock().getTime()) / 1000);
+    if (seconds <= MAX_QUEUE_DELAY_SECONDS) {
+      // one message, no hop: cheaper than a schedule, and a repeat costs one flush more at most.
+      await this.deps.queue.send(request, delayUntil(at, this.deps.clock()));
+      return;
+    }
+    await this.deps.scheduler.schedule(graceEndScheduleName(key, at), at, request);
   }
 }
 
 /**
- * Carries out one queued flush request: sends it on again while it is not yet due (a grace
- * period can end days ahead, beyond one hop of the queue), else flushes and, with `followUp`,
+ * Carries out one queued flush request: sends it on again while it is not yet due (a schedule
+ * fires within the minute of its time, possibly before the second), else flushes and, with `followUp`,
  * queues the second flush.
  *
  * @returns what was done, for logs and tests.

@@ -244,7 +244,7 @@ export class KeyService {
     await flushAfterWrite(this.deps.cache, this.deps.logger);
     // nothing is written when the grace period ends: without this flush a cached Allow would
     // outlive it by up to the cache TTL.
-    if (oldEnds.getTime() > now.getTime()) await flushLater(this.deps.cache, oldEnds, this.deps.logger);
+    if (oldEnds.getTime() > now.getTime()) await flushLater(this.deps.cache, oldEnds, old.id, this.deps.logger);
     return result;
   }
 
