@@ -177,7 +177,14 @@ describe('POST /v1/panel/tenants/{tenantId}/keys/import', () => {
 
   it('refuses an empty batch or one of more than 100 keys with 400, importing nothing', async () => {
     await createTenant('imp-size');
-    const keys = Array.from({ length: 101 }, (_, i) => ({ sha256: hashKey(`k${i}`), last4: 'abcd', name: `k${i}` }));
+    // with metadata, 100 keys weigh more than the 16 KiB other routes take.
+    const keys = Array.from({ length: 101 }, (_, i) => ({
+      sha256: hashKey(`k${i}`),
+      last4: 'abcd',
+      name: `k${i}`,
+      meta: { source: 'legacy-system'.repeat(10) },
+    }));
+    expect(JSON.stringify({ keys }).length).toBeGreaterThan(16 * 1024);
     const tooMany = await importKeys('imp-size', keys);
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error).toEqual({
