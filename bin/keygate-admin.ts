@@ -12,6 +12,7 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
+import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
 import { RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
 
@@ -32,7 +33,8 @@ commands:
                               --stale-after-days <keygate:staleAfterDays> if not 90: keys idle
                               longer are filed so that the next daily run reports them.
 ${RECOVER_OPERATOR_USAGE}
-${REPLAY_EVENTS_USAGE}`;
+${REPLAY_EVENTS_USAGE}
+${IMPORT_KEYS_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -82,12 +84,17 @@ async function main(args: string[]): Promise<void> {
       'backfill-notice-indexes',
       'recover-operator',
       'replay-events',
+      'import',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   if (args[0] === 'recover-operator') return recoverOperatorCommand(args.slice(1));
+  if (args[0] === 'import') {
+    await importKeysCommand(args.slice(1));
+    return;
+  }
   const region = flag(args, 'region');
   const stack = flag(args, 'stack') ?? 'Keygate';
   if (args[0] === 'replay-events') return replayEventsCommand(args, { stack, region });

@@ -329,6 +329,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/panel/tenants/{tenantId}/keys/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import up to 100 keys issued elsewhere into the tenant
+         * @description Each item gives the plaintext `key` (hashed on arrival; never stored, logged or answered) or its SHA-256 as 64 lowercase hex (`sha256`, with `last4`). A plaintext key must be of the deployment's accepted format. The answer is 200 whenever the batch was handled, with one result per item, in order: `imported` (with `keyId`), `duplicate` (a key with the same hash is stored already or came earlier in the batch; never stored twice) or `invalid` (with `error` in the contract's `{ code, message }` shape: `invalid_request`, or `forbidden` for a role the tenant may not hold). An `expiresAt` already past is `invalid`. Each imported key works at once and writes a `key.imported` event. The whole call is refused (400) only when the body is not a list of 1 to 100 items; the body may be up to 262144 bytes.
+         */
+        post: operations["importTenantKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -483,6 +503,29 @@ export interface components {
                 period: "DAY" | "WEEK" | "MONTH";
             };
         };
+        ImportKeysRequest: {
+            keys: {
+                key?: string;
+                sha256?: string;
+                /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+                name: string;
+                /** @enum {string} */
+                environment?: "live" | "test";
+                /** @enum {string} */
+                role?: "operator" | "owner" | "admin" | "developer" | "read_only";
+                /** Format: date-time */
+                expiresAt?: string;
+                /** Format: date-time */
+                createdAt?: string;
+                /** Format: date-time */
+                lastUsedAt?: string;
+                last4?: string;
+                /** @description Flat string metadata for dashboards: at most 16 entries and 1024 bytes (UTF-8, names and values); the names `__proto__`, `constructor`, `prototype` are refused. */
+                meta?: {
+                    [key: string]: string;
+                };
+            }[];
+        };
         ReportLeakRequest: {
             key: string;
             url?: string;
@@ -505,7 +548,7 @@ export interface components {
         Event: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
             /** Format: date-time */
             at: string;
             tenantId: string;
@@ -645,6 +688,19 @@ export interface components {
              * @enum {string}
              */
             planStatus: "applied" | "pending";
+        };
+        ImportResults: {
+            results: {
+                index: number;
+                /** @enum {string} */
+                status: "imported" | "duplicate" | "invalid";
+                keyId?: string;
+                error?: {
+                    /** @enum {string} */
+                    code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "tenant_id_retired" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "quota_exceeded" | "internal_error" | "bad_gateway" | "gateway_timeout";
+                    message: string;
+                };
+            }[];
         };
         EventPage: {
             items: components["schemas"]["Event"][];
@@ -1869,6 +1925,50 @@ export interface operations {
             "5XX": components["responses"]["OtherServerError"];
         };
     };
+    importTenantKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportKeysRequest"];
+            };
+        };
+        responses: {
+            /** @description Each item's outcome, in the order sent. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResults"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -1876,7 +1976,7 @@ export interface operations {
                 limit?: string;
                 /** @description The `cursor` of the previous page, unchanged. */
                 cursor?: string;
-                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
                 keyId?: string;
             };
             header?: never;

@@ -28,8 +28,8 @@ export const MANAGED_RULE_GROUPS = [
 ] as const;
 
 /**
- * Rules of the common rule set that only count: bodies up to 16 KiB are valid here (the
- * handlers answer 413 above), and server-to-server API clients often send no User-Agent.
+ * Rules of the common rule set that only count: bodies up to 16 KiB (256 KiB for a key import)
+ * are valid here (the handlers answer 413 above), and server-to-server API clients often send no User-Agent.
  */
 const COUNT_ONLY: Readonly<Record<string, readonly string[]>> = {
   AWSManagedRulesCommonRuleSet: ['SizeRestrictions_BODY', 'NoUserAgent_HEADER'],

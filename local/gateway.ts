@@ -87,7 +87,7 @@ const ANSWER_OF: Partial<Record<GatewayResponseType, keyof GatewayAnswers>> = {
   QUOTA_EXCEEDED: 'throttled',
 };
 
-/** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB. */
+/** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB (256 KiB for an import). */
 const MAX_READ_BYTES = 1024 * 1024;
 const LOCAL_ARN = { region: 'local', accountId: '000000000000', apiId: 'keygate' };
 

@@ -12,6 +12,7 @@ import {
   rotateKeySchema,
   updateKeySchema,
 } from '../lambdas/core/http/schemas/keys';
+import { importKeysSchema, MAX_IMPORT_BODY_BYTES, MAX_IMPORT_KEYS } from '../lambdas/core/http/schemas/imports';
 import { panelLeakSchema } from '../lambdas/core/http/schemas/leaks';
 import {
   createTenantSchema,
@@ -27,6 +28,7 @@ import {
   createdTenantSchema,
   eventPageSchema,
   githubFeedbackSchema,
+  importAnswerSchema,
   keyPageSchema,
   keyRecordSchema,
   leakOutcomeSchema,
@@ -276,6 +278,26 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     errors: [400, 403, 404, 409, 413, 415],
   },
   ...keyOperations(`${TENANT_PATH}/keys`, 'keyId', true),
+  [`POST ${TENANT_PATH}/keys/import`]: {
+    operationId: 'importTenantKeys',
+    summary: `Import up to ${MAX_IMPORT_KEYS} keys issued elsewhere into the tenant`,
+    description:
+      'Each item gives the plaintext `key` (hashed on arrival; never stored, logged or answered) or its SHA-256 as 64 lowercase hex (`sha256`, with `last4`). ' +
+      "A plaintext key must be of the deployment's accepted format. The answer is 200 whenever the batch was handled, with one result per item, in order: " +
+      '`imported` (with `keyId`), `duplicate` (a key with the same hash is stored already or came earlier in the batch; never stored twice) or `invalid` ' +
+      "(with `error` in the contract's `{ code, message }` shape: `invalid_request`, or `forbidden` for a role the tenant may not hold). " +
+      'An `expiresAt` already past is `invalid`. Each imported key works at once and writes a `key.imported` event. ' +
+      `The whole call is refused (400) only when the body is not a list of 1 to ${MAX_IMPORT_KEYS} items; the body may be up to ${MAX_IMPORT_BODY_BYTES} bytes.`,
+    tag: 'panel: keys',
+    body: { name: 'ImportKeysRequest', schema: importKeysSchema },
+    success: {
+      status: 200,
+      description: "Each item's outcome, in the order sent.",
+      body: { name: 'ImportResults', schema: importAnswerSchema },
+    },
+    errors: [400, 403, 404, 409, 413, 415],
+    idempotent: true,
+  },
   'GET /v1/events': {
     operationId: 'listEvents',
     summary: "The calling tenant's events, newest first (a test key sees test-environment events only)",

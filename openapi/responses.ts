@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { EVENT_TYPES, type KeygateEvent } from '../lambdas/core/events/model';
 import type { EventPage } from '../lambdas/core/events/store';
 import { ENVIRONMENTS, ROLES } from '../lambdas/core/keys/format';
+import type { ImportResult } from '../lambdas/core/keys/key-import';
 import type { KeyWithSecret } from '../lambdas/core/keys/key-service';
 import type { LeakOutcome } from '../lambdas/core/leaks/leak-service';
 import type { GithubFeedback } from '../lambdas/core/leaks/github';
@@ -137,6 +138,18 @@ export function errorSchema(codes: readonly [ErrorCode, ...ErrorCode[]] = ERROR_
 /** The contract's error shape with any of its codes. */
 export const anyErrorSchema = errorSchema();
 
+/** `POST /v1/panel/tenants/{tenantId}/keys/import`: each item's outcome, in the order sent. */
+export const importAnswerSchema = z.strictObject({
+  results: z.array(
+    z.strictObject({
+      index: z.number().check(z.int()),
+      status: z.enum(['imported', 'duplicate', 'invalid']),
+      keyId: z.optional(keyId),
+      error: z.optional(z.strictObject({ code: z.enum(ERROR_CODES), message: z.string() })),
+    }),
+  ),
+});
+
 // the schemas above must describe exactly what the handlers answer: each check fails to compile
 // when a field is added, dropped or retyped on one side only.
 // `Writable` compares optionality, `Shape` (every key made required) the sets of keys.
@@ -164,3 +177,4 @@ agree<Same<z.output<typeof eventSchema>, KeygateEvent>>();
 agree<Same<z.output<typeof eventPageSchema>, EventPage>>();
 agree<Same<z.output<typeof leakOutcomeSchema>, LeakOutcome>>();
 agree<Same<z.output<typeof githubFeedbackSchema>, GithubFeedback[]>>();
+agree<Same<z.output<typeof importAnswerSchema>, { results: ImportResult[] }>>();

@@ -1,4 +1,4 @@
-import { forbidden, notFound } from '../core/http/errors';
+import { ApiError, forbidden, notFound } from '../core/http/errors';
 import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type RouteHandler } from '../core/http/http';
 import { keyRoutes, type KeyRouteDeps } from '../core/http/key-routes';
 import {
@@ -7,6 +7,8 @@ import {
   tenantListQuerySchema,
   tenantPlanSchema,
 } from '../core/http/schemas/tenants';
+import { importBatchSchema, importKeyItemSchema, MAX_IMPORT_BODY_BYTES } from '../core/http/schemas/imports';
+import { KeyImporter, type ImportKeyInput } from '../core/keys/key-import';
 import { KeyService } from '../core/keys/key-service';
 import { operatorActingFor } from '../core/keys/key-permissions';
 import { actorOf } from '../core/events/model';
@@ -32,20 +34,30 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       return route(request);
     };
   const tenantId = (request: ApiRequest): string => request.pathParameters.tenantId ?? '';
+  // an unknown tenant, or one being deleted, is 404 before anything else; a key of another
+  // tenant is 404 in the service.
+  const callerOf = async (request: ApiRequest) => {
+    const tenant = await tenants.get(tenantId(request));
+    if (tenant.status === 'deleting') throw notFound('tenant');
+    return operatorActingFor(tenant, request.caller);
+  };
   const tenantKeys = keyRoutes(new KeyService(keys), {
     base: '/v1/panel/tenants/{tenantId}/keys',
     idParameter: 'keyId',
     ...(keys.idempotency === undefined ? {} : { idempotency: keys.idempotency }),
-    // an unknown tenant, or one being deleted, is 404 before anything else; a key of another
-    // tenant is 404 in the service.
-    callerOf: async (request) => {
-      const tenant = await tenants.get(tenantId(request));
-      if (tenant.status === 'deleting') throw notFound('tenant');
-      return operatorActingFor(tenant, request.caller);
-    },
+    callerOf,
   });
+  const importer = new KeyImporter(keys);
   return {
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
+    // 200 whatever each item's outcome: the batch was handled, and each result says how its item went.
+    'POST /v1/panel/tenants/{tenantId}/keys/import': operatorOnly(async (request) => {
+      const batch = parseBody(request, importBatchSchema, MAX_IMPORT_BODY_BYTES);
+      const items = batch.keys.map((item, index) => checkedItem(item, index));
+      const caller = await callerOf(request);
+      const run = async () => jsonResponse(200, { results: await importer.importKeys(caller, items) });
+      return keys.idempotency === undefined ? run() : keys.idempotency.run(request, request.caller.tenantId, run);
+    }),
     'POST /v1/panel/tenants': operatorOnly(async (request) => {
       const input = parseBody(request, createTenantSchema);
       const create = async () => jsonResponse(201, await tenants.create(input, 'owner', actorOf(request.caller)));
@@ -81,6 +93,16 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active', actorOf(request.caller)));
     }),
   };
+}
+
+/** One item of an import as validated, or the 400 that refuses it alone. */
+function checkedItem(item: unknown, index: number): ImportKeyInput | ApiError {
+  try {
+    return validate(importKeyItemSchema, item, `keys[${index}]`);
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
 }
 
 /** The panel Lambda's handler over API Gateway proxy events. */

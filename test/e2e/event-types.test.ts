@@ -87,6 +87,10 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     const panelKey = await api('POST', '/v1/panel/tenants/evt-acme/keys', operator, { name: 'by operator' });
     await api('PATCH', `/v1/panel/tenants/evt-acme/keys/${panelKey.id}`, operator, { name: 'renamed by operator' });
     await api('POST', `/v1/panel/tenants/evt-acme/keys/${panelKey.id}/revoke`, operator);
+    // key.imported: a key issued elsewhere, by its hash.
+    await api('POST', '/v1/panel/tenants/evt-acme/keys/import', operator, {
+      keys: [{ sha256: 'ab'.repeat(32), last4: 'abcd', name: 'brought in', role: 'admin' }],
+    });
     // key.leaked.
     const pasted = await api('POST', '/v1/keys', owner, { name: 'pasted' });
     await api('POST', '/v1/panel/leaks', operator, { key: pasted.key, url: 'https://example.com/paste' });

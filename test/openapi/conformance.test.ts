@@ -288,6 +288,13 @@ describe('real answers fit the OpenAPI document', () => {
       ).status,
     ).toBe(204);
     expect((await api('GET', `${base}/{keyId}`, { key: owner, params: one.params })).status).toBe(403);
+    const imported = await api('POST', `${base}/import`, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body: { keys: [{ sha256: 'cd'.repeat(32), last4: 'cdcd', name: 'imported' }, { name: 'neither' }] },
+      headers: { 'Idempotency-Key': 'op-import' },
+    });
+    expect(imported.body.results.map((result: { status: string }) => result.status)).toEqual(['imported', 'invalid']);
   });
 
   it("events of the operator acting for a tenant name the operator's key and fit the document", async () => {

@@ -152,7 +152,7 @@ describe('security and errors', () => {
     expect(codes('GatewayTimeout')).toEqual(['gateway_timeout']);
   });
 
-  it('takes Idempotency-Key exactly on the routes that mint a key or a tenant', () => {
+  it('takes Idempotency-Key exactly on the routes that mint or import a key or a tenant', () => {
     const idempotent = ROUTES.filter((route) =>
       (committed.paths[route.path][route.method.toLowerCase()].parameters ?? []).some(
         (parameter: Json) => parameter.$ref === '#/components/parameters/IdempotencyKey',
@@ -164,6 +164,7 @@ describe('security and errors', () => {
         'POST /v1/keys/{id}/rotate',
         'POST /v1/panel/tenants',
         'POST /v1/panel/tenants/{tenantId}/keys',
+        'POST /v1/panel/tenants/{tenantId}/keys/import',
         'POST /v1/panel/tenants/{tenantId}/keys/{keyId}/rotate',
       ].sort(),
     );

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'key.expiring',
   'key.expired',
   'key.stale',
+  'key.imported',
   'tenant.created',
   'tenant.plan_changed',
   'tenant.suspended',

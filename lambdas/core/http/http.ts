@@ -79,15 +79,16 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /**
- * Parses and validates a JSON body: 413 over {@link MAX_BODY_BYTES}, 415 for a body whose
+ * Parses and validates a JSON body: 413 over `maxBytes` ({@link MAX_BODY_BYTES} unless the route
+ * takes more), 415 for a body whose
  * `Content-Type` is not JSON (a form-encoded body must not be read as JSON by accident), 400 for
  * broken JSON, a non-object, unknown fields or wrong types, naming the field at fault. No body
  * needs no `Content-Type`.
  */
-export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>): T {
+export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>, maxBytes = MAX_BODY_BYTES): T {
   const text = request.body ?? '';
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new ApiError('payload_too_large', `the request body must be at most ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new ApiError('payload_too_large', `the request body must be at most ${maxBytes} bytes`);
   }
   let json: unknown = {};
   if (text.trim() !== '') {

@@ -43,6 +43,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/enable', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate', function: 'panel' },
+  // keys issued elsewhere, brought into a tenant.
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/import', function: 'panel' },
   // the audit trail.
   { method: 'GET', path: '/v1/events', function: 'events' },
   { method: 'GET', path: '/v1/panel/events', function: 'events' },

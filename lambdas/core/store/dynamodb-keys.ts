@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor, listingIndex } from './cursor';
 import type { DynamoOwners } from './dynamodb-owners';
 import { fromKeyItem, keyItemKey, lastUsedUpdate, toKeyItem } from './key-item';
 import { readListing } from './pages';
-import { TenantChangedError, type KeyPage } from './store';
+import { KeyExistsError, TenantChangedError, type KeyPage } from './store';
 import { expiryDayOf, noticePartition, noticeShard, noticeStatusUpdate, utcDay } from './table';
 import { cancellationCodes, cancellationReasons, transactItem, transactWrite, type TransactUpdate } from './transact';
 
@@ -98,7 +98,7 @@ export class DynamoKeys {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (tenantMoved(codes?.[1])) throw new TenantChangedError('the tenant changed while the key was created');
-      if (codes?.[0] === 'ConditionalCheckFailed') throw conflict('a key with this id already exists');
+      if (codes?.[0] === 'ConditionalCheckFailed') throw new KeyExistsError();
       throw error;
     }
   }

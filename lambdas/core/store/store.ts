@@ -39,6 +39,18 @@ export class OwnersChangedError extends ApiError {
   }
 }
 
+/**
+ * A new key refused because an item with its id, that is a key with the same hash, is stored
+ * already: the write's `attribute_not_exists` condition decided it, so two writers of one key
+ * never both succeed.
+ */
+export class KeyExistsError extends ApiError {
+  constructor() {
+    super('conflict', 'a key with this id already exists');
+    this.name = 'KeyExistsError';
+  }
+}
+
 /** One page of a tenant's keys, newest first. */
 export interface KeyPage {
   readonly items: readonly KeyItem[];
@@ -93,8 +105,8 @@ export interface KeyStore {
   touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean>;
   /**
    * Writes a new key, on condition that the tenant's version is still the one copied onto the
-   * key; {@link TenantChangedError} when it changed meanwhile (the caller re-reads and retries).
-   * A key of the owning role joins the tenant's owner key ids in the same transaction.
+   * key; {@link TenantChangedError} when it changed meanwhile (the caller re-reads and retries),
+   * {@link KeyExistsError} when a key with its id is stored already. A key of the owning role joins the tenant's owner key ids in the same transaction.
    */
   createKey(key: KeyItem, event?: KeygateEvent): Promise<void>;
   /**
