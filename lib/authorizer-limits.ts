@@ -64,6 +64,7 @@ export function largestResultBytes(rules: readonly RouteRoles[], stageNames: rea
           environment,
           role,
           plan: 'enterprise',
+          scoped: 'true',
         },
         // an API Gateway API key value is at most 128 characters.
         usageIdentifierKey: 'k'.repeat(128),
