@@ -125,3 +125,19 @@ describe('a scoped key creating keys', () => {
     expect([wider.status, wider.body.error.code]).toEqual([403, 'forbidden']);
   });
 });
+
+describe('rotating a scoped key', () => {
+  it('gives the new key the same scopes', async () => {
+    const rotated = await call(keygate.url, 'POST', `/v1/keys/${scoped.id}/rotate`, { key: owner, body: {} });
+    expect([rotated.status, rotated.body.scopes]).toEqual([201, ['GET /v1/orders/*', 'POST /v1/emails']]);
+    expect(await status(rotated.body.key, 'GET', '/v1/emails')).toBe(403);
+  });
+});
+
+describe('a scoped key rotating keys', () => {
+  it('may not rotate a key that reaches more than it does', async () => {
+    const target = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'wide' } });
+    const refused = await call(keygate.url, 'POST', `/v1/keys/${target.body.id}/rotate`, { key: scoped.key, body: {} });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'forbidden']);
+  });
+});

@@ -65,6 +65,19 @@ export function scopesAfterChange(
   return asked;
 }
 
+/**
+ * Refuses a caller with scopes an act that hands out a key reaching `scopes` (`undefined`: the
+ * whole API) beyond its own: a rotation answers the new key's plaintext.
+ *
+ * @throws ApiError `forbidden`.
+ */
+export function assertWithinCaller(own: readonly Scope[] | undefined, scopes: readonly string[] | undefined): void {
+  if (own === undefined) return;
+  if (scopes === undefined || scopes.length === 0 || !scopesCover(own, parseScopes(scopes))) {
+    throw forbidden(wider('the calling key', own));
+  }
+}
+
 function validated(scopes: readonly string[]): Scope[] {
   try {
     return parseScopes(scopes);

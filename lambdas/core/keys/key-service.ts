@@ -14,7 +14,7 @@ import { buildKey } from './new-key';
 import { ownerGuardFor, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, type KeyStore } from '../store/store';
 import { onLatestTenant, tenantTakingKeys } from '../tenants/latest-tenant';
-import { callerScopes, createdScopes, scopesAfterChange } from './key-scopes';
+import { assertWithinCaller, callerScopes, createdScopes, scopesAfterChange } from './key-scopes';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;
@@ -118,6 +118,7 @@ export class KeyService {
   async authorizeRotate(caller: AuthorizerContext, id: string): Promise<void> {
     const old = await this.changeableKey(caller, id);
     assertOperatorIsLive(old.role, old.environment);
+    assertWithinCaller(await callerScopes(this.deps.store, caller), old.scopes);
   }
 
   /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
@@ -228,6 +229,7 @@ export class KeyService {
     const old = await this.changeableKey(caller, id);
     // a test operator key stored before the rule existed must not be renewed by rotation.
     assertOperatorIsLive(old.role, old.environment);
+    assertWithinCaller(await callerScopes(this.deps.store, caller), old.scopes);
     const now = this.deps.clock();
     const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
     const oldEnds =
@@ -245,6 +247,8 @@ export class KeyService {
         rotatedFrom: old.id,
         // the new key is the same key for a dashboard: same metadata; made by whoever rotated.
         ...(old.meta === undefined ? {} : { meta: old.meta }),
+        // the same reach too: a rotation must never widen a scoped key to the whole API.
+        ...(old.scopes === undefined ? {} : { scopes: old.scopes }),
         createdBy: caller.keyId,
       });
       const event = keyEvent('key.rotated', actorOf(caller), old, now, {
