@@ -448,6 +448,7 @@ export interface components {
             meta?: {
                 [key: string]: string;
             };
+            scopes?: string[];
         };
         UpdateKeyRequest: {
             /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
@@ -456,6 +457,7 @@ export interface components {
             meta?: {
                 [key: string]: string;
             };
+            scopes?: string[] | null;
         };
         EmptyBody: Record<string, never>;
         RotateKeyRequest: {
@@ -618,6 +620,8 @@ export interface components {
             };
             /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
             createdBy?: string;
+            /** @description The `METHOD /path` patterns the key is limited to on your routes (keygate's own routes follow its role); absent: the whole API. See docs/scoped-keys.md. */
+            scopes?: string[];
             /** @description The plaintext key, shown this once and stored nowhere. Absent when the answer is an idempotent replay (`Idempotent-Replayed: true`). */
             key?: string;
         };
@@ -654,6 +658,8 @@ export interface components {
             };
             /** @description The id of the key that created this one, or `operator` for the panel; absent on older keys. */
             createdBy?: string;
+            /** @description The `METHOD /path` patterns the key is limited to on your routes (keygate's own routes follow its role); absent: the whole API. See docs/scoped-keys.md. */
+            scopes?: string[];
         };
         CreatedTenant: {
             tenant: components["schemas"]["Tenant"];

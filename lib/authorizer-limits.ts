@@ -1,5 +1,6 @@
 import { policyFor } from '../lambdas/core/auth/policy';
 import type { RouteRoles } from '../lambdas/core/auth/route-policy';
+import { MAX_SCOPES, MAX_SCOPE_PATH_LENGTH, parseScopes, type Scope } from '../lambdas/core/auth/scopes';
 import { ENVIRONMENTS, ROLES } from '../lambdas/core/keys/format';
 import { ENV } from '../lambdas/runtime/env-names';
 
@@ -38,10 +39,15 @@ export function environmentBytes(variables: Readonly<Record<string, unknown>>): 
   return Buffer.byteLength(JSON.stringify(Object.fromEntries(sized)));
 }
 
+/** {@link MAX_SCOPES} scopes at their longest: the most a scoped key's policy can carry. */
+const LONGEST_SCOPES: readonly Scope[] = parseScopes(
+  Array.from({ length: MAX_SCOPES }, (_, i) => `OPTIONS /${String(i).padEnd(MAX_SCOPE_PATH_LENGTH - 1, 'x')}`),
+);
+
 /**
  * The size of the largest answer the authorizer can return with these rules, over every role and
  * environment, on the longest of `stageNames`, with the principal, context and usage identifier
- * at their longest.
+ * at their longest, and the key unscoped or carrying the most and longest scopes.
  */
 export function largestResultBytes(rules: readonly RouteRoles[], stageNames: readonly string[]): number {
   const stage = stageNames.reduce((longest, name) => (name.length > longest.length ? name : longest), '');
@@ -51,13 +57,14 @@ export function largestResultBytes(rules: readonly RouteRoles[], stageNames: rea
     for (const environment of ENVIRONMENTS) {
       const answer = {
         principalId: `key_${'f'.repeat(24)}`,
-        policyDocument: policyFor(methodArn, role, environment, rules),
+        policyDocument: policyFor(methodArn, role, environment, rules, LONGEST_SCOPES),
         context: {
           tenantId: 't'.repeat(64),
           keyId: `key_${'f'.repeat(24)}`,
           environment,
           role,
           plan: 'enterprise',
+          scoped: 'true',
         },
         // an API Gateway API key value is at most 128 characters.
         usageIdentifierKey: 'k'.repeat(128),

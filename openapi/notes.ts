@@ -112,6 +112,13 @@ export function responseNotes(): Notes {
       key.createdBy,
       { description: 'The id of the key that created this one, or `operator` for the panel; absent on older keys.' },
     ],
+    [
+      key.scopes,
+      {
+        description:
+          "The `METHOD /path` patterns the key is limited to on your routes (keygate's own routes follow its role); absent: the whole API. See docs/scoped-keys.md.",
+      },
+    ],
     [tenantRecordSchema, { description: 'A tenant as the operator sees it.' }],
     [
       tenantRecordSchema.shape.planStatus,

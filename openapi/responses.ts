@@ -35,6 +35,7 @@ export const keyRecordSchema = z.strictObject({
   rotatedTo: z.optional(keyId),
   meta: z.optional(z.record(z.string(), z.string())),
   createdBy: z.optional(z.string()),
+  scopes: z.optional(z.array(z.string())),
 });
 
 /**

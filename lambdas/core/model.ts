@@ -127,6 +127,8 @@ export interface KeyItem extends TenantSnapshot {
   readonly meta?: Readonly<Record<string, string>>;
   /** The id of the key that created this one, or `operator` for the panel. Absent on older keys. */
   readonly createdBy?: string;
+  /** The `METHOD /path` patterns the key is limited to (see `auth/scopes.ts`); absent for the whole API. */
+  readonly scopes?: string[];
 }
 
 /** A key as the HTTP API shows it: never the hash, never the plaintext. */
@@ -146,6 +148,8 @@ export interface KeyRecord {
   readonly meta?: Readonly<Record<string, string>>;
   /** Present when known: keys made before it was recorded lack it. */
   readonly createdBy?: string;
+  /** Present when the key is limited to some routes. */
+  readonly scopes?: string[];
 }
 
 /** Projects a stored key onto the record the API shows, deriving `expired` from the clock. */
@@ -165,6 +169,7 @@ export function toKeyRecord(item: KeyItem, now: Date): KeyRecord {
     ...(item.rotatedTo === undefined ? {} : { rotatedTo: item.rotatedTo }),
     ...(item.meta === undefined || Object.keys(item.meta).length === 0 ? {} : { meta: item.meta }),
     ...(item.createdBy === undefined ? {} : { createdBy: item.createdBy }),
+    ...(item.scopes === undefined || item.scopes.length === 0 ? {} : { scopes: [...item.scopes] }),
   };
 }
 

@@ -258,3 +258,26 @@ describe('authorizer', () => {
     expect(logger.lines.some((line) => line.message === 'lastUsedAt not recorded')).toBe(true);
   });
 });
+
+describe('authorizer, scoped keys', () => {
+  it('allows a scoped key its scopes and keygate routes only, and says it is scoped', async () => {
+    const { item, plaintext } = keyFixture({ role: 'developer' });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, scopes: ['GET /v1/orders/*'] }) });
+    const { call } = setup();
+
+    const result = await call(`Bearer ${plaintext}`);
+
+    expect(result.context?.scoped).toBe('true');
+    const allowed = (result.policyDocument.Statement[0] as { Resource: string[] }).Resource;
+    expect(allowed).toContain('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/orders/*');
+    expect(allowed).not.toContain('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*');
+  });
+
+  it('refuses a key whose stored scopes cannot be read, rather than allowing the whole API', async () => {
+    const { item, plaintext } = keyFixture({ role: 'developer' });
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, scopes: ['GET /v1/ord*'] }) });
+    const { call } = setup();
+
+    await expect(call(`Bearer ${plaintext}`)).rejects.toThrow(Unauthorized);
+  });
+});

@@ -125,6 +125,28 @@ describe('DynamoKeyStore over DynamoDB Local', () => {
     expect(renamed).toEqual({ ...first.item, name: 'production' });
   });
 
+  it('replaces scopes only while they are what the change was decided on', async () => {
+    const { tenant, first } = await seedTenant();
+    const narrowed = await table.store.renameKey(tenant.tenantId, first.item.id, undefined, undefined, undefined, {
+      from: undefined,
+      to: ['GET /v1/orders/*'],
+    });
+    expect(narrowed.scopes).toEqual(['GET /v1/orders/*']);
+    // a second change decided on the key before the first landed must not overwrite it.
+    const stale = await apiError(
+      table.store.renameKey(tenant.tenantId, first.item.id, undefined, undefined, undefined, {
+        from: undefined,
+        to: ['GET /v1/emails'],
+      }),
+    );
+    expect(stale.code).toBe('conflict');
+    const cleared = await table.store.renameKey(tenant.tenantId, first.item.id, undefined, undefined, undefined, {
+      from: ['GET /v1/orders/*'],
+      to: null,
+    });
+    expect(cleared).toEqual(first.item);
+  });
+
   it('lets exactly one of two racing revokes win; the other gets conflict', async () => {
     const { tenant, first } = await seedTenant();
     const results = await Promise.allSettled([

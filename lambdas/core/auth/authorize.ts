@@ -3,7 +3,8 @@ import { isExpired } from '../keys/expiry';
 import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization } from '../keys/format';
 import { describeError, type Logger } from '../support/logger';
 import type { AuthorizerContext } from '../model';
-import { PolicyCache, stageArn, type PolicyDocument } from './policy';
+import { PolicyCache, policyFor, stageArn, type PolicyDocument } from './policy';
+import { parseScopes, type Scope } from './scopes';
 import type { RouteRoles } from './route-policy';
 import type { KeyStore } from '../store/store';
 
@@ -100,10 +101,29 @@ export async function authorize(
       context: { tenantId: item.tenantId, keyId, refusal: 'suspended' },
     };
   }
+  let scopes: Scope[] = [];
+  try {
+    if (item.scopes !== undefined) scopes = parseScopes(item.scopes);
+  } catch (error) {
+    // scopes that cannot be read must not widen to the whole API.
+    return refuse(deps.logger, 'error', { keyId, ...describeError(error) });
+  }
   const result: { -readonly [field in keyof AuthorizationResult]: AuthorizationResult[field] } = {
     principalId: keyId,
-    policyDocument: policiesFor(deps.routeRoles).policyFor(methodArn, item.role, item.environment),
-    context: { tenantId: item.tenantId, keyId, environment: item.environment, role: item.role, plan: item.plan },
+    // a scoped key's policy is its own: built for it, not shared.
+    policyDocument:
+      scopes.length === 0
+        ? policiesFor(deps.routeRoles).policyFor(methodArn, item.role, item.environment)
+        : policyFor(methodArn, item.role, item.environment, deps.routeRoles, scopes),
+    context: {
+      tenantId: item.tenantId,
+      keyId,
+      environment: item.environment,
+      role: item.role,
+      plan: item.plan,
+      // the key service reads a scoped caller's scopes when it creates or changes keys.
+      ...(scopes.length === 0 ? {} : { scoped: 'true' }),
+    },
   };
   if (item.usageKey !== undefined) result.usageIdentifierKey = item.usageKey;
   return result;

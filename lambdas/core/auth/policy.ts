@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, ROLES, type Environment, type Role } from '../keys/format';
 import { routeDenials, type RouteRoles } from './route-policy';
+import type { Scope } from './scopes';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */
 export interface PolicyStatement {
@@ -23,6 +24,28 @@ export const KEY_MUTATIONS: readonly string[] = [
 ];
 /** The operator panel; only live `operator` keys are allowed there. */
 export const PANEL_ROUTES: readonly string[] = ['*/v1/panel', '*/v1/panel/*'];
+
+/**
+ * keygate's own routes, as a scoped key is allowed them (its role still decides, by the Deny
+ * statements): each method named, since a `*` method could stand for leading segments of a route
+ * of yours (`*\/v1/keys` matches `GET/x/v1/keys`).
+ */
+export const KEYGATE_ALLOWS: readonly string[] = [
+  'GET/v1/me',
+  'GET/v1/usage',
+  'GET/v1/events',
+  'GET/v1/keys',
+  'POST/v1/keys',
+  'GET/v1/keys/*',
+  'POST/v1/keys/*',
+  'PATCH/v1/keys/*',
+  'DELETE/v1/keys/*',
+  'GET/v1/panel/*',
+  'POST/v1/panel/*',
+  'PUT/v1/panel/*',
+  'PATCH/v1/panel/*',
+  'DELETE/v1/panel/*',
+];
 
 /**
  * The `arn:...:<apiId>/<stage>` part of a method ARN
@@ -53,14 +76,17 @@ function colons(text: string, end: number): number {
  * role may not do. The panel acts on live tenants, so only a live `operator` key gets it: a test
  * key must never reach live data, whatever its role. Routes added with roles (`routeRules`) are
  * denied to every other role in the same policy, so one cached policy still serves every route.
+ * A key with `scopes` is allowed only those, and keygate's own routes ({@link KEYGATE_ALLOWS}),
+ * in place of the whole API; the same Deny statements apply.
  */
 export function policyFor(
   methodArn: string,
   role: Role,
   environment: Environment,
   routeRules: readonly RouteRoles[] = [],
+  scopes: readonly Scope[] = [],
 ): PolicyDocument {
-  return stagePolicy(stageArn(methodArn), role, environment, routeRules);
+  return stagePolicy(stageArn(methodArn), role, environment, routeRules, scopes);
 }
 
 function stagePolicy(
@@ -68,6 +94,7 @@ function stagePolicy(
   role: Role,
   environment: Environment,
   routeRules: readonly RouteRoles[],
+  scopes: readonly Scope[] = [],
 ): PolicyDocument {
   const panelAllowed = role === 'operator' && environment === 'live';
   const denied = [
@@ -75,7 +102,10 @@ function stagePolicy(
     ...(panelAllowed ? [] : PANEL_ROUTES),
     ...routeDenials(routeRules, role),
   ];
-  const Statement: PolicyStatement[] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*/*`] }];
+  const allowed = scopes.length === 0 ? ['*/*'] : [...KEYGATE_ALLOWS, ...scopes.map((scope) => scope.resource)];
+  const Statement: PolicyStatement[] = [
+    { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed.map((route) => `${base}/${route}`) },
+  ];
   if (denied.length > 0) {
     Statement.push({
       Action: 'execute-api:Invoke',

@@ -28,8 +28,14 @@ export function tenantEvent(
 }
 
 /** What `key.created` says about a key: what a person reads in a listing, minus `last4`. */
-export function keyDetails(key: Pick<KeyItem, 'name' | 'role' | 'environment' | 'expiresAt'>): EventDetails {
-  return { name: key.name, role: key.role, environment: key.environment, expiresAt: key.expiresAt };
+export function keyDetails(key: Pick<KeyItem, 'name' | 'role' | 'environment' | 'expiresAt' | 'scopes'>): EventDetails {
+  return {
+    name: key.name,
+    role: key.role,
+    environment: key.environment,
+    expiresAt: key.expiresAt,
+    ...(key.scopes === undefined ? {} : { scopes: [...key.scopes] }),
+  };
 }
 
 /** A tenant's plan and limits, as plan-change events show them before and after. */

@@ -165,4 +165,5 @@ export const callerSchema = z.object({
   environment: z.enum(ENVIRONMENTS),
   role: z.enum(ROLES),
   plan: z.enum(PLAN_NAMES),
+  scoped: z.optional(z.literal('true')),
 });

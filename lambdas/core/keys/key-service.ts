@@ -14,6 +14,7 @@ import { buildKey } from './new-key';
 import { ownerGuardFor, owningRole, type OwnerGuard } from './owner-guard';
 import { OwnersChangedError, type KeyStore } from '../store/store';
 import { onLatestTenant, tenantTakingKeys } from '../tenants/latest-tenant';
+import { assertWithinCaller, callerScopes, createdScopes, scopesAfterChange } from './key-scopes';
 
 /** The longest a rotated-out key may keep working. */
 export const MAX_GRACE_HOURS = 168;
@@ -47,6 +48,8 @@ export interface CreateKeyInput {
   readonly expiresInDays?: ExpiryDays;
   readonly expiresOn?: string;
   readonly meta?: Readonly<Record<string, string>>;
+  /** `METHOD /path` patterns; see `auth/scopes.ts`. */
+  readonly scopes?: string[];
 }
 
 /** A key record with its plaintext, answered once at creation and rotation. */
@@ -78,6 +81,7 @@ export class KeyService {
       if (error instanceof ExpiryError) throw invalidRequest(`${error.field}: ${error.message}`);
       throw error;
     }
+    const scopes = createdScopes(await callerScopes(this.deps.store, caller), input.scopes);
     return this.withFreshTenant(caller.tenantId, async (current) => {
       const tenant =
         this.deps.usage === undefined ? current : await this.deps.usage.ensureUsageKey(current, environment);
@@ -91,6 +95,7 @@ export class KeyService {
         ...(input.expiresInDays === undefined ? {} : { expiresInDays: input.expiresInDays }),
         now,
         ...(input.meta === undefined ? {} : { meta: input.meta }),
+        ...(scopes === undefined ? {} : { scopes }),
         createdBy: caller.keyId,
       });
       await this.deps.store.createKey(item, keyEvent('key.created', actorOf(caller), item, now, keyDetails(item)));
@@ -113,6 +118,7 @@ export class KeyService {
   async authorizeRotate(caller: AuthorizerContext, id: string): Promise<void> {
     const old = await this.changeableKey(caller, id);
     assertOperatorIsLive(old.role, old.environment);
+    assertWithinCaller(await callerScopes(this.deps.store, caller), old.scopes);
   }
 
   /** One page of the caller's keys, newest first; with `namePrefix`, those whose name starts with it. */
@@ -141,21 +147,30 @@ export class KeyService {
     return this.update(caller, id, { name });
   }
 
-  /** Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or both. */
+  /**
+   * Renames one of the caller's keys, or replaces its metadata (`{}` clears it), or its scopes
+   * (`null` takes them away), or several. Only the tenant's owning role may widen scopes; and a
+   * scoped caller may only give scopes within its own. A scope change holds from the next request.
+   */
   async update(
     caller: AuthorizerContext,
     id: string,
-    changes: { name?: string; meta?: Readonly<Record<string, string>> },
+    changes: { name?: string; meta?: Readonly<Record<string, string>>; scopes?: readonly string[] | null },
   ): Promise<KeyRecord> {
     const key = await this.changeableKey(caller, id);
+    const scopes =
+      changes.scopes === undefined
+        ? undefined
+        : scopesAfterChange(caller, await callerScopes(this.deps.store, caller), key.scopes, changes.scopes);
     const event = keyEvent('key.renamed', actorOf(caller), key, this.deps.clock(), {
       ...(changes.name === undefined ? {} : { from: key.name, to: changes.name }),
       ...(changes.meta === undefined ? {} : { meta: 'replaced' }),
+      ...(scopes === undefined ? {} : { scopes: scopes === null ? null : [...scopes] }),
     });
-    return toKeyRecord(
-      await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event),
-      this.deps.clock(),
-    );
+    const change = scopes === undefined ? undefined : { from: key.scopes, to: scopes };
+    const item = await this.deps.store.renameKey(caller.tenantId, id, changes.name, changes.meta, event, change);
+    if (change !== undefined) await flushAfterWrite(this.deps.cache, this.deps.logger);
+    return toKeyRecord(item, this.deps.clock());
   }
 
   /**
@@ -214,6 +229,7 @@ export class KeyService {
     const old = await this.changeableKey(caller, id);
     // a test operator key stored before the rule existed must not be renewed by rotation.
     assertOperatorIsLive(old.role, old.environment);
+    assertWithinCaller(await callerScopes(this.deps.store, caller), old.scopes);
     const now = this.deps.clock();
     const graceEnd = new Date(now.getTime() + gracePeriodHours * 3_600_000);
     const oldEnds =
@@ -231,6 +247,8 @@ export class KeyService {
         rotatedFrom: old.id,
         // the new key is the same key for a dashboard: same metadata; made by whoever rotated.
         ...(old.meta === undefined ? {} : { meta: old.meta }),
+        // the same reach too: a rotation must never widen a scoped key to the whole API.
+        ...(old.scopes === undefined ? {} : { scopes: old.scopes }),
         createdBy: caller.keyId,
       });
       const event = keyEvent('key.rotated', actorOf(caller), old, now, {

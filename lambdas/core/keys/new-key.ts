@@ -17,6 +17,8 @@ export interface NewKeySpec {
   readonly meta?: Readonly<Record<string, string>>;
   /** The creating key's id, or `operator`. */
   readonly createdBy?: string;
+  /** The key's scopes, validated; none for the whole API. */
+  readonly scopes?: readonly string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export function buildKey(spec: NewKeySpec): { item: KeyItem; plaintext: string }
     ...(spec.rotatedFrom === undefined ? {} : { rotatedFrom: spec.rotatedFrom }),
     ...(spec.meta === undefined || Object.keys(spec.meta).length === 0 ? {} : { meta: spec.meta }),
     ...(spec.createdBy === undefined ? {} : { createdBy: spec.createdBy }),
+    ...(spec.scopes === undefined || spec.scopes.length === 0 ? {} : { scopes: [...spec.scopes] }),
     ...snapshotOf(spec.tenant, spec.environment),
   };
   return { item, plaintext: minted.plaintext };

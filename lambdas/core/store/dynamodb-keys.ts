@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor, listingIndex } from './cursor';
 import type { DynamoOwners } from './dynamodb-owners';
 import { fromKeyItem, keyItemKey, lastUsedUpdate, toKeyItem } from './key-item';
 import { readListing } from './pages';
-import { KeyExistsError, TenantChangedError, type KeyPage } from './store';
+import { KeyExistsError, TenantChangedError, type KeyPage, type ScopeChange } from './store';
 import { expiryDayOf, noticePartition, noticeShard, noticeStatusUpdate, utcDay } from './table';
 import { cancellationCodes, cancellationReasons, transactItem, transactWrite, type TransactUpdate } from './transact';
 
@@ -148,10 +148,27 @@ export class DynamoKeys {
     name?: string,
     meta?: Readonly<Record<string, string>>,
     event?: KeygateEvent,
+    scopes?: ScopeChange,
   ): Promise<KeyItem> {
     const sets: string[] = [];
+    const removes: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
+    let extraCondition: string | undefined;
+    if (scopes !== undefined) {
+      names['#scopes'] = 'scopes';
+      if (scopes.to === null) removes.push('#scopes');
+      else {
+        sets.push('#scopes = :scopes');
+        values[':scopes'] = scopes.to;
+      }
+      // a narrowing is checked against the scopes read: it must not land on others.
+      if (scopes.from === undefined) extraCondition = 'attribute_not_exists(#scopes)';
+      else {
+        extraCondition = '#scopes = :was';
+        values[':was'] = scopes.from;
+      }
+    }
     if (name !== undefined) {
       sets.push('#name = :name');
       names['#name'] = 'name';
@@ -163,14 +180,23 @@ export class DynamoKeys {
       values[':meta'] = meta;
     }
     if (meta !== undefined) names['#meta'] = 'meta';
-    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', clearMeta ? 'REMOVE #meta' : '']
+    if (clearMeta) removes.push('#meta');
+    const expression = [
+      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     return this.updateOfTenant(
       tenantId,
       id,
-      { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
-      undefined,
+      {
+        UpdateExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(extraCondition === undefined ? {} : { ExtraCondition: extraCondition }),
+      },
+      () => conflict("the key's scopes changed at the same time; read the key and try again"),
       event,
     );
   }

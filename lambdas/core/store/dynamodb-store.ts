@@ -11,7 +11,7 @@ import { DynamoDiscardedPlans } from './dynamodb-discarded-plans';
 import { DynamoTenantKeys } from './dynamodb-tenant-keys';
 import { DynamoTenants } from './dynamodb-tenants';
 import { keyItemKey } from './key-item';
-import type { KeyPage, KeyStore, TenantChanges, TenantPage } from './store';
+import type { KeyPage, KeyStore, ScopeChange, TenantChanges, TenantPage } from './store';
 import { tenantItemKey } from './tenant-item';
 
 /** The primary key of a key's item, for stores of other concerns over the same table (leaks). */
@@ -83,8 +83,9 @@ export class DynamoKeyStore implements KeyStore {
     name?: string,
     meta?: Readonly<Record<string, string>>,
     event?: KeygateEvent,
+    scopes?: ScopeChange,
   ): Promise<KeyItem> {
-    return this.keys.rename(tenantId, id, name, meta, event);
+    return this.keys.rename(tenantId, id, name, meta, event, scopes);
   }
 
   setKeyStatus(

@@ -121,13 +121,18 @@ export interface KeyStore {
     environment?: Environment,
     namePrefix?: string,
   ): Promise<KeyPage>;
-  /** Renames a key and/or replaces its metadata (an empty `meta` removes it), and returns it. */
+  /**
+   * Renames a key and/or replaces its metadata (an empty `meta` removes it) and/or its scopes
+   * (`null` removes them, and only if they still are `scopes.from`: `conflict` otherwise), and
+   * returns it.
+   */
   renameKey(
     tenantId: string,
     id: string,
     name?: string,
     meta?: Readonly<Record<string, string>>,
     event?: KeygateEvent,
+    scopes?: ScopeChange,
   ): Promise<KeyItem>;
   /**
    * Moves a key from the other status to `status` and returns it; `conflict` when the key is
@@ -222,4 +227,10 @@ export interface KeyStore {
    * @returns how many keys were updated.
    */
   propagateTenant(tenant: Tenant): Promise<number>;
+}
+
+/** A key's scopes replaced: `to` (`null`: none), written only while they still are `from`. */
+export interface ScopeChange {
+  readonly from: readonly string[] | undefined;
+  readonly to: readonly string[] | null;
 }

@@ -18,6 +18,7 @@ import {
   TenantChangedError,
   type KeyPage,
   type KeyStore,
+  type ScopeChange,
   type TenantChanges,
   type TenantPage,
 } from '../../../lambdas/core/store/store';
@@ -105,9 +106,15 @@ export class MemoryKeyStore implements KeyStore {
     name?: string,
     meta?: Readonly<Record<string, string>>,
     event?: KeygateEvent,
+    scopes?: ScopeChange,
   ): Promise<KeyItem> {
     const key: Mutable<KeyItem> = { ...this.ofTenant(tenantId, id) };
     if (name !== undefined) key.name = name;
+    if (scopes !== undefined) {
+      if (JSON.stringify(key.scopes) !== JSON.stringify(scopes.from)) throw conflict('scopes changed');
+      if (scopes.to === null) delete key.scopes;
+      else key.scopes = [...scopes.to];
+    }
     if (meta !== undefined && Object.keys(meta).length === 0) delete key.meta;
     else if (meta !== undefined) key.meta = { ...meta };
     this.keys.set(id, key);

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { EXPIRY_DAYS } from '../../keys/expiry';
 import { ENVIRONMENTS, ROLES } from '../../keys/format';
 import { metaSchema } from '../../keys/key-meta';
+import { MAX_SCOPES, MAX_SCOPE_PATH_LENGTH } from '../../auth/scopes';
 import { MAX_GRACE_HOURS } from '../../keys/key-service';
 import { cursorQuerySchema, limitQuerySchema, nameSchema } from '../http';
 
@@ -22,15 +23,39 @@ export const createKeySchema = z.strictObject({
   ),
   expiresOn: z.optional(z.string()),
   meta: z.optional(metaSchema),
+  scopes: z.optional(scopesSchema()),
 });
 
-/** The body of a key change: a new name, new metadata (`{}` clears it), or both. */
-export const updateKeySchema = z.strictObject({ name: z.optional(nameSchema), meta: z.optional(metaSchema) }).check(
-  z.refine((body: { name?: string; meta?: unknown }) => body.name !== undefined || body.meta !== undefined, {
-    message: 'name: give a name, meta or both',
-    path: ['name'],
-  }),
-);
+/**
+ * A key's scopes: `METHOD /path` patterns, 1 to {@link MAX_SCOPES} (what fits the authorizer's
+ * 8 KB answer); their form is checked by `parseScopes`.
+ */
+function scopesSchema() {
+  return z
+    .array(z.string().check(z.maxLength(MAX_SCOPE_PATH_LENGTH + 8, 'is too long')))
+    .check(
+      z.minLength(1, `must be 1 to ${MAX_SCOPES} scopes`),
+      z.maxLength(MAX_SCOPES, `must be 1 to ${MAX_SCOPES} scopes`),
+    );
+}
+
+/**
+ * The body of a key change: a new name, new metadata (`{}` clears it), new scopes (`null` takes
+ * them away), or several.
+ */
+export const updateKeySchema = z
+  .strictObject({
+    name: z.optional(nameSchema),
+    meta: z.optional(metaSchema),
+    scopes: z.optional(z.nullable(scopesSchema())),
+  })
+  .check(
+    z.refine(
+      (body: { name?: string; meta?: unknown; scopes?: unknown }) =>
+        body.name !== undefined || body.meta !== undefined || body.scopes !== undefined,
+      { message: 'name: give a name, meta, scopes or several', path: ['name'] },
+    ),
+  );
 
 /** The body of a rotation. */
 export const rotateKeySchema = z.strictObject({
