@@ -16,6 +16,7 @@ export const handler = withCors(
     store: keyStore,
     clock: systemClock,
     prefix: settings.keyPrefix,
+    keyFormat: settings.keyFormats?.[0],
     cache: stageCache,
     logger,
     idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
