@@ -12,7 +12,7 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
-import { RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
+import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
@@ -40,6 +40,8 @@ interface StackOutputs {
   RestApiId: string;
   StageName: string;
   KeyPrefix: string;
+  /** Absent from a stack deployed before key formats were a setting: the default format then. */
+  KeyFormat?: string;
   NamePrefix: string;
   OperatorPlan: StandardPlan;
   Plans: string;
@@ -137,6 +139,7 @@ async function main(args: string[]): Promise<void> {
       usagePlans.findUsagePlanIds(names),
     ),
     prefix: outputs.KeyPrefix,
+    keyFormat: keyFormatOutput(outputs.KeyFormat),
     clock: systemClock,
     cache: adminCache(new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName)),
     logger,

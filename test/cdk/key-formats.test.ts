@@ -76,5 +76,7 @@ describe('the identity-validation expression', () => {
     // the authorizer and every function that mints or reads keys: new keys in the first format.
     expect(formats.length).toBeGreaterThanOrEqual(2);
     for (const value of formats) expect(JSON.parse(value as string)).toEqual([POSTCO, DEFAULT]);
+    // what the admin commands that mint a key outside the API (the first operator key, a recovery) read.
+    template.hasOutput('KeyFormat', { Value: JSON.stringify(POSTCO) });
   });
 });
