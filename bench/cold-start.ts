@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bundle, Bundler } from './bundles';
-import { METHOD_ARN, PREFIX, type BenchKey } from './fixture';
+import { KEY_FORMAT, METHOD_ARN, type BenchKey } from './fixture';
 import { median, printTable, size, type Report } from './report';
 
 const run = promisify(execFile);
@@ -87,7 +87,8 @@ export async function coldStartFigures(
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     TABLE_NAME: tableName,
-    KEY_PREFIX: PREFIX,
+    KEY_PREFIX: KEY_FORMAT.prefix,
+    KEY_FORMATS: JSON.stringify([KEY_FORMAT]),
     ACCEPT_BARE_KEYS: 'true',
     // the stack renders the typed routes' role rules here (none in keygate's own API).
     ROUTE_ROLES: '[]',

@@ -7,6 +7,7 @@ import { systemClock } from '../lambdas/core/support/clock';
 import { expiryAt } from '../lambdas/core/keys/expiry';
 import type { Logger } from '../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../lambdas/core/model';
+import { assertValidKeyFormat, defaultFormatFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { buildKey } from '../lambdas/core/keys/new-key';
 import type { KeyStore } from '../lambdas/core/store/store';
 
@@ -17,6 +18,20 @@ export const quiet: Logger = { info: () => undefined, warn: () => undefined, err
 export const METHOD_ARN = 'arn:aws:execute-api:us-east-1:000000000000:keygate/prod/GET/v1/me';
 
 export const PREFIX = 'sk';
+
+/**
+ * The key format measured: `BENCH_KEY_FORMAT` (JSON, as `keygate:keyFormat`), the default format
+ * otherwise; `BENCH_KEY_FORMAT='{"prefix":"sk","environment":false,"checksum":false}' npm run bench`
+ * measures PostCo's.
+ */
+export const KEY_FORMAT: KeyFormat = keyFormatFromEnv(process.env.BENCH_KEY_FORMAT);
+
+function keyFormatFromEnv(text: string | undefined): KeyFormat {
+  if (text === undefined || text === '') return defaultFormatFor(PREFIX);
+  const format: unknown = JSON.parse(text);
+  assertValidKeyFormat(format);
+  return format;
+}
 
 /** One tenant and one key, with the plaintext the client sends. */
 export interface BenchKey {
@@ -37,7 +52,8 @@ export function benchKey(): BenchKey {
     usageKeys: {},
   };
   const { item, plaintext } = buildKey({
-    prefix: PREFIX,
+    prefix: KEY_FORMAT.prefix,
+    keyFormat: KEY_FORMAT,
     tenant,
     name: 'bench',
     environment: 'live',
@@ -84,8 +100,9 @@ export function countingStore(inner: Pick<KeyStore, 'getKey' | 'touchLastUsed'>)
 }
 
 /** The settings the deployed authorizer runs with (`lib/key-authorizer.ts` defaults). */
-export const AUTHORIZER_SETTINGS: Pick<AuthorizeDeps, 'prefix' | 'acceptBareKeys' | 'clock' | 'logger'> = {
-  prefix: PREFIX,
+export const AUTHORIZER_SETTINGS: Pick<AuthorizeDeps, 'prefix' | 'formats' | 'acceptBareKeys' | 'clock' | 'logger'> = {
+  prefix: KEY_FORMAT.prefix,
+  formats: [KEY_FORMAT],
   acceptBareKeys: true,
   clock: systemClock,
   logger: quiet,

@@ -17,7 +17,7 @@ import { callFigures } from './calls';
 import { coldStartFigures } from './cold-start';
 import { costFigures } from './cost';
 import { ddbFigures } from './ddb';
-import { benchKey } from './fixture';
+import { benchKey, KEY_FORMAT } from './fixture';
 import { gatewayFigures } from './gateway';
 import { printGoals, QUICK, Report, type Goal } from './report';
 import { warmFigures } from './warm';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     `\n${new Date().toISOString()}; node ${process.version}; ${availableParallelism()} cpus (${cpus()[0]?.model ?? 'unknown'}); ` +
       `${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory`,
   );
+  console.log(`key format: ${JSON.stringify(KEY_FORMAT)} (BENCH_KEY_FORMAT)`);
   const report = new Report();
   const key = benchKey();
   // in process, before DynamoDB Local starts: its JVM's start-up work would share the CPU.

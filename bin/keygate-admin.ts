@@ -13,7 +13,7 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
 import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
-import { RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
+import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
@@ -42,6 +42,8 @@ interface StackOutputs {
   RestApiId: string;
   StageName: string;
   KeyPrefix: string;
+  /** Absent from a stack deployed before key formats were a setting: the default format then. */
+  KeyFormat?: string;
   NamePrefix: string;
   OperatorPlan: StandardPlan;
   Plans: string;
@@ -144,6 +146,7 @@ async function main(args: string[]): Promise<void> {
       usagePlans.findUsagePlanIds(names),
     ),
     prefix: outputs.KeyPrefix,
+    keyFormat: keyFormatOutput(outputs.KeyFormat),
     clock: systemClock,
     cache: adminCache(new StageCacheFlusher(apiGateway, outputs.RestApiId, outputs.StageName)),
     logger,

@@ -1,3 +1,4 @@
+import { assertValidKeyFormat, type KeyFormat } from '../lambdas/core/keys/format';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
@@ -47,14 +48,17 @@ export async function recoverOperatorCommand(
 ): Promise<void> {
   const flags = parseFlags(args);
   const region = flags.get('--region');
-  const { tableName, prefix } =
+  const { tableName, prefix, keyFormat }: { tableName: string; prefix: string; keyFormat?: KeyFormat } =
     flags.has('--table') || flags.has('--key-prefix')
       ? { tableName: required(flags, '--table'), prefix: required(flags, '--key-prefix') }
       : await fromStack(flags.get('--stack') ?? 'Keygate', region);
   const client = new DynamoDBClient({ region });
   try {
     const store = new DynamoKeyStore({ client: documentClient(client), tableName });
-    const { key, usable } = await recoverOperator({ store, clock: systemClock, prefix }, flags.has('--force'));
+    const { key, usable } = await recoverOperator(
+      { store, clock: systemClock, prefix, keyFormat },
+      flags.has('--force'),
+    );
     out.stdout(`operator key: ${key.key}\n`);
     out.stderr(
       `minted operator key ${key.id} (key.created, actor admin-cli, details.recovery recover-operator); ` +
@@ -92,11 +96,19 @@ function required(flags: Map<string, string>, name: string): string {
   return value;
 }
 
+/** The stack's `KeyFormat` output, checked; `undefined` (the default format) when the stack has none. */
+export function keyFormatOutput(value: string | undefined): KeyFormat | undefined {
+  if (value === undefined) return undefined;
+  const format: unknown = JSON.parse(value);
+  assertValidKeyFormat(format);
+  return format;
+}
+
 /** The table and key prefix from a deployed stack's outputs (see lib/keygate-stack.ts). */
 async function fromStack(
   stackName: string,
   region: string | undefined,
-): Promise<{ tableName: string; prefix: string }> {
+): Promise<{ tableName: string; prefix: string; keyFormat?: KeyFormat }> {
   const cloudformation = new CloudFormationClient({ region });
   try {
     const described = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -107,7 +119,8 @@ async function fromStack(
     const prefix = outputs.get('KeyPrefix');
     if (tableName === undefined || prefix === undefined)
       throw new Error(`stack ${stackName} lacks the outputs TableName, KeyPrefix: is it a keygate stack, deployed?`);
-    return { tableName, prefix };
+    const keyFormat = keyFormatOutput(outputs.get('KeyFormat'));
+    return { tableName, prefix, ...(keyFormat === undefined ? {} : { keyFormat }) };
   } finally {
     cloudformation.destroy();
   }

@@ -2,7 +2,13 @@ import { Aws, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { assertValidPrefix, tokenValidationPattern } from '../lambdas/core/keys/format';
+import {
+  assertValidKeyFormat,
+  assertValidPrefix,
+  defaultFormatFor,
+  tokenValidationPatternFor,
+  type KeyFormat,
+} from '../lambdas/core/keys/format';
 import { assertValidRoute, type RouteRoles } from '../lambdas/core/auth/route-policy';
 import { authorizerLimitErrors, LONGEST_STAGE_NAME } from './authorizer-limits';
 import { KeygateFunction } from './keygate-function';
@@ -20,6 +26,13 @@ export interface KeyAuthorizerProps {
    * @default - `sk`
    */
   readonly keyPrefix?: string;
+  /**
+   * The key formats accepted, the one new keys are minted in first (`keygate:keyFormat`, then
+   * `keygate:acceptedKeyFormats`): the identity-validation expression admits exactly their shapes.
+   *
+   * @default - the default format under `keyPrefix`
+   */
+  readonly keyFormats?: readonly KeyFormat[];
   /**
    * Whether a key sent without the `Bearer` scheme (`Authorization: sk_live_...`) is accepted.
    *
@@ -76,6 +89,9 @@ export class KeyAuthorizer extends Construct {
     const acceptBareKeys = props.acceptBareKeys ?? DEFAULT_SETTINGS.acceptBareKeys;
     const resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(DEFAULT_SETTINGS.authorizerCacheTtlSeconds);
     validate(keyPrefix, resultsCacheTtl);
+    const keyFormats = props.keyFormats ?? [defaultFormatFor(keyPrefix)];
+    if (keyFormats.length === 0) throw new Error('KeyAuthorizer keyFormats must list at least one format');
+    keyFormats.forEach((format) => assertValidKeyFormat(format));
     const lastUsedIntervalSeconds = lastUsedSeconds(
       props.lastUsedInterval ?? Duration.seconds(DEFAULT_SETTINGS.lastUsedIntervalSeconds),
     );
@@ -96,6 +112,7 @@ export class KeyAuthorizer extends Construct {
       environment: {
         [ENV.tableName]: props.table.table.tableName,
         [ENV.keyPrefix]: keyPrefix,
+        [ENV.keyFormats]: JSON.stringify(keyFormats),
         [ENV.acceptBareKeys]: String(acceptBareKeys),
         [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
         // rendered at synthesis, so routes added after the authorizer still get their rules.
@@ -120,7 +137,7 @@ export class KeyAuthorizer extends Construct {
     this.tokenAuthorizerProps = {
       handler: this.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
-      validationRegex: tokenValidationPattern(keyPrefix, acceptBareKeys),
+      validationRegex: tokenValidationPatternFor(keyFormats, acceptBareKeys),
       resultsCacheTtl,
     };
     this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', this.tokenAuthorizerProps);

@@ -1,3 +1,4 @@
+import { keyFormatsOf } from './settings';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
@@ -37,6 +38,11 @@ export class KeygateStack extends Stack {
     new CfnOutput(this, 'RestApiId', { value: api.restApiId, description: 'The REST API id' });
     new CfnOutput(this, 'StageName', { value: settings.stageName, description: 'The API stage' });
     new CfnOutput(this, 'KeyPrefix', { value: settings.keyPrefix, description: 'The prefix of every key' });
+    // what the admin commands that mint a key straight on the table (the first operator key, a recovery) read.
+    new CfnOutput(this, 'KeyFormat', {
+      value: JSON.stringify(keyFormatsOf(settings)[0]),
+      description: 'The format new keys are minted in (JSON)',
+    });
     new CfnOutput(this, 'NamePrefix', {
       value: keygate.name,
       description: 'The prefix of run-time API keys and usage plans',

@@ -24,7 +24,7 @@ import {
 } from './management-functions';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { RatePlans } from './rate-plans';
-import { CONFIGURED_PLANS, resolveSettings, SettingsError, type KeygateSettings } from './settings';
+import { CONFIGURED_PLANS, resolveSettings, SettingsError, type KeygateSettings, keyFormatsOf } from './settings';
 import { tagSharedPlans } from './stack-tag';
 import { KeygateTeardown } from './teardown';
 import { KeygateUpstream } from './upstream';
@@ -108,6 +108,7 @@ export class Keygate extends Construct {
     this.keyAuthorizer = new KeyAuthorizer(this, 'KeyAuthorizer', {
       table: this.table,
       keyPrefix: settings.keyPrefix,
+      keyFormats: keyFormatsOf(settings),
       acceptBareKeys: settings.acceptBareKeys,
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
       lastUsedInterval: Duration.seconds(settings.lastUsedIntervalSeconds),

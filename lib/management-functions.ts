@@ -8,7 +8,7 @@ import type { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { KeygateFunction, type TableAccess } from './keygate-function';
 import type { KeyTable } from './key-table';
 import type { RatePlans } from './rate-plans';
-import { CONFIGURED_PLANS, type KeygateSettings } from './settings';
+import { CONFIGURED_PLANS, type KeygateSettings, keyFormatsOf } from './settings';
 import { guardStackResources } from './stack-tag';
 
 /**
@@ -158,6 +158,7 @@ export function managementFunction(
     description,
     environment: {
       [ENV.keyPrefix]: settings.keyPrefix,
+      [ENV.keyFormats]: JSON.stringify(keyFormatsOf(settings)),
       [ENV.restApiId]: api.restApiId,
       [ENV.stageName]: settings.stageName,
       // the API keys and enterprise usage plans made at run time are named after the stack.

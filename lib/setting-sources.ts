@@ -46,6 +46,17 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     env: 'KEYGATE_KEY_PREFIX',
     accepts: '1–16 lowercase letters or digits, starting with a letter',
   },
+  keyFormat: {
+    context: 'keygate:keyFormat',
+    env: 'KEYGATE_KEY_FORMAT',
+    accepts:
+      'an object (or its JSON) `{"prefix", "environment": true|false, "checksum": true|false}`, the prefix as `keyPrefix`; such as `{"prefix":"sk","environment":false,"checksum":false}` for `sk_` + 64 hex',
+  },
+  acceptedKeyFormats: {
+    context: 'keygate:acceptedKeyFormats',
+    env: 'KEYGATE_ACCEPTED_KEY_FORMATS',
+    accepts: 'a list (or its JSON array) of up to 4 key formats, each as `keyFormat`',
+  },
   stageName: { context: 'keygate:stageName', accepts: '1–128 letters, digits, `-` or `_`' },
   authorizerCacheTtlSeconds: {
     context: 'keygate:authorizerCacheTtlSeconds',

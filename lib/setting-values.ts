@@ -1,4 +1,5 @@
 import { MAX_CORS_ORIGINS, originProblem } from '../lambdas/core/http/cors';
+import { assertValidKeyFormat, sameFormat, type KeyFormat } from '../lambdas/core/keys/format';
 import { QUOTA_PERIODS, type PlanLimits, type PlanName } from '../lambdas/core/model';
 
 /**
@@ -109,6 +110,58 @@ export function upstreamUrlSetting(name: string, value: unknown, allowHttp = fal
     throw new Error(`${name} must not carry credentials, a query or a fragment, ${received(value)}`);
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/** The most older key formats a deployment accepts: each is one more alternative in the gateway's expression. */
+export const MAX_ACCEPTED_KEY_FORMATS = 4;
+
+/**
+ * A key format, from JSON text or an object: `{"prefix", "environment", "checksum"}`.
+ *
+ * @throws Error naming the setting, the field at fault and the value received.
+ */
+export function keyFormatSetting(name: string, value: unknown): KeyFormat {
+  const parsed = jsonValue(name, value, 'JSON such as {"prefix":"sk","environment":true,"checksum":true}');
+  try {
+    assertValidKeyFormat(parsed);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
+  }
+  return { prefix: parsed.prefix, environment: parsed.environment, checksum: parsed.checksum };
+}
+
+/**
+ * The older key formats still accepted, from a JSON array or a list; none when absent. A format
+ * equal to `current` is dropped (it is accepted anyway); one listed twice is refused.
+ *
+ * @throws Error naming the setting (and the entry at fault), the value received and what is expected.
+ */
+export function keyFormatsSetting(name: string, value: unknown, current: KeyFormat): KeyFormat[] {
+  if (value === undefined || value === null || value === '') return [];
+  const parsed = jsonValue(name, value, 'a JSON list of key formats');
+  if (!Array.isArray(parsed)) throw new Error(`${name} must be a list of key formats, ${received(value)}`);
+  if (parsed.length > MAX_ACCEPTED_KEY_FORMATS) {
+    throw new Error(`${name} takes at most ${MAX_ACCEPTED_KEY_FORMATS} formats, received ${parsed.length}`);
+  }
+  const formats: KeyFormat[] = [];
+  parsed.forEach((entry: unknown, index) => {
+    const format = keyFormatSetting(`${name}[${index}]`, entry);
+    if (formats.some((other) => sameFormat(other, format))) {
+      throw new Error(`${name}[${index}] lists a format twice, ${received(entry)}`);
+    }
+    formats.push(format);
+  });
+  return formats.filter((format) => !sameFormat(format, current));
+}
+
+/** A value given as JSON text (as `cdk synth -c` and variables give it) or as is. */
+function jsonValue(name: string, value: unknown, expected: string): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new Error(`${name} must be ${expected}, ${received(value)}`);
+  }
 }
 
 /** Whether `name` is a {@link ConfiguredPlan}. */

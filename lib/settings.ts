@@ -3,7 +3,7 @@ import type { NoticeIndexes } from './key-table';
 import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../lambdas/core/events/dynamodb-outbox';
 import { parseGatewayAnswers, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
-import { assertValidPrefix } from '../lambdas/core/keys/format';
+import { assertValidPrefix, defaultFormatFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { LEAK_POLICIES, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import type { PlanLimits } from '../lambdas/core/model';
 import { DEFAULT_STALE_AFTER_DAYS } from '../lambdas/core/notices/notice-job';
@@ -14,6 +14,8 @@ import {
   corsOriginsSetting,
   integerSetting,
   isConfiguredPlan,
+  keyFormatSetting,
+  keyFormatsSetting,
   plansSetting,
   protectedStagesSetting,
   received,
@@ -42,6 +44,21 @@ export {
 export interface KeygateSettings {
   /** The key prefix, as in `sk_live_...`: 1–16 lowercase letters or digits, starting with a letter. */
   readonly keyPrefix: string;
+  /**
+   * How new keys are spelled (JSON `{"prefix", "environment", "checksum"}`): the prefix, whether
+   * `live_`/`test_` follows it, and whether an 8-hex CRC-32 ends it, after 64 random hex
+   * characters. By default `{"prefix": <keyPrefix>, "environment": true, "checksum": true}`, as in
+   * `sk_live_` + 72 hex. Without the environment, a key's environment is on its record only (the
+   * authorizer reads it there); without the checksum, a mistyped or made-up key of the right shape
+   * costs the authorizer one read ([Key formats](key-formats.md)).
+   */
+  readonly keyFormat?: KeyFormat;
+  /**
+   * Older key formats still accepted beside `keyFormat`, while their keys
+   * are rotated or imported (a JSON list, at most 4): the authorizer and API Gateway's
+   * identity-validation expression accept any of them; new keys always use `keyFormat`. None by default.
+   */
+  readonly acceptedKeyFormats?: readonly KeyFormat[];
   /** The API Gateway stage the API is deployed to. */
   readonly stageName: string;
   /** How long API Gateway caches an authorizer answer, 0–3600 s; 0 turns the cache off. */
@@ -154,6 +171,16 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   onLeak: 'revoke',
 };
 
+/**
+ * The key formats a deployment accepts, the one new keys are minted in first: `keyFormat` (or
+ * the default format under `keyPrefix`), then `acceptedKeyFormats`.
+ */
+export function keyFormatsOf(
+  settings: Pick<KeygateSettings, 'keyPrefix' | 'keyFormat' | 'acceptedKeyFormats'>,
+): readonly KeyFormat[] {
+  return [settings.keyFormat ?? defaultFormatFor(settings.keyPrefix), ...(settings.acceptedKeyFormats ?? [])];
+}
+
 /** Settings as they arrive from context or from a caller: any field may be missing or a string. */
 export type SettingsInput = { readonly [K in keyof KeygateSettings]?: unknown };
 
@@ -225,6 +252,26 @@ function resolve(
   } catch (error) {
     throw new SettingsError(`${label('keyPrefix')}: ${(error as Error).message}`, { cause: error });
   }
+  const keyFormat =
+    input.keyFormat === undefined || input.keyFormat === null || input.keyFormat === ''
+      ? undefined
+      : keyFormatSetting(label('keyFormat'), input.keyFormat);
+  if (
+    keyFormat !== undefined &&
+    input.keyPrefix !== undefined &&
+    input.keyPrefix !== null &&
+    keyPrefix !== keyFormat.prefix
+  ) {
+    throw new SettingsError(
+      `${label('keyPrefix')} (${JSON.stringify(keyPrefix)}) must be the prefix of ${label('keyFormat')} ` +
+        `(${JSON.stringify(keyFormat.prefix)}), or be left out`,
+    );
+  }
+  const acceptedKeyFormats = keyFormatsSetting(
+    label('acceptedKeyFormats'),
+    input.acceptedKeyFormats,
+    keyFormat ?? defaultFormatFor(keyPrefix),
+  );
   const stageName = stringSetting(label('stageName'), input.stageName, d.stageName);
   if (!STAGE_NAME.test(stageName)) {
     throw new SettingsError(
@@ -293,7 +340,9 @@ function resolve(
     throw new SettingsError(`${label('onLeak')} must be one of ${LEAK_POLICIES.join(', ')}, ${received(onLeak)}`);
   }
   return {
-    keyPrefix,
+    keyPrefix: keyFormat?.prefix ?? keyPrefix,
+    ...(keyFormat === undefined ? {} : { keyFormat }),
+    ...(acceptedKeyFormats.length === 0 ? {} : { acceptedKeyFormats }),
     stageName,
     authorizerCacheTtlSeconds,
     acceptBareKeys,

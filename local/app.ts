@@ -17,7 +17,7 @@ import { DynamoIdempotencyStore } from '../lambdas/core/store/dynamodb-idempoten
 import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
-import { tokenValidationPattern } from '../lambdas/core/keys/format';
+import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
@@ -60,6 +60,11 @@ export interface LocalOptions {
   readonly timeToLive?: boolean;
   /** @default 'sk' */
   readonly keyPrefix?: string;
+  /**
+   * The key formats accepted, the one new keys are minted in first (`KEYGATE_KEY_FORMAT`, then
+   * `KEYGATE_ACCEPTED_KEY_FORMATS`). @default - the default format under `keyPrefix`
+   */
+  readonly keyFormats?: readonly KeyFormat[];
   /** The stage in method ARNs and proxy events. @default 'prod' */
   readonly stage?: string;
   /** @default true */
@@ -145,6 +150,8 @@ export interface LocalKeygate {
  */
 export async function startKeygateLocal(options: LocalOptions = {}): Promise<LocalKeygate> {
   const prefix = options.keyPrefix ?? DEFAULT_SETTINGS.keyPrefix;
+  const formats = options.keyFormats ?? [defaultFormatFor(prefix)];
+  const keyFormat = formats[0];
   const acceptBareKeys = options.acceptBareKeys ?? DEFAULT_SETTINGS.acceptBareKeys;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? jsonLogger({ source: 'keygate-local' });
@@ -190,6 +197,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       usagePlans,
       plans,
       prefix,
+      keyFormat,
       clock,
       cache,
       logger,
@@ -229,7 +237,17 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       clock,
       logger,
     });
-    const keyDeps = { store, clock, logger, prefix, cache, usage: tenants, idempotency };
+    const keyDeps = {
+      store,
+      clock,
+      logger,
+      prefix,
+      keyFormat,
+      acceptedFormats: formats,
+      cache,
+      usage: tenants,
+      idempotency,
+    };
     // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
     const corsOrigins = options.corsOrigins ?? [];
     const cors = (handler: ProxyHandler): ProxyHandler => withCors(handler, corsOrigins);
@@ -247,6 +265,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
             leaks: new LeakService({
               store: new DynamoLeakStore(store, documentClient(client), tableName, eventRetentionDays),
               prefix,
+              formats,
               policy: options.onLeak ?? DEFAULT_SETTINGS.onLeak,
               clock,
               cache,
@@ -260,6 +279,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       authorizer: createAuthorizerHandler({
         store: keyReader,
         prefix,
+        formats,
         acceptBareKeys,
         clock,
         logger,
@@ -267,7 +287,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         routeRoles,
         denySuspended: options.gatewayAnswers?.suspended !== undefined,
       }),
-      identityValidation: new RegExp(tokenValidationPattern(prefix, acceptBareKeys)),
+      identityValidation: new RegExp(tokenValidationPatternFor(formats, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,
       usageCheck: usagePlans.check,
       stage: options.stage,
@@ -297,7 +317,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         logger,
         staleAfterDays: options.staleAfterDays,
         revokeStaleKeys: options.revokeStaleKeys,
-        revoker: keyServiceRevoker(new KeyService({ store, clock, logger, prefix, cache })),
+        revoker: keyServiceRevoker(new KeyService({ store, clock, logger, prefix, keyFormat, cache })),
       }),
       clock,
       logger,

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { JavaMissingError, startTimeoutFromEnv } from './dynamodb-local';
 import { startKeygateLocal, type LocalRoute } from './app';
 import { assertPortFree, portFromEnv, PortInUseError, watchParent } from './lifecycle';
+import { keyFormatsOf } from '../lib/settings';
 import { localSettings } from './settings';
 
 /** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
     dynamodbEndpoint: process.env.KEYGATE_DYNAMODB_ENDPOINT || undefined,
     keyPrefix: settings.keyPrefix,
+    keyFormats: keyFormatsOf(settings),
     acceptBareKeys: settings.acceptBareKeys,
     cacheTtlSeconds: settings.authorizerCacheTtlSeconds,
     plans: settings.plans,

@@ -12,6 +12,7 @@ import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { jsonLogger } from '../../lambdas/core/support/logger';
 import { documentClient } from '../../lambdas/runtime/dynamodb-client';
 import { booleanFromEnv, stringFromEnv } from '../../lambdas/runtime/env';
+import { keyFormatsFromEnv } from '../../lambdas/runtime/key-formats';
 
 const logger = jsonLogger({ function: 'authorizer' });
 const store = new DynamoKeyStore({
@@ -24,6 +25,7 @@ const store = new DynamoKeyStore({
 export const handler = createAuthorizerHandler({
   store,
   prefix: stringFromEnv('KEY_PREFIX'),
+  formats: keyFormatsFromEnv('KEY_FORMATS'),
   acceptBareKeys: booleanFromEnv('ACCEPT_BARE_KEYS', true),
   clock: systemClock,
   logger,

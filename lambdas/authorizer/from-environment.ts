@@ -4,6 +4,7 @@ import { jsonLogger } from '../core/support/logger';
 import type { DynamoDbHttp } from '../runtime/dynamodb-http';
 import { booleanFromEnv, jsonFromEnv, numberFromEnv, stringFromEnv } from '../runtime/env';
 import { ENV } from '../runtime/env-names';
+import { keyFormatsFromEnv } from '../runtime/key-formats';
 import { parseRouteRoles } from '../runtime/route-roles';
 import { SignedKeyReader, type SignedKeyReaderProps } from '../runtime/signed-key-reader';
 import { createAuthorizerHandler } from './handler';
@@ -34,6 +35,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
   return createAuthorizerHandler({
     store: keys,
     prefix: stringFromEnv(ENV.keyPrefix),
+    formats: keyFormatsFromEnv(ENV.keyFormats),
     acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),
     clock: systemClock,
     logger,

@@ -19,6 +19,7 @@ export const handler = withCors(
     leaks: new LeakService({
       store: new DynamoLeakStore(keyStore, documentDb, tableName, eventRetentionDays),
       prefix: settings.keyPrefix,
+      formats: settings.keyFormats,
       policy: leakPolicyFrom(stringFromEnv(ENV.onLeak), ENV.onLeak),
       clock: systemClock,
       cache: stageCache,

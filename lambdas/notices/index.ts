@@ -16,6 +16,7 @@ const keys = new KeyService({
   store: keyStore,
   clock: systemClock,
   prefix: settings.keyPrefix,
+  keyFormat: settings.keyFormats?.[0],
   cache: stageCache,
   logger,
 });

@@ -7,6 +7,8 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   /** `keygate:keyPrefix`. */
   keyPrefix: 'KEY_PREFIX',
+  /** `keygate:keyFormat` then `keygate:acceptedKeyFormats`, a JSON list: new keys use the first. */
+  keyFormats: 'KEY_FORMATS',
   /** `keygate:acceptBareKeys`, `true` or `false`. */
   acceptBareKeys: 'ACCEPT_BARE_KEYS',
   /** `keygate:lastUsedIntervalSeconds`. */

@@ -76,6 +76,7 @@ export function tenantService(logger: Logger): TenantService {
     usagePlans,
     plans,
     prefix: settings.keyPrefix,
+    keyFormat: settings.keyFormats?.[0],
     clock: systemClock,
     cache: stageCache,
     logger,

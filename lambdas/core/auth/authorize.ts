@@ -1,6 +1,13 @@
 import type { Clock } from '../support/clock';
 import { isExpired } from '../keys/expiry';
-import { hashKey, hashesEqual, keyIdFromHash, parseAuthorization } from '../keys/format';
+import {
+  hashKey,
+  hashesEqual,
+  keyIdFromHash,
+  parseAuthorization,
+  parseAuthorizationIn,
+  type KeyFormat,
+} from '../keys/format';
 import { describeError, type Logger } from '../support/logger';
 import type { AuthorizerContext } from '../model';
 import { PolicyCache, policyFor, stageArn, type PolicyDocument } from './policy';
@@ -41,6 +48,11 @@ export interface AuthorizeDeps {
   /** Only the one read: the authorizer's bundle carries no more of the store than that. */
   readonly store: Pick<KeyStore, 'getKey'>;
   readonly prefix: string;
+  /**
+   * The formats a key may have (the deployment's and the older ones still accepted); a key's
+   * environment is read from its item, whatever the key spells. @default - the default format under `prefix`
+   */
+  readonly formats?: readonly KeyFormat[];
   readonly acceptBareKeys: boolean;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -67,7 +79,10 @@ export async function authorize(
   token: string | undefined,
   methodArn: string,
 ): Promise<AuthorizationResult> {
-  const parsed = parseAuthorization(token, deps.prefix, deps.acceptBareKeys);
+  const parsed =
+    deps.formats === undefined
+      ? parseAuthorization(token, deps.prefix, deps.acceptBareKeys)
+      : parseAuthorizationIn(token, deps.formats, deps.acceptBareKeys);
   if (parsed === undefined) return refuse(deps.logger, 'malformed');
   const hash = hashKey(parsed.key);
   const keyId = keyIdFromHash(hash);

@@ -4,7 +4,7 @@ import { ApiError, invalidRequest, type ErrorCode } from '../http/errors';
 import { snapshotOf, type AuthorizerContext, type KeyItem, type Tenant } from '../model';
 import { KeyExistsError } from '../store/store';
 import { tenantTakingKeys, onLatestTenant } from '../tenants/latest-tenant';
-import { hashKey, keyIdFromHash, parseKey, type Environment, type Role } from './format';
+import { defaultFormatFor, hashKey, keyIdFromHash, parseKeyIn, type Environment, type Role } from './format';
 import { assertMayCreate } from './key-permissions';
 import type { KeyServiceDeps } from './key-service';
 
@@ -126,14 +126,20 @@ export class KeyImporter {
       throw invalidRequest('key: give either key (the plaintext) or sha256 (its SHA-256 hex), not both');
     if (input.key !== undefined) {
       // the message never quotes the key: it is a secret whether it is well formed or not.
-      const parsed = parseKey(input.key, this.deps.prefix);
+      const formats = this.deps.acceptedFormats ?? [this.deps.keyFormat ?? defaultFormatFor(this.deps.prefix)];
+      const parsed = parseKeyIn(input.key, formats);
       if (parsed === undefined) throw invalidRequest("key: not a key of this deployment's accepted format");
       const last4 = input.key.slice(-4);
       if (input.last4 !== undefined && input.last4 !== last4)
         throw invalidRequest("last4: does not match the key's last four characters");
-      if (input.environment !== undefined && input.environment !== parsed.environment)
+      // a format without an environment segment leaves it to the record, as for a minted key.
+      if (
+        parsed.environment !== undefined &&
+        input.environment !== undefined &&
+        input.environment !== parsed.environment
+      )
         throw invalidRequest(`environment: the key is a ${parsed.environment} key`);
-      return { hash: hashKey(input.key), last4, environment: parsed.environment };
+      return { hash: hashKey(input.key), last4, environment: parsed.environment ?? input.environment ?? 'live' };
     }
     const sha256 = input.sha256 as string;
     if (!SHA256_HEX.test(sha256)) throw invalidRequest('sha256: must be 64 lowercase hex characters');

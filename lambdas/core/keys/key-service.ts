@@ -5,7 +5,7 @@ import { conflict, invalidRequest, notFound } from '../http/errors';
 import { keyDetails, keyEvent } from '../events/changes';
 import { actorOf, type Actor, type EventDetails } from '../events/model';
 import { ExpiryError, expiryAt, resolveExpiry, type Expiry, type ExpiryDays } from './expiry';
-import type { Environment, Role } from './format';
+import type { Environment, Role, KeyFormat } from './format';
 import { assertCanWrite, assertMayChange, assertMayCreate, assertOperatorIsLive } from './key-permissions';
 import type { Logger } from '../support/logger';
 import { withBackoff } from '../support/retry';
@@ -26,6 +26,10 @@ export interface KeyServiceDeps {
   readonly store: KeyStore;
   readonly clock: Clock;
   readonly prefix: string;
+  /** How new keys are spelled. @default - the default format under `prefix` */
+  readonly keyFormat?: KeyFormat;
+  /** Every format a key brought in may have (imports). @default - `keyFormat` alone */
+  readonly acceptedFormats?: readonly KeyFormat[];
   readonly cache: AuthorizerCacheFlusher;
   readonly logger: Logger;
   /**
@@ -87,6 +91,7 @@ export class KeyService {
         this.deps.usage === undefined ? current : await this.deps.usage.ensureUsageKey(current, environment);
       const { item, plaintext } = buildKey({
         prefix: this.deps.prefix,
+        keyFormat: this.deps.keyFormat,
         tenant,
         name: input.name,
         environment,
@@ -237,6 +242,7 @@ export class KeyService {
     const result = await this.withFreshTenant(caller.tenantId, async (tenant) => {
       const { item, plaintext } = buildKey({
         prefix: this.deps.prefix,
+        keyFormat: this.deps.keyFormat,
         tenant,
         name: old.name,
         environment: old.environment,

@@ -1,10 +1,12 @@
 import type { Expiry, ExpiryDays } from './expiry';
-import { mintKey, type Environment, type Role } from './format';
+import { mintKey, mintKeyIn, type Environment, type KeyFormat, type Role } from './format';
 import { snapshotOf, type KeyItem, type Tenant } from '../model';
 
 /** What a new key is made of, besides its secret. */
 export interface NewKeySpec {
   readonly prefix: string;
+  /** How new keys are spelled. @default - the default format under `prefix` */
+  readonly keyFormat?: KeyFormat;
   readonly tenant: Tenant;
   readonly name: string;
   readonly environment: Environment;
@@ -28,7 +30,8 @@ export interface NewKeySpec {
  * @returns the item to store and the plaintext to show once.
  */
 export function buildKey(spec: NewKeySpec): { item: KeyItem; plaintext: string } {
-  const minted = mintKey(spec.prefix, spec.environment);
+  const minted =
+    spec.keyFormat === undefined ? mintKey(spec.prefix, spec.environment) : mintKeyIn(spec.keyFormat, spec.environment);
   const item: KeyItem = {
     id: minted.id,
     tenantId: spec.tenant.tenantId,

@@ -2,7 +2,7 @@ import { flushAfterWrite, type AuthorizerCacheFlusher } from '../auth/cache';
 import type { Clock } from '../support/clock';
 import { keyEvent } from '../events/changes';
 import type { Actor, KeygateEvent } from '../events/model';
-import { hashKey, hashesEqual, keyIdFromHash, parseKey } from '../keys/format';
+import { hashKey, hashesEqual, keyIdFromHash, parseKey, parseKeyIn, type KeyFormat } from '../keys/format';
 import type { Logger } from '../support/logger';
 import type { KeyItem } from '../model';
 
@@ -54,6 +54,8 @@ export interface LeakOutcome {
 export interface LeakServiceDeps {
   readonly store: LeakStore;
   readonly prefix: string;
+  /** The formats a key may have, the current one first. @default - the default format under `prefix` */
+  readonly formats?: readonly KeyFormat[];
   readonly policy: LeakPolicy;
   readonly clock: Clock;
   readonly cache: AuthorizerCacheFlusher;
@@ -78,7 +80,8 @@ export class LeakService {
   constructor(private readonly deps: LeakServiceDeps) {}
 
   async report(token: string, sighting: LeakSighting, actor: Actor): Promise<LeakOutcome> {
-    const parsed = parseKey(token, this.deps.prefix);
+    const parsed =
+      this.deps.formats === undefined ? parseKey(token, this.deps.prefix) : parseKeyIn(token, this.deps.formats);
     if (parsed === undefined) return { label: 'false_positive' };
     const hash = hashKey(parsed.key);
     const key = await this.deps.store.getKey(keyIdFromHash(hash));

@@ -1,3 +1,4 @@
+import type { KeyFormat } from '../keys/format';
 import { ADMIN_CLI, keyDetails, keyEvent } from '../events/changes';
 import { expiryAt } from '../keys/expiry';
 import { buildKey } from '../keys/new-key';
@@ -15,6 +16,8 @@ export interface OperatorRecoveryDeps {
   readonly clock: Clock;
   /** The deployment's key prefix (the stack's `KeyPrefix` output). */
   readonly prefix: string;
+  /** How new keys are spelled. @default - the default format under `prefix` */
+  readonly keyFormat?: KeyFormat;
 }
 
 /** A refusal of the recovery; its message says why and what to do instead. */
@@ -60,6 +63,7 @@ export async function recoverOperator(deps: OperatorRecoveryDeps, force = false)
       );
     const { item, plaintext } = buildKey({
       prefix: deps.prefix,
+      keyFormat: deps.keyFormat,
       tenant,
       name: 'recovered operator',
       environment: 'live',

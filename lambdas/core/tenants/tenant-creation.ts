@@ -87,6 +87,7 @@ export async function createTenant(
     };
     const { item, plaintext } = buildKey({
       prefix: deps.prefix,
+      keyFormat: deps.keyFormat,
       tenant,
       name: firstRole === 'operator' ? 'operator' : 'owner',
       environment: 'live',

@@ -1,3 +1,4 @@
+import type { KeyFormat } from '../keys/format';
 import type { AuthorizerCacheFlusher } from '../auth/cache';
 import type { ReconcileRequests } from '../plans/plan-reconciler';
 import type { PlanCatalog, UsagePlanApi } from '../plans/usage-plans';
@@ -12,6 +13,8 @@ export interface TenantServiceDeps {
   /** The shared plans, or how to find them (the Lambdas look them up by name on first use). */
   readonly plans: PlanCatalog | (() => Promise<PlanCatalog>);
   readonly prefix: string;
+  /** How new keys are spelled. @default - the default format under `prefix` */
+  readonly keyFormat?: KeyFormat;
   readonly clock: Clock;
   readonly cache: AuthorizerCacheFlusher;
   readonly logger: Logger;
