@@ -16,6 +16,8 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
  */
 
+import { wildcardMatch } from './wildcard';
+
 /** The methods a scope may name, besides `*`. */
 export const SCOPE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -88,7 +90,7 @@ export function scopeResource(scope: Scope): string {
 
 /** Whether a scope lets a key call `method` on a normalized `path`, as its policy resource does. */
 export function scopeMatches(scope: Scope, method: string, path: string): boolean {
-  return globMatches(scope.resource, `${method}${path}`);
+  return wildcardMatch(scope.resource, `${method}${path}`);
 }
 
 /**
@@ -98,34 +100,5 @@ export function scopeMatches(scope: Scope, method: string, path: string): boolea
  * only fall inside a `*` of the wide one, so whatever they stand for is matched too.
  */
 export function scopesCover(wide: readonly Scope[], narrow: readonly Scope[]): boolean {
-  return narrow.every((n) => wide.some((w) => globMatches(w.resource, n.resource)));
-}
-
-/**
- * Glob matching where only `*` is special (any run of characters, `/` and empty included), by a
- * two-pointer scan that backtracks to the last `*` only: O(pattern × text) at worst.
- */
-function globMatches(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
-      p += 1;
-      t += 1;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p;
-      resume = t;
-      p += 1;
-    } else if (star !== -1) {
-      p = star + 1;
-      resume += 1;
-      t = resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === '*') p += 1;
-  return p === pattern.length;
+  return narrow.every((n) => wide.some((w) => wildcardMatch(w.resource, n.resource)));
 }
