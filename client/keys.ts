@@ -76,7 +76,7 @@ export class Keys {
     return this.update(id, { name }, options);
   }
 
-  /** Changes a key's name, its metadata (`{}` clears it), or both. */
+  /** Changes a key's name, its metadata (`{}` clears it), its scopes (`null` takes them away), or several. */
   update(id: string, changes: UpdateKeyInput, options?: RequestOptions): Promise<KeyRecord> {
     return this.transport.send({
       method: 'PATCH',

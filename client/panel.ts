@@ -9,6 +9,8 @@ import type {
   CreateKeyInput,
   CreateTenantInput,
   EventPage,
+  ImportKeysInput,
+  ImportResults,
   KeygateEvent,
   KeyPage,
   KeyRecord,
@@ -59,7 +61,7 @@ export class TenantKeys {
     return this.of(tenantId).rename(id, name, options);
   }
 
-  /** Changes a key's name, metadata, or both. */
+  /** Changes a key's name, metadata, scopes, or several. */
   update(tenantId: string, id: string, changes: UpdateKeyInput, options?: RequestOptions): Promise<KeyRecord> {
     return this.of(tenantId).update(id, changes, options);
   }
@@ -82,6 +84,22 @@ export class TenantKeys {
   /** Rotates one of the tenant's keys. See {@link Keys.rotate}. */
   rotate(tenantId: string, id: string, input?: RotateKeyInput, options?: CreateOptions): Promise<CreatedKey> {
     return this.of(tenantId).rotate(id, input, options);
+  }
+
+  /**
+   * Imports up to 100 keys issued elsewhere into the tenant; each works at once. The answer has
+   * one result per item, in order, and an item refused alone (`invalid`) or already stored
+   * (`duplicate`) does not fail the batch. Sent under an `Idempotency-Key` (by default), so a
+   * retry replays the first answer instead of importing twice.
+   */
+  import(tenantId: string, input: ImportKeysInput, options?: CreateOptions): Promise<ImportResults> {
+    return this.transport.send({
+      method: 'POST',
+      path: `/v1/panel/tenants/${Transport.segment(tenantId)}/keys/import`,
+      body: input,
+      safety: { kind: 'idempotency-key' },
+      ...withOptions(options),
+    });
   }
 
   private of(tenantId: string): Keys {

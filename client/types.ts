@@ -33,11 +33,23 @@ export type KeyMeta = NonNullable<KeyRecord['meta']>;
 /** What `POST /v1/keys` takes. */
 export type CreateKeyInput = Schemas['CreateKeyRequest'];
 
-/** What `PATCH /v1/keys/{id}` takes: a new name, new metadata (`{}` clears it), or both. */
+/** What `PATCH /v1/keys/{id}` takes: a new name, new metadata (`{}` clears it), new `scopes` (`null` takes them away), or several. */
 export type UpdateKeyInput = Schemas['UpdateKeyRequest'];
 
 /** What `POST /v1/keys/{id}/rotate` takes: `gracePeriodHours`, 0–168, default 0 (the old key stops at once). */
 export type RotateKeyInput = Schemas['RotateKeyRequest'];
+
+/**
+ * What `POST /v1/panel/tenants/{tenantId}/keys/import` takes: 1 to 100 keys issued elsewhere,
+ * each by its plaintext `key` (hashed on arrival) or its `sha256` with `last4`.
+ */
+export type ImportKeysInput = Schemas['ImportKeysRequest'];
+
+/**
+ * An import's outcome, one result per item in the order sent: `imported` (with `keyId`),
+ * `duplicate`, or `invalid` (with `error` in the contract's `{ code, message }` shape).
+ */
+export type ImportResults = Schemas['ImportResults'];
 
 /** One page of a listing, newest first, as `listAll` walks it. */
 export interface Page<T> {

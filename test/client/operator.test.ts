@@ -1,6 +1,8 @@
 import type { Keygate } from 'keygate/client';
+import { mintKey } from '../../lambdas/core/keys/format';
 import type { LocalKeygate } from '../../local/app';
 import { clientOf, failure, type Exchanges } from '../support/client';
+import { leakScan } from '../support/leak-scan';
 import { startTestKeygate } from '../support/local';
 import { instant } from '../support/time';
 
@@ -118,6 +120,27 @@ describe('the operator API through the client, against the local gateway', () =>
     expect(await failure(user.me.get())).toMatchObject({ status: 401 });
     await keys.delete(id, rotated.id);
     expect(await failure(keys.get(id, rotated.id))).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it("imports a tenant's existing keys: one result per item, the imported key works at once, a repeat is a duplicate", async () => {
+    const { tenant } = await operator.panel.tenants.create({ name: 'Importer', plan: 'scale' });
+    const { plaintext } = mintKey('sk', 'live');
+    leakScan.secret(plaintext);
+    const keys = [
+      { key: plaintext, name: 'legacy', role: 'admin' as const },
+      { key: plaintext, name: 'legacy again' },
+      { key: 'not-a-key', name: 'bad' },
+    ];
+    const { results } = await operator.panel.tenants.keys.import(tenant.tenantId, { keys });
+    expect(results.map((r) => [r.index, r.status])).toEqual([
+      [0, 'imported'],
+      [1, 'duplicate'],
+      [2, 'invalid'],
+    ]);
+    expect(results[2].error).toMatchObject({ code: 'invalid_request' });
+    const me = await clientOf(keygate.url, plaintext).me.get();
+    expect(me.key).toMatchObject({ id: results[0].keyId, name: 'legacy', role: 'admin' });
+    expect(me.tenant.tenantId).toBe(tenant.tenantId);
   });
 
   it('answers 404 as KeygateError for an unknown tenant and for a key of another tenant', async () => {

@@ -23,6 +23,53 @@ describe('client requests', () => {
     ]);
   });
 
+  it('imports a batch of keys into a tenant under a chosen Idempotency-Key, resolving with the per-item results', async () => {
+    const results = [
+      { index: 0, status: 'imported', keyId: ID },
+      { index: 1, status: 'invalid', error: { code: 'forbidden', message: 'role not allowed' } },
+    ];
+    const { client, sent } = scripted([json(200, { results })]);
+    const keys = [
+      { sha256: 'a'.repeat(64), last4: 'abcd', name: 'legacy' },
+      { key: 'sk_live_legacy', name: 'ops', role: 'operator' as const },
+    ];
+    await expect(client.panel.tenants.keys.import('acme', { keys }, { idempotencyKey: 'batch-7' })).resolves.toEqual({
+      results,
+    });
+    expect(sent).toEqual([
+      {
+        method: 'POST',
+        url: 'https://api.example.com/prod/v1/panel/tenants/acme/keys/import',
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'idempotency-key': 'batch-7',
+        },
+        body: { keys },
+      },
+    ]);
+  });
+
+  it('passes scopes through on key create and update, and null to take them away', async () => {
+    const { client, sent } = scripted([
+      json(201, keyRecord({ key: 'sk_live_x' })),
+      json(200, keyRecord()),
+      json(201, keyRecord({ key: 'sk_live_y' })),
+      json(200, keyRecord()),
+    ]);
+    await client.keys.create({ name: 'ci', scopes: ['GET /orders/*'] });
+    await client.keys.update(ID, { scopes: null });
+    await client.panel.tenants.keys.create('acme', { name: 'ci', scopes: ['POST /orders'] });
+    await client.panel.tenants.keys.update('acme', ID, { scopes: ['GET /orders'] });
+    expect(sent.map((s) => s.body)).toEqual([
+      { name: 'ci', scopes: ['GET /orders/*'] },
+      { scopes: null },
+      { name: 'ci', scopes: ['POST /orders'] },
+      { scopes: ['GET /orders'] },
+    ]);
+  });
+
   it.each([
     [
       'keys.list',

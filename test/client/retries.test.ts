@@ -25,6 +25,14 @@ describe('client retries', () => {
     expect(sleeps).toEqual([2_250]);
   });
 
+  it("retries an import whose answer was lost under the same Idempotency-Key and resolves with the server's replay", async () => {
+    const results = [{ index: 0, status: 'imported', keyId: 'key_0123456789abcdef01234567' }];
+    const { client, sent } = scripted([networkError(), json(200, { results }, { 'idempotent-replayed': 'true' })]);
+    const keys = [{ sha256: 'a'.repeat(64), last4: 'abcd', name: 'legacy' }];
+    await expect(client.panel.tenants.keys.import('acme', { keys })).resolves.toEqual({ results });
+    expect(sent.map((s) => s.headers['idempotency-key'])).toEqual(['idem-1', 'idem-1']);
+  });
+
   it('reads a Retry-After given as an HTTP date against the injected clock', async () => {
     const now = Date.parse(instant(0, '10:00'));
     const { client, sleeps } = scripted(

@@ -3,6 +3,7 @@ import type { EventType, KeygateEvent } from '../../lambdas/core/events/model';
 import type { EventPage } from '../../lambdas/core/events/store';
 import type { ExpiryDays } from '../../lambdas/core/keys/expiry';
 import type { Environment, Role } from '../../lambdas/core/keys/format';
+import type { ImportKeyInput, ImportResult } from '../../lambdas/core/keys/key-import';
 import type { CreateKeyInput, KeyWithSecret } from '../../lambdas/core/keys/key-service';
 import type { KeyRecord, PlanName, TenantRecord } from '../../lambdas/core/model';
 import type { CreatedTenant, PlanRequest, UsageReport } from '../../lambdas/core/tenants/tenant-service';
@@ -23,6 +24,8 @@ const agreements: Record<string, true> = {
   keyRecord: true satisfies Same<Client.KeyRecord, KeyRecord>,
   createdKey: true satisfies Same<Client.CreatedKey, KeyWithSecret>,
   createKeyInput: true satisfies Same<Client.CreateKeyInput, CreateKeyInput>,
+  importKeys: true satisfies Same<Client.ImportKeysInput['keys'][number], ImportKeyInput>,
+  importResults: true satisfies Same<Client.ImportResults['results'][number], ImportResult>,
   plan: true satisfies Same<Client.PlanName, PlanName>,
   tenantRecord: true satisfies Same<Client.TenantRecord, TenantRecord>,
   createdTenant: true satisfies Same<Client.CreatedTenant, CreatedTenant>,
