@@ -7,10 +7,11 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { errorBody, type ErrorCode } from '../lambdas/core/http/errors';
+import type { ErrorCode } from '../lambdas/core/http/errors';
 import type { GatewayAnswer, GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
+import { flatHeaders, header, readBody, sendAnswer, sendError, sendGatewayError } from './http/answers';
 import type { LocalCors } from './http/cors';
 import { parseRequestTarget } from './http/normalize-path';
 import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTarget } from './http/upstream-proxy';
@@ -87,8 +88,6 @@ const ANSWER_OF: Partial<Record<GatewayResponseType, keyof GatewayAnswers>> = {
   QUOTA_EXCEEDED: 'throttled',
 };
 
-/** The largest body read; API Gateway's own limit is 10 MB, handlers enforce 16 KiB (256 KiB for an import). */
-const MAX_READ_BYTES = 1024 * 1024;
 const LOCAL_ARN = { region: 'local', accountId: '000000000000', apiId: 'keygate' };
 
 type Cached = { result: APIGatewayAuthorizerResult };
@@ -320,67 +319,14 @@ export class LocalGateway {
   }
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
-    const error = GATEWAY_ERRORS[type];
-    const retryAfter = 'retryAfter' in error && error.retryAfter ? (retryAfterSeconds ?? 1) : undefined;
-    return this.sendError(res, error.status, error.code, error.message, retryAfter);
+    return sendGatewayError(res, type, this.corsOf.get(res), retryAfterSeconds);
   }
 
-  /** Sends a configured answer byte for byte, with the headers of the gateway response it replaces. */
-  private sendAnswer(
-    res: ServerResponse,
-    answer: GatewayAnswer,
-    replaces: GatewayError,
-    retryAfterSeconds?: number,
-  ): number {
-    const headers: Record<string, string> = {
-      // api gateway sends a gateway response's template as application/json, whatever its text.
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      ...this.corsOf.get(res),
-    };
-    if (replaces.retryAfter === true) headers['retry-after'] = String(retryAfterSeconds ?? 1);
-    res.writeHead(answer.status, headers);
-    res.end(answer.body);
-    return answer.status;
+  private sendAnswer(res: ServerResponse, answer: GatewayAnswer, replaces: GatewayError, retryAfterSeconds?: number) {
+    return sendAnswer(res, answer, replaces, this.corsOf.get(res), retryAfterSeconds);
   }
 
-  private sendError(
-    res: ServerResponse,
-    status: number,
-    code: ErrorCode,
-    message: string,
-    retryAfterSeconds?: number,
-  ): number {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...this.corsOf.get(res),
-    };
-    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
-    res.writeHead(status, headers);
-    res.end(errorBody(code, message));
-    return status;
+  private sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): number {
+    return sendError(res, status, code, message, this.corsOf.get(res));
   }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function flatHeaders(response: APIGatewayProxyResult): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(response.headers ?? {})) out[name] = String(value);
-  return out;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_READ_BYTES) return 'too_large';
-    chunks.push(chunk as Buffer);
-  }
-  return size === 0 ? undefined : Buffer.concat(chunks);
 }
