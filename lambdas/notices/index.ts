@@ -6,20 +6,12 @@ import { jsonLogger } from '../core/support/logger';
 import { documentDb, eventRetentionDays, keyStore, tableName } from '../runtime/dynamodb';
 import { booleanFromEnv, numberFromEnv } from '../runtime/env';
 import { ENV } from '../runtime/env-names';
-import { stageCache } from '../runtime/services';
-import { settings } from '../runtime/settings';
+import { keyServiceDeps } from '../runtime/services';
 import { createNoticesHandler } from './handler';
 
 const logger = jsonLogger({ function: 'notices' });
 // the same guarded, transactional revoke as a person's, flushing the authorizer cache after.
-const keys = new KeyService({
-  store: keyStore,
-  clock: systemClock,
-  prefix: settings.keyPrefix,
-  keyFormat: settings.keyFormats?.[0],
-  cache: stageCache,
-  logger,
-});
+const keys = new KeyService(keyServiceDeps(logger));
 
 /** The Lambda entry for the daily schedule: expiry and staleness notices. */
 export const handler = createNoticesHandler(

@@ -4,6 +4,7 @@ import { SettlingCacheFlusher, type AuthorizerCacheFlusher } from '../core/auth/
 import { systemClock } from '../core/support/clock';
 import type { Logger } from '../core/support/logger';
 import { PlanReconciler, type ReconcileRequests } from '../core/plans/plan-reconciler';
+import type { KeyServiceDeps } from '../core/keys/key-service';
 import { TenantService } from '../core/tenants/tenant-service';
 import { lazyCatalog } from '../core/plans/usage-plans';
 import { apiGatewayClient, controlPlaneClient } from './api-gateway';
@@ -68,6 +69,19 @@ const reconcileRequests: ReconcileRequests = {
   request: (tenantId, generation) =>
     new SqsReconcileQueue(sqs, stringFromEnv(ENV.reconcileQueueUrl)).request(tenantId, generation),
 };
+
+/** What every key service of this deployment shares: its table, its stage's cache and its key formats. */
+export function keyServiceDeps(logger: Logger): KeyServiceDeps {
+  return {
+    store: keyStore,
+    clock: systemClock,
+    prefix: settings.keyPrefix,
+    keyFormat: settings.keyFormats?.[0],
+    acceptedFormats: settings.keyFormats,
+    cache: stageCache,
+    logger,
+  };
+}
 
 /** A tenant service over this deployment's table and usage plans. */
 export function tenantService(logger: Logger): TenantService {
