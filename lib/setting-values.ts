@@ -19,14 +19,7 @@ export const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 /** A list of `{restApiId, stageName}`, from JSON text or a list; none when absent. */
 export function protectedStagesSetting(name: string, value: unknown): { restApiId: string; stageName: string }[] {
   if (value === undefined || value === null || value === '') return [];
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Error(`${name} must be a JSON list of {restApiId, stageName}, ${received(value)}`);
-    }
-  }
+  const parsed = jsonValue(name, value, 'a JSON list of {restApiId, stageName}');
   const valid = (stage: unknown): stage is { restApiId: string; stageName: string } =>
     isRecord(stage) &&
     Object.keys(stage).every((field) => field === 'restApiId' || field === 'stageName') &&
@@ -208,14 +201,7 @@ export function plansSetting(
   defaults: Readonly<Record<ConfiguredPlan, PlanLimits>>,
 ): Readonly<Record<ConfiguredPlan, PlanLimits>> {
   if (value === undefined || value === null) return defaults;
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Error(`${name} must be a JSON object of plans, ${received(value)}`);
-    }
-  }
+  const parsed = jsonValue(name, value, 'a JSON object of plans');
   if (!isRecord(parsed)) throw new Error(`${name} must be an object of plans, ${received(value)}`);
   const plans: Record<ConfiguredPlan, PlanLimits> = { ...defaults };
   for (const [plan, limits] of Object.entries(parsed)) {
