@@ -11,7 +11,8 @@ export const IMPORT_KEYS_USAGE = `  import --tenant <id> --file <keys.jsonl> --u
                               flag: flags show in process listings). resumable: the lines done
                               are kept in --progress (default <file>.progress) and a new run goes
                               on from there. --dry-run checks every line and sends nothing.
-                              prints a summary; refused lines by number, never their keys.`;
+                              prints a line per batch done and a summary; refused lines by
+                              number, never their keys.`;
 
 /** Where the command writes: the summary on `stdout`, each refused line on `stderr`. */
 export interface ImportOutput {
@@ -69,12 +70,18 @@ export async function importKeysCommand(
         `import-${fileId}-${first}`,
         lines.map((entry) => entry.item),
       );
+      const counts = { imported: 0, duplicate: 0, invalid: 0 };
       for (const [index, result] of results.entries()) {
+        counts[result.status] += 1;
         summary[result.status] += 1;
         if (result.status === 'invalid')
           out.stderr(`line ${lines[index]?.line}: ${result.error?.code}: ${result.error?.message}\n`);
       }
       writeFileSync(options.progress, `${last}\n`);
+      // after the progress file, so a line printed is a batch a new run will not send again.
+      out.stdout(
+        `lines ${first}-${last} done: imported ${counts.imported}, duplicate ${counts.duplicate}, invalid ${counts.invalid}\n`,
+      );
     }
   };
   let line = 0;
