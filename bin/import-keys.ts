@@ -65,10 +65,11 @@ export async function importKeysCommand(
     const lines = batch;
     batch = [];
     if (!options.dryRun) {
-      const results = await send(
+      const results = await sendImportBatch(
         options,
-        `import-${fileId}-${first}`,
+        options.tenant,
         lines.map((entry) => entry.item),
+        `import-${fileId}-${first}`,
       );
       const counts = { imported: 0, duplicate: 0, invalid: 0 };
       for (const [index, result] of results.entries()) {
@@ -131,25 +132,63 @@ function parseLine(text: string): unknown {
   }
 }
 
-interface Result {
+/** One item's outcome as the import route answers it, in the batch's order. */
+export interface ImportItemResult {
+  readonly index: number;
   readonly status: 'imported' | 'duplicate' | 'invalid';
+  readonly keyId?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-async function send(options: Options, idempotencyKey: string, keys: unknown[]): Promise<Result[]> {
-  const path = `/v1/panel/tenants/${encodeURIComponent(options.tenant)}/keys/import`;
-  const response = await fetch(`${options.url.replace(/\/$/, '')}${path}`, {
+/** Where the import route is, and the operator key that calls it. */
+export interface ImportApi {
+  readonly url: string;
+  readonly operatorKey: string;
+}
+
+/** The import route refused a batch as a whole (an unknown tenant, a bad operator key, an outage). */
+export class ImportBatchRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Sends one batch of at most 100 items to `POST /v1/panel/tenants/{tenantId}/keys/import`, the
+ * one place keys are checked, hashed and stored, and answers its per-item results.
+ *
+ * @throws ImportBatchRefused when the route answers anything but 200 with results.
+ */
+export async function sendImportBatch(
+  api: ImportApi,
+  tenant: string,
+  keys: readonly unknown[],
+  idempotencyKey?: string,
+): Promise<ImportItemResult[]> {
+  const path = `/v1/panel/tenants/${encodeURIComponent(tenant)}/keys/import`;
+  const response = await fetch(`${api.url.replace(/\/$/, '')}${path}`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${options.operatorKey}`,
+      authorization: `Bearer ${api.operatorKey}`,
       'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
+      ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
     },
     body: JSON.stringify({ keys }),
   });
-  const body = (await response.json()) as { results?: Result[]; error?: { code: string; message: string } };
+  const body = (await response.json().catch(() => ({}))) as {
+    results?: ImportItemResult[];
+    error?: { code: string; message: string };
+  };
   if (response.status !== 200 || body.results === undefined)
-    throw new Error(`the API answered ${response.status}: ${body.error?.message ?? 'no results'}; run again to resume`);
+    throw new ImportBatchRefused(
+      response.status,
+      body.error?.code,
+      `the API answered ${response.status}: ${body.error?.message ?? 'no results'}; run again to resume`,
+    );
   return body.results;
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { importKeysCommand, type ImportOutput } from '../../bin/import-keys';
 import { hashKey, mintKey } from '../../lambdas/core/keys/format';
 import type { LocalKeygate } from '../../local/app';
+import { DEADLINES } from '../support/deadlines';
 import { leakScan } from '../support/leak-scan';
 import { call, startTestKeygate } from '../support/local';
 import { instant } from '../support/time';
@@ -42,6 +43,9 @@ afterAll(async () => {
 });
 
 describe('keygate-admin import', () => {
+  // some 500 keys through the import route, one DynamoDB Local transaction each.
+  jest.setTimeout(DEADLINES.slowTest);
+
   it('streams a file in batches, resumes after a failure halfway, stores nothing twice, prints no key', async () => {
     const keys = Array.from({ length: 247 }, () => mintKey('sk', 'live').plaintext);
     for (const key of keys) leakScan.secret(key);
