@@ -88,6 +88,7 @@ export async function importApiGatewayKeysCommand(
     if (batch.length === 0) return;
     if (options.dryRun) {
       summary.imported += batch.length;
+      out.stdout(`${tenant}: would send ${batch.length}\n`);
       return;
     }
     if (missingTenants.has(tenant)) {
