@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { IDEMPOTENCY_LOCK_MS } from '../lambdas/core/http/idempotency';
 import { importKeyItemSchema, MAX_IMPORT_KEYS } from '../lambdas/core/http/schemas/imports';
 
 /** The `import` lines of `keygate-admin`'s usage. */
@@ -157,9 +158,15 @@ export class ImportBatchRefused extends Error {
   }
 }
 
+/** How long a batch answered "in progress" is sent again for: past the claim's lock, the claim lapses. */
+const IN_PROGRESS_RETRY_MS = IDEMPOTENCY_LOCK_MS + 10_000;
+
 /**
  * Sends one batch of at most 100 items to `POST /v1/panel/tenants/{tenantId}/keys/import`, the
- * one place keys are checked, hashed and stored, and answers its per-item results.
+ * one place keys are checked, hashed and stored, and answers its per-item results. Under an
+ * `Idempotency-Key`, a 409 means the same batch of a run killed a moment ago is still being
+ * stored: it is sent again after a pause until the route replays that run's answer (or, once the
+ * claim has lapsed, reports its keys as duplicates).
  *
  * @throws ImportBatchRefused when the route answers anything but 200 with results.
  */
@@ -170,26 +177,32 @@ export async function sendImportBatch(
   idempotencyKey?: string,
 ): Promise<ImportItemResult[]> {
   const path = `/v1/panel/tenants/${encodeURIComponent(tenant)}/keys/import`;
-  const response = await fetch(`${api.url.replace(/\/$/, '')}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${api.operatorKey}`,
-      'content-type': 'application/json',
-      ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
-    },
-    body: JSON.stringify({ keys }),
-  });
-  const body = (await response.json().catch(() => ({}))) as {
-    results?: ImportItemResult[];
-    error?: { code: string; message: string };
-  };
-  if (response.status !== 200 || body.results === undefined)
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(`${api.url.replace(/\/$/, '')}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.operatorKey}`,
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+      },
+      body: JSON.stringify({ keys }),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      results?: ImportItemResult[];
+      error?: { code: string; message: string };
+    };
+    if (response.status === 200 && body.results !== undefined) return body.results;
+    if (response.status === 409 && idempotencyKey !== undefined && Date.now() - started < IN_PROGRESS_RETRY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 5_000)));
+      continue;
+    }
     throw new ImportBatchRefused(
       response.status,
       body.error?.code,
       `the API answered ${response.status}: ${body.error?.message ?? 'no results'}; run again to resume`,
     );
-  return body.results;
+  }
 }
 
 function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): Options {
