@@ -426,3 +426,22 @@ export async function expectTestAndLiveApart(
   expect(liveFromTest.status).toBe(403);
   return { live, test };
 }
+
+/**
+ * What a key did, for a dashboard's "monitor usage": its `lastUsedAt` once it has called the API,
+ * and the tenant's key events (`GET /v1/events`) naming it.
+ */
+export async function expectActivityShown(
+  seed: Seed,
+  owner: string,
+  use: (key: string) => Promise<RawAnswer>,
+): Promise<void> {
+  const watched = await createKey(seed, owner, { name: 'watched' });
+  expect((await use(watched.key)).status).toBe(200);
+  await seed.keygate.settle();
+  await seed.keygate.publishEvents();
+  const got = await call(seed.keygate.url, 'GET', `/v1/keys/${watched.id}`, { key: owner });
+  expect(got.body.lastUsedAt).toBe(SEED_START);
+  const events = await call(seed.keygate.url, 'GET', `/v1/events?keyId=${watched.id}`, { key: owner });
+  expect(events.body.items.map((event: { type: string }) => event.type)).toContain('key.created');
+}
