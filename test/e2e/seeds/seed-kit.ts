@@ -323,8 +323,14 @@ export async function expectRoles(seed: Seed, owner: string, use: (key: string) 
     expect({ role, statuses: steps.map((step) => step.status) }).toEqual({ role, statuses: [200, 200, 200, 204] });
   }
   const developer = (await createKey(seed, owner, { name: 'dev', role: 'developer' })).key;
-  const above = await at(developer, 'POST', '/v1/keys', { name: 'too high', role: 'admin' });
-  expect([above.status, above.body.error.code]).toEqual([403, 'forbidden']);
+  const admin = await createKey(seed, owner, { name: 'an admin', role: 'admin' });
+  const above = [
+    await at(developer, 'POST', '/v1/keys', { name: 'too high', role: 'admin' }),
+    await at(developer, 'POST', `/v1/keys/${admin.id}/revoke`),
+    await at(developer, 'DELETE', `/v1/keys/${admin.id}`),
+  ];
+  expect(above.map((answer) => [answer.status, answer.body.error.code])).toEqual(above.map(() => [403, 'forbidden']));
+  expect((await use(admin.key)).status).toBe(200);
 
   const reader = (await createKey(seed, owner, { name: 'reader', role: 'read_only' })).key;
   const target = await createKey(seed, owner, { name: 'target' });
