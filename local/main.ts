@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     eventRetentionDays: settings.eventRetentionDays,
     corsOrigins: settings.corsOrigins,
     gatewayAnswers: settings.gatewayAnswers,
+    workspaceSegment: settings.workspacePathSegment,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {

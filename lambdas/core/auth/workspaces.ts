@@ -24,10 +24,10 @@ import { wildcardMatch } from './wildcard';
 import type { RouteRoles } from './route-policy';
 import type { Scope } from './scopes';
 
-/** Workspace ids: 1–40 lowercase letters, digits, `-` or `_`, starting with a letter or digit (a UUID fits). */
-export const WORKSPACE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** Workspace ids: 1–36 lowercase letters, digits, `-` or `_`, starting with a letter or digit (a UUID fits). */
+export const WORKSPACE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,35}$/;
 /** The longest workspace id. */
-export const MAX_WORKSPACE_ID_LENGTH = 40;
+export const MAX_WORKSPACE_ID_LENGTH = 36;
 /**
  * The most workspaces a tenant may hold: with each at its longest, the authorizer's answer still
  * fits API Gateway's 8 KB beside keygate's own routes, the route rules and a scoped key's scopes
@@ -39,7 +39,7 @@ export const MAX_WORKSPACES = 10;
  * wildcard stands for one path per workspace. A key whose scopes and workspaces make more is
  * refused (fail closed) rather than answered a policy API Gateway would reject.
  */
-export const MAX_WORKSPACE_SCOPE_PATHS = MAX_WORKSPACES;
+export const MAX_WORKSPACE_SCOPE_PATHS = 4;
 
 /** The workspace rule of one key: the segment that names the workspace, and its tenant's workspaces. */
 export interface WorkspaceRule {
