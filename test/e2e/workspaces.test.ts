@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalKeygate, LocalRoute } from '../../local/app';
+import type { LocalKeygate } from '../../local/app';
+import { POSTBOOST_LOCAL_ROUTES } from '../../examples/postboost/routes';
 import { leakScan } from '../support/leak-scan';
 import { call, startTestKeygate } from '../support/local';
 import { fixedClock, instant } from '../support/time';
@@ -24,12 +25,6 @@ let admin: string;
 let rival: string;
 const seen: string[] = [];
 
-/** PostBoost's admin panel, a route of its own that only owners and admins may call. */
-const PANEL: LocalRoute = {
-  route: { method: 'GET', path: '/panel/{page}', entry: __filename, roles: ['owner', 'admin'] },
-  handler: () => async (event) => ({ statusCode: 200, body: JSON.stringify({ panel: event.path }) }),
-};
-
 beforeAll(async () => {
   // the backend: echoes the path and the workspaces keygate passed on.
   upstream = createServer((req, res) => {
@@ -42,7 +37,7 @@ beforeAll(async () => {
     clock,
     cacheTtlSeconds: 300,
     workspaceSegment: 1,
-    routes: [PANEL],
+    routes: POSTBOOST_LOCAL_ROUTES,
     upstream: { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, secret: 'postboost-secret' },
   });
   operator = keygate.operatorKey as string;
@@ -129,7 +124,7 @@ describe("PostBoost's access tokens", () => {
   it('lets only admins (and owners) into /panel/*', async () => {
     expect(await status(developer, '/panel/users')).toBe(403);
     const answer = await call(keygate.url, 'GET', '/panel/users', { key: admin });
-    expect(answer).toMatchObject({ status: 200, body: { panel: '/panel/users' } });
+    expect(answer).toMatchObject({ status: 200, body: { panel: '/panel/users', role: 'admin' } });
   });
 
   it('lets no spelling of a foreign workspace through: encoded, in other case, with extra slashes or dot segments', async () => {
