@@ -11,6 +11,9 @@ import {
 } from '../../lambdas/core/auth/workspaces';
 import type { Role } from '../../lambdas/core/keys/format';
 import { isAllowed } from '../../local/policy';
+import { authorize, ThrottledLastUse, Unauthorized } from '../../lambdas/core/auth/authorize';
+import { MemoryKeyStore } from '../support/fakes/memory-key-store';
+import { fixedClock, keyFixture, METHOD_ARN, recordingLogger, tenantFixture } from '../support/fixtures';
 import '../support/property';
 
 const STAGE = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
@@ -133,5 +136,44 @@ describe('the workspace policy', () => {
         expect(allowed(policy(r, role), method, path)).toBe(true);
       }),
     );
+  });
+});
+
+describe('the authorizer with a workspace segment', () => {
+  async function authorizeWith(workspaces: string[], scopes?: string[]) {
+    const store = new MemoryKeyStore();
+    const tenant = tenantFixture({ workspaces });
+    const { item, plaintext } = keyFixture({ tenant, role: 'developer' });
+    await store.createTenant(tenant, scopes === undefined ? item : { ...item, scopes });
+    const logger = recordingLogger();
+    const deps = {
+      store,
+      prefix: 'sk',
+      acceptBareKeys: true,
+      clock: fixedClock(),
+      logger,
+      lastUse: new ThrottledLastUse(store, logger),
+      routeRoles: PANEL,
+      workspaceSegment: 1,
+    };
+    return { run: () => authorize(deps, `Bearer ${plaintext}`, METHOD_ARN), logger };
+  }
+
+  it("answers the key's own policy, with its tenant's workspaces in the context", async () => {
+    const result = await (await authorizeWith(['w2', 'w1'])).run();
+    expect(result.context.workspaces).toBe('w2,w1');
+    expect(allowed(result.policyDocument, 'GET', '/w1/posts')).toBe(true);
+    expect(allowed(result.policyDocument, 'GET', '/w3/posts')).toBe(false);
+  });
+
+  it('gives a scoped key the workspaces its scopes name', async () => {
+    const result = await (await authorizeWith(['w1', 'w2'], ['* /w2/*'])).run();
+    expect(result.context.workspaces).toBe('w2');
+  });
+
+  it('refuses a scoped key whose scopes stand for too many workspace paths, saying why in the log', async () => {
+    const { run, logger } = await authorizeWith(['w1', 'w2', 'w3'], ['GET /{ws}/a', 'GET /{ws}/b']);
+    await expect(run()).rejects.toBeInstanceOf(Unauthorized);
+    expect(JSON.stringify(logger.lines)).toContain('WorkspacePolicyTooLarge');
   });
 });
