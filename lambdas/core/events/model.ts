@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'tenant.resumed',
   'tenant.deleted',
   'tenant.plan_applied',
+  'tenant.workspaces_changed',
 ] as const;
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];
