@@ -14,6 +14,9 @@ import { PolicyCache, policyFor, stageArn, type PolicyDocument } from './policy'
 import { parseScopes, type Scope } from './scopes';
 import type { RouteRoles } from './route-policy';
 import type { KeyStore } from '../store/store';
+import { authorizeSession } from '../sessions/authorize-session';
+import type { SessionReader } from '../sessions/store';
+import { parseSessionAuthorization } from '../sessions/token';
 
 /** A TOKEN authorizer's answer for an authorized key. */
 export interface AuthorizationResult {
@@ -65,6 +68,11 @@ export interface AuthorizeDeps {
    * answer on the routes it guards, and with its own 401 on keygate's. @default false
    */
   readonly denySuspended?: boolean;
+  /**
+   * Where sessions are read: with it, a session token (`kgs_…`) is authorized for keygate's own
+   * tenant routes (see `sessions/authorize-session.ts`). @default - session tokens are refused
+   */
+  readonly sessions?: SessionReader;
 }
 
 /**
@@ -79,6 +87,15 @@ export async function authorize(
   token: string | undefined,
   methodArn: string,
 ): Promise<AuthorizationResult> {
+  if (deps.sessions !== undefined) {
+    // a session token can never parse as a key: it is told apart before any key parsing.
+    const session = parseSessionAuthorization(token, deps.acceptBareKeys);
+    if (session !== undefined) {
+      const outcome = await authorizeSession(deps.sessions, session, methodArn, deps.clock());
+      if ('refusal' in outcome) return refuse(deps.logger, outcome.refusal, outcome.fields);
+      return outcome;
+    }
+  }
   const parsed =
     deps.formats === undefined
       ? parseAuthorization(token, deps.prefix, deps.acceptBareKeys)
