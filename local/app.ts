@@ -17,6 +17,7 @@ import { DynamoIdempotencyStore } from '../lambdas/core/store/dynamodb-idempoten
 import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
+import { DynamoSessionStore } from '../lambdas/core/sessions/dynamodb-sessions';
 import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -249,6 +250,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       cache,
       usage: tenants,
       idempotency,
+      sessions: new DynamoSessionStore({ client: documentClient(client), tableName, eventRetentionDays }),
     };
     // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
     const corsOrigins = options.corsOrigins ?? [];
@@ -261,7 +263,9 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         account: cors(createAccountHandler({ store, clock, logger, tenants })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),
-        events: cors(createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger })),
+        events: cors(
+          createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger, clock }),
+        ),
         leaks: cors(
           createLeaksHandler({
             leaks: new LeakService({
@@ -280,6 +284,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       },
       authorizer: createAuthorizerHandler({
         store: keyReader,
+        sessions: keyReader,
         prefix,
         formats,
         acceptBareKeys,

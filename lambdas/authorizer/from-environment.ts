@@ -34,6 +34,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
   const keys = new SignedKeyReader(props, transport?.(props));
   return createAuthorizerHandler({
     store: keys,
+    sessions: keys,
     prefix: stringFromEnv(ENV.keyPrefix),
     formats: keyFormatsFromEnv(ENV.keyFormats),
     acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),

@@ -321,6 +321,41 @@ describe('real answers fit the OpenAPI document', () => {
     }
   });
 
+  it('session routes, idempotent replay (without the token) and the events a session causes', async () => {
+    const base = '/v1/panel/tenants/{tenantId}/sessions';
+    const body = { role: 'admin', user: { id: 'u_conform', name: 'Conform' } };
+    const minted = await api('POST', base, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body,
+      headers: { 'Idempotency-Key': 'session-1' },
+    });
+    expect(minted.status).toBe(201);
+    const replay = await api('POST', base, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body,
+      headers: { 'Idempotency-Key': 'session-1' },
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.body.token).toBeUndefined();
+    expect(replay.body.id).toBe(minted.body.id);
+    const token = minted.body.token as string;
+    const created = await api('POST', '/v1/keys', { key: token, body: { name: 'by a member' } });
+    expect(created.status).toBe(201);
+    const events = await api('GET', '/v1/events', { key: owner, query: '?type=key.created' });
+    const event = (events.body.items as Json[]).find((item) => item.keyId === created.body.id);
+    expect(event?.actor).toEqual({ session: minted.body.id, userId: 'u_conform', role: 'admin' });
+    expect((await api('DELETE', '/v1/session', { key: token })).status).toBe(204);
+    expect((await api('DELETE', '/v1/session', { key: token })).status).toBe(401);
+    expect((await api('DELETE', '/v1/session', { key: owner })).status).toBe(403);
+    const other = await api('POST', base, { key: operator, params: { tenantId: 'acme' }, body });
+    const one = { key: operator, params: { tenantId: 'acme', sessionId: other.body.id as string } };
+    expect((await api('DELETE', `${base}/{sessionId}`, one)).status).toBe(204);
+    expect((await api('DELETE', `${base}/{sessionId}`, one)).status).toBe(404);
+    expect((await api('POST', base, { key: owner, params: { tenantId: 'acme' }, body })).status).toBe(403);
+  });
+
   it("leak routes, the operator's and GitHub's", async () => {
     const victim = (await api('POST', '/v1/keys', { key: owner, body: { name: 'leaked' } })).body.key as string;
     const reported = await api('POST', '/v1/panel/leaks', {

@@ -15,6 +15,9 @@ import { parseScopes, type Scope } from './scopes';
 import type { RouteRoles } from './route-policy';
 import { workspaceResources, type WorkspaceResources } from './workspaces';
 import type { KeyStore } from '../store/store';
+import { authorizeSession } from '../sessions/authorize-session';
+import type { SessionReader } from '../sessions/store';
+import { parseSessionAuthorization } from '../sessions/token';
 
 /** A TOKEN authorizer's answer for an authorized key. */
 export interface AuthorizationResult {
@@ -72,6 +75,11 @@ export interface AuthorizeDeps {
    * carries them as `workspaces`. @default - no workspaces: the whole API
    */
   readonly workspaceSegment?: number;
+  /**
+   * Where sessions are read: with it, a session token (`kgs_…`) is authorized for keygate's own
+   * tenant routes (see `sessions/authorize-session.ts`). @default - session tokens are refused
+   */
+  readonly sessions?: SessionReader;
 }
 
 /**
@@ -86,6 +94,15 @@ export async function authorize(
   token: string | undefined,
   methodArn: string,
 ): Promise<AuthorizationResult> {
+  if (deps.sessions !== undefined) {
+    // a session token can never parse as a key: it is told apart before any key parsing.
+    const session = parseSessionAuthorization(token, deps.acceptBareKeys);
+    if (session !== undefined) {
+      const outcome = await authorizeSession(deps.sessions, session, methodArn, deps.clock());
+      if ('refusal' in outcome) return refuse(deps.logger, outcome.refusal, outcome.fields);
+      return outcome;
+    }
+  }
   const parsed =
     deps.formats === undefined
       ? parseAuthorization(token, deps.prefix, deps.acceptBareKeys)
