@@ -1,8 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { LocalKeygate } from '../../local/app';
-import { PAGE_CSP } from '../../local/http/pages';
+import type { Browser } from 'playwright-core';
 import {
   expectNoSeriousA11yViolations,
   launchChromium,
@@ -11,38 +7,28 @@ import {
   type WatchedPage,
 } from '../support/browser';
 import { DEADLINES } from '../support/deadlines';
-import { call, startTestKeygate } from '../support/local';
+import {
+  dialog,
+  elementText,
+  openHostPage,
+  row,
+  setSession,
+  startKeysPageFixture,
+  type KeysPageFixture,
+} from '../support/keys-page';
+import { call } from '../support/local';
 
-/** A host page of a team's dashboard: the element and nothing else, under the strict CSP. */
-const HOST = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host dashboard</title>
-<script type="module" src="/elements/keygate-api-keys.js"></script></head>
-<body><main><h1>Developer settings</h1><keygate-api-keys></keygate-api-keys></main></body></html>`;
-
-let upstream: Server;
-let keygate: LocalKeygate;
+let fixture: KeysPageFixture;
 let browser: Browser;
 let origin: string;
-/** The member's credential: an admin key of the tenant until sessions exist. */
 let admin: string;
 let readOnly: string;
+let owner: string;
 const opened: WatchedPage[] = [];
 
 beforeAll(async () => {
-  upstream = createServer((_req, res) =>
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"from":"backend"}'),
-  );
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  keygate = await startTestKeygate({ upstream: { url: upstreamUrl, secret: 'browser-test-secret' } });
-  origin = keygate.url;
-  const tenant = await call(origin, 'POST', '/v1/panel/tenants', {
-    key: keygate.operatorKey,
-    body: { name: 'Browser Rockets', plan: 'growth' },
-  });
-  const owner = tenant.body.key.key as string;
-  admin = (await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'member', role: 'admin' } })).body.key;
-  readOnly = (await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'viewer', role: 'read_only' } })).body
-    .key;
+  fixture = await startKeysPageFixture();
+  ({ origin, admin, readOnly, owner } = fixture);
   browser = await launchChromium();
 }, DEADLINES.slowTest);
 
@@ -52,41 +38,14 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await keygate?.stop();
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+  await fixture?.stop();
 });
 
-/** Opens the host page with the element, hands it `session` as a host script would, and waits for the list. */
 async function hostPage(session: string | undefined): Promise<WatchedPage> {
-  const watched = await openPage(browser, origin);
+  const watched = await openHostPage(browser, origin, session);
   opened.push(watched);
-  await watched.page.route(`${origin}/host`, (route) =>
-    route.fulfill({
-      status: 200,
-      headers: { 'content-type': 'text/html', 'content-security-policy': PAGE_CSP },
-      body: HOST,
-    }),
-  );
-  await watched.page.goto(`${origin}/host`);
-  await watched.page.waitForFunction(`customElements.get('keygate-api-keys') !== undefined`);
-  if (session !== undefined)
-    await watched.page.evaluate((token) => {
-      (globalThis as any).document.querySelector('keygate-api-keys').session = token;
-    }, session);
   return watched;
 }
-
-/** Everything the element holds as text or input values, shadow root included. */
-function elementText(page: Page): Promise<string> {
-  return page.evaluate(`(() => {
-    const root = document.querySelector('keygate-api-keys').shadowRoot;
-    return root.innerHTML + [...root.querySelectorAll('input')].map((input) => input.value).join(' ');
-  })()`) as Promise<string>;
-}
-
-const row = (page: Page, name: string): Locator => page.getByRole('row', { name: new RegExp(name) });
-const dialog = (page: Page): Locator => page.getByRole('dialog');
 
 test('/demo: the dashboard embeds the page under its strict CSP, with no third-party request and nothing in storage', async () => {
   const watched = await openPage(browser, origin);
@@ -181,4 +140,67 @@ test('create a key: shown once, copied, gone when closed; it works at the front 
   expect((await call(origin, 'GET', '/orders', { key })).status).toBe(401);
   expect(thirdPartyRequests).toEqual([]);
   expect(consoleErrors).toEqual([]);
+});
+
+test('an expired session asks the host for a fresh token once, and the page carries on with it', async () => {
+  const expired = (await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'gone', role: 'admin' } })).body;
+  await call(origin, 'POST', `/v1/keys/${expired.id}/revoke`, { key: owner, body: {} });
+  const { page } = await hostPage(undefined);
+  await page.evaluate((fresh) => {
+    const scope = globalThis as any;
+    scope.asked = 0;
+    scope.document.querySelector('keygate-api-keys').addEventListener('keygate-session-expired', (event: any) => {
+      scope.asked += 1;
+      event.detail.renew(Promise.resolve(fresh));
+    });
+  }, admin);
+  await setSession(page, expired.key as string);
+  await row(page, 'member').waitFor();
+  expect(await page.evaluate('asked')).toBe(1);
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  await dialog(page).getByRole('textbox', { name: 'Name' }).fill('after renewal');
+  await dialog(page).getByRole('button', { name: 'Create' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New API key' }).waitFor();
+  expect(await page.evaluate('asked')).toBe(1);
+});
+
+test('a key named like markup stays text: no element, no script, no dialog', async () => {
+  const name = '<img src=x onerror=alert(1)>';
+  await call(origin, 'POST', '/v1/keys', { key: owner, body: { name } });
+  const { page, dialogs } = await hostPage(admin);
+  const markup = page.getByRole('row', { name: /img src=x/ });
+  await markup.waitFor();
+  expect(await markup.getByRole('cell').first().innerText()).toBe(name);
+  await markup.getByRole('button', { name: 'Revoke' }).click();
+  await expect(dialog(page).getByRole('heading').innerText()).resolves.toBe(`Revoke “${name}”?`);
+  await page.keyboard.press('Escape');
+  expect(
+    await page.evaluate(`document.querySelector('keygate-api-keys').shadowRoot.querySelectorAll('img').length`),
+  ).toBe(0);
+  expect(dialogs).toEqual([]);
+  await saveScreenshot(page, 'markup-name');
+});
+
+test("the Test / Live switch shows each environment's keys, search finds a key by name, and a test key is made in Test", async () => {
+  await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'staging box', environment: 'test' } });
+  const { page } = await hostPage(admin);
+  await row(page, 'member').waitFor();
+  expect(await row(page, 'staging box').count()).toBe(0);
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  await row(page, 'staging box').waitFor();
+  expect(await row(page, 'member').count()).toBe(0);
+  await saveScreenshot(page, 'test-environment');
+  await expectNoSeriousA11yViolations(page, 'test environment');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  await dialog(page).getByRole('textbox', { name: 'Name' }).fill('ci runner');
+  await dialog(page).getByRole('button', { name: 'Create' }).click();
+  expect(await dialog(page).getByRole('textbox', { name: 'New API key' }).inputValue()).toMatch(/^sk_test_/);
+  await dialog(page).getByRole('button', { name: 'Done' }).click();
+  await row(page, 'ci runner').waitFor();
+
+  await page.getByRole('button', { name: 'Live', exact: true }).click();
+  await page.getByRole('searchbox', { name: 'Search by name' }).fill('view');
+  await row(page, 'member').waitFor({ state: 'detached' });
+  expect(await page.getByRole('row').count()).toBe(2);
+  await row(page, 'viewer').waitFor();
 });
