@@ -1,16 +1,12 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiError, KeygateApi, type Environment, type Key, type KeyEvent, type Member, type Role } from './api';
+import { SessionKeeper } from './session';
 import { styles } from './styles';
-import { confirmView, createForm, keyRow, rotateForm, secretView, type DialogState } from './views';
+import { keyTable, toolbar } from './list-view';
+import { confirmView, createForm, rotateForm, secretView, type DialogState } from './dialogs';
 
 const RANK: Record<Role, number> = { read_only: 1, developer: 2, admin: 3, owner: 4, operator: 5 };
 const OFFERED: readonly Role[] = ['owner', 'admin', 'developer', 'read_only'];
-
-/** What `keygate-session-expired` carries: the host answers with a fresh token. */
-export interface SessionExpiredDetail {
-  /** Hands the component a fresh session token (or a promise of one); it retries the call once. */
-  renew(token: string | Promise<string>): void;
-}
 
 /**
  * `<keygate-api-keys base-url="…">`: a tenant's API keys page for one signed-in member, over
@@ -51,15 +47,13 @@ export class KeygateApiKeys extends LitElement {
   declare private waitingForSession: boolean;
   declare private openEvents: ReadonlyMap<string, readonly KeyEvent[] | 'loading'>;
 
-  #token: string | undefined;
-  #renewal: Promise<string | undefined> | undefined;
-  #wake: ((token: string) => void) | undefined;
+  readonly #session = new SessionKeeper(this, (waiting) => (this.waitingForSession = waiting));
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
   #opener: HTMLElement | undefined;
   readonly #api = new KeygateApi({
     baseUrl: () => this.baseUrl ?? '',
-    token: () => this.#token,
-    renew: () => this.#renew(),
+    token: () => this.#session.token(),
+    renew: () => this.#session.renew(),
   });
 
   constructor() {
@@ -86,9 +80,7 @@ export class KeygateApiKeys extends LitElement {
 
   set session(token: string | undefined) {
     if (token === undefined || token === '') return;
-    this.#token = token;
-    if (this.#wake !== undefined) this.#wake(token);
-    else if (this.isConnected) void this.#load();
+    if (!this.#session.set(token) && this.isConnected) void this.#load();
   }
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -101,7 +93,7 @@ export class KeygateApiKeys extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.#token !== undefined) void this.#load();
+    if (this.#session.token() !== undefined) void this.#load();
   }
 
   override disconnectedCallback(): void {
@@ -119,30 +111,6 @@ export class KeygateApiKeys extends LitElement {
     } else if (dialog.open) {
       dialog.close();
     }
-  }
-
-  /** Asks the host for a fresh token once, however many calls answered 401 meanwhile. */
-  #renew(): Promise<string | undefined> {
-    this.#renewal ??= new Promise<string | undefined>((resolve) => {
-      this.waitingForSession = true;
-      this.#wake = resolve;
-      const detail: SessionExpiredDetail = {
-        renew: (token) =>
-          void Promise.resolve(token).then(
-            (fresh) => {
-              this.#token = fresh;
-              resolve(fresh);
-            },
-            () => resolve(undefined),
-          ),
-      };
-      this.dispatchEvent(new CustomEvent('keygate-session-expired', { bubbles: true, composed: true, detail }));
-    }).finally(() => {
-      this.#renewal = undefined;
-      this.#wake = undefined;
-      this.waitingForSession = false;
-    });
-    return this.#renewal;
   }
 
   async #load(): Promise<void> {
@@ -268,88 +236,35 @@ export class KeygateApiKeys extends LitElement {
     }
   }
 
-  #setEnvironment(environment: Environment): void {
-    this.environment = environment;
-  }
-
   protected override render() {
     const member = this.member;
     const manage = member !== undefined && RANK[member.role] >= RANK.developer;
     const shown = this.keys.filter((key) => key.environment === this.environment);
     return html`<section aria-labelledby="title">
       <h2 id="title">API keys</h2>
-      <div class="toolbar" part="toolbar">
-        <div class="switch" role="group" aria-label="Environment">
-          <button
-            part="button"
-            aria-pressed=${this.environment === 'test'}
-            @click=${() => this.#setEnvironment('test')}
-          >
-            Test
-          </button>
-          <button
-            part="button"
-            aria-pressed=${this.environment === 'live'}
-            ?disabled=${member?.environment === 'test'}
-            @click=${() => this.#setEnvironment('live')}
-          >
-            Live
-          </button>
-        </div>
-        <input
-          type="search"
-          aria-label="Search by name"
-          placeholder="Search by name"
-          .value=${this.search}
-          @input=${this.#onSearch}
-        />
-        <span class="grow"></span>
-        ${
-          manage
-            ? html`<button id="create" part="button" class="primary" @click=${() => this.#open({ kind: 'create' })}>
-                Create API key
-              </button>`
-            : nothing
-        }
-      </div>
+      ${toolbar({
+        environment: this.environment,
+        testOnly: member?.environment === 'test',
+        search: this.search,
+        manage,
+        onEnvironment: (environment) => (this.environment = environment),
+        onSearch: this.#onSearch,
+        onCreate: () => this.#open({ kind: 'create' }),
+      })}
       ${this.waitingForSession ? html`<p role="status">Your session has expired; waiting for a new one…</p>` : nothing}
       ${this.error === undefined || this.dialog !== undefined ? nothing : html`<p class="error" role="alert">${this.error}</p>`}
       <p role="status" class="muted">${this.notice}</p>
-      <table part="table" aria-label="${this.environment === 'live' ? 'Live' : 'Test'} API keys">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
-            <th scope="col">Role</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            shown.length === 0
-              ? html`<tr>
-                  <td colspan="8" class="muted">No ${this.environment === 'live' ? 'live' : 'test'} keys here yet.</td>
-                </tr>`
-              : shown.map((key) =>
-                  keyRow(key, {
-                    manage,
-                    eventsOpen: this.openEvents.has(key.id),
-                    events: this.openEvents.get(key.id),
-                    onRevoke: () => this.#open({ kind: 'confirm', action: 'revoke', key }),
-                    onDelete: () => this.#open({ kind: 'confirm', action: 'delete', key }),
-                    onEnable: () =>
-                      void this.#act(() => this.#api.setStatus(key.id, 'enable'), `“${key.name}” is enabled.`),
-                    onRotate: () => this.#open({ kind: 'rotate', key }),
-                    onEvents: () => void this.#toggleEvents(key),
-                  }),
-                )
-          }
-        </tbody>
-      </table>
+      ${keyTable(this.environment, shown, (key) => ({
+        manage,
+        eventsOpen: this.openEvents.has(key.id),
+        events: this.openEvents.get(key.id),
+        nameOf: (id) => this.keys.find((other) => other.id === id)?.name,
+        onRevoke: () => this.#open({ kind: 'confirm', action: 'revoke', key }),
+        onDelete: () => this.#open({ kind: 'confirm', action: 'delete', key }),
+        onEnable: () => void this.#act(() => this.#api.setStatus(key.id, 'enable'), `“${key.name}” is enabled.`),
+        onRotate: () => this.#open({ kind: 'rotate', key }),
+        onEvents: () => void this.#toggleEvents(key),
+      }))}
       <nav class="pages" aria-label="Pages">
         <button part="button" ?disabled=${this.cursors.length < 2} @click=${this.#previousPage}>Previous page</button>
         <button part="button" ?disabled=${this.next === undefined} @click=${this.#nextPage}>Next page</button>

@@ -1,5 +1,6 @@
-import { html, nothing, type TemplateResult } from 'lit';
-import type { CreatedKey, Environment, Key, KeyEvent, Role } from './api';
+import { html, type TemplateResult } from 'lit';
+import type { CreatedKey, Environment, Key, Role } from './api';
+import { ROLE_NAMES } from './list-view';
 
 /** What the one dialog of the component shows. */
 export type DialogState =
@@ -7,102 +8,6 @@ export type DialogState =
   | { readonly kind: 'secret'; readonly key: CreatedKey; readonly copied: boolean }
   | { readonly kind: 'confirm'; readonly action: 'revoke' | 'delete'; readonly key: Key }
   | { readonly kind: 'rotate'; readonly key: Key };
-
-/** What a key row may do, per key. */
-export interface RowActions {
-  readonly manage: boolean;
-  readonly eventsOpen: boolean;
-  readonly events: readonly KeyEvent[] | 'loading' | undefined;
-  onRevoke(): void;
-  onEnable(): void;
-  onDelete(): void;
-  onRotate(): void;
-  onEvents(): void;
-}
-
-const ROLE_NAMES: Record<Role, string> = {
-  operator: 'Operator',
-  owner: 'Owner',
-  admin: 'Admin',
-  developer: 'Developer',
-  read_only: 'Read only',
-};
-
-/** `YYYY-MM-DD` from an instant, as UTC. */
-const day = (iso: string): string => iso.slice(0, 10);
-/** `YYYY-MM-DD hh:mm UTC` from an instant. */
-const when = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-
-/** One key's row and, when open, the row of its recent events. */
-export function keyRow(key: Key, actions: RowActions): TemplateResult {
-  const eventsId = `events-${key.id}`;
-  return html`<tr>
-      <td class="name">${key.name}</td>
-      <td><code>…${key.last4}</code></td>
-      <td>${ROLE_NAMES[key.role]}</td>
-      <td>${day(key.createdAt)}</td>
-      <td>${key.lastUsedAt === null ? html`<span class="muted">Never</span>` : when(key.lastUsedAt)}</td>
-      <td>${key.expiresAt === null ? html`<span class="muted">Never</span>` : day(key.expiresAt)}</td>
-      <td class="status-${key.status}">${key.status[0].toUpperCase() + key.status.slice(1)}</td>
-      <td>
-        <div class="actions">
-          ${
-            actions.manage && key.status === 'active'
-              ? html`<button part="button" aria-label="Revoke ${key.name}" @click=${actions.onRevoke}>Revoke</button>
-                  <button part="button" aria-label="Rotate ${key.name}" @click=${actions.onRotate}>Rotate</button>`
-              : nothing
-          }
-          ${
-            actions.manage && key.status === 'revoked'
-              ? html`<button part="button" aria-label="Enable ${key.name}" @click=${actions.onEnable}>Enable</button>`
-              : nothing
-          }
-          ${
-            actions.manage
-              ? html`<button
-                  part="button danger-button"
-                  class="danger"
-                  aria-label="Delete ${key.name}"
-                  @click=${actions.onDelete}
-                >
-                  Delete
-                </button>`
-              : nothing
-          }
-          <button
-            part="button"
-            aria-label="Events of ${key.name}"
-            aria-expanded=${actions.eventsOpen ? 'true' : 'false'}
-            aria-controls=${eventsId}
-            @click=${actions.onEvents}
-          >
-            Events
-          </button>
-        </div>
-      </td>
-    </tr>
-    ${
-      actions.eventsOpen
-        ? html`<tr id=${eventsId} class="events" part="events">
-            <td colspan="8">${eventList(actions.events)}</td>
-          </tr>`
-        : nothing
-    }`;
-}
-
-function eventList(events: readonly KeyEvent[] | 'loading' | undefined): TemplateResult {
-  if (events === undefined || events === 'loading') return html`<span class="muted">Loading events…</span>`;
-  if (events.length === 0) return html`<span class="muted">No events yet.</span>`;
-  return html`<ul aria-label="Recent events">
-    ${events.map(
-      (event) =>
-        html`<li>
-          <code>${event.type}</code> · ${when(event.at)} ·
-          ${event.actor.userId ?? event.actor.system ?? event.actor.keyId ?? ''}
-        </li>`,
-    )}
-  </ul>`;
-}
 
 /** The create form: name, role up to the member's, expiry. */
 export function createForm(
