@@ -204,3 +204,17 @@ test("the Test / Live switch shows each environment's keys, search finds a key b
   expect(await page.getByRole('row').count()).toBe(2);
   await row(page, 'viewer').waitFor();
 });
+
+test("the list pages through the API's cursors, newest first", async () => {
+  for (let index = 1; index <= 20; index += 1)
+    await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: `batch ${index}` } });
+  const { page } = await hostPage(admin);
+  await row(page, 'batch 20').waitFor();
+  expect(await row(page, 'viewer').count()).toBe(0);
+  expect(await page.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await row(page, 'viewer').waitFor();
+  expect(await row(page, 'batch 20').count()).toBe(0);
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await row(page, 'batch 20').waitFor();
+});

@@ -101,8 +101,9 @@ function axeSource(): string {
 }
 
 /**
- * Saves a full-page screenshot as `test-artifacts/screenshots/<name>.png`, and also as
- * `docs/images/<name>.png` when the README shows it.
+ * Saves a full-page screenshot as `test-artifacts/screenshots/<name>.png`; one the README shows
+ * is also written to `docs/images/<name>.png` when `KEYGATE_DOC_IMAGES=1` (`npm run
+ * docs:images`), so an ordinary test run leaves the committed images alone.
  */
 export async function saveScreenshot(page: Page, name: string, options: { readme?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -111,7 +112,7 @@ export async function saveScreenshot(page: Page, name: string, options: { readme
     fullPage: true,
     animations: 'disabled',
   });
-  if (options.readme === true) {
+  if (options.readme === true && process.env.KEYGATE_DOC_IMAGES === '1') {
     mkdirSync(DOC_IMAGES, { recursive: true });
     writeFileSync(join(DOC_IMAGES, `${name}.png`), image);
   }
