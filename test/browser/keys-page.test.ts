@@ -53,6 +53,15 @@ test('/demo: the dashboard embeds the page under its strict CSP, with no third-p
   const { page } = watched;
   await page.goto(`${origin}/demo`);
   await row(page, 'Demo member').first().waitFor();
+  // a dashboard with a few keys of its own, as a member would find it.
+  const operator = { key: fixture.keygate.operatorKey };
+  for (const body of [
+    { name: 'CI pipeline', role: 'developer', expiresInDays: 30 },
+    { name: 'Production Server', role: 'developer', expiresInDays: 90 },
+  ])
+    await call(origin, 'POST', '/v1/panel/tenants/demo/keys', { ...operator, body });
+  await page.reload();
+  await row(page, 'Production Server').waitFor();
   await expect(page.getByRole('button', { name: 'Create API key' }).isVisible()).resolves.toBe(true);
   expect(watched.thirdPartyRequests).toEqual([]);
   expect(watched.consoleErrors).toEqual([]);

@@ -48,7 +48,7 @@ export interface WatchedPage {
  * granted for `origin`, so a copy button can be checked against what it copied.
  */
 export async function openPage(browser: Browser, origin: string): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const thirdPartyRequests: string[] = [];
   await context.route('**/*', async (route) => {
