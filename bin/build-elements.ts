@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   for (const element of await buildElements()) {
     writeFileSync(join(out, `${element.name}.js`), element.code);
     const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} kB`;
-    console.log(
+    // on stderr: `npm pack --json` runs this through `prepare`, and its stdout must stay JSON.
+    console.error(
       `dist/elements/${element.name}.js: ${kb(element.bytes)}, ${kb(element.gzipBytes)} gzip (budget ${kb(ELEMENT_GZIP_BUDGET)})`,
     );
     over ||= element.gzipBytes > ELEMENT_GZIP_BUDGET;
