@@ -147,6 +147,7 @@ export class KeygateApiKeys extends LitElement {
   #closeDialog = (): void => {
     // the plaintext of a new key is dropped with the dialog's state.
     this.dialog = undefined;
+    this.error = undefined;
     const opener = this.#opener;
     this.#opener = undefined;
     void this.updateComplete.then(() => (opener?.isConnected ? opener : this.#createButton())?.focus());
@@ -205,8 +206,14 @@ export class KeygateApiKeys extends LitElement {
   #onCopy = async (): Promise<void> => {
     if (this.dialog?.kind !== 'secret') return;
     const secret = this.dialog;
-    await navigator.clipboard.writeText(secret.key.key);
-    if (this.dialog === secret) this.dialog = { ...secret, copied: true };
+    try {
+      await navigator.clipboard.writeText(secret.key.key);
+      if (this.dialog === secret) this.dialog = { ...secret, copied: true };
+    } catch {
+      // no clipboard (a page served over plain http, a denied permission): select it for the member to copy.
+      this.renderRoot.querySelector<HTMLInputElement>('.secret input')?.select();
+      this.error = 'The clipboard is not available here: the key is selected, copy it with Ctrl+C or ⌘C.';
+    }
   };
 
   #onSecretDone = (): void => {

@@ -227,3 +227,22 @@ test("the list pages through the API's cursors, newest first", async () => {
   await page.getByRole('button', { name: 'Previous page' }).click();
   await row(page, 'batch 20').waitFor();
 });
+
+test('a key expires on a custom date, or never', async () => {
+  const { page } = await hostPage(admin);
+  await row(page, 'member').waitFor();
+  const date = new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10);
+  for (const [name, expiry, shown] of [
+    ['custom date key', 'On a custom date', date],
+    ['forever key', 'Never', 'Never'],
+  ] as const) {
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await dialog(page).getByRole('textbox', { name: 'Name' }).fill(name);
+    await dialog(page).getByRole('combobox', { name: 'Expires' }).selectOption({ label: expiry });
+    if (expiry === 'On a custom date') await dialog(page).getByLabel('Custom date').fill(date);
+    await dialog(page).getByRole('button', { name: 'Create' }).click();
+    await dialog(page).getByRole('button', { name: 'Done' }).click();
+    await row(page, name).waitFor();
+    expect(await row(page, name).getByRole('cell').nth(5).innerText()).toBe(shown);
+  }
+});
