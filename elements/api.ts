@@ -76,10 +76,12 @@ export interface SessionSource {
 export class KeygateApi {
   constructor(private readonly session: SessionSource) {}
 
-  /** Who this session belongs to. */
+  /** Who this session belongs to: the calling key's, or the session's, role and environment. */
   async member(): Promise<Member> {
-    const me = await this.call<{ key: Member }>('GET', '/v1/me');
-    return { role: me.key.role, environment: me.key.environment };
+    const me = await this.call<{ key?: Member; session?: Member }>('GET', '/v1/me');
+    const who = me.session ?? me.key;
+    if (who === undefined) throw new ApiError(500, 'internal_error', 'keygate did not say who this session is');
+    return { role: who.role, environment: who.environment };
   }
 
   /** One page of the tenant's keys, newest first; `name` is a name prefix. */
