@@ -232,6 +232,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/panel/tenants/{tenantId}/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's workspaces */
+        get: operations["getTenantWorkspaces"];
+        /**
+         * Replace a tenant's workspaces; the change counts from the next request on
+         * @description With `keygate:workspacePathSegment` set, a key of the tenant reaches only these workspaces on the routes keygate guards for you (see docs/workspaces.md). The set is replaced whole, copied onto the tenant's keys and the authorizer cache flushed; sending the set the tenant already has changes nothing. A change writes a `tenant.workspaces_changed` event.
+         */
+        put: operations["setTenantWorkspaces"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/panel/tenants/{tenantId}/keys": {
         parameters: {
             query?: never;
@@ -559,6 +580,9 @@ export interface components {
                 period: "DAY" | "WEEK" | "MONTH";
             };
         };
+        SetWorkspacesRequest: {
+            workspaces: string[];
+        };
         ImportKeysRequest: {
             keys: {
                 key?: string;
@@ -616,7 +640,7 @@ export interface components {
         Event: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "session.created" | "session.revoked";
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
             /** Format: date-time */
             at: string;
             tenantId: string;
@@ -766,6 +790,10 @@ export interface components {
              * @enum {string}
              */
             planStatus: "applied" | "pending";
+        };
+        TenantWorkspaces: {
+            tenantId: string;
+            workspaces: string[];
         };
         ImportResults: {
             results: {
@@ -1695,6 +1723,78 @@ export interface operations {
             "5XX": components["responses"]["OtherServerError"];
         };
     };
+    getTenantWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's workspaces, sorted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantWorkspaces"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    setTenantWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetWorkspacesRequest"];
+            };
+        };
+        responses: {
+            /** @description The tenant's workspaces, sorted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantWorkspaces"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
     listTenantKeys: {
         parameters: {
             query?: {
@@ -2175,7 +2275,7 @@ export interface operations {
                 limit?: string;
                 /** @description The `cursor` of the previous page, unchanged. */
                 cursor?: string;
-                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "session.created" | "session.revoked";
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
                 keyId?: string;
             };
             header?: never;

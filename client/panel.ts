@@ -22,6 +22,7 @@ import type {
   RotateKeyInput,
   TenantPage,
   TenantRecord,
+  TenantWorkspaces,
   UpdateKeyInput,
 } from './types';
 
@@ -232,6 +233,30 @@ export class Tenants {
       method: 'PUT',
       path: `${this.one(tenantId)}/plan`,
       body: plan,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
+  /** A tenant's workspaces. */
+  workspaces(tenantId: string, options?: RequestOptions): Promise<TenantWorkspaces> {
+    return this.transport.send({
+      method: 'GET',
+      path: `${this.one(tenantId)}/workspaces`,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
+  /**
+   * Replaces a tenant's workspaces whole (`[]` takes them all away); the change counts from the
+   * next request on. Repeating it is harmless: the same set changes nothing.
+   */
+  setWorkspaces(tenantId: string, workspaces: readonly string[], options?: RequestOptions): Promise<TenantWorkspaces> {
+    return this.transport.send({
+      method: 'PUT',
+      path: `${this.one(tenantId)}/workspaces`,
+      body: { workspaces: [...workspaces] },
       safety: { kind: 'idempotent' },
       ...withOptions(options),
     });

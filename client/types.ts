@@ -88,6 +88,9 @@ export type CreateSessionInput = Schemas['CreateSessionRequest'];
 /** A tenant as the operator panel shows it. */
 export type TenantRecord = Schemas['Tenant'];
 
+/** A tenant's workspaces, sorted (`keygate:workspacePathSegment`). */
+export type TenantWorkspaces = Schemas['TenantWorkspaces'];
+
 /** The plans every deployment knows; `enterprise` takes custom limits per tenant. */
 export type PlanName = TenantRecord['plan'];
 

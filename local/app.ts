@@ -107,6 +107,8 @@ export interface LocalOptions {
   readonly corsOrigins?: readonly string[];
   /** The protected API's answers on the front door and added routes (`KEYGATE_GATEWAY_ANSWERS`). @default - keygate's own */
   readonly gatewayAnswers?: GatewayAnswers;
+  /** The path segment that names a workspace (`KEYGATE_WORKSPACE_SEGMENT`). @default - none: keys reach the whole API */
+  readonly workspaceSegment?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -291,6 +293,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         lastUse,
         routeRoles,
         denySuspended: options.gatewayAnswers?.suspended !== undefined,
+        ...(options.workspaceSegment === undefined ? {} : { workspaceSegment: options.workspaceSegment }),
       }),
       identityValidation: new RegExp(tokenValidationPatternFor(formats, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,

@@ -20,6 +20,7 @@ import {
   renameTenantSchema,
   tenantListQuerySchema,
   tenantPlanSchema,
+  tenantWorkspacesSchema,
 } from '../lambdas/core/http/schemas/tenants';
 import { githubAlertSchema } from '../lambdas/core/leaks/github';
 import { emptySchema } from '../lambdas/core/http/http';
@@ -37,6 +38,7 @@ import {
   meSchema,
   tenantPageSchema,
   tenantRecordSchema,
+  tenantWorkspacesAnswerSchema,
   usageSchema,
 } from './responses';
 
@@ -89,6 +91,7 @@ const KEY = { name: 'Key', schema: keyRecordSchema };
 const CREATED_KEY = { name: 'CreatedKey', schema: createdKeySchema };
 const TENANT = { name: 'Tenant', schema: tenantRecordSchema };
 const EMPTY = { name: 'EmptyBody', schema: emptySchema };
+const WORKSPACES = { name: 'TenantWorkspaces', schema: tenantWorkspacesAnswerSchema };
 
 /**
  * The key routes, as `keyRoutes` mounts them: at `/v1/keys` for the calling tenant, and at
@@ -279,6 +282,25 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: tenants',
     body: EMPTY,
     success: { status: 200, description: 'The tenant, active.', body: TENANT },
+    errors: [400, 403, 404, 409, 413, 415],
+  },
+  [`GET ${TENANT_PATH}/workspaces`]: {
+    operationId: 'getTenantWorkspaces',
+    summary: "A tenant's workspaces",
+    tag: 'panel: tenants',
+    success: { status: 200, description: "The tenant's workspaces, sorted.", body: WORKSPACES },
+    errors: [403, 404],
+  },
+  [`PUT ${TENANT_PATH}/workspaces`]: {
+    operationId: 'setTenantWorkspaces',
+    summary: "Replace a tenant's workspaces; the change counts from the next request on",
+    description:
+      'With `keygate:workspacePathSegment` set, a key of the tenant reaches only these workspaces on the routes keygate guards for you (see docs/workspaces.md). ' +
+      "The set is replaced whole, copied onto the tenant's keys and the authorizer cache flushed; sending the set the tenant already has changes nothing. " +
+      'A change writes a `tenant.workspaces_changed` event.',
+    tag: 'panel: tenants',
+    body: { name: 'SetWorkspacesRequest', schema: tenantWorkspacesSchema },
+    success: { status: 200, description: "The tenant's workspaces, sorted.", body: WORKSPACES },
     errors: [400, 403, 404, 409, 413, 415],
   },
   ...keyOperations(`${TENANT_PATH}/keys`, 'keyId', true),

@@ -13,7 +13,7 @@ import type { KeyWithSecret } from '../lambdas/core/keys/key-service';
 import type { LeakOutcome } from '../lambdas/core/leaks/leak-service';
 import type { GithubFeedback } from '../lambdas/core/leaks/github';
 import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../lambdas/core/model';
-import type { CreatedTenant, UsageReport } from '../lambdas/core/tenants/tenant-service';
+import type { CreatedTenant, TenantWorkspaces, UsageReport } from '../lambdas/core/tenants/tenant-service';
 import type { SessionWithToken } from '../lambdas/core/sessions/model';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 
@@ -85,6 +85,9 @@ export const tenantRecordSchema = z.strictObject({
   createdAt: instant,
   planStatus: z.enum(['applied', 'pending']),
 });
+
+/** A tenant's workspaces, sorted. */
+export const tenantWorkspacesAnswerSchema = z.strictObject({ tenantId: z.string(), workspaces: z.array(z.string()) });
 
 /** A tenant just made, with its first owner key (plaintext once). */
 export const createdTenantSchema = z.strictObject({ tenant: tenantRecordSchema, key: createdKeySchema });
@@ -193,6 +196,7 @@ const agree = <T extends true>(): T | undefined => undefined;
 agree<Same<z.output<typeof keyRecordSchema>, KeyRecord>>();
 agree<Same<Omit<z.output<typeof createdKeySchema>, 'key'> & { key: string }, KeyWithSecret>>();
 agree<Same<z.output<typeof tenantRecordSchema>, TenantRecord>>();
+agree<Same<z.output<typeof tenantWorkspacesAnswerSchema>, TenantWorkspaces>>();
 agree<Same<Omit<z.output<typeof createdSessionSchema>, 'token'> & { token: string }, SessionWithToken>>();
 agree<
   Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>

@@ -42,5 +42,8 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     logger,
     lastUse: new ThrottledLastUse(keys, logger, numberFromEnv(ENV.lastUsedIntervalSeconds) * 1000),
     routeRoles: parseRouteRoles(jsonFromEnv<unknown>(ENV.routeRoles)),
+    ...(process.env[ENV.workspaceSegment] === undefined
+      ? {}
+      : { workspaceSegment: numberFromEnv(ENV.workspaceSegment) }),
   });
 }

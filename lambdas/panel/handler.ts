@@ -6,6 +6,7 @@ import {
   renameTenantSchema,
   tenantListQuerySchema,
   tenantPlanSchema,
+  tenantWorkspacesSchema,
 } from '../core/http/schemas/tenants';
 import { importBatchSchema, importKeyItemSchema, MAX_IMPORT_BODY_BYTES } from '../core/http/schemas/imports';
 import { KeyImporter, type ImportKeyInput } from '../core/keys/key-import';
@@ -95,6 +96,13 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     'POST /v1/panel/tenants/{tenantId}/resume': operatorOnly(async (request) => {
       parseBody(request, emptySchema);
       return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active', actorOf(request.caller)));
+    }),
+    'GET /v1/panel/tenants/{tenantId}/workspaces': operatorOnly(async (request) =>
+      jsonResponse(200, await tenants.workspaces(tenantId(request))),
+    ),
+    'PUT /v1/panel/tenants/{tenantId}/workspaces': operatorOnly(async (request) => {
+      const { workspaces } = parseBody(request, tenantWorkspacesSchema);
+      return jsonResponse(200, await tenants.setWorkspaces(tenantId(request), workspaces, actorOf(request.caller)));
     }),
   };
 }

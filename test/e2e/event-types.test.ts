@@ -111,6 +111,8 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     await keygate.reconciled();
     await api('POST', '/v1/panel/tenants/evt-acme/suspend', operator);
     await api('POST', '/v1/panel/tenants/evt-acme/resume', operator);
+    // tenant.workspaces_changed.
+    await api('PUT', '/v1/panel/tenants/evt-acme/workspaces', operator, { workspaces: ['ws-a', 'ws-b'] });
     // key.expiring, key.stale, then key.expired: the daily notices, on the clock.
     await api('POST', '/v1/keys', owner, { name: 'weekly', expiresInDays: 7 });
     clock.set(instant(6, '00:05'));

@@ -210,6 +210,12 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/suspend', acme)).status).toBe(409);
     expect((await api('GET', '/v1/me', { key: owner })).status).toBe(401);
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/resume', acme)).status).toBe(200);
+    const workspaces = { ...acme, body: { workspaces: ['ws-1', 'ws-2'] } };
+    expect((await api('PUT', '/v1/panel/tenants/{tenantId}/workspaces', workspaces)).status).toBe(200);
+    expect((await api('GET', '/v1/panel/tenants/{tenantId}/workspaces', acme)).status).toBe(200);
+    expect(
+      (await api('PUT', '/v1/panel/tenants/{tenantId}/workspaces', { ...acme, body: { workspaces: ['Ws 1'] } })).status,
+    ).toBe(400);
     expect((await api('POST', '/v1/panel/tenants', { key: owner, body })).status).toBe(403);
   });
 

@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'tenant.resumed',
   'tenant.deleted',
   'tenant.plan_applied',
+  'tenant.workspaces_changed',
   'session.created',
   'session.revoked',
 ] as const;

@@ -34,6 +34,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/suspend', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
+  { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
   // the operator on a tenant's keys: the routes of /v1/keys, acting for the tenant.
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
   { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
