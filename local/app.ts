@@ -25,6 +25,8 @@ import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
 import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/http/routes';
 import { OPENAPI_ROUTE, openApiHandler } from './openapi';
+import { PAGE_ROUTES, pagesHandler } from './http/pages';
+import { demoSessions } from './demo';
 import { LocalEventFeed } from './event-feed';
 import { LocalNotices } from './notices';
 import { DynamoNoticeStore, keyServiceRevoker } from '../lambdas/core/notices/dynamodb-notices';
@@ -256,10 +258,11 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     const corsOrigins = options.corsOrigins ?? [];
     const cors = (handler: ProxyHandler): ProxyHandler => withCors(handler, corsOrigins);
     const gateway: LocalGateway = new LocalGateway({
-      routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
+      routes: [...ROUTES, OPENAPI_ROUTE, ...PAGE_ROUTES, ...userRoutes],
       handlers: {
         ...userHandlers,
         openapi: openApiHandler(),
+        pages: pagesHandler({ demoSession: demoSessions({ tenants, keys: new KeyService(keyDeps), store }) }),
         account: cors(createAccountHandler({ store, clock, logger, tenants })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),

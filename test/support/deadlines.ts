@@ -39,6 +39,8 @@ export const DEADLINES = {
   bulkImport: scaled(900_000),
   /** Processes to end after a signal. */
   processExit: scaled(15_000),
+  /** Chromium to start, or one browser action (a click, a wait for an element) to complete. */
+  browser: scaled(30_000),
 } as const;
 
 /** Polling period for waits that have no event to listen to (`ps`, a table's status). */

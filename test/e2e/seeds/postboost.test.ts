@@ -1,15 +1,6 @@
 import { call } from '../../support/local';
-import {
-  bearer,
-  caller,
-  expectExpiryChoices,
-  expectStartLineMatchesBlock,
-  expectUnauthorized,
-  send,
-  startSeed,
-  tenant,
-  type Seed,
-} from './seed-kit';
+import { expectExpiryChoices, expectStartLineMatchesBlock, expectUnauthorized } from './seed-checks';
+import { bearer, caller, send, startSeed, tenant, type Seed } from './seed-kit';
 
 // docs/seeds/postboost.md: PostBoost's access tokens, served by the settings that page gives.
 const [WS_A, WS_B, WS_OTHER] = [
