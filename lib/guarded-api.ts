@@ -5,7 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { GatewayAnswer, GatewayAnswerKind, GatewayAnswers } from '../lambdas/core/http/gateway-answers';
+import {
+  deniedAnswer,
+  type GatewayAnswer,
+  type GatewayAnswerKind,
+  type GatewayAnswers,
+} from '../lambdas/core/http/gateway-answers';
 import { GATEWAY_ERRORS, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import type { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import type { KeyAuthorizer } from './key-authorizer';
@@ -211,5 +216,5 @@ export function accessDeniedAnswer(answers: GatewayAnswers): GatewayAnswer | und
         `${JSON.stringify(suspended.body)}. Set one of them, or the same body on both`,
     );
   }
-  return forbidden ?? suspended;
+  return deniedAnswer(answers);
 }
