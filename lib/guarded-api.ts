@@ -67,6 +67,8 @@ export class GuardedApi extends Construct {
   public readonly api: apigateway.RestApi;
   /** The key authorizer of this API (same function, identity source, validation and cache TTL). */
   public readonly authorizer: apigateway.TokenAuthorizer;
+  /** The stage's access log: the same JSON lines as keygate's own API writes, for the same readers. */
+  public readonly accessLogs: logs.LogGroup;
   /** The share of this API's requests answered 5XX, as keygate's own API is watched. */
   public readonly serverErrorAlarm: cloudwatch.Alarm;
 
@@ -75,7 +77,7 @@ export class GuardedApi extends Construct {
     const { settings } = props;
     const answers = props.settings.gatewayAnswers ?? {};
     const deniedAnswer = accessDeniedAnswer(answers);
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -92,7 +94,7 @@ export class GuardedApi extends Construct {
         metricsEnabled: true,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
         accessLogFormat: accessLogFormat(),
         throttlingRateLimit: settings.stageRateLimit,
         throttlingBurstLimit: settings.stageBurstLimit,

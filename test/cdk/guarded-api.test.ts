@@ -215,6 +215,18 @@ describe('keygate:gatewayAnswers on AWS', () => {
   });
 });
 
+describe('keygate:gatewayAnswers without WAF', () => {
+  it('passes cdk-nag, the missing web ACL acknowledged as on keygate’s own API', () => {
+    const bare = testApp({
+      'keygate:gatewayAnswers': JSON.stringify(POSTIZ),
+      'keygate:upstreamUrl': 'https://posts.example.com',
+    });
+    new KeygateStack(bare, 'Keygate', { settings: settingsFromContext(bare.node) });
+    const report = new AwsSolutionsChecks(bare).validateScope(bare);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
 describe('without keygate:gatewayAnswers', () => {
   it('keeps one REST API, and the functions as they were', () => {
     const plain = testApp({ 'keygate:upstreamUrl': 'https://posts.example.com' });
