@@ -5,7 +5,8 @@ import { isTooManyRequests, type ApiGatewaySender } from '../lambdas/runtime/api
 export const BIND_GUARDED_STAGE_USAGE = `  bind-guarded-stage          binds the enterprise usage plans made before keygate:gatewayAnswers was
                               set to the guarded API's stage, so those tenants' keys work there
                               (run once after deploying the setting; safe to repeat). --dry-run
-                              lists them and changes nothing.`;
+                              lists them and changes nothing; --remove unbinds them (run it
+                              before a deploy that removes the setting).`;
 
 /** What {@link bindGuardedStage} needs. */
 export interface BindGuardedStageProps {
@@ -17,6 +18,11 @@ export interface BindGuardedStageProps {
   readonly stageName: string;
   /** List what would be bound, bind nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Unbind instead, before a deploy that deletes the guarded API: CloudFormation knows nothing of
+   * the bindings made at run time, and a plan is unbound stage by stage before it is deleted.
+   */
+  readonly remove?: boolean;
   /**
    * How a throttled call is retried. `UpdateUsagePlan` is limited to about one call every 20 s
    * per account, so the default waits that long between tries.
@@ -32,7 +38,7 @@ export interface BindGuardedStageProps {
  * CloudFormation, and plans made from then on by the functions; the ones made before the guarded
  * API existed are not, and a key whose plan is not bound to a stage is refused there.
  *
- * @returns the names of the plans bound (or, in a dry run, to bind), and how many were already.
+ * @returns the names of the plans bound (or unbound; in a dry run, to be), and how many were already.
  */
 export async function bindGuardedStage(
   client: ApiGatewaySender,
@@ -54,7 +60,8 @@ export async function bindGuardedStage(
       if (plan.id === undefined || plan.name?.startsWith(prefix) !== true) continue;
       // a prefix can be another stack's name plus more: its tag tells.
       if (plan.tags?.['keygate:stack'] !== undefined && plan.tags['keygate:stack'] !== props.namePrefix) continue;
-      if ((plan.apiStages ?? []).some((each) => `${each.apiId}:${each.stage}` === stage)) {
+      const isBound = (plan.apiStages ?? []).some((each) => `${each.apiId}:${each.stage}` === stage);
+      if (isBound !== (props.remove === true)) {
         already += 1;
         continue;
       }
@@ -65,7 +72,7 @@ export async function bindGuardedStage(
             client.send(
               new UpdateUsagePlanCommand({
                 usagePlanId,
-                patchOperations: [{ op: 'add', path: '/apiStages', value: stage }],
+                patchOperations: [{ op: props.remove === true ? 'remove' : 'add', path: '/apiStages', value: stage }],
               }),
             ),
           isTooManyRequests,
@@ -91,14 +98,17 @@ export async function bindGuardedStageCommand(
     );
   }
   const dryRun = args.includes('--dry-run');
+  const remove = args.includes('--remove');
   const { bound, already } = await bindGuardedStage(client, {
     namePrefix: outputs.NamePrefix,
     restApiId: outputs.GuardedRestApiId,
     stageName: outputs.StageName,
     dryRun,
+    remove,
   });
-  for (const name of bound) process.stdout.write(`${dryRun ? 'would bind' : 'bound'} ${name}\n`);
+  const verb = remove ? 'unbound' : 'bound';
+  for (const name of bound) process.stdout.write(`${dryRun ? `would be ${verb}:` : `${verb}`} ${name}\n`);
   process.stdout.write(
-    `${bound.length} enterprise usage plans ${dryRun ? 'to bind' : 'bound'} to the guarded stage; ${already} already were\n`,
+    `${bound.length} enterprise usage plans ${dryRun ? `to be ${verb}` : verb} ${remove ? 'from' : 'to'} the guarded stage; ${already} already were\n`,
   );
 }

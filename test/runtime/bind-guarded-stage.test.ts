@@ -56,4 +56,19 @@ describe('npm run admin -- bind-guarded-stage', () => {
     await expect(bindGuardedStage(fake, props)).resolves.toEqual({ bound: [], already: 2 });
     expect(fake.counts.updateUsagePlan).toBe(1);
   });
+
+  it('unbinds them with remove, so that the guarded stage can be deleted', async () => {
+    const { fake, old, fresh, shared, stages } = await account();
+    await bindGuardedStage(fake, props);
+
+    await expect(bindGuardedStage(fake, { ...props, remove: true })).resolves.toEqual({
+      bound: ['Keygate-enterprise-acme', 'Keygate-enterprise-beta'],
+      already: 0,
+    });
+
+    expect(await stages(old)).toEqual(['api1:prod']);
+    expect(await stages(fresh)).toEqual(['api1:prod']);
+    expect(await stages(shared)).toEqual(['api1:prod']);
+    await expect(bindGuardedStage(fake, { ...props, remove: true })).resolves.toEqual({ bound: [], already: 2 });
+  });
 });
