@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Stack, type App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,6 +9,7 @@ import { KeygateStack } from '../../lib/keygate-stack';
 import { gatewayErrorTemplate } from '../../lib/keygate-api';
 import { settingsFromContext } from '../../lib/settings';
 import { testApp } from '../support/cdk';
+import { fences, ROOT } from '../docs/fences';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
@@ -212,6 +214,30 @@ describe('keygate:gatewayAnswers on AWS', () => {
         (v) => `${v.ruleName} ${v.violatingResources.map((r) => r.locations ?? r.resourceLogicalId).join(',')}`,
       ),
     ).toEqual([]);
+  });
+});
+
+describe("the Postiz seed page's settings, deployed", () => {
+  it("synthesize, the guarded API answering Postiz's bodies with their statuses", () => {
+    const context = fences(join(ROOT, 'docs', 'seeds', 'postiz.md'))
+      .filter((fence) => fence.lang === 'json')
+      .map((fence) => JSON.parse(fence.body) as Record<string, unknown>)
+      .find((block) => Object.keys(block).every((key) => key.startsWith('keygate:')));
+    expect(context?.['keygate:gatewayAnswers']).toBeDefined();
+    const seed = testApp(context);
+    const seedStack = new KeygateStack(seed, 'Postiz', { settings: settingsFromContext(seed.node) });
+    const t = Template.fromStack(seedStack);
+    const guarded = seedStack.getLogicalId(seedStack.keygate.guarded!.api.node.defaultChild as never);
+    const answers = Object.values(t.findResources('AWS::ApiGateway::GatewayResponse'))
+      .map((r) => r.Properties as Resource['Properties'])
+      .filter((p) => p.RestApiId.Ref === guarded)
+      .map((p) => [p.ResponseType, p.StatusCode, p.ResponseTemplates['application/json']]);
+    expect(answers).toEqual(
+      expect.arrayContaining([
+        ['UNAUTHORIZED', '401', '{"msg":"Invalid API key"}'],
+        ['ACCESS_DENIED', '403', '{"msg":"No subscription found"}'],
+      ]),
+    );
   });
 });
 
