@@ -13,6 +13,7 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
 import { BIND_GUARDED_STAGE_USAGE, bindGuardedStageCommand } from './bind-guarded-stage';
+import { IMPORT_APIGATEWAY_KEYS_USAGE, importApiGatewayKeysCommand } from './import-apigateway-keys';
 import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
 import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
@@ -36,6 +37,7 @@ commands:
 ${RECOVER_OPERATOR_USAGE}
 ${REPLAY_EVENTS_USAGE}
 ${IMPORT_KEYS_USAGE}
+${IMPORT_APIGATEWAY_KEYS_USAGE}
 ${BIND_GUARDED_STAGE_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
@@ -92,6 +94,7 @@ async function main(args: string[]): Promise<void> {
       'replay-events',
       'import',
       'bind-guarded-stage',
+      'import-apigateway-keys',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
@@ -100,6 +103,10 @@ async function main(args: string[]): Promise<void> {
   if (args[0] === 'recover-operator') return recoverOperatorCommand(args.slice(1));
   if (args[0] === 'import') {
     await importKeysCommand(args.slice(1));
+    return;
+  }
+  if (args[0] === 'import-apigateway-keys') {
+    await importApiGatewayKeysCommand(args.slice(1));
     return;
   }
   const region = flag(args, 'region');

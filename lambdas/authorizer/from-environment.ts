@@ -36,6 +36,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
   const denySuspendedApi = process.env[ENV.denySuspendedApiId];
   return createAuthorizerHandler({
     store: keys,
+    sessions: keys,
     prefix: stringFromEnv(ENV.keyPrefix),
     formats: keyFormatsFromEnv(ENV.keyFormats),
     acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),
@@ -43,6 +44,9 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     logger,
     lastUse: new ThrottledLastUse(keys, logger, numberFromEnv(ENV.lastUsedIntervalSeconds) * 1000),
     routeRoles: parseRouteRoles(jsonFromEnv<unknown>(ENV.routeRoles)),
+    ...(process.env[ENV.workspaceSegment] === undefined
+      ? {}
+      : { workspaceSegment: numberFromEnv(ENV.workspaceSegment) }),
     // the one function serves keygate's API and the guarded one: only the latter answers `suspended`.
     ...(denySuspendedApi === undefined
       ? {}

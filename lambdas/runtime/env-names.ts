@@ -18,6 +18,8 @@ export const ENV = {
    * configured `suspended` answer) rather than a 401; absent without that answer.
    */
   denySuspendedApiId: 'DENY_SUSPENDED_API_ID',
+  /** `keygate:workspacePathSegment`; absent when paths name no workspace. */
+  workspaceSegment: 'WORKSPACE_SEGMENT',
   /** The route rules of the authorizer's policy, JSON. */
   routeRoles: 'ROUTE_ROLES',
   /** keygate's REST API id. */
