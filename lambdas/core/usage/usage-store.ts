@@ -87,3 +87,11 @@ export interface UsageStore {
   /** Every tenant's daily counts for the days starting in `[from, to)`. */
   readTenantDays(from: number, to: number): Promise<readonly TenantDay[]>;
 }
+
+/** The store of a deployment that counts no usage (`keygate:usageAnalytics` off): every read is empty. */
+export const NO_USAGE: UsageStore = {
+  apply: async () => ({ duplicate: false, writes: 0 }),
+  readBuckets: async () => [],
+  readSources: async () => [],
+  readTenantDays: async () => [],
+};
