@@ -149,9 +149,10 @@ export interface KeygateSettings {
    */
   readonly onLeak: LeakPolicy;
   /**
-   * Whether requests are counted per key and tenant from the API's access log ([Usage](usage.md)):
-   * on AWS a subscription filter sends the access log to an aggregator Lambda that writes hourly
-   * and daily counters to the key table. Off: no filter, no Lambda, no counters.
+   * Whether requests are counted per key and tenant from the API's access log: on AWS a
+   * subscription filter sends the access log to an aggregator Lambda that writes hourly and daily
+   * counters to the key table ([Per-key usage](operations.md#per-key-usage-on-aws)). Off: no
+   * filter, no Lambda, no counters.
    */
   readonly usageAnalytics: boolean;
   /**
