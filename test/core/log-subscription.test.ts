@@ -31,6 +31,25 @@ describe('decoding a CloudWatch Logs subscription event', () => {
     });
   });
 
+  // keygate's access log as CloudWatch Logs delivers it (see test/core/usage-handler.test.ts).
+  it('decodes a recorded batch of keygate access log lines with their log event ids', () => {
+    const message = decodeSubscriptionEvent(fixture('access-log-subscription.json'));
+    expect(message).toMatchObject({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: expect.stringMatching(/^Keygate-ApiAccessLogs/),
+      subscriptionFilters: [expect.stringMatching(/UsageSubscription/)],
+    });
+    expect(message.logEvents).toHaveLength(6);
+    for (const logEvent of message.logEvents) {
+      expect(logEvent.id).toMatch(/^\d{56}$/);
+      expect(JSON.parse(logEvent.message)).toMatchObject({
+        stage: 'prod',
+        requestTimeEpoch: expect.stringMatching(/^\d+$/),
+      });
+    }
+  });
+
   it('gives no events to count for a control message', () => {
     const control = encoded({
       messageType: 'CONTROL_MESSAGE',
