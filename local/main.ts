@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import { JavaMissingError, startTimeoutFromEnv } from './dynamodb-local';
 import { startKeygateLocal, type LocalRoute } from './app';
 import { assertPortFree, portFromEnv, PortInUseError, watchParent } from './lifecycle';
-import { keyFormatsOf } from '../lib/settings';
-import { localSettings } from './settings';
+import { localOptionsOf, localSettings } from './settings';
 
 /** The routes of your own a module exports as `localRoutes` (`KEYGATE_LOCAL_ROUTES=examples/return-orders/routes.ts`). */
 async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
@@ -27,26 +26,13 @@ async function main(): Promise<void> {
   // a taken PORT is told at once, not after java has started.
   await assertPortFree(port, 'stop it, or set PORT to another port (0 picks a free one)');
   const keygate = await startKeygateLocal({
+    ...localOptionsOf(settings),
     port,
     dataDir: process.env.KEYGATE_DATA_DIR || undefined,
     dynamodbEndpoint: process.env.KEYGATE_DYNAMODB_ENDPOINT || undefined,
-    keyPrefix: settings.keyPrefix,
-    keyFormats: keyFormatsOf(settings),
-    acceptBareKeys: settings.acceptBareKeys,
-    cacheTtlSeconds: settings.authorizerCacheTtlSeconds,
-    plans: settings.plans,
-    operatorPlan: settings.operatorPlan,
-    stage: settings.stageName,
     routes: await localRoutes(),
     upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
-    onLeak: settings.onLeak,
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
-    staleAfterDays: settings.staleAfterDays,
-    lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
-    revokeStaleKeys: settings.revokeStaleKeys,
-    eventRetentionDays: settings.eventRetentionDays,
-    corsOrigins: settings.corsOrigins,
-    gatewayAnswers: settings.gatewayAnswers,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   if (settings.upstreamUrl !== undefined) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTINGS, resolveSettings, type KeygateSettings } from '../lib/settings';
+import { SETTINGS, keyFormatsOf, resolveSettings, type KeygateSettings } from '../lib/settings';
+import type { LocalOptions } from './app';
 
 /**
  * The deployment's settings as `cdk deploy` would use them (`cdk.json` context, defaults for
@@ -26,4 +27,28 @@ export function localSettings(
     }
   }
   return resolveSettings(input, (field) => source[field] ?? field, { local: true });
+}
+
+/**
+ * The options of `startKeygateLocal` that settings decide, as `npm start` passes them: a
+ * test that starts keygate from these behaves as `npm start` with the same settings. The
+ * upstream is left to the caller, which holds its secret.
+ */
+export function localOptionsOf(settings: KeygateSettings): LocalOptions {
+  return {
+    keyPrefix: settings.keyPrefix,
+    keyFormats: keyFormatsOf(settings),
+    acceptBareKeys: settings.acceptBareKeys,
+    cacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+    plans: settings.plans,
+    operatorPlan: settings.operatorPlan,
+    stage: settings.stageName,
+    onLeak: settings.onLeak,
+    staleAfterDays: settings.staleAfterDays,
+    lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
+    revokeStaleKeys: settings.revokeStaleKeys,
+    eventRetentionDays: settings.eventRetentionDays,
+    corsOrigins: settings.corsOrigins,
+    gatewayAnswers: settings.gatewayAnswers,
+  };
 }

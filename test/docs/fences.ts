@@ -20,10 +20,10 @@ export interface Fence {
 /** The languages whose blocks are commands: the docs test runs each or needs a `not run` reason. */
 export const COMMAND_LANGS: readonly string[] = ['sh', 'bash'];
 
-/** The Markdown files whose commands are checked: the front page, the root guides and `docs/`. */
+/** The Markdown files whose commands are checked: the front page, the root guides, `docs/` and its folders. */
 export function docFiles(): string[] {
   const root = ['README.md', 'SECURITY.md', 'CONTRIBUTING.md'].map((name) => join(ROOT, name));
-  const docs = readdirSync(join(ROOT, 'docs'))
+  const docs = readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => join(ROOT, 'docs', name));
@@ -84,15 +84,16 @@ export function looksLikeCommands(fence: Fence): boolean {
 export function serverStart(fence: Fence): Record<string, string> | undefined {
   const lines = fence.body.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   if (lines.length !== 1) return undefined;
-  const match = /^((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)npm start(\s+#.*)?$/.exec(lines[0].trim());
-  if (match === null) return undefined;
+  // a value is a word, or single-quoted as a shell reads it (JSON settings): no escapes inside.
+  const assignment = /([A-Z_][A-Z0-9_]*)=('[^']*'|[^\s']+)\s+/y;
+  const line = lines[0].trim();
   const env: Record<string, string> = {};
-  for (const pair of match[1]
-    .trim()
-    .split(/\s+/)
-    .filter((word) => word !== '')) {
-    const at = pair.indexOf('=');
-    env[pair.slice(0, at)] = pair.slice(at + 1);
+  let match: RegExpExecArray | null;
+  let end = 0;
+  while ((match = assignment.exec(line)) !== null) {
+    const [, name, value] = match;
+    env[name] = value.startsWith("'") ? value.slice(1, -1) : value;
+    end = assignment.lastIndex;
   }
-  return env;
+  return /^npm start(\s+#.*)?$/.test(line.slice(end)) ? env : undefined;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localSettings } from '../../local/settings';
+import { localOptionsOf, localSettings } from '../../local/settings';
 
 function cdkJson(context: Record<string, unknown>): string {
   const file = join(mkdtempSync(join(tmpdir(), 'keygate-cdk-')), 'cdk.json');
@@ -104,5 +104,36 @@ describe('localSettings, one path with the deployment', () => {
     expect(() => localSettings({ KEYGATE_UPSTREAM_URL: 'orders.example.com' }, cdkJson({}))).toThrow(
       /did you mean https:\/\/orders\.example\.com\?/,
     );
+  });
+
+  it('gives the local gateway every setting it serves, as npm start passes them', () => {
+    const file = cdkJson({
+      'keygate:keyFormat': { prefix: 'sk', environment: false, checksum: false },
+      'keygate:acceptedKeyFormats': [{ prefix: 'sk', environment: true, checksum: true }],
+      'keygate:plans': { starter: { rateLimit: 1, burstLimit: 2 } },
+      'keygate:stageName': 'v1',
+      'keygate:gatewayAnswers': { unauthorized: { status: 401, body: { msg: 'Invalid API key' } } },
+    });
+    const settings = localSettings({ KEYGATE_ACCEPT_BARE_KEYS: 'false', KEYGATE_REVOKE_STALE_KEYS: 'true' }, file);
+    expect(localOptionsOf(settings)).toEqual({
+      keyPrefix: 'sk',
+      keyFormats: [
+        { prefix: 'sk', environment: false, checksum: false },
+        { prefix: 'sk', environment: true, checksum: true },
+      ],
+      acceptBareKeys: false,
+      cacheTtlSeconds: 300,
+      plans: settings.plans,
+      operatorPlan: 'scale',
+      stage: 'v1',
+      onLeak: 'revoke',
+      staleAfterDays: 90,
+      lastUsedIntervalSeconds: 60,
+      revokeStaleKeys: true,
+      eventRetentionDays: 400,
+      corsOrigins: undefined,
+      gatewayAnswers: settings.gatewayAnswers,
+    });
+    expect(settings.plans.starter).toEqual({ rateLimit: 1, burstLimit: 2 });
   });
 });

@@ -8,8 +8,11 @@ import { appendFileSync } from 'node:fs';
  * it after each test file; `test/support/local.ts` feeds it.
  */
 
-/** A key as keygate mints it: prefix, environment, 64 hex of secret, 8 hex of CRC-32. */
-const KEY = /\b([a-z0-9]{1,16})_(live|test)_([0-9a-f]{64})([0-9a-f]{8})\b/g;
+/**
+ * A key in any format keygate mints (`keygate:keyFormat`): prefix, the environment when the format
+ * has one, 64 hex of secret, 8 hex of CRC-32 when the format has a checksum.
+ */
+const KEY = /\b([a-z0-9]{1,16})_(?:(live|test)_)?([0-9a-f]{64})((?:[0-9a-f]{8})?)\b/g;
 /** Windows of the secret this long count as a leak: 48 bits, never matched by chance. */
 const WINDOW = 12;
 /** Authorization values shorter than this (`Bearer`, `x`) are too common to scan for. */
@@ -122,7 +125,7 @@ export class LeakScan {
   }
 }
 
-/** Every 12-hex window of a key's secret part (characters after `<prefix>_<env>_`, 64 of them). */
+/** Every 12-hex window of a key's secret part (the 64 characters after `<prefix>_` and the environment). */
 function windowsOf(key: string): string[] {
   const secret = new RegExp(KEY.source).exec(key)?.[3] ?? '';
   const windows: string[] = [];
