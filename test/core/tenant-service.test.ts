@@ -1116,8 +1116,8 @@ describe('GET /v1/usage', () => {
     const answer = await account(usage(callerContext()));
 
     expect(answer.body).toMatchObject({
-      to: instant(0, '10:00'),
-      from: instant(-1, '10:00'),
+      to: instant(0, '11:00'),
+      from: instant(-1, '11:00'),
       granularity: 'hour',
       totals: { requests: 0, status2xx: 0, status3xx: 0, status4xx: 0, status5xx: 0, denied: 0, throttled: 0 },
     });

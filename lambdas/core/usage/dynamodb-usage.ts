@@ -100,10 +100,12 @@ export class DynamoUsageStore implements UsageStore {
     parts: readonly ({ kind: 'counter'; write: CounterWrite } | { kind: 'sources'; write: SourcesWrite })[],
   ): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
-      const items: TransactItem[] = [marker];
-      for (const part of parts) {
-        items.push(part.kind === 'counter' ? this.counterUpdate(part.write) : await this.sourcesPut(part.write));
-      }
+      const items: TransactItem[] = [
+        marker,
+        ...(await Promise.all(
+          parts.map((part) => (part.kind === 'counter' ? this.counterUpdate(part.write) : this.sourcesPut(part.write))),
+        )),
+      ];
       try {
         await transactWrite(this.props.client, items);
         return true;

@@ -97,14 +97,16 @@ export function usageWindow(
 ): UsageWindow {
   const granularity = query.granularity ?? 'hour';
   const size = granularity === 'hour' ? HOUR_MS : DAY_MS;
-  const toMs = query.to === undefined ? now.getTime() : Date.parse(query.to);
-  const fromMs =
-    query.from === undefined ? toMs - (granularity === 'hour' ? DAY_MS : 30 * DAY_MS) : Date.parse(query.from);
-  if (Number.isNaN(fromMs)) throw invalidRequest('query.from must be an ISO 8601 date or date-time');
+  // without `to`, the window ends with the bucket now falls in: the current hour is shown as it fills.
+  const toMs = query.to === undefined ? now.getTime() + 1 : Date.parse(query.to);
+  const fromMs = query.from === undefined ? undefined : Date.parse(query.from);
+  if (fromMs !== undefined && Number.isNaN(fromMs))
+    throw invalidRequest('query.from must be an ISO 8601 date or date-time');
   if (Number.isNaN(toMs)) throw invalidRequest('query.to must be an ISO 8601 date or date-time');
-  if (fromMs >= toMs) throw invalidRequest('query.from must be before query.to');
-  const from = bucketStart(granularity, fromMs);
+  if (fromMs !== undefined && fromMs >= toMs) throw invalidRequest('query.from must be before query.to');
   const to = bucketStart(granularity, toMs - 1) + size;
+  const from =
+    fromMs === undefined ? to - (granularity === 'hour' ? DAY_MS : 30 * DAY_MS) : bucketStart(granularity, fromMs);
   const days = granularity === 'hour' ? retention.hourlyDays : retention.dailyDays;
   if (to - from > days * DAY_MS) {
     throw invalidRequest(`query.from and query.to must be at most ${days} days apart by ${granularity}`);
