@@ -151,7 +151,7 @@ export interface KeygateSettings {
   /**
    * Whether requests are counted per key and tenant from the API's access log: on AWS a
    * subscription filter sends the access log to an aggregator Lambda that writes hourly and daily
-   * counters to the key table ([Per-key usage](operations.md#per-key-usage-on-aws)). Off: no
+   * counters to the key table ([Usage](usage.md)). Off: no
    * filter, no Lambda, no counters.
    */
   readonly usageAnalytics: boolean;
