@@ -35,4 +35,9 @@ export default defineConfig(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // browser code: the web components and the demo dashboard's own script.
+    files: ['elements/**', 'local/demo/**'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
 );

@@ -5,6 +5,7 @@
  * - integration: the store and jobs against DynamoDB Local over its real protocol.
  * - e2e: HTTP against the local gateway, and the processes `npm start` runs.
  * - cdk: synthesized templates (no bundling) and the one test that bundles every Lambda.
+ * - browser: pages in Debian's headless chromium (playwright-core) against the local gateway.
  *
  * A test file's folder picks its layer; a file in no listed folder is a unit test, so the unit
  * layer must stay free of DynamoDB: it has no database to reach.
@@ -24,6 +25,7 @@ const LAYERS = {
     'test/front-door/',
     'test/(stack|notices-stack|operations|rate-plans|bundles|keygate-construct)\\.test\\.ts',
   ],
+  browser: ['test/browser/'],
 };
 
 const base = {

@@ -17,6 +17,7 @@ import { DynamoIdempotencyStore } from '../lambdas/core/store/dynamodb-idempoten
 import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
+import { DynamoSessionStore } from '../lambdas/core/sessions/dynamodb-sessions';
 import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -24,6 +25,8 @@ import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
 import { LogPublisher } from '../lambdas/core/events/publish';
 import { ROUTES } from '../lambdas/core/http/routes';
 import { OPENAPI_ROUTE, openApiHandler } from './openapi';
+import { PAGE_ROUTES, pagesHandler } from './http/pages';
+import { demoSessions } from './demo';
 import { LocalEventFeed } from './event-feed';
 import { LocalNotices } from './notices';
 import { DynamoNoticeStore, keyServiceRevoker } from '../lambdas/core/notices/dynamodb-notices';
@@ -111,6 +114,8 @@ export interface LocalOptions {
   readonly corsOrigins?: readonly string[];
   /** The protected API's answers on the front door and added routes (`KEYGATE_GATEWAY_ANSWERS`). @default - keygate's own */
   readonly gatewayAnswers?: GatewayAnswers;
+  /** The path segment that names a workspace (`KEYGATE_WORKSPACE_SEGMENT`). @default - none: keys reach the whole API */
+  readonly workspaceSegment?: number;
   /**
    * Whether each request's access log record is counted into the usage routes' counters, as the
    * stage's access log subscription does on AWS. @default true
@@ -282,19 +287,23 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       cache,
       usage: tenants,
       idempotency,
+      sessions: new DynamoSessionStore({ client: documentClient(client), tableName, eventRetentionDays }),
     };
     // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
     const corsOrigins = options.corsOrigins ?? [];
     const cors = (handler: ProxyHandler): ProxyHandler => withCors(handler, corsOrigins);
     const gateway: LocalGateway = new LocalGateway({
-      routes: [...ROUTES, OPENAPI_ROUTE, ...userRoutes],
+      routes: [...ROUTES, OPENAPI_ROUTE, ...PAGE_ROUTES, ...userRoutes],
       handlers: {
         ...userHandlers,
         openapi: openApiHandler(),
+        pages: pagesHandler({ demoSession: demoSessions({ tenants, keys: new KeyService(keyDeps), store }) }),
         account: cors(createAccountHandler({ store, clock, logger, tenants, ...usageReads })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),
-        events: cors(createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger })),
+        events: cors(
+          createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger, clock }),
+        ),
         leaks: cors(
           createLeaksHandler({
             leaks: new LeakService({
@@ -313,6 +322,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       },
       authorizer: createAuthorizerHandler({
         store: keyReader,
+        sessions: keyReader,
         prefix,
         formats,
         acceptBareKeys,
@@ -321,6 +331,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         lastUse,
         routeRoles,
         denySuspended: options.gatewayAnswers?.suspended !== undefined,
+        ...(options.workspaceSegment === undefined ? {} : { workspaceSegment: options.workspaceSegment }),
       }),
       identityValidation: new RegExp(tokenValidationPatternFor(formats, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,

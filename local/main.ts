@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
+  process.stdout.write(`the API keys page, embedded in a demo dashboard: ${keygate.url}/demo\n`);
   if (settings.upstreamUrl !== undefined) {
     process.stdout.write(`forwarding other paths to ${settings.upstreamUrl}\n`);
     if (!process.env.KEYGATE_UPSTREAM_SECRET)

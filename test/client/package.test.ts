@@ -32,9 +32,18 @@ describe('keygate/client from another project', () => {
     }[];
     expect(
       packed.files.map((file) => file.path).filter((path) => !/^(package\.json|README\.md|LICENSE)$/.test(path)),
-    ).toEqual(expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/client/openapi.d.ts']));
+    ).toEqual(
+      expect.arrayContaining([
+        'dist/client/index.js',
+        'dist/client/index.d.ts',
+        'dist/client/openapi.d.ts',
+        'dist/elements/keygate-api-keys.js',
+      ]),
+    );
     expect(
-      packed.files.every((file) => /^(package\.json|README\.md|LICENSE|dist\/client\/[\w.-]+)$/.test(file.path)),
+      packed.files.every((file) =>
+        /^(package\.json|README\.md|LICENSE|dist\/(client|elements)\/[\w.-]+)$/.test(file.path),
+      ),
     ).toBe(true);
     mkdirSync(consumer);
     writeFileSync(

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
-const TREES = ['bin', 'bench', 'client', 'examples', 'lambdas', 'lib', 'local', 'openapi', 'test'];
+const TREES = ['bin', 'bench', 'client', 'elements', 'examples', 'lambdas', 'lib', 'local', 'openapi', 'test'];
 
 /**
  * Words that tell the project's history instead of the code's reasons: tracker numbers, delivery

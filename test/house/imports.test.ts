@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
-const TREES = ['bin', 'bench', 'client', 'examples', 'lambdas', 'lib', 'local', 'openapi', 'test'];
+const TREES = ['bin', 'bench', 'client', 'elements', 'examples', 'lambdas', 'lib', 'local', 'openapi', 'test'];
 
 /** Every source file's project-relative path and the project files it imports. */
 type Graph = ReadonlyMap<string, readonly string[]>;

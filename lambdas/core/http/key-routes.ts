@@ -12,6 +12,7 @@ import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema 
 import { keyUsageRoute, type UsageOptions, type UsageRouteDeps } from './usage-routes';
 import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
+import type { SessionStore } from '../sessions/store';
 
 /** Where a set of key routes lives and whom it acts for. */
 export interface KeyRouteMount {
@@ -93,5 +94,12 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
   };
 }
 
-/** What the key routes need: the key service's dependencies, idempotency if wanted, the usage counters. */
-export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency } & UsageOptions;
+/**
+ * What the key routes need: the key service's dependencies, idempotency if wanted, where
+ * sessions live (sign-out on `/v1/session`, minting and revoking on the panel), and the usage
+ * counters.
+ */
+export type KeyRouteDeps = KeyServiceDeps & {
+  readonly idempotency?: Idempotency;
+  readonly sessions?: SessionStore;
+} & UsageOptions;

@@ -1,0 +1,154 @@
+/** A member's role, as keygate's tenant routes know it. */
+export type Role = 'operator' | 'owner' | 'admin' | 'developer' | 'read_only';
+/** Which data a key reaches. */
+export type Environment = 'live' | 'test';
+
+/** A key as `GET /v1/keys` lists it: never its hash or plaintext. */
+export interface Key {
+  readonly id: string;
+  readonly name: string;
+  readonly environment: Environment;
+  readonly role: Role;
+  readonly status: 'active' | 'revoked' | 'expired';
+  readonly last4: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly rotatedTo?: string;
+}
+
+/** A key just made: the one answer that holds its plaintext. */
+export interface CreatedKey extends Key {
+  readonly key: string;
+}
+
+/** One entry of the audit trail (`GET /v1/events`). */
+export interface KeyEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly at: string;
+  readonly actor: {
+    readonly keyId?: string;
+    readonly role?: string;
+    readonly system?: string;
+    readonly userId?: string;
+  };
+}
+
+/** A page of a listing; `cursor` is absent on the last page. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+/** Who the session belongs to: what the page may offer. */
+export interface Member {
+  readonly role: Role;
+  readonly environment: Environment;
+}
+
+/** An answer other than 2xx, in the contract's error shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How the API reaches its caller's session. */
+export interface SessionSource {
+  /** keygate's base URL; empty: this page's origin. */
+  baseUrl(): string;
+  /** The session token, held in memory only. */
+  token(): string | undefined;
+  /** A fresh token after a 401, from the host page; `undefined` when it gives none. */
+  renew(): Promise<string | undefined>;
+}
+
+/**
+ * keygate's tenant routes over plain `fetch` (no client library: the bundle stays small). The
+ * token goes in `Authorization` only, never a cookie or a URL; a 401 asks the host for a fresh
+ * token and sends the request once more.
+ */
+export class KeygateApi {
+  constructor(private readonly session: SessionSource) {}
+
+  /** Who this session belongs to: the calling key's, or the session's, role and environment. */
+  async member(): Promise<Member> {
+    const me = await this.call<{ key?: Member; session?: Member }>('GET', '/v1/me');
+    const who = me.session ?? me.key;
+    if (who === undefined) throw new ApiError(500, 'internal_error', 'keygate did not say who this session is');
+    return { role: who.role, environment: who.environment };
+  }
+
+  /** One page of the tenant's keys, newest first; `name` is a name prefix. */
+  keys(query: { cursor?: string; name?: string; limit?: number }): Promise<Page<Key>> {
+    const params = new URLSearchParams({ limit: String(query.limit ?? 20) });
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    if (query.name !== undefined && query.name !== '') params.set('name', query.name);
+    return this.call('GET', `/v1/keys?${params}`);
+  }
+
+  /** Makes a key; the answer holds its plaintext, once. */
+  create(body: {
+    name: string;
+    environment: Environment;
+    role: Role;
+    expiresInDays?: number;
+    expiresOn?: string;
+  }): Promise<CreatedKey> {
+    return this.call('POST', '/v1/keys', body);
+  }
+
+  /** Revokes or enables a key. */
+  setStatus(id: string, action: 'revoke' | 'enable'): Promise<Key> {
+    return this.call('POST', `/v1/keys/${encodeURIComponent(id)}/${action}`, {});
+  }
+
+  /** Deletes a key for good. */
+  remove(id: string): Promise<void> {
+    return this.call('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** A new key in place of this one; the old one stops at once or after the grace period. */
+  rotate(id: string, gracePeriodHours: number): Promise<CreatedKey> {
+    return this.call('POST', `/v1/keys/${encodeURIComponent(id)}/rotate`, { gracePeriodHours });
+  }
+
+  /** A key's recent events, newest first. */
+  events(keyId: string): Promise<Page<KeyEvent>> {
+    return this.call('GET', `/v1/events?limit=10&keyId=${encodeURIComponent(keyId)}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response = await this.send(method, path, body);
+    if (response.status === 401 && (await this.session.renew()) !== undefined)
+      response = await this.send(method, path, body);
+    if (!response.ok) {
+      const error = (await response.json().catch(() => undefined)) as
+        { error?: { code?: string; message?: string } } | undefined;
+      throw new ApiError(
+        response.status,
+        error?.error?.code ?? 'error',
+        error?.error?.message ?? `keygate answered ${response.status}`,
+      );
+    }
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  private send(method: string, path: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.session.token() ?? ''}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${this.session.baseUrl().replace(/\/+$/, '')}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import type { Browser, Page } from 'playwright-core';
+import { expectNoSeriousA11yViolations, launchChromium, saveScreenshot, type WatchedPage } from '../support/browser';
+import { DEADLINES } from '../support/deadlines';
+import {
+  dialog,
+  elementText,
+  openHostPage,
+  row,
+  startKeysPageFixture,
+  type KeysPageFixture,
+} from '../support/keys-page';
+
+let fixture: KeysPageFixture;
+let browser: Browser;
+let watched: WatchedPage | undefined;
+
+beforeAll(async () => {
+  fixture = await startKeysPageFixture();
+  browser = await launchChromium();
+}, DEADLINES.slowTest);
+
+afterAll(async () => {
+  await watched?.context.close();
+  await browser?.close();
+  await fixture?.stop();
+});
+
+/** The accessible name of the focused control, shadow roots included. */
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(`(() => {
+    let element = document.activeElement;
+    while (element && element.shadowRoot && element.shadowRoot.activeElement) element = element.shadowRoot.activeElement;
+    return element ? (element.getAttribute('aria-label') || element.textContent || '').trim() : '';
+  })()`) as Promise<string>;
+}
+
+/** Presses Tab until the control named `name` has the focus, as a keyboard user would. */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let presses = 0; presses < 80; presses += 1) {
+    if ((await focusedName(page)) === name) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`no control named ${JSON.stringify(name)} is reachable with Tab`);
+}
+
+test('every flow completes with Tab, Enter and Escape alone: create, copy, revoke, enable, rotate, delete', async () => {
+  watched = await openHostPage(browser, fixture.origin, fixture.admin);
+  const { page } = watched;
+  const { keyboard } = page;
+  await row(page, 'member').waitFor();
+
+  await tabTo(page, 'Create API key');
+  await keyboard.press('Enter');
+  await dialog(page).waitFor();
+  expect(await focusedName(page)).toBe('');
+  await keyboard.type('Keyboard Key');
+  await keyboard.press('Enter');
+  await dialog(page).getByRole('textbox', { name: 'New API key' }).waitFor();
+  const key = await dialog(page).getByRole('textbox', { name: 'New API key' }).inputValue();
+  expect(await focusedName(page)).toBe('Copy');
+  await keyboard.press('Enter');
+  await dialog(page).getByText('Copied to the clipboard.').waitFor();
+  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
+  await keyboard.press('Escape');
+  await dialog(page).waitFor({ state: 'hidden' });
+  const created = row(page, 'Keyboard Key');
+  await created.waitFor();
+  expect(await elementText(page)).not.toContain(key);
+
+  // Escape backs out of a confirmation and changes nothing.
+  await tabTo(page, 'Revoke Keyboard Key');
+  await keyboard.press('Enter');
+  await dialog(page).waitFor();
+  await keyboard.press('Escape');
+  await dialog(page).waitFor({ state: 'hidden' });
+  await expect(created.getByText('Active').isVisible()).resolves.toBe(true);
+
+  await tabTo(page, 'Revoke Keyboard Key');
+  await keyboard.press('Enter');
+  await tabTo(page, 'Revoke key');
+  await saveScreenshot(page, 'keyboard-revoke');
+  await expectNoSeriousA11yViolations(page, 'keyboard: revoke confirmation');
+  await keyboard.press('Enter');
+  await created.getByText('Revoked').waitFor();
+
+  await tabTo(page, 'Enable Keyboard Key');
+  await keyboard.press('Enter');
+  await created.getByText('Active').waitFor();
+
+  await tabTo(page, 'Rotate Keyboard Key');
+  await keyboard.press('Enter');
+  await dialog(page).getByRole('combobox', { name: 'Grace period for the old key' }).waitFor();
+  await saveScreenshot(page, 'rotate-form');
+  await expectNoSeriousA11yViolations(page, 'rotate form');
+  await tabTo(page, 'Rotate key');
+  await keyboard.press('Enter');
+  const rotated = await dialog(page).getByRole('textbox', { name: 'New API key' }).inputValue();
+  expect(rotated).not.toBe(key);
+  await keyboard.press('Escape');
+  await dialog(page).waitFor({ state: 'hidden' });
+  // the grace period keeps the old key alongside its successor, both under the same name.
+  await row(page, 'Keyboard Key').nth(1).waitFor();
+
+  await tabTo(page, 'Delete Keyboard Key');
+  await keyboard.press('Enter');
+  await tabTo(page, 'Delete key');
+  await keyboard.press('Enter');
+  await row(page, 'Keyboard Key').nth(1).waitFor({ state: 'detached' });
+  expect(await row(page, 'Keyboard Key').count()).toBe(1);
+  expect(watched.consoleErrors).toEqual([]);
+});
