@@ -156,6 +156,25 @@ describe('usage settings in the stack', () => {
     ).toEqual({});
   });
 
+  it("counts the guarded routes' stage too, when they have an API of their own", () => {
+    const { template } = synth(
+      resolveSettings({
+        upstreamUrl: 'https://backend.example.com',
+        gatewayAnswers: { unauthorized: { body: { msg: 'Invalid API key' } } },
+      }),
+    );
+    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
+    template.resourceCountIs(
+      'AWS::Lambda::Permission',
+      Object.keys(template.findResources('AWS::Lambda::Permission')).length,
+    );
+    expect(
+      Object.keys(
+        template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'logs.amazonaws.com' } }),
+      ),
+    ).toHaveLength(2);
+  });
+
   it('takes the access log retention and the counters’ retention from the settings', () => {
     const { template } = synth(
       resolveSettings({ accessLogRetentionDays: '90', usageHourlyRetentionDays: 7, usageDailyRetentionDays: '60' }),
