@@ -2,7 +2,8 @@
  * `npm run bench`: every performance figure measured in one run on this machine, so that ratios
  * compare like with like; a table per section for people and `bench: <name> <value>` lines for
  * scripts. Nothing here asserts speed: the run fails only when a counted contract (DynamoDB
- * calls per authorization) breaks. `BENCH_QUICK=1` shrinks every loop, for developing it.
+ * calls per authorization) breaks. `BENCH_QUICK=1` shrinks every loop, for developing it;
+ * `BENCH_ONLY=usage` runs the usage pipeline's figure alone.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -20,6 +21,7 @@ import { ddbFigures } from './ddb';
 import { benchKey, KEY_FORMAT } from './fixture';
 import { gatewayFigures } from './gateway';
 import { printGoals, QUICK, Report, type Goal } from './report';
+import { usageFigures } from './usage';
 import { warmFigures } from './warm';
 
 const KB = 1024;
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
   );
   console.log(`key format: ${JSON.stringify(KEY_FORMAT)} (BENCH_KEY_FORMAT)`);
   const report = new Report();
+  if (process.env.BENCH_ONLY === 'usage') {
+    await usageOnly(report);
+    return;
+  }
   const key = benchKey();
   // in process, before DynamoDB Local starts: its JVM's start-up work would share the CPU.
   await warmFigures(report, key);
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
     ]);
 
     costFigures(report);
+    await usageFigures(report, { endpoint: dynamodb.endpoint, tableName });
     printGoals(goals(report));
     report.lines();
   } finally {
@@ -149,6 +156,21 @@ async function main(): Promise<void> {
   if (report.contractFailures.length > 0) {
     for (const failure of report.contractFailures) console.error(`contract broken: ${failure}`);
     process.exitCode = 1;
+  }
+}
+
+/** `BENCH_ONLY=usage`: the usage pipeline's cost, which needs nothing of the other sections. */
+async function usageOnly(report: Report): Promise<void> {
+  const dynamodb = await startDynamoDbLocal();
+  const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, ...LOCAL_AWS });
+  try {
+    const tableName = `bench-${randomUUID().slice(0, 8)}`;
+    await ensureTable(client, tableName);
+    await usageFigures(report, { endpoint: dynamodb.endpoint, tableName });
+    report.lines();
+  } finally {
+    client.destroy();
+    await dynamodb.stop();
   }
 }
 

@@ -78,7 +78,8 @@ export class GuardedApi extends Construct {
     const answers = props.settings.gatewayAnswers ?? {};
     const deniedAnswer = accessDeniedAnswer(answers);
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      // a setting's value is one of CloudWatch Logs' periods, which `RetentionDays` enumerates.
+      retention: props.settings.accessLogRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.api = new apigateway.RestApi(this, 'Api', {

@@ -28,6 +28,13 @@ export function gatewayErrorTemplate(type: GatewayResponseType): string {
   return `{"error":{"code":${JSON.stringify(code)},"message":${text}}}`;
 }
 
+/** keygate's REST API and the log group of its stage's access log. */
+export interface KeygateRestApi {
+  readonly api: apigateway.RestApi;
+  /** One JSON line per request (`keygate:accessLogRetentionDays`); the usage pipeline counts it. */
+  readonly accessLogs: logs.LogGroup;
+}
+
 /**
  * keygate's REST API: regional, the usage identifier from the authorizer, JSON access logs with
  * the key id and never the key, execution logs for errors only, and API Gateway's own answers in
@@ -35,9 +42,10 @@ export function gatewayErrorTemplate(type: GatewayResponseType): string {
  *
  * @param restApiName - the API's name (the stack's name: several deployments can share an account).
  */
-export function keygateRestApi(scope: Construct, settings: KeygateSettings, restApiName: string): apigateway.RestApi {
+export function keygateRestApi(scope: Construct, settings: KeygateSettings, restApiName: string): KeygateRestApi {
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
-    retention: logs.RetentionDays.ONE_MONTH,
+    // a setting's value is one of CloudWatch Logs' periods, which `RetentionDays` enumerates.
+    retention: settings.accessLogRetentionDays as logs.RetentionDays,
     removalPolicy: RemovalPolicy.DESTROY,
   });
   const api = new apigateway.RestApi(scope, 'Api', {
@@ -100,7 +108,7 @@ export function keygateRestApi(scope: Construct, settings: KeygateSettings, rest
     },
   );
   addGatewayErrors(api, gatewayCorsHeaders(settings.corsOrigins));
-  return api;
+  return { api, accessLogs };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/routes';
 import { ENV } from '../lambdas/runtime/env-names';
@@ -29,6 +30,7 @@ import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings, keyFormatsOf }
 import { tagSharedPlans } from './stack-tag';
 import { KeygateTeardown } from './teardown';
 import { KeygateUpstream } from './upstream';
+import { UsagePipeline } from './usage-pipeline';
 import { KeygateWaf } from './waf';
 
 /** Properties of a {@link Keygate}. */
@@ -62,6 +64,8 @@ export class Keygate extends Construct {
   public readonly name: string;
   /** The REST API. */
   public readonly api: apigateway.RestApi;
+  /** The access log of the API's stage: one JSON line per request. */
+  public readonly accessLogs: logs.LogGroup;
   /** The key table. */
   public readonly table: KeyTable;
   /** The TOKEN authorizer on every route. */
@@ -91,6 +95,11 @@ export class Keygate extends Construct {
   public readonly upstream?: KeygateUpstream;
   /** The alarms on failures that would otherwise be silent, and their optional topic. */
   public readonly alarms: KeygateAlarms;
+  /**
+   * Per-key usage from the access log, when the `usageAnalytics` setting is on; count another
+   * guarded stage's access log with `usage.addAccessLogGroup`.
+   */
+  public readonly usage?: UsagePipeline;
   /** The web ACL in front of the stage, when the `waf` setting is on. */
   public readonly waf: KeygateWaf | undefined;
   /** Removes the run-time API keys and enterprise usage plans when the stack is deleted. */
@@ -113,7 +122,9 @@ export class Keygate extends Construct {
       stageNames: [settings.stageName, ...(settings.protectedStages ?? []).map((stage) => stage.stageName)],
       ...(settings.workspacePathSegment === undefined ? {} : { workspaceSegment: settings.workspacePathSegment }),
     });
-    this.api = keygateRestApi(this, settings, this.name);
+    const restApi = keygateRestApi(this, settings, this.name);
+    this.api = restApi.api;
+    this.accessLogs = restApi.accessLogs;
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
     this.cacheFlush = new AuthorizerCacheFlush(this, 'AuthorizerCacheFlush', {
       restApiId: this.api.restApiId,
@@ -183,6 +194,15 @@ export class Keygate extends Construct {
       staleAfterDays: settings.staleAfterDays,
       revokeStaleKeys: settings.revokeStaleKeys,
     });
+    this.usage = settings.usageAnalytics
+      ? new UsagePipeline(this, 'Usage', {
+          table: this.table,
+          // the guarded routes' stage logs in the same format: their requests count too.
+          accessLogGroups: [this.accessLogs, ...(this.guarded === undefined ? [] : [this.guarded.accessLogs])],
+          hourlyRetentionDays: settings.usageHourlyRetentionDays,
+          dailyRetentionDays: settings.usageDailyRetentionDays,
+        })
+      : undefined;
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
@@ -200,6 +220,7 @@ export class Keygate extends Construct {
       otherAlarms: [
         this.planReconciler.failedAlarm,
         this.planReconciler.backlogAlarm,
+        ...(this.usage === undefined ? [] : [this.usage.failedAlarm]),
         ...(this.guarded === undefined ? [] : [this.guarded.serverErrorAlarm]),
       ],
       alarmEmail: settings.alarmEmail,

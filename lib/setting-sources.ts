@@ -1,5 +1,5 @@
 import { LEAK_POLICIES } from '../lambdas/core/leaks/leak-service';
-import { CONFIGURED_PLANS } from './setting-values';
+import { CONFIGURED_PLANS, LOG_RETENTION_DAYS } from './setting-values';
 import type { KeygateSettings } from './settings';
 
 /** The settings that are whole numbers. */
@@ -18,6 +18,10 @@ export const INTEGER_RANGES: Readonly<Record<IntegerSetting, readonly [min: numb
   staleAfterDays: [1, 3650],
   lastUsedIntervalSeconds: [60, 86_400],
   eventRetentionDays: [1, 3650],
+  // CloudWatch Logs' longest period; `logRetentionSetting` takes only its listed periods.
+  accessLogRetentionDays: [1, 3653],
+  usageHourlyRetentionDays: [1, 3650],
+  usageDailyRetentionDays: [1, 3650],
 };
 
 /** The deepest path segment that may name a workspace (`keygate:workspacePathSegment`). */
@@ -137,6 +141,25 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
   eventBusName: { context: 'keygate:eventBusName', accepts: '1–256 letters, digits, `.`, `-` or `_`; not `default`' },
   noticeIndexes: { context: 'keygate:noticeIndexes', accepts: oneOf(['both', 'expiryOnly']) },
   onLeak: { context: 'keygate:onLeak', env: 'KEYGATE_ON_LEAK', accepts: oneOf(LEAK_POLICIES) },
+  usageAnalytics: {
+    context: 'keygate:usageAnalytics',
+    env: 'KEYGATE_USAGE_ANALYTICS',
+    accepts: oneOf(['true', 'false']),
+  },
+  accessLogRetentionDays: {
+    context: 'keygate:accessLogRetentionDays',
+    accepts: `${LOG_RETENTION_DAYS.join(', ')} days`,
+  },
+  usageHourlyRetentionDays: {
+    context: 'keygate:usageHourlyRetentionDays',
+    env: 'KEYGATE_USAGE_HOURLY_RETENTION_DAYS',
+    accepts: `${range('usageHourlyRetentionDays')} days, at most \`usageDailyRetentionDays\``,
+  },
+  usageDailyRetentionDays: {
+    context: 'keygate:usageDailyRetentionDays',
+    env: 'KEYGATE_USAGE_DAILY_RETENTION_DAYS',
+    accepts: `${range('usageDailyRetentionDays')} days`,
+  },
 };
 
 /** The `cdk.json` context key of each setting. */

@@ -194,6 +194,26 @@ export function integerSetting(name: string, value: unknown, fallback: number, m
   return number;
 }
 
+/**
+ * The retention periods CloudWatch Logs accepts, in days (`PutRetentionPolicy`'s `retentionInDays`,
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html;
+ * CDK's `RetentionDays` lists the same).
+ */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** A log group's retention: one of {@link LOG_RETENTION_DAYS}, or its text; `fallback` when absent. */
+export function logRetentionSetting(name: string, value: unknown, fallback: number): number {
+  const days = integerSetting(name, value, fallback, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(
+      `${name} must be one of CloudWatch Logs' periods (${LOG_RETENTION_DAYS.join(', ')} days), ${received(value)}`,
+    );
+  }
+  return days;
+}
+
 /** Plan limits, from JSON text or an object, merged plan by plan over `defaults`. */
 export function plansSetting(
   name: string,

@@ -8,6 +8,10 @@ import { LEAK_POLICIES, type LeakPolicy } from '../lambdas/core/leaks/leak-servi
 import type { PlanLimits } from '../lambdas/core/model';
 import { DEFAULT_STALE_AFTER_DAYS } from '../lambdas/core/notices/notice-job';
 import {
+  DEFAULT_USAGE_DAILY_RETENTION_DAYS,
+  DEFAULT_USAGE_HOURLY_RETENTION_DAYS,
+} from '../lambdas/core/usage/counters';
+import {
   CONFIGURED_PLANS,
   STAGE_NAME,
   booleanSetting,
@@ -16,6 +20,7 @@ import {
   isConfiguredPlan,
   keyFormatSetting,
   keyFormatsSetting,
+  logRetentionSetting,
   plansSetting,
   protectedStagesSetting,
   received,
@@ -154,6 +159,23 @@ export interface KeygateSettings {
    * `revoke` it at once, or only `notify` (mark it leaked and publish `key.leaked`).
    */
   readonly onLeak: LeakPolicy;
+  /**
+   * Whether requests are counted per key and tenant from the API's access log: on AWS a
+   * subscription filter sends the access log to an aggregator Lambda that writes hourly and daily
+   * counters to the key table ([Usage](usage.md)). Off: no
+   * filter, no Lambda, no counters.
+   */
+  readonly usageAnalytics: boolean;
+  /**
+   * How long the API's access log keeps its lines, in days: one of the periods CloudWatch Logs
+   * offers. The usage counters are written from the lines within seconds; the lines themselves
+   * are kept for audits and investigations.
+   */
+  readonly accessLogRetentionDays: number;
+  /** How long hourly usage counters are kept (DynamoDB TTL), in days; at most `usageDailyRetentionDays`. */
+  readonly usageHourlyRetentionDays: number;
+  /** How long daily usage counters and a key's daily sources are kept (DynamoDB TTL), in days. */
+  readonly usageDailyRetentionDays: number;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -180,6 +202,10 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   eventRetentionDays: DEFAULT_EVENT_RETENTION_DAYS,
   noticeIndexes: 'both',
   onLeak: 'revoke',
+  usageAnalytics: true,
+  accessLogRetentionDays: 30,
+  usageHourlyRetentionDays: DEFAULT_USAGE_HOURLY_RETENTION_DAYS,
+  usageDailyRetentionDays: DEFAULT_USAGE_DAILY_RETENTION_DAYS,
 };
 
 /**
@@ -355,6 +381,19 @@ function resolve(
   if (!(LEAK_POLICIES as readonly string[]).includes(onLeak)) {
     throw new SettingsError(`${label('onLeak')} must be one of ${LEAK_POLICIES.join(', ')}, ${received(onLeak)}`);
   }
+  const usageAnalytics = booleanSetting(label('usageAnalytics'), input.usageAnalytics, d.usageAnalytics);
+  const accessLogRetentionDays = logRetentionSetting(
+    label('accessLogRetentionDays'),
+    input.accessLogRetentionDays,
+    d.accessLogRetentionDays,
+  );
+  const usageHourlyRetentionDays = integer('usageHourlyRetentionDays');
+  const usageDailyRetentionDays = integer('usageDailyRetentionDays');
+  if (usageHourlyRetentionDays > usageDailyRetentionDays) {
+    throw new SettingsError(
+      `${label('usageHourlyRetentionDays')} (${usageHourlyRetentionDays}) must be at most ${label('usageDailyRetentionDays')} (${usageDailyRetentionDays}): a day's counts outlive its hours`,
+    );
+  }
   return {
     keyPrefix: keyFormat?.prefix ?? keyPrefix,
     ...(keyFormat === undefined ? {} : { keyFormat }),
@@ -374,6 +413,10 @@ function resolve(
     eventRetentionDays,
     noticeIndexes,
     onLeak: onLeak as LeakPolicy,
+    usageAnalytics,
+    accessLogRetentionDays,
+    usageHourlyRetentionDays,
+    usageDailyRetentionDays,
     ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),

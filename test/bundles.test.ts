@@ -116,7 +116,8 @@ async function invoke(
     env: lambdaEnvironment(lambda, extra),
     timeout: 60_000,
   });
-  return JSON.parse(stdout) as { type: string; result?: unknown };
+  // a handler's own log lines come first: the answer is the last line.
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { type: string; result?: unknown };
 }
 
 function account(): Lambda {
@@ -204,6 +205,20 @@ describe("keygate's Lambda bundles as cdk synth builds them", () => {
     const response = result as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ key: { id: item.id }, tenant: { tenantId: tenant.tenantId } });
+  }, 60_000);
+
+  // the aggregator as CloudWatch Logs invokes it: a recorded subscription event, twice.
+  it('the usage function counts a recorded access log batch into DynamoDB Local, and a redelivery once', async () => {
+    const usage = lambdas.find((lambda) => lambda.id.startsWith('UsageFunction'));
+    if (usage === undefined) throw new Error('no usage function in the template');
+    const event = JSON.parse(
+      readFileSync(path.join(__dirname, 'fixtures', 'usage', 'access-log-subscription.json'), 'utf8'),
+    ) as unknown;
+    const local = { TABLE_NAME: table.tableName, AWS_ENDPOINT_URL_DYNAMODB: testEndpoint() };
+    const first = await invoke(usage, event, local);
+    const again = await invoke(usage, event, local);
+    expect(first.result).toMatchObject({ lines: 6, skipped: 0, counted: 6, duplicate: false });
+    expect(again.result).toMatchObject({ lines: 6, counted: 6, duplicate: true, writes: 0 });
   }, 60_000);
 
   it('the account function puts a listed origin on its answer when the stack allows origins', async () => {

@@ -146,7 +146,7 @@ describe('alarms', () => {
     for (const [, a] of resources(plain, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toBeUndefined();
   });
 
-  it("sends every alarm, the plan reconciler's two included, to one topic with the email subscribed", () => {
+  it("sends every alarm, the plan reconciler's two and the usage pipeline's included, to one topic with the email subscribed", () => {
     const [[topicId]] = resources(guarded, 'AWS::SNS::Topic');
     guarded.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -154,9 +154,10 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId },
     });
     const alarms = resources(guarded, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarms.filter(([id]) => /^PlanReconcile/.test(id))).toHaveLength(2);
+    expect(alarms.filter(([id]) => /^UsageFailedAlarm/.test(id))).toHaveLength(1);
   });
 
   it('lets CloudWatch publish to the topic, for this account and these alarms only, over TLS only', () => {
@@ -178,9 +179,9 @@ describe('alarms', () => {
     });
     expect(publish[0].Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
     const alarmArns = resources(guarded, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
-    expect(alarmArns).toHaveLength(9);
+    expect(alarmArns).toHaveLength(10);
     expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toEqual(expect.arrayContaining(alarmArns));
-    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(9);
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(10);
     // the TLS-only Deny stays.
     expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
       Bool: { 'aws:SecureTransport': 'false' },

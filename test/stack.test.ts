@@ -498,8 +498,8 @@ describe('lambdas', () => {
     const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
       String(fn.Properties.Description).startsWith('keygate:'),
     );
-    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two, the outbox publisher and the daily notices.
-    expect(functions).toHaveLength(12);
+    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two, the outbox publisher, the daily notices and the usage aggregator.
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

@@ -65,6 +65,10 @@ export const ENV = {
   corsOrigins: 'CORS_ORIGINS',
   /** The DNS suffix of the stack's partition (`AWS::URLSuffix`: `amazonaws.com`, `amazonaws.com.cn`). */
   dnsSuffix: 'DNS_SUFFIX',
+  /** `keygate:usageHourlyRetentionDays`. */
+  usageHourlyRetentionDays: 'USAGE_HOURLY_RETENTION_DAYS',
+  /** `keygate:usageDailyRetentionDays`. */
+  usageDailyRetentionDays: 'USAGE_DAILY_RETENTION_DAYS',
   /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
