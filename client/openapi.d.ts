@@ -723,7 +723,7 @@ export interface components {
         Event: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "key.new_source" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
             /** Format: date-time */
             at: string;
             tenantId: string;
@@ -743,7 +743,7 @@ export interface components {
                 onBehalfOf?: string;
             } | {
                 /** @enum {string} */
-                system: "scheduler" | "github" | "admin-cli" | "reconciler";
+                system: "scheduler" | "github" | "admin-cli" | "reconciler" | "aggregator";
             };
             details: {
                 [key: string]: unknown;
@@ -2659,7 +2659,7 @@ export interface operations {
                 limit?: string;
                 /** @description The `cursor` of the previous page, unchanged. */
                 cursor?: string;
-                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "key.new_source" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
                 keyId?: string;
             };
             header?: never;

@@ -125,6 +125,11 @@ export interface LocalOptions {
   readonly usageRetention?: UsageRetention;
   /** How often waiting access log records are counted, in ms. @default 1000 */
   readonly usageFlushMs?: number;
+  /**
+   * Emit `key.new_source` when a key is used from a network (/24, /48) it has not used in this
+   * many days (`KEYGATE_NEW_SOURCE_DAYS`). @default - off
+   */
+  readonly newSourceDays?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -272,6 +277,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           store: usageStore,
           clock,
           ...(options.usageRetention === undefined ? {} : { retention: options.usageRetention }),
+          ...(options.newSourceDays === undefined ? {} : { newSourceDays: options.newSourceDays }),
         }),
       logger,
       flushEveryMs: options.usageFlushMs,

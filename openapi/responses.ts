@@ -184,7 +184,7 @@ export const eventSchema = z.strictObject({
       role: z.enum(ROLES),
       onBehalfOf: z.optional(z.string()),
     }),
-    z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler']) }),
+    z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler', 'aggregator']) }),
   ]),
   details: z.record(z.string(), z.unknown()),
 });

@@ -64,7 +64,7 @@ const misfits = (events: Json[]) =>
   });
 
 beforeAll(async () => {
-  keygate = await startTestKeygate({ clock, staleAfterDays: 5 });
+  keygate = await startTestKeygate({ clock, staleAfterDays: 5, newSourceDays: 30 });
   operator = keygate.operatorKey as string;
 });
 afterAll(async () => {
@@ -119,6 +119,8 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     await keygate.runNotices();
     clock.set(instant(7, '00:05'));
     await keygate.runNotices();
+    // key.new_source: the owner key's first requests, from the local gateway's address, counted.
+    await keygate.flushUsage();
     // tenant.deleted, of another tenant.
     await api('POST', '/v1/panel/tenants', operator, { tenantId: 'evt-gone', name: 'Gone', plan: 'starter' });
     await api('DELETE', '/v1/panel/tenants/evt-gone', operator);
@@ -141,7 +143,15 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
               : 'on behalf',
       ),
     );
-    expect([...actors].sort()).toEqual(['admin-cli', 'key', 'on behalf', 'reconciler', 'scheduler', 'session']);
+    expect([...actors].sort()).toEqual([
+      'admin-cli',
+      'aggregator',
+      'key',
+      'on behalf',
+      'reconciler',
+      'scheduler',
+      'session',
+    ]);
     expect(misfits(panel)).toEqual([]);
     expect(misfits(tenant)).toEqual([]);
   });

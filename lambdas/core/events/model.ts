@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'key.expired',
   'key.stale',
   'key.imported',
+  'key.new_source',
   'tenant.created',
   'tenant.plan_changed',
   'tenant.suspended',
@@ -32,7 +33,7 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The systems that act without a key of their own. */
-export type SystemActor = 'scheduler' | 'github' | 'admin-cli' | 'reconciler';
+export type SystemActor = 'scheduler' | 'github' | 'admin-cli' | 'reconciler' | 'aggregator';
 
 /**
  * Who made a change: a key (by id and role, never its secret), a member's session (by its id,

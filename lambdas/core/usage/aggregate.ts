@@ -11,6 +11,7 @@ import {
   type Granularity,
   type UsageRetention,
 } from './counters';
+import { newSourceEvents } from './new-source';
 import type { CounterWrite, SourceCount, SourcesWrite, UsageScope, UsageStore } from './usage-store';
 
 /** How many sources (address and user agent) a key keeps per day by default: its busiest. */
@@ -24,6 +25,11 @@ export interface AggregateDeps {
   readonly retention?: UsageRetention;
   /** Sources kept per key and day. @default - {@link DEFAULT_SOURCES_PER_DAY} */
   readonly sourcesPerDay?: number;
+  /**
+   * Emit `key.new_source` when a key is used from a network (/24, /48) absent from its sources of
+   * this many days before. @default - off
+   */
+  readonly newSourceDays?: number;
 }
 
 /** What one call counted. */
@@ -74,17 +80,18 @@ export async function aggregateAccessRecords(
     });
   };
   for (const record of unique) {
+    const perKey = countsPerKey(record);
     const delta = requestDelta(record.status, record.latencyMs);
     const at = record.requestTimeEpoch;
     for (const granularity of ['hour', 'day'] as const) {
       if (record.keyId !== undefined && record.tenantId !== undefined) {
-        add('key', record.keyId, granularity, at, delta);
+        if (perKey) add('key', record.keyId, granularity, at, delta);
         add('tenant', record.tenantId, granularity, at, delta);
       } else {
         add('stage', record.stage, granularity, at, delta);
       }
     }
-    if (record.keyId !== undefined && record.tenantId !== undefined && record.ip !== '-') {
+    if (perKey && record.tenantId !== undefined && record.ip !== '-') {
       addSource(sources, record.keyId, bucketStart('day', at), record);
     }
   }
@@ -105,14 +112,27 @@ export async function aggregateAccessRecords(
         ttl: bucketTtl('day', dayStart, retention),
       };
     });
+  const now = deps.clock();
+  const events =
+    deps.newSourceDays !== undefined && deps.newSourceDays > 0
+      ? await newSourceEvents(unique, deps.store, deps.newSourceDays, now)
+      : [];
   const result = await deps.store.apply({
     id: batchId(unique),
     counters: counterWrites,
     sources: sourceWrites,
-    at: deps.clock(),
+    at: now,
+    ...(events.length === 0 ? {} : { events }),
   });
   return { records: unique.length, duplicate: result.duplicate, writes: result.writes };
 }
+
+/**
+ * Whether a record is a key's usage. A member's session authorizes with its own id (`ses_...`) in
+ * the key's place: its requests are the tenant's, and no key's counters or sources.
+ */
+const countsPerKey = (record: AccessRecord): record is AccessRecord & { keyId: string } =>
+  record.keyId !== undefined && !record.keyId.startsWith('ses_');
 
 /** A record's identity: its log event's id where it has one, else its request id. */
 const identity = (record: AccessRecord): string => record.eventId ?? `request:${record.requestId}`;
@@ -169,3 +189,5 @@ function addSource(
         },
   );
 }
+
+export { networkOf } from './new-source';

@@ -11,6 +11,8 @@ import {
   type CounterDelta,
   type Granularity,
 } from './counters';
+import { DynamoOutbox } from '../events/dynamodb-outbox';
+import type { KeygateEvent } from '../events/model';
 import { mergeSources } from './sources';
 import type {
   ApplyResult,
@@ -53,7 +55,15 @@ export interface DynamoUsageStoreProps {
   readonly tableName: string;
   /** Waits between tries after a conflict. @default - a short random pause */
   readonly pause?: (attempt: number) => Promise<void>;
+  /** Writes the batches' events. @default - the table's outbox with the default event retention */
+  readonly outbox?: DynamoOutbox;
 }
+
+/** One item of a batch's transactions. */
+type Part =
+  | { readonly kind: 'counter'; readonly write: CounterWrite }
+  | { readonly kind: 'sources'; readonly write: SourcesWrite }
+  | { readonly kind: 'event'; readonly event: KeygateEvent };
 
 /**
  * {@link UsageStore} over the key table. Counters are `ADD`s, which commute, so batches may land
@@ -65,12 +75,17 @@ export interface DynamoUsageStoreProps {
  * is not a commutative update.
  */
 export class DynamoUsageStore implements UsageStore {
-  constructor(private readonly props: DynamoUsageStoreProps) {}
+  private readonly outbox: DynamoOutbox;
+
+  constructor(private readonly props: DynamoUsageStoreProps) {
+    this.outbox = props.outbox ?? new DynamoOutbox(props.tableName);
+  }
 
   async apply(batch: UsageBatch): Promise<ApplyResult> {
-    const parts: ({ kind: 'counter'; write: CounterWrite } | { kind: 'sources'; write: SourcesWrite })[] = [
+    const parts: Part[] = [
       ...batch.counters.map((write) => ({ kind: 'counter' as const, write })),
       ...batch.sources.map((write) => ({ kind: 'sources' as const, write })),
+      ...(batch.events ?? []).map((event) => ({ kind: 'event' as const, event })),
     ];
     let writes = 0;
     let applied = 0;
@@ -88,22 +103,25 @@ export class DynamoUsageStore implements UsageStore {
       const done = await this.applyChunk(marker, slice);
       if (done) {
         applied += 1;
-        writes += slice.length;
+        writes += slice.filter((part) => part.kind !== 'event').length;
       }
     }
     return { duplicate: applied === 0 && parts.length > 0, writes };
   }
 
   /** Writes one chunk with its marker; false when the marker says it was written before. */
-  private async applyChunk(
-    marker: TransactItem,
-    parts: readonly ({ kind: 'counter'; write: CounterWrite } | { kind: 'sources'; write: SourcesWrite })[],
-  ): Promise<boolean> {
+  private async applyChunk(marker: TransactItem, parts: readonly Part[]): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       const items: TransactItem[] = [
         marker,
         ...(await Promise.all(
-          parts.map((part) => (part.kind === 'counter' ? this.counterUpdate(part.write) : this.sourcesPut(part.write))),
+          parts.map((part) =>
+            part.kind === 'counter'
+              ? this.counterUpdate(part.write)
+              : part.kind === 'sources'
+                ? this.sourcesPut(part.write)
+                : this.eventPut(part.event),
+          ),
         )),
       ];
       try {
@@ -118,6 +136,11 @@ export class DynamoUsageStore implements UsageStore {
         await (this.props.pause ?? randomPause)(attempt);
       }
     }
+  }
+
+  /** An event of the batch, in the outbox: in the transaction of its chunk's marker, so written once. */
+  private async eventPut(event: KeygateEvent): Promise<TransactItem> {
+    return transactItem.put({ TableName: this.props.tableName, Item: this.outbox.item(event) });
   }
 
   private counterUpdate(write: CounterWrite): TransactItem {

@@ -1,3 +1,4 @@
+import type { KeygateEvent } from '../events/model';
 import type { CounterDelta, Granularity } from './counters';
 
 /** Whose counters: a key, a tenant, or a stage (requests refused before any key was known). */
@@ -44,6 +45,8 @@ export interface UsageBatch {
   readonly sources: readonly SourcesWrite[];
   /** When the batch was aggregated: the markers that recognise redelivery expire after the longest retention. */
   readonly at: Date;
+  /** Events the batch raises (`key.new_source`): written with its counters, once, like them. */
+  readonly events?: readonly KeygateEvent[];
 }
 
 /** What applying a batch did. */

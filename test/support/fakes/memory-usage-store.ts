@@ -1,3 +1,4 @@
+import type { KeygateEvent } from '../../../lambdas/core/events/model';
 import { addDeltas, nextBucket, type Granularity } from '../../../lambdas/core/usage/counters';
 import { mergeSources } from '../../../lambdas/core/usage/sources';
 import type {
@@ -19,6 +20,8 @@ import type {
 export class MemoryUsageStore implements UsageStore {
   /** Every counter and sources write of every applied batch, in order. */
   readonly writes: (CounterWrite | { readonly scope: 'sources'; readonly keyId: string; readonly day: number })[] = [];
+  /** Every event the applied batches carried, in order. */
+  readonly events: KeygateEvent[] = [];
   private readonly batches = new Set<string>();
   private readonly counters = new Map<string, StoredBucket & { ttl: number }>();
   private readonly sources = new Map<string, SourceCount[]>();
@@ -41,6 +44,7 @@ export class MemoryUsageStore implements UsageStore {
       this.sources.set(name, mergeSources(this.sources.get(name) ?? [], write.sources, write.limit));
       this.writes.push({ scope: 'sources', keyId: write.keyId, day: write.day });
     }
+    this.events.push(...(batch.events ?? []));
     return { duplicate: false, writes: batch.counters.length + batch.sources.length };
   }
 
