@@ -1,3 +1,5 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { eventPartition } from '../../lambdas/core/events/dynamodb-outbox';
 import { aggregateAccessRecords } from '../../lambdas/core/usage/aggregate';
 import type { AccessRecord } from '../../lambdas/core/usage/access-record';
 import { DynamoUsageStore } from '../../lambdas/core/usage/dynamodb-usage';
@@ -103,6 +105,32 @@ describe.each(subjects)('%s', (_, make) => {
       ['a', instant(0), 1],
       ['a', instant(1), 1],
       ['b', instant(1), 1],
+    ]);
+  });
+});
+
+describe('DynamoUsageStore with key.new_source', () => {
+  it("writes a batch's events in the outbox once, however often the batch is delivered", async () => {
+    const table = await createTestTable('usage');
+    tables.push(table);
+    const store = new DynamoUsageStore({ client: table.doc, tableName: table.tableName, pause: async () => undefined });
+    const batch = [
+      record(instant(0, '10:00'), { ip: '203.0.113.5' }),
+      record(instant(0, '10:01'), { ip: '198.51.100.2' }),
+    ];
+    await aggregateAccessRecords(batch, { store, clock, newSourceDays: 30 });
+    const again = await aggregateAccessRecords(batch, { store, clock, newSourceDays: 30 });
+    expect(again.duplicate).toBe(true);
+    const events = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': eventPartition('acme') },
+      }),
+    );
+    expect((events.Items ?? []).map((item) => [item.type, item.details.network]).sort()).toEqual([
+      ['key.new_source', '198.51.100.0/24'],
+      ['key.new_source', '203.0.113.0/24'],
     ]);
   });
 });
