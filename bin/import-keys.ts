@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { IDEMPOTENCY_LOCK_MS } from '../lambdas/core/http/idempotency';
 import { importKeyItemSchema, MAX_IMPORT_KEYS } from '../lambdas/core/http/schemas/imports';
 
 /** The `import` lines of `keygate-admin`'s usage. */
@@ -11,7 +12,8 @@ export const IMPORT_KEYS_USAGE = `  import --tenant <id> --file <keys.jsonl> --u
                               flag: flags show in process listings). resumable: the lines done
                               are kept in --progress (default <file>.progress) and a new run goes
                               on from there. --dry-run checks every line and sends nothing.
-                              prints a summary; refused lines by number, never their keys.`;
+                              prints a line per batch done and a summary; refused lines by
+                              number, never their keys.`;
 
 /** Where the command writes: the summary on `stdout`, each refused line on `stderr`. */
 export interface ImportOutput {
@@ -64,17 +66,24 @@ export async function importKeysCommand(
     const lines = batch;
     batch = [];
     if (!options.dryRun) {
-      const results = await send(
+      const results = await sendImportBatch(
         options,
-        `import-${fileId}-${first}`,
+        options.tenant,
         lines.map((entry) => entry.item),
+        `import-${fileId}-${first}`,
       );
+      const counts = { imported: 0, duplicate: 0, invalid: 0 };
       for (const [index, result] of results.entries()) {
+        counts[result.status] += 1;
         summary[result.status] += 1;
         if (result.status === 'invalid')
           out.stderr(`line ${lines[index]?.line}: ${result.error?.code}: ${result.error?.message}\n`);
       }
       writeFileSync(options.progress, `${last}\n`);
+      // after the progress file, so a line printed is a batch a new run will not send again.
+      out.stdout(
+        `lines ${first}-${last} done: imported ${counts.imported}, duplicate ${counts.duplicate}, invalid ${counts.invalid}\n`,
+      );
     }
   };
   let line = 0;
@@ -124,26 +133,76 @@ function parseLine(text: string): unknown {
   }
 }
 
-interface Result {
+/** One item's outcome as the import route answers it, in the batch's order. */
+export interface ImportItemResult {
+  readonly index: number;
   readonly status: 'imported' | 'duplicate' | 'invalid';
+  readonly keyId?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-async function send(options: Options, idempotencyKey: string, keys: unknown[]): Promise<Result[]> {
-  const path = `/v1/panel/tenants/${encodeURIComponent(options.tenant)}/keys/import`;
-  const response = await fetch(`${options.url.replace(/\/$/, '')}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${options.operatorKey}`,
-      'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-    },
-    body: JSON.stringify({ keys }),
-  });
-  const body = (await response.json()) as { results?: Result[]; error?: { code: string; message: string } };
-  if (response.status !== 200 || body.results === undefined)
-    throw new Error(`the API answered ${response.status}: ${body.error?.message ?? 'no results'}; run again to resume`);
-  return body.results;
+/** Where the import route is, and the operator key that calls it. */
+export interface ImportApi {
+  readonly url: string;
+  readonly operatorKey: string;
+}
+
+/** The import route refused a batch as a whole (an unknown tenant, a bad operator key, an outage). */
+export class ImportBatchRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long a batch answered "in progress" is sent again for: past the claim's lock, the claim lapses. */
+const IN_PROGRESS_RETRY_MS = IDEMPOTENCY_LOCK_MS + 10_000;
+
+/**
+ * Sends one batch of at most 100 items to `POST /v1/panel/tenants/{tenantId}/keys/import`, the
+ * one place keys are checked, hashed and stored, and answers its per-item results. Under an
+ * `Idempotency-Key`, a 409 means the same batch of a run killed a moment ago is still being
+ * stored: it is sent again after a pause until the route replays that run's answer (or, once the
+ * claim has lapsed, reports its keys as duplicates).
+ *
+ * @throws ImportBatchRefused when the route answers anything but 200 with results.
+ */
+export async function sendImportBatch(
+  api: ImportApi,
+  tenant: string,
+  keys: readonly unknown[],
+  idempotencyKey?: string,
+): Promise<ImportItemResult[]> {
+  const path = `/v1/panel/tenants/${encodeURIComponent(tenant)}/keys/import`;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(`${api.url.replace(/\/$/, '')}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.operatorKey}`,
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+      },
+      body: JSON.stringify({ keys }),
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      results?: ImportItemResult[];
+      error?: { code: string; message: string };
+    };
+    if (response.status === 200 && body.results !== undefined) return body.results;
+    if (response.status === 409 && idempotencyKey !== undefined && Date.now() - started < IN_PROGRESS_RETRY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000 * attempt, 5_000)));
+      continue;
+    }
+    throw new ImportBatchRefused(
+      response.status,
+      body.error?.code,
+      `the API answered ${response.status}: ${body.error?.message ?? 'no results'}; run again to resume`,
+    );
+  }
 }
 
 function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): Options {

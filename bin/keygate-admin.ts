@@ -12,6 +12,7 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
+import { IMPORT_APIGATEWAY_KEYS_USAGE, importApiGatewayKeysCommand } from './import-apigateway-keys';
 import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
 import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
@@ -34,7 +35,8 @@ commands:
                               longer are filed so that the next daily run reports them.
 ${RECOVER_OPERATOR_USAGE}
 ${REPLAY_EVENTS_USAGE}
-${IMPORT_KEYS_USAGE}`;
+${IMPORT_KEYS_USAGE}
+${IMPORT_APIGATEWAY_KEYS_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -87,6 +89,7 @@ async function main(args: string[]): Promise<void> {
       'recover-operator',
       'replay-events',
       'import',
+      'import-apigateway-keys',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
@@ -95,6 +98,10 @@ async function main(args: string[]): Promise<void> {
   if (args[0] === 'recover-operator') return recoverOperatorCommand(args.slice(1));
   if (args[0] === 'import') {
     await importKeysCommand(args.slice(1));
+    return;
+  }
+  if (args[0] === 'import-apigateway-keys') {
+    await importApiGatewayKeysCommand(args.slice(1));
     return;
   }
   const region = flag(args, 'region');

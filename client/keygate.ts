@@ -68,6 +68,11 @@ export class Keygate {
   };
   /** The operator panel (`/v1/panel/*`), for `operator` keys only. */
   readonly panel: Panel;
+  /** The calling member's session, when `apiKey` is a session token (`kgs_…`). */
+  readonly session: {
+    /** Ends the session (`DELETE /v1/session`); a key is refused (403). Converges: a 401 after an unseen success is done. */
+    signOut(options?: RequestOptions): Promise<void>;
+  };
 
   constructor(options: KeygateOptions) {
     const transport = new Transport(settingsOf(options));
@@ -94,6 +99,19 @@ export class Keygate {
         eachItem<KeygateEvent, ListEventsQuery>(query, (page) => listEvents(page, callOptions)),
     };
     this.panel = { tenants: new Tenants(transport), events: new PanelEvents(transport) };
+    this.session = {
+      signOut: (callOptions) =>
+        transport.send<void>({
+          method: 'DELETE',
+          path: '/v1/session',
+          // the desired state is "signed out": a 401 after an unseen success is that state.
+          safety: {
+            kind: 'converges',
+            settle: async (refusal) => (refusal.code === 'unauthorized' ? { value: undefined } : undefined),
+          },
+          ...withOptions(callOptions),
+        }),
+    };
   }
 }
 

@@ -232,6 +232,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/panel/tenants/{tenantId}/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's workspaces */
+        get: operations["getTenantWorkspaces"];
+        /**
+         * Replace a tenant's workspaces; the change counts from the next request on
+         * @description With `keygate:workspacePathSegment` set, a key of the tenant reaches only these workspaces on the routes keygate guards for you (see docs/workspaces.md). The set is replaced whole, copied onto the tenant's keys and the authorizer cache flushed; sending the set the tenant already has changes nothing. A change writes a `tenant.workspaces_changed` event.
+         */
+        put: operations["setTenantWorkspaces"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/panel/tenants/{tenantId}/keys": {
         parameters: {
             query?: never;
@@ -344,6 +365,60 @@ export interface paths {
          */
         post: operations["importTenantKeys"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/panel/tenants/{tenantId}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a short-lived session for a member of the tenant (sessions for people, keys for machines)
+         * @description The team's backend calls this for a signed-in member and hands the `token` to the member's browser: the only time it is shown. A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the front door, routes of your own or the panel, and ends at `expiresAt` (`ttlSeconds`, 60 to 3600, default 900) or when revoked. In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too. A session never mints another (403). Every event a session causes names the member: `actor: {session, userId, role}`.
+         */
+        post: operations["createTenantSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/panel/tenants/{tenantId}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a member's session: refused from the next request on */
+        delete: operations["revokeTenantSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End the calling session (sign out); a key is revoked instead (403) */
+        delete: operations["signOut"];
         options?: never;
         head?: never;
         patch?: never;
@@ -505,6 +580,9 @@ export interface components {
                 period: "DAY" | "WEEK" | "MONTH";
             };
         };
+        SetWorkspacesRequest: {
+            workspaces: string[];
+        };
         ImportKeysRequest: {
             keys: {
                 key?: string;
@@ -528,6 +606,18 @@ export interface components {
                 };
             }[];
         };
+        CreateSessionRequest: {
+            /** @enum {string} */
+            role: "operator" | "owner" | "admin" | "developer" | "read_only";
+            /** @enum {string} */
+            environment?: "live" | "test";
+            ttlSeconds?: number;
+            user: {
+                id: string;
+                /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+                name?: string;
+            };
+        };
         ReportLeakRequest: {
             key: string;
             url?: string;
@@ -550,7 +640,7 @@ export interface components {
         Event: {
             id: string;
             /** @enum {string} */
-            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+            type: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
             /** Format: date-time */
             at: string;
             tenantId: string;
@@ -559,6 +649,12 @@ export interface components {
             environment?: "live" | "test";
             actor: {
                 keyId: string;
+                /** @enum {string} */
+                role: "operator" | "owner" | "admin" | "developer" | "read_only";
+                onBehalfOf?: string;
+            } | {
+                session: string;
+                userId: string;
                 /** @enum {string} */
                 role: "operator" | "owner" | "admin" | "developer" | "read_only";
                 onBehalfOf?: string;
@@ -695,6 +791,10 @@ export interface components {
              */
             planStatus: "applied" | "pending";
         };
+        TenantWorkspaces: {
+            tenantId: string;
+            workspaces: string[];
+        };
         ImportResults: {
             results: {
                 index: number;
@@ -707,6 +807,23 @@ export interface components {
                     message: string;
                 };
             }[];
+        };
+        CreatedSession: {
+            id: string;
+            tenantId: string;
+            /** @enum {string} */
+            environment: "live" | "test";
+            /** @enum {string} */
+            role: "operator" | "owner" | "admin" | "developer" | "read_only";
+            user: {
+                id: string;
+                name?: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            token?: string;
         };
         EventPage: {
             items: components["schemas"]["Event"][];
@@ -1606,6 +1723,78 @@ export interface operations {
             "5XX": components["responses"]["OtherServerError"];
         };
     };
+    getTenantWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's workspaces, sorted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantWorkspaces"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    setTenantWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetWorkspacesRequest"];
+            };
+        };
+        responses: {
+            /** @description The tenant's workspaces, sorted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantWorkspaces"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
     listTenantKeys: {
         parameters: {
             query?: {
@@ -1975,6 +2164,110 @@ export interface operations {
             "5XX": components["responses"]["OtherServerError"];
         };
     };
+    createTenantSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key and request within 24 hours replay the first answer (without the plaintext key, which is shown once); the same key with another request is 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The session, with its `token`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSession"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    revokeTenantSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -1982,7 +2275,7 @@ export interface operations {
                 limit?: string;
                 /** @description The `cursor` of the previous page, unchanged. */
                 cursor?: string;
-                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied";
+                type?: "key.created" | "key.renamed" | "key.revoked" | "key.enabled" | "key.deleted" | "key.rotated" | "key.leaked" | "key.expiring" | "key.expired" | "key.stale" | "key.imported" | "tenant.created" | "tenant.plan_changed" | "tenant.suspended" | "tenant.resumed" | "tenant.deleted" | "tenant.plan_applied" | "tenant.workspaces_changed" | "session.created" | "session.revoked";
                 keyId?: string;
             };
             header?: never;

@@ -5,6 +5,8 @@ import { Transport, type CreateOptions, type RequestOptions } from './transport'
 import type {
   ChangePlanInput,
   CreatedKey,
+  CreatedSession,
+  CreateSessionInput,
   CreatedTenant,
   CreateKeyInput,
   CreateTenantInput,
@@ -20,6 +22,7 @@ import type {
   RotateKeyInput,
   TenantPage,
   TenantRecord,
+  TenantWorkspaces,
   UpdateKeyInput,
 } from './types';
 
@@ -108,6 +111,44 @@ export class TenantKeys {
 }
 
 /**
+ * Sessions for a tenant's members (`/v1/panel/tenants/{tenantId}/sessions`): the team's backend
+ * mints one for a signed-in member and hands its token to the member's browser. In the operator
+ * tenant, an `operator` session is an operator's sign-in to the console.
+ */
+export class TenantSessions {
+  /** @internal */
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * Mints a session; its `token` is in the answer once. Sent under an `Idempotency-Key` (by default).
+   * @throws KeygateReplayError when the answer is a replay (the token is gone).
+   */
+  create(tenantId: string, input: CreateSessionInput, options?: CreateOptions): Promise<CreatedSession> {
+    return this.transport.send({
+      method: 'POST',
+      path: `/v1/panel/tenants/${Transport.segment(tenantId)}/sessions`,
+      body: input,
+      safety: { kind: 'idempotency-key' },
+      ...withOptions(options),
+      plaintext: (body) => (body === undefined ? undefined : { id: body.id, key: body.token }),
+    });
+  }
+
+  /** Revokes a session: refused from the next request on. Converges: a 404 after an unseen success is done. */
+  revoke(tenantId: string, sessionId: string, options?: RequestOptions): Promise<void> {
+    return this.transport.send<void>({
+      method: 'DELETE',
+      path: `/v1/panel/tenants/${Transport.segment(tenantId)}/sessions/${Transport.segment(sessionId)}`,
+      safety: {
+        kind: 'converges',
+        settle: async (refusal) => (refusal.code === 'not_found' ? { value: undefined } : undefined),
+      },
+      ...withOptions(options),
+    });
+  }
+}
+
+/**
  * Tenants (`/v1/panel/tenants`), for `operator` keys only: anyone else gets `forbidden`.
  *
  * Retries: reads, renames and plan changes (the server writes the same change once) are
@@ -118,10 +159,13 @@ export class TenantKeys {
 export class Tenants {
   /** The tenant's keys, managed by the operator. */
   readonly keys: TenantKeys;
+  /** Sessions for the tenant's members. */
+  readonly sessions: TenantSessions;
 
   /** @internal */
   constructor(private readonly transport: Transport) {
     this.keys = new TenantKeys(transport);
+    this.sessions = new TenantSessions(transport);
   }
 
   /**
@@ -189,6 +233,30 @@ export class Tenants {
       method: 'PUT',
       path: `${this.one(tenantId)}/plan`,
       body: plan,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
+  /** A tenant's workspaces. */
+  workspaces(tenantId: string, options?: RequestOptions): Promise<TenantWorkspaces> {
+    return this.transport.send({
+      method: 'GET',
+      path: `${this.one(tenantId)}/workspaces`,
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
+  /**
+   * Replaces a tenant's workspaces whole (`[]` takes them all away); the change counts from the
+   * next request on. Repeating it is harmless: the same set changes nothing.
+   */
+  setWorkspaces(tenantId: string, workspaces: readonly string[], options?: RequestOptions): Promise<TenantWorkspaces> {
+    return this.transport.send({
+      method: 'PUT',
+      path: `${this.one(tenantId)}/workspaces`,
+      body: { workspaces: [...workspaces] },
       safety: { kind: 'idempotent' },
       ...withOptions(options),
     });

@@ -76,8 +76,20 @@ type Query<Q> = Omit<NonNullable<Q>, 'limit'> & {
 /** The query of a page of keys: `limit`, `cursor`, and `name` (a name prefix, case-sensitive). */
 export type ListKeysQuery = Query<operations['listKeys']['parameters']['query']>;
 
+/**
+ * A member's session just minted, with its `token`, answered once. On the wire `token` is absent
+ * from an idempotent replay; the client throws `KeygateReplayError` then.
+ */
+export type CreatedSession = Schemas['CreatedSession'] & { readonly token: string };
+
+/** What `POST /v1/panel/tenants/{tenantId}/sessions` takes: the member, their role, and `ttlSeconds` (60–3600, default 900). */
+export type CreateSessionInput = Schemas['CreateSessionRequest'];
+
 /** A tenant as the operator panel shows it. */
 export type TenantRecord = Schemas['Tenant'];
+
+/** A tenant's workspaces, sorted (`keygate:workspacePathSegment`). */
+export type TenantWorkspaces = Schemas['TenantWorkspaces'];
 
 /** The plans every deployment knows; `enterprise` takes custom limits per tenant. */
 export type PlanName = TenantRecord['plan'];

@@ -1,6 +1,14 @@
 import { policyFor } from '../lambdas/core/auth/policy';
 import type { RouteRoles } from '../lambdas/core/auth/route-policy';
 import { MAX_SCOPES, MAX_SCOPE_PATH_LENGTH, parseScopes, type Scope } from '../lambdas/core/auth/scopes';
+import {
+  MAX_WORKSPACES,
+  MAX_WORKSPACE_ID_LENGTH,
+  MAX_WORKSPACE_SCOPE_PATHS,
+  fixedRouteResources,
+  workspaceDeeperDeny,
+  type WorkspaceResources,
+} from '../lambdas/core/auth/workspaces';
 import { ENVIRONMENTS, ROLES } from '../lambdas/core/keys/format';
 import { ENV } from '../lambdas/runtime/env-names';
 
@@ -45,11 +53,39 @@ const LONGEST_SCOPES: readonly Scope[] = parseScopes(
 );
 
 /**
+ * The most a workspace rule at segment `n` adds to a policy, whatever the key: the fixed routes,
+ * as many workspace paths as a scoped key may stand for, each as long as a scope can be with a
+ * workspace id in it, and every other scope the key may carry (kept when a fixed route covers
+ * it); a Deny per workspace.
+ */
+function largestWorkspaceResources(rules: readonly RouteRoles[], n: number): WorkspaceResources {
+  const id = 'w'.repeat(MAX_WORKSPACE_ID_LENGTH);
+  const longest = LONGEST_SCOPES[0].resource;
+  const workspaces = Array.from({ length: MAX_WORKSPACES }, (_, i) => `${String(i)}${id}`.slice(0, id.length));
+  return {
+    allow: [
+      ...fixedRouteResources(rules, n),
+      ...Array.from({ length: MAX_WORKSPACE_SCOPE_PATHS }, () => `${longest}${id}`),
+      // a scope that stands for workspace paths is not one of these: at most all the others.
+      ...LONGEST_SCOPES.slice(1).map((scope) => scope.resource),
+    ],
+    deny: workspaces.map((workspace) => workspaceDeeperDeny(n, workspace)),
+    workspaces,
+  };
+}
+
+/**
  * The size of the largest answer the authorizer can return with these rules, over every role and
  * environment, on the longest of `stageNames`, with the principal, context and usage identifier
- * at their longest, and the key unscoped or carrying the most and longest scopes.
+ * at their longest, and the key unscoped or carrying the most and longest scopes; with a
+ * workspace segment, the most workspaces and workspace paths too.
  */
-export function largestResultBytes(rules: readonly RouteRoles[], stageNames: readonly string[]): number {
+export function largestResultBytes(
+  rules: readonly RouteRoles[],
+  stageNames: readonly string[],
+  workspaceSegment?: number,
+): number {
+  const workspaces = workspaceSegment === undefined ? undefined : largestWorkspaceResources(rules, workspaceSegment);
   const stage = stageNames.reduce((longest, name) => (name.length > longest.length ? name : longest), '');
   const methodArn = `${arnOfStage(stage)}/DELETE/v1/keys/x`;
   let largest = 0;
@@ -57,7 +93,7 @@ export function largestResultBytes(rules: readonly RouteRoles[], stageNames: rea
     for (const environment of ENVIRONMENTS) {
       const answer = {
         principalId: `key_${'f'.repeat(24)}`,
-        policyDocument: policyFor(methodArn, role, environment, rules, LONGEST_SCOPES),
+        policyDocument: policyFor(methodArn, role, environment, rules, LONGEST_SCOPES, workspaces),
         context: {
           tenantId: 't'.repeat(64),
           keyId: `key_${'f'.repeat(24)}`,
@@ -65,6 +101,7 @@ export function largestResultBytes(rules: readonly RouteRoles[], stageNames: rea
           role,
           plan: 'enterprise',
           scoped: 'true',
+          ...(workspaces === undefined ? {} : { workspaces: workspaces.workspaces.join(',') }),
         },
         // an API Gateway API key value is at most 128 characters.
         usageIdentifierKey: 'k'.repeat(128),
@@ -85,6 +122,7 @@ export function authorizerLimitErrors(
   variables: Readonly<Record<string, unknown>>,
   rules: readonly RouteRoles[],
   stageNames: readonly string[],
+  workspaceSegment?: number,
 ): string[] {
   const errors: string[] = [];
   const environment = environmentBytes(variables);
@@ -96,7 +134,7 @@ export function authorizerLimitErrors(
         'or give routes that share roles a common path parameter',
     );
   }
-  const result = largestResultBytes(rules, stageNames);
+  const result = largestResultBytes(rules, stageNames, workspaceSegment);
   if (result > AUTHORIZER_RESULT_LIMIT_BYTES) {
     errors.push(
       `KeyAuthorizer: the route rules make the policy the authorizer returns up to ${result} bytes of the ${AUTHORIZER_RESULT_LIMIT_BYTES} ` +

@@ -60,6 +60,13 @@ export interface KeyAuthorizerProps {
    * @default - a stage name of 128 characters, the longest API Gateway takes
    */
   readonly stageNames?: readonly string[];
+  /**
+   * The 1-based index of the path segment that names a workspace (`keygate:workspacePathSegment`):
+   * keys then reach only their tenant's workspaces there, and the context carries `workspaces`.
+   *
+   * @default - none: keys reach the whole API
+   */
+  readonly workspaceSegment?: number;
 }
 
 /**
@@ -117,6 +124,7 @@ export class KeyAuthorizer extends Construct {
         [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
         // rendered at synthesis, so routes added after the authorizer still get their rules.
         [ENV.routeRoles]: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
+        ...(props.workspaceSegment === undefined ? {} : { [ENV.workspaceSegment]: String(props.workspaceSegment) }),
         // DynamoDB's endpoint is `dynamodb.<region>.<suffix>`, and the suffix is the partition's
         // (`amazonaws.com.cn` in China): https://docs.aws.amazon.com/general/latest/gr/ddb.html
         [ENV.dnsSuffix]: Aws.URL_SUFFIX,
@@ -130,7 +138,12 @@ export class KeyAuthorizer extends Construct {
         const cfn = this.function.node.defaultChild as lambda.CfnFunction;
         const environment = Stack.of(this).resolve(cfn.environment) as
           { variables?: Record<string, unknown> } | undefined;
-        return authorizerLimitErrors(environment?.variables ?? {}, this.routeRoles, this.stageNames);
+        return authorizerLimitErrors(
+          environment?.variables ?? {},
+          this.routeRoles,
+          this.stageNames,
+          props.workspaceSegment,
+        );
       },
     });
 

@@ -113,6 +113,7 @@ export class Keygate extends Construct {
       resultsCacheTtl: Duration.seconds(settings.authorizerCacheTtlSeconds),
       lastUsedInterval: Duration.seconds(settings.lastUsedIntervalSeconds),
       stageNames: [settings.stageName, ...(settings.protectedStages ?? []).map((stage) => stage.stageName)],
+      ...(settings.workspacePathSegment === undefined ? {} : { workspaceSegment: settings.workspacePathSegment }),
     });
     this.api = keygateRestApi(this, settings, this.name);
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
@@ -204,6 +205,7 @@ export class Keygate extends Construct {
         authorizer: this.keyAuthorizer.authorizer,
         url: settings.upstreamUrl,
         ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
+        workspaces: settings.workspacePathSegment !== undefined,
       });
     }
     const sharedPlans = CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]);

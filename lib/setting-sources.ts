@@ -20,6 +20,9 @@ export const INTEGER_RANGES: Readonly<Record<IntegerSetting, readonly [min: numb
   eventRetentionDays: [1, 3650],
 };
 
+/** The deepest path segment that may name a workspace (`keygate:workspacePathSegment`). */
+export const MAX_WORKSPACE_SEGMENT = 8;
+
 /** The largest result cache API Gateway allows for an authorizer, in seconds. */
 export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = INTEGER_RANGES.authorizerCacheTtlSeconds[1];
 
@@ -94,6 +97,11 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     env: 'KEYGATE_GATEWAY_ANSWERS',
     accepts:
       'an object (or its JSON) of `unauthorized`, `forbidden`, `throttled`, `suspended`, each `{"status"?: 400–599, "body": JSON value or string}`, such as `{"unauthorized": {"status": 401, "body": {"msg": "Invalid API key"}}}`',
+  },
+  workspacePathSegment: {
+    context: 'keygate:workspacePathSegment',
+    env: 'KEYGATE_WORKSPACE_SEGMENT',
+    accepts: `a whole number from 1 to ${MAX_WORKSPACE_SEGMENT}, such as \`1\` for \`/{workspaceUuid}/posts\``,
   },
   stageRateLimit: {
     context: 'keygate:stageRateLimit',

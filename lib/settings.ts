@@ -24,7 +24,7 @@ import {
   type ConfiguredPlan,
 } from './setting-values';
 
-import { CONTEXT_KEYS, INTEGER_RANGES, type IntegerSetting } from './setting-sources';
+import { CONTEXT_KEYS, INTEGER_RANGES, MAX_WORKSPACE_SEGMENT, type IntegerSetting } from './setting-sources';
 
 export { CONFIGURED_PLANS, type ConfiguredPlan } from './setting-values';
 export {
@@ -102,6 +102,16 @@ export interface KeygateSettings {
    * ([Your API's answers](your-api-behind-keygate.md#your-apis-answers)).
    */
   readonly gatewayAnswers?: GatewayAnswers;
+  /**
+   * The 1-based index of the path segment that names a workspace on the routes keygate guards
+   * for you (the front door and `addRoute` routes), such as `1` for `/{workspaceUuid}/posts`: a
+   * key then reaches a path whose segment N is one of its tenant's workspaces
+   * (`PUT /v1/panel/tenants/{tenantId}/workspaces`), or of those its scopes name, and the front
+   * door passes them on as `x-keygate-workspaces`. Other paths of those routes are reached only
+   * through routes given roles whose first N segments are literal. None by default: keys reach
+   * the whole API ([Workspaces](workspaces.md)).
+   */
+  readonly workspacePathSegment?: number;
   /**
    * The stage's default throttle, requests per second for each method and all callers together:
    * the ceiling for traffic no usage plan meters yet (forged keys cost an authorizer call each).
@@ -318,6 +328,11 @@ function resolve(
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const corsOrigins = corsOriginsSetting(label('corsOrigins'), input.corsOrigins);
   const gatewayAnswers = parseGatewayAnswers(label('gatewayAnswers'), input.gatewayAnswers);
+  const segment = input.workspacePathSegment;
+  const workspacePathSegment =
+    segment === undefined || segment === null || segment === ''
+      ? undefined
+      : integerSetting(label('workspacePathSegment'), segment, 0, 1, MAX_WORKSPACE_SEGMENT);
   const staleAfterDays = integer('staleAfterDays');
   const lastUsedIntervalSeconds = integer('lastUsedIntervalSeconds');
   const revokeStaleKeys = booleanSetting(label('revokeStaleKeys'), input.revokeStaleKeys, d.revokeStaleKeys);
@@ -365,5 +380,6 @@ function resolve(
     ...(protectedStages.length === 0 ? {} : { protectedStages }),
     ...(corsOrigins.length === 0 ? {} : { corsOrigins }),
     ...(gatewayAnswers === undefined ? {} : { gatewayAnswers }),
+    ...(workspacePathSegment === undefined ? {} : { workspacePathSegment }),
   };
 }

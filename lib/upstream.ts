@@ -7,6 +7,7 @@ import {
   REDACTED_AUTHORIZATION,
   SECRET_HEADER,
   UPSTREAM_TIMEOUT_MS,
+  WORKSPACES_HEADER,
 } from '../lambdas/core/http/upstream';
 
 /** Properties of a {@link KeygateUpstream}. */
@@ -38,6 +39,13 @@ export interface KeygateUpstreamProps {
    * @default - 29 seconds, API Gateway's maximum
    */
   readonly timeout?: Duration;
+  /**
+   * Whether the authorizer's context carries `workspaces` (`keygate:workspacePathSegment`), to be
+   * sent on as `x-keygate-workspaces`.
+   *
+   * @default false
+   */
+  readonly workspaces?: boolean;
 }
 
 /**
@@ -88,6 +96,9 @@ export class KeygateUpstream extends Construct {
     };
     for (const [field, header] of Object.entries(CONTEXT_HEADERS)) {
       requestParameters[`integration.request.header.${header}`] = `context.authorizer.${field}`;
+    }
+    if (props.workspaces === true) {
+      requestParameters[`integration.request.header.${WORKSPACES_HEADER}`] = 'context.authorizer.workspaces';
     }
     const methodOptions: apigateway.MethodOptions = {
       authorizer: props.authorizer,

@@ -17,6 +17,7 @@ import { DynamoIdempotencyStore } from '../lambdas/core/store/dynamodb-idempoten
 import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
+import { DynamoSessionStore } from '../lambdas/core/sessions/dynamodb-sessions';
 import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -108,6 +109,8 @@ export interface LocalOptions {
   readonly corsOrigins?: readonly string[];
   /** The protected API's answers on the front door and added routes (`KEYGATE_GATEWAY_ANSWERS`). @default - keygate's own */
   readonly gatewayAnswers?: GatewayAnswers;
+  /** The path segment that names a workspace (`KEYGATE_WORKSPACE_SEGMENT`). @default - none: keys reach the whole API */
+  readonly workspaceSegment?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -249,6 +252,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       cache,
       usage: tenants,
       idempotency,
+      sessions: new DynamoSessionStore({ client: documentClient(client), tableName, eventRetentionDays }),
     };
     // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
     const corsOrigins = options.corsOrigins ?? [];
@@ -262,7 +266,9 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         account: cors(createAccountHandler({ store, clock, logger, tenants })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),
-        events: cors(createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger })),
+        events: cors(
+          createEventsHandler({ events: new DynamoEventReader(documentClient(client), tableName), logger, clock }),
+        ),
         leaks: cors(
           createLeaksHandler({
             leaks: new LeakService({
@@ -281,6 +287,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       },
       authorizer: createAuthorizerHandler({
         store: keyReader,
+        sessions: keyReader,
         prefix,
         formats,
         acceptBareKeys,
@@ -289,6 +296,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         lastUse,
         routeRoles,
         denySuspended: options.gatewayAnswers?.suspended !== undefined,
+        ...(options.workspaceSegment === undefined ? {} : { workspaceSegment: options.workspaceSegment }),
       }),
       identityValidation: new RegExp(tokenValidationPatternFor(formats, acceptBareKeys)),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,

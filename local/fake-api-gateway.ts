@@ -12,6 +12,7 @@ import {
   GetUsageCommand,
   GetUsagePlanCommand,
   GetUsagePlanKeyCommand,
+  GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   NotFoundException,
   TooManyRequestsException,
@@ -27,6 +28,7 @@ import {
   type FlushStageAuthorizersCacheRequest,
   type GetApiKeysRequest,
   type GetUsagePlanKeyRequest,
+  type GetUsagePlanKeysRequest,
   type GetUsagePlanRequest,
   type GetUsagePlansRequest,
   type GetUsageRequest,
@@ -34,16 +36,21 @@ import {
   type Usage,
   type UsagePlan,
   type UsagePlanKey,
+  type UsagePlanKeys,
   type UsagePlans,
 } from '@aws-sdk/client-api-gateway';
 import type { PlanLimits } from '../lambdas/core/model';
 import type { QuotaPeriod } from '../lambdas/core/plans/quota';
 import type { ApiGatewaySender } from '../lambdas/runtime/api-gateway';
+import { pageOf } from './fake-paging';
 import { applyPatch, badRequest, type StoredPlan } from './usage-plan-patch';
 
 interface StoredKey {
   readonly name: string;
   readonly value: string;
+  readonly enabled: boolean;
+  readonly createdDate: Date;
+  readonly description?: string;
   readonly tags?: Record<string, string>;
 }
 
@@ -100,6 +107,7 @@ export class FakeApiGateway implements ApiGatewaySender {
     [GetApiKeysCommand, (input: GetApiKeysRequest) => this.getApiKeys(input)],
     [CreateUsagePlanKeyCommand, (input: CreateUsagePlanKeyRequest) => this.createUsagePlanKey(input)],
     [GetUsagePlanKeyCommand, (input: GetUsagePlanKeyRequest) => this.getUsagePlanKey(input)],
+    [GetUsagePlanKeysCommand, (input: GetUsagePlanKeysRequest) => this.getUsagePlanKeys(input)],
     [DeleteUsagePlanKeyCommand, (input: DeleteUsagePlanKeyRequest) => this.deleteUsagePlanKey(input)],
     [CreateUsagePlanCommand, (input: CreateUsagePlanRequest) => this.createUsagePlan(input)],
     [GetUsagePlanCommand, (input: GetUsagePlanRequest) => this.getUsagePlan(input)],
@@ -130,15 +138,25 @@ export class FakeApiGateway implements ApiGatewaySender {
 
   // the operations, named as in API Gateway's API reference.
 
-  /** `CreateApiKey`: the value is unique in the account, so a second key with it is a conflict. */
+  /**
+   * `CreateApiKey`: the value is unique in the account, so a second key with it is a conflict; a
+   * key is disabled unless `enabled` says otherwise.
+   */
   async createApiKey(input: CreateApiKeyRequest): Promise<ApiKey> {
     const value = input.value ?? randomBytes(20).toString('hex');
     const tags = checkedTags(input.tags);
     if ([...this.apiKeys.values()].some((key) => key.value === value))
       throw new ConflictException({ message: 'API Key already exists', ...meta });
     const id = `k${randomBytes(5).toString('hex')}`;
-    this.apiKeys.set(id, { name: input.name ?? id, value, ...(tags && { tags }) });
-    return { id, name: input.name, enabled: input.enabled ?? false, ...(tags && { tags: { ...tags } }) };
+    this.apiKeys.set(id, {
+      name: input.name ?? id,
+      value,
+      enabled: input.enabled ?? false,
+      createdDate: new Date(this.now()),
+      ...(input.description === undefined ? {} : { description: input.description }),
+      ...(tags && { tags }),
+    });
+    return this.describeKey(id, false);
   }
 
   /** `DeleteApiKey`: the key also leaves every usage plan. */
@@ -150,12 +168,17 @@ export class FakeApiGateway implements ApiGatewaySender {
     return {};
   }
 
-  /** `GetApiKeys`: `nameQuery` matches the start of a key's name; one page holds every match. */
+  /**
+   * `GetApiKeys`: `nameQuery` matches the start of a key's name; pages of `limit` keys (25 unless
+   * given, at most 500), the next one at `position`; each key's value only with `includeValues`.
+   */
   async getApiKeys(input: GetApiKeysRequest): Promise<ApiKeys> {
-    const items = [...this.apiKeys]
-      .filter(([, key]) => key.name.startsWith(input.nameQuery ?? ''))
-      .map(([id, key]) => ({ id, name: key.name, ...(key.tags && { tags: { ...key.tags } }) }));
-    return { items };
+    const ids = [...this.apiKeys].filter(([, key]) => key.name.startsWith(input.nameQuery ?? '')).map(([id]) => id);
+    const { items, position } = pageOf(ids, input.position, input.limit);
+    return {
+      items: items.map((id) => this.describeKey(id, input.includeValues === true)),
+      ...(position && { position }),
+    };
   }
 
   /** `CreateUsagePlanKey`: a key is in one usage plan per stage; a key already in this plan is a conflict too. */
@@ -181,6 +204,20 @@ export class FakeApiGateway implements ApiGatewaySender {
     if (!this.plan(required(input.usagePlanId, 'usagePlanId')).keys.has(keyId))
       throw notFound('Invalid Usage Plan Key identifier specified');
     return { id: keyId, name: this.apiKeys.get(keyId)?.name, type: 'API_KEY' };
+  }
+
+  /**
+   * `GetUsagePlanKeys`: the keys in a plan, `nameQuery` matching the start of their names, in
+   * pages as {@link getApiKeys} answers them; `NotFoundException` for an unknown plan.
+   */
+  async getUsagePlanKeys(input: GetUsagePlanKeysRequest): Promise<UsagePlanKeys> {
+    const plan = this.plan(required(input.usagePlanId, 'usagePlanId'));
+    const ids = [...plan.keys].filter((id) => this.key(id).name.startsWith(input.nameQuery ?? ''));
+    const { items, position } = pageOf(ids, input.position, input.limit);
+    return {
+      items: items.map((id) => ({ id, name: this.key(id).name, type: 'API_KEY' })),
+      ...(position && { position }),
+    };
   }
 
   /** `DeleteUsagePlanKey`: `NotFoundException` when the key is not in the plan. */
@@ -295,7 +332,7 @@ export class FakeApiGateway implements ApiGatewaySender {
 
   /** An API key with a known id and value, in `usagePlanId` when that plan exists. */
   restoreApiKey(apiKeyId: string, name: string, value: string, usagePlanId: string): void {
-    this.apiKeys.set(apiKeyId, { name, value });
+    this.apiKeys.set(apiKeyId, { name, value, enabled: true, createdDate: new Date(this.now()) });
     this.plans.get(usagePlanId)?.keys.add(apiKeyId);
   }
 
@@ -338,6 +375,19 @@ export class FakeApiGateway implements ApiGatewaySender {
     const key = this.apiKeys.get(apiKeyId);
     if (key === undefined) throw notFound('Invalid API Key identifier specified');
     return key;
+  }
+
+  private describeKey(apiKeyId: string, includeValue: boolean): ApiKey {
+    const key = this.key(apiKeyId);
+    return {
+      id: apiKeyId,
+      name: key.name,
+      enabled: key.enabled,
+      createdDate: key.createdDate,
+      ...(key.description === undefined ? {} : { description: key.description }),
+      ...(includeValue && { value: key.value }),
+      ...(key.tags && { tags: { ...key.tags } }),
+    };
   }
 
   private plan(usagePlanId: string): StoredPlan {

@@ -50,5 +50,6 @@ export function localOptionsOf(settings: KeygateSettings): LocalOptions {
     eventRetentionDays: settings.eventRetentionDays,
     corsOrigins: settings.corsOrigins,
     gatewayAnswers: settings.gatewayAnswers,
+    workspaceSegment: settings.workspacePathSegment,
   };
 }

@@ -14,17 +14,20 @@ import {
 } from '../lambdas/core/http/schemas/keys';
 import { importKeysSchema, MAX_IMPORT_BODY_BYTES, MAX_IMPORT_KEYS } from '../lambdas/core/http/schemas/imports';
 import { panelLeakSchema } from '../lambdas/core/http/schemas/leaks';
+import { createSessionSchema } from '../lambdas/core/http/schemas/sessions';
 import {
   createTenantSchema,
   renameTenantSchema,
   tenantListQuerySchema,
   tenantPlanSchema,
+  tenantWorkspacesSchema,
 } from '../lambdas/core/http/schemas/tenants';
 import { githubAlertSchema } from '../lambdas/core/leaks/github';
 import { emptySchema } from '../lambdas/core/http/http';
 import { ROUTES, type Route } from '../lambdas/core/http/routes';
 import {
   createdKeySchema,
+  createdSessionSchema,
   createdTenantSchema,
   eventPageSchema,
   githubFeedbackSchema,
@@ -35,6 +38,7 @@ import {
   meSchema,
   tenantPageSchema,
   tenantRecordSchema,
+  tenantWorkspacesAnswerSchema,
   usageSchema,
 } from './responses';
 
@@ -47,6 +51,8 @@ export const TAGS = {
   'panel: keys': "Operator: a tenant's keys, through the very routes of /v1/keys (live operator keys only).",
   'panel: events': "Operator: every tenant's audit trail.",
   leaks: 'Leaked keys: reports from the operator and from GitHub secret scanning.',
+  sessions: "The calling member's session.",
+  'panel: sessions': "Operator: short-lived sessions for a tenant's members (live operator keys only).",
 } as const;
 
 /** One of {@link TAGS}. */
@@ -85,6 +91,7 @@ const KEY = { name: 'Key', schema: keyRecordSchema };
 const CREATED_KEY = { name: 'CreatedKey', schema: createdKeySchema };
 const TENANT = { name: 'Tenant', schema: tenantRecordSchema };
 const EMPTY = { name: 'EmptyBody', schema: emptySchema };
+const WORKSPACES = { name: 'TenantWorkspaces', schema: tenantWorkspacesAnswerSchema };
 
 /**
  * The key routes, as `keyRoutes` mounts them: at `/v1/keys` for the calling tenant, and at
@@ -277,6 +284,25 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     success: { status: 200, description: 'The tenant, active.', body: TENANT },
     errors: [400, 403, 404, 409, 413, 415],
   },
+  [`GET ${TENANT_PATH}/workspaces`]: {
+    operationId: 'getTenantWorkspaces',
+    summary: "A tenant's workspaces",
+    tag: 'panel: tenants',
+    success: { status: 200, description: "The tenant's workspaces, sorted.", body: WORKSPACES },
+    errors: [403, 404],
+  },
+  [`PUT ${TENANT_PATH}/workspaces`]: {
+    operationId: 'setTenantWorkspaces',
+    summary: "Replace a tenant's workspaces; the change counts from the next request on",
+    description:
+      'With `keygate:workspacePathSegment` set, a key of the tenant reaches only these workspaces on the routes keygate guards for you (see docs/workspaces.md). ' +
+      "The set is replaced whole, copied onto the tenant's keys and the authorizer cache flushed; sending the set the tenant already has changes nothing. " +
+      'A change writes a `tenant.workspaces_changed` event.',
+    tag: 'panel: tenants',
+    body: { name: 'SetWorkspacesRequest', schema: tenantWorkspacesSchema },
+    success: { status: 200, description: "The tenant's workspaces, sorted.", body: WORKSPACES },
+    errors: [400, 403, 404, 409, 413, 415],
+  },
   ...keyOperations(`${TENANT_PATH}/keys`, 'keyId', true),
   [`POST ${TENANT_PATH}/keys/import`]: {
     operationId: 'importTenantKeys',
@@ -297,6 +323,39 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     },
     errors: [400, 403, 404, 409, 413, 415],
     idempotent: true,
+  },
+  [`POST ${TENANT_PATH}/sessions`]: {
+    operationId: 'createTenantSession',
+    summary: 'Mint a short-lived session for a member of the tenant (sessions for people, keys for machines)',
+    description:
+      "The team's backend calls this for a signed-in member and hands the `token` to the member's browser: the only time it is shown. " +
+      "A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the front door, routes of your own or the panel, " +
+      'and ends at `expiresAt` (`ttlSeconds`, 60 to 3600, default 900) or when revoked. ' +
+      "In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too. A session never mints another (403). " +
+      'Every event a session causes names the member: `actor: {session, userId, role}`.',
+    tag: 'panel: sessions',
+    body: { name: 'CreateSessionRequest', schema: createSessionSchema },
+    success: {
+      status: 201,
+      description: 'The session, with its `token`.',
+      body: { name: 'CreatedSession', schema: createdSessionSchema },
+    },
+    errors: [400, 403, 404, 409, 413, 415],
+    idempotent: true,
+  },
+  [`DELETE ${TENANT_PATH}/sessions/{sessionId}`]: {
+    operationId: 'revokeTenantSession',
+    summary: "Revoke a member's session: refused from the next request on",
+    tag: 'panel: sessions',
+    success: { status: 204, description: 'Revoked.' },
+    errors: [403, 404],
+  },
+  'DELETE /v1/session': {
+    operationId: 'signOut',
+    summary: 'End the calling session (sign out); a key is revoked instead (403)',
+    tag: 'sessions',
+    success: { status: 204, description: 'Signed out.' },
+    errors: [400, 401, 403, 413, 415],
   },
   'GET /v1/events': {
     operationId: 'listEvents',

@@ -13,7 +13,8 @@ import type { KeyWithSecret } from '../lambdas/core/keys/key-service';
 import type { LeakOutcome } from '../lambdas/core/leaks/leak-service';
 import type { GithubFeedback } from '../lambdas/core/leaks/github';
 import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../lambdas/core/model';
-import type { CreatedTenant, UsageReport } from '../lambdas/core/tenants/tenant-service';
+import type { CreatedTenant, TenantWorkspaces, UsageReport } from '../lambdas/core/tenants/tenant-service';
+import type { SessionWithToken } from '../lambdas/core/sessions/model';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 
 /** A key id: `key_` and the first 24 hex characters of the key's SHA-256. */
@@ -47,6 +48,21 @@ export const createdKeySchema = z.strictObject({
   key: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9]{0,15}_(live|test)_[0-9a-f]{72}$/))),
 });
 
+/**
+ * A member's session just minted, with its `token`: the only time it is shown. A replay of an
+ * idempotent request answers the session without it.
+ */
+export const createdSessionSchema = z.strictObject({
+  id: z.string().check(z.regex(/^ses_[0-9a-f]{24}$/)),
+  tenantId: z.string(),
+  environment: z.enum(ENVIRONMENTS),
+  role: z.enum(ROLES),
+  user: z.strictObject({ id: z.string(), name: z.optional(z.string()) }),
+  createdAt: instant,
+  expiresAt: instant,
+  token: z.optional(z.string().check(z.regex(/^kgs_[A-Za-z0-9_-]{43}$/))),
+});
+
 /** Where to go on from a page: absent on the last one. */
 const cursor = z.optional(z.string());
 
@@ -69,6 +85,9 @@ export const tenantRecordSchema = z.strictObject({
   createdAt: instant,
   planStatus: z.enum(['applied', 'pending']),
 });
+
+/** A tenant's workspaces, sorted. */
+export const tenantWorkspacesAnswerSchema = z.strictObject({ tenantId: z.string(), workspaces: z.array(z.string()) });
 
 /** A tenant just made, with its first owner key (plaintext once). */
 export const createdTenantSchema = z.strictObject({ tenant: tenantRecordSchema, key: createdKeySchema });
@@ -107,6 +126,13 @@ export const eventSchema = z.strictObject({
   actor: z.union([
     // onBehalfOf: the tenant an operator key acted for through the panel (its role is then operator).
     z.strictObject({ keyId, role: z.enum(ROLES), onBehalfOf: z.optional(z.string()) }),
+    // a member's session: its id, the member's user id and the session's role (never its token).
+    z.strictObject({
+      session: z.string().check(z.regex(/^ses_[0-9a-f]{24}$/)),
+      userId: z.string(),
+      role: z.enum(ROLES),
+      onBehalfOf: z.optional(z.string()),
+    }),
     z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler']) }),
   ]),
   details: z.record(z.string(), z.unknown()),
@@ -170,6 +196,8 @@ const agree = <T extends true>(): T | undefined => undefined;
 agree<Same<z.output<typeof keyRecordSchema>, KeyRecord>>();
 agree<Same<Omit<z.output<typeof createdKeySchema>, 'key'> & { key: string }, KeyWithSecret>>();
 agree<Same<z.output<typeof tenantRecordSchema>, TenantRecord>>();
+agree<Same<z.output<typeof tenantWorkspacesAnswerSchema>, TenantWorkspaces>>();
+agree<Same<Omit<z.output<typeof createdSessionSchema>, 'token'> & { token: string }, SessionWithToken>>();
 agree<
   Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>
 >();

@@ -39,4 +39,5 @@ export function createAccountRoutes(deps: AccountDeps): Record<string, RouteHand
 }
 
 /** The account Lambda's handler over API Gateway proxy events. */
-export const createAccountHandler = (deps: AccountDeps) => proxyHandler(createAccountRoutes(deps), deps.logger);
+export const createAccountHandler = (deps: AccountDeps) =>
+  proxyHandler(createAccountRoutes(deps), deps.logger, deps.clock);

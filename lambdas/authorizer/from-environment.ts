@@ -34,6 +34,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
   const keys = new SignedKeyReader(props, transport?.(props));
   return createAuthorizerHandler({
     store: keys,
+    sessions: keys,
     prefix: stringFromEnv(ENV.keyPrefix),
     formats: keyFormatsFromEnv(ENV.keyFormats),
     acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),
@@ -41,5 +42,8 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     logger,
     lastUse: new ThrottledLastUse(keys, logger, numberFromEnv(ENV.lastUsedIntervalSeconds) * 1000),
     routeRoles: parseRouteRoles(jsonFromEnv<unknown>(ENV.routeRoles)),
+    ...(process.env[ENV.workspaceSegment] === undefined
+      ? {}
+      : { workspaceSegment: numberFromEnv(ENV.workspaceSegment) }),
   });
 }

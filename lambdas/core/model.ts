@@ -70,6 +70,8 @@ export interface TenantSnapshot {
   readonly plan: PlanName;
   /** Bumped on every change to the copied fields, so stale copies can be detected and refused. */
   readonly tenantVersion: number;
+  /** The tenant's workspaces (see `auth/workspaces.ts`); absent when it has none. */
+  readonly tenantWorkspaces?: readonly string[];
 }
 
 /** A tenant, the source of truth for its status, plan and usage identifiers. */
@@ -96,6 +98,8 @@ export interface Tenant {
   readonly pendingUsageKeys?: Partial<Record<Environment, UsageIdentifier>>;
   /** Replaced usage identifiers, deleted once no cached answer can carry them. */
   readonly retiredUsageKeys?: readonly RetiredUsageKey[];
+  /** The workspaces whose paths its keys reach (`keygate:workspacePathSegment`); absent: none. */
+  readonly workspaces?: readonly string[];
 }
 
 /** Whether the tenant's desired plan is what API Gateway enforces. */
@@ -197,6 +201,9 @@ export function snapshotOf(tenant: Tenant, environment: Environment): TenantSnap
     tenantStatus: tenant.status,
     plan: tenant.plan,
     tenantVersion: tenant.version,
+    ...(tenant.workspaces === undefined || tenant.workspaces.length === 0
+      ? {}
+      : { tenantWorkspaces: [...tenant.workspaces] }),
     ...(tenant.usageKeys[environment] === undefined ? {} : { usageKey: tenant.usageKeys[environment].value }),
   };
 }

@@ -2,6 +2,7 @@ import type { EventReader } from '../core/events/store';
 import { jsonResponse, validate, type RouteHandler } from '../core/http/http';
 import { panelQuerySchema, tenantQuerySchema } from '../core/http/schemas/events';
 import type { Logger } from '../core/support/logger';
+import type { Clock } from '../core/support/clock';
 import { assertLiveOperator } from '../core/http/operator-only';
 import { proxyHandler } from '../runtime/proxy';
 
@@ -9,6 +10,8 @@ import { proxyHandler } from '../runtime/proxy';
 export interface EventsDeps {
   readonly events: EventReader;
   readonly logger: Logger;
+  /** Tells a session that has ended. @default - the system clock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -40,4 +43,4 @@ export function createEventRoutes(deps: EventsDeps): Record<string, RouteHandler
 }
 
 /** The events Lambda's handler over API Gateway proxy events. */
-export const createEventsHandler = (deps: EventsDeps) => proxyHandler(createEventRoutes(deps), deps.logger);
+export const createEventsHandler = (deps: EventsDeps) => proxyHandler(createEventRoutes(deps), deps.logger, deps.clock);

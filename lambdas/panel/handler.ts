@@ -6,6 +6,7 @@ import {
   renameTenantSchema,
   tenantListQuerySchema,
   tenantPlanSchema,
+  tenantWorkspacesSchema,
 } from '../core/http/schemas/tenants';
 import { importBatchSchema, importKeyItemSchema, MAX_IMPORT_BODY_BYTES } from '../core/http/schemas/imports';
 import { KeyImporter, type ImportKeyInput } from '../core/keys/key-import';
@@ -16,6 +17,8 @@ import type { Logger } from '../core/support/logger';
 import { toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenants/tenant-service';
 import { proxyHandler } from '../runtime/proxy';
+import { panelSessionRoutes } from '../core/http/session-routes';
+import { sessionServiceOf } from '../core/sessions/wiring';
 
 /**
  * The operator panel's routes; only live `operator` keys get past the first lines of each. A
@@ -48,7 +51,9 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     callerOf,
   });
   const importer = new KeyImporter(keys);
+  const sessionRoutes = panelSessionRoutes(sessionServiceOf(keys), keys.idempotency);
   return {
+    ...Object.fromEntries(Object.entries(sessionRoutes).map(([route, handler]) => [route, operatorOnly(handler)])),
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
     // 200 whatever each item's outcome: the batch was handled, and each result says how its item went.
     'POST /v1/panel/tenants/{tenantId}/keys/import': operatorOnly(async (request) => {
@@ -92,6 +97,13 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
       parseBody(request, emptySchema);
       return jsonResponse(200, await tenants.setStatus(tenantId(request), 'active', actorOf(request.caller)));
     }),
+    'GET /v1/panel/tenants/{tenantId}/workspaces': operatorOnly(async (request) =>
+      jsonResponse(200, await tenants.workspaces(tenantId(request))),
+    ),
+    'PUT /v1/panel/tenants/{tenantId}/workspaces': operatorOnly(async (request) => {
+      const { workspaces } = parseBody(request, tenantWorkspacesSchema);
+      return jsonResponse(200, await tenants.setWorkspaces(tenantId(request), workspaces, actorOf(request.caller)));
+    }),
   };
 }
 
@@ -107,4 +119,4 @@ function checkedItem(item: unknown, index: number): ImportKeyInput | ApiError {
 
 /** The panel Lambda's handler over API Gateway proxy events. */
 export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyRouteDeps) =>
-  proxyHandler(createPanelRoutes(tenants, keys), logger);
+  proxyHandler(createPanelRoutes(tenants, keys), logger, keys.clock);

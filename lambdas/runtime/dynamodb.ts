@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
+import { DynamoSessionStore } from '../core/sessions/dynamodb-sessions';
 import { documentClient } from './dynamodb-client';
 import { numberFromEnv, stringFromEnv } from './env';
 import { ENV } from './env-names';
@@ -19,6 +20,9 @@ export const keyStore = new DynamoKeyStore({ client: documentDb, tableName, even
 
 /** Where `Idempotency-Key` answers are kept: the same table, one item per key. */
 export const idempotencyStore = new DynamoIdempotencyStore({ client: documentDb, tableName });
+
+/** Where sessions live: the same table, one item per session. */
+export const sessionStore = new DynamoSessionStore({ client: documentDb, tableName, eventRetentionDays });
 
 /** The audit trail's reader over the same table and client. */
 export const eventReader = new DynamoEventReader(documentDb, tableName);

@@ -13,6 +13,8 @@ export const ENV = {
   acceptBareKeys: 'ACCEPT_BARE_KEYS',
   /** `keygate:lastUsedIntervalSeconds`. */
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
+  /** `keygate:workspacePathSegment`; absent when paths name no workspace. */
+  workspaceSegment: 'WORKSPACE_SEGMENT',
   /** The route rules of the authorizer's policy, JSON. */
   routeRoles: 'ROUTE_ROLES',
   /** keygate's REST API id. */

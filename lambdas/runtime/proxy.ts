@@ -2,17 +2,26 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizerContext } from '../core/model';
 import { callerSchema, errorResponse, type ApiRequest, type RouteHandler } from '../core/http/http';
 import type { Logger } from '../core/support/logger';
+import { systemClock, type Clock } from '../core/support/clock';
+import { assertSessionLive } from '../core/sessions/model';
 
 /**
  * Adapts API Gateway proxy events to {@link ApiRequest}s and routes them by `METHOD resource`;
  * every error leaves in the contract's shape. The local gateway builds the very same events.
  */
-export function proxyHandler(routes: Readonly<Record<string, RouteHandler>>, logger: Logger) {
+export function proxyHandler(
+  routes: Readonly<Record<string, RouteHandler>>,
+  logger: Logger,
+  /** Tells a session that ended after its Allow was cached (see `assertSessionLive`). @default - the system clock */
+  clock: Clock = systemClock,
+) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
       const route = routes[`${event.httpMethod} ${event.resource}`];
       if (route === undefined) throw new Error(`no handler for ${event.httpMethod} ${event.resource}`);
-      return await route(toApiRequest(event));
+      const request = toApiRequest(event);
+      assertSessionLive(request.caller, clock());
+      return await route(request);
     } catch (error) {
       return errorResponse(error, logger);
     }

@@ -22,6 +22,9 @@ export type KeygateRouteHandler = (
 export function keygateContext(event: APIGatewayProxyEvent): KeygateContext {
   const parsed = callerSchema.safeParse(event.requestContext?.authorizer ?? {});
   if (!parsed.success) throw new ApiError('internal_error', 'this route is not behind the keygate authorizer');
+  // the authorizer's policy keeps sessions to keygate's own routes; this is the second lock.
+  if (parsed.data.session !== undefined)
+    throw new ApiError('forbidden', "a session reaches keygate's own routes only; use an API key");
   const { tenantId, keyId, environment, role, plan } = parsed.data;
   return { tenantId, keyId, environment, role, plan };
 }

@@ -1,5 +1,14 @@
 import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { fromKeyItem, keyItemKey, lastUsedUpdate } from '../core/store/key-item';
+import type { SessionItem } from '../core/sessions/model';
+import {
+  fromSessionItem,
+  sessionItemKey,
+  sessionTenantItemKey,
+  sessionTenantOf,
+  type SessionTenant,
+} from '../core/sessions/session-item';
+import type { SessionReader } from '../core/sessions/store';
 import type { KeyItem } from '../core/model';
 import type { KeyStore } from '../core/store/store';
 import { DynamoDbError, DynamoDbHttp } from './dynamodb-http';
@@ -28,7 +37,7 @@ export interface SignedKeyReaderProps {
  * the write's condition come from `key-item`, which the SDK store uses too, and it is tested
  * against DynamoDB Local alongside the store.
  */
-export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed'> {
+export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed'>, SessionReader {
   /**
    * @param client - how requests are sent; the benchmark measures its former `fetch` transport
    *   through the same reader.
@@ -49,6 +58,26 @@ export class SignedKeyReader implements Pick<KeyStore, 'getKey' | 'touchLastUsed
     return out.Item === undefined
       ? undefined
       : fromKeyItem(unmarshall(out.Item) as Record<string, NativeAttributeValue>);
+  }
+
+  async getSession(id: string): Promise<SessionItem | undefined> {
+    const item = await this.getItem(sessionItemKey(id));
+    return item === undefined ? undefined : fromSessionItem(item);
+  }
+
+  async getSessionTenant(tenantId: string): Promise<SessionTenant | undefined> {
+    return sessionTenantOf(await this.getItem(sessionTenantItemKey(tenantId)));
+  }
+
+  private async getItem(key: { pk: string; sk: string }): Promise<Record<string, NativeAttributeValue> | undefined> {
+    const out = (await this.call('GetItem', {
+      TableName: this.props.tableName,
+      Key: marshall(key),
+      ConsistentRead: true,
+    })) as {
+      Item?: Parameters<typeof unmarshall>[0];
+    };
+    return out.Item === undefined ? undefined : (unmarshall(out.Item) as Record<string, NativeAttributeValue>);
   }
 
   async touchLastUsed(id: string, at: Date, minIntervalMs: number): Promise<boolean> {

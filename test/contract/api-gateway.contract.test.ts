@@ -12,10 +12,13 @@ import {
   GetUsageCommand,
   GetUsagePlanCommand,
   GetUsagePlanKeyCommand,
+  GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   NotFoundException,
   TooManyRequestsException,
   UpdateUsagePlanCommand,
+  paginateGetApiKeys,
+  paginateGetUsagePlanKeys,
   type PatchOperation,
 } from '@aws-sdk/client-api-gateway';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -135,6 +138,78 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
 
       await expect(client.send(new GetUsagePlanKeyCommand({ usagePlanId: plan, keyId: key }))).rejects.toBeInstanceOf(
         NotFoundException,
+      );
+    });
+  });
+
+  describe('API keys read with their values, page by page', () => {
+    /** Every page of GetApiKeys, following `position` as API Gateway hands it out. */
+    const everyPage = async (limit?: number) => {
+      const pages = [];
+      let position: string | undefined;
+      do {
+        const page = await client.send(new GetApiKeysCommand({ includeValues: true, limit, position }));
+        pages.push(page.items ?? []);
+        position = page.position;
+      } while (position !== undefined);
+      return pages;
+    };
+    const values = (count: number) => Array.from({ length: count }, (_, i) => `${'v'.repeat(38)}${10 + i}`);
+
+    it('answers each key with its enabled flag and tags, and its value only with includeValues', async () => {
+      const tags = { tenant: 'acme' };
+      const on = (
+        await client.send(new CreateApiKeyCommand({ name: 'on', value: 'a'.repeat(40), enabled: true, tags }))
+      ).id;
+      const off = (await client.send(new CreateApiKeyCommand({ name: 'off', value: 'b'.repeat(40) }))).id;
+
+      const plain = await client.send(new GetApiKeysCommand({}));
+      const withValues = await client.send(new GetApiKeysCommand({ includeValues: true }));
+
+      expect(plain.items?.map((key) => key.value)).toEqual([undefined, undefined]);
+      expect(withValues.items).toEqual([
+        expect.objectContaining({ id: on, name: 'on', enabled: true, tags, value: 'a'.repeat(40) }),
+        expect.objectContaining({ id: off, name: 'off', enabled: false, value: 'b'.repeat(40) }),
+      ]);
+      expect(withValues.items?.[0].createdDate).toBeInstanceOf(Date);
+    });
+
+    it('answers 25 keys a page unless limit says otherwise, every key once across the pages', async () => {
+      for (const [i, value] of values(26).entries()) await createKey(`key-${i}`, value);
+
+      const byDefault = await everyPage();
+      const byThree = await everyPage(3);
+
+      expect(byDefault.map((page) => page.length)).toEqual([25, 1]);
+      expect(byThree.map((page) => page.length)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 2]);
+      expect(new Set(byThree.flat().map((key) => key.value))).toEqual(new Set(values(26)));
+    });
+
+    it('answers a plan’s keys page by page, and NotFoundException for an unknown plan', async () => {
+      const plan = await createPlan('kg-starter');
+      const other = await createPlan('other-starter', [OTHER_STAGE]);
+      const ids = [];
+      for (const [i, value] of values(5).entries()) ids.push(await createKey(`key-${i}`, value));
+      for (const id of ids.slice(0, 4)) await attach(plan, id);
+      await attach(other, ids[4] as string);
+
+      const first = await client.send(new GetUsagePlanKeysCommand({ usagePlanId: plan, limit: 3 }));
+      const second = await client.send(
+        new GetUsagePlanKeysCommand({ usagePlanId: plan, limit: 3, position: first.position }),
+      );
+
+      expect(first.items?.map((key) => key.id)).toEqual(ids.slice(0, 3));
+      expect(first.items?.[0]).toMatchObject({ name: 'key-0', type: 'API_KEY' });
+      expect(second.items?.map((key) => key.id)).toEqual(ids.slice(3, 4));
+      expect(second.position).toBeUndefined();
+      await expect(client.send(new GetUsagePlanKeysCommand({ usagePlanId: 'noplan' }))).rejects.toBeInstanceOf(
+        NotFoundException,
+      );
+    });
+
+    it('refuses a position it did not hand out (BadRequestException)', async () => {
+      await expect(client.send(new GetApiKeysCommand({ position: 'not-a-position' }))).rejects.toBeInstanceOf(
+        BadRequestException,
       );
     });
   });
@@ -402,5 +477,31 @@ describe.each(targets)('API Gateway control plane: %s', (_name, make) => {
       await expect(plans.findUsagePlan('kg-nothing')).resolves.toBeUndefined();
       await expect(plans.findUsagePlan('kg-starter')).resolves.toBe(plan);
     });
+  });
+});
+
+describe('the SDK v3 paginators over the fake, through a real APIGatewayClient', () => {
+  const make = targets[1]?.[1] as (options?: FakeApiGatewayOptions) => Target;
+
+  it('paginateGetApiKeys and paginateGetUsagePlanKeys follow its positions to every key once', async () => {
+    const { fake, client } = make();
+    const plan = await fake.createUsagePlan({ name: 'kg-starter', apiStages: [STAGE] });
+    const values = Array.from({ length: 7 }, (_, i) => `${'p'.repeat(39)}${i}`);
+    for (const [i, value] of values.entries()) {
+      const { id } = await fake.createApiKey({ name: `key-${i}`, value, enabled: true });
+      if (i % 2 === 0) await fake.createUsagePlanKey({ usagePlanId: plan.id, keyId: id, keyType: 'API_KEY' });
+    }
+    const apiGateway = client as APIGatewayClient;
+
+    const seen: (string | undefined)[] = [];
+    for await (const page of paginateGetApiKeys({ client: apiGateway, pageSize: 2 }, { includeValues: true }))
+      seen.push(...(page.items ?? []).map((key) => key.value));
+    const inPlan: (string | undefined)[] = [];
+    for await (const page of paginateGetUsagePlanKeys({ client: apiGateway, pageSize: 3 }, { usagePlanId: plan.id }))
+      inPlan.push(...(page.items ?? []).map((key) => key.name));
+
+    expect(seen).toEqual(values);
+    expect(inPlan).toEqual(['key-0', 'key-2', 'key-4', 'key-6']);
+    expect(apiGatewayMock.commandCalls(GetApiKeysCommand)).toHaveLength(4);
   });
 });

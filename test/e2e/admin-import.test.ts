@@ -1,9 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importKeysCommand, type ImportOutput } from '../../bin/import-keys';
 import { hashKey, mintKey } from '../../lambdas/core/keys/format';
 import type { LocalKeygate } from '../../local/app';
+import { DEADLINES } from '../support/deadlines';
 import { leakScan } from '../support/leak-scan';
 import { call, startTestKeygate } from '../support/local';
 import { instant } from '../support/time';
@@ -42,6 +45,9 @@ afterAll(async () => {
 });
 
 describe('keygate-admin import', () => {
+  // some 500 keys through the import route, one DynamoDB Local transaction each.
+  jest.setTimeout(DEADLINES.slowTest);
+
   it('streams a file in batches, resumes after a failure halfway, stores nothing twice, prints no key', async () => {
     const keys = Array.from({ length: 247 }, () => mintKey('sk', 'live').plaintext);
     for (const key of keys) leakScan.secret(key);
@@ -96,5 +102,66 @@ describe('keygate-admin import', () => {
     });
     expect(listed.status).toBe(200);
     expect(JSON.stringify(listed.body)).not.toContain(hashKey(keys[0] as string));
+  });
+});
+
+/**
+ * In front of the local gateway: answers the first import request 409 "still in progress", as the
+ * route answers a batch sent again while the same batch of a killed run is still being stored,
+ * and passes every other request on.
+ */
+async function busyOnce(target: string): Promise<{ url: string; server: Server; idempotencyKeys: string[] }> {
+  const idempotencyKeys: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      idempotencyKeys.push(String(request.headers['idempotency-key']));
+      if (idempotencyKeys.length === 1) {
+        response.writeHead(409, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            error: {
+              code: 'conflict',
+              message: 'a request with this Idempotency-Key is still in progress; retry in a few seconds',
+            },
+          }),
+        );
+        return;
+      }
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+      ) as Record<string, string>;
+      void fetch(`${target}${request.url}`, { method: request.method, headers, body: Buffer.concat(chunks) }).then(
+        async (answer) => {
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(await answer.text());
+        },
+      );
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, idempotencyKeys };
+}
+
+describe('keygate-admin import, run again while the killed run’s batch is still being stored', () => {
+  it('sends the batch again, under the same Idempotency-Key, once the route stops answering "in progress"', async () => {
+    const keys = Array.from({ length: 3 }, () => mintKey('sk', 'live').plaintext);
+    for (const key of keys) leakScan.secret(key);
+    const file = join(dir, 'busy.jsonl');
+    writeFileSync(file, `${keys.map((key, i) => JSON.stringify({ key, name: `busy ${i}` })).join('\n')}\n`);
+    const proxy = await busyOnce(keygate.url);
+    try {
+      const summary = await importKeysCommand(['--tenant', 'cli-acme', '--file', file, '--url', proxy.url], output(), {
+        KEYGATE_OPERATOR_KEY: keygate.operatorKey as string,
+      });
+
+      expect(summary).toEqual({ imported: 3, duplicate: 0, invalid: 0, skipped: 0 });
+      expect(proxy.idempotencyKeys).toHaveLength(2);
+      expect(proxy.idempotencyKeys[1]).toBe(proxy.idempotencyKeys[0]);
+      expect((await call(keygate.url, 'GET', '/v1/me', { key: keys[2] })).status).toBe(200);
+    } finally {
+      proxy.server.close();
+    }
   });
 });

@@ -94,6 +94,13 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     // key.leaked.
     const pasted = await api('POST', '/v1/keys', owner, { name: 'pasted' });
     await api('POST', '/v1/panel/leaks', operator, { key: pasted.key, url: 'https://example.com/paste' });
+    // session.created by the operator; a key change and session.revoked (sign out) by the member's session.
+    const member = await api('POST', '/v1/panel/tenants/evt-acme/sessions', operator, {
+      role: 'admin',
+      user: { id: 'u_evt', name: 'Eve' },
+    });
+    await api('POST', '/v1/keys', member.token, { name: 'by a member' });
+    await api('DELETE', '/v1/session', member.token);
     // tenant.plan_changed, then tenant.plan_applied by the reconciler; .suspended, .resumed.
     await api('PUT', '/v1/panel/tenants/evt-acme/plan', operator, {
       plan: 'enterprise',
@@ -104,6 +111,8 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     await keygate.reconciled();
     await api('POST', '/v1/panel/tenants/evt-acme/suspend', operator);
     await api('POST', '/v1/panel/tenants/evt-acme/resume', operator);
+    // tenant.workspaces_changed.
+    await api('PUT', '/v1/panel/tenants/evt-acme/workspaces', operator, { workspaces: ['ws-a', 'ws-b'] });
     // key.expiring, key.stale, then key.expired: the daily notices, on the clock.
     await api('POST', '/v1/keys', owner, { name: 'weekly', expiresInDays: 7 });
     clock.set(instant(6, '00:05'));
@@ -123,10 +132,16 @@ describe('every event type keygate writes fits the OpenAPI document', () => {
     // every kind of actor, too: a key, the operator for a tenant, and each system that acts.
     const actors = new Set(
       panel.map((event) =>
-        'system' in event.actor ? event.actor.system : event.actor.onBehalfOf === undefined ? 'key' : 'on behalf',
+        'system' in event.actor
+          ? event.actor.system
+          : 'session' in event.actor
+            ? 'session'
+            : event.actor.onBehalfOf === undefined
+              ? 'key'
+              : 'on behalf',
       ),
     );
-    expect([...actors].sort()).toEqual(['admin-cli', 'key', 'on behalf', 'reconciler', 'scheduler']);
+    expect([...actors].sort()).toEqual(['admin-cli', 'key', 'on behalf', 'reconciler', 'scheduler', 'session']);
     expect(misfits(panel)).toEqual([]);
     expect(misfits(tenant)).toEqual([]);
   });

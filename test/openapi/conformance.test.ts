@@ -210,6 +210,12 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/suspend', acme)).status).toBe(409);
     expect((await api('GET', '/v1/me', { key: owner })).status).toBe(401);
     expect((await api('POST', '/v1/panel/tenants/{tenantId}/resume', acme)).status).toBe(200);
+    const workspaces = { ...acme, body: { workspaces: ['ws-1', 'ws-2'] } };
+    expect((await api('PUT', '/v1/panel/tenants/{tenantId}/workspaces', workspaces)).status).toBe(200);
+    expect((await api('GET', '/v1/panel/tenants/{tenantId}/workspaces', acme)).status).toBe(200);
+    expect(
+      (await api('PUT', '/v1/panel/tenants/{tenantId}/workspaces', { ...acme, body: { workspaces: ['Ws 1'] } })).status,
+    ).toBe(400);
     expect((await api('POST', '/v1/panel/tenants', { key: owner, body })).status).toBe(403);
   });
 
@@ -313,6 +319,41 @@ describe('real answers fit the OpenAPI document', () => {
       const event = (page.body.items as Json[]).find((item) => item.keyId === created.body.id);
       expect(event?.actor).toEqual({ keyId: operatorKeyId, role: 'operator', onBehalfOf: 'acme' });
     }
+  });
+
+  it('session routes, idempotent replay (without the token) and the events a session causes', async () => {
+    const base = '/v1/panel/tenants/{tenantId}/sessions';
+    const body = { role: 'admin', user: { id: 'u_conform', name: 'Conform' } };
+    const minted = await api('POST', base, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body,
+      headers: { 'Idempotency-Key': 'session-1' },
+    });
+    expect(minted.status).toBe(201);
+    const replay = await api('POST', base, {
+      key: operator,
+      params: { tenantId: 'acme' },
+      body,
+      headers: { 'Idempotency-Key': 'session-1' },
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.body.token).toBeUndefined();
+    expect(replay.body.id).toBe(minted.body.id);
+    const token = minted.body.token as string;
+    const created = await api('POST', '/v1/keys', { key: token, body: { name: 'by a member' } });
+    expect(created.status).toBe(201);
+    const events = await api('GET', '/v1/events', { key: owner, query: '?type=key.created' });
+    const event = (events.body.items as Json[]).find((item) => item.keyId === created.body.id);
+    expect(event?.actor).toEqual({ session: minted.body.id, userId: 'u_conform', role: 'admin' });
+    expect((await api('DELETE', '/v1/session', { key: token })).status).toBe(204);
+    expect((await api('DELETE', '/v1/session', { key: token })).status).toBe(401);
+    expect((await api('DELETE', '/v1/session', { key: owner })).status).toBe(403);
+    const other = await api('POST', base, { key: operator, params: { tenantId: 'acme' }, body });
+    const one = { key: operator, params: { tenantId: 'acme', sessionId: other.body.id as string } };
+    expect((await api('DELETE', `${base}/{sessionId}`, one)).status).toBe(204);
+    expect((await api('DELETE', `${base}/{sessionId}`, one)).status).toBe(404);
+    expect((await api('POST', base, { key: owner, params: { tenantId: 'acme' }, body })).status).toBe(403);
   });
 
   it("leak routes, the operator's and GitHub's", async () => {

@@ -166,6 +166,7 @@ describe('security and errors', () => {
         'POST /v1/panel/tenants/{tenantId}/keys',
         'POST /v1/panel/tenants/{tenantId}/keys/import',
         'POST /v1/panel/tenants/{tenantId}/keys/{keyId}/rotate',
+        'POST /v1/panel/tenants/{tenantId}/sessions',
       ].sort(),
     );
   });

@@ -32,6 +32,11 @@ export const DEADLINES = {
   processOutput: scaled(60_000),
   /** One HTTP request to a server in the test's own process to arrive or answer. */
   request: scaled(10_000),
+  /**
+   * A test that imports ten thousand keys through the local gateway (two hundred thousand DynamoDB
+   * Local calls or so), then lists and calls them.
+   */
+  bulkImport: scaled(900_000),
   /** Processes to end after a signal. */
   processExit: scaled(15_000),
   /** Chromium to start, or one browser action (a click, a wait for an element) to complete. */

@@ -13,6 +13,8 @@ import { appendFileSync } from 'node:fs';
  * has one, 64 hex of secret, 8 hex of CRC-32 when the format has a checksum.
  */
 const KEY = /\b([a-z0-9]{1,16})_(?:(live|test)_)?([0-9a-f]{64})((?:[0-9a-f]{8})?)\b/g;
+/** A session token as keygate mints it: `kgs_` and 43 base64url characters. */
+const SESSION = /\bkgs_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 /** Windows of the secret this long count as a leak: 48 bits, never matched by chance. */
 const WINDOW = 12;
 /** Authorization values shorter than this (`Bearer`, `x`) are too common to scan for. */
@@ -26,7 +28,7 @@ interface Secret {
 /** One place a secret was found. */
 export interface Leak {
   readonly where: string;
-  readonly what: 'key' | 'secret part' | 'hash' | 'authorization';
+  readonly what: 'key' | 'secret part' | 'hash' | 'authorization' | 'session token';
   readonly excerpt: string;
 }
 
@@ -36,6 +38,7 @@ export class LeakScan {
   private readonly windows = new Set<string>();
   private readonly hashes = new Set<string>();
   private readonly authorizations = new Set<string>();
+  private readonly sessionTokens = new Set<string>();
   private readonly lines: { where: string; text: string }[] = [];
   private readonly leaks: Leak[] = [];
   /** How many log lines and answers were scanned. */
@@ -64,7 +67,22 @@ export class LeakScan {
         : [],
     );
     for (const key of whole) this.secret(key);
-    this.scan(where, text, allowed, own);
+    // a session token may be in the answer that minted it (a POST, seen for the first time), nowhere else.
+    const minted = new Set(
+      method.toUpperCase() === 'POST'
+        ? [...text.matchAll(SESSION)].map((m) => m[0]).filter((t) => !this.sessionTokens.has(t))
+        : [],
+    );
+    for (const token of minted) this.sessionToken(token);
+    this.scan(where, text, allowed, own, minted);
+  }
+
+  /** A session token known from elsewhere: never to be seen again after the answer that minted it. */
+  sessionToken(token: string): void {
+    if (this.sessionTokens.has(token)) return;
+    this.counts.secrets++;
+    this.sessionTokens.add(token);
+    this.hashes.add(sha256(token));
   }
 
   /** A secret known from elsewhere (e.g. the operator key a start printed). */
@@ -81,6 +99,7 @@ export class LeakScan {
   authorization(value: string): void {
     // a key inside it (bare, `Bearer`, odd spacing) is a secret whether keygate knows it or not.
     for (const m of value.matchAll(KEY)) this.secret(m[0]);
+    for (const m of value.matchAll(SESSION)) this.sessionToken(m[0]);
     if (value.length < MIN_AUTHORIZATION || this.authorizations.has(value)) return;
     this.counts.authorizations++;
     this.authorizations.add(value);
@@ -94,13 +113,29 @@ export class LeakScan {
     return found;
   }
 
-  private scan(where: string, text: string, allowed: Set<string>, authorizations: string[]): void {
-    this.leaks.push(...this.check(where, text, allowed, authorizations));
+  private scan(
+    where: string,
+    text: string,
+    allowed: Set<string>,
+    authorizations: string[],
+    mintedTokens: ReadonlySet<string> = new Set(),
+  ): void {
+    this.leaks.push(...this.check(where, text, allowed, authorizations, mintedTokens));
   }
 
-  private check(where: string, text: string, allowed: Set<string>, authorizations: string[]): Leak[] {
+  private check(
+    where: string,
+    text: string,
+    allowed: Set<string>,
+    authorizations: string[],
+    mintedTokens: ReadonlySet<string> = new Set(),
+  ): Leak[] {
     const found: Leak[] = [];
     const excerpt = (at: number): string => text.slice(Math.max(0, at - 40), at + 80);
+    for (const token of this.sessionTokens) {
+      const at = text.indexOf(token);
+      if (at >= 0 && !mintedTokens.has(token)) found.push({ where, what: 'session token', excerpt: excerpt(at) });
+    }
     const lower = text.toLowerCase();
     for (const run of lower.matchAll(/[0-9a-f]{12,}/g)) {
       const hex = run[0];

@@ -13,7 +13,11 @@ import type { AuthorizerContext } from '../model';
 import { PolicyCache, policyFor, stageArn, type PolicyDocument } from './policy';
 import { parseScopes, type Scope } from './scopes';
 import type { RouteRoles } from './route-policy';
+import { workspaceResources, type WorkspaceResources } from './workspaces';
 import type { KeyStore } from '../store/store';
+import { authorizeSession } from '../sessions/authorize-session';
+import type { SessionReader } from '../sessions/store';
+import { parseSessionAuthorization } from '../sessions/token';
 
 /** A TOKEN authorizer's answer for an authorized key. */
 export interface AuthorizationResult {
@@ -65,6 +69,17 @@ export interface AuthorizeDeps {
    * answer on the routes it guards, and with its own 401 on keygate's. @default false
    */
   readonly denySuspended?: boolean;
+  /**
+   * The 1-based index of the path segment that names a workspace (`keygate:workspacePathSegment`):
+   * a key then reaches only its tenant's workspaces there (`./workspaces.ts`), and its context
+   * carries them as `workspaces`. @default - no workspaces: the whole API
+   */
+  readonly workspaceSegment?: number;
+  /**
+   * Where sessions are read: with it, a session token (`kgs_…`) is authorized for keygate's own
+   * tenant routes (see `sessions/authorize-session.ts`). @default - session tokens are refused
+   */
+  readonly sessions?: SessionReader;
 }
 
 /**
@@ -79,6 +94,15 @@ export async function authorize(
   token: string | undefined,
   methodArn: string,
 ): Promise<AuthorizationResult> {
+  if (deps.sessions !== undefined) {
+    // a session token can never parse as a key: it is told apart before any key parsing.
+    const session = parseSessionAuthorization(token, deps.acceptBareKeys);
+    if (session !== undefined) {
+      const outcome = await authorizeSession(deps.sessions, session, methodArn, deps.clock());
+      if ('refusal' in outcome) return refuse(deps.logger, outcome.refusal, outcome.fields);
+      return outcome;
+    }
+  }
   const parsed =
     deps.formats === undefined
       ? parseAuthorization(token, deps.prefix, deps.acceptBareKeys)
@@ -123,13 +147,22 @@ export async function authorize(
     // scopes that cannot be read must not widen to the whole API.
     return refuse(deps.logger, 'error', { keyId, ...describeError(error) });
   }
+  let workspaces: WorkspaceResources | undefined;
+  if (deps.workspaceSegment !== undefined) {
+    try {
+      const rule = { segment: deps.workspaceSegment, workspaces: item.tenantWorkspaces ?? [] };
+      workspaces = workspaceResources(rule, deps.routeRoles ?? [], scopes);
+    } catch (error) {
+      return refuse(deps.logger, 'error', { keyId, ...describeError(error) });
+    }
+  }
   const result: { -readonly [field in keyof AuthorizationResult]: AuthorizationResult[field] } = {
     principalId: keyId,
-    // a scoped key's policy is its own: built for it, not shared.
+    // a scoped key's policy, and one with workspaces, is its own: built for it, not shared.
     policyDocument:
-      scopes.length === 0
+      scopes.length === 0 && workspaces === undefined
         ? policiesFor(deps.routeRoles).policyFor(methodArn, item.role, item.environment)
-        : policyFor(methodArn, item.role, item.environment, deps.routeRoles, scopes),
+        : policyFor(methodArn, item.role, item.environment, deps.routeRoles, scopes, workspaces),
     context: {
       tenantId: item.tenantId,
       keyId,
@@ -138,6 +171,8 @@ export async function authorize(
       plan: item.plan,
       // the key service reads a scoped caller's scopes when it creates or changes keys.
       ...(scopes.length === 0 ? {} : { scoped: 'true' }),
+      // the front door passes them on as x-keygate-workspaces.
+      ...(workspaces === undefined ? {} : { workspaces: workspaces.workspaces.join(',') }),
     },
   };
   if (item.usageKey !== undefined) result.usageIdentifierKey = item.usageKey;

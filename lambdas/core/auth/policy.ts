@@ -1,6 +1,7 @@
 import { ENVIRONMENTS, ROLES, type Environment, type Role } from '../keys/format';
 import { routeDenials, type RouteRoles } from './route-policy';
 import type { Scope } from './scopes';
+import type { WorkspaceResources } from './workspaces';
 
 /** An IAM policy statement as API Gateway's authorizer contract has it. */
 export interface PolicyStatement {
@@ -77,7 +78,9 @@ function colons(text: string, end: number): number {
  * key must never reach live data, whatever its role. Routes added with roles (`routeRules`) are
  * denied to every other role in the same policy, so one cached policy still serves every route.
  * A key with `scopes` is allowed only those, and keygate's own routes ({@link KEYGATE_ALLOWS}),
- * in place of the whole API; the same Deny statements apply.
+ * in place of the whole API; the same Deny statements apply. With a workspace rule
+ * (`workspaces`, from `./workspaces`), its resources take the place of the scopes and of the
+ * whole API beside keygate's own routes.
  */
 export function policyFor(
   methodArn: string,
@@ -85,8 +88,9 @@ export function policyFor(
   environment: Environment,
   routeRules: readonly RouteRoles[] = [],
   scopes: readonly Scope[] = [],
+  workspaces?: WorkspaceResources,
 ): PolicyDocument {
-  return stagePolicy(stageArn(methodArn), role, environment, routeRules, scopes);
+  return stagePolicy(stageArn(methodArn), role, environment, routeRules, scopes, workspaces);
 }
 
 function stagePolicy(
@@ -95,14 +99,21 @@ function stagePolicy(
   environment: Environment,
   routeRules: readonly RouteRoles[],
   scopes: readonly Scope[] = [],
+  workspaces?: WorkspaceResources,
 ): PolicyDocument {
   const panelAllowed = role === 'operator' && environment === 'live';
   const denied = [
     ...(role === 'read_only' ? KEY_MUTATIONS : []),
     ...(panelAllowed ? [] : PANEL_ROUTES),
     ...routeDenials(routeRules, role),
+    ...(workspaces?.deny ?? []),
   ];
-  const allowed = scopes.length === 0 ? ['*/*'] : [...KEYGATE_ALLOWS, ...scopes.map((scope) => scope.resource)];
+  const allowed =
+    workspaces !== undefined
+      ? [...KEYGATE_ALLOWS, ...workspaces.allow]
+      : scopes.length === 0
+        ? ['*/*']
+        : [...KEYGATE_ALLOWS, ...scopes.map((scope) => scope.resource)];
   const Statement: PolicyStatement[] = [
     { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowed.map((route) => `${base}/${route}`) },
   ];

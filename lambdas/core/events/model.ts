@@ -24,6 +24,9 @@ export const EVENT_TYPES = [
   'tenant.resumed',
   'tenant.deleted',
   'tenant.plan_applied',
+  'tenant.workspaces_changed',
+  'session.created',
+  'session.revoked',
 ] as const;
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -32,12 +35,15 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type SystemActor = 'scheduler' | 'github' | 'admin-cli' | 'reconciler';
 
 /**
- * Who made a change: a key (by id and role, never its secret) or one of keygate's own systems.
- * `onBehalfOf` is the tenant an operator key acted for through the panel; its `role` is then
- * `operator`, the key's own, not the owner rank it was granted for the change.
+ * Who made a change: a key (by id and role, never its secret), a member's session (by its id,
+ * the member's user id and the session's role, never its token), or one of keygate's own
+ * systems. `onBehalfOf` is the tenant an operator key or session acted for through the panel;
+ * its `role` is then `operator`, its own, not the owner rank it was granted for the change.
  */
 export type Actor =
-  { readonly keyId: string; readonly role: Role; readonly onBehalfOf?: string } | { readonly system: SystemActor };
+  | { readonly keyId: string; readonly role: Role; readonly onBehalfOf?: string }
+  | { readonly session: string; readonly userId: string; readonly role: Role; readonly onBehalfOf?: string }
+  | { readonly system: SystemActor };
 
 /** What one event says; plain JSON, small, never a plaintext key, secret part or hash. */
 export type EventDetails = Readonly<Record<string, unknown>>;
@@ -65,10 +71,19 @@ export const EVENT_ID_PATTERN = /^evt_[0-9a-f]{24}$/;
  * The actor for a request made with a key, from its authorizer context, or from the context the
  * operator acts with for a tenant (which carries `onBehalfOf`, see `operatorActingFor`).
  */
-export function actorOf(caller: Pick<AuthorizerContext, 'keyId' | 'role'> & { readonly onBehalfOf?: string }): Actor {
-  // only operator keys act for another tenant; the role on the context is the rank lent for it.
-  if (caller.onBehalfOf !== undefined) return { keyId: caller.keyId, role: 'operator', onBehalfOf: caller.onBehalfOf };
-  return { keyId: caller.keyId, role: caller.role };
+export function actorOf(
+  caller: Pick<AuthorizerContext, 'keyId' | 'role'> & {
+    readonly onBehalfOf?: string;
+    readonly session?: string;
+    readonly userId?: string;
+  },
+): Actor {
+  // only operator keys and sessions act for another tenant; the role on the context is the rank lent for it.
+  const role = caller.onBehalfOf === undefined ? caller.role : 'operator';
+  const behalf = caller.onBehalfOf === undefined ? {} : { onBehalfOf: caller.onBehalfOf };
+  // a session is named by its member: the key id on its context is the session's id.
+  if (caller.session !== undefined) return { session: caller.session, userId: caller.userId ?? '', role, ...behalf };
+  return { keyId: caller.keyId, role, ...behalf };
 }
 
 /** Fields of a new event; the id is drawn here and `at` is the caller's clock reading. */

@@ -166,4 +166,8 @@ export const callerSchema = z.object({
   role: z.enum(ROLES),
   plan: z.enum(PLAN_NAMES),
   scoped: z.optional(z.literal('true')),
+  // a member's session: its id, the member's user id, and when it ends (see sessions/authorize-session.ts).
+  session: z.optional(z.string()),
+  userId: z.optional(z.string()),
+  sessionExpiresAt: z.optional(z.string()),
 });

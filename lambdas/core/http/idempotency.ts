@@ -152,13 +152,15 @@ export class Idempotency {
 }
 
 /**
- * An answer with the plaintext key taken out: a key record's `key`, or the `key` of the first
- * key in a tenant creation's answer.
+ * An answer with the plaintext key taken out: a key record's `key`, the `key` of the first
+ * key in a tenant creation's answer, or a session's `token`.
  */
 export function withoutPlaintext(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return body;
   const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   if (typeof copy.key === 'string') delete copy.key;
+  // a session's token, shown once like a key.
+  if (typeof copy.token === 'string') delete copy.token;
   else if (typeof copy.key === 'object' && copy.key !== null) copy.key = withoutPlaintext(copy.key);
   return copy;
 }

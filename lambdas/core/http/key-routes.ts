@@ -11,6 +11,7 @@ import {
 import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from './schemas/keys';
 import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
+import type { SessionStore } from '../sessions/store';
 
 /** Where a set of key routes lives and whom it acts for. */
 export interface KeyRouteMount {
@@ -89,5 +90,8 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
   };
 }
 
-/** What the key routes need: the key service's dependencies, and idempotency if wanted. */
-export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency };
+/**
+ * What the key routes need: the key service's dependencies, idempotency if wanted, and where
+ * sessions live (sign-out on `/v1/session`, minting and revoking on the panel).
+ */
+export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency; readonly sessions?: SessionStore };

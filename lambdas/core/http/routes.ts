@@ -34,6 +34,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/plan', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/suspend', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
+  { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
   // the operator on a tenant's keys: the routes of /v1/keys, acting for the tenant.
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
   { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
@@ -45,6 +47,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/rotate', function: 'panel' },
   // keys issued elsewhere, brought into a tenant.
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/import', function: 'panel' },
+  // sessions for people: minted and revoked by the operator, ended by the member (sign out).
+  { method: 'POST', path: '/v1/panel/tenants/{tenantId}/sessions', function: 'panel' },
+  { method: 'DELETE', path: '/v1/panel/tenants/{tenantId}/sessions/{sessionId}', function: 'panel' },
+  { method: 'DELETE', path: '/v1/session', function: 'keys' },
   // the audit trail.
   { method: 'GET', path: '/v1/events', function: 'events' },
   { method: 'GET', path: '/v1/panel/events', function: 'events' },

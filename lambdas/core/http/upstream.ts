@@ -16,6 +16,12 @@ export const CONTEXT_HEADERS = {
   string
 >;
 
+/**
+ * The header that carries a key's workspaces (comma-separated) when `keygate:workspacePathSegment`
+ * is set: the context's `workspaces`, which only a deployment with workspaces has.
+ */
+export const WORKSPACES_HEADER = 'x-keygate-workspaces';
+
 /** The header whose value proves to the upstream that a request came through keygate. */
 export const SECRET_HEADER = 'x-keygate-secret';
 
@@ -41,5 +47,6 @@ export function contextHeaders(context: Readonly<Record<string, unknown>>): Reco
     if (typeof value !== 'string' || value === '') throw new Error(`the authorizer context has no ${field}`);
     headers[name] = value;
   }
+  if (typeof context.workspaces === 'string') headers[WORKSPACES_HEADER] = context.workspaces;
   return headers;
 }

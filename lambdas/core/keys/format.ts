@@ -1,5 +1,6 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { SESSION_TOKEN_SOURCE } from '../sessions/token';
 
 /** The environments a key can belong to: `test` keys only ever reach test data. */
 export const ENVIRONMENTS = ['live', 'test'] as const;
@@ -100,15 +101,16 @@ export function tokenValidationPattern(prefix: string, acceptBareKeys: boolean):
 }
 
 /**
- * The regular expression a well-formed key in any of `formats` matches: API Gateway's
- * `identityValidationExpression` and the local gateway's, so a token of any other shape is
- * refused before the authorizer runs. It checks the shape only; the checksum is the authorizer's.
+ * The regular expression a well-formed key in any of `formats`, or a session token, matches: API
+ * Gateway's `identityValidationExpression` and the local gateway's, so a token of any other shape
+ * is refused before the authorizer runs. It checks the shape only; the checksum is the
+ * authorizer's, and so is keeping sessions to keygate's own routes.
  *
  * @param acceptBareKeys - whether a token without the `Bearer` scheme is allowed through.
  */
 export function tokenValidationPatternFor(formats: readonly KeyFormat[], acceptBareKeys: boolean): string {
   for (const format of formats) assertValidPrefix(format.prefix);
-  const key = formats.length === 1 ? keySource(formats[0]!) : `(?:${formats.map(keySource).join('|')})`;
+  const key = `(?:${[...formats.map(keySource), SESSION_TOKEN_SOURCE].join('|')})`;
   // api gateway matches the whole header value and caches each distinct value apart: the scheme
   // stays case-insensitive (RFC 9110), but exactly one space and no padding keep one key to 65
   // spellings (64 cases of the scheme and the bare key) instead of unboundedly many.

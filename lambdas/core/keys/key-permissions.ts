@@ -66,7 +66,10 @@ export function assertMayChange(caller: AuthorizerContext, role: Role): void {
  *
  * @param operator - the calling operator key's context, as its authorizer gave it.
  */
-export function operatorActingFor(tenant: Tenant, operator: Pick<AuthorizerContext, 'keyId'>): AuthorizerContext {
+export function operatorActingFor(
+  tenant: Tenant,
+  operator: Pick<AuthorizerContext, 'keyId'> & { readonly session?: string; readonly userId?: string },
+): AuthorizerContext {
   return {
     tenantId: tenant.tenantId,
     keyId: operator.keyId,
@@ -74,5 +77,8 @@ export function operatorActingFor(tenant: Tenant, operator: Pick<AuthorizerConte
     role: owningRole(tenant.tenantId),
     plan: tenant.plan,
     onBehalfOf: tenant.tenantId,
+    // an operator session acting for a tenant is still named by its member in the audit trail.
+    ...(typeof operator.session === 'string' ? { session: operator.session } : {}),
+    ...(typeof operator.userId === 'string' ? { userId: operator.userId } : {}),
   };
 }

@@ -71,6 +71,11 @@ export class DynamoTenantKeys {
 
   private async copyTenantOnto(tenant: Tenant, id: string, environment: Environment): Promise<boolean> {
     const usage = tenant.usageKeys[environment];
+    const workspaces = tenant.workspaces ?? [];
+    const removes = [
+      ...(usage === undefined ? ['usageKey'] : []),
+      ...(workspaces.length === 0 ? ['tenantWorkspaces'] : []),
+    ];
     try {
       await this.props.client.send(
         new UpdateCommand({
@@ -78,7 +83,9 @@ export class DynamoTenantKeys {
           Key: keyItemKey(id),
           UpdateExpression:
             'SET tenantStatus = :status, #plan = :plan, tenantVersion = :version' +
-            (usage === undefined ? ' REMOVE usageKey' : ', usageKey = :usage'),
+            (usage === undefined ? '' : ', usageKey = :usage') +
+            (workspaces.length === 0 ? '' : ', tenantWorkspaces = :workspaces') +
+            (removes.length === 0 ? '' : ` REMOVE ${removes.join(', ')}`),
           // never let an older copy overwrite a newer one when two changes propagate at once.
           ConditionExpression: 'attribute_exists(pk) AND tenantVersion < :version',
           ExpressionAttributeNames: { '#plan': 'plan' },
@@ -87,6 +94,7 @@ export class DynamoTenantKeys {
             ':plan': tenant.plan,
             ':version': tenant.version,
             ...(usage === undefined ? {} : { ':usage': usage.value }),
+            ...(workspaces.length === 0 ? {} : { ':workspaces': workspaces }),
           },
         }),
       );

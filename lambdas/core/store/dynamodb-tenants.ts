@@ -242,6 +242,8 @@ function tenantUpdate(expectedVersion: number, changes: TenantChanges) {
   if (changes.appliedGeneration !== undefined) set('appliedGeneration', changes.appliedGeneration);
   if (changes.pendingUsageKeys !== undefined) set('pendingUsageKeys', changes.pendingUsageKeys);
   if (changes.retiredUsageKeys !== undefined) set('retiredUsageKeys', changes.retiredUsageKeys);
+  if (changes.workspaces?.length === 0) removes.push('workspaces');
+  else if (changes.workspaces !== undefined) set('workspaces', changes.workspaces);
   for (const [environment, usage] of Object.entries(changes.usageKeys ?? {})) {
     names['#usageKeys'] = 'usageKeys';
     names[`#${environment}`] = environment;

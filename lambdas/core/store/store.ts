@@ -80,6 +80,8 @@ export interface TenantChanges {
   readonly pendingUsageKeys?: Partial<Record<Environment, UsageIdentifier>>;
   /** Replaces the whole list of retired identifiers. */
   readonly retiredUsageKeys?: readonly RetiredUsageKey[];
+  /** Replaces the tenant's workspaces; an empty list removes them. */
+  readonly workspaces?: readonly string[];
 }
 
 /**
@@ -221,7 +223,7 @@ export interface KeyStore {
     event?: KeygateEvent,
   ): Promise<Tenant>;
   /**
-   * Copies the tenant's status, plan and usage identifiers onto each of its keys whose copy is
+   * Copies the tenant's status, plan, workspaces and usage identifiers onto each of its keys whose copy is
    * older, so the authorizer's single read sees the change.
    *
    * @returns how many keys were updated.

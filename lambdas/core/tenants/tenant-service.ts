@@ -10,6 +10,7 @@ import type { TenantServiceDeps } from './tenant-deps';
 import { setTenantStatus } from './tenant-status';
 import { ensureUsageKey } from './usage-identifiers';
 import { usageReport, type UsageReport } from './usage-report';
+import { getWorkspaces, setWorkspaces, type TenantWorkspaces } from './workspaces';
 
 // defined next to the owner rule, which the store needs without the rest of this module.
 export { OPERATOR_TENANT_ID } from '../keys/owner-guard';
@@ -18,6 +19,7 @@ export { TENANT_ID_PATTERN } from '../model';
 export type { CreatedTenant } from './tenant-creation';
 export type { PlanRequest } from './plan-change';
 export type { TenantServiceDeps } from './tenant-deps';
+export type { TenantWorkspaces } from './workspaces';
 export { quotaPeriod, type UsageReport } from './usage-report';
 
 /**
@@ -70,6 +72,16 @@ export class TenantService {
   /** See {@link setTenantStatus}. */
   setStatus(tenantId: string, status: 'active' | 'suspended', actor?: Actor): Promise<TenantRecord> {
     return setTenantStatus(this.deps, tenantId, status, actor);
+  }
+
+  /** See {@link getWorkspaces}. */
+  workspaces(tenantId: string): Promise<TenantWorkspaces> {
+    return getWorkspaces(this.deps, tenantId);
+  }
+
+  /** See {@link setWorkspaces}. */
+  setWorkspaces(tenantId: string, workspaces: readonly string[], actor?: Actor): Promise<TenantWorkspaces> {
+    return setWorkspaces(this.deps, tenantId, workspaces, actor);
   }
 
   /** See {@link ensureUsageKey}. */

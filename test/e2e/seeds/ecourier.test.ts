@@ -1,8 +1,5 @@
 import { call } from '../../support/local';
 import {
-  bearer,
-  caller,
-  createKey,
   expectExpiryChoices,
   expectOtherTenantsKeysNotFound,
   expectRevokeIsNotDelete,
@@ -11,11 +8,8 @@ import {
   expectTestAndLiveApart,
   expectThrottled,
   expectUnauthorized,
-  send,
-  startSeed,
-  tenant,
-  type Seed,
-} from './seed-kit';
+} from './seed-checks';
+import { bearer, caller, createKey, send, startSeed, tenant, type Seed } from './seed-kit';
 
 // docs/seeds/ecourier.md: eCourier's "API Credentials" page, served by the settings that page gives.
 const API = '/v1/shipments';

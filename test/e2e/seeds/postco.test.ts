@@ -1,9 +1,6 @@
 import { call } from '../../support/local';
 import { instant } from '../../support/time';
 import {
-  bearer,
-  caller,
-  createKey,
   expectExpiryChoices,
   expectOtherTenantsKeysNotFound,
   expectRevokeIsNotDelete,
@@ -11,12 +8,8 @@ import {
   expectStartLineMatchesBlock,
   expectThrottled,
   expectUnauthorized,
-  send,
-  SEED_START,
-  startSeed,
-  tenant,
-  type Seed,
-} from './seed-kit';
+} from './seed-checks';
+import { bearer, caller, createKey, send, SEED_START, startSeed, tenant, type Seed } from './seed-kit';
 
 // docs/seeds/postco.md: PostCo's authentication page, served by the settings that page gives.
 const API = '/api/public/v1/return_orders';

@@ -1,8 +1,5 @@
 import { call } from '../../support/local';
 import {
-  bare,
-  caller,
-  createKey,
   expectActivityShown,
   expectExpiryChoices,
   expectOtherTenantsKeysNotFound,
@@ -11,12 +8,8 @@ import {
   expectStartLineMatchesBlock,
   expectThrottled,
   expectUnauthorized,
-  neverIssued,
-  send,
-  startSeed,
-  tenant,
-  type Seed,
-} from './seed-kit';
+} from './seed-checks';
+import { bare, caller, createKey, neverIssued, send, startSeed, tenant, type Seed } from './seed-kit';
 
 // docs/seeds/postiz.md: Postiz's public API authentication, served by the settings that page gives.
 const API = '/public/v1/integrations';

@@ -1,9 +1,6 @@
 import { call } from '../../support/local';
 import { instant } from '../../support/time';
 import {
-  bearer,
-  caller,
-  createKey,
   expectActivityShown,
   expectExpiryChoices,
   expectOtherTenantsKeysNotFound,
@@ -13,12 +10,8 @@ import {
   expectTestAndLiveApart,
   expectThrottled,
   expectUnauthorized,
-  send,
-  SEED_START,
-  startSeed,
-  tenant,
-  type Seed,
-} from './seed-kit';
+} from './seed-checks';
+import { bearer, caller, createKey, send, SEED_START, startSeed, tenant, type Seed } from './seed-kit';
 
 // docs/seeds/postscale.md: Postscale's authentication page, served by the settings that page gives.
 const API = '/v1/emails';

@@ -269,6 +269,8 @@ export class MemoryKeyStore implements KeyStore {
     if (changes.appliedGeneration !== undefined) next.appliedGeneration = changes.appliedGeneration;
     if (changes.pendingUsageKeys !== undefined) next.pendingUsageKeys = changes.pendingUsageKeys;
     if (changes.retiredUsageKeys !== undefined) next.retiredUsageKeys = changes.retiredUsageKeys;
+    if (changes.workspaces?.length === 0) delete next.workspaces;
+    else if (changes.workspaces !== undefined) next.workspaces = [...changes.workspaces];
     if (changes.usageKeys !== undefined) next.usageKeys = { ...tenant.usageKeys, ...changes.usageKeys };
     this.tenants.set(tenantId, copy(next));
     this.record(event);
@@ -288,6 +290,8 @@ export class MemoryKeyStore implements KeyStore {
       };
       if (usage === undefined) delete changed.usageKey;
       else changed.usageKey = usage.value;
+      if (tenant.workspaces === undefined || tenant.workspaces.length === 0) delete changed.tenantWorkspaces;
+      else changed.tenantWorkspaces = [...tenant.workspaces];
       this.keys.set(key.id, changed);
       updated += 1;
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { MAX_WORKSPACES, MAX_WORKSPACE_ID_LENGTH, WORKSPACE_ID_PATTERN } from '../../auth/workspaces';
 import { PLAN_NAMES, QUOTA_PERIODS, TENANT_ID_PATTERN } from '../../model';
 import { nameSchema } from '../http';
 import { listKeysQuerySchema } from './keys';
@@ -38,3 +39,22 @@ export const renameTenantSchema = z.strictObject({ name: nameSchema });
 
 /** The query of the tenant listing: a key listing's `limit` and `cursor`, no name filter. */
 export const tenantListQuerySchema = z.omit(listKeysQuerySchema, { name: true });
+
+const WORKSPACE_ID_RULE = `must be 1 to ${MAX_WORKSPACE_ID_LENGTH} lowercase letters, digits, '-' or '_', starting with a letter or digit`;
+
+/**
+ * The body of a workspace replacement: the tenant's whole set, at most {@link MAX_WORKSPACES}
+ * (what fits the authorizer's 8 KB answer), no repeats; `[]` takes them all away.
+ */
+export const tenantWorkspacesSchema = z.strictObject({
+  workspaces: z
+    .array(
+      z
+        .string()
+        .check(z.minLength(1), z.maxLength(MAX_WORKSPACE_ID_LENGTH), z.regex(WORKSPACE_ID_PATTERN, WORKSPACE_ID_RULE)),
+    )
+    .check(
+      z.maxLength(MAX_WORKSPACES, `must be at most ${MAX_WORKSPACES} workspaces`),
+      z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat a workspace'),
+    ),
+});
