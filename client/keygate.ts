@@ -1,9 +1,9 @@
 import { Keys, withOptions } from './keys';
 import { eachItem } from './pages';
-import { PanelEvents, Tenants, type Panel } from './panel';
+import { PanelEvents, PanelUsage, Tenants, type Panel } from './panel';
 import { DEFAULT_RETRY } from './retry';
 import { Transport, type FetchLike, type RequestOptions } from './transport';
-import type { EventPage, KeygateEvent, ListEventsQuery, Me, Usage } from './types';
+import type { EventPage, KeygateEvent, ListEventsQuery, Me, Usage, UsageQuery } from './types';
 
 /** What a {@link Keygate} client is made with; only `apiKey` and `baseUrl` are required. */
 export interface KeygateOptions {
@@ -54,8 +54,11 @@ export interface KeygateOptions {
 export class Keygate {
   /** The calling tenant's keys (`/v1/keys`). */
   readonly keys: Keys;
-  /** The tenant's plan, limits and quota use (`/v1/usage`). */
-  readonly usage: { get(options?: RequestOptions): Promise<Usage> };
+  /**
+   * The tenant's plan, limits and quota use, and its requests over a window, default the last
+   * 24 hours by hour (`/v1/usage`).
+   */
+  readonly usage: { get(query?: UsageQuery, options?: RequestOptions): Promise<Usage> };
   /** The calling key and its tenant (`/v1/me`). */
   readonly me: { get(options?: RequestOptions): Promise<Me> };
   /** The tenant's audit trail (`/v1/events`); a test key sees test-environment events only. */
@@ -89,7 +92,7 @@ export class Keygate {
         ...withOptions(callOptions),
       });
     this.keys = new Keys(transport, '/v1/keys');
-    this.usage = { get: (callOptions) => get<Usage>('/v1/usage', undefined, callOptions) };
+    this.usage = { get: (query = {}, callOptions) => get<Usage>('/v1/usage', { ...query }, callOptions) };
     this.me = { get: (callOptions) => get<Me>('/v1/me', undefined, callOptions) };
     const listEvents = (query: ListEventsQuery = {}, callOptions?: RequestOptions) =>
       get<EventPage>('/v1/events', { ...query }, callOptions);
@@ -98,7 +101,11 @@ export class Keygate {
       listAll: (query = {}, callOptions) =>
         eachItem<KeygateEvent, ListEventsQuery>(query, (page) => listEvents(page, callOptions)),
     };
-    this.panel = { tenants: new Tenants(transport), events: new PanelEvents(transport) };
+    this.panel = {
+      tenants: new Tenants(transport),
+      events: new PanelEvents(transport),
+      usage: new PanelUsage(transport),
+    };
     this.session = {
       signOut: (callOptions) =>
         transport.send<void>({

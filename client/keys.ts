@@ -6,9 +6,11 @@ import type {
   CreateKeyInput,
   KeyPage,
   KeyRecord,
+  KeyUsage,
   ListKeysQuery,
   RotateKeyInput,
   UpdateKeyInput,
+  UsageQuery,
 } from './types';
 
 /**
@@ -66,6 +68,17 @@ export class Keys {
     return this.transport.send({
       method: 'GET',
       path: this.one(id),
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
+  /** A key's requests, refusals, throttles and sources over a window (default: the last 24 hours by hour). */
+  usage(id: string, query: UsageQuery = {}, options?: RequestOptions): Promise<KeyUsage> {
+    return this.transport.send({
+      method: 'GET',
+      path: `${this.one(id)}/usage`,
+      query: { ...query },
       safety: { kind: 'idempotent' },
       ...withOptions(options),
     });

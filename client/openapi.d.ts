@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's plan, its limits and, where a quota applies, what is used of it */
+        /**
+         * The tenant's plan, its limits, its quota use, and its requests over a window
+         * @description Counted from the access log, so within a minute or so of the request. `from` and `to` (ISO 8601) default to the last 24 hours by hour, or the last 30 days by day; the window widens to whole buckets and is at most 35 days by hour, 400 by day. `denied` counts 401 and 403, `throttled` 429; latency percentiles are upper bounds of a fixed histogram. The counts are the tenant's, both environments together.
+         */
         get: operations["getUsage"];
         put?: never;
         post?: never;
@@ -79,6 +82,26 @@ export interface paths {
         head?: never;
         /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
         patch: operations["updateKey"];
+        trace?: never;
+    };
+    "/v1/keys/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A key's requests, refusals, throttles and sources over a window
+         * @description Counted from the access log, so within a minute or so of the request. `from` and `to` (ISO 8601) default to the last 24 hours by hour, or the last 30 days by day; the window widens to whole buckets and is at most 35 days by hour, 400 by day. `denied` counts 401 and 403, `throttled` 429; latency percentiles are upper bounds of a fixed histogram. `sources` are the busiest addresses and user agents of the days the window touches.
+         */
+        get: operations["getKeyUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/keys/{id}/revoke": {
@@ -253,6 +276,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/panel/tenants/{tenantId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's requests, refusals and throttles over a window
+         * @description Counted from the access log, so within a minute or so of the request. `from` and `to` (ISO 8601) default to the last 24 hours by hour, or the last 30 days by day; the window widens to whole buckets and is at most 35 days by hour, 400 by day. `denied` counts 401 and 403, `throttled` 429; latency percentiles are upper bounds of a fixed histogram.
+         */
+        get: operations["getTenantUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/panel/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tenants ranked by requests, errors (4xx and 5xx) or throttles over whole days
+         * @description By day only: `from` and `to` default to the last 30 days. `totals` and `series` sum every tenant; `tenants` holds the `limit` (default 10) busiest by `sort` (default `requests`).
+         */
+        get: operations["rankTenantUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/panel/tenants/{tenantId}/keys": {
         parameters: {
             query?: never;
@@ -294,6 +357,26 @@ export interface paths {
         head?: never;
         /** Rename a key, change its metadata, or both (`meta: {}` clears it) */
         patch: operations["updateTenantKey"];
+        trace?: never;
+    };
+    "/v1/panel/tenants/{tenantId}/keys/{keyId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A key's requests, refusals, throttles and sources over a window
+         * @description Counted from the access log, so within a minute or so of the request. `from` and `to` (ISO 8601) default to the last 24 hours by hour, or the last 30 days by day; the window widens to whole buckets and is at most 35 days by hour, 400 by day. `denied` counts 401 and 403, `throttled` 429; latency percentiles are upper bounds of a fixed histogram. `sources` are the busiest addresses and user agents of the days the window touches.
+         */
+        get: operations["getTenantKeyUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke": {
@@ -687,6 +770,36 @@ export interface components {
                 /** Format: date-time */
                 resetsAt: string;
             } | null;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            totals: {
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            };
+            series: {
+                /** Format: date-time */
+                at: string;
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            }[];
         };
         /** @description A key just made or rotated, with its plaintext `key`. */
         CreatedKey: {
@@ -757,6 +870,47 @@ export interface components {
             /** @description The `METHOD /path` patterns the key is limited to on your routes (keygate's own routes follow its role); absent: the whole API. See docs/scoped-keys.md. */
             scopes?: string[];
         };
+        KeyUsage: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            totals: {
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            };
+            series: {
+                /** Format: date-time */
+                at: string;
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            }[];
+            sources: {
+                ip: string;
+                userAgent: string;
+                /** Format: date-time */
+                firstSeen: string;
+                /** Format: date-time */
+                lastSeen: string;
+                requests: number;
+            }[];
+        };
         CreatedTenant: {
             tenant: components["schemas"]["Tenant"];
             key: components["schemas"]["CreatedKey"];
@@ -794,6 +948,84 @@ export interface components {
         TenantWorkspaces: {
             tenantId: string;
             workspaces: string[];
+        };
+        UsageWindow: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            totals: {
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            };
+            series: {
+                /** Format: date-time */
+                at: string;
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            }[];
+        };
+        TenantRanking: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            totals: {
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            };
+            series: {
+                /** Format: date-time */
+                at: string;
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            }[];
+            /** @enum {string} */
+            sort: "requests" | "errors" | "throttled";
+            tenants: {
+                tenantId: string;
+                requests: number;
+                status2xx: number;
+                status3xx: number;
+                status4xx: number;
+                status5xx: number;
+                denied: number;
+                throttled: number;
+                latencyP50Ms: number | null;
+                latencyP95Ms: number | null;
+            }[];
         };
         ImportResults: {
             results: {
@@ -1090,14 +1322,18 @@ export interface operations {
     };
     getUsage: {
         parameters: {
-            query?: never;
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: "hour" | "day";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Plan, limits and quota use for the calling key's environment. */
+            /** @description Plan, limits and quota use for the calling key's environment, and the tenant's counts per bucket and in total. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1290,6 +1526,43 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    getKeyUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description The key id (`key_` and 24 hex characters). An id that is not of this tenant is 404. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's counts, per bucket and in total, and its sources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyUsage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1795,6 +2068,78 @@ export interface operations {
             "5XX": components["responses"]["OtherServerError"];
         };
     };
+    getTenantUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's counts, per bucket and in total. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageWindow"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    rankTenantUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                sort?: "requests" | "errors" | "throttled";
+                /** @description Page size, 1 to 100. Default 20. */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every tenant's counts summed, and the busiest tenants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantRanking"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
     listTenantKeys: {
         parameters: {
             query?: {
@@ -1980,6 +2325,45 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    getTenantKeyUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                granularity?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description The tenant id. */
+                tenantId: string;
+                /** @description The key id (`key_` and 24 hex characters). An id that is not the tenant's is 404. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's counts, per bucket and in total, and its sources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyUsage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

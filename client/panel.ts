@@ -16,14 +16,19 @@ import type {
   KeygateEvent,
   KeyPage,
   KeyRecord,
+  KeyUsage,
   ListKeysQuery,
   ListPanelEventsQuery,
   ListTenantsQuery,
   RotateKeyInput,
   TenantPage,
+  TenantRanking,
   TenantRecord,
   TenantWorkspaces,
   UpdateKeyInput,
+  UsageQuery,
+  UsageRankingQuery,
+  UsageWindow,
 } from './types';
 
 /**
@@ -57,6 +62,11 @@ export class TenantKeys {
   /** One of the tenant's keys; a key of another tenant is `not_found`. */
   get(tenantId: string, id: string, options?: RequestOptions): Promise<KeyRecord> {
     return this.of(tenantId).get(id, options);
+  }
+
+  /** One of the tenant's keys' requests and sources over a window. See {@link Keys.usage}. */
+  usage(tenantId: string, id: string, query?: UsageQuery, options?: RequestOptions): Promise<KeyUsage> {
+    return this.of(tenantId).usage(id, query, options);
   }
 
   /** Renames one of the tenant's keys. */
@@ -238,6 +248,17 @@ export class Tenants {
     });
   }
 
+  /** The tenant's requests, refusals and throttles over a window (default: the last 24 hours by hour). */
+  usage(tenantId: string, query: UsageQuery = {}, options?: RequestOptions): Promise<UsageWindow> {
+    return this.transport.send({
+      method: 'GET',
+      path: `${this.one(tenantId)}/usage`,
+      query: { ...query },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+
   /** A tenant's workspaces. */
   workspaces(tenantId: string, options?: RequestOptions): Promise<TenantWorkspaces> {
     return this.transport.send({
@@ -336,10 +357,29 @@ export class PanelEvents {
   }
 }
 
+/** Every tenant's usage (`/v1/panel/usage`), for live `operator` keys. */
+export class PanelUsage {
+  /** @internal */
+  constructor(private readonly transport: Transport) {}
+
+  /** Tenants ranked by `sort` (requests, errors or throttled) over whole days (default: the last 30). */
+  rank(query: UsageRankingQuery = {}, options?: RequestOptions): Promise<TenantRanking> {
+    return this.transport.send({
+      method: 'GET',
+      path: '/v1/panel/usage',
+      query: { ...query },
+      safety: { kind: 'idempotent' },
+      ...withOptions(options),
+    });
+  }
+}
+
 /** The operator panel: `operator` keys only. */
 export interface Panel {
   /** Tenants, their plans, status and keys. */
   readonly tenants: Tenants;
   /** Every tenant's events. */
   readonly events: PanelEvents;
+  /** Every tenant's usage, ranked. */
+  readonly usage: PanelUsage;
 }

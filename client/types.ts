@@ -121,8 +121,26 @@ export type ListTenantsQuery = Query<operations['listTenants']['parameters']['qu
 /** `GET /v1/me`: the calling key and its tenant. */
 export type Me = Schemas['Me'];
 
-/** `GET /v1/usage`: the tenant's plan, its limits and, where a quota applies, its use. */
+/** `GET /v1/usage`: the tenant's plan, its limits, its quota use and its requests over a window. */
 export type Usage = Schemas['Usage'];
+
+/** A usage window's query: `from`, `to` (ISO 8601) and `granularity` (`hour` or `day`). */
+export type UsageQuery = Query<operations['getUsage']['parameters']['query']>;
+
+/** A tenant's or stage's requests over a window, per bucket and in total. */
+export type UsageWindow = Schemas['UsageWindow'];
+
+/** The counts of a window: requests by status class, denied (401/403), throttled (429), latency. */
+export type UsageTotals = UsageWindow['totals'];
+
+/** A key's requests over a window, and its busiest sources (address, user agent). */
+export type KeyUsage = Schemas['KeyUsage'];
+
+/** The query of the operator's ranking: `from`, `to`, `sort` and `limit`. */
+export type UsageRankingQuery = Query<operations['rankTenantUsage']['parameters']['query']>;
+
+/** Every tenant's requests over whole days, and the busiest tenants. */
+export type TenantRanking = Schemas['TenantRanking'];
 
 /** One change to a key or tenant, from the audit trail. */
 export type KeygateEvent = Schemas['Event'];

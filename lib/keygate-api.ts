@@ -5,16 +5,17 @@ import type { Construct } from 'constructs';
 import { gatewayCorsHeaders } from './cors';
 import type { KeygateSettings } from './settings';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
+import { accessLogTemplate } from '../lambdas/core/usage/access-record';
 
 /**
  * `Retry-After` for the over-limit answers, in seconds. A gateway response is static: it cannot
  * compute when a quota period ends (a day or longer), so an hour keeps clients from retrying
  * in a tight loop without promising a time.
  */
-const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
+export const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
 
 /** The catch-all types keep the status API Gateway gives (a 415 stays a 415, a 504 a 504). */
-const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
+export const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
 
 /**
  * The JSON body template of a gateway response, in the contract's error shape. `DEFAULT_4XX`
@@ -124,28 +125,12 @@ function addGatewayErrors(api: apigateway.RestApi, corsHeaders: Readonly<Record<
   }
 }
 
-/** One JSON object per request; who called (key id, tenant) but never the key. */
-function accessLogFormat(): apigateway.AccessLogFormat {
-  const f = apigateway.AccessLogField;
-  return apigateway.AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: f.contextRequestId(),
-      time: f.contextRequestTime(),
-      ip: f.contextIdentitySourceIp(),
-      method: f.contextHttpMethod(),
-      resource: f.contextResourcePath(),
-      status: f.contextStatus(),
-      responseLength: f.contextResponseLength(),
-      latencyMs: f.contextResponseLatency(),
-      integrationLatencyMs: f.contextIntegrationLatency(),
-      authorizerLatencyMs: f.contextAuthorizerLatency(),
-      keyId: f.contextAuthorizerPrincipalId(),
-      tenantId: f.contextAuthorizer('tenantId'),
-      environment: f.contextAuthorizer('environment'),
-      errorType: f.contextErrorResponseType(),
-      userAgent: f.contextIdentityUserAgent(),
-    }),
-  );
+/**
+ * One JSON object per request; who called (key id, tenant) but never the key. The fields are the
+ * usage aggregator's record (`ACCESS_LOG_FIELDS`), so the log and its reader cannot drift.
+ */
+export function accessLogFormat(): apigateway.AccessLogFormat {
+  return apigateway.AccessLogFormat.custom(accessLogTemplate());
 }
 
 /** `DEFAULT_4XX` → `Default4xx`, `keys` → `Keys`: a name as part of a construct id. */

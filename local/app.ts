@@ -49,6 +49,11 @@ import { DEFAULT_SETTINGS } from '../lib/settings';
 import { ensureTable } from './table';
 import { LocalReconcileQueue } from './reconcile-queue';
 import { LocalUsagePlans } from './usage-plans';
+import { UsageRecorder } from './usage-recorder';
+import { aggregateAccessRecords } from '../lambdas/core/usage/aggregate';
+import type { UsageRetention } from '../lambdas/core/usage/counters';
+import { DynamoUsageStore } from '../lambdas/core/usage/dynamodb-usage';
+import type { UsageStore } from '../lambdas/core/usage/usage-store';
 
 /** How to run keygate locally; every field has a default fit for `npm start`. */
 export interface LocalOptions {
@@ -112,6 +117,15 @@ export interface LocalOptions {
   readonly gatewayAnswers?: GatewayAnswers;
   /** The path segment that names a workspace (`KEYGATE_WORKSPACE_SEGMENT`). @default - none: keys reach the whole API */
   readonly workspaceSegment?: number;
+  /**
+   * Whether each request's access log record is counted into the usage routes' counters, as the
+   * stage's access log subscription does on AWS. @default true
+   */
+  readonly usageAnalytics?: boolean;
+  /** How long hourly and daily usage buckets are kept. @default - 35 days of hours, 400 of days */
+  readonly usageRetention?: UsageRetention;
+  /** How often waiting access log records are counted, in ms. @default 1000 */
+  readonly usageFlushMs?: number;
 }
 
 /** What a route of your own gets to build its handler locally. */
@@ -138,6 +152,8 @@ export interface LocalKeygate {
   readonly gateway: LocalGateway;
   readonly store: DynamoKeyStore;
   readonly usagePlans: LocalUsagePlans;
+  /** The usage counters the access log records are counted into. */
+  readonly usageStore: UsageStore;
   /** Waits for the authorizer's pending last-use writes; for tests. */
   settle(): Promise<void>;
   /** Publishes the events committed so far without waiting for the next poll; for tests. */
@@ -146,6 +162,8 @@ export interface LocalKeygate {
   reconciled(): Promise<void>;
   /** Runs the daily notice job now (it also runs at start and daily at 00:05 UTC); for tests. */
   runNotices(): Promise<NoticeRunResult>;
+  /** Counts the access log records waiting for the next batch now; for tests. */
+  flushUsage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -243,7 +261,24 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       clock,
       logger,
     });
+    const usageAnalytics = options.usageAnalytics ?? true;
+    const usageStore = new DynamoUsageStore({ client: documentClient(client), tableName });
+    const usageReads = {
+      ...(usageAnalytics ? { usageStore } : {}),
+      ...(options.usageRetention === undefined ? {} : { usageRetention: options.usageRetention }),
+    };
+    const usage = new UsageRecorder({
+      aggregate: (records) =>
+        aggregateAccessRecords(records, {
+          store: usageStore,
+          clock,
+          ...(options.usageRetention === undefined ? {} : { retention: options.usageRetention }),
+        }),
+      logger,
+      flushEveryMs: options.usageFlushMs,
+    });
     const keyDeps = {
+      ...usageReads,
       store,
       clock,
       logger,
@@ -264,7 +299,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
         ...userHandlers,
         openapi: openApiHandler(),
         pages: pagesHandler({ demoSession: demoSessions({ tenants, sessions: sessionServiceOf(keyDeps), store }) }),
-        account: cors(createAccountHandler({ store, clock, logger, tenants })),
+        account: cors(createAccountHandler({ store, clock, logger, tenants, ...usageReads })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),
         events: cors(
@@ -283,6 +318,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
             }),
             githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
             logger,
+            clock,
           }),
         ),
       },
@@ -304,6 +340,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       usageCheck: usagePlans.check,
       stage: options.stage,
       log: options.requestLog,
+      ...(usageAnalytics ? { accessLog: (line: string) => usage.record(line) } : {}),
       now,
       upstream: options.upstream,
       ...(corsOrigins.length === 0 ? {} : { cors: new LocalCors(corsOrigins, ROUTES) }),
@@ -338,6 +375,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
     // polling starts once nothing else can fail, so a failed start leaves no timer behind.
     feed.start();
     notices.start();
+    usage.start();
     return {
       url,
       port,
@@ -345,12 +383,15 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       gateway,
       store,
       usagePlans,
+      usageStore,
       settle: () => lastUse.settle(),
       reconciled: () => reconcile.idle(),
       publishEvents: () => feed.poll(),
       runNotices: () => notices.run(),
+      flushUsage: () => usage.flush(),
       stop: async () => {
         await gateway.close();
+        await usage.stop();
         await notices.stop();
         await feed.stop();
         reconcile.stop();

@@ -8,7 +8,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import type { ErrorCode } from '../lambdas/core/http/errors';
-import type { GatewayAnswer, GatewayAnswers } from '../lambdas/core/http/gateway-answers';
+import { deniedAnswer, type GatewayAnswer, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
 import { flatHeaders, header, readBody, sendAnswer, sendError, sendGatewayError } from './http/answers';
@@ -18,6 +18,7 @@ import { forwardToUpstream, isKeygateResource, upstreamHeaders, type UpstreamTar
 import { isAllowed } from './policy';
 import { buildProxyEvent, type ProxyEventAuthorizer } from './proxy-event';
 import { matchRoute, methodArn, type RouteMatch } from './router';
+import { localAccessLine } from './access-log';
 
 /** A Lambda proxy handler as the local gateway calls it. */
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -59,6 +60,11 @@ export interface LocalGatewayProps {
   readonly stage?: string;
   /** Receives one line per request; never the key. @default - stdout. */
   readonly log?: (line: string) => void;
+  /**
+   * Receives each request's access log line, the JSON record the stage's access log holds on
+   * AWS (`ACCESS_LOG_FIELDS`), for the usage counters. @default - none is written
+   */
+  readonly accessLog?: (line: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
   /**
@@ -108,6 +114,8 @@ export class LocalGateway {
   private selfAuthorities: readonly string[] = [];
   /** The CORS headers of the gateway's own answer to each request in flight. */
   private readonly corsOf = new WeakMap<ServerResponse, Record<string, string>>();
+  /** The gateway response type of a request the gateway itself answered, for the access log. */
+  private readonly errorTypeOf = new WeakMap<ServerResponse, GatewayResponseType>();
 
   constructor(private readonly props: LocalGatewayProps) {
     this.stage = props.stage ?? 'prod';
@@ -166,9 +174,27 @@ export class LocalGateway {
     // one normalized path for routing, the policy and forwarding alike.
     const target = parseRequestTarget(req.url ?? '/', this.selfAuthorities);
     let keyId = '-';
+    const requestId = randomUUID();
+    const receivedAt = this.now();
+    let authorized: APIGatewayAuthorizerResult | undefined = undefined;
+    let resource = target.kind === 'ok' ? target.path : '-';
     const finish = (status: number): void => {
       const ms = (performance.now() - started).toFixed(1);
       this.log(`${method} ${target.kind === 'ok' ? target.path : '-'} ${status} ${ms}ms ${keyId}`);
+      this.props.accessLog?.(
+        localAccessLine({
+          requestId,
+          receivedAt,
+          stage: this.stage,
+          req,
+          method,
+          resource,
+          status,
+          latencyMs: performance.now() - started,
+          authorized,
+          errorType: this.errorTypeOf.get(res),
+        }),
+      );
     };
     if (target.kind === 'refused') {
       req.resume();
@@ -186,6 +212,7 @@ export class LocalGateway {
     }
 
     const match = matchRoute(this.props.routes, method, path);
+    if (match.kind === 'matched') resource = match.route.path;
     const upstream = this.props.upstream;
     // keygate's own resources keep precedence, as in api gateway's resource tree.
     const forward = match.kind === 'not_found' && upstream !== undefined && !isKeygateResource(this.props.routes, path);
@@ -195,13 +222,20 @@ export class LocalGateway {
     const body = forward ? undefined : await readBody(req);
     if (body === 'too_large') return finish(this.sendGatewayError(res, 'REQUEST_TOO_LARGE'));
     if (match.kind === 'matched' && match.route.auth === 'none')
-      return finish(await this.invoke(req, res, match, url, body));
+      return finish(await this.invoke(req, res, match, url, body, requestId));
 
     // the front door and the added routes answer refusals as the protected API does.
     const guarded = forward || (match.kind === 'matched' && match.route.guarded === true);
     const refuse = (type: GatewayResponseType, retryAfterSeconds?: number): number => {
+      this.errorTypeOf.set(res, type);
       const kind = guarded ? ANSWER_OF[type] : undefined;
-      const answer = kind === undefined ? undefined : this.props.answers?.[kind];
+      // a Deny has one answer per API on AWS, whatever denied: so here too.
+      const answer =
+        kind === undefined
+          ? undefined
+          : type === 'ACCESS_DENIED'
+            ? deniedAnswer(this.props.answers)
+            : this.props.answers?.[kind];
       return answer === undefined
         ? this.sendGatewayError(res, type, retryAfterSeconds)
         : this.sendAnswer(res, answer, GATEWAY_ERRORS[type], retryAfterSeconds);
@@ -230,6 +264,7 @@ export class LocalGateway {
     }
     const { result } = authorization;
     keyId = result.principalId;
+    authorized = result;
     // a backend may read paths case-insensitively: a Deny holds in every letter case.
     if (!isAllowed(result.policyDocument, arn, { foldDenyCase: true })) {
       // a suspended tenant's Deny: the configured answer where guarded, keygate's own 401 elsewhere.
@@ -269,7 +304,7 @@ export class LocalGateway {
       context: result.context ?? undefined,
       integrationLatency: authorizerMs,
     };
-    return finish(await this.invoke(req, res, match, url, body, authorizer));
+    return finish(await this.invoke(req, res, match, url, body, requestId, authorizer));
   }
 
   /**
@@ -286,6 +321,7 @@ export class LocalGateway {
     match: Extract<RouteMatch<GatewayRoute>, { kind: 'matched' }>,
     url: URL,
     body: Buffer | undefined,
+    requestId: string,
     authorizer?: ProxyEventAuthorizer,
   ): Promise<number> {
     const event = buildProxyEvent({
@@ -300,7 +336,7 @@ export class LocalGateway {
       stage: this.stage,
       apiId: LOCAL_ARN.apiId,
       accountId: LOCAL_ARN.accountId,
-      requestId: randomUUID(),
+      requestId,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       protocol: `HTTP/${req.httpVersion}`,
       receivedAt: new Date(this.now()),
@@ -319,6 +355,7 @@ export class LocalGateway {
   }
 
   private sendGatewayError(res: ServerResponse, type: GatewayResponseType, retryAfterSeconds?: number): number {
+    this.errorTypeOf.set(res, type);
     return sendGatewayError(res, type, this.corsOf.get(res), retryAfterSeconds);
   }
 

@@ -40,7 +40,11 @@ import {
   tenantRecordSchema,
   tenantWorkspacesAnswerSchema,
   usageSchema,
+  usageWindowSchema,
+  keyUsageSchema,
+  tenantRankingSchema,
 } from './responses';
+import { usageQuerySchema, usageRankingQuerySchema } from '../lambdas/core/http/schemas/usage';
 
 /** The groups operations are listed under. */
 export const TAGS = {
@@ -133,6 +137,20 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
       success: { status: 200, description: 'The key.', body: KEY },
       errors: panel ? [403, 404] : [404],
     },
+    [`GET ${one}/usage`]: {
+      operationId: id('get', 'KeyUsage'),
+      summary: "A key's requests, refusals, throttles and sources over a window",
+      description:
+        USAGE_WINDOW_NOTE + ' `sources` are the busiest addresses and user agents of the days the window touches.',
+      tag,
+      query: usageQuerySchema,
+      success: {
+        status: 200,
+        description: "The key's counts, per bucket and in total, and its sources.",
+        body: { name: 'KeyUsage', schema: keyUsageSchema },
+      },
+      errors: panel ? [400, 403, 404] : [400, 404],
+    },
     [`PATCH ${one}`]: {
       operationId: id('update'),
       summary: 'Rename a key, change its metadata, or both (`meta: {}` clears it)',
@@ -184,6 +202,12 @@ function keyOperations(base: string, idParameter: string, panel: boolean): Recor
 
 const TENANT_PATH = '/v1/panel/tenants/{tenantId}';
 
+/** What every usage route's description starts with. */
+const USAGE_WINDOW_NOTE =
+  'Counted from the access log, so within a minute or so of the request. `from` and `to` (ISO 8601) default to the last 24 hours by hour, ' +
+  'or the last 30 days by day; the window widens to whole buckets and is at most 35 days by hour, 400 by day. ' +
+  '`denied` counts 401 and 403, `throttled` 429; latency percentiles are upper bounds of a fixed histogram.';
+
 /** Every route's contract, keyed `METHOD path` as {@link ROUTES} and the handlers key them. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /v1/me': {
@@ -196,12 +220,14 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/usage': {
     operationId: 'getUsage',
-    summary: "The tenant's plan, its limits and, where a quota applies, what is used of it",
+    summary: "The tenant's plan, its limits, its quota use, and its requests over a window",
+    description: USAGE_WINDOW_NOTE + " The counts are the tenant's, both environments together.",
     tag: 'account',
-    query: emptySchema,
+    query: usageQuerySchema,
     success: {
       status: 200,
-      description: "Plan, limits and quota use for the calling key's environment.",
+      description:
+        "Plan, limits and quota use for the calling key's environment, and the tenant's counts per bucket and in total.",
       body: { name: 'Usage', schema: usageSchema },
     },
     errors: [400, 404],
@@ -283,6 +309,33 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     body: EMPTY,
     success: { status: 200, description: 'The tenant, active.', body: TENANT },
     errors: [400, 403, 404, 409, 413, 415],
+  },
+  [`GET ${TENANT_PATH}/usage`]: {
+    operationId: 'getTenantUsage',
+    summary: "A tenant's requests, refusals and throttles over a window",
+    description: USAGE_WINDOW_NOTE,
+    tag: 'panel: tenants',
+    query: usageQuerySchema,
+    success: {
+      status: 200,
+      description: "The tenant's counts, per bucket and in total.",
+      body: { name: 'UsageWindow', schema: usageWindowSchema },
+    },
+    errors: [400, 403, 404],
+  },
+  'GET /v1/panel/usage': {
+    operationId: 'rankTenantUsage',
+    summary: 'Tenants ranked by requests, errors (4xx and 5xx) or throttles over whole days',
+    description:
+      'By day only: `from` and `to` default to the last 30 days. `totals` and `series` sum every tenant; `tenants` holds the `limit` (default 10) busiest by `sort` (default `requests`).',
+    tag: 'panel: tenants',
+    query: usageRankingQuerySchema,
+    success: {
+      status: 200,
+      description: "Every tenant's counts summed, and the busiest tenants.",
+      body: { name: 'TenantRanking', schema: tenantRankingSchema },
+    },
+    errors: [400, 403],
   },
   [`GET ${TENANT_PATH}/workspaces`]: {
     operationId: 'getTenantWorkspaces',

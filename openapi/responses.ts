@@ -16,6 +16,7 @@ import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '..
 import type { CreatedTenant, TenantWorkspaces, UsageReport } from '../lambdas/core/tenants/tenant-service';
 import type { SessionWithToken } from '../lambdas/core/sessions/model';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
+import type { KeyUsageAnswer, TenantRanking, UsageAnswer } from '../lambdas/core/usage/usage-query';
 
 /** A key id: `key_` and the first 24 hex characters of the key's SHA-256. */
 const keyId = z.string().check(z.regex(/^key_[0-9a-f]{24}$/));
@@ -98,7 +99,32 @@ export const tenantPageSchema = z.strictObject({ items: z.array(tenantRecordSche
 /** `GET /v1/me`: the calling key and its tenant. */
 export const meSchema = z.strictObject({ key: keyRecordSchema, tenant: tenantRecordSchema });
 
-/** `GET /v1/usage`: the plan, its limits and, where a quota applies, what is used of it. */
+/** The counts of a usage window or bucket (denied: 401 and 403; throttled: 429). */
+const usageTotalsShape = {
+  requests: z.number(),
+  status2xx: z.number(),
+  status3xx: z.number(),
+  status4xx: z.number(),
+  status5xx: z.number(),
+  denied: z.number(),
+  throttled: z.number(),
+  latencyP50Ms: z.nullable(z.number()),
+  latencyP95Ms: z.nullable(z.number()),
+};
+
+/** Requests counted from the access log over a window: totals and one entry per bucket. */
+const usageWindowShape = {
+  from: instant,
+  to: instant,
+  granularity: z.enum(['hour', 'day']),
+  totals: z.strictObject(usageTotalsShape),
+  series: z.array(z.strictObject({ at: instant, ...usageTotalsShape })),
+};
+
+/**
+ * `GET /v1/usage`: the plan, its limits and, where a quota applies, what is used of it; and the
+ * tenant's requests over a window.
+ */
 export const usageSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS),
   plan: z.enum(PLAN_NAMES),
@@ -113,6 +139,31 @@ export const usageSchema = z.strictObject({
       resetsAt: instant,
     }),
   ),
+  ...usageWindowShape,
+});
+
+/** `GET /v1/panel/tenants/{tenantId}/usage`: a tenant's requests over a window. */
+export const usageWindowSchema = z.strictObject(usageWindowShape);
+
+/** `GET /v1/keys/{id}/usage`: a key's requests over a window and its busiest sources. */
+export const keyUsageSchema = z.strictObject({
+  ...usageWindowShape,
+  sources: z.array(
+    z.strictObject({
+      ip: z.string(),
+      userAgent: z.string(),
+      firstSeen: instant,
+      lastSeen: instant,
+      requests: z.number(),
+    }),
+  ),
+});
+
+/** `GET /v1/panel/usage`: every tenant's requests over whole days, and the busiest tenants. */
+export const tenantRankingSchema = z.strictObject({
+  ...usageWindowShape,
+  sort: z.enum(['requests', 'errors', 'throttled']),
+  tenants: z.array(z.strictObject({ tenantId: z.string(), ...usageTotalsShape })),
 });
 
 /** A change to a key or tenant, from the audit trail. */
@@ -201,7 +252,10 @@ agree<Same<Omit<z.output<typeof createdSessionSchema>, 'token'> & { token: strin
 agree<
   Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>
 >();
-agree<Same<z.output<typeof usageSchema>, UsageReport & { environment: (typeof ENVIRONMENTS)[number] }>>();
+agree<Same<z.output<typeof usageSchema>, UsageReport & UsageAnswer & { environment: (typeof ENVIRONMENTS)[number] }>>();
+agree<Same<z.output<typeof usageWindowSchema>, UsageAnswer>>();
+agree<Same<z.output<typeof keyUsageSchema>, KeyUsageAnswer>>();
+agree<Same<z.output<typeof tenantRankingSchema>, TenantRanking>>();
 agree<Same<z.output<typeof eventSchema>, KeygateEvent>>();
 agree<Same<z.output<typeof eventPageSchema>, EventPage>>();
 agree<Same<z.output<typeof leakOutcomeSchema>, LeakOutcome>>();

@@ -1,6 +1,6 @@
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
-import { keyStore } from '../runtime/dynamodb';
+import { keyStore, usageStore } from '../runtime/dynamodb';
 import { tenantService } from '../runtime/services';
 import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createAccountHandler } from './handler';
@@ -14,6 +14,7 @@ export const handler = withCors(
     clock: systemClock,
     logger,
     tenants: tenantService(logger),
+    usageStore,
   }),
   corsOriginsFromEnv(),
 );

@@ -1,5 +1,6 @@
 import { keyRoutes, type KeyRouteDeps } from '../core/http/key-routes';
 import type { RouteHandler } from '../core/http/http';
+import { usageRouteDeps } from '../core/http/usage-routes';
 import { KeyService } from '../core/keys/key-service';
 import { proxyHandler } from '../runtime/proxy';
 import { signOutRoutes } from '../core/http/session-routes';
@@ -18,6 +19,7 @@ function keys(deps: KeyRouteDeps): Record<string, RouteHandler> {
     base: '/v1/keys',
     idParameter: 'id',
     callerOf: async (request) => request.caller,
+    usage: usageRouteDeps(deps, deps.clock),
     ...(deps.idempotency === undefined ? {} : { idempotency: deps.idempotency }),
   });
 }

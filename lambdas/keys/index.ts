@@ -1,7 +1,7 @@
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { Idempotency } from '../core/http/idempotency';
-import { idempotencyStore, sessionStore } from '../runtime/dynamodb';
+import { idempotencyStore, sessionStore, usageStore } from '../runtime/dynamodb';
 import { keyServiceDeps, tenantService } from '../runtime/services';
 import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createKeysHandler } from './handler';
@@ -13,6 +13,7 @@ export const handler = withCors(
   createKeysHandler({
     ...keyServiceDeps(logger),
     idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
+    usageStore,
     sessions: sessionStore,
     usage: tenantService(logger),
   }),

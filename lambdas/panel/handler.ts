@@ -1,6 +1,7 @@
 import { ApiError, forbidden, notFound } from '../core/http/errors';
 import { emptySchema, jsonResponse, parseBody, validate, type ApiRequest, type RouteHandler } from '../core/http/http';
 import { keyRoutes, type KeyRouteDeps } from '../core/http/key-routes';
+import { tenantRankingRoute, tenantUsage, usageRouteDeps } from '../core/http/usage-routes';
 import {
   createTenantSchema,
   renameTenantSchema,
@@ -44,7 +45,9 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     if (tenant.status === 'deleting') throw notFound('tenant');
     return operatorActingFor(tenant, request.caller);
   };
+  const usage = usageRouteDeps(keys, keys.clock);
   const tenantKeys = keyRoutes(new KeyService(keys), {
+    usage,
     base: '/v1/panel/tenants/{tenantId}/keys',
     idParameter: 'keyId',
     ...(keys.idempotency === undefined ? {} : { idempotency: keys.idempotency }),
@@ -83,6 +86,11 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     'GET /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
       jsonResponse(200, toTenantRecord(await tenants.get(tenantId(request)))),
     ),
+    'GET /v1/panel/tenants/{tenantId}/usage': operatorOnly(async (request) => {
+      const tenant = await tenants.get(tenantId(request));
+      return jsonResponse(200, await tenantUsage(request, tenant.tenantId, usage));
+    }),
+    'GET /v1/panel/usage': operatorOnly(tenantRankingRoute(usage)),
     'PUT /v1/panel/tenants/{tenantId}/plan': operatorOnly(async (request) =>
       jsonResponse(
         200,

@@ -1,7 +1,7 @@
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { Idempotency } from '../core/http/idempotency';
-import { idempotencyStore, sessionStore } from '../runtime/dynamodb';
+import { idempotencyStore, sessionStore, usageStore } from '../runtime/dynamodb';
 import { keyServiceDeps, tenantService } from '../runtime/services';
 import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createPanelHandler } from './handler';
@@ -14,6 +14,7 @@ export const handler = withCors(
   createPanelHandler(tenants, logger, {
     ...keyServiceDeps(logger),
     idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
+    usageStore,
     sessions: sessionStore,
     usage: tenants,
   }),

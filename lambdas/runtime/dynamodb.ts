@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
+import { DynamoUsageStore } from '../core/usage/dynamodb-usage';
 import { DynamoSessionStore } from '../core/sessions/dynamodb-sessions';
 import { documentClient } from './dynamodb-client';
 import { numberFromEnv, stringFromEnv } from './env';
@@ -26,3 +27,6 @@ export const sessionStore = new DynamoSessionStore({ client: documentDb, tableNa
 
 /** The audit trail's reader over the same table and client. */
 export const eventReader = new DynamoEventReader(documentDb, tableName);
+
+/** The usage counters the access log aggregator writes and the usage routes read: the same table. */
+export const usageStore = new DynamoUsageStore({ client: documentDb, tableName });

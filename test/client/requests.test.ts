@@ -86,6 +86,31 @@ describe('client requests', () => {
     ['keys.delete', (c: Keygate) => c.keys.delete(ID), 'DELETE', `/v1/keys/${ID}`],
     ['me.get', (c: Keygate) => c.me.get(), 'GET', '/v1/me'],
     ['usage.get', (c: Keygate) => c.usage.get(), 'GET', '/v1/usage'],
+    [
+      'usage.get with a window',
+      (c: Keygate) => c.usage.get({ from: '2001-11-20', granularity: 'day' }),
+      'GET',
+      '/v1/usage?from=2001-11-20&granularity=day',
+    ],
+    [
+      'keys.usage',
+      (c: Keygate) => c.keys.usage(ID, { granularity: 'hour' }),
+      'GET',
+      `/v1/keys/${ID}/usage?granularity=hour`,
+    ],
+    ['panel.tenants.usage', (c: Keygate) => c.panel.tenants.usage('acme'), 'GET', '/v1/panel/tenants/acme/usage'],
+    [
+      'panel.tenants.keys.usage',
+      (c: Keygate) => c.panel.tenants.keys.usage('acme', ID),
+      'GET',
+      `/v1/panel/tenants/acme/keys/${ID}/usage`,
+    ],
+    [
+      'panel.usage.rank',
+      (c: Keygate) => c.panel.usage.rank({ sort: 'throttled', limit: 5 }),
+      'GET',
+      '/v1/panel/usage?sort=throttled&limit=5',
+    ],
     ['events.list', (c: Keygate) => c.events.list({ type: 'key.created' }), 'GET', '/v1/events?type=key.created'],
     [
       'panel.events.list',

@@ -7,6 +7,7 @@ import type { ImportKeyInput, ImportResult } from '../../lambdas/core/keys/key-i
 import type { CreateKeyInput, KeyWithSecret } from '../../lambdas/core/keys/key-service';
 import type { KeyRecord, PlanName, TenantRecord } from '../../lambdas/core/model';
 import type { CreatedTenant, PlanRequest, UsageReport } from '../../lambdas/core/tenants/tenant-service';
+import type { KeyUsageAnswer, TenantRanking, UsageAnswer } from '../../lambdas/core/usage/usage-query';
 
 /**
  * `true` when each type is assignable to the other. The client's types are aliases of those
@@ -30,7 +31,10 @@ const agreements: Record<string, true> = {
   tenantRecord: true satisfies Same<Client.TenantRecord, TenantRecord>,
   createdTenant: true satisfies Same<Client.CreatedTenant, CreatedTenant>,
   changePlan: true satisfies Same<Client.ChangePlanInput, PlanRequest>,
-  usage: true satisfies Same<Omit<Client.Usage, 'environment'>, UsageReport>,
+  usage: true satisfies Same<Omit<Client.Usage, 'environment'>, UsageReport & UsageAnswer>,
+  usageWindow: true satisfies Same<Client.UsageWindow, UsageAnswer>,
+  keyUsage: true satisfies Same<Client.KeyUsage, KeyUsageAnswer>,
+  tenantRanking: true satisfies Same<Client.TenantRanking, TenantRanking>,
   eventType: true satisfies Same<Client.EventType, EventType>,
   event: true satisfies Same<Client.KeygateEvent, KeygateEvent>,
   eventPage: true satisfies Same<Client.Page<Client.KeygateEvent>, EventPage>,

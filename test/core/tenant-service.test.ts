@@ -1038,7 +1038,13 @@ describe('GET /v1/usage', () => {
     const answer = await account(usage(callerContext()));
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ environment: 'live', plan: 'starter', rateLimit: 10, burstLimit: 20, quota: null });
+    expect(answer.body).toMatchObject({
+      environment: 'live',
+      plan: 'starter',
+      rateLimit: 10,
+      burstLimit: 20,
+      quota: null,
+    });
     expect(apiCalls()).toEqual([]);
   });
 
@@ -1067,7 +1073,7 @@ describe('GET /v1/usage', () => {
       },
     ]);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({
+    expect(answer.body).toMatchObject({
       environment: 'live',
       plan: 'enterprise',
       rateLimit: 500,
@@ -1103,7 +1109,22 @@ describe('GET /v1/usage', () => {
     expect(apiCalls()).toEqual([]);
   });
 
-  it('refuses a query parameter with 400', async () => {
+  it('answers the counted requests beside the plan: the last 24 hours by hour unless asked otherwise', async () => {
+    givenTenant(starterTenant);
+    const { account } = setup();
+
+    const answer = await account(usage(callerContext()));
+
+    expect(answer.body).toMatchObject({
+      to: instant(0, '11:00'),
+      from: instant(-1, '11:00'),
+      granularity: 'hour',
+      totals: { requests: 0, status2xx: 0, status3xx: 0, status4xx: 0, status5xx: 0, denied: 0, throttled: 0 },
+    });
+    expect(answer.body.series).toHaveLength(24);
+  });
+
+  it('refuses an unknown query parameter with 400', async () => {
     const { account } = setup();
 
     const answer = await account(

@@ -236,6 +236,9 @@ describe('real answers fit the OpenAPI document', () => {
     });
     expect(created.status).toBe(201);
     const key = { key: owner, params: { id: created.body.id as string } };
+    await keygate.flushUsage();
+    expect((await api('GET', '/v1/keys/{id}/usage', { ...key, query: '?granularity=day' })).status).toBe(200);
+    expect((await api('GET', '/v1/keys/{id}/usage', { ...key, query: '?granularity=week' })).status).toBe(400);
     expect((await api('GET', '/v1/keys', { key: owner, query: '?limit=1&name=c' })).status).toBe(200);
     expect((await api('GET', '/v1/keys', { key: owner, query: '?limit=101' })).status).toBe(400);
     expect((await api('GET', '/v1/keys/{id}', key)).status).toBe(200);
@@ -280,6 +283,10 @@ describe('real answers fit the OpenAPI document', () => {
     expect((await api('GET', base, { key: operator, params: { tenantId: 'acme' } })).status).toBe(200);
     expect((await api('GET', base, { key: operator, params: { tenantId: 'nobody' } })).status).toBe(404);
     expect((await api('GET', `${base}/{keyId}`, one)).status).toBe(200);
+    expect((await api('GET', `${base}/{keyId}/usage`, one)).status).toBe(200);
+    const acmeOnly = { key: operator, params: { tenantId: 'acme' } };
+    expect((await api('GET', '/v1/panel/tenants/{tenantId}/usage', acmeOnly)).status).toBe(200);
+    expect((await api('GET', '/v1/panel/usage', { key: operator, query: '?sort=errors&limit=3' })).status).toBe(200);
     expect((await api('PATCH', `${base}/{keyId}`, { ...one, body: { name: 'renamed' } })).status).toBe(200);
     expect((await api('POST', `${base}/{keyId}/revoke`, one)).status).toBe(200);
     expect((await api('POST', `${base}/{keyId}/enable`, one)).status).toBe(200);

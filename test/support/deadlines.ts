@@ -28,10 +28,17 @@ export const DEADLINES = {
   test: scaled(30_000),
   /** A test that starts processes (`npm start`, Java) or builds an index in DynamoDB Local. */
   slowTest: scaled(120_000),
+  /** A test that sends thousands of requests through the local gateway and counts them. */
+  burstTest: scaled(300_000),
   /** A started process to print the line that says it is ready. */
   processOutput: scaled(60_000),
   /** One HTTP request to a server in the test's own process to arrive or answer. */
   request: scaled(10_000),
+  /**
+   * A test that imports a few hundred keys through the local gateway: one DynamoDB Local
+   * transaction each, seconds apiece on a loaded machine.
+   */
+  importTest: scaled(300_000),
   /**
    * A test that imports ten thousand keys through the local gateway (two hundred thousand DynamoDB
    * Local calls or so), then lists and calls them.

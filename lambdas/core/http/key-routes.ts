@@ -9,6 +9,7 @@ import {
   type RouteHandler,
 } from './http';
 import { createKeySchema, listKeysQuerySchema, rotateKeySchema, updateKeySchema } from './schemas/keys';
+import { keyUsageRoute, type UsageOptions, type UsageRouteDeps } from './usage-routes';
 import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
 import type { SessionStore } from '../sessions/store';
@@ -26,6 +27,8 @@ export interface KeyRouteMount {
    * key that calls. @default - the header is ignored.
    */
   readonly idempotency?: Idempotency;
+  /** Where `GET .../{id}/usage` reads a key's counters. */
+  readonly usage: UsageRouteDeps;
 }
 
 /**
@@ -62,6 +65,7 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
       return jsonResponse(200, await keys.list(await callerOf(request), query.limit ?? 20, query.cursor, query.name));
     },
     [`GET ${one}`]: async (request) => jsonResponse(200, await keys.get(await callerOf(request), id(request))),
+    [`GET ${one}/usage`]: keyUsageRoute(keys, mount.usage, callerOf, id),
     [`PATCH ${one}`]: async (request) => {
       const changes = parseBody(request, updateKeySchema);
       return jsonResponse(200, await keys.update(await callerOf(request), id(request), changes));
@@ -91,7 +95,11 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
 }
 
 /**
- * What the key routes need: the key service's dependencies, idempotency if wanted, and where
- * sessions live (sign-out on `/v1/session`, minting and revoking on the panel).
+ * What the key routes need: the key service's dependencies, idempotency if wanted, where
+ * sessions live (sign-out on `/v1/session`, minting and revoking on the panel), and the usage
+ * counters.
  */
-export type KeyRouteDeps = KeyServiceDeps & { readonly idempotency?: Idempotency; readonly sessions?: SessionStore };
+export type KeyRouteDeps = KeyServiceDeps & {
+  readonly idempotency?: Idempotency;
+  readonly sessions?: SessionStore;
+} & UsageOptions;

@@ -21,6 +21,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/keys', function: 'keys' },
   { method: 'GET', path: '/v1/keys', function: 'keys' },
   { method: 'GET', path: '/v1/keys/{id}', function: 'keys' },
+  { method: 'GET', path: '/v1/keys/{id}/usage', function: 'keys' },
   { method: 'PATCH', path: '/v1/keys/{id}', function: 'keys' },
   { method: 'DELETE', path: '/v1/keys/{id}', function: 'keys' },
   { method: 'POST', path: '/v1/keys/{id}/revoke', function: 'keys' },
@@ -36,10 +37,14 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/resume', function: 'panel' },
   { method: 'GET', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
   { method: 'PUT', path: '/v1/panel/tenants/{tenantId}/workspaces', function: 'panel' },
+  // usage from the access log: a tenant's, and every tenant's ranked.
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/usage', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/usage', function: 'panel' },
   // the operator on a tenant's keys: the routes of /v1/keys, acting for the tenant.
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
   { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys', function: 'panel' },
   { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
+  { method: 'GET', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/usage', function: 'panel' },
   { method: 'PATCH', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
   { method: 'DELETE', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}', function: 'panel' },
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/keys/{keyId}/revoke', function: 'panel' },
