@@ -12,6 +12,7 @@ import { lazyCatalog, type NamedPlan, type StandardPlan } from '../lambdas/core/
 import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { ApiGatewayUsagePlans } from '../lambdas/runtime/api-gateway-usage-plans';
 import { StageCacheFlusher } from '../lambdas/runtime/stage-cache-flusher';
+import { BIND_GUARDED_STAGE_USAGE, bindGuardedStageCommand } from './bind-guarded-stage';
 import { IMPORT_APIGATEWAY_KEYS_USAGE, importApiGatewayKeysCommand } from './import-apigateway-keys';
 import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
 import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
@@ -36,7 +37,8 @@ commands:
 ${RECOVER_OPERATOR_USAGE}
 ${REPLAY_EVENTS_USAGE}
 ${IMPORT_KEYS_USAGE}
-${IMPORT_APIGATEWAY_KEYS_USAGE}`;
+${IMPORT_APIGATEWAY_KEYS_USAGE}
+${BIND_GUARDED_STAGE_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -49,6 +51,8 @@ interface StackOutputs {
   NamePrefix: string;
   OperatorPlan: StandardPlan;
   Plans: string;
+  /** Present when the stack has the guarded API (keygate:gatewayAnswers). */
+  GuardedRestApiId?: string;
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -89,6 +93,7 @@ async function main(args: string[]): Promise<void> {
       'recover-operator',
       'replay-events',
       'import',
+      'bind-guarded-stage',
       'import-apigateway-keys',
     ].includes(args[0] ?? '')
   ) {
@@ -108,6 +113,8 @@ async function main(args: string[]): Promise<void> {
   const stack = flag(args, 'stack') ?? 'Keygate';
   if (args[0] === 'replay-events') return replayEventsCommand(args, { stack, region });
   const outputs = await outputsOf(stack, region);
+  if (args[0] === 'bind-guarded-stage')
+    return bindGuardedStageCommand(new APIGatewayClient({ region, maxAttempts: 1 }), args, outputs);
   if (args[0] === 'backfill-tenant-listing') {
     const client = documentClient(new DynamoDBClient({ region }));
     const { scanned, updated } = await backfillTenantListing({ client, tableName: outputs.TableName });

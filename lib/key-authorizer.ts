@@ -175,6 +175,14 @@ export class KeyAuthorizer extends Construct {
   }
 
   /**
+   * Gives a suspended tenant's key a Deny on `api`'s methods, naming the refusal in its context,
+   * so that API's `ACCESS_DENIED` gateway response answers it; on every other API it stays a 401.
+   */
+  denySuspendedOn(api: apigateway.IRestApi): void {
+    this.function.addEnvironment(ENV.denySuspendedApiId, api.restApiId);
+  }
+
+  /**
    * Counts a stage this authorizer guards in the size of the policy it returns (see
    * {@link KeyAuthorizerProps.stageNames}); a name known only at deploy time counts as the longest.
    */

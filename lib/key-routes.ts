@@ -15,6 +15,13 @@ export interface KeygateRoutesProps {
   /** The authorizer every route is behind; it also carries the routes' role rules. */
   readonly keyAuthorizer: KeyAuthorizer;
   /**
+   * The API Gateway authorizer of `api`, when `api` is not the one `keyAuthorizer.authorizer`
+   * belongs to (`keyAuthorizer.authorizerFor(api)`).
+   *
+   * @default - `keyAuthorizer.authorizer`
+   */
+  readonly authorizer?: apigateway.IAuthorizer;
+  /**
    * The key table, for routes that ask for `tableAccess`.
    *
    * @default - routes cannot ask for table access
@@ -63,7 +70,7 @@ export class KeygateRoutes extends Construct {
       this.integrations.set(fn, integration);
     }
     const method = this.props.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
-      authorizer: this.props.keyAuthorizer.authorizer,
+      authorizer: this.props.authorizer ?? this.props.keyAuthorizer.authorizer,
       authorizationType: apigateway.AuthorizationType.CUSTOM,
       // without it the tenant's usage plan, and so its rate limit, would not apply.
       apiKeyRequired: true,

@@ -11,10 +11,10 @@ import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../
  * compute when a quota period ends (a day or longer), so an hour keeps clients from retrying
  * in a tight loop without promising a time.
  */
-const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
+export const RETRY_AFTER_SECONDS: Partial<Record<GatewayResponseType, number>> = { THROTTLED: 1, QUOTA_EXCEEDED: 3600 };
 
 /** The catch-all types keep the status API Gateway gives (a 415 stays a 415, a 504 a 504). */
-const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
+export const KEEPS_STATUS: readonly GatewayResponseType[] = ['DEFAULT_4XX', 'DEFAULT_5XX'];
 
 /**
  * The JSON body template of a gateway response, in the contract's error shape. `DEFAULT_4XX`
@@ -125,7 +125,7 @@ function addGatewayErrors(api: apigateway.RestApi, corsHeaders: Readonly<Record<
 }
 
 /** One JSON object per request; who called (key id, tenant) but never the key. */
-function accessLogFormat(): apigateway.AccessLogFormat {
+export function accessLogFormat(): apigateway.AccessLogFormat {
   const f = apigateway.AccessLogField;
   return apigateway.AccessLogFormat.custom(
     JSON.stringify({

@@ -33,6 +33,16 @@ export class KeygateStack extends Stack {
       });
     }
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'The API base URL, stage included' });
+    if (keygate.guarded !== undefined) {
+      new CfnOutput(this, 'GuardedApiUrl', {
+        value: keygate.guarded.api.url,
+        description: 'The base URL of the front door and addRoute routes, stage included (keygate:gatewayAnswers)',
+      });
+      new CfnOutput(this, 'GuardedRestApiId', {
+        value: keygate.guarded.api.restApiId,
+        description: 'The REST API id of the front door and addRoute routes',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: table.table.tableName, description: 'The key table' });
     // what `npm run admin -- create-operator-key` reads to mint the first operator key.
     new CfnOutput(this, 'RestApiId', { value: api.restApiId, description: 'The REST API id' });

@@ -8,6 +8,7 @@ import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
 import { addKeygateCors } from './cors';
 import { EventPublisher } from './event-publisher';
+import { GuardedApi } from './guarded-api';
 import { KeyAuthorizer } from './key-authorizer';
 import { KeyNotices } from './key-notices';
 import { KeygateRoutes, type AddedRoute, type KeygateRoute } from './key-routes';
@@ -24,7 +25,7 @@ import {
 } from './management-functions';
 import { PlanReconcileQueue } from './plan-reconcile-queue';
 import { RatePlans } from './rate-plans';
-import { CONFIGURED_PLANS, resolveSettings, SettingsError, type KeygateSettings, keyFormatsOf } from './settings';
+import { CONFIGURED_PLANS, resolveSettings, type KeygateSettings, keyFormatsOf } from './settings';
 import { tagSharedPlans } from './stack-tag';
 import { KeygateTeardown } from './teardown';
 import { KeygateUpstream } from './upstream';
@@ -81,6 +82,11 @@ export class Keygate extends Construct {
   public readonly notices: KeyNotices;
   /** Your own Lambda routes; add them with {@link addRoute}. */
   public readonly routes: KeygateRoutes;
+  /**
+   * The REST API of the front door and `addRoute` routes, when `gatewayAnswers` gives them answers
+   * of their own; without it they are on {@link api}.
+   */
+  public readonly guarded?: GuardedApi;
   /** The front door to `upstreamUrl`, when that is set. */
   public readonly upstream?: KeygateUpstream;
   /** The alarms on failures that would otherwise be silent, and their optional topic. */
@@ -93,14 +99,6 @@ export class Keygate extends Construct {
   constructor(scope: Construct, id: string, props: KeygateProps) {
     super(scope, id);
     const settings = resolveSettings(props.settings);
-    // a gateway response covers every route of its REST API: answers for the guarded routes alone
-    // need those routes on an API of their own (docs/your-api-behind-keygate.md#your-apis-answers).
-    if (settings.gatewayAnswers !== undefined) {
-      throw new SettingsError(
-        'keygate:gatewayAnswers is served by npm start only: deploying it needs the guarded routes on a REST API ' +
-          'of their own, which the stack does not create yet; remove the setting to deploy',
-      );
-    }
     this.settings = settings;
     this.name = props.name ?? Stack.of(this).stackName;
 
@@ -125,6 +123,18 @@ export class Keygate extends Construct {
       flushAtMidnight: settings.authorizerCacheTtlSeconds > 0,
     });
     for (const stage of settings.protectedStages ?? []) this.cacheFlush.addStage(stage.restApiId, stage.stageName);
+    // a gateway response covers every route of its REST API: answers of their own need an API of their own.
+    this.guarded =
+      settings.gatewayAnswers === undefined
+        ? undefined
+        : new GuardedApi(this, 'Guarded', {
+            settings,
+            restApiName: `${this.name}-guarded`,
+            keygateApi: this.api,
+            keyAuthorizer: this.keyAuthorizer,
+            cacheFlush: this.cacheFlush,
+            ratePlans: this.ratePlans,
+          });
     const ctx: ManagementContext = {
       settings,
       api: this.api,
@@ -132,6 +142,9 @@ export class Keygate extends Construct {
       ratePlans: this.ratePlans,
       cacheFlush: this.cacheFlush,
       namePrefix: this.name,
+      ...(this.guarded === undefined
+        ? {}
+        : { usagePlanStages: [{ restApiId: this.guarded.api.restApiId, stageName: settings.stageName }] }),
     };
     const functions = {} as Record<FunctionName, KeygateFunction>;
     for (const [name, spec] of Object.entries(ROUTE_FUNCTIONS) as [FunctionName, RouteFunctionSpec][]) {
@@ -184,25 +197,31 @@ export class Keygate extends Construct {
       ],
       flushDeadLetterQueue: this.cacheFlush.deadLetterQueue,
       noticesDeadLetterQueue: this.notices.deadLetterQueue,
-      otherAlarms: [this.planReconciler.failedAlarm, this.planReconciler.backlogAlarm],
+      otherAlarms: [
+        this.planReconciler.failedAlarm,
+        this.planReconciler.backlogAlarm,
+        ...(this.guarded === undefined ? [] : [this.guarded.serverErrorAlarm]),
+      ],
       alarmEmail: settings.alarmEmail,
     });
     this.waf = settings.waf
       ? new KeygateWaf(this, 'Waf', { stage: this.api.deploymentStage, ipRateLimit: settings.wafIpRateLimit })
       : undefined;
+    if (this.waf !== undefined) this.guarded?.protectWith(this.waf.webAcl);
     this.addRouteMethods();
     if (settings.corsOrigins !== undefined)
       addKeygateCors(this.api, ROUTES, Object.values(this.functions), settings.corsOrigins);
 
     this.routes = new KeygateRoutes(this, 'Routes', {
-      api: this.api,
+      api: this.guarded?.api ?? this.api,
       keyAuthorizer: this.keyAuthorizer,
+      ...(this.guarded === undefined ? {} : { authorizer: this.guarded.authorizer }),
       table: this.table,
     });
     if (settings.upstreamUrl !== undefined) {
       this.upstream = new KeygateUpstream(this, 'Upstream', {
-        api: this.api,
-        authorizer: this.keyAuthorizer.authorizer,
+        api: this.guarded?.api ?? this.api,
+        authorizer: this.guarded?.authorizer ?? this.keyAuthorizer.authorizer,
         url: settings.upstreamUrl,
         ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
         workspaces: settings.workspacePathSegment !== undefined,
@@ -211,6 +230,8 @@ export class Keygate extends Construct {
     const sharedPlans = CONFIGURED_PLANS.map((plan) => this.ratePlans.usagePlans[plan]);
     tagSharedPlans(sharedPlans, this.name);
     this.teardown = new KeygateTeardown(this, 'Teardown', { api: this.api, namePrefix: this.name, sharedPlans });
+    // the sweep unbinds enterprise plans from this stage too, so it goes while the stage exists.
+    if (this.guarded !== undefined) this.teardown.resource.node.addDependency(this.guarded.api.deploymentStage);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -139,6 +139,13 @@ export interface ManagementContext {
   readonly cacheFlush: AuthorizerCacheFlush;
   /** The prefix of the API keys and usage plans made at run time, and of their `keygate:stack` tag. */
   readonly namePrefix: string;
+  /**
+   * The stages besides `api`'s that every usage plan made at run time is bound to (the guarded
+   * API's), so an enterprise tenant's limits hold there too.
+   *
+   * @default - none
+   */
+  readonly usagePlanStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
 }
 
 /**
@@ -166,6 +173,9 @@ export function managementFunction(
       [ENV.plans]: JSON.stringify(ratePlans.namedPlans),
       // every function that writes a change writes its event, kept this long.
       [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
+      ...(ctx.usagePlanStages === undefined || ctx.usagePlanStages.length === 0
+        ? {}
+        : { [ENV.usagePlanStages]: Stack.of(scope).toJsonString(ctx.usagePlanStages) }),
     },
     ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
   });

@@ -98,8 +98,9 @@ export interface KeygateSettings {
    * missing or refused key (`unauthorized`), a key the policy refuses (`forbidden`), a request over
    * the usage plan (`throttled`) and a suspended tenant's key (`suspended`), each
    * `{"status"?, "body"}`; the body is a JSON value or a string sent byte for byte. keygate's own
-   * `/v1` routes keep their error shape. None by default: keygate's own answers everywhere
-   * ([Your API's answers](your-api-behind-keygate.md#your-apis-answers)).
+   * `/v1` routes keep their error shape: on AWS the guarded routes then move to a REST API of
+   * their own, at the stack output `GuardedApiUrl`. None by default: keygate's own answers
+   * everywhere ([Your API's answers](your-api-behind-keygate.md#your-apis-answers)).
    */
   readonly gatewayAnswers?: GatewayAnswers;
   /**

@@ -282,6 +282,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
             }),
             githubKeys: staticGithubKeys(options.githubPublicKeys ?? '{"public_keys":[]}'),
             logger,
+            clock,
           }),
         ),
       },

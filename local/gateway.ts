@@ -8,7 +8,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import type { ErrorCode } from '../lambdas/core/http/errors';
-import type { GatewayAnswer, GatewayAnswers } from '../lambdas/core/http/gateway-answers';
+import { deniedAnswer, type GatewayAnswer, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
 import { AuthorizerCache } from './authorizer-cache';
 import { flatHeaders, header, readBody, sendAnswer, sendError, sendGatewayError } from './http/answers';
@@ -201,7 +201,13 @@ export class LocalGateway {
     const guarded = forward || (match.kind === 'matched' && match.route.guarded === true);
     const refuse = (type: GatewayResponseType, retryAfterSeconds?: number): number => {
       const kind = guarded ? ANSWER_OF[type] : undefined;
-      const answer = kind === undefined ? undefined : this.props.answers?.[kind];
+      // a Deny has one answer per API on AWS, whatever denied: so here too.
+      const answer =
+        kind === undefined
+          ? undefined
+          : type === 'ACCESS_DENIED'
+            ? deniedAnswer(this.props.answers)
+            : this.props.answers?.[kind];
       return answer === undefined
         ? this.sendGatewayError(res, type, retryAfterSeconds)
         : this.sendAnswer(res, answer, GATEWAY_ERRORS[type], retryAfterSeconds);

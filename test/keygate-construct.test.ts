@@ -54,18 +54,3 @@ function plainKeygate(): Stack {
 function countOf(template: Template, type: string): number {
   return Object.keys(template.findResources(type)).length;
 }
-
-describe('keygate:gatewayAnswers on AWS', () => {
-  it("refuses to synthesize rather than deploy the answers on keygate's own routes too", () => {
-    const stack = new Stack(new App(), 'Answers');
-    expect(
-      () =>
-        new Keygate(stack, 'Keygate', {
-          settings: {
-            ...DEFAULT_SETTINGS,
-            gatewayAnswers: { unauthorized: { status: 401, body: '{"msg":"Invalid API key"}' } },
-          },
-        }),
-    ).toThrow(/keygate:gatewayAnswers is served by npm start only/);
-  });
-});

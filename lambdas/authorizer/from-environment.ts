@@ -1,4 +1,5 @@
 import { ThrottledLastUse } from '../core/auth/authorize';
+import { apiIdOf } from '../core/auth/policy';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import type { DynamoDbHttp } from '../runtime/dynamodb-http';
@@ -32,6 +33,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     ...(process.env[ENV.dynamodbEndpoint] === undefined ? {} : { endpoint: process.env[ENV.dynamodbEndpoint] }),
   };
   const keys = new SignedKeyReader(props, transport?.(props));
+  const denySuspendedApi = process.env[ENV.denySuspendedApiId];
   return createAuthorizerHandler({
     store: keys,
     sessions: keys,
@@ -45,5 +47,9 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     ...(process.env[ENV.workspaceSegment] === undefined
       ? {}
       : { workspaceSegment: numberFromEnv(ENV.workspaceSegment) }),
+    // the one function serves keygate's API and the guarded one: only the latter answers `suspended`.
+    ...(denySuspendedApi === undefined
+      ? {}
+      : { denySuspended: (methodArn: string) => apiIdOf(methodArn) === denySuspendedApi }),
   });
 }

@@ -12,6 +12,8 @@ import type { LeakService } from '../core/leaks/leak-service';
 import { describeError, type Logger } from '../core/support/logger';
 import { assertLiveOperator } from '../core/http/operator-only';
 import { proxyHandler } from '../runtime/proxy';
+import { actorOf } from '../core/events/model';
+import type { Clock } from '../core/support/clock';
 
 /** The route GitHub posts alerts to; it has no API key, only GitHub's signature. */
 export const GITHUB_LEAK_RESOURCE = '/v1/leaks/github';
@@ -23,6 +25,8 @@ export interface LeaksDeps {
   readonly leaks: LeakService;
   readonly githubKeys: GithubKeySource;
   readonly logger: Logger;
+  /** Tells a session that has ended. @default - the system clock */
+  readonly clock?: Clock;
 }
 
 /** `POST /v1/panel/leaks {key, url?}`: an operator reports a key seen somewhere. */
@@ -34,7 +38,7 @@ export function createPanelLeakRoutes(deps: LeaksDeps): Record<string, RouteHand
       const outcome = await deps.leaks.report(
         key,
         { source: 'operator', ...(url === undefined ? {} : { url }) },
-        { keyId: request.caller.keyId, role: request.caller.role },
+        actorOf(request.caller),
       );
       return jsonResponse(200, outcome);
     },
@@ -95,7 +99,7 @@ export function createGithubLeakHandler(deps: LeaksDeps) {
 /** The leaks Lambda: the GitHub route by signature, the panel route through the authorizer. */
 export function createLeaksHandler(deps: LeaksDeps) {
   const github = createGithubLeakHandler(deps);
-  const panel = proxyHandler(createPanelLeakRoutes(deps), deps.logger);
+  const panel = proxyHandler(createPanelLeakRoutes(deps), deps.logger, deps.clock);
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     event.resource === GITHUB_LEAK_RESOURCE && event.httpMethod === 'POST' ? github(event) : panel(event);
 }

@@ -35,6 +35,13 @@ export interface ApiGatewayUsagePlansProps {
   readonly restApiId: string;
   /** The stage of `restApiId` the usage plans created here are bound to. */
   readonly stageName: string;
+  /**
+   * Further stages every usage plan created here is bound to, and that a plan's update binds it
+   * to when it is not yet (the guarded API's, so a plan made before that API existed catches up).
+   *
+   * @default - none
+   */
+  readonly otherStages?: readonly { readonly restApiId: string; readonly stageName: string }[];
   /** How throttled calls are retried. @default - `withBackoff`'s defaults. */
   readonly backoff?: BackoffOptions;
   /**
@@ -53,6 +60,7 @@ export interface ApiGatewayUsagePlansProps {
 export class ApiGatewayUsagePlans implements UsagePlanApi {
   private readonly restApiId: string;
   private readonly stageName: string;
+  private readonly otherStages: readonly { readonly restApiId: string; readonly stageName: string }[];
   private readonly backoff: BackoffOptions | undefined;
   private readonly tags: Record<string, string> | undefined;
 
@@ -62,6 +70,7 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
   ) {
     this.restApiId = props.restApiId;
     this.stageName = props.stageName;
+    this.otherStages = props.otherStages ?? [];
     this.backoff = props.backoff;
     this.tags = props.stackTag === undefined ? undefined : { 'keygate:stack': props.stackTag };
   }
@@ -108,7 +117,10 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
       this.client.send(
         new CreateUsagePlanCommand({
           name,
-          apiStages: [{ apiId: this.restApiId, stage: this.stageName }],
+          apiStages: [
+            { apiId: this.restApiId, stage: this.stageName },
+            ...this.otherStages.map((stage) => ({ apiId: stage.restApiId, stage: stage.stageName })),
+          ],
           throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
           quota: limits.quota && { limit: limits.quota.limit, period: limits.quota.period },
           tags: this.tags,
@@ -127,8 +139,12 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
       current.throttle?.burstLimit === limits.burstLimit &&
       current.quota?.limit === limits.quota?.limit &&
       current.quota?.period === limits.quota?.period;
+    const bound = new Set((current.apiStages ?? []).map((stage) => `${stage.apiId}:${stage.stage}`));
+    const unbound = this.otherStages
+      .map((stage) => `${stage.restApiId}:${stage.stageName}`)
+      .filter((stage) => !bound.has(stage));
     // UpdateUsagePlan is limited to one call every 20 s per account: never spend one on nothing.
-    if (same) return;
+    if (same && unbound.length === 0) return;
     const patchOperations: PatchOperation[] = [
       { op: 'replace', path: '/throttle/rateLimit', value: String(limits.rateLimit) },
       { op: 'replace', path: '/throttle/burstLimit', value: String(limits.burstLimit) },
@@ -143,6 +159,7 @@ export class ApiGatewayUsagePlans implements UsagePlanApi {
     } else if (current.quota) {
       patchOperations.push({ op: 'remove', path: '/quota' });
     }
+    for (const stage of unbound) patchOperations.push({ op: 'add', path: '/apiStages', value: stage });
     await this.call(() => this.client.send(new UpdateUsagePlanCommand({ usagePlanId, patchOperations })));
   }
 

@@ -13,6 +13,11 @@ export const ENV = {
   acceptBareKeys: 'ACCEPT_BARE_KEYS',
   /** `keygate:lastUsedIntervalSeconds`. */
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
+  /**
+   * The REST API whose methods a suspended tenant's key gets a Deny on (naming the refusal, for the
+   * configured `suspended` answer) rather than a 401; absent without that answer.
+   */
+  denySuspendedApiId: 'DENY_SUSPENDED_API_ID',
   /** `keygate:workspacePathSegment`; absent when paths name no workspace. */
   workspaceSegment: 'WORKSPACE_SEGMENT',
   /** The route rules of the authorizer's policy, JSON. */
@@ -23,6 +28,11 @@ export const ENV = {
   stageName: 'STAGE_NAME',
   /** The prefix of the API keys and usage plans made at run time (the stack's name). */
   namePrefix: 'NAME_PREFIX',
+  /**
+   * The stages besides keygate's own that usage plans made at run time are bound to, a JSON list
+   * of `{restApiId, stageName}`; absent when there are none.
+   */
+  usagePlanStages: 'USAGE_PLAN_STAGES',
   /** The shared plans by usage plan name, JSON. */
   plans: 'PLANS',
   /** `keygate:eventRetentionDays`. */

@@ -58,6 +58,7 @@ export const stageCache: AuthorizerCacheFlusher = settlingFlusher();
 const usagePlans = new ApiGatewayUsagePlans(controlPlaneClient, {
   restApiId: settings.restApiId,
   stageName: settings.stageName,
+  otherStages: settings.usagePlanStages,
   stackTag: settings.namePrefix,
 });
 const plans = lazyCatalog(settings.plans, (names) => usagePlans.findUsagePlanIds(names));
@@ -109,6 +110,7 @@ export function planReconciler(logger: Logger): PlanReconciler {
     usagePlans: new ApiGatewayUsagePlans(controlPlaneClient, {
       restApiId: settings.restApiId,
       stageName: settings.stageName,
+      otherStages: settings.usagePlanStages,
       stackTag: settings.namePrefix,
       backoff: reconcilerBackoff(),
     }),

@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ThrottledLastUse, Unauthorized } from '../../lambdas/core/auth/authorize';
+import { apiIdOf } from '../../lambdas/core/auth/policy';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { mintKey } from '../../lambdas/core/keys/format';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
@@ -11,7 +12,7 @@ import { instant } from '../support/time';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function setup(now = instant(0, '10:00'), denySuspended = false) {
+function setup(now = instant(0, '10:00'), denySuspended: boolean | ((methodArn: string) => boolean) = false) {
   const logger = recordingLogger();
   const store = new DynamoKeyStore({
     client: documentClient(new DynamoDBClient({ region: 'eu-west-1' })),
@@ -167,6 +168,18 @@ describe('authorizer', () => {
     ]);
     expect(result.usageIdentifierKey).toBeUndefined();
     expect(logger.lines.some((line) => line.fields?.reason === 'suspended')).toBe(true);
+    await lastUse.settle();
+  });
+
+  it("denies a suspended tenant's key only on the API the answers are configured for, and refuses it 401 elsewhere", async () => {
+    const { item, plaintext } = keyFixture();
+    ddb.on(GetCommand).resolves({ Item: rawKeyItem({ ...item, tenantStatus: 'suspended' }) });
+    const guardedArn = 'arn:aws:execute-api:eu-west-1:123456789012:guarded1/prod/GET/public/v1/posts';
+    const { call, lastUse } = setup(instant(0, '10:00'), (methodArn) => apiIdOf(methodArn) === 'guarded1');
+    const denied = await call(plaintext, guardedArn);
+    expect(denied.context).toEqual({ tenantId: item.tenantId, keyId: item.id, refusal: 'suspended' });
+    expect(denied.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    await expect(call(plaintext, METHOD_ARN)).rejects.toThrow('Unauthorized');
     await lastUse.settle();
   });
 

@@ -162,7 +162,8 @@ describe('policyFor with scopes', () => {
 describe('KEYGATE_ALLOWS', () => {
   it("covers every route of keygate's own API that takes a key", () => {
     const scoped = policyFor(`${STAGE}/GET/v1/me`, 'operator', 'live', [], parseScopes(['GET /nothing']));
-    for (const route of ROUTES.filter((r) => r.auth !== 'none')) {
+    // a session's sign-out takes no key (a key gets 403 there): a scoped key has no need of it.
+    for (const route of ROUTES.filter((r) => r.auth !== 'none' && r.path !== '/v1/session')) {
       const path = route.path.replace(/\{[^}]+\}/g, 'x');
       expect([route.method, path, isAllowed(scoped, `${STAGE}/${route.method}${path}`)]).toEqual([
         route.method,

@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe('keygate-admin import', () => {
   // some 500 keys through the import route, one DynamoDB Local transaction each.
-  jest.setTimeout(DEADLINES.slowTest);
+  jest.setTimeout(DEADLINES.importTest);
 
   it('streams a file in batches, resumes after a failure halfway, stores nothing twice, prints no key', async () => {
     const keys = Array.from({ length: 247 }, () => mintKey('sk', 'live').plaintext);

@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('keygate-admin import-apigateway-keys', () => {
-  jest.setTimeout(DEADLINES.slowTest);
+  jest.setTimeout(DEADLINES.importTest);
 
   it('moves keys to the tenants of their usage plan, tag or name; skips and reports the rest; runs again importing nothing twice', async () => {
     const stage = { apiId: 'legacy1', stage: 'prod' };

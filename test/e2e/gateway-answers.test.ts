@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 import type { LocalKeygate } from '../../local/app';
+import { RETURN_ORDER_LOCAL_ROUTES } from '../../examples/return-orders/routes';
 import { parseGatewayAnswers } from '../../lambdas/core/http/gateway-answers';
 import { call, startTestKeygate } from '../support/local';
 
@@ -38,6 +39,7 @@ beforeAll(async () => {
     upstream: { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` },
     plans: { ...DEFAULT_SETTINGS.plans, starter: { rateLimit: 1, burstLimit: 2 } },
     gatewayAnswers: parseGatewayAnswers('KEYGATE_GATEWAY_ANSWERS', POSTIZ),
+    routes: RETURN_ORDER_LOCAL_ROUTES,
   });
   operator = keygate.operatorKey as string;
 });
@@ -81,6 +83,21 @@ describe("the protected API's answers (KEYGATE_GATEWAY_ANSWERS, Postiz)", () => 
     const throttled = answers.filter((answer) => answer.status === 429);
     expect(throttled.length).toBeGreaterThan(0);
     for (const answer of throttled) expect(answer.body).toBe('Too many requests');
+  });
+
+  it("answers a route the key's role may not call as API Gateway does: one ACCESS_DENIED, suspended's answer when forbidden is unset", async () => {
+    const owner = await createTenant('roles');
+    const created = await call(keygate.url, 'POST', '/v1/keys', {
+      key: owner,
+      body: { name: 'ci', role: 'developer' },
+    });
+    expect(created.status).toBe(201);
+    const res = await fetch(`${keygate.url}/v1/returns/r1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${created.body.key as string}` },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe('{"msg":"No subscription found"}');
   });
 
   it("keeps keygate's own error shape on /v1 for a bad key", async () => {

@@ -245,6 +245,28 @@ describe('ending a session', () => {
 });
 
 describe('the audit trail names the member', () => {
+  it("an operator session's panel changes name the operator member, acting for the tenant", async () => {
+    const console = await mint({ role: 'operator', user: { id: 'op_grace' } }, 'operator');
+    const token = console.body.token as string;
+    const created = await call(keygate.url, 'POST', '/v1/panel/tenants/postco/keys', {
+      key: token,
+      body: { name: 'by the console' },
+    });
+    expect(created.status).toBe(201);
+    const leaked = await call(keygate.url, 'POST', '/v1/keys', { key: owner, body: { name: 'pasted' } });
+    const reported = await call(keygate.url, 'POST', '/v1/panel/leaks', {
+      key: token,
+      body: { key: leaked.body.key, url: 'https://example.com/paste' },
+    });
+    expect([reported.status, reported.body]).toEqual([200, expect.anything()]);
+    const events = await call(keygate.url, 'GET', '/v1/panel/events?tenantId=postco&limit=100', { key: operator });
+    const byConsole = (type: string, keyId: string) =>
+      events.body.items.find((e: any) => e.type === type && e.keyId === keyId)?.actor;
+    const member = { session: console.body.id, userId: 'op_grace', role: 'operator' };
+    expect(byConsole('key.created', created.body.id)).toEqual({ ...member, onBehalfOf: 'postco' });
+    expect(byConsole('key.leaked', leaked.body.id)).toEqual(member);
+  });
+
   it('events a session causes carry actor {session, userId, role}', async () => {
     const member = await session('admin', 'u_audit');
     const created = await call(keygate.url, 'POST', '/v1/keys', { key: member.token, body: { name: 'audited' } });

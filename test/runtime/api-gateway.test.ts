@@ -323,6 +323,58 @@ describe('ApiGatewayUsagePlans', () => {
     });
   });
 
+  describe('with the guarded API (otherStages)', () => {
+    const both = new ApiGatewayUsagePlans(client, {
+      restApiId: 'api123',
+      stageName: 'prod',
+      otherStages: [{ restApiId: 'guarded9', stageName: 'prod' }],
+      backoff: { sleep: noWait },
+    });
+
+    it("creates a plan bound to keygate's stage and the guarded one", async () => {
+      apiGateway.on(CreateUsagePlanCommand).resolves({ id: 'plan1' });
+
+      await both.createUsagePlan('enterprise-acme', { rateLimit: 500, burstLimit: 1000 });
+
+      expect(apiGateway.commandCalls(CreateUsagePlanCommand)[0].args[0].input.apiStages).toEqual([
+        { apiId: 'api123', stage: 'prod' },
+        { apiId: 'guarded9', stage: 'prod' },
+      ]);
+    });
+
+    it('binds a plan made before the guarded API to its stage, even when the limits are unchanged', async () => {
+      apiGateway.on(GetUsagePlanCommand).resolves({
+        id: 'plan1',
+        throttle: { rateLimit: 10, burstLimit: 20 },
+        apiStages: [{ apiId: 'api123', stage: 'prod' }],
+      });
+      apiGateway.on(UpdateUsagePlanCommand).resolves({});
+
+      await both.updateUsagePlan('plan1', { rateLimit: 10, burstLimit: 20 });
+
+      expect(apiGateway.commandCalls(UpdateUsagePlanCommand)[0].args[0].input.patchOperations).toEqual([
+        { op: 'replace', path: '/throttle/rateLimit', value: '10' },
+        { op: 'replace', path: '/throttle/burstLimit', value: '20' },
+        { op: 'add', path: '/apiStages', value: 'guarded9:prod' },
+      ]);
+    });
+
+    it('spends no UpdateUsagePlan on a plan already bound to both stages with the same limits', async () => {
+      apiGateway.on(GetUsagePlanCommand).resolves({
+        id: 'plan1',
+        throttle: { rateLimit: 10, burstLimit: 20 },
+        apiStages: [
+          { apiId: 'api123', stage: 'prod' },
+          { apiId: 'guarded9', stage: 'prod' },
+        ],
+      });
+
+      await both.updateUsagePlan('plan1', { rateLimit: 10, burstLimit: 20 });
+
+      expect(apiGateway.commandCalls(UpdateUsagePlanCommand)).toHaveLength(0);
+    });
+  });
+
   describe('deleteUsagePlan', () => {
     it('unbinds the plan from its stages, then deletes it', async () => {
       apiGateway.on(GetUsagePlanCommand).resolves({ id: 'plan1', apiStages: [{ apiId: 'api123', stage: 'prod' }] });

@@ -33,6 +33,11 @@ export const DEADLINES = {
   /** One HTTP request to a server in the test's own process to arrive or answer. */
   request: scaled(10_000),
   /**
+   * A test that imports a few hundred keys through the local gateway: one DynamoDB Local
+   * transaction each, seconds apiece on a loaded machine.
+   */
+  importTest: scaled(300_000),
+  /**
    * A test that imports ten thousand keys through the local gateway (two hundred thousand DynamoDB
    * Local calls or so), then lists and calls them.
    */

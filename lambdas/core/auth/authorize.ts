@@ -66,9 +66,11 @@ export interface AuthorizeDeps {
   /**
    * Whether a suspended tenant's key gets a Deny on every route, with `refusal: suspended` in its
    * context, rather than a 401: the gateway then answers it with the configured `suspended`
-   * answer on the routes it guards, and with its own 401 on keygate's. @default false
+   * answer on the routes it guards, and with its own 401 on keygate's. A function decides per
+   * method ARN: on AWS the guarded routes are an API of their own, and the one function serves
+   * both. @default false
    */
-  readonly denySuspended?: boolean;
+  readonly denySuspended?: boolean | ((methodArn: string) => boolean);
   /**
    * The 1-based index of the path segment that names a workspace (`keygate:workspacePathSegment`):
    * a key then reaches only its tenant's workspaces there (`./workspaces.ts`), and its context
@@ -132,7 +134,8 @@ export async function authorize(
   if (item.status !== 'active') return refuse(deps.logger, 'revoked', { keyId });
   if (isExpired(item.expiresAt, now)) return refuse(deps.logger, 'expired', { keyId });
   if (item.tenantStatus !== 'active') {
-    if (deps.denySuspended !== true) return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
+    const deny = typeof deps.denySuspended === 'function' ? deps.denySuspended(methodArn) : deps.denySuspended;
+    if (deny !== true) return refuse(deps.logger, 'suspended', { keyId, tenantId: item.tenantId });
     deps.logger.info('refused', { reason: 'suspended', keyId, tenantId: item.tenantId });
     return {
       principalId: keyId,

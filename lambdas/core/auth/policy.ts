@@ -64,6 +64,16 @@ export function stageArn(methodArn: string): string {
   return methodArn.slice(0, second);
 }
 
+/**
+ * The REST API id of an execute-api method ARN (`arn:aws:execute-api:<region>:<account>:<apiId>/...`).
+ *
+ * @throws Error when `methodArn` is not an execute-api method ARN.
+ */
+export function apiIdOf(methodArn: string): string {
+  const stage = stageArn(methodArn);
+  return stage.slice(stage.lastIndexOf(':') + 1, stage.indexOf('/'));
+}
+
 /** How many `:` come before `end`. */
 function colons(text: string, end: number): number {
   let count = 0;

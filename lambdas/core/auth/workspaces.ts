@@ -148,8 +148,9 @@ export function workspaceResources(
     }
   }
   if (paths > MAX_WORKSPACE_SCOPE_PATHS) throw new WorkspacePolicyTooLarge(paths);
-  const workspaces = [...reached];
-  return { allow: [...allow], deny: workspaces.map((id) => workspaceDeeperDeny(n, id)), workspaces };
+  // the deeper Deny covers every workspace of the tenant, as an unscoped key's does: a path naming
+  // another of its workspaces past segment N is refused to both, so a scope never widens a key.
+  return { allow: [...allow], deny: [...own].map((id) => workspaceDeeperDeny(n, id)), workspaces: [...reached] };
 }
 
 /**

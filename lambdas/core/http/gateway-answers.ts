@@ -67,6 +67,17 @@ export function parseGatewayAnswers(name: string, value: unknown): GatewayAnswer
   return answers;
 }
 
+/**
+ * The answer of a Deny on a guarded route. API Gateway answers every Deny with its one
+ * `ACCESS_DENIED` response per API, whether the policy refused the route (role, scopes) or the
+ * tenant is suspended, so the two share it: `forbidden`'s when set, else `suspended`'s.
+ *
+ * @returns the answer; `undefined` for keygate's own.
+ */
+export function deniedAnswer(answers: GatewayAnswers | undefined): GatewayAnswer | undefined {
+  return answers?.forbidden ?? answers?.suspended;
+}
+
 function answerOf(label: string, kind: GatewayAnswerKind, entry: unknown): GatewayAnswer {
   if (!isRecord(entry)) throw new Error(`${label} must be {"status"?, "body"}, received ${show(entry)}`);
   const unknown = Object.keys(entry).find((field) => field !== 'status' && field !== 'body');
