@@ -55,6 +55,8 @@ export type SessionEnded = () => void;
  */
 export class ConsoleApi {
   #token: string | undefined;
+  /** Aborts the calls still on their way when the session is signed out, so none answers 401 after. */
+  #calls = new AbortController();
 
   constructor(private readonly ended: SessionEnded) {}
 
@@ -90,20 +92,23 @@ export class ConsoleApi {
   async signOut(): Promise<void> {
     const token = this.#token;
     this.#token = undefined;
+    this.#calls.abort();
+    this.#calls = new AbortController();
     if (token !== undefined) await this.send('DELETE', '/v1/session', token).catch(() => undefined);
   }
 
   /** One call with the session; a 401 ends the session in the console. */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, this.#token ?? '', body);
-    if (response.status === 401) {
+    const token = this.#token;
+    const response = await this.send(method, path, token ?? '', body, this.#calls.signal);
+    if (response.status === 401 && token !== undefined && token === this.#token) {
       this.#token = undefined;
       this.ended();
     }
     return (await answer(response)) as T;
   }
 
-  private send(method: string, path: string, token: string, body?: unknown): Promise<Response> {
+  private send(method: string, path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
@@ -114,6 +119,7 @@ export class ConsoleApi {
       credentials: 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
+      signal,
     });
   }
 }

@@ -9,6 +9,7 @@ import {
 import { DEADLINES } from '../support/deadlines';
 import { startKeysPageFixture, type KeysPageFixture } from '../support/keys-page';
 import { call } from '../support/local';
+import { PAGE_CSP } from '../../local/http/pages';
 
 let fixture: KeysPageFixture;
 let browser: Browser;
@@ -33,7 +34,8 @@ afterAll(async () => {
 async function openConsole(): Promise<WatchedPage> {
   const watched = await openPage(browser, origin);
   opened.push(watched);
-  await watched.page.goto(`${origin}/console`);
+  const response = await watched.page.goto(`${origin}/console`);
+  expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP);
   await watched.page.getByLabel('Operator key').waitFor();
   return watched;
 }
@@ -208,4 +210,27 @@ test('leaks: a found key is reported, revoked, and listed with its source URL', 
   expect((await call(origin, 'GET', '/orders', { key: leaked })).status).toBe(401);
   await saveScreenshot(page, 'console-leaks');
   await expectNoSeriousA11yViolations(page, 'console leaks');
+});
+
+test('signing out while a list is still loading: the call is dropped, no 401 and no "session has ended" afterwards', async () => {
+  const { page, consoleErrors } = await openConsole();
+  await page.getByLabel('Operator key').fill(fixture.keygate.operatorKey!);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('cell', { name: 'Browser Rockets' }).waitFor();
+  let held: (() => void) | undefined;
+  const arrived = new Promise<void>((resolve) => {
+    void page.route(`${origin}/v1/panel/events**`, async (route) => {
+      await new Promise<void>((release) => ((held = release), resolve()));
+      await route.continue().catch(() => undefined);
+    });
+  });
+  await page.getByRole('button', { name: 'Events' }).click();
+  await arrived;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('Signed out.').waitFor();
+  held?.();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.evaluate('new Promise((resolve) => setTimeout(resolve, 0))');
+  expect(await page.getByText('Your session has ended').count()).toBe(0);
+  expect(consoleErrors).toEqual([]);
 });
