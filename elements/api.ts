@@ -76,12 +76,23 @@ export interface SessionSource {
 export class KeygateApi {
   constructor(private readonly session: SessionSource) {}
 
-  /** Who this session belongs to: the calling key's, or the session's, role and environment. */
-  async member(): Promise<Member> {
-    const me = await this.call<{ key?: Member; session?: Member }>('GET', '/v1/me');
-    const who = me.session ?? me.key;
-    if (who === undefined) throw new ApiError(500, 'internal_error', 'keygate did not say who this session is');
-    return { role: who.role, environment: who.environment };
+  /**
+   * Who the credential belongs to. A session's role is the one the host's backend minted it with
+   * (`sessionRole`; keygate enforces the real one either way) and its environment comes from
+   * `/v1/usage`, since a session may not call `/v1/me`; a key answers `/v1/me` itself. A
+   * credential of unknown role that `/v1/me` refuses is treated as `read_only`.
+   */
+  async member(sessionRole: Role | undefined): Promise<Member> {
+    if (sessionRole === undefined) {
+      try {
+        const me = await this.call<{ key: Member }>('GET', '/v1/me');
+        return { role: me.key.role, environment: me.key.environment };
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 403)) throw error;
+      }
+    }
+    const usage = await this.call<{ environment: Environment }>('GET', '/v1/usage');
+    return { role: sessionRole ?? 'read_only', environment: usage.environment };
   }
 
   /** One page of the tenant's keys, newest first; `name` is a name prefix. */

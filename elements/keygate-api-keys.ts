@@ -19,6 +19,7 @@ export class KeygateApiKeys extends LitElement {
   static override styles = styles;
   static override properties = {
     baseUrl: { attribute: 'base-url' },
+    memberRole: { attribute: 'member-role' },
     member: { state: true },
     keys: { state: true },
     environment: { state: true },
@@ -34,6 +35,12 @@ export class KeygateApiKeys extends LitElement {
 
   /** keygate's base URL. @default - this page's origin */
   declare baseUrl: string | null;
+  /**
+   * `member-role`: the role the host's backend minted the session with, so the page offers only
+   * what it allows (keygate enforces it regardless). Without it the credential is taken for a
+   * key, whose role `/v1/me` tells; a credential `/v1/me` refuses gets no control that changes keys.
+   */
+  declare memberRole: Role | null;
   declare private member: Member | undefined;
   declare private keys: readonly Key[];
   declare private environment: Environment;
@@ -59,6 +66,7 @@ export class KeygateApiKeys extends LitElement {
   constructor() {
     super();
     this.baseUrl = null;
+    this.memberRole = null;
     this.keys = [];
     this.environment = 'live';
     this.search = '';
@@ -116,7 +124,9 @@ export class KeygateApiKeys extends LitElement {
   async #load(): Promise<void> {
     try {
       if (this.member === undefined) {
-        this.member = await this.#api.member();
+        this.member = await this.#api.member(
+          this.memberRole !== null && Object.hasOwn(RANK, this.memberRole) ? this.memberRole : undefined,
+        );
         this.environment = this.member.environment;
       }
       const page = await this.#api.keys({ cursor: this.cursors[this.cursors.length - 1], name: this.search.trim() });

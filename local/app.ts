@@ -27,6 +27,7 @@ import { ROUTES } from '../lambdas/core/http/routes';
 import { OPENAPI_ROUTE, openApiHandler } from './openapi';
 import { PAGE_ROUTES, pagesHandler } from './http/pages';
 import { demoSessions } from './demo';
+import { sessionServiceOf } from '../lambdas/core/sessions/wiring';
 import { LocalEventFeed } from './event-feed';
 import { LocalNotices } from './notices';
 import { DynamoNoticeStore, keyServiceRevoker } from '../lambdas/core/notices/dynamodb-notices';
@@ -303,7 +304,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       handlers: {
         ...userHandlers,
         openapi: openApiHandler(),
-        pages: pagesHandler({ demoSession: demoSessions({ tenants, keys: new KeyService(keyDeps), store }) }),
+        pages: pagesHandler({ demoSession: demoSessions({ tenants, sessions: sessionServiceOf(keyDeps), store }) }),
         account: cors(createAccountHandler({ store, clock, logger, tenants, ...usageReads })),
         keys: cors(createKeysHandler(keyDeps)),
         panel: cors(createPanelHandler(tenants, logger, keyDeps)),

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   process.stdout.write(`the API keys page, embedded in a demo dashboard: ${keygate.url}/demo\n`);
+  process.stdout.write(`the operator console: ${keygate.url}/console\n`);
   if (settings.upstreamUrl !== undefined) {
     process.stdout.write(`forwarding other paths to ${settings.upstreamUrl}\n`);
     if (!process.env.KEYGATE_UPSTREAM_SECRET)

@@ -20,10 +20,11 @@ export interface BuiltElement {
  * Bundles each component, Lit included, into one minified ES module that needs nothing else:
  * a page loads it with one script tag. `npm run build:elements` writes them to dist/elements;
  * the local gateway builds them in memory, so `npm start` serves the sources as they are.
+ * `entries` picks other entry points of elements/ (the operator console's).
  */
-export async function buildElements(): Promise<BuiltElement[]> {
+export async function buildElements(entries: Record<string, string> = ELEMENTS_ENTRIES): Promise<BuiltElement[]> {
   const result = await build({
-    entryPoints: ELEMENTS_ENTRIES,
+    entryPoints: entries,
     bundle: true,
     format: 'esm',
     target: 'es2022',

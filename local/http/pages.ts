@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { GatewayRoute, ProxyHandler } from '../gateway';
 import type { DemoSession } from '../demo';
 import { buildElements, type BuiltElement } from './elements';
+import { buildConsole, type BuiltConsole } from './console';
 
 /**
  * The policy every page and script of the local gateway is served with: scripts and styles from
@@ -12,12 +13,17 @@ import { buildElements, type BuiltElement } from './elements';
  */
 export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'";
 
-/** The browser-facing routes of `npm start`: the web components and the `/demo` dashboard. No key needed. */
+/**
+ * The browser-facing routes of `npm start`: the web components, the `/demo` dashboard and the
+ * operator `/console`. No key needed: the console signs in with its own page.
+ */
 export const PAGE_ROUTES: readonly GatewayRoute[] = [
   { method: 'GET', path: '/elements/{file}', function: 'pages', auth: 'none' },
   { method: 'GET', path: '/demo', function: 'pages', auth: 'none' },
   { method: 'GET', path: '/demo/{file}', function: 'pages', auth: 'none' },
   { method: 'POST', path: '/demo/session', function: 'pages', auth: 'none' },
+  { method: 'GET', path: '/console', function: 'pages', auth: 'none' },
+  { method: 'GET', path: '/console/{file}', function: 'pages', auth: 'none' },
 ];
 
 const DEMO_FILES: Record<string, { file: string; type: string }> = {
@@ -43,7 +49,8 @@ const answer = (statusCode: number, type: string, body: string): APIGatewayProxy
 /**
  * Serves the pages: each web component as one ES module, bundled in memory from its source on
  * first request (so `npm start` needs no build step), the demo's static files, and the demo
- * backend's `POST /demo/session`, which mints its member's credential.
+ * backend's `POST /demo/session`, which mints its member's credential, and the console (built
+ * like the components, on first request).
  */
 export function pagesHandler(deps: { readonly demoSession: () => Promise<DemoSession> }): ProxyHandler {
   let built: Promise<ReadonlyMap<string, BuiltElement>> | undefined;
@@ -55,7 +62,16 @@ export function pagesHandler(deps: { readonly demoSession: () => Promise<DemoSes
         throw error;
       },
     ));
+  let consoleBuilt: Promise<BuiltConsole> | undefined;
+  const consoleApp = () =>
+    (consoleBuilt ??= buildConsole().catch((error: unknown) => {
+      consoleBuilt = undefined;
+      throw error;
+    }));
   return async (event) => {
+    if (event.path === '/console') return answer(200, 'text/html; charset=utf-8', (await consoleApp()).html);
+    if (event.path === '/console/app.js')
+      return answer(200, 'text/javascript; charset=utf-8', (await consoleApp()).script.code);
     if (event.httpMethod === 'POST') {
       return answer(200, 'application/json', JSON.stringify(await deps.demoSession()));
     }

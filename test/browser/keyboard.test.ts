@@ -10,6 +10,9 @@ import {
   type KeysPageFixture,
 } from '../support/keys-page';
 
+// a flow is many browser round trips, each bounded by DEADLINES.browser: the test's own limit is a slow one.
+jest.setTimeout(DEADLINES.slowTest);
+
 let fixture: KeysPageFixture;
 let browser: Browser;
 let watched: WatchedPage | undefined;

@@ -10,13 +10,18 @@ import { DEADLINES } from '../support/deadlines';
 import {
   dialog,
   elementText,
+  mintSession,
   openHostPage,
   row,
+  setRole,
   setSession,
   startKeysPageFixture,
   type KeysPageFixture,
 } from '../support/keys-page';
 import { call } from '../support/local';
+
+// a flow is many browser round trips, each bounded by DEADLINES.browser: the test's own limit is a slow one.
+jest.setTimeout(DEADLINES.slowTest);
 
 let fixture: KeysPageFixture;
 let browser: Browser;
@@ -52,7 +57,7 @@ test('/demo: the dashboard embeds the page under its strict CSP, with no third-p
   opened.push(watched);
   const { page } = watched;
   await page.goto(`${origin}/demo`);
-  await row(page, 'Demo member').first().waitFor();
+  await page.getByRole('button', { name: 'Create API key' }).waitFor();
   // a dashboard with a few keys of its own, as a member would find it.
   const operator = { key: fixture.keygate.operatorKey };
   for (const body of [
@@ -230,7 +235,7 @@ test("the list pages through the API's cursors, newest first", async () => {
 
 test('a key expires on a custom date, or never', async () => {
   const { page } = await hostPage(admin);
-  await row(page, 'member').waitFor();
+  await page.getByRole('button', { name: 'Create API key' }).waitFor();
   const date = new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10);
   for (const [name, expiry, shown] of [
     ['custom date key', 'On a custom date', date],
@@ -245,4 +250,45 @@ test('a key expires on a custom date, or never', async () => {
     await row(page, name).waitFor();
     expect(await row(page, name).getByRole('cell').nth(5).innerText()).toBe(shown);
   }
+});
+
+test('a read-only session sees the keys and no Create button, and its own API call to create gets 403', async () => {
+  const session = await mintSession(fixture, 'read_only');
+  const { page } = await hostPage(undefined);
+  await setRole(page, 'read_only');
+  await setSession(page, session.token);
+  await row(page, 'member').waitFor();
+  expect(await page.getByRole('button', { name: 'Create API key' }).count()).toBe(0);
+  expect(await page.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+  await expectNoSeriousA11yViolations(page, 'read-only session');
+  await saveScreenshot(page, 'read-only-session');
+  const refused = await call(origin, 'POST', '/v1/keys', { key: session.token, body: { name: 'not allowed' } });
+  expect(refused.status).toBe(403);
+});
+
+test('an ended session asks the host for a new one once, and an admin session carries on creating keys', async () => {
+  const ended = await mintSession(fixture, 'admin');
+  const revoked = await call(origin, 'DELETE', `/v1/panel/tenants/${fixture.tenantId}/sessions/${ended.id}`, {
+    key: fixture.keygate.operatorKey,
+  });
+  expect(revoked.status).toBe(204);
+  const fresh = await mintSession(fixture, 'admin');
+  const { page } = await hostPage(undefined);
+  await page.evaluate((token) => {
+    const scope = globalThis as any;
+    scope.asked = 0;
+    scope.document.querySelector('keygate-api-keys').addEventListener('keygate-session-expired', (event: any) => {
+      scope.asked += 1;
+      event.detail.renew(token);
+    });
+  }, fresh.token);
+  await setRole(page, 'admin');
+  await setSession(page, ended.token);
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  expect(await page.evaluate('asked')).toBe(1);
+  await dialog(page).getByRole('textbox', { name: 'Name' }).fill('made in a session');
+  await dialog(page).getByRole('button', { name: 'Create' }).click();
+  expect(await dialog(page).getByRole('textbox', { name: 'New API key' }).inputValue()).toMatch(/^sk_live_/);
+  await dialog(page).getByRole('button', { name: 'Done' }).click();
+  await row(page, 'made in a session').waitFor();
 });

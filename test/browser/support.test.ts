@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { expectNoSeriousA11yViolations, launchChromium, openPage } from '../support/browser';
+import { DEADLINES } from '../support/deadlines';
+
+// starting chromium on a loaded machine is slow: each test's limit is a slow one.
+jest.setTimeout(DEADLINES.slowTest);
 
 /** The policy keygate's pages are served with; the component must work under it. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'";

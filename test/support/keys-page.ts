@@ -16,6 +16,7 @@ export interface KeysPageFixture {
   readonly keygate: LocalKeygate;
   readonly origin: string;
   readonly owner: string;
+  readonly tenantId: string;
   /** The member's credential: an admin key of the tenant (named `member`). */
   readonly admin: string;
   /** A read-only member's credential (named `viewer`). */
@@ -37,6 +38,7 @@ export async function startKeysPageFixture(): Promise<KeysPageFixture> {
     body: { name: 'Browser Rockets', plan: 'growth' },
   });
   const owner = tenant.body.key.key as string;
+  const tenantId = tenant.body.tenant.tenantId as string;
   const make = async (name: string, role: string): Promise<string> =>
     (await call(origin, 'POST', '/v1/keys', { key: owner, body: { name, role } })).body.key;
   const admin = await make('member', 'admin');
@@ -45,6 +47,7 @@ export async function startKeysPageFixture(): Promise<KeysPageFixture> {
     keygate,
     origin,
     owner,
+    tenantId,
     admin,
     readOnly,
     stop: async () => {
@@ -97,3 +100,23 @@ export function elementText(page: Page): Promise<string> {
 export const row = (page: Page, name: string): Locator => page.getByRole('row', { name: new RegExp(name) });
 /** The element's open dialog. */
 export const dialog = (page: Page): Locator => page.getByRole('dialog');
+
+/** Mints a member's session as the team's backend does, with the operator key. */
+export async function mintSession(
+  fixture: KeysPageFixture,
+  role: string,
+): Promise<{ id: string; token: string; role: string }> {
+  const minted = await call(fixture.origin, 'POST', `/v1/panel/tenants/${fixture.tenantId}/sessions`, {
+    key: fixture.keygate.operatorKey,
+    body: { role, user: { id: `u_${role}`, name: `A ${role} member` } },
+  });
+  if (minted.status !== 201) throw new Error(`minting a session answered ${minted.status}`);
+  return minted.body;
+}
+
+/** Tells the element the role its session was minted with, as the host's script does. */
+export async function setRole(page: Page, role: string): Promise<void> {
+  await page.evaluate((value) => {
+    (globalThis as any).document.querySelector('keygate-api-keys').setAttribute('member-role', value);
+  }, role);
+}

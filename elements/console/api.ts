@@ -1,0 +1,149 @@
+import { ApiError } from '../api';
+
+/** The operator tenant: the one an operator session belongs to. */
+const OPERATOR_TENANT = 'operator';
+
+/** A tenant as the panel answers it. */
+export interface Tenant {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly plan: Plan;
+  readonly limits: {
+    readonly rateLimit: number;
+    readonly burstLimit: number;
+    readonly quota?: { limit: number; period: string };
+  };
+  readonly status: 'active' | 'suspended' | 'deleting';
+  readonly createdAt: string;
+  readonly planStatus: 'applied' | 'pending';
+}
+
+/** keygate's standard plans. */
+export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
+/** One of {@link PLANS}. */
+export type Plan = (typeof PLANS)[number];
+
+/** One audit event, as `GET /v1/panel/events` lists it. */
+export interface AuditEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly at: string;
+  readonly tenantId: string;
+  readonly keyId?: string;
+  readonly actor: {
+    readonly session?: string;
+    readonly userId?: string;
+    readonly keyId?: string;
+    readonly role?: string;
+    readonly system?: string;
+  };
+  readonly details?: Record<string, unknown>;
+}
+
+/** A page of a listing; `cursor` is absent on the last page. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+/** Told when keygate refuses the session (it ended or was revoked). */
+export type SessionEnded = () => void;
+
+/**
+ * keygate's panel routes for the console over plain `fetch`. The operator session token is held
+ * here, in memory only, and sent in `Authorization` (never a cookie, storage or the URL).
+ */
+export class ConsoleApi {
+  #token: string | undefined;
+  /** Aborts the calls still on their way when the session is signed out, so none answers 401 after. */
+  #calls = new AbortController();
+
+  constructor(private readonly ended: SessionEnded) {}
+
+  /** Whether a session is held. */
+  get signedIn(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /**
+   * Exchanges an operator key for an operator session of the operator tenant (an hour at most);
+   * the key is used for this one request and kept nowhere. A tenant's key is refused by keygate
+   * (403), which this reports in words an operator can act on.
+   */
+  async signIn(key: string, userId: string): Promise<void> {
+    const response = await this.send('POST', `/v1/panel/tenants/${OPERATOR_TENANT}/sessions`, key, {
+      role: 'operator',
+      ttlSeconds: 3600,
+      user: { id: userId },
+    });
+    if (response.status === 401) throw new ApiError(401, 'unauthorized', 'keygate does not know this key.');
+    if (response.status === 403)
+      throw new ApiError(
+        403,
+        'forbidden',
+        "This is not an operator key: a tenant's key cannot sign in to the console.",
+      );
+    const created = (await answer(response)) as { token?: string };
+    if (created.token === undefined) throw new ApiError(500, 'internal_error', 'keygate gave no session token.');
+    this.#token = created.token;
+  }
+
+  /** Revokes the session (`DELETE /v1/session`) and forgets it, whatever keygate answers. */
+  async signOut(): Promise<void> {
+    const token = this.#token;
+    this.#token = undefined;
+    this.#calls.abort();
+    this.#calls = new AbortController();
+    if (token !== undefined) await this.send('DELETE', '/v1/session', token).catch(() => undefined);
+  }
+
+  /** One call with the session; a 401 ends the session in the console. */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const token = this.#token;
+    const response = await this.send(method, path, token ?? '', body, this.#calls.signal);
+    if (response.status === 401 && token !== undefined && token === this.#token) {
+      this.#token = undefined;
+      this.ended();
+    }
+    return (await answer(response)) as T;
+  }
+
+  private send(method: string, path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
+    return fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      signal,
+    });
+  }
+}
+
+async function answer(response: Response): Promise<unknown> {
+  if (response.ok) return response.status === 204 ? undefined : response.json();
+  const error = (await response.json().catch(() => undefined)) as
+    { error?: { code?: string; message?: string } } | undefined;
+  throw new ApiError(
+    response.status,
+    error?.error?.code ?? 'error',
+    error?.error?.message ?? `keygate answered ${response.status}`,
+  );
+}
+
+/** A query string of the defined values. */
+export function query(values: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values))
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  return params.toString();
+}
+
+/** The words of an error for the page. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
