@@ -35,6 +35,18 @@ export interface KeyEvent {
   };
 }
 
+/** A key's counts over a window (`GET /v1/keys/{id}/usage`): denied is 401 and 403, throttled 429. */
+export interface KeyUsage {
+  readonly totals: { readonly requests: number; readonly denied: number; readonly throttled: number };
+  readonly sources: readonly { readonly ip: string; readonly userAgent: string; readonly requests: number }[];
+}
+
+/** What the page shows of one key when its activity is open: recent events and last month's usage. */
+export interface KeyActivity {
+  readonly events: readonly KeyEvent[];
+  readonly usage: KeyUsage;
+}
+
 /** A page of a listing; `cursor` is absent on the last page. */
 export interface Page<T> {
   readonly items: T[];
@@ -132,6 +144,11 @@ export class KeygateApi {
   /** A key's recent events, newest first. */
   events(keyId: string): Promise<Page<KeyEvent>> {
     return this.call('GET', `/v1/events?limit=10&keyId=${encodeURIComponent(keyId)}`);
+  }
+
+  /** A key's usage by day over keygate's default window, the last 30 days (its server's clock). */
+  usage(keyId: string): Promise<KeyUsage> {
+    return this.call('GET', `/v1/keys/${encodeURIComponent(keyId)}/usage?granularity=day`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { ApiError, KeygateApi, type Environment, type Key, type KeyEvent, type Member, type Role } from './api';
+import { ApiError, KeygateApi, type Environment, type Key, type KeyActivity, type Member, type Role } from './api';
 import { SessionKeeper } from './session';
 import { styles } from './styles';
 import { keyTable, toolbar } from './list-view';
@@ -52,7 +52,7 @@ export class KeygateApiKeys extends LitElement {
   declare private error: string | undefined;
   declare private notice: string;
   declare private waitingForSession: boolean;
-  declare private openEvents: ReadonlyMap<string, readonly KeyEvent[] | 'loading'>;
+  declare private openEvents: ReadonlyMap<string, KeyActivity | 'loading'>;
 
   readonly #session = new SessionKeeper(this, (waiting) => (this.waitingForSession = waiting));
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -246,8 +246,8 @@ export class KeygateApiKeys extends LitElement {
     if (open.delete(key.id)) return void (this.openEvents = open);
     this.openEvents = open.set(key.id, 'loading');
     try {
-      const page = await this.#api.events(key.id);
-      this.openEvents = new Map(this.openEvents).set(key.id, page.items);
+      const [page, usage] = await Promise.all([this.#api.events(key.id), this.#api.usage(key.id)]);
+      this.openEvents = new Map(this.openEvents).set(key.id, { events: page.items, usage });
     } catch (error) {
       this.error = messageOf(error);
     }

@@ -1,5 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { Environment, Key, KeyEvent, Role } from './api';
+import type { Environment, Key, KeyActivity, KeyEvent, KeyUsage, Role } from './api';
 
 /** How each role reads on the page. */
 export const ROLE_NAMES: Record<Role, string> = {
@@ -19,7 +19,7 @@ export const when = (iso: string): string => `${iso.slice(0, 16).replace('T', ' 
 export interface RowActions {
   readonly manage: boolean;
   readonly eventsOpen: boolean;
-  readonly events: readonly KeyEvent[] | 'loading' | undefined;
+  readonly events: KeyActivity | 'loading' | undefined;
   /** A key's name by id, to say which key acted. */
   nameOf(keyId: string): string | undefined;
   onRevoke(): void;
@@ -87,16 +87,38 @@ export function keyRow(key: Key, actions: RowActions): TemplateResult {
 }
 
 function eventList(
-  events: readonly KeyEvent[] | 'loading' | undefined,
+  activity: KeyActivity | 'loading' | undefined,
   nameOf: (keyId: string) => string | undefined,
 ): TemplateResult {
-  if (events === undefined || events === 'loading') return html`<span class="muted">Loading events…</span>`;
-  if (events.length === 0) return html`<span class="muted">No events yet.</span>`;
-  return html`<ul aria-label="Recent events">
-    ${events.map(
-      (event) => html`<li><code>${event.type}</code> · ${when(event.at)} · by ${actorOf(event.actor, nameOf)}</li>`,
-    )}
-  </ul>`;
+  if (activity === undefined || activity === 'loading') return html`<span class="muted">Loading events…</span>`;
+  const { events, usage } = activity;
+  return html`${usageSummary(usage)}${
+    events.length === 0
+      ? html`<span class="muted">No events yet.</span>`
+      : html`<ul aria-label="Recent events">
+          ${events.map(
+            (event) =>
+              html`<li><code>${event.type}</code> · ${when(event.at)} · by ${actorOf(event.actor, nameOf)}</li>`,
+          )}
+        </ul>`
+  }`;
+}
+
+/** The key's last 30 days: requests, refusals, throttles and where they came from. */
+function usageSummary(usage: KeyUsage): TemplateResult {
+  const { requests, denied, throttled } = usage.totals;
+  return html`<p class="usage" part="usage">
+    Last 30 days: ${requests} requests, ${denied} refused, ${throttled}
+    throttled${
+      usage.sources.length === 0
+        ? nothing
+        : html`; from
+          ${usage.sources
+            .slice(0, 3)
+            .map((source) => `${source.ip} (${source.userAgent}, ${source.requests})`)
+            .join(', ')}`
+    }
+  </p>`;
 }
 
 function actorOf(actor: KeyEvent['actor'], nameOf: (keyId: string) => string | undefined): string {

@@ -141,8 +141,12 @@ test('create a key: shown once, copied, gone when closed; it works at the front 
   await created.getByText('Active').waitFor();
   expect((await call(origin, 'GET', '/orders', { key })).status).toBe(200);
 
+  // the two answered requests reach the key's usage (the revoked one was refused before a key was known)
+  await fixture.keygate.flushUsage();
   await created.getByRole('button', { name: 'Events' }).click();
-  await created.locator('xpath=following-sibling::tr[1]').getByText('key.enabled').waitFor();
+  const activity = created.locator('xpath=following-sibling::tr[1]');
+  await activity.getByText('key.enabled').waitFor();
+  await activity.getByText('Last 30 days: 2 requests, 0 refused, 0 throttled').waitFor();
   await saveScreenshot(page, 'events');
   await expectNoSeriousA11yViolations(page, 'events');
 
