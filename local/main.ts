@@ -1,3 +1,4 @@
+import './sdk-quiet';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { JavaMissingError, startTimeoutFromEnv } from './dynamodb-local';
@@ -26,7 +27,6 @@ function newSourceDaysFromEnv(raw: string | undefined): number | undefined {
 }
 
 async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettings();
   // the backend checks x-keygate-secret; without a set one, each start makes one and prints it.
   const upstreamSecret = process.env.KEYGATE_UPSTREAM_SECRET || randomBytes(24).toString('hex');
