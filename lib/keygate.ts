@@ -201,6 +201,7 @@ export class Keygate extends Construct {
           accessLogGroups: [this.accessLogs, ...(this.guarded === undefined ? [] : [this.guarded.accessLogs])],
           hourlyRetentionDays: settings.usageHourlyRetentionDays,
           dailyRetentionDays: settings.usageDailyRetentionDays,
+          newSourceDays: settings.newSourceDays,
         })
       : undefined;
     this.alarms = new KeygateAlarms(this, 'Alarms', {

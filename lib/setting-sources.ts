@@ -22,6 +22,8 @@ export const INTEGER_RANGES: Readonly<Record<IntegerSetting, readonly [min: numb
   accessLogRetentionDays: [1, 3653],
   usageHourlyRetentionDays: [1, 3650],
   usageDailyRetentionDays: [1, 3650],
+  // 0 is off; a network unseen for longer than the daily counters are kept is unknowable anyway.
+  newSourceDays: [0, 400],
 };
 
 /** The deepest path segment that may name a workspace (`keygate:workspacePathSegment`). */
@@ -159,6 +161,11 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     context: 'keygate:usageDailyRetentionDays',
     env: 'KEYGATE_USAGE_DAILY_RETENTION_DAYS',
     accepts: `${range('usageDailyRetentionDays')} days`,
+  },
+  newSourceDays: {
+    context: 'keygate:newSourceDays',
+    env: 'KEYGATE_NEW_SOURCE_DAYS',
+    accepts: `${range('newSourceDays')} days (0: off)`,
   },
 };
 

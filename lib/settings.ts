@@ -176,6 +176,12 @@ export interface KeygateSettings {
   readonly usageHourlyRetentionDays: number;
   /** How long daily usage counters and a key's daily sources are kept (DynamoDB TTL), in days. */
   readonly usageDailyRetentionDays: number;
+  /**
+   * `key.new_source`: a key used from a network (/24 for IPv4, /48 for IPv6) absent from its
+   * sources of this many days raises the event, through the outbox like every other. 0 turns it
+   * off; it needs `usageAnalytics`.
+   */
+  readonly newSourceDays: number;
 }
 
 /** The settings a deployment gets for every key it leaves out of `cdk.json`. */
@@ -206,6 +212,7 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   accessLogRetentionDays: 30,
   usageHourlyRetentionDays: DEFAULT_USAGE_HOURLY_RETENTION_DAYS,
   usageDailyRetentionDays: DEFAULT_USAGE_DAILY_RETENTION_DAYS,
+  newSourceDays: 0,
 };
 
 /**
@@ -389,6 +396,7 @@ function resolve(
   );
   const usageHourlyRetentionDays = integer('usageHourlyRetentionDays');
   const usageDailyRetentionDays = integer('usageDailyRetentionDays');
+  const newSourceDays = integer('newSourceDays');
   if (usageHourlyRetentionDays > usageDailyRetentionDays) {
     throw new SettingsError(
       `${label('usageHourlyRetentionDays')} (${usageHourlyRetentionDays}) must be at most ${label('usageDailyRetentionDays')} (${usageDailyRetentionDays}): a day's counts outlive its hours`,
@@ -417,6 +425,7 @@ function resolve(
     accessLogRetentionDays,
     usageHourlyRetentionDays,
     usageDailyRetentionDays,
+    newSourceDays,
     ...(eventBusName === undefined ? {} : { eventBusName }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(upstreamUrl === undefined ? {} : { upstreamUrl }),

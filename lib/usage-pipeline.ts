@@ -33,6 +33,12 @@ export interface UsagePipelineProps {
    * @default 400
    */
   readonly dailyRetentionDays?: number;
+  /**
+   * Raise `key.new_source` for a network a key has not used in this many days; 0 is off.
+   *
+   * @default 0
+   */
+  readonly newSourceDays?: number;
 }
 
 /**
@@ -80,6 +86,7 @@ export class UsagePipeline extends Construct {
         [ENV.tableName]: props.table.table.tableName,
         [ENV.usageHourlyRetentionDays]: String(hourly),
         [ENV.usageDailyRetentionDays]: String(daily),
+        [ENV.newSourceDays]: String(props.newSourceDays ?? 0),
       },
     });
     grantUsageWrite(props.table, this.function);

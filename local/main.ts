@@ -16,16 +16,6 @@ async function localRoutes(): Promise<readonly LocalRoute[] | undefined> {
   return routes as LocalRoute[];
 }
 
-/** `KEYGATE_NEW_SOURCE_DAYS`: unset or empty leaves `key.new_source` off; else 1–400 days. */
-function newSourceDaysFromEnv(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > 400) {
-    throw new Error(`KEYGATE_NEW_SOURCE_DAYS must be a whole number of days from 1 to 400, received "${raw}"`);
-  }
-  return days;
-}
-
 async function main(): Promise<void> {
   const settings = localSettings();
   // the backend checks x-keygate-secret; without a set one, each start makes one and prints it.
@@ -43,7 +33,6 @@ async function main(): Promise<void> {
     routes: await localRoutes(),
     upstream: settings.upstreamUrl === undefined ? undefined : { url: settings.upstreamUrl, secret: upstreamSecret },
     githubPublicKeys: process.env.KEYGATE_GITHUB_PUBLIC_KEYS || undefined,
-    newSourceDays: newSourceDaysFromEnv(process.env.KEYGATE_NEW_SOURCE_DAYS),
   });
   process.stdout.write(`keygate is listening on ${keygate.url}\n`);
   process.stdout.write(`the API keys page, embedded in a demo dashboard: ${keygate.url}/demo\n`);

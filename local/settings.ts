@@ -51,5 +51,6 @@ export function localOptionsOf(settings: KeygateSettings): LocalOptions {
     corsOrigins: settings.corsOrigins,
     gatewayAnswers: settings.gatewayAnswers,
     workspaceSegment: settings.workspacePathSegment,
+    newSourceDays: settings.newSourceDays,
   };
 }

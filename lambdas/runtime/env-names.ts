@@ -69,6 +69,8 @@ export const ENV = {
   usageHourlyRetentionDays: 'USAGE_HOURLY_RETENTION_DAYS',
   /** `keygate:usageDailyRetentionDays`. */
   usageDailyRetentionDays: 'USAGE_DAILY_RETENTION_DAYS',
+  /** `keygate:newSourceDays`; 0 or absent: off. */
+  newSourceDays: 'NEW_SOURCE_DAYS',
   /** A DynamoDB endpoint other than the region's (the benchmark's DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;

@@ -13,6 +13,7 @@ const store = new DynamoUsageStore({
   client: documentClient(new DynamoDBClient({})),
   tableName: stringFromEnv(ENV.tableName),
 });
+const newSourceDays = numberFromEnv(ENV.newSourceDays);
 const retention = {
   hourlyDays: numberFromEnv(ENV.usageHourlyRetentionDays),
   dailyDays: numberFromEnv(ENV.usageDailyRetentionDays),
@@ -20,6 +21,6 @@ const retention = {
 
 /** The Lambda entry for the access log's subscription filter: lines in, usage counters out. */
 export const handler = createUsageHandler({
-  aggregate: (records) => aggregateAccessRecords(records, { store, clock: systemClock, retention }),
+  aggregate: (records) => aggregateAccessRecords(records, { store, clock: systemClock, retention, newSourceDays }),
   logger,
 });

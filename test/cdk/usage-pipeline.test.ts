@@ -95,6 +95,7 @@ describe('the usage pipeline in the stack (usageAnalytics on, the default)', () 
       TABLE_NAME: { Ref: expect.stringMatching(/^KeysTable/) },
       USAGE_HOURLY_RETENTION_DAYS: '35',
       USAGE_DAILY_RETENTION_DAYS: '400',
+      NEW_SOURCE_DAYS: '0',
     });
   });
 
@@ -177,13 +178,19 @@ describe('usage settings in the stack', () => {
 
   it('takes the access log retention and the counters’ retention from the settings', () => {
     const { template } = synth(
-      resolveSettings({ accessLogRetentionDays: '90', usageHourlyRetentionDays: 7, usageDailyRetentionDays: '60' }),
+      resolveSettings({
+        accessLogRetentionDays: '90',
+        usageHourlyRetentionDays: 7,
+        usageDailyRetentionDays: '60',
+        newSourceDays: 30,
+      }),
     );
     const [, logGroup] = accessLogGroup(template);
     expect(logGroup.Properties.RetentionInDays).toBe(90);
     expect(usageFunction(template)[1].Properties.Environment.Variables).toMatchObject({
       USAGE_HOURLY_RETENTION_DAYS: '7',
       USAGE_DAILY_RETENTION_DAYS: '60',
+      NEW_SOURCE_DAYS: '30',
     });
   });
 });
@@ -195,8 +202,10 @@ describe('the usage settings', () => {
       accessLogRetentionDays: 30,
       usageHourlyRetentionDays: 35,
       usageDailyRetentionDays: 400,
+      newSourceDays: 0,
     });
     expect(resolveSettings({ usageAnalytics: 'false' }).usageAnalytics).toBe(false);
+    expect(() => resolveSettings({ newSourceDays: 401 })).toThrow(/newSourceDays/);
   });
 
   it('accept only the retention periods CloudWatch Logs offers, which are those CDK lists', () => {

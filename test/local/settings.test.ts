@@ -133,7 +133,9 @@ describe('localSettings, one path with the deployment', () => {
       eventRetentionDays: 400,
       corsOrigins: undefined,
       gatewayAnswers: settings.gatewayAnswers,
+      newSourceDays: 0,
     });
     expect(settings.plans.starter).toEqual({ rateLimit: 1, burstLimit: 2 });
+    expect(localOptionsOf(localSettings({ KEYGATE_NEW_SOURCE_DAYS: '30' }, file)).newSourceDays).toBe(30);
   });
 });
