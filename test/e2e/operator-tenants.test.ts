@@ -34,8 +34,18 @@ async function itemsOf(tenantId: string): Promise<Record<string, unknown>[]> {
     (item) =>
       (item.tenantId === tenantId || String(item.pk).includes(tenantId)) &&
       !String(item.pk).startsWith('EVENT#') &&
+      !String(item.pk).startsWith('USAGE#') &&
       item.sk !== 'RETIRED',
   );
+}
+
+/**
+ * The tenant's usage counters: like its events they stay as history after a deletion (the id is
+ * never reused), each expiring by its TTL; requests in flight as it is deleted may still add some.
+ */
+async function usageOf(tenantId: string): Promise<Record<string, unknown>[]> {
+  const out = await table.doc.send(new ScanCommand({ TableName: table.tableName }));
+  return (out.Items ?? []).filter((item) => item.pk === `USAGE#TENANT#${tenantId}`);
 }
 
 /** The tenant's event items; each must carry its retention TTL. */
@@ -121,6 +131,8 @@ describe('the operator on tenants over HTTP and through the client', () => {
     expect(await failure(panel().delete(id))).toMatchObject({ status: 404 });
     await keygate.reconciled();
     expect(await itemsOf(id)).toEqual([]);
+    await keygate.flushUsage();
+    for (const item of await usageOf(id)) expect(item.ttl).toEqual(expect.any(Number));
     expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
     const trail = await eventsOf(id);
     expect(trail.length).toBeGreaterThan(0);
@@ -180,6 +192,8 @@ describe('the operator on tenants over HTTP and through the client', () => {
     for (const answer of answers.slice(0, 6)) expect([201, 401, 404, 409]).toContain(answer.status);
     await keygate.reconciled();
     expect(await itemsOf(id)).toEqual([]);
+    await keygate.flushUsage();
+    for (const item of await usageOf(id)) expect(item.ttl).toEqual(expect.any(Number));
     expect(await keygate.usagePlans.findApiKeys(`keygate-local-${id}-`)).toEqual([]);
     for (const answer of answers.slice(0, 6).filter((a) => a.status === 201)) {
       expect((await call(keygate.url, 'GET', '/v1/me', { key: answer.body.key })).status).toBe(401);
