@@ -183,6 +183,8 @@ export const eventSchema = z.strictObject({
       userId: z.string(),
       role: z.enum(ROLES),
       onBehalfOf: z.optional(z.string()),
+      // a session opened with a one-time sign-in link: the operator key that minted the link.
+      signInLink: z.optional(z.strictObject({ mintedBy: keyId })),
     }),
     z.strictObject({ system: z.enum(['scheduler', 'github', 'admin-cli', 'reconciler', 'aggregator']) }),
   ]),

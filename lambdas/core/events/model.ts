@@ -43,7 +43,14 @@ export type SystemActor = 'scheduler' | 'github' | 'admin-cli' | 'reconciler' | 
  */
 export type Actor =
   | { readonly keyId: string; readonly role: Role; readonly onBehalfOf?: string }
-  | { readonly session: string; readonly userId: string; readonly role: Role; readonly onBehalfOf?: string }
+  | {
+      readonly session: string;
+      readonly userId: string;
+      readonly role: Role;
+      readonly onBehalfOf?: string;
+      /** Present when the session was opened with a one-time sign-in link: the key that minted it. */
+      readonly signInLink?: { readonly mintedBy: string };
+    }
   | { readonly system: SystemActor };
 
 /** What one event says; plain JSON, small, never a plaintext key, secret part or hash. */
@@ -77,13 +84,17 @@ export function actorOf(
     readonly onBehalfOf?: string;
     readonly session?: string;
     readonly userId?: string;
+    readonly signInLinkBy?: string;
   },
 ): Actor {
   // only operator keys and sessions act for another tenant; the role on the context is the rank lent for it.
   const role = caller.onBehalfOf === undefined ? caller.role : 'operator';
   const behalf = caller.onBehalfOf === undefined ? {} : { onBehalfOf: caller.onBehalfOf };
   // a session is named by its member: the key id on its context is the session's id.
-  if (caller.session !== undefined) return { session: caller.session, userId: caller.userId ?? '', role, ...behalf };
+  if (caller.session !== undefined) {
+    const link = caller.signInLinkBy === undefined ? {} : { signInLink: { mintedBy: caller.signInLinkBy } };
+    return { session: caller.session, userId: caller.userId ?? '', role, ...behalf, ...link };
+  }
   return { keyId: caller.keyId, role, ...behalf };
 }
 

@@ -85,7 +85,11 @@ export function isJsonContentType(header: string | undefined): boolean {
  * broken JSON, a non-object, unknown fields or wrong types, naming the field at fault. No body
  * needs no `Content-Type`.
  */
-export function parseBody<T>(request: ApiRequest, schema: z.ZodMiniType<T>, maxBytes = MAX_BODY_BYTES): T {
+export function parseBody<T>(
+  request: Pick<ApiRequest, 'body' | 'headers'>,
+  schema: z.ZodMiniType<T>,
+  maxBytes = MAX_BODY_BYTES,
+): T {
   const text = request.body ?? '';
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new ApiError('payload_too_large', `the request body must be at most ${maxBytes} bytes`);
@@ -170,4 +174,6 @@ export const callerSchema = z.object({
   session: z.optional(z.string()),
   userId: z.optional(z.string()),
   sessionExpiresAt: z.optional(z.string()),
+  // a session opened with a sign-in link: the key that minted the link.
+  signInLinkBy: z.optional(z.string()),
 });

@@ -28,7 +28,8 @@ export interface SessionRefusal {
  * expiry is checked here, to the millisecond; a store error refuses.
  *
  * The context's `keyId` is the session's id (what idempotency and `createdBy` scope by); `session`,
- * `userId` and `sessionExpiresAt` tell handlers that a member acts, who, and until when.
+ * `userId` and `sessionExpiresAt` tell handlers that a member acts, who, and until when;
+ * `signInLinkBy`, that the session came from a sign-in link, and which key minted it.
  */
 export async function authorizeSession(
   reader: SessionReader,
@@ -59,6 +60,7 @@ export async function authorizeSession(
         session: id,
         userId: session.user.id,
         sessionExpiresAt: session.expiresAt,
+        ...(session.signInLink === undefined ? {} : { signInLinkBy: session.createdBy }),
       },
       ...(usageKey === undefined ? {} : { usageIdentifierKey: usageKey }),
     };

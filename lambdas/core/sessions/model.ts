@@ -29,8 +29,10 @@ export interface SessionItem {
   readonly createdAt: string;
   /** When it stops working (ISO); the authorizer and the handlers check it, DynamoDB TTL removes it later. */
   readonly expiresAt: string;
-  /** Who minted it: the operator key's id (or `admin-cli`). */
+  /** Who minted it: the operator key's id (or `admin-cli`); for a sign-in link's, the key that minted the link. */
   readonly createdBy: string;
+  /** The sign-in link's code id, when the session was opened with one. */
+  readonly signInLink?: string;
 }
 
 /** A session as the API shows it: never the hash. */
