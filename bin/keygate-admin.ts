@@ -17,6 +17,7 @@ import { IMPORT_APIGATEWAY_KEYS_USAGE, importApiGatewayKeysCommand } from './imp
 import { IMPORT_KEYS_USAGE, importKeysCommand } from './import-keys';
 import { keyFormatOutput, RECOVER_OPERATOR_USAGE, recoverOperatorCommand } from './recover-operator';
 import { REPLAY_EVENTS_USAGE, replayEventsCommand } from './replay-events';
+import { SIGN_IN_LINK_USAGE, signInLinkCommand } from './sign-in-link';
 
 const USAGE = `usage: npm run admin -- <command> [--stack Keygate] [--region <region>]
 
@@ -38,7 +39,8 @@ ${RECOVER_OPERATOR_USAGE}
 ${REPLAY_EVENTS_USAGE}
 ${IMPORT_KEYS_USAGE}
 ${IMPORT_APIGATEWAY_KEYS_USAGE}
-${BIND_GUARDED_STAGE_USAGE}`;
+${BIND_GUARDED_STAGE_USAGE}
+${SIGN_IN_LINK_USAGE}`;
 
 /** The stack outputs the CLI needs; the stack writes them (see lib/keygate-stack.ts). */
 interface StackOutputs {
@@ -95,6 +97,7 @@ async function main(args: string[]): Promise<void> {
       'import',
       'bind-guarded-stage',
       'import-apigateway-keys',
+      'sign-in-link',
     ].includes(args[0] ?? '')
   ) {
     process.stderr.write(`${USAGE}\n`);
@@ -105,6 +108,7 @@ async function main(args: string[]): Promise<void> {
     await importKeysCommand(args.slice(1));
     return;
   }
+  if (args[0] === 'sign-in-link') return signInLinkCommand(args.slice(1));
   if (args[0] === 'import-apigateway-keys') {
     await importApiGatewayKeysCommand(args.slice(1));
     return;

@@ -507,6 +507,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/panel/sign-in-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a one-time code that signs the console in as an operator (what `npm run admin -- sign-in-link` prints)
+         * @description Only a live operator key may (a session gets 403). The `code` is shown once and stored as its SHA-256; it is exchanged once, within five minutes, at `POST /v1/console/sign-in` for an operator session of an hour named `user`. The console reads it from its URL fragment (`/console#signin=<code>`), which browsers never send to a server. No `Idempotency-Key` replay: a replay would have to hold the code, and an unused code expires.
+         */
+        post: operations["createSignInLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a one-time sign-in code for an operator session: the console's sign-in link
+         * @description No API key: the code authenticates, once. A code used already, expired or unknown is refused with 401, and of two exchanges at once exactly one gets the session. The session is the operator tenant's, `operator`, live, for an hour; every event it causes names it as `actor: {session, userId, role, signInLink: {mintedBy}}`, the key that minted the code. Codes carry 256 random bits: guessing one is hopeless, whatever the rate.
+         */
+        post: operations["signInWithCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -701,6 +741,16 @@ export interface components {
                 name?: string;
             };
         };
+        CreateSignInLinkRequest: {
+            user: {
+                id: string;
+                /** @description 1 to 100 printable characters, trimmed; no control or bidirectional control characters. */
+                name?: string;
+            };
+        };
+        SignInWithCodeRequest: {
+            code: string;
+        };
         ReportLeakRequest: {
             key: string;
             url?: string;
@@ -741,6 +791,9 @@ export interface components {
                 /** @enum {string} */
                 role: "operator" | "owner" | "admin" | "developer" | "read_only";
                 onBehalfOf?: string;
+                signInLink?: {
+                    mintedBy: string;
+                };
             } | {
                 /** @enum {string} */
                 system: "scheduler" | "github" | "admin-cli" | "reconciler" | "aggregator";
@@ -1056,6 +1109,12 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             token?: string;
+        };
+        CreatedSignInLink: {
+            id: string;
+            code: string;
+            /** Format: date-time */
+            expiresAt: string;
         };
         EventPage: {
             items: components["schemas"]["Event"][];
@@ -2642,6 +2701,76 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    createSignInLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSignInLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description The code, with when it expires. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSignInLink"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            "4XX": components["responses"]["OtherClientError"];
+            "5XX": components["responses"]["OtherServerError"];
+        };
+    };
+    signInWithCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInWithCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description The session, with its `token`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSession"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -303,21 +303,25 @@ export class Keygate extends Construct {
 
   /**
    * A method without the key authorizer or an API key (`auth: 'none'`): its handler authenticates
-   * the caller itself (GitHub's signed leak alerts), and refuses with 401 before doing anything.
+   * the caller itself (GitHub's signed leak alerts, a one-time sign-in code), and refuses with 401
+   * before anything else.
    */
   private addUnauthenticatedMethod(route: Route, integration: apigateway.Integration): void {
     const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
       authorizationType: apigateway.AuthorizationType.NONE,
       apiKeyRequired: false,
     });
+    const self = route.selfAuthenticated;
+    if (self === undefined)
+      throw new Error(`${route.method} ${route.path} has auth none but does not say how its handler authenticates`);
     Validations.of(method).acknowledge(
       {
         id: 'AwsSolutions-APIG4',
-        reason: `${route.method} ${route.path} is called by GitHub secret scanning, which has no API key: the handler verifies GitHub's ECDSA signature over the raw body and answers 401 before any read`,
+        reason: `${route.method} ${route.path} is called by ${self.caller}, which has no API key: the handler checks ${self.by} and answers 401 before anything else`,
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: `${route.method} ${route.path} authenticates its caller by GitHub's ECDSA signature, not by a user pool`,
+        reason: `${route.method} ${route.path} authenticates its caller by ${self.by}, not by a user pool`,
       },
     );
   }

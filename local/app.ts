@@ -18,6 +18,7 @@ import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
 import { DynamoSessionStore } from '../lambdas/core/sessions/dynamodb-sessions';
+import { DynamoSignInCodes } from '../lambdas/core/sessions/dynamodb-sign-in-codes';
 import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
@@ -295,6 +296,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       usage: tenants,
       idempotency,
       sessions: new DynamoSessionStore({ client: documentClient(client), tableName, eventRetentionDays }),
+      signInCodes: new DynamoSignInCodes({ client: documentClient(client), tableName, eventRetentionDays }),
     };
     // keygate's own handlers add the CORS headers of their answers, as their Lambdas do.
     const corsOrigins = options.corsOrigins ?? [];

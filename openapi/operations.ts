@@ -14,7 +14,11 @@ import {
 } from '../lambdas/core/http/schemas/keys';
 import { importKeysSchema, MAX_IMPORT_BODY_BYTES, MAX_IMPORT_KEYS } from '../lambdas/core/http/schemas/imports';
 import { panelLeakSchema } from '../lambdas/core/http/schemas/leaks';
-import { createSessionSchema } from '../lambdas/core/http/schemas/sessions';
+import {
+  createSessionSchema,
+  createSignInLinkSchema,
+  signInWithCodeSchema,
+} from '../lambdas/core/http/schemas/sessions';
 import {
   createTenantSchema,
   renameTenantSchema,
@@ -28,6 +32,7 @@ import { ROUTES, type Route } from '../lambdas/core/http/routes';
 import {
   createdKeySchema,
   createdSessionSchema,
+  createdSignInLinkSchema,
   createdTenantSchema,
   eventPageSchema,
   githubFeedbackSchema,
@@ -402,6 +407,39 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'panel: sessions',
     success: { status: 204, description: 'Revoked.' },
     errors: [403, 404],
+  },
+  'POST /v1/panel/sign-in-links': {
+    operationId: 'createSignInLink',
+    summary:
+      'Mint a one-time code that signs the console in as an operator (what `npm run admin -- sign-in-link` prints)',
+    description:
+      'Only a live operator key may (a session gets 403). The `code` is shown once and stored as its SHA-256; it is exchanged once, within five minutes, ' +
+      'at `POST /v1/console/sign-in` for an operator session of an hour named `user`. The console reads it from its URL fragment (`/console#signin=<code>`), which browsers never send to a server. ' +
+      'No `Idempotency-Key` replay: a replay would have to hold the code, and an unused code expires.',
+    tag: 'panel: sessions',
+    body: { name: 'CreateSignInLinkRequest', schema: createSignInLinkSchema },
+    success: {
+      status: 201,
+      description: 'The code, with when it expires.',
+      body: { name: 'CreatedSignInLink', schema: createdSignInLinkSchema },
+    },
+    errors: [400, 403, 413, 415],
+  },
+  'POST /v1/console/sign-in': {
+    operationId: 'signInWithCode',
+    summary: "Exchange a one-time sign-in code for an operator session: the console's sign-in link",
+    description:
+      'No API key: the code authenticates, once. A code used already, expired or unknown is refused with 401, and of two exchanges at once exactly one gets the session. ' +
+      "The session is the operator tenant's, `operator`, live, for an hour; every event it causes names it as `actor: {session, userId, role, signInLink: {mintedBy}}`, the key that minted the code. " +
+      'Codes carry 256 random bits: guessing one is hopeless, whatever the rate.',
+    tag: 'sessions',
+    body: { name: 'SignInWithCodeRequest', schema: signInWithCodeSchema },
+    success: {
+      status: 201,
+      description: 'The session, with its `token`.',
+      body: { name: 'CreatedSession', schema: createdSessionSchema },
+    },
+    errors: [400, 401, 409, 413, 415],
   },
   'DELETE /v1/session': {
     operationId: 'signOut',

@@ -15,6 +15,7 @@ import type { GithubFeedback } from '../lambdas/core/leaks/github';
 import { PLAN_NAMES, QUOTA_PERIODS, type KeyRecord, type TenantRecord } from '../lambdas/core/model';
 import type { CreatedTenant, TenantWorkspaces, UsageReport } from '../lambdas/core/tenants/tenant-service';
 import type { SessionWithToken } from '../lambdas/core/sessions/model';
+import type { MintedSignInLink } from '../lambdas/core/sessions/sign-in-links';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/core/http/errors';
 import type { KeyUsageAnswer, TenantRanking, UsageAnswer } from '../lambdas/core/usage/usage-query';
 
@@ -62,6 +63,13 @@ export const createdSessionSchema = z.strictObject({
   createdAt: instant,
   expiresAt: instant,
   token: z.optional(z.string().check(z.regex(/^kgs_[A-Za-z0-9_-]{43}$/))),
+});
+
+/** A one-time sign-in code for the console, answered once to the operator key that minted it. */
+export const createdSignInLinkSchema = z.strictObject({
+  id: z.string().check(z.regex(/^sil_[0-9a-f]{24}$/)),
+  code: z.string().check(z.regex(/^kgl_[A-Za-z0-9_-]{43}$/)),
+  expiresAt: instant,
 });
 
 /** Where to go on from a page: absent on the last one. */
@@ -251,6 +259,7 @@ agree<Same<Omit<z.output<typeof createdKeySchema>, 'key'> & { key: string }, Key
 agree<Same<z.output<typeof tenantRecordSchema>, TenantRecord>>();
 agree<Same<z.output<typeof tenantWorkspacesAnswerSchema>, TenantWorkspaces>>();
 agree<Same<Omit<z.output<typeof createdSessionSchema>, 'token'> & { token: string }, SessionWithToken>>();
+agree<Same<z.output<typeof createdSignInLinkSchema>, MintedSignInLink>>();
 agree<
   Same<z.output<typeof createdTenantSchema>, Omit<CreatedTenant, 'key'> & { key: z.output<typeof createdKeySchema> }>
 >();

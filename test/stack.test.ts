@@ -253,14 +253,20 @@ describe('routes', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
     expect(methods).toHaveLength(ROUTES.length);
     const open = ROUTES.filter((route) => route.auth === 'none');
-    // only GitHub's signed leak alerts come without a key.
-    expect(open.map((route) => `${route.method} ${route.path}`)).toEqual(['POST /v1/leaks/github']);
+    // only the console's sign-in by a one-time code and GitHub's signed leak alerts come without a key.
+    expect(open.map((route) => `${route.method} ${route.path}`)).toEqual([
+      'POST /v1/console/sign-in',
+      'POST /v1/leaks/github',
+    ]);
     const keyed = methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM');
     expect(keyed).toHaveLength(ROUTES.length - open.length);
     for (const method of keyed) expect(method.Properties.ApiKeyRequired).toBe(true);
     const [githubId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'github' });
     const [, github] = onlyResource(template, 'AWS::ApiGateway::Method', { ResourceId: { Ref: githubId } });
     expect(github.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', ApiKeyRequired: false });
+    const [signInId] = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'sign-in' });
+    const [, signIn] = onlyResource(template, 'AWS::ApiGateway::Method', { ResourceId: { Ref: signInId } });
+    expect(signIn.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', ApiKeyRequired: false });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
   });
 

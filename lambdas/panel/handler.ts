@@ -18,8 +18,8 @@ import type { Logger } from '../core/support/logger';
 import { toTenantRecord } from '../core/model';
 import type { TenantService } from '../core/tenants/tenant-service';
 import { proxyHandler } from '../runtime/proxy';
-import { panelSessionRoutes } from '../core/http/session-routes';
-import { sessionServiceOf } from '../core/sessions/wiring';
+import { consoleSignInRoutes, panelSessionRoutes, signInLinkRoutes } from '../core/http/session-routes';
+import { sessionServiceOf, signInLinksOf } from '../core/sessions/wiring';
 
 /**
  * The operator panel's routes; only live `operator` keys get past the first lines of each. A
@@ -54,7 +54,10 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     callerOf,
   });
   const importer = new KeyImporter(keys);
-  const sessionRoutes = panelSessionRoutes(sessionServiceOf(keys), keys.idempotency);
+  const sessionRoutes = {
+    ...panelSessionRoutes(sessionServiceOf(keys), keys.idempotency),
+    ...signInLinkRoutes(signInLinksOf(keys)),
+  };
   return {
     ...Object.fromEntries(Object.entries(sessionRoutes).map(([route, handler]) => [route, operatorOnly(handler)])),
     ...Object.fromEntries(Object.entries(tenantKeys).map(([route, handler]) => [route, operatorOnly(handler)])),
@@ -125,6 +128,9 @@ function checkedItem(item: unknown, index: number): ImportKeyInput | ApiError {
   }
 }
 
-/** The panel Lambda's handler over API Gateway proxy events. */
+/**
+ * The panel Lambda's handler over API Gateway proxy events; the console's sign-in by a one-time
+ * code comes without a key, and is its one route that has no caller.
+ */
 export const createPanelHandler = (tenants: TenantService, logger: Logger, keys: KeyRouteDeps) =>
-  proxyHandler(createPanelRoutes(tenants, keys), logger, keys.clock);
+  proxyHandler(createPanelRoutes(tenants, keys), logger, keys.clock, consoleSignInRoutes(signInLinksOf(keys)));

@@ -1,7 +1,7 @@
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { Idempotency } from '../core/http/idempotency';
-import { idempotencyStore, sessionStore, usageStore } from '../runtime/dynamodb';
+import { idempotencyStore, sessionStore, signInCodes, usageStore } from '../runtime/dynamodb';
 import { keyServiceDeps, tenantService } from '../runtime/services';
 import { corsOriginsFromEnv, withCors } from '../runtime/cors';
 import { createPanelHandler } from './handler';
@@ -16,6 +16,7 @@ export const handler = withCors(
     idempotency: new Idempotency({ store: idempotencyStore, clock: systemClock, logger }),
     usageStore,
     sessions: sessionStore,
+    signInCodes,
     usage: tenants,
   }),
   corsOriginsFromEnv(),

@@ -3,6 +3,7 @@ import { DynamoIdempotencyStore } from '../core/store/dynamodb-idempotency';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { DynamoEventReader } from '../core/events/dynamodb-events';
 import { DynamoUsageStore } from '../core/usage/dynamodb-usage';
+import { DynamoSignInCodes } from '../core/sessions/dynamodb-sign-in-codes';
 import { DynamoSessionStore } from '../core/sessions/dynamodb-sessions';
 import { documentClient } from './dynamodb-client';
 import { numberFromEnv, stringFromEnv } from './env';
@@ -24,6 +25,9 @@ export const idempotencyStore = new DynamoIdempotencyStore({ client: documentDb,
 
 /** Where sessions live: the same table, one item per session. */
 export const sessionStore = new DynamoSessionStore({ client: documentDb, tableName, eventRetentionDays });
+
+/** Where the console's one-time sign-in codes live: the same table, one item per code. */
+export const signInCodes = new DynamoSignInCodes({ client: documentDb, tableName, eventRetentionDays });
 
 /** The audit trail's reader over the same table and client. */
 export const eventReader = new DynamoEventReader(documentDb, tableName);

@@ -1,6 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizerContext } from '../core/model';
-import { callerSchema, errorResponse, type ApiRequest, type RouteHandler } from '../core/http/http';
+import {
+  callerSchema,
+  errorResponse,
+  type ApiRequest,
+  type PublicRequest,
+  type PublicRouteHandler,
+  type RouteHandler,
+} from '../core/http/http';
 import type { Logger } from '../core/support/logger';
 import { systemClock, type Clock } from '../core/support/clock';
 import { assertSessionLive } from '../core/sessions/model';
@@ -14,9 +21,16 @@ export function proxyHandler(
   logger: Logger,
   /** Tells a session that ended after its Allow was cached (see `assertSessionLive`). @default - the system clock */
   clock: Clock = systemClock,
+  /**
+   * Routes without a key (`auth: 'none'`), which authenticate their caller from the request; they
+   * never see a caller, whatever the event carries. @default - none
+   */
+  publicRoutes: Readonly<Record<string, PublicRouteHandler>> = {},
 ) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
+      const open = publicRoutes[`${event.httpMethod} ${event.resource}`];
+      if (open !== undefined) return await open(toPublicRequest(event));
       const route = routes[`${event.httpMethod} ${event.resource}`];
       if (route === undefined) throw new Error(`no handler for ${event.httpMethod} ${event.resource}`);
       const request = toApiRequest(event);
@@ -32,6 +46,10 @@ function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   const caller = callerSchema.safeParse(event.requestContext.authorizer ?? {});
   // only a wiring mistake gets here: the authorizer always sets these fields.
   if (!caller.success) throw new Error('the request has no valid authorizer context');
+  return { ...toPublicRequest(event), caller: caller.data as AuthorizerContext };
+}
+
+function toPublicRequest(event: APIGatewayProxyEvent): PublicRequest {
   const body =
     event.body === null
       ? undefined
@@ -45,7 +63,6 @@ function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     query: compact(event.queryStringParameters),
     headers: lowerCased(compact(event.headers)),
     body,
-    caller: caller.data as AuthorizerContext,
   };
 }
 

@@ -69,6 +69,8 @@ describe('preflights', () => {
   it("answers OPTIONS on every resource of keygate's routes, and on no other", () => {
     expect([...optionsMethods(one).keys()].sort()).toEqual([...expected.keys()].sort());
     expect(optionsMethods(one).has('/v1/leaks/github')).toBe(false);
+    // the console opens a sign-in link from its own origin: the exchange needs its preflight.
+    expect(optionsMethods(one).has('/v1/console/sign-in')).toBe(true);
     expect(optionsMethods(one).has('/{proxy+}')).toBe(false);
   });
 

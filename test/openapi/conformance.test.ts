@@ -5,6 +5,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { OPENAPI_FILES } from '../../bin/openapi';
 import { OPERATIONS } from '../../openapi/operations';
 import { hashKey, keyIdFromHash } from '../../lambdas/core/keys/format';
+import { leakScan } from '../support/leak-scan';
 import { call, startTestKeygate } from '../support/local';
 
 /**
@@ -418,6 +419,17 @@ describe('real answers fit the OpenAPI document', () => {
     expect(
       (await api('GET', '/v1/panel/tenants/{tenantId}', { key: operator, params: { tenantId: 'acme' } })).status,
     ).toBe(404);
+  });
+
+  it("the console's sign-in link: a code minted by the operator key, exchanged once without a key", async () => {
+    const minted = await api('POST', '/v1/panel/sign-in-links', { key: operator, body: { user: { id: 'u_link' } } });
+    expect(minted.status).toBe(201);
+    leakScan.sessionToken(minted.body.code as string);
+    const signedIn = await api('POST', '/v1/console/sign-in', { body: { code: minted.body.code } });
+    expect(signedIn.status).toBe(201);
+    expect((await api('POST', '/v1/console/sign-in', { body: { code: minted.body.code } })).status).toBe(401);
+    expect((await api('POST', '/v1/console/sign-in', { body: { code: 1 } })).status).toBe(400);
+    await api('DELETE', '/v1/session', { key: signedIn.body.token as string });
   });
 
   it('covered every operation of the document with its success, and the errors the API gives most', () => {

@@ -14,6 +14,7 @@ import type { KeyRouteDeps } from '../../lambdas/core/http/key-routes';
 import { createKeyRoutes } from '../../lambdas/keys/handler';
 import { createPanelLeakRoutes, GITHUB_LEAK_RESOURCE, type LeaksDeps } from '../../lambdas/leaks/handler';
 import { createPanelRoutes } from '../../lambdas/panel/handler';
+import { consoleSignInRoutes } from '../../lambdas/core/http/session-routes';
 
 type Json = Record<string, any>;
 
@@ -73,6 +74,7 @@ describe('routes: the document, the route table and the handlers agree', () => {
       ...Object.keys(createPanelRoutes(none as TenantService, none as KeyRouteDeps)),
       ...Object.keys(createEventRoutes(none as EventsDeps)),
       ...Object.keys(createPanelLeakRoutes(none as LeaksDeps)),
+      ...Object.keys(consoleSignInRoutes(none)),
       `POST ${GITHUB_LEAK_RESOURCE}`,
     ];
     expect(served.sort()).toEqual(Object.keys(OPERATIONS).sort());

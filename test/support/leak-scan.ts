@@ -13,8 +13,8 @@ import { appendFileSync } from 'node:fs';
  * has one, 64 hex of secret, 8 hex of CRC-32 when the format has a checksum.
  */
 const KEY = /\b([a-z0-9]{1,16})_(?:(live|test)_)?([0-9a-f]{64})((?:[0-9a-f]{8})?)\b/g;
-/** A session token as keygate mints it: `kgs_` and 43 base64url characters. */
-const SESSION = /\bkgs_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+/** A session token or a console sign-in code as keygate mints them: `kgs_` or `kgl_` and 43 base64url characters. */
+const SESSION = /\bkg[sl]_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 /** Windows of the secret this long count as a leak: 48 bits, never matched by chance. */
 const WINDOW = 12;
 /** Authorization values shorter than this (`Bearer`, `x`) are too common to scan for. */

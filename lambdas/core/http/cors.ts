@@ -111,15 +111,21 @@ export function headerValue(
 
 /**
  * The resources whose preflights keygate answers, each with its methods: every route a browser
- * calls with a key. Routes that authenticate their caller otherwise (GitHub's signed alerts)
- * have no browser caller and get no preflight.
+ * calls with a key, and the keyless routes browsers call (the console's sign-in by a one-time
+ * code). Other routes that authenticate their caller otherwise (GitHub's signed alerts) have no
+ * browser caller and get no preflight.
  */
 export function preflightResources(
-  routes: readonly { readonly method: string; readonly path: string; readonly auth?: string }[],
+  routes: readonly {
+    readonly method: string;
+    readonly path: string;
+    readonly auth?: string;
+    readonly browser?: boolean;
+  }[],
 ): Map<string, string[]> {
   const resources = new Map<string, string[]>();
   for (const route of routes) {
-    if (route.auth === 'none') continue;
+    if (route.auth === 'none' && route.browser !== true) continue;
     const methods = resources.get(route.path) ?? [];
     if (!methods.includes(route.method)) methods.push(route.method);
     resources.set(route.path, methods);

@@ -34,6 +34,11 @@ export interface HttpResponse {
 /** A domain route handler: one request in, one response out. */
 export type RouteHandler = (request: ApiRequest) => Promise<HttpResponse>;
 
+/** A request to a route without a key (`auth: 'none'`): no caller, whatever the event carries. */
+export type PublicRequest = Omit<ApiRequest, 'caller'>;
+/** A handler of such a route: it authenticates its caller from the request itself. */
+export type PublicRouteHandler = (request: PublicRequest) => Promise<HttpResponse>;
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 /** A JSON response; 204 has no body. */

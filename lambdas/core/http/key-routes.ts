@@ -13,6 +13,7 @@ import { keyUsageRoute, type UsageOptions, type UsageRouteDeps } from './usage-r
 import type { KeyService, KeyServiceDeps } from '../keys/key-service';
 import type { AuthorizerContext } from '../model';
 import type { SessionStore } from '../sessions/store';
+import type { SignInCodeStore } from '../sessions/dynamodb-sign-in-codes';
 
 /** Where a set of key routes lives and whom it acts for. */
 export interface KeyRouteMount {
@@ -102,4 +103,6 @@ export function keyRoutes(keys: KeyService, mount: KeyRouteMount): Record<string
 export type KeyRouteDeps = KeyServiceDeps & {
   readonly idempotency?: Idempotency;
   readonly sessions?: SessionStore;
+  /** Where the console's one-time sign-in codes live. @default - none: their routes fail loudly */
+  readonly signInCodes?: SignInCodeStore;
 } & UsageOptions;

@@ -12,6 +12,13 @@ export interface Route {
    * a route that checks its caller itself (GitHub's signed leak alerts). @default 'apiKey'
    */
   readonly auth?: 'apiKey' | 'none';
+  /**
+   * For a route with `auth: 'none'`: who calls it and what its handler authenticates them by, as
+   * the reasons the stack gives cdk-nag for a method without an authorizer.
+   */
+  readonly selfAuthenticated?: { readonly caller: string; readonly by: string };
+  /** Whether browsers call a route with `auth: 'none'`, so that its preflights are answered. @default false */
+  readonly browser?: boolean;
 }
 
 /** Every route of the API, in one place for the stack and the local gateway alike. */
@@ -56,12 +63,31 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/panel/tenants/{tenantId}/sessions', function: 'panel' },
   { method: 'DELETE', path: '/v1/panel/tenants/{tenantId}/sessions/{sessionId}', function: 'panel' },
   { method: 'DELETE', path: '/v1/session', function: 'keys' },
+  // the console's one-time sign-in links: minted by an operator key, exchanged by the code alone.
+  { method: 'POST', path: '/v1/panel/sign-in-links', function: 'panel' },
+  {
+    method: 'POST',
+    path: '/v1/console/sign-in',
+    function: 'panel',
+    auth: 'none',
+    browser: true,
+    selfAuthenticated: {
+      caller: 'the console opening a one-time sign-in link',
+      by: 'the one-time code in the body (256 random bits, stored hashed, five minutes, single use)',
+    },
+  },
   // the audit trail.
   { method: 'GET', path: '/v1/events', function: 'events' },
   { method: 'GET', path: '/v1/panel/events', function: 'events' },
   // leak response; GitHub signs its alerts instead of presenting a key.
   { method: 'POST', path: '/v1/panel/leaks', function: 'leaks' },
-  { method: 'POST', path: '/v1/leaks/github', function: 'leaks', auth: 'none' },
+  {
+    method: 'POST',
+    path: '/v1/leaks/github',
+    function: 'leaks',
+    auth: 'none',
+    selfAuthenticated: { caller: 'GitHub secret scanning', by: "GitHub's ECDSA signature over the raw body" },
+  },
 ];
 
 /**

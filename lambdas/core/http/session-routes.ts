@@ -1,7 +1,15 @@
 import type { Idempotency } from './idempotency';
-import { emptySchema, jsonResponse, parseBody, type ApiRequest, type RouteHandler } from './http';
-import { createSessionSchema } from './schemas/sessions';
+import {
+  emptySchema,
+  jsonResponse,
+  parseBody,
+  type ApiRequest,
+  type PublicRouteHandler,
+  type RouteHandler,
+} from './http';
+import { createSessionSchema, createSignInLinkSchema, signInWithCodeSchema } from './schemas/sessions';
 import type { SessionService } from '../sessions/session-service';
+import type { SignInLinks } from '../sessions/sign-in-links';
 
 /**
  * The panel's session routes: an operator key mints a session for a member of a tenant
@@ -32,6 +40,33 @@ export function signOutRoutes(sessions: SessionService): Record<string, RouteHan
       parseBody(request, emptySchema);
       await sessions.signOut(request.caller);
       return jsonResponse(204);
+    },
+  };
+}
+
+/**
+ * `POST /v1/panel/sign-in-links`: a live operator key mints a one-time code for the console (the
+ * panel's guard wraps it). No `Idempotency-Key` replay: a replay would have to hold the code, and
+ * a retry that mints another costs nothing, as an unused code expires in minutes.
+ */
+export function signInLinkRoutes(links: () => SignInLinks): Record<string, RouteHandler> {
+  return {
+    'POST /v1/panel/sign-in-links': async (request) => {
+      const { user } = parseBody(request, createSignInLinkSchema);
+      return jsonResponse(201, await links().mint(request.caller, user));
+    },
+  };
+}
+
+/**
+ * `POST /v1/console/sign-in {code}`, without a key: the code authenticates, once. Its answer is
+ * the session, as the panel's session creation answers it.
+ */
+export function consoleSignInRoutes(links: () => SignInLinks): Record<string, PublicRouteHandler> {
+  return {
+    'POST /v1/console/sign-in': async (request) => {
+      const { code } = parseBody(request, signInWithCodeSchema);
+      return jsonResponse(201, await links().exchange(code));
     },
   };
 }

@@ -68,7 +68,11 @@ export function assertMayChange(caller: AuthorizerContext, role: Role): void {
  */
 export function operatorActingFor(
   tenant: Tenant,
-  operator: Pick<AuthorizerContext, 'keyId'> & { readonly session?: string; readonly userId?: string },
+  operator: Pick<AuthorizerContext, 'keyId'> & {
+    readonly session?: string;
+    readonly userId?: string;
+    readonly signInLinkBy?: string;
+  },
 ): AuthorizerContext {
   return {
     tenantId: tenant.tenantId,
@@ -80,5 +84,6 @@ export function operatorActingFor(
     // an operator session acting for a tenant is still named by its member in the audit trail.
     ...(typeof operator.session === 'string' ? { session: operator.session } : {}),
     ...(typeof operator.userId === 'string' ? { userId: operator.userId } : {}),
+    ...(typeof operator.signInLinkBy === 'string' ? { signInLinkBy: operator.signInLinkBy } : {}),
   };
 }

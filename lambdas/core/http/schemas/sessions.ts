@@ -23,3 +23,13 @@ export const createSessionSchema = z.strictObject({
   ),
   user: z.strictObject({ id: userIdSchema, name: z.optional(nameSchema) }),
 });
+
+/** The body of a sign-in link's minting: the member the session will name. */
+export const createSignInLinkSchema = z.strictObject({
+  user: z.strictObject({ id: userIdSchema, name: z.optional(nameSchema) }),
+});
+
+/** The body of the console's sign-in by a one-time code: `kgl_` and 43 base64url characters. */
+export const signInWithCodeSchema = z.strictObject({
+  code: z.string().check(z.maxLength(100)),
+});
