@@ -88,6 +88,23 @@ export class ConsoleApi {
     this.#token = created.token;
   }
 
+  /**
+   * Exchanges a one-time sign-in code (from a link the admin CLI printed) for an operator session:
+   * the code goes in the body of one request, with no key, and is kept nowhere.
+   */
+  async signInWithCode(code: string): Promise<void> {
+    const response = await this.send('POST', '/v1/console/sign-in', undefined, { code });
+    if (response.status === 401 || response.status === 400)
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'This sign-in link cannot be used: it was used already, has expired, or is not whole. Print a new one with npm run admin -- sign-in-link.',
+      );
+    const created = (await answer(response)) as { token?: string };
+    if (created.token === undefined) throw new ApiError(500, 'internal_error', 'keygate gave no session token.');
+    this.#token = created.token;
+  }
+
   /** Revokes the session (`DELETE /v1/session`) and forgets it, whatever keygate answers. */
   async signOut(): Promise<void> {
     const token = this.#token;
@@ -108,8 +125,14 @@ export class ConsoleApi {
     return (await answer(response)) as T;
   }
 
-  private send(method: string, path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  private send(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
     return fetch(path, {
@@ -133,6 +156,18 @@ async function answer(response: Response): Promise<unknown> {
     error?.error?.code ?? 'error',
     error?.error?.message ?? `keygate answered ${response.status}`,
   );
+}
+
+/**
+ * The one-time sign-in code of a link (`/console#signin=<code>`), removed from the address bar and
+ * the history entry at once, so that it is not kept, bookmarked or shared once read. The fragment
+ * is never sent to a server: the code reaches no access log on its way here.
+ */
+export function takeSignInCode(): string | undefined {
+  const match = /^#signin=(.*)$/.exec(window.location.hash);
+  if (match === null) return undefined;
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  return decodeURIComponent(match[1] ?? '');
 }
 
 /** A query string of the defined values. */

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing } from 'lit';
-import { ConsoleApi, errorText } from './api';
+import { ConsoleApi, errorText, takeSignInCode } from './api';
 import { consoleStyles } from './look';
 import { OPEN_TENANT } from './tenants-page';
 import { TENANT_DELETED } from './tenant-page';
@@ -18,8 +18,9 @@ const NAV: readonly { page: 'tenants' | 'events' | 'leaks'; label: string }[] = 
 
 /**
  * `<keygate-console>`: the operator console. An operator key is exchanged once for an operator
- * session (the field is cleared and the key kept nowhere); the session lives in this element's
- * memory only, and "Sign out" revokes it.
+ * session (the field is cleared and the key kept nowhere), or the one-time code of a sign-in link
+ * (`#signin=<code>`, taken out of the URL at once); the session lives in this element's memory
+ * only, and "Sign out" revokes it.
  */
 export class KeygateConsole extends LitElement {
   static override styles = consoleStyles;
@@ -50,6 +51,27 @@ export class KeygateConsole extends LitElement {
       this.notice = `Tenant ${(event as CustomEvent<string>).detail} deleted.`;
       this.view = { page: 'tenants' };
     });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // a link the admin CLI printed: its code is taken out of the URL before anything else runs.
+    const code = takeSignInCode();
+    if (code !== undefined) void this.signInWithCode(code);
+  }
+
+  private async signInWithCode(code: string): Promise<void> {
+    this.notice = 'Signing in with your link…';
+    try {
+      await this.#api.signInWithCode(code);
+      this.error = undefined;
+      this.notice = undefined;
+      this.view = { page: 'tenants' };
+      this.signedIn = true;
+    } catch (error) {
+      this.notice = undefined;
+      this.error = errorText(error);
+    }
   }
 
   private go(view: View): void {
