@@ -127,6 +127,15 @@ describe('keygate-admin sign-in-link', () => {
     }
   });
 
+  it('refuses a code whose operator key was revoked since it was printed', async () => {
+    const laptop = await call(keygate.url, 'POST', '/v1/keys', { key: op, body: { name: 'laptop', role: 'operator' } });
+    const run = await admin(['--url', keygate.url], { KEYGATE_OPERATOR_KEY: laptop.body.key });
+    const [, , code] = LINK.exec(run.stdout) as RegExpExecArray;
+    expect((await call(keygate.url, 'POST', `/v1/keys/${laptop.body.id}/revoke`, { key: op })).status).toBe(200);
+    const refused = await exchange(code);
+    expect([refused.status, refused.body.error.code]).toEqual([401, 'unauthorized']);
+  });
+
   it('refuses a made-up code and a malformed body, each in the contract shape', async () => {
     const made = await exchange(`kgl_${'A'.repeat(43)}`);
     expect([made.status, made.body.error.code]).toEqual([401, 'unauthorized']);

@@ -34,6 +34,7 @@ beforeEach(() => {
   links = new SignInLinks({
     codes: new DynamoSignInCodes({ client: table.doc, tableName: table.tableName }),
     tenants: table.store,
+    keys: table.store,
     clock,
   });
 });
@@ -113,6 +114,21 @@ describe('sign-in codes', () => {
     expect((await scan()).length).toBe(before);
     clock.set(instant(0, '10:04:59.999'));
     await expect(links.exchange(minted.code)).resolves.toMatchObject({ role: 'operator' });
+  });
+
+  it('die with the key that minted them: revoked since, the code is refused and nothing is minted', async () => {
+    const other = keyFixture({ tenant: operator, role: 'operator', name: 'laptop' }).item;
+    await table.store.createKey(other);
+    const minted = await links.mint({ ...caller, keyId: other.id }, { id: 'ada' });
+    await table.store.setKeyStatus('operator', other.id, 'revoked');
+    const before = (await scan()).length;
+    const error = await apiError(links.exchange(minted.code));
+    expect([error.status, error.code, error.message]).toEqual([
+      401,
+      'unauthorized',
+      'the operator key that printed this sign-in link no longer works: print a new one with a working key',
+    ]);
+    expect((await scan()).length).toBe(before);
   });
 
   it('refuse a made-up or mistyped code as unknown', async () => {

@@ -2,7 +2,8 @@ import { ApiError, conflict, forbidden } from '../http/errors';
 import { hashesEqual, type Environment } from '../keys/format';
 import { OPERATOR_TENANT_ID } from '../keys/owner-guard';
 import { newEvent, type Actor } from '../events/model';
-import type { AuthorizerContext, Tenant } from '../model';
+import type { AuthorizerContext, KeyItem, Tenant } from '../model';
+import { isExpired } from '../keys/expiry';
 import type { Clock } from '../support/clock';
 import { sessionExpired, toSessionRecord, type SessionItem, type SessionUser, type SessionWithToken } from './model';
 import type { SignInCodeStore } from './dynamodb-sign-in-codes';
@@ -22,6 +23,11 @@ export interface SignInLinkDeps {
   readonly codes: SignInCodeStore;
   /** The operator tenant, read at the exchange: a suspended one signs nobody in. */
   readonly tenants: { getTenant(tenantId: string): Promise<Tenant | undefined> };
+  /**
+   * The keys, to refuse a code whose minting key was revoked, deleted or expired since.
+   * @default - not checked
+   */
+  readonly keys?: { getKey(id: string): Promise<KeyItem | undefined> };
   /** Gives the tenant a usage identifier where it has none, as a session's creation does. @default - none */
   readonly usage?: { ensureUsageKey(tenant: Tenant, environment: Environment): Promise<Tenant> };
   readonly clock: Clock;
@@ -83,6 +89,15 @@ export class SignInLinks {
     const now = this.deps.clock();
     if (sessionExpired(stored.expiresAt, now))
       throw new ApiError('unauthorized', 'this sign-in link has expired: print a new one');
+    // a link lives minutes, but must not outlive the key that printed it (a leak's revocation).
+    if (this.deps.keys !== undefined) {
+      const minter = await this.deps.keys.getKey(stored.createdBy);
+      if (minter?.tenantId !== stored.tenantId || minter.status !== 'active' || isExpired(minter.expiresAt, now))
+        throw new ApiError(
+          'unauthorized',
+          'the operator key that printed this sign-in link no longer works: print a new one with a working key',
+        );
+    }
     const tenant = await this.deps.tenants.getTenant(stored.tenantId);
     if (tenant === undefined || tenant.status !== 'active')
       throw conflict('the operator tenant is not active: nobody can sign in');

@@ -34,6 +34,7 @@ export function signInLinksOf(deps: KeyRouteDeps): () => SignInLinks {
     links ??= new SignInLinks({
       codes: deps.signInCodes,
       tenants: deps.store,
+      keys: deps.store,
       ...(deps.usage === undefined ? {} : { usage: deps.usage }),
       clock: deps.clock,
     });
