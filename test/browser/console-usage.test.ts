@@ -13,16 +13,18 @@ interface Sent {
 }
 
 /**
- * A tenant on the starter plan (burst 20) whose keys make requests of every kind: one answered
- * key creation, two refused by role (403), and a burst of which the usage plan throttles some (429).
+ * A tenant on a tiny plan (1 request/s, burst 5) whose keys make requests of every kind: one
+ * answered key creation, two refused by role (403), and a burst of 30 at once, of which the usage
+ * plan throttles some (429) however slowly a busy machine sends them (it would take 25 s).
  */
 async function busyTenant(tenantId: string): Promise<Sent> {
   const operator = suite.fixture.keygate.operatorKey;
   const created = await call(suite.origin, 'POST', '/v1/panel/tenants', {
     key: operator,
-    body: { tenantId, name: 'Usage Co', plan: 'starter' },
+    body: { tenantId, name: 'Usage Co', plan: 'enterprise', rateLimit: 1, burstLimit: 5 },
   });
   expect(created.status).toBe(201);
+  await suite.fixture.keygate.reconciled();
   const owner = created.body.key.key as string;
   const statuses: number[] = [];
   const viewer = await call(suite.origin, 'POST', '/v1/keys', {
@@ -35,7 +37,7 @@ async function busyTenant(tenantId: string): Promise<Sent> {
       (await call(suite.origin, 'POST', '/v1/keys', { key: viewer.body.key, body: { name: 'no' } })).status,
     );
   const burst = await Promise.all(
-    Array.from({ length: 60 }, () => call(suite.origin, 'GET', '/orders', { key: owner })),
+    Array.from({ length: 30 }, () => call(suite.origin, 'GET', '/orders', { key: owner })),
   );
   statuses.push(...burst.map((answer) => answer.status));
   expect(statuses.slice(0, 3)).toEqual([201, 403, 403]);
