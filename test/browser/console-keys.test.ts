@@ -161,3 +161,23 @@ test('a tenant-id the URL would resolve away ("..") sends nothing and says there
   await keysElement(page).getByRole('alert').getByText('no such tenant').waitFor();
   expect(asked).toEqual([]);
 });
+
+test("the console's session ended while its keys are open (revoked elsewhere): the component's refused call signs the console out, saying so", async () => {
+  const { page } = await openTenant('ops-ended');
+  // the tenant's events list, which reads every few seconds, is held: only the keys component may learn of the end.
+  await page.route(`${suite.origin}/v1/panel/events**`, () => undefined);
+  const trail = (await call(suite.origin, 'GET', '/v1/panel/events?tenantId=operator&limit=50', operator())).body
+    .items as { type: string; details: { sessionId: string; user: { id: string } } }[];
+  const signedIn = trail.find((event) => event.type === 'session.created' && event.details.user.id === 'ops-ended');
+  const revoked = await call(
+    suite.origin,
+    'DELETE',
+    `/v1/panel/tenants/operator/sessions/${signedIn!.details.sessionId}`,
+    operator(),
+  );
+  expect(revoked.status).toBe(204);
+  await keysElement(page).getByRole('searchbox', { name: 'Search by name' }).fill('own');
+  await page.getByRole('alert').getByText('Your session has ended: sign in again.').waitFor();
+  expect(await page.getByLabel('Operator key').isVisible()).toBe(true);
+  expect(await keysElement(page).count()).toBe(0);
+});
