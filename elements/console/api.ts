@@ -66,6 +66,21 @@ export class ConsoleApi {
   }
 
   /**
+   * The session token, for `<keygate-api-keys tenant-id>`, which calls the panel's key routes
+   * itself with the same session: handed over in memory, as a property, never into the DOM.
+   */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** keygate refused `token` to a call made elsewhere: the session ends, as after a refused call of this API. */
+  refused(token: string): void {
+    if (token !== this.#token) return;
+    this.#token = undefined;
+    this.ended();
+  }
+
+  /**
    * Exchanges an operator key for an operator session of the operator tenant (an hour at most);
    * the key is used for this one request and kept nowhere. A tenant's key is refused by keygate
    * (403), which this reports in words an operator can act on.
@@ -118,10 +133,7 @@ export class ConsoleApi {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const token = this.#token;
     const response = await this.send(method, path, token ?? '', body, this.#calls.signal);
-    if (response.status === 401 && token !== undefined && token === this.#token) {
-      this.#token = undefined;
-      this.ended();
-    }
+    if (response.status === 401 && token !== undefined) this.refused(token);
     return (await answer(response)) as T;
   }
 
