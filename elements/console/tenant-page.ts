@@ -2,6 +2,7 @@ import { html, LitElement, nothing } from 'lit';
 import { errorText, PLANS, type ConsoleApi, type Page, type Tenant } from './api';
 import { consoleStyles } from './look';
 import './events-page';
+import './tenant-usage';
 
 /** How often a pending plan change is read again, until applied. */
 const POLL_MS = 1000;
@@ -193,6 +194,7 @@ export class KgTenant extends LitElement {
               </table>`
       }
       <kg-events .api=${this.api} tenant-id=${this.tenantId} heading="Events of ${this.tenantId}"></kg-events>
+      <kg-tenant-usage .api=${this.api} tenant-id=${this.tenantId}></kg-tenant-usage>
     </section>`;
   }
 }
