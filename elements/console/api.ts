@@ -50,6 +50,16 @@ export interface Page<T> {
 export type SessionEnded = () => void;
 
 /**
+ * keygate's base URL as the page names it in `<meta name="keygate-api" content="…">` (the
+ * deployed console, on an origin of its own); empty, for this page's origin, without it.
+ */
+export function apiBaseUrl(page: {
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+}): string {
+  return page.querySelector('meta[name="keygate-api"]')?.getAttribute('content') ?? '';
+}
+
+/**
  * keygate's panel routes for the console over plain `fetch`. The operator session token is held
  * here, in memory only, and sent in `Authorization` (never a cookie, storage or the URL).
  */
@@ -58,7 +68,13 @@ export class ConsoleApi {
   /** Aborts the calls still on their way when the session is signed out, so none answers 401 after. */
   #calls = new AbortController();
 
-  constructor(private readonly ended: SessionEnded) {}
+  /**
+   * @param baseUrl - keygate's base URL, stage included (see {@link apiBaseUrl}); empty: this page's origin.
+   */
+  constructor(
+    private readonly ended: SessionEnded,
+    readonly baseUrl = '',
+  ) {}
 
   /** Whether a session is held. */
   get signedIn(): boolean {
@@ -147,7 +163,7 @@ export class ConsoleApi {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
-    return fetch(path, {
+    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

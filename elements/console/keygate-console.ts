@@ -1,5 +1,5 @@
 import { html, LitElement, nothing } from 'lit';
-import { ConsoleApi, errorText, takeSignInCode } from './api';
+import { apiBaseUrl, ConsoleApi, errorText, takeSignInCode } from './api';
 import { consoleStyles } from './look';
 import { OPEN_TENANT } from './tenants-page';
 import { TENANT_DELETED } from './tenant-page';
@@ -45,7 +45,7 @@ export class KeygateConsole extends LitElement {
   readonly #api = new ConsoleApi(() => {
     this.signedIn = false;
     this.error = 'Your session has ended: sign in again.';
-  });
+  }, apiBaseUrl(document));
 
   constructor() {
     super();
