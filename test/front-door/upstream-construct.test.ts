@@ -77,11 +77,12 @@ describe('keygate:upstreamUrl', () => {
     template.hasOutput('UpstreamSecretArn', { Value: { Ref: secretId } });
   });
 
-  it('puts every method of the API behind the key authorizer with apiKeyRequired, but the one GitHub signs', () => {
+  it('puts every method of the API behind the key authorizer with apiKeyRequired, but the ones that authenticate their caller', () => {
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
     const open = methods().filter((method) => method.Properties.AuthorizationType === 'NONE');
-    // POST /v1/leaks/github: GitHub signs its alerts and has no key; its handler checks the signature.
-    expect(open.map((method) => method.Properties.HttpMethod)).toEqual(['POST']);
+    // POST /v1/leaks/github (GitHub signs its alerts) and POST /v1/console/sign-in (a one-time code):
+    // no key, their handlers check the signature or the code.
+    expect(open.map((method) => method.Properties.HttpMethod)).toEqual(['POST', 'POST']);
     for (const method of methods().filter((candidate) => !open.includes(candidate))) {
       expect(method.Properties).toMatchObject({
         AuthorizationType: 'CUSTOM',
