@@ -140,7 +140,8 @@ export class ConsoleApi {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
-    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+    // a const first: Node's RequestInit (the unit tests' type check) has no `cache`, the DOM's has.
+    const init = {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -148,7 +149,8 @@ export class ConsoleApi {
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
       signal,
-    });
+    } as const;
+    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, init);
   }
 }
 
