@@ -68,7 +68,7 @@ export class Keygate extends Construct {
   public readonly accessLogs: logs.LogGroup;
   /** The key table. */
   public readonly table: KeyTable;
-  /** The TOKEN authorizer on every route. */
+  /** The TOKEN authorizers: keygate's routes take keys and sessions, every other method keys only. */
   public readonly keyAuthorizer: KeyAuthorizer;
   /** The Lambda behind each function name, as `ROUTE_FUNCTIONS` describes it. */
   public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
