@@ -382,9 +382,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Mint a short-lived session for a member of the tenant (sessions for people, keys for machines)',
     description:
       "The team's backend calls this for a signed-in member and hands the `token` to the member's browser: the only time it is shown. " +
-      "A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the front door, routes of your own or the panel, " +
+      "A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the panel, nor the front door or routes of your own (they take keys only: 401), " +
       'and ends at `expiresAt` (`ttlSeconds`, 60 to 3600, default 900) or when revoked. ' +
-      "In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too. A session never mints another (403). " +
+      "In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too, and still never the front door. A session never mints another (403). " +
       'Every event a session causes names the member: `actor: {session, userId, role}`.',
     tag: 'panel: sessions',
     body: { name: 'CreateSessionRequest', schema: createSessionSchema },
