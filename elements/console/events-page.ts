@@ -120,17 +120,17 @@ export class KgEvents extends LitElement {
               /></label>`
             : nothing
         }
-        <label
-          >Event type
-          <select
-            name="type"
-            .value=${this.type ?? ''}
-            @change=${(e: Event) => (this.type = (e.target as HTMLSelectElement).value)}
-          >
-            <option value="" ?selected=${(this.type ?? '') === ''}>any type</option>
-            ${EVENT_TYPES.map((type) => html`<option value=${type} ?selected=${this.type === type}>${type}</option>`)}
-          </select></label
+        <!-- a label of its own, not around the select: its options' words (tenant.created…) would be in its name. -->
+        <label for="event-type">Event type</label>
+        <select
+          id="event-type"
+          name="type"
+          .value=${this.type ?? ''}
+          @change=${(e: Event) => (this.type = (e.target as HTMLSelectElement).value)}
         >
+          <option value="" ?selected=${(this.type ?? '') === ''}>any type</option>
+          ${EVENT_TYPES.map((type) => html`<option value=${type} ?selected=${this.type === type}>${type}</option>`)}
+        </select>
         <label
           >Key id
           <input

@@ -1,33 +1,13 @@
-import type { Browser } from 'playwright-core';
-import {
-  expectNoSeriousA11yViolations,
-  launchChromium,
-  openPage,
-  saveScreenshot,
-  type WatchedPage,
-} from '../support/browser';
+import { expectNoSeriousA11yViolations, saveScreenshot } from '../support/browser';
 import { DEADLINES } from '../support/deadlines';
-import { startKeysPageFixture, type KeysPageFixture } from '../support/keys-page';
+import { useBrowserSuite } from '../support/keys-page';
 import { call } from '../support/local';
 
 /** The console's tenant and event filters, which keygate applies: what they ask and what they show. */
 
-let fixture: KeysPageFixture;
-let browser: Browser;
-let watched: WatchedPage | undefined;
+const suite = useBrowserSuite();
 
-beforeAll(async () => {
-  fixture = await startKeysPageFixture();
-  browser = await launchChromium();
-}, DEADLINES.slowTest);
-
-afterAll(async () => {
-  await watched?.context.close();
-  await browser?.close();
-  await fixture?.stop();
-});
-
-const operator = () => fixture.keygate.operatorKey!;
+const operator = () => suite.fixture.keygate.operatorKey!;
 
 test(
   'the tenants and events pages ask keygate for filtered pages, and the events page follows new matching events',
@@ -38,18 +18,17 @@ test(
       ['other-three', 'Zephyr Gamma', 'growth'],
     ] as const)
       expect(
-        (await call(fixture.origin, 'POST', '/v1/panel/tenants', { key: operator(), body: { tenantId, name, plan } }))
+        (await call(suite.origin, 'POST', '/v1/panel/tenants', { key: operator(), body: { tenantId, name, plan } }))
           .status,
       ).toBe(201);
 
-    watched = await openPage(browser, fixture.origin);
-    const { page, consoleErrors } = watched;
+    const { page, consoleErrors } = await suite.open();
     const asked: string[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (url.pathname.startsWith('/v1/panel/') && request.method() === 'GET') asked.push(url.search);
     });
-    await page.goto(`${fixture.origin}/console`);
+    await page.goto(`${suite.origin}/console`);
     await page.getByLabel('Operator key').fill(operator());
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -77,7 +56,7 @@ test(
     expect(asked).toContainEqual(expect.stringMatching(/[?&]type=tenant.suspended(&|$)/));
     for (const tenantId of ['filtered-one', 'filtered-two'])
       expect(
-        (await call(fixture.origin, 'POST', `/v1/panel/tenants/${tenantId}/suspend`, { key: operator(), body: {} }))
+        (await call(suite.origin, 'POST', `/v1/panel/tenants/${tenantId}/suspend`, { key: operator(), body: {} }))
           .status,
       ).toBe(200);
     await page.getByRole('cell', { name: 'filtered-two', exact: true }).waitFor();
