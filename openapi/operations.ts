@@ -250,7 +250,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/panel/tenants': {
     operationId: 'listTenants',
-    summary: 'List tenants, newest first',
+    summary: 'List tenants, newest first, filtered by search, plan, status, plan status and created days',
+    description:
+      '`search` is a prefix of the tenant id or of its name, in either case (NFKC, lower case). `createdFrom` and `createdTo` are UTC days, both included; they bound the read itself. The other filters apply after the read: a filtered page reads at most about 500 tenants, so it may hold fewer than `limit` tenants (even none) and still a `cursor`; follow the cursor until it is absent. Pass the same filters with a cursor; a cursor from outside the created days is 400.',
     tag: 'panel: tenants',
     query: tenantListQuerySchema,
     success: {
@@ -424,7 +426,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/panel/events': {
     operationId: 'listAllEvents',
-    summary: "Every tenant's events, or one tenant's, newest first",
+    summary: "Every tenant's events, or one tenant's, newest first, filtered by type and key",
+    description:
+      "`tenantId` reads that tenant's events alone. `type` and `keyId` apply after the read: a filtered page reads at most about 500 events, so it may hold fewer than `limit` events (even none) and still a `cursor`; follow the cursor until it is absent. To follow new events, read the first page again.",
     tag: 'panel: events',
     query: panelQuerySchema,
     success: {

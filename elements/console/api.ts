@@ -23,6 +23,36 @@ export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
 /** One of {@link PLANS}. */
 export type Plan = (typeof PLANS)[number];
 
+/** What `GET /v1/panel/tenants` filters a tenant's `status` and `planStatus` by. */
+export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
+/** See {@link TENANT_STATUSES}. */
+export const PLAN_STATUSES = ['pending', 'applied'] as const;
+
+/** The event types `GET /v1/panel/events` filters by (its `type` parameter in openapi.json). */
+export const EVENT_TYPES = [
+  'key.created',
+  'key.renamed',
+  'key.revoked',
+  'key.enabled',
+  'key.deleted',
+  'key.rotated',
+  'key.leaked',
+  'key.expiring',
+  'key.expired',
+  'key.stale',
+  'key.imported',
+  'key.new_source',
+  'tenant.created',
+  'tenant.plan_changed',
+  'tenant.suspended',
+  'tenant.resumed',
+  'tenant.deleted',
+  'tenant.plan_applied',
+  'tenant.workspaces_changed',
+  'session.created',
+  'session.revoked',
+] as const;
+
 /** One audit event, as `GET /v1/panel/events` lists it. */
 export interface AuditEvent {
   readonly id: string;
