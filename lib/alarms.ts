@@ -47,6 +47,12 @@ export interface KeygateAlarmsProps {
   readonly api: apigateway.RestApi;
   /** The authorizer's function: its errors, throttles and `lastUsedAt` failures are watched. */
   readonly authorizerFunction: lambda.Function;
+  /**
+   * The keys-only authorizer's function (the front door, added routes), watched the same way.
+   *
+   * @default - none watched
+   */
+  readonly keysOnlyAuthorizerFunction?: lambda.Function;
   /** Functions that flush the authorizer cache (and log 'authorizer cache flush failed' when they cannot). */
   readonly flushingFunctions: readonly lambda.Function[];
   /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
@@ -117,7 +123,10 @@ export class KeygateAlarms extends Construct {
     );
     const lastUsedFailures = this.countLogLine(
       'LastUsedNotRecorded',
-      [props.authorizerFunction],
+      [
+        props.authorizerFunction,
+        ...(props.keysOnlyAuthorizerFunction === undefined ? [] : [props.keysOnlyAuthorizerFunction]),
+      ],
       FAILURE_LOG_LINES.lastUsedNotRecorded,
     );
     const requests = props.api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
@@ -154,6 +163,22 @@ export class KeygateAlarms extends Construct {
         props.authorizerFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
         1,
       ),
+      ...(props.keysOnlyAuthorizerFunction === undefined
+        ? {}
+        : {
+            keysOnlyAuthorizerErrors: alarm(
+              'KeysOnlyAuthorizerErrors',
+              'the keys-only authorizer (front door, added routes) failed: every request it served was refused 401/500',
+              props.keysOnlyAuthorizerFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+              1,
+            ),
+            keysOnlyAuthorizerThrottles: alarm(
+              'KeysOnlyAuthorizerThrottles',
+              'the keys-only authorizer (front door, added routes) was throttled (concurrency limit): requests were refused',
+              props.keysOnlyAuthorizerFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+              1,
+            ),
+          }),
       serverErrorRate: alarm(
         'ServerErrorRate',
         `more than ${serverErrorPercent}% of API requests answered 5XX for 15 minutes`,

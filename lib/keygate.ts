@@ -76,7 +76,7 @@ export class Keygate extends Construct {
   public readonly accessLogs: logs.LogGroup;
   /** The key table. */
   public readonly table: KeyTable;
-  /** The TOKEN authorizer on every route. */
+  /** The TOKEN authorizers: keygate's routes take keys and sessions, every other method keys only. */
   public readonly keyAuthorizer: KeyAuthorizer;
   /** The Lambda behind each function name, as `ROUTE_FUNCTIONS` describes it. */
   public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
@@ -228,6 +228,7 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
+      keysOnlyAuthorizerFunction: this.keyAuthorizer.keysOnlyFunction,
       // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
         this.functions.keys,
@@ -254,16 +255,16 @@ export class Keygate extends Construct {
     this.addRouteMethods();
     if (corsOrigins.length > 0) addKeygateCors(this.api, ROUTES, Object.values(this.functions), corsOrigins);
 
+    // the routes guarded for you take keys only: no session's cached Allow ever reaches them.
     this.routes = new KeygateRoutes(this, 'Routes', {
       api: this.guarded?.api ?? this.api,
       keyAuthorizer: this.keyAuthorizer,
-      ...(this.guarded === undefined ? {} : { authorizer: this.guarded.authorizer }),
       table: this.table,
     });
     if (settings.upstreamUrl !== undefined) {
       this.upstream = new KeygateUpstream(this, 'Upstream', {
         api: this.guarded?.api ?? this.api,
-        authorizer: this.guarded?.authorizer ?? this.keyAuthorizer.authorizer,
+        authorizer: this.keyAuthorizer.keysOnlyAuthorizerFor(this.guarded?.api ?? this.api),
         url: settings.upstreamUrl,
         ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
         workspaces: settings.workspacePathSegment !== undefined,

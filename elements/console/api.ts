@@ -23,6 +23,36 @@ export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
 /** One of {@link PLANS}. */
 export type Plan = (typeof PLANS)[number];
 
+/** What `GET /v1/panel/tenants` filters a tenant's `status` and `planStatus` by. */
+export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
+/** See {@link TENANT_STATUSES}. */
+export const PLAN_STATUSES = ['pending', 'applied'] as const;
+
+/** The event types `GET /v1/panel/events` filters by (its `type` parameter in openapi.json). */
+export const EVENT_TYPES = [
+  'key.created',
+  'key.renamed',
+  'key.revoked',
+  'key.enabled',
+  'key.deleted',
+  'key.rotated',
+  'key.leaked',
+  'key.expiring',
+  'key.expired',
+  'key.stale',
+  'key.imported',
+  'key.new_source',
+  'tenant.created',
+  'tenant.plan_changed',
+  'tenant.suspended',
+  'tenant.resumed',
+  'tenant.deleted',
+  'tenant.plan_applied',
+  'tenant.workspaces_changed',
+  'session.created',
+  'session.revoked',
+] as const;
+
 /** One audit event, as `GET /v1/panel/events` lists it. */
 export interface AuditEvent {
   readonly id: string;
@@ -163,7 +193,8 @@ export class ConsoleApi {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
-    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+    // a const first: Node's RequestInit (the unit tests' type check) has no `cache`, the DOM's has.
+    const init = {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -171,7 +202,8 @@ export class ConsoleApi {
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
       signal,
-    });
+    } as const;
+    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, init);
   }
 }
 

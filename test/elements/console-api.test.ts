@@ -1,24 +1,4 @@
-/** What this test uses of elements/console/api.ts. */
-interface ConsoleApiModule {
-  apiBaseUrl(page: { querySelector(selector: string): { getAttribute(name: string): string | null } | null }): string;
-  ConsoleApi: new (
-    ended: () => void,
-    baseUrl?: string,
-  ) => {
-    signIn(key: string, userId: string): Promise<void>;
-    call<T>(method: string, path: string): Promise<T>;
-  };
-}
-
-// loaded by a path the type check does not follow: elements/ is browser code, checked with the DOM's
-// types by its own tsconfig (npm run build), which the Node type check of the tests does not have.
-const MODULE = '../../elements/console/api';
-let apiBaseUrl: ConsoleApiModule['apiBaseUrl'];
-let ConsoleApi: ConsoleApiModule['ConsoleApi'];
-
-beforeAll(async () => {
-  ({ apiBaseUrl, ConsoleApi } = (await import(MODULE)) as ConsoleApiModule);
-});
+import { apiBaseUrl, ConsoleApi } from '../../elements/console/api';
 
 const API = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod';
 
