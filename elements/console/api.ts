@@ -223,10 +223,13 @@ async function answer(response: Response): Promise<unknown> {
  * the history entry at once, so that it is not kept, bookmarked or shared once read. The fragment
  * is never sent to a server: the code reaches no access log on its way here.
  */
-export function takeSignInCode(): string | undefined {
-  const match = /^#signin=(.*)$/.exec(window.location.hash);
+export function takeSignInCode(page: {
+  readonly location: { readonly hash: string; readonly pathname: string; readonly search: string };
+  readonly history: { replaceState(data: unknown, unused: string, url?: string): void };
+}): string | undefined {
+  const match = /^#signin=(.*)$/.exec(page.location.hash);
   if (match === null) return undefined;
-  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  page.history.replaceState(null, '', page.location.pathname + page.location.search);
   return decodeURIComponent(match[1] ?? '');
 }
 

@@ -63,7 +63,7 @@ export class KeygateConsole extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // a link the admin CLI printed: its code is taken out of the URL before anything else runs.
-    const code = takeSignInCode();
+    const code = takeSignInCode(window);
     if (code !== undefined) void this.signInWithCode(code);
   }
 
