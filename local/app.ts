@@ -245,11 +245,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUse = new ThrottledLastUse(
-      keyReader,
-      logger,
-      (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000,
-    );
+    const lastUsedIntervalMs = (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000;
+    const lastUse = new ThrottledLastUse(keyReader, logger, lastUsedIntervalMs);
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}`, guarded: true };
@@ -279,6 +276,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           clock,
           ...(options.usageRetention === undefined ? {} : { retention: options.usageRetention }),
           ...(options.newSourceDays === undefined ? {} : { newSourceDays: options.newSourceDays }),
+          // its own recorder, as the aggregator Lambda has: the access log's uses, cached answers included.
+          lastUse: new ThrottledLastUse(store, logger, lastUsedIntervalMs),
         }),
       logger,
       flushEveryMs: options.usageFlushMs,
