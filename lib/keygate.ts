@@ -202,6 +202,7 @@ export class Keygate extends Construct {
           hourlyRetentionDays: settings.usageHourlyRetentionDays,
           dailyRetentionDays: settings.usageDailyRetentionDays,
           newSourceDays: settings.newSourceDays,
+          lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
         })
       : undefined;
     this.alarms = new KeygateAlarms(this, 'Alarms', {

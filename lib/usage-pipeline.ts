@@ -39,12 +39,22 @@ export interface UsagePipelineProps {
    * @default 0
    */
   readonly newSourceDays?: number;
+  /**
+   * How often, at most, the aggregator writes a key's `lastUsedAt` (the authorizer's
+   * `lastUsedInterval`, in seconds): it records each key's latest request of a batch as its last
+   * use, for the staleness notice, cached and throttled requests included.
+   *
+   * @default 60
+   */
+  readonly lastUsedIntervalSeconds?: number;
 }
 
 /**
  * Per-key usage on AWS: a CloudWatch Logs subscription filter on each access log group sends
  * its lines to the aggregator Lambda (`lambdas/usage`), which counts them into hourly and daily
- * counters in the key table. The aggregator may write the usage items only, never a key or a tenant.
+ * counters in the key table, and records each key's last use (`lastUsedAt` and its activity day,
+ * what the staleness notice reads) from the same lines. The aggregator may write the usage items,
+ * and of a key only its last use, as the authorizer does; never anything else of a key or a tenant.
  *
  * CloudWatch Logs invokes the function asynchronously
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatchlogs.html): a batch whose
@@ -74,6 +84,17 @@ export class UsagePipeline extends Construct {
       props.dailyRetentionDays,
       DEFAULT_SETTINGS.usageDailyRetentionDays,
     );
+    const lastUsedIntervalSeconds = props.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds;
+    const [minInterval, maxInterval] = INTEGER_RANGES.lastUsedIntervalSeconds;
+    if (
+      !Number.isInteger(lastUsedIntervalSeconds) ||
+      lastUsedIntervalSeconds < minInterval ||
+      lastUsedIntervalSeconds > maxInterval
+    ) {
+      throw new Error(
+        `UsagePipeline lastUsedIntervalSeconds must be a whole number of seconds from ${minInterval} to ${maxInterval}, received ${lastUsedIntervalSeconds}`,
+      );
+    }
     if (hourly > daily) {
       throw new Error(`UsagePipeline hourlyRetentionDays (${hourly}) must be at most dailyRetentionDays (${daily})`);
     }
@@ -87,9 +108,11 @@ export class UsagePipeline extends Construct {
         [ENV.usageHourlyRetentionDays]: String(hourly),
         [ENV.usageDailyRetentionDays]: String(daily),
         [ENV.newSourceDays]: String(props.newSourceDays ?? 0),
+        [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
       },
     });
     grantUsageWrite(props.table, this.function);
+    props.table.grantLastUseWrite(this.function);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
