@@ -27,6 +27,13 @@ export interface KeygateAlarmsProps {
   readonly api: apigateway.RestApi;
   /** The authorizer's function: its errors, throttles and `lastUsedAt` failures are watched. */
   readonly authorizerFunction: lambda.Function;
+  /**
+   * Other functions that write `lastUsedAt` (the usage aggregator): their failed writes count
+   * towards the same alarm as the authorizer's.
+   *
+   * @default - the authorizer's only
+   */
+  readonly lastUseFunctions?: readonly lambda.Function[];
   /** Functions that flush the authorizer cache (and log 'authorizer cache flush failed' when they cannot). */
   readonly flushingFunctions: readonly lambda.Function[];
   /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
@@ -97,7 +104,7 @@ export class KeygateAlarms extends Construct {
     );
     const lastUsedFailures = this.countLogLine(
       'LastUsedNotRecorded',
-      [props.authorizerFunction],
+      [props.authorizerFunction, ...(props.lastUseFunctions ?? [])],
       FAILURE_LOG_LINES.lastUsedNotRecorded,
     );
     const requests = props.api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
@@ -176,7 +183,7 @@ export class KeygateAlarms extends Construct {
           }),
       lastUsedFailures: alarm(
         'LastUsedFailures',
-        `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer log)`,
+        `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer and usage function logs)`,
         lastUsedFailures,
         lastUsedThreshold,
       ),

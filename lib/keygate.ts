@@ -208,6 +208,7 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
+      ...(this.usage === undefined ? {} : { lastUseFunctions: [this.usage.function] }),
       // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
         this.functions.keys,

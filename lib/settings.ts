@@ -132,10 +132,15 @@ export interface KeygateSettings {
   readonly wafIpRateLimit: number;
   /** Where CloudWatch alarms send email (an SNS topic subscription); none when absent. */
   readonly alarmEmail?: string;
-  /** Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. */
+  /**
+   * Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. Use
+   * is every request of the key in the access log (with `usageAnalytics`), and every one the
+   * authorizer runs for.
+   */
   readonly staleAfterDays: number;
   /**
-   * How often, at most, the authorizer records a key's `lastUsedAt`, 60–86400 s. The write is
+   * How often, at most, the authorizer, and the usage aggregator from the access log, each record
+   * a key's `lastUsedAt`, 60–86400 s. The authorizer's write is
    * most of DynamoDB's bill once the authorizer cache is on (a WRU costs five RRUs); a longer
    * interval makes `lastUsedAt` coarser (staleness is counted in days, so up to a day is safe).
    */
