@@ -21,6 +21,26 @@ export const FAILURE_LOG_LINES = {
   lastUsedNotRecorded: { message: 'lastUsedAt not recorded', metricName: 'LastUsedAtWriteFailures' },
 } as const;
 
+/**
+ * An alarm that fires as soon as `queue`, a dead-letter queue, holds a message: each message there
+ * is work that failed every retry.
+ */
+export function deadLetterAlarm(
+  scope: Construct,
+  id: string,
+  queue: sqs.IQueue,
+  alarmDescription: string,
+): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 /** Properties of {@link KeygateAlarms}. */
 export interface KeygateAlarmsProps {
   /** The REST API whose 5XX rate is watched. */

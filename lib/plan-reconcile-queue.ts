@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './alarms';
 import type { KeygateFunction } from './keygate-function';
 import { ENV } from '../lambdas/runtime/env-names';
 
@@ -82,18 +83,12 @@ export class PlanReconcileQueue extends Construct {
     // batch size 1: on a FIFO queue, every message handed over counts a receive, tried or not.
     props.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }));
 
-    this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription:
-        'keygate: a plan change could not be applied to API Gateway (see the reconciler logs and its dead-letter queue)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.failedAlarm = deadLetterAlarm(
+      this,
+      'FailedAlarm',
+      this.deadLetterQueue,
+      'keygate: a plan change could not be applied to API Gateway (see the reconciler logs and its dead-letter queue)',
+    );
     this.backlogAlarm = new cloudwatch.Alarm(this, 'BacklogAlarm', {
       alarmDescription: 'keygate: plan changes are waiting too long to be applied',
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),

@@ -1,11 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './alarms';
 import { KeygateFunction } from './keygate-function';
 import type { KeyTable } from './key-table';
 import { DEFAULT_SETTINGS, INTEGER_RANGES } from './settings';
@@ -130,18 +131,12 @@ export class UsagePipeline extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
-    this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription:
-        'keygate: access log batches could not be counted into usage (see the usage function logs and its dead-letter queue)',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.failedAlarm = deadLetterAlarm(
+      this,
+      'FailedAlarm',
+      this.deadLetterQueue,
+      'keygate: access log batches could not be counted into usage (see the usage function logs and its dead-letter queue)',
+    );
 
     this.destination = new LambdaDestination(this.function);
     for (const logGroup of props.accessLogGroups) this.addAccessLogGroup(logGroup);

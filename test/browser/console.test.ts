@@ -1,62 +1,25 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import {
-  expectNoSeriousA11yViolations,
-  launchChromium,
-  openPage,
-  saveScreenshot,
-  type WatchedPage,
-} from '../support/browser';
+import { expectNoSeriousA11yViolations, saveScreenshot, type WatchedPage } from '../support/browser';
 import { DEADLINES } from '../support/deadlines';
-import { startKeysPageFixture, type KeysPageFixture } from '../support/keys-page';
+import { tabTo, useBrowserSuite } from '../support/keys-page';
 import { call } from '../support/local';
 import { PAGE_CSP } from '../../local/http/pages';
 
-let fixture: KeysPageFixture;
-let browser: Browser;
-let origin: string;
-const opened: WatchedPage[] = [];
-
-beforeAll(async () => {
-  fixture = await startKeysPageFixture();
-  origin = fixture.origin;
-  browser = await launchChromium();
-}, DEADLINES.slowTest);
-
-afterEach(async () => {
-  for (const { context } of opened.splice(0)) await context.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.stop();
-});
+const suite = useBrowserSuite();
 
 async function openConsole(): Promise<WatchedPage> {
-  const watched = await openPage(browser, origin);
-  opened.push(watched);
-  const response = await watched.page.goto(`${origin}/console`);
+  const watched = await suite.open();
+  const response = await watched.page.goto(`${suite.origin}/console`);
   expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP);
   await watched.page.getByLabel('Operator key').waitFor();
   return watched;
 }
 
-/** Presses Tab until `target` has the focus: the keyboard, and nothing else, gets there. */
-async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let presses = 0; presses < 40; presses += 1) {
-    if (
-      await target.evaluate(
-        (element) => element === (element.getRootNode() as unknown as { activeElement: unknown }).activeElement,
-      )
-    )
-      return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error('Tab never reached the control');
-}
-
 const operatorEvents = async (tenantId: string) =>
-  (await call(origin, 'GET', `/v1/panel/events?tenantId=${tenantId}&limit=50`, { key: fixture.keygate.operatorKey }))
-    .body.items as { type: string; actor: { session?: string; userId?: string; role?: string } }[];
+  (
+    await call(suite.origin, 'GET', `/v1/panel/events?tenantId=${tenantId}&limit=50`, {
+      key: suite.fixture.keygate.operatorKey,
+    })
+  ).body.items as { type: string; actor: { session?: string; userId?: string; role?: string } }[];
 
 test(
   'an operator runs a tenant from the console: create, plan, suspend, resume, delete, and the events tell it with the session as actor',
@@ -67,7 +30,7 @@ test(
 
     // keyboard only: sign in.
     await tabTo(page, page.getByLabel('Operator key'));
-    await page.keyboard.type(fixture.keygate.operatorKey!);
+    await page.keyboard.type(suite.fixture.keygate.operatorKey!);
     await page.keyboard.press('Tab');
     await page.keyboard.type('ops-ada');
     await page.keyboard.press('Enter');
@@ -95,7 +58,7 @@ test(
     expect(await page.locator('keygate-console').evaluate((element) => element.shadowRoot!.innerHTML)).not.toContain(
       key,
     );
-    expect((await call(origin, 'GET', '/orders', { key })).status).toBe(200);
+    expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(200);
 
     // the tenant's page: its plan changes, pending, then applied without a reload.
     await page.getByRole('button', { name: 'console-co' }).click();
@@ -106,20 +69,21 @@ test(
     await planStatus.getByText('pending').waitFor();
     await planStatus.getByText('applied').waitFor();
     expect(
-      (await call(origin, 'GET', '/v1/panel/tenants/console-co', { key: fixture.keygate.operatorKey })).body.plan,
+      (await call(suite.origin, 'GET', '/v1/panel/tenants/console-co', { key: suite.fixture.keygate.operatorKey })).body
+        .plan,
     ).toBe('scale');
 
     // suspend: its key answers 401 at the front door; resume: 200 again.
     await page.getByRole('button', { name: 'Suspend tenant' }).click();
     await page.locator('[data-field=status]').getByText('suspended').waitFor();
-    expect((await call(origin, 'GET', '/orders', { key })).status).toBe(401);
+    expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(401);
     await saveScreenshot(page, 'console-tenant', { readme: true });
     await expectNoSeriousA11yViolations(page, 'console tenant');
     await page.getByRole('button', { name: 'Resume tenant' }).click();
     await page.locator('[data-field=status]').getByText('active').waitFor();
     const requests = 3;
     for (let sent = 0; sent < requests; sent += 1)
-      expect((await call(origin, 'GET', '/orders', { key })).status).toBe(200);
+      expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(200);
 
     // delete, once the id is typed.
     const remove = page.getByRole('button', { name: 'Delete tenant' });
@@ -129,7 +93,7 @@ test(
     await page.getByLabel('Type console-co to delete it').fill('console-co');
     await remove.click();
     await page.getByText('Tenant console-co deleted.').waitFor();
-    expect((await call(origin, 'GET', '/orders', { key })).status).toBe(401);
+    expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(401);
 
     // the events page tells the story, each change made by the operator session.
     await page.getByRole('button', { name: 'Events' }).click();
@@ -172,14 +136,14 @@ test(
     expect(thirdPartyRequests).toEqual([]);
     expect(consoleErrors).toEqual([]);
     expect(await page.evaluate('localStorage.length + sessionStorage.length')).toBe(0);
-    expect(page.url()).toBe(`${origin}/console`);
+    expect(page.url()).toBe(`${suite.origin}/console`);
   },
   DEADLINES.slowTest,
 );
 
 test("a tenant's key pasted into the sign-in is refused, with a message saying why", async () => {
   const { page } = await openConsole();
-  await page.getByLabel('Operator key').fill(fixture.owner);
+  await page.getByLabel('Operator key').fill(suite.fixture.owner);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page
     .getByRole('alert')
@@ -193,11 +157,12 @@ test("a tenant's key pasted into the sign-in is refused, with a message saying w
 
 test('leaks: a found key is reported, revoked, and listed with its source URL', async () => {
   const { page } = await openConsole();
-  await page.getByLabel('Operator key').fill(fixture.keygate.operatorKey!);
+  await page.getByLabel('Operator key').fill(suite.fixture.keygate.operatorKey!);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Leaks' }).click();
-  const leaked = (await call(origin, 'POST', '/v1/keys', { key: fixture.owner, body: { name: 'pasted in a gist' } }))
-    .body.key as string;
+  const leaked = (
+    await call(suite.origin, 'POST', '/v1/keys', { key: suite.fixture.owner, body: { name: 'pasted in a gist' } })
+  ).body.key as string;
   await page.getByLabel('Found key').fill(leaked);
   await page.getByLabel('Where it was found (URL)').fill('https://gist.example/leak');
   await page.getByRole('button', { name: 'Report leak' }).click();
@@ -207,19 +172,19 @@ test('leaks: a found key is reported, revoked, and listed with its source URL', 
     .waitFor();
   await page.getByRole('cell', { name: 'key.leaked', exact: true }).waitFor();
   await page.getByRole('cell', { name: /gist\.example\/leak/ }).waitFor();
-  expect((await call(origin, 'GET', '/orders', { key: leaked })).status).toBe(401);
+  expect((await call(suite.origin, 'GET', '/orders', { key: leaked })).status).toBe(401);
   await saveScreenshot(page, 'console-leaks');
   await expectNoSeriousA11yViolations(page, 'console leaks');
 });
 
 test('signing out while a list is still loading: the call is dropped, no 401 and no "session has ended" afterwards', async () => {
   const { page, consoleErrors } = await openConsole();
-  await page.getByLabel('Operator key').fill(fixture.keygate.operatorKey!);
+  await page.getByLabel('Operator key').fill(suite.fixture.keygate.operatorKey!);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('cell', { name: 'Browser Rockets' }).waitFor();
   let held: (() => void) | undefined;
   const arrived = new Promise<void>((resolve) => {
-    void page.route(`${origin}/v1/panel/events**`, async (route) => {
+    void page.route(`${suite.origin}/v1/panel/events**`, async (route) => {
       await new Promise<void>((release) => ((held = release), resolve()));
       await route.continue().catch(() => undefined);
     });

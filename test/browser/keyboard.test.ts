@@ -1,32 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { expectNoSeriousA11yViolations, launchChromium, saveScreenshot, type WatchedPage } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { expectNoSeriousA11yViolations, saveScreenshot } from '../support/browser';
 import { DEADLINES } from '../support/deadlines';
-import {
-  dialog,
-  elementText,
-  openHostPage,
-  row,
-  startKeysPageFixture,
-  type KeysPageFixture,
-} from '../support/keys-page';
+import { dialog, elementText, row, useBrowserSuite } from '../support/keys-page';
 
 // a flow is many browser round trips, each bounded by DEADLINES.browser: the test's own limit is a slow one.
 jest.setTimeout(DEADLINES.slowTest);
 
-let fixture: KeysPageFixture;
-let browser: Browser;
-let watched: WatchedPage | undefined;
-
-beforeAll(async () => {
-  fixture = await startKeysPageFixture();
-  browser = await launchChromium();
-}, DEADLINES.slowTest);
-
-afterAll(async () => {
-  await watched?.context.close();
-  await browser?.close();
-  await fixture?.stop();
-});
+const suite = useBrowserSuite();
 
 /** The accessible name of the focused control, shadow roots included. */
 function focusedName(page: Page): Promise<string> {
@@ -47,7 +27,7 @@ async function tabTo(page: Page, name: string): Promise<void> {
 }
 
 test('every flow completes with Tab, Enter and Escape alone: create, copy, revoke, enable, rotate, delete', async () => {
-  watched = await openHostPage(browser, fixture.origin, fixture.admin);
+  const watched = await suite.openHost(suite.fixture.admin);
   const { page } = watched;
   const { keyboard } = page;
   await row(page, 'member').waitFor();

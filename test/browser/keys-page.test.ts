@@ -1,70 +1,26 @@
-import type { Browser } from 'playwright-core';
-import {
-  expectNoSeriousA11yViolations,
-  launchChromium,
-  openPage,
-  saveScreenshot,
-  type WatchedPage,
-} from '../support/browser';
+import { expectNoSeriousA11yViolations, saveScreenshot, type WatchedPage } from '../support/browser';
 import { DEADLINES } from '../support/deadlines';
-import {
-  dialog,
-  elementText,
-  mintSession,
-  openHostPage,
-  row,
-  setRole,
-  setSession,
-  startKeysPageFixture,
-  type KeysPageFixture,
-} from '../support/keys-page';
+import { dialog, elementText, mintSession, row, setRole, setSession, useBrowserSuite } from '../support/keys-page';
 import { call } from '../support/local';
 
 // a flow is many browser round trips, each bounded by DEADLINES.browser: the test's own limit is a slow one.
 jest.setTimeout(DEADLINES.slowTest);
 
-let fixture: KeysPageFixture;
-let browser: Browser;
-let origin: string;
-let admin: string;
-let readOnly: string;
-let owner: string;
-const opened: WatchedPage[] = [];
-
-beforeAll(async () => {
-  fixture = await startKeysPageFixture();
-  ({ origin, admin, readOnly, owner } = fixture);
-  browser = await launchChromium();
-}, DEADLINES.slowTest);
-
-afterEach(async () => {
-  for (const { context } of opened.splice(0)) await context.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.stop();
-});
-
-async function hostPage(session: string | undefined): Promise<WatchedPage> {
-  const watched = await openHostPage(browser, origin, session);
-  opened.push(watched);
-  return watched;
-}
+const suite = useBrowserSuite();
+const hostPage = (session: string | undefined): Promise<WatchedPage> => suite.openHost(session);
 
 test('/demo: the dashboard embeds the page under its strict CSP, with no third-party request and nothing in storage', async () => {
-  const watched = await openPage(browser, origin);
-  opened.push(watched);
+  const watched = await suite.open();
   const { page } = watched;
-  await page.goto(`${origin}/demo`);
+  await page.goto(`${suite.origin}/demo`);
   await page.getByRole('button', { name: 'Create API key' }).waitFor();
   // a dashboard with a few keys of its own, as a member would find it.
-  const operator = { key: fixture.keygate.operatorKey };
+  const operator = { key: suite.fixture.keygate.operatorKey };
   for (const body of [
     { name: 'CI pipeline', role: 'developer', expiresInDays: 30 },
     { name: 'Production Server', role: 'developer', expiresInDays: 90 },
   ])
-    await call(origin, 'POST', '/v1/panel/tenants/demo/keys', { ...operator, body });
+    await call(suite.origin, 'POST', '/v1/panel/tenants/demo/keys', { ...operator, body });
   await page.reload();
   await row(page, 'Production Server').waitFor();
   await expect(page.getByRole('button', { name: 'Create API key' }).isVisible()).resolves.toBe(true);
@@ -72,7 +28,7 @@ test('/demo: the dashboard embeds the page under its strict CSP, with no third-p
   expect(watched.consoleErrors).toEqual([]);
   // the token lives in the element's memory only: not in storage, the URL or the DOM.
   expect(await page.evaluate('localStorage.length + sessionStorage.length')).toBe(0);
-  expect(page.url()).toBe(`${origin}/demo`);
+  expect(page.url()).toBe(`${suite.origin}/demo`);
   expect(await page.evaluate(`document.querySelector('keygate-api-keys').hasAttribute('session')`)).toBe(false);
   expect(await page.evaluate(`document.querySelector('keygate-api-keys').session`)).toBeUndefined();
   await expectNoSeriousA11yViolations(page, 'demo dashboard');
@@ -80,20 +36,23 @@ test('/demo: the dashboard embeds the page under its strict CSP, with no third-p
 });
 
 test('a read-only member sees the keys but no Create button and no change, and the API refuses its changes with 403', async () => {
-  const { page } = await hostPage(readOnly);
+  const { page } = await hostPage(suite.fixture.readOnly);
   await row(page, 'viewer').waitFor();
   expect(await page.getByRole('button', { name: 'Create API key' }).count()).toBe(0);
   for (const action of ['Revoke', 'Rotate', 'Delete', 'Enable'])
     expect(await page.getByRole('button', { name: action }).count()).toBe(0);
   await saveScreenshot(page, 'read-only');
   await expectNoSeriousA11yViolations(page, 'read only');
-  const refused = await call(origin, 'POST', '/v1/keys', { key: readOnly, body: { name: 'not allowed' } });
+  const refused = await call(suite.origin, 'POST', '/v1/keys', {
+    key: suite.fixture.readOnly,
+    body: { name: 'not allowed' },
+  });
   expect(refused.status).toBe(403);
   expect(refused.body.error.code).toBe('forbidden');
 });
 
 test('create a key: shown once, copied, gone when closed; it works at the front door; revoke stops it at once, enable and delete', async () => {
-  const { page, thirdPartyRequests, consoleErrors } = await hostPage(admin);
+  const { page, thirdPartyRequests, consoleErrors } = await hostPage(suite.fixture.admin);
   await row(page, 'member').waitFor();
   await saveScreenshot(page, 'list');
   await expectNoSeriousA11yViolations(page, 'list');
@@ -125,7 +84,7 @@ test('create a key: shown once, copied, gone when closed; it works at the front 
   expect(await created.innerText()).toContain(`…${key.slice(-4)}`);
   expect(await elementText(page)).not.toContain(key);
 
-  expect((await call(origin, 'GET', '/orders', { key })).status).toBe(200);
+  expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(200);
 
   await created.getByRole('button', { name: 'Revoke' }).click();
   await expect(dialog(page).getByText('You can undo it later with Enable').isVisible()).resolves.toBe(true);
@@ -133,16 +92,16 @@ test('create a key: shown once, copied, gone when closed; it works at the front 
   await expectNoSeriousA11yViolations(page, 'revoke confirmation');
   await dialog(page).getByRole('button', { name: 'Revoke key' }).click();
   await created.getByText('Revoked').waitFor();
-  expect((await call(origin, 'GET', '/orders', { key })).status).toBe(401);
+  expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(401);
   await saveScreenshot(page, 'revoked');
   await expectNoSeriousA11yViolations(page, 'revoked');
 
   await created.getByRole('button', { name: 'Enable' }).click();
   await created.getByText('Active').waitFor();
-  expect((await call(origin, 'GET', '/orders', { key })).status).toBe(200);
+  expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(200);
 
   // the two answered requests reach the key's usage (the revoked one was refused before a key was known)
-  await fixture.keygate.flushUsage();
+  await suite.fixture.keygate.flushUsage();
   await created.getByRole('button', { name: 'Events' }).click();
   const activity = created.locator('xpath=following-sibling::tr[1]');
   await activity.getByText('key.enabled').waitFor();
@@ -155,14 +114,16 @@ test('create a key: shown once, copied, gone when closed; it works at the front 
   await saveScreenshot(page, 'delete-confirmation');
   await dialog(page).getByRole('button', { name: 'Delete key' }).click();
   await created.waitFor({ state: 'detached' });
-  expect((await call(origin, 'GET', '/orders', { key })).status).toBe(401);
+  expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(401);
   expect(thirdPartyRequests).toEqual([]);
   expect(consoleErrors).toEqual([]);
 });
 
 test('an expired session asks the host for a fresh token once, and the page carries on with it', async () => {
-  const expired = (await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'gone', role: 'admin' } })).body;
-  await call(origin, 'POST', `/v1/keys/${expired.id}/revoke`, { key: owner, body: {} });
+  const expired = (
+    await call(suite.origin, 'POST', '/v1/keys', { key: suite.fixture.owner, body: { name: 'gone', role: 'admin' } })
+  ).body;
+  await call(suite.origin, 'POST', `/v1/keys/${expired.id}/revoke`, { key: suite.fixture.owner, body: {} });
   const { page } = await hostPage(undefined);
   await page.evaluate((fresh) => {
     const scope = globalThis as any;
@@ -171,7 +132,7 @@ test('an expired session asks the host for a fresh token once, and the page carr
       scope.asked += 1;
       event.detail.renew(Promise.resolve(fresh));
     });
-  }, admin);
+  }, suite.fixture.admin);
   await setSession(page, expired.key as string);
   await row(page, 'member').waitFor();
   expect(await page.evaluate('asked')).toBe(1);
@@ -184,8 +145,8 @@ test('an expired session asks the host for a fresh token once, and the page carr
 
 test('a key named like markup stays text: no element, no script, no dialog', async () => {
   const name = '<img src=x onerror=alert(1)>';
-  await call(origin, 'POST', '/v1/keys', { key: owner, body: { name } });
-  const { page, dialogs } = await hostPage(admin);
+  await call(suite.origin, 'POST', '/v1/keys', { key: suite.fixture.owner, body: { name } });
+  const { page, dialogs } = await hostPage(suite.fixture.admin);
   const markup = page.getByRole('row', { name: /img src=x/ });
   await markup.waitFor();
   expect(await markup.getByRole('cell').first().innerText()).toBe(name);
@@ -200,8 +161,11 @@ test('a key named like markup stays text: no element, no script, no dialog', asy
 });
 
 test("the Test / Live switch shows each environment's keys, search finds a key by name, and a test key is made in Test", async () => {
-  await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: 'staging box', environment: 'test' } });
-  const { page } = await hostPage(admin);
+  await call(suite.origin, 'POST', '/v1/keys', {
+    key: suite.fixture.owner,
+    body: { name: 'staging box', environment: 'test' },
+  });
+  const { page } = await hostPage(suite.fixture.admin);
   await row(page, 'member').waitFor();
   expect(await row(page, 'staging box').count()).toBe(0);
   await page.getByRole('button', { name: 'Test', exact: true }).click();
@@ -225,8 +189,8 @@ test("the Test / Live switch shows each environment's keys, search finds a key b
 
 test("the list pages through the API's cursors, newest first", async () => {
   for (let index = 1; index <= 20; index += 1)
-    await call(origin, 'POST', '/v1/keys', { key: owner, body: { name: `batch ${index}` } });
-  const { page } = await hostPage(admin);
+    await call(suite.origin, 'POST', '/v1/keys', { key: suite.fixture.owner, body: { name: `batch ${index}` } });
+  const { page } = await hostPage(suite.fixture.admin);
   await row(page, 'batch 20').waitFor();
   expect(await row(page, 'viewer').count()).toBe(0);
   expect(await page.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
@@ -238,7 +202,7 @@ test("the list pages through the API's cursors, newest first", async () => {
 });
 
 test('a key expires on a custom date, or never', async () => {
-  const { page } = await hostPage(admin);
+  const { page } = await hostPage(suite.fixture.admin);
   await page.getByRole('button', { name: 'Create API key' }).waitFor();
   const date = new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10);
   for (const [name, expiry, shown] of [
@@ -257,7 +221,7 @@ test('a key expires on a custom date, or never', async () => {
 });
 
 test('a read-only session sees the keys and no Create button, and its own API call to create gets 403', async () => {
-  const session = await mintSession(fixture, 'read_only');
+  const session = await mintSession(suite.fixture, 'read_only');
   const { page } = await hostPage(undefined);
   await setRole(page, 'read_only');
   await setSession(page, session.token);
@@ -268,17 +232,22 @@ test('a read-only session sees the keys and no Create button, and its own API ca
   expect(await page.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
   await expectNoSeriousA11yViolations(page, 'read-only session');
   await saveScreenshot(page, 'read-only-session');
-  const refused = await call(origin, 'POST', '/v1/keys', { key: session.token, body: { name: 'not allowed' } });
+  const refused = await call(suite.origin, 'POST', '/v1/keys', { key: session.token, body: { name: 'not allowed' } });
   expect(refused.status).toBe(403);
 });
 
-test('an ended session asks the host for a new one once, and an admin session carries on creating keys', async () => {
-  const ended = await mintSession(fixture, 'admin');
-  const revoked = await call(origin, 'DELETE', `/v1/panel/tenants/${fixture.tenantId}/sessions/${ended.id}`, {
-    key: fixture.keygate.operatorKey,
-  });
+test('an ended session asks the host for a new one once, and an suite.fixture.admin session carries on creating keys', async () => {
+  const ended = await mintSession(suite.fixture, 'admin');
+  const revoked = await call(
+    suite.origin,
+    'DELETE',
+    `/v1/panel/tenants/${suite.fixture.tenantId}/sessions/${ended.id}`,
+    {
+      key: suite.fixture.keygate.operatorKey,
+    },
+  );
   expect(revoked.status).toBe(204);
-  const fresh = await mintSession(fixture, 'admin');
+  const fresh = await mintSession(suite.fixture, 'admin');
   const { page } = await hostPage(undefined);
   await page.evaluate((token) => {
     const scope = globalThis as any;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { LocalKeygate } from '../../local/app';
 import { PAGE_CSP } from '../../local/http/pages';
-import { openPage, type WatchedPage } from './browser';
+import { launchChromium, openPage, type WatchedPage } from './browser';
+import { DEADLINES } from './deadlines';
 import { call, startTestKeygate } from './local';
 
 /** A host page of a team's dashboard: the element and nothing else, under the strict CSP. */
@@ -119,4 +120,72 @@ export async function setRole(page: Page, role: string): Promise<void> {
   await page.evaluate((value) => {
     (globalThis as any).document.querySelector('keygate-api-keys').setAttribute('member-role', value);
   }, role);
+}
+
+/** A browser test file's shared state: one keygate, one Chromium, pages closed after each test. */
+export interface BrowserSuite {
+  readonly fixture: KeysPageFixture;
+  readonly browser: Browser;
+  readonly origin: string;
+  /** Opens a watched page on keygate's origin; it is closed after the test. */
+  open(): Promise<WatchedPage>;
+  /** Opens the keys page's host with `session`; it is closed after the test. */
+  openHost(session: string | undefined): Promise<WatchedPage>;
+}
+
+/**
+ * Registers a browser test file's hooks (keygate and Chromium started once, each test's pages
+ * closed after it, all stopped at the end) and returns the suite, whose fields are readable from
+ * the first test on.
+ */
+export function useBrowserSuite(): BrowserSuite {
+  let fixture: KeysPageFixture | undefined;
+  let browser: Browser | undefined;
+  const opened: WatchedPage[] = [];
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the browser suite is read before its beforeAll ran');
+    return value;
+  };
+  const track = (watched: WatchedPage): WatchedPage => {
+    opened.push(watched);
+    return watched;
+  };
+  beforeAll(async () => {
+    fixture = await startKeysPageFixture();
+    browser = await launchChromium();
+  }, DEADLINES.slowTest);
+  afterEach(async () => {
+    for (const { context } of opened.splice(0)) await context.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await fixture?.stop();
+  });
+  return {
+    get fixture() {
+      return started(fixture);
+    },
+    get browser() {
+      return started(browser);
+    },
+    get origin() {
+      return started(fixture).origin;
+    },
+    open: async () => track(await openPage(started(browser), started(fixture).origin)),
+    openHost: async (session) => track(await openHostPage(started(browser), started(fixture).origin, session)),
+  };
+}
+
+/** Presses Tab until `target` has the focus (shadow roots included): the keyboard, and nothing else, gets there. */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let presses = 0; presses < 80; presses += 1) {
+    if (
+      await target.evaluate(
+        (element) => element === (element.getRootNode() as unknown as { activeElement: unknown }).activeElement,
+      )
+    )
+      return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('Tab never reached the control');
 }
