@@ -202,7 +202,6 @@ export class Keygate extends Construct {
           hourlyRetentionDays: settings.usageHourlyRetentionDays,
           dailyRetentionDays: settings.usageDailyRetentionDays,
           newSourceDays: settings.newSourceDays,
-          lastUsedIntervalSeconds: settings.lastUsedIntervalSeconds,
         })
       : undefined;
     this.alarms = new KeygateAlarms(this, 'Alarms', {

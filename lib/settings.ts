@@ -139,8 +139,7 @@ export interface KeygateSettings {
    */
   readonly staleAfterDays: number;
   /**
-   * How often, at most, the authorizer, and the usage aggregator from the access log, each record
-   * a key's `lastUsedAt`, 60–86400 s. The authorizer's write is
+   * How often, at most, the authorizer records a key's `lastUsedAt`, 60–86400 s. The write is
    * most of DynamoDB's bill once the authorizer cache is on (a WRU costs five RRUs); a longer
    * interval makes `lastUsedAt` coarser (staleness is counted in days, so up to a day is safe).
    */

@@ -40,14 +40,6 @@ export interface UsagePipelineProps {
    * @default 0
    */
   readonly newSourceDays?: number;
-  /**
-   * How often, at most, the aggregator writes a key's `lastUsedAt` (the authorizer's
-   * `lastUsedInterval`, in seconds): it records each key's latest request of a batch as its last
-   * use, for the staleness notice, cached and throttled requests included.
-   *
-   * @default 60
-   */
-  readonly lastUsedIntervalSeconds?: number;
 }
 
 /**
@@ -85,17 +77,6 @@ export class UsagePipeline extends Construct {
       props.dailyRetentionDays,
       DEFAULT_SETTINGS.usageDailyRetentionDays,
     );
-    const lastUsedIntervalSeconds = props.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds;
-    const [minInterval, maxInterval] = INTEGER_RANGES.lastUsedIntervalSeconds;
-    if (
-      !Number.isInteger(lastUsedIntervalSeconds) ||
-      lastUsedIntervalSeconds < minInterval ||
-      lastUsedIntervalSeconds > maxInterval
-    ) {
-      throw new Error(
-        `UsagePipeline lastUsedIntervalSeconds must be a whole number of seconds from ${minInterval} to ${maxInterval}, received ${lastUsedIntervalSeconds}`,
-      );
-    }
     if (hourly > daily) {
       throw new Error(`UsagePipeline hourlyRetentionDays (${hourly}) must be at most dailyRetentionDays (${daily})`);
     }
@@ -109,7 +90,6 @@ export class UsagePipeline extends Construct {
         [ENV.usageHourlyRetentionDays]: String(hourly),
         [ENV.usageDailyRetentionDays]: String(daily),
         [ENV.newSourceDays]: String(props.newSourceDays ?? 0),
-        [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
       },
     });
     grantUsageWrite(props.table, this.function);

@@ -9,6 +9,7 @@ import { staticGithubKeys } from '../lambdas/core/leaks/github';
 import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { DailyLastUse } from '../lambdas/core/auth/last-use';
 import { backfillTenantListing } from '../lambdas/core/store/backfill';
 import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
@@ -245,8 +246,11 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
       secretAccessKey: LOCAL_AWS.credentials.secretAccessKey,
       endpoint,
     });
-    const lastUsedIntervalMs = (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000;
-    const lastUse = new ThrottledLastUse(keyReader, logger, lastUsedIntervalMs);
+    const lastUse = new ThrottledLastUse(
+      keyReader,
+      logger,
+      (options.lastUsedIntervalSeconds ?? DEFAULT_SETTINGS.lastUsedIntervalSeconds) * 1000,
+    );
     const userRoutes = (options.routes ?? []).map(({ route }, index) => {
       assertValidRoute(route);
       return { method: route.method, path: route.path, function: `route:${index}`, guarded: true };
@@ -277,7 +281,7 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           ...(options.usageRetention === undefined ? {} : { retention: options.usageRetention }),
           ...(options.newSourceDays === undefined ? {} : { newSourceDays: options.newSourceDays }),
           // its own recorder, as the aggregator Lambda has: the access log's uses, cached answers included.
-          lastUse: new ThrottledLastUse(store, logger, lastUsedIntervalMs),
+          lastUse: new DailyLastUse(store, logger),
         }),
       logger,
       flushEveryMs: options.usageFlushMs,

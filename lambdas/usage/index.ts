@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ThrottledLastUse } from '../core/auth/last-use';
+import { DailyLastUse } from '../core/auth/last-use';
 import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
@@ -15,11 +15,7 @@ const client = documentClient(new DynamoDBClient({}));
 const tableName = stringFromEnv(ENV.tableName);
 const store = new DynamoUsageStore({ client, tableName });
 // the authorizer's last-use write, from the access log: uses it never saw (cached, throttled) count.
-const lastUse = new ThrottledLastUse(
-  new DynamoKeyStore({ client, tableName }),
-  logger,
-  numberFromEnv(ENV.lastUsedIntervalSeconds) * 1000,
-);
+const lastUse = new DailyLastUse(new DynamoKeyStore({ client, tableName }), logger);
 const newSourceDays = numberFromEnv(ENV.newSourceDays);
 const retention = {
   hourlyDays: numberFromEnv(ENV.usageHourlyRetentionDays),

@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type KeygateSettings 
 import { aggregateAccessRecords } from '../../lambdas/core/usage/aggregate';
 import { DynamoUsageStore } from '../../lambdas/core/usage/dynamodb-usage';
 import { UsagePipeline, USAGE_PARTITIONS } from '../../lib/usage-pipeline';
-import { ThrottledLastUse } from '../../lambdas/core/auth/last-use';
+import { DailyLastUse } from '../../lambdas/core/auth/last-use';
 import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
 import { recordingLogger } from '../support/fixtures';
 import { fixedClock, instant } from '../support/time';
@@ -99,7 +99,6 @@ describe('the usage pipeline in the stack (usageAnalytics on, the default)', () 
       USAGE_HOURLY_RETENTION_DAYS: '35',
       USAGE_DAILY_RETENTION_DAYS: '400',
       NEW_SOURCE_DAYS: '0',
-      LAST_USED_INTERVAL_SECONDS: '60',
     });
   });
 
@@ -198,7 +197,6 @@ describe('usage settings in the stack', () => {
         usageHourlyRetentionDays: 7,
         usageDailyRetentionDays: '60',
         newSourceDays: 30,
-        lastUsedIntervalSeconds: 3600,
       }),
     );
     const [, logGroup] = accessLogGroup(template);
@@ -207,7 +205,6 @@ describe('usage settings in the stack', () => {
       USAGE_HOURLY_RETENTION_DAYS: '7',
       USAGE_DAILY_RETENTION_DAYS: '60',
       NEW_SOURCE_DAYS: '30',
-      LAST_USED_INTERVAL_SECONDS: '3600',
     });
   });
 });
@@ -272,9 +269,6 @@ describe('UsagePipeline on its own', () => {
     expect(() => new UsagePipeline(stack, 'B', { ...props, hourlyRetentionDays: 50, dailyRetentionDays: 40 })).toThrow(
       /hourlyRetentionDays \(50\) must be at most dailyRetentionDays \(40\)/,
     );
-    expect(() => new UsagePipeline(stack, 'C', { ...props, lastUsedIntervalSeconds: 30 })).toThrow(
-      /lastUsedIntervalSeconds must be a whole number of seconds from 60 to 86400, received 30/,
-    );
   });
 
   // the last-use grant names the attributes a request may touch: the write must name no others.
@@ -305,7 +299,7 @@ describe('UsagePipeline on its own', () => {
       {
         store: new DynamoUsageStore({ client: client as never, tableName: 'keys' }),
         clock: fixedClock(),
-        lastUse: new ThrottledLastUse(
+        lastUse: new DailyLastUse(
           new DynamoKeyStore({ client: client as never, tableName: 'keys' }),
           recordingLogger(),
         ),

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ThrottledLastUse } from '../../lambdas/core/auth/authorize';
+import { DailyLastUse } from '../../lambdas/core/auth/last-use';
 import { DynamoEventReader } from '../../lambdas/core/events/dynamodb-events';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import { DynamoNoticeStore } from '../../lambdas/core/notices/dynamodb-notices';
@@ -60,7 +60,7 @@ function request(key: KeyItem, at: string, status = 200): AccessRecord {
 function aggregator(now = instant(0, '00:01')) {
   const logger = recordingLogger();
   const store = new DynamoUsageStore({ client: table.doc, tableName: table.tableName });
-  const lastUse = new ThrottledLastUse(table.store, logger);
+  const lastUse = new DailyLastUse(table.store, logger);
   return (records: readonly AccessRecord[]) =>
     aggregateAccessRecords(records, { store, clock: fixedClock(now), lastUse });
 }

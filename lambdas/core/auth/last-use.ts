@@ -1,4 +1,5 @@
 import type { KeyStore } from '../store/store';
+import { utcDay } from '../store/table';
 import { describeError, type Logger } from '../support/logger';
 
 /** How often, at most, a key's `lastUsedAt` is written unless configured (`keygate:lastUsedIntervalSeconds`). */
@@ -72,5 +73,41 @@ export class ThrottledLastUse implements LastUseRecorder {
   /** Waits for the writes started so far. */
   async settle(): Promise<void> {
     await Promise.all([...this.pending]);
+  }
+}
+
+/**
+ * Records a key's use at most once per UTC day in this process: the usage aggregator's recorder.
+ * It sees every request of the access log, the ones the authorizer's cache answered and the
+ * throttled ones too, and writes the activity day the staleness notice reads, through the same
+ * conditional write as {@link ThrottledLastUse} with no interval: only forward in time, never
+ * onto a deleted key. Once a day per key keeps its writes near none however busy the key (the
+ * authorizer keeps `lastUsedAt` fresh to the minute whenever it runs); a write that fails is
+ * logged, as the authorizer's are, and tried again with the key's next batch.
+ */
+export class DailyLastUse implements LastUseRecorder {
+  /** The last UTC day written per key (`YYYY-MM-DD`). */
+  private readonly recorded = new Map<string, string>();
+
+  constructor(
+    private readonly store: Pick<KeyStore, 'touchLastUsed'>,
+    private readonly logger: Logger,
+    private readonly maxTracked = 100_000,
+  ) {}
+
+  record(keyId: string, at: Date): Promise<void> | undefined {
+    const day = utcDay(at);
+    const last = this.recorded.get(keyId);
+    if (last !== undefined && last >= day) return undefined;
+    // a bounded map: forgetting old entries costs at most one extra conditional write each.
+    if (this.recorded.size >= this.maxTracked) this.recorded.clear();
+    this.recorded.set(keyId, day);
+    return this.store.touchLastUsed(keyId, at, 0).then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.recorded.get(keyId) === day) this.recorded.delete(keyId);
+        this.logger.warn('lastUsedAt not recorded', { keyId, ...describeError(error) });
+      },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { ThrottledLastUse } from '../../../lambdas/core/auth/authorize';
+import { DailyLastUse } from '../../../lambdas/core/auth/last-use';
 import type { KeyItem } from '../../../lambdas/core/model';
 import { activityDayOf } from '../../../lambdas/core/store/table';
 import type { AccessRecord } from '../../../lambdas/core/usage/access-record';
@@ -53,7 +53,7 @@ async function setup(lastUsedAt: string | null = instant(-95, '09:30')) {
   const clock = fixedClock(instant(0, '12:00'));
   /** One aggregator process: its own last-use recorder, as each Lambda instance has. */
   const aggregator = () => {
-    const lastUse = new ThrottledLastUse(keys, logger);
+    const lastUse = new DailyLastUse(keys, logger);
     return (records: readonly AccessRecord[]) => aggregateAccessRecords(records, { store: usage, clock, lastUse });
   };
   return {
@@ -161,6 +161,30 @@ describe("the aggregator and a key's last use", () => {
     expect(again).toMatchObject({ duplicate: true, writes: 0 });
     expect(await requestsOf(usage, idle.item.id, instant(0, '10:00'))).toBe(2);
     expect(await lastUsedAtOf(keys, idle.item.id)).toBe(instant(0, '11:00'));
+  });
+
+  it('writes a key at most once per UTC day in one instance: the day is what the staleness notice reads', async () => {
+    const { keys, aggregator, clock, touches, idle } = await setup();
+    const aggregate = aggregator();
+    await aggregate([request(idle.item.id, instant(0, '10:00'))]);
+    await aggregate([request(idle.item.id, instant(0, '11:00'))]);
+    clock.set(instant(1, '12:00'));
+    await aggregate([request(idle.item.id, instant(1, '09:00'))]);
+
+    expect(touches.mock.calls.map(([, at]) => at.toISOString())).toEqual([instant(0, '10:00'), instant(1, '09:00')]);
+    expect(await lastUsedAtOf(keys, idle.item.id)).toBe(instant(1, '09:00'));
+  });
+
+  it("tries a failed write again with the key's next batch in the same instance", async () => {
+    const { keys, aggregator, touches, idle } = await setup();
+    const aggregate = aggregator();
+    touches.mockRejectedValueOnce(new Error('ProvisionedThroughputExceededException'));
+    await aggregate([request(idle.item.id, instant(0, '10:00'))]);
+
+    await aggregate([request(idle.item.id, instant(0, '10:30'))]);
+
+    expect(touches).toHaveBeenCalledTimes(2);
+    expect(await lastUsedAtOf(keys, idle.item.id)).toBe(instant(0, '10:30'));
   });
 
   it("records no key for a session's requests or for requests refused before any key was known", async () => {
