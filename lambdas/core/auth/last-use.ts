@@ -80,10 +80,11 @@ export class ThrottledLastUse implements LastUseRecorder {
  * Records a key's use at most once per UTC day in this process: the usage aggregator's recorder.
  * It sees every request of the access log, the ones the authorizer's cache answered and the
  * throttled ones too, and writes the activity day the staleness notice reads, through the same
- * conditional write as {@link ThrottledLastUse} with no interval: only forward in time, never
- * onto a deleted key. Once a day per key keeps its writes near none however busy the key (the
- * authorizer keeps `lastUsedAt` fresh to the minute whenever it runs); a write that fails is
- * logged, as the authorizer's are, and tried again with the key's next batch.
+ * conditional write as {@link ThrottledLastUse}: only when the key's recorded last use is from an
+ * earlier UTC day than the request (or there is none), so only forward in time and never onto a
+ * deleted key. The authorizer keeps `lastUsedAt` fresh within the day whenever it runs; this
+ * makes sure the day is right when it did not run or its write failed, for next to no writes. A
+ * write that fails is logged, as the authorizer's are, and tried again with the key's next batch.
  */
 export class DailyLastUse implements LastUseRecorder {
   /** The last UTC day written per key (`YYYY-MM-DD`). */
@@ -102,7 +103,10 @@ export class DailyLastUse implements LastUseRecorder {
     // a bounded map: forgetting old entries costs at most one extra conditional write each.
     if (this.recorded.size >= this.maxTracked) this.recorded.clear();
     this.recorded.set(keyId, day);
-    return this.store.touchLastUsed(keyId, at, 0).then(
+    // written only if the stored last use is from an earlier UTC day (or absent): the authorizer
+    // keeps the time within the day, and a key it recorded today costs no write here.
+    const sinceMidnight = at.getTime() - Date.parse(`${day}T00:00:00.000Z`);
+    return this.store.touchLastUsed(keyId, at, sinceMidnight).then(
       () => undefined,
       (error: unknown) => {
         if (this.recorded.get(keyId) === day) this.recorded.delete(keyId);

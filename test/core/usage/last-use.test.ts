@@ -175,6 +175,14 @@ describe("the aggregator and a key's last use", () => {
     expect(await lastUsedAtOf(keys, idle.item.id)).toBe(instant(1, '09:00'));
   });
 
+  it('leaves a key the authorizer recorded earlier the same day: the day is right, the time is the authorizer’s', async () => {
+    const { keys, aggregator, idle } = await setup(instant(0, '09:00'));
+
+    await aggregator()([request(idle.item.id, instant(0, '11:00'))]);
+
+    expect(await lastUsedAtOf(keys, idle.item.id)).toBe(instant(0, '09:00'));
+  });
+
   it("tries a failed write again with the key's next batch in the same instance", async () => {
     const { keys, aggregator, touches, idle } = await setup();
     const aggregate = aggregator();
