@@ -41,9 +41,9 @@ export interface KeyUsage {
   readonly sources: readonly { readonly ip: string; readonly userAgent: string; readonly requests: number }[];
 }
 
-/** What the page shows of one key when its activity is open: recent events and last month's usage. */
+/** What the page shows of one key when its activity is open: recent events (where offered) and last month's usage. */
 export interface KeyActivity {
-  readonly events: readonly KeyEvent[];
+  readonly events: readonly KeyEvent[] | undefined;
   readonly usage: KeyUsage;
 }
 
@@ -78,12 +78,18 @@ export interface SessionSource {
   token(): string | undefined;
   /** A fresh token after a 401, from the host page; `undefined` when it gives none. */
   renew(): Promise<string | undefined>;
+  /**
+   * The tenant an operator acts for: set, the key routes are the panel's
+   * (`/v1/panel/tenants/{tenantId}/keys…`); absent, the session's tenant's own (`/v1/keys…`).
+   */
+  tenantId?(): string | undefined;
 }
 
 /**
- * keygate's tenant routes over plain `fetch` (no client library: the bundle stays small). The
- * token goes in `Authorization` only, never a cookie or a URL; a 401 asks the host for a fresh
- * token and sends the request once more.
+ * keygate's key routes over plain `fetch` (no client library: the bundle stays small): the
+ * tenant's own, or the panel's for the tenant an operator acts for. The token goes in
+ * `Authorization` only, never a cookie or a URL; a 401 asks the host for a fresh token and sends
+ * the request once more.
  */
 export class KeygateApi {
   constructor(private readonly session: SessionSource) {}
@@ -95,6 +101,8 @@ export class KeygateApi {
    * credential of unknown role that `/v1/me` refuses is treated as `read_only`.
    */
   async member(sessionRole: Role | undefined): Promise<Member> {
+    // an operator acts for the tenant with every role, in either environment; the panel enforces it.
+    if (this.session.tenantId?.() !== undefined) return { role: 'operator', environment: 'live' };
     if (sessionRole === undefined) {
       try {
         const me = await this.call<{ key: Member }>('GET', '/v1/me');
@@ -108,47 +116,65 @@ export class KeygateApi {
   }
 
   /** One page of the tenant's keys, newest first; `name` is a name prefix. */
-  keys(query: { cursor?: string; name?: string; limit?: number }): Promise<Page<Key>> {
+  async keys(query: { cursor?: string; name?: string; limit?: number }): Promise<Page<Key>> {
     const params = new URLSearchParams({ limit: String(query.limit ?? 20) });
     if (query.cursor !== undefined) params.set('cursor', query.cursor);
     if (query.name !== undefined && query.name !== '') params.set('name', query.name);
-    return this.call('GET', `/v1/keys?${params}`);
+    return this.call('GET', `${this.keysPath()}?${params}`);
   }
 
   /** Makes a key; the answer holds its plaintext, once. */
-  create(body: {
+  async create(body: {
     name: string;
     environment: Environment;
     role: Role;
     expiresInDays?: number;
     expiresOn?: string;
   }): Promise<CreatedKey> {
-    return this.call('POST', '/v1/keys', body);
+    return this.call('POST', this.keysPath(), body);
   }
 
   /** Revokes or enables a key. */
-  setStatus(id: string, action: 'revoke' | 'enable'): Promise<Key> {
-    return this.call('POST', `/v1/keys/${encodeURIComponent(id)}/${action}`, {});
+  async setStatus(id: string, action: 'revoke' | 'enable'): Promise<Key> {
+    return this.call('POST', this.keysPath(id, `/${action}`), {});
   }
 
   /** Deletes a key for good. */
-  remove(id: string): Promise<void> {
-    return this.call('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  async remove(id: string): Promise<void> {
+    return this.call('DELETE', this.keysPath(id));
   }
 
   /** A new key in place of this one; the old one stops at once or after the grace period. */
-  rotate(id: string, gracePeriodHours: number): Promise<CreatedKey> {
-    return this.call('POST', `/v1/keys/${encodeURIComponent(id)}/rotate`, { gracePeriodHours });
+  async rotate(id: string, gracePeriodHours: number): Promise<CreatedKey> {
+    return this.call('POST', this.keysPath(id, '/rotate'), { gracePeriodHours });
   }
 
-  /** A key's recent events, newest first. */
+  /** Whether {@link events} is there: the panel lists a tenant's events, but not one key's. */
+  get keyEvents(): boolean {
+    return this.session.tenantId?.() === undefined;
+  }
+
+  /** A key's recent events, newest first (the tenant's own routes only, see {@link keyEvents}). */
   events(keyId: string): Promise<Page<KeyEvent>> {
     return this.call('GET', `/v1/events?limit=10&keyId=${encodeURIComponent(keyId)}`);
   }
 
   /** A key's usage by day over keygate's default window, the last 30 days (its server's clock). */
-  usage(keyId: string): Promise<KeyUsage> {
-    return this.call('GET', `/v1/keys/${encodeURIComponent(keyId)}/usage?granularity=day`);
+  async usage(keyId: string): Promise<KeyUsage> {
+    return this.call('GET', `${this.keysPath(keyId, '/usage')}?granularity=day`);
+  }
+
+  /**
+   * The path of the key routes, or of one key's: every id is one encoded segment, so no `/`, `?`
+   * or `#` in it reaches another route. A tenant id the URL would resolve away (`.`, `..`, empty)
+   * is no tenant: 404, and nothing is sent.
+   */
+  private keysPath(keyId?: string, rest = ''): string {
+    const key = keyId === undefined ? '' : `/${encodeURIComponent(keyId)}${rest}`;
+    const tenantId = this.session.tenantId?.();
+    if (tenantId === undefined) return `/v1/keys${key}`;
+    if (/^\.{0,2}$/.test(tenantId)) throw new ApiError(404, 'not_found', 'no such tenant');
+    return `/v1/panel/tenants/${encodeURIComponent(tenantId)}/keys${key}`;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -170,13 +196,14 @@ export class KeygateApi {
   private send(method: string, path: string, body: unknown): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.session.token() ?? ''}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return fetch(`${this.session.baseUrl().replace(/\/+$/, '')}${path}`, {
+    const init = {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
-    });
+    } as const;
+    return fetch(`${this.session.baseUrl().replace(/\/+$/, '')}${path}`, init);
   }
 }

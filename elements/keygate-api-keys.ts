@@ -1,18 +1,19 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { ApiError, KeygateApi, type Environment, type Key, type KeyActivity, type Member, type Role } from './api';
+import { KeygateApi, type Environment, type Key, type KeyActivity, type Member, type Role } from './api';
 import { SessionKeeper } from './session';
 import { styles } from './styles';
 import { keyTable, toolbar } from './list-view';
-import { confirmView, createForm, rotateForm, secretView, type DialogState } from './dialogs';
+import { DialogFlow, messageOf } from './dialog-flow';
 
 const RANK: Record<Role, number> = { read_only: 1, developer: 2, admin: 3, owner: 4, operator: 5 };
 const OFFERED: readonly Role[] = ['owner', 'admin', 'developer', 'read_only'];
 
 /**
  * `<keygate-api-keys base-url="…">`: a tenant's API keys page for one signed-in member, over
- * keygate's tenant routes. The session token is set through the `session` attribute or
- * property; it is held in memory only (the attribute is removed as soon as it is read, and the
- * property never reads back). When a call answers 401 it fires `keygate-session-expired`
+ * keygate's tenant routes; with `tenant-id`, the same page for an operator acting for that
+ * tenant, over the panel's key routes. The session token is set through the `session` attribute
+ * or property; it is held in memory only (the attribute is removed as soon as it is read, and
+ * the property never reads back). When a call answers 401 it fires `keygate-session-expired`
  * (bubbling, composed) with {@link SessionExpiredDetail}, and retries once with the new token.
  */
 export class KeygateApiKeys extends LitElement {
@@ -20,13 +21,13 @@ export class KeygateApiKeys extends LitElement {
   static override properties = {
     baseUrl: { attribute: 'base-url' },
     memberRole: { attribute: 'member-role' },
+    tenantId: { attribute: 'tenant-id' },
     member: { state: true },
     keys: { state: true },
     environment: { state: true },
     search: { state: true },
     cursors: { state: true },
     next: { state: true },
-    dialog: { state: true },
     error: { state: true },
     notice: { state: true },
     waitingForSession: { state: true },
@@ -41,6 +42,12 @@ export class KeygateApiKeys extends LitElement {
    * key, whose role `/v1/me` tells; a credential `/v1/me` refuses gets no control that changes keys.
    */
   declare memberRole: Role | null;
+  /**
+   * `tenant-id`: operator mode. The session is an operator's (the console's sign-in), acting for
+   * this tenant through `/v1/panel/tenants/{tenantId}/keys…` with every role up to owner and
+   * both environments. A key's own events are not offered there: the panel lists them per tenant.
+   */
+  declare tenantId: string | null;
   declare private member: Member | undefined;
   declare private keys: readonly Key[];
   declare private environment: Environment;
@@ -48,7 +55,6 @@ export class KeygateApiKeys extends LitElement {
   /** The cursor of each page shown so far; the last is the current page's. */
   declare private cursors: readonly (string | undefined)[];
   declare private next: string | undefined;
-  declare private dialog: DialogState | undefined;
   declare private error: string | undefined;
   declare private notice: string;
   declare private waitingForSession: boolean;
@@ -56,17 +62,25 @@ export class KeygateApiKeys extends LitElement {
 
   readonly #session = new SessionKeeper(this, (waiting) => (this.waitingForSession = waiting));
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
-  #opener: HTMLElement | undefined;
   readonly #api = new KeygateApi({
     baseUrl: () => this.baseUrl ?? '',
     token: () => this.#session.token(),
     renew: () => this.#session.renew(),
+    tenantId: () => this.tenantId ?? undefined,
+  });
+  readonly #dialogs = new DialogFlow(this, {
+    api: this.#api,
+    environment: () => this.environment,
+    roles: () => OFFERED.filter((role) => RANK[role] <= RANK[this.member?.role ?? 'read_only']),
+    reload: () => void this.#load(),
+    act: (work, done) => void this.#act(work, done),
   });
 
   constructor() {
     super();
     this.baseUrl = null;
     this.memberRole = null;
+    this.tenantId = null;
     this.keys = [];
     this.environment = 'live';
     this.search = '';
@@ -109,16 +123,14 @@ export class KeygateApiKeys extends LitElement {
     clearTimeout(this.#searchTimer);
   }
 
-  protected override updated(changed: PropertyValues): void {
-    if (!changed.has('dialog')) return;
-    const dialog = this.renderRoot.querySelector('dialog');
-    if (dialog === null) return;
-    if (this.dialog !== undefined) {
-      if (!dialog.open) dialog.showModal();
-      dialog.querySelector<HTMLElement>('[autofocus]')?.focus();
-    } else if (dialog.open) {
-      dialog.close();
-    }
+  protected override willUpdate(changed: PropertyValues): void {
+    // another tenant: nothing of the last one is kept.
+    if (!changed.has('tenantId') || changed.get('tenantId') === undefined) return;
+    this.member = undefined;
+    this.keys = [];
+    this.cursors = [undefined];
+    this.openEvents = new Map();
+    if (this.#session.token() !== undefined) void this.#load();
   }
 
   async #load(): Promise<void> {
@@ -149,24 +161,6 @@ export class KeygateApiKeys extends LitElement {
     }
   }
 
-  #open(dialog: DialogState): void {
-    this.#opener = (this.renderRoot as ShadowRoot).activeElement as HTMLElement | undefined;
-    this.dialog = dialog;
-  }
-
-  #closeDialog = (): void => {
-    // the plaintext of a new key is dropped with the dialog's state.
-    this.dialog = undefined;
-    this.error = undefined;
-    const opener = this.#opener;
-    this.#opener = undefined;
-    void this.updateComplete.then(() => (opener?.isConnected ? opener : this.#createButton())?.focus());
-  };
-
-  #createButton(): HTMLElement | null {
-    return this.renderRoot.querySelector<HTMLElement>('#create');
-  }
-
   #onSearch = (event: InputEvent): void => {
     this.search = (event.target as HTMLInputElement).value;
     clearTimeout(this.#searchTimer);
@@ -176,78 +170,16 @@ export class KeygateApiKeys extends LitElement {
     }, 250);
   };
 
-  #onCreate = async (event: SubmitEvent): Promise<void> => {
-    event.preventDefault();
-    const form = new FormData(event.target as HTMLFormElement);
-    const expiry = String(form.get('expiry'));
-    const expiresOn = String(form.get('expiresOn') ?? '');
-    if (expiry === 'custom' && expiresOn === '') {
-      this.renderRoot.querySelector<HTMLInputElement>('#expiresOn')?.focus();
-      this.error = 'Choose the custom date the key stops working on.';
-      return;
-    }
-    try {
-      const key = await this.#api.create({
-        name: String(form.get('name')),
-        environment: this.environment,
-        role: String(form.get('role')) as Role,
-        ...(expiry === 'custom' ? { expiresOn } : expiry === 'never' ? {} : { expiresInDays: Number(expiry) }),
-      });
-      this.error = undefined;
-      this.dialog = { kind: 'secret', key, copied: false };
-    } catch (error) {
-      this.error = messageOf(error);
-    }
-  };
-
-  #onRotate = async (event: SubmitEvent): Promise<void> => {
-    event.preventDefault();
-    if (this.dialog?.kind !== 'rotate') return;
-    const grace = Number(new FormData(event.target as HTMLFormElement).get('grace'));
-    try {
-      const key = await this.#api.rotate(this.dialog.key.id, grace);
-      this.error = undefined;
-      this.dialog = { kind: 'secret', key, copied: false };
-    } catch (error) {
-      this.error = messageOf(error);
-    }
-  };
-
-  #onCopy = async (): Promise<void> => {
-    if (this.dialog?.kind !== 'secret') return;
-    const secret = this.dialog;
-    try {
-      await navigator.clipboard.writeText(secret.key.key);
-      if (this.dialog === secret) this.dialog = { ...secret, copied: true };
-    } catch {
-      // no clipboard (a page served over plain http, a denied permission): select it for the member to copy.
-      this.renderRoot.querySelector<HTMLInputElement>('.secret input')?.select();
-      this.error = 'The clipboard is not available here: the key is selected, copy it with Ctrl+C or ⌘C.';
-    }
-  };
-
-  #onSecretDone = (): void => {
-    this.#closeDialog();
-    void this.#load();
-  };
-
-  #onConfirm = (): void => {
-    if (this.dialog?.kind !== 'confirm') return;
-    const { action, key } = this.dialog;
-    this.#closeDialog();
-    void this.#act(
-      () => (action === 'revoke' ? this.#api.setStatus(key.id, 'revoke') : this.#api.remove(key.id)),
-      action === 'revoke' ? `“${key.name}” is revoked.` : `“${key.name}” is deleted.`,
-    );
-  };
-
   async #toggleEvents(key: Key): Promise<void> {
     const open = new Map(this.openEvents);
     if (open.delete(key.id)) return void (this.openEvents = open);
     this.openEvents = open.set(key.id, 'loading');
     try {
-      const [page, usage] = await Promise.all([this.#api.events(key.id), this.#api.usage(key.id)]);
-      this.openEvents = new Map(this.openEvents).set(key.id, { events: page.items, usage });
+      const [page, usage] = await Promise.all([
+        this.#api.keyEvents ? this.#api.events(key.id) : undefined,
+        this.#api.usage(key.id),
+      ]);
+      this.openEvents = new Map(this.openEvents).set(key.id, { events: page?.items, usage });
     } catch (error) {
       this.error = messageOf(error);
     }
@@ -261,66 +193,42 @@ export class KeygateApiKeys extends LitElement {
       <h2 id="title">API keys</h2>
       ${toolbar({
         environment: this.environment,
-        testOnly: member?.environment === 'test',
+        testOnly: member?.environment === 'test' && this.tenantId === null,
         search: this.search,
         manage,
         onEnvironment: (environment) => (this.environment = environment),
         onSearch: this.#onSearch,
-        onCreate: () => this.#open({ kind: 'create' }),
+        onCreate: () => this.#show({ kind: 'create' }),
       })}
       ${this.waitingForSession ? html`<p role="status">Your session has expired; waiting for a new one…</p>` : nothing}
-      ${this.error === undefined || this.dialog !== undefined ? nothing : html`<p class="error" role="alert">${this.error}</p>`}
+      ${this.error === undefined || this.#dialogs.open ? nothing : html`<p class="error" role="alert">${this.error}</p>`}
       <p role="status" class="muted">${this.notice}</p>
       ${keyTable(this.environment, shown, (key) => ({
         manage,
+        activity: this.#api.keyEvents ? 'Events' : 'Usage',
         eventsOpen: this.openEvents.has(key.id),
         events: this.openEvents.get(key.id),
         nameOf: (id) => this.keys.find((other) => other.id === id)?.name,
-        onRevoke: () => this.#open({ kind: 'confirm', action: 'revoke', key }),
-        onDelete: () => this.#open({ kind: 'confirm', action: 'delete', key }),
+        onRevoke: () => this.#show({ kind: 'confirm', action: 'revoke', key }),
+        onDelete: () => this.#show({ kind: 'confirm', action: 'delete', key }),
         onEnable: () => void this.#act(() => this.#api.setStatus(key.id, 'enable'), `“${key.name}” is enabled.`),
-        onRotate: () => this.#open({ kind: 'rotate', key }),
+        onRotate: () => this.#show({ kind: 'rotate', key }),
         onEvents: () => void this.#toggleEvents(key),
       }))}
       <nav class="pages" aria-label="Pages">
         <button part="button" ?disabled=${this.cursors.length < 2} @click=${this.#previousPage}>Previous page</button>
         <button part="button" ?disabled=${this.next === undefined} @click=${this.#nextPage}>Next page</button>
       </nav>
-      <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#onDialogClosed}>${this.#dialogBody()}</dialog>
+      <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#dialogs.onClosed}>
+        ${this.#dialogs.body()}
+      </dialog>
     </section>`;
   }
 
-  #dialogBody() {
-    const dialog = this.dialog;
-    const member = this.member;
-    if (dialog === undefined || member === undefined) return nothing;
-    const error = this.error === undefined ? nothing : html`<p class="error" role="alert">${this.error}</p>`;
-    return html`${this.#dialogView(dialog, member)}${error}`;
+  #show(dialog: Parameters<DialogFlow['show']>[0]): void {
+    this.error = undefined;
+    this.#dialogs.show(dialog);
   }
-
-  #dialogView(dialog: DialogState, member: Member) {
-    switch (dialog.kind) {
-      case 'create': {
-        const roles = OFFERED.filter((role) => RANK[role] <= RANK[member.role]);
-        const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-        return createForm(roles, this.environment, tomorrow, this.#onCreate, this.#closeDialog);
-      }
-      case 'secret':
-        return secretView(dialog, this.#onCopy, this.#onSecretDone);
-      case 'confirm':
-        return confirmView(dialog, this.#onConfirm, this.#closeDialog);
-      case 'rotate':
-        return rotateForm(dialog, this.#onRotate, this.#closeDialog);
-    }
-  }
-
-  /** Escape closes the native dialog; its state (and any plaintext) goes with it. */
-  #onDialogClosed = (): void => {
-    if (this.dialog === undefined) return;
-    const wasSecret = this.dialog.kind === 'secret';
-    this.#closeDialog();
-    if (wasSecret) void this.#load();
-  };
 
   #previousPage = (): void => {
     this.cursors = this.cursors.slice(0, -1);
@@ -332,12 +240,6 @@ export class KeygateApiKeys extends LitElement {
     this.cursors = [...this.cursors, this.next];
     void this.#load();
   };
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof ApiError)
-    return error.status === 401 ? 'Your session has expired. Sign in again.' : error.message;
-  return 'keygate could not be reached.';
 }
 
 if (!customElements.get('keygate-api-keys')) customElements.define('keygate-api-keys', KeygateApiKeys);

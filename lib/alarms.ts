@@ -48,10 +48,16 @@ export interface KeygateAlarmsProps {
   /** The authorizer's function: its errors, throttles and `lastUsedAt` failures are watched. */
   readonly authorizerFunction: lambda.Function;
   /**
+   * The keys-only authorizer's function (the front door, added routes), watched the same way.
+   *
+   * @default - none watched
+   */
+  readonly keysOnlyAuthorizerFunction?: lambda.Function;
+  /**
    * Other functions that write `lastUsedAt` (the usage aggregator): their failed writes count
    * towards the same alarm as the authorizer's.
    *
-   * @default - the authorizer's only
+   * @default - the authorizers' only
    */
   readonly lastUseFunctions?: readonly lambda.Function[];
   /** Functions that flush the authorizer cache (and log 'authorizer cache flush failed' when they cannot). */
@@ -124,7 +130,11 @@ export class KeygateAlarms extends Construct {
     );
     const lastUsedFailures = this.countLogLine(
       'LastUsedNotRecorded',
-      [props.authorizerFunction, ...(props.lastUseFunctions ?? [])],
+      [
+        props.authorizerFunction,
+        ...(props.keysOnlyAuthorizerFunction === undefined ? [] : [props.keysOnlyAuthorizerFunction]),
+        ...(props.lastUseFunctions ?? []),
+      ],
       FAILURE_LOG_LINES.lastUsedNotRecorded,
     );
     const requests = props.api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
@@ -161,6 +171,22 @@ export class KeygateAlarms extends Construct {
         props.authorizerFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
         1,
       ),
+      ...(props.keysOnlyAuthorizerFunction === undefined
+        ? {}
+        : {
+            keysOnlyAuthorizerErrors: alarm(
+              'KeysOnlyAuthorizerErrors',
+              'the keys-only authorizer (front door, added routes) failed: every request it served was refused 401/500',
+              props.keysOnlyAuthorizerFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+              1,
+            ),
+            keysOnlyAuthorizerThrottles: alarm(
+              'KeysOnlyAuthorizerThrottles',
+              'the keys-only authorizer (front door, added routes) was throttled (concurrency limit): requests were refused',
+              props.keysOnlyAuthorizerFunction.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+              1,
+            ),
+          }),
       serverErrorRate: alarm(
         'ServerErrorRate',
         `more than ${serverErrorPercent}% of API requests answered 5XX for 15 minutes`,

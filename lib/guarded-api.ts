@@ -65,7 +65,7 @@ export interface GuardedApiProps {
 export class GuardedApi extends Construct {
   /** The REST API the guarded routes are on. */
   public readonly api: apigateway.RestApi;
-  /** The key authorizer of this API (same function, identity source, validation and cache TTL). */
+  /** The keys-only key authorizer of this API: the front door and `addRoute` routes take no session. */
   public readonly authorizer: apigateway.TokenAuthorizer;
   /** The stage's access log: the same JSON lines as keygate's own API writes, for the same readers. */
   public readonly accessLogs: logs.LogGroup;
@@ -111,7 +111,7 @@ export class GuardedApi extends Construct {
     const account = props.keygateApi.node.tryFindChild('Account');
     if (account !== undefined) this.api.deploymentStage.node.addDependency(account);
 
-    this.authorizer = props.keyAuthorizer.authorizerFor(this.api);
+    this.authorizer = props.keyAuthorizer.keysOnlyAuthorizerFor(this.api);
     props.keyAuthorizer.addStageName(settings.stageName);
     props.cacheFlush.addStage(this.api.restApiId, settings.stageName);
     for (const plan of Object.values(props.ratePlans.usagePlans)) {

@@ -70,16 +70,29 @@ export interface KeyAuthorizerProps {
 }
 
 /**
- * A Lambda TOKEN authorizer that checks API keys against the key table; attach
- * {@link authorizer} to the methods of any `RestApi`. API Gateway's identity validation
- * expression turns away tokens of the wrong shape before the Lambda runs; the Lambda may read
- * keys and write only their `lastUsedAt` (and that use's day, `gsi4pk`, for the notice job).
+ * A Lambda TOKEN authorizer that checks API keys against the key table, as two authorizers over
+ * one bundle. {@link authorizer} guards keygate's own routes and takes session tokens too; every
+ * other method (the front door, `addRoute` routes, another `RestApi`) gets
+ * {@link keysOnlyAuthorizerFor}, whose function refuses every session token, and whose identity
+ * validation turns them away before it runs.
+ *
+ * Why two, not one: a TOKEN authorizer's policy is cached per token and reused for every method
+ * that authorizer guards (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html),
+ * and a `*` in an execute-api ARN also matches `/`; a path no resource holds (`/v1/panel/made/up`)
+ * goes to the front door's `ANY /{proxy+}`. A session's Allow on `/v1/panel/*` would then reach the
+ * backend. The cache is the authorizer's own (`authorizerResultTtlInSeconds` is set per
+ * authorizer, https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html), so an answer
+ * cached for keygate's routes is never served on the keys-only authorizer's methods. The
+ * functions may read keys and write only their `lastUsedAt` (and that use's day, `gsi4pk`, for
+ * the notice job).
  */
 export class KeyAuthorizer extends Construct {
-  /** The API Gateway authorizer, for `addMethod(..., { authorizer })`. */
+  /** The API Gateway authorizer of keygate's own routes (keys and sessions), for `addMethod(..., { authorizer })`. */
   public readonly authorizer: apigateway.TokenAuthorizer;
-  /** The authorizer's Lambda function. */
+  /** The Lambda function of {@link authorizer}: keys and sessions. */
   public readonly function: KeygateFunction;
+  /** The Lambda function of {@link keysOnlyAuthorizerFor}: the same bundle and settings, keys only. */
+  public readonly keysOnlyFunction: KeygateFunction;
   /**
    * The function's timeout: the longest an authorizer call can be in flight, hence how long
    * after a cache flush a stale answer can still arrive (see `AuthorizerCacheFlush`).
@@ -87,8 +100,8 @@ export class KeyAuthorizer extends Construct {
   public readonly timeout: Duration;
   private readonly routeRoles: RouteRoles[] = [];
   private readonly stageNames: string[] = [];
-  private readonly tokenAuthorizerProps: apigateway.TokenAuthorizerProps;
-  private readonly others = new Map<apigateway.IRestApi, apigateway.TokenAuthorizer>();
+  private readonly keysOnlyProps: apigateway.TokenAuthorizerProps;
+  private readonly keysOnly = new Map<apigateway.IRestApi, apigateway.TokenAuthorizer>();
 
   constructor(scope: Construct, id: string, props: KeyAuthorizerProps) {
     super(scope, id);
@@ -105,41 +118,38 @@ export class KeyAuthorizer extends Construct {
 
     // short: one read, and it bounds how long a revoked key's in-flight authorization can last.
     this.timeout = Duration.seconds(3);
-    this.function = new KeygateFunction(this, 'Function', {
-      entry: 'authorizer/index.ts',
-      timeout: this.timeout,
-      description: 'keygate: checks API keys for API Gateway',
-      // a bigger function gets more CPU: the cold start (load, TLS) is on a request's path.
-      memorySize: 512,
-      // on every uncached request's path: a smaller bundle that loads faster beats mapped traces.
-      sourceMaps: false,
-      // measured (`npm run bench`): for this 16 kB bundle ES modules change neither its size nor its cold
-      // start; CommonJS lets the benchmark's cold-start harness load it with a plain require.
-      moduleFormat: 'cjs',
-      environment: {
-        [ENV.tableName]: props.table.table.tableName,
-        [ENV.keyPrefix]: keyPrefix,
-        [ENV.keyFormats]: JSON.stringify(keyFormats),
-        [ENV.acceptBareKeys]: String(acceptBareKeys),
-        [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
-        // rendered at synthesis, so routes added after the authorizer still get their rules.
-        [ENV.routeRoles]: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
-        ...(props.workspaceSegment === undefined ? {} : { [ENV.workspaceSegment]: String(props.workspaceSegment) }),
-        // DynamoDB's endpoint is `dynamodb.<region>.<suffix>`, and the suffix is the partition's
-        // (`amazonaws.com.cn` in China): https://docs.aws.amazon.com/general/latest/gr/ddb.html
-        [ENV.dnsSuffix]: Aws.URL_SUFFIX,
-      },
+    const environment: Record<string, string> = {
+      [ENV.tableName]: props.table.table.tableName,
+      [ENV.keyPrefix]: keyPrefix,
+      [ENV.keyFormats]: JSON.stringify(keyFormats),
+      [ENV.acceptBareKeys]: String(acceptBareKeys),
+      [ENV.lastUsedIntervalSeconds]: String(lastUsedIntervalSeconds),
+      // rendered at synthesis, so routes added after the authorizer still get their rules.
+      [ENV.routeRoles]: Lazy.string({ produce: () => JSON.stringify(this.routeRoles) }),
+      ...(props.workspaceSegment === undefined ? {} : { [ENV.workspaceSegment]: String(props.workspaceSegment) }),
+      // DynamoDB's endpoint is `dynamodb.<region>.<suffix>`, and the suffix is the partition's
+      // (`amazonaws.com.cn` in China): https://docs.aws.amazon.com/general/latest/gr/ddb.html
+      [ENV.dnsSuffix]: Aws.URL_SUFFIX,
+    };
+    this.function = this.authorizerFunction('Function', 'keygate: checks API keys and sessions for its own routes', {
+      ...environment,
+      [ENV.acceptSessions]: 'true',
     });
+    this.keysOnlyFunction = this.authorizerFunction(
+      'KeysOnlyFunction',
+      'keygate: checks API keys for the front door, added routes and other APIs (keys only)',
+      { ...environment, [ENV.acceptSessions]: 'false' },
+    );
     props.table.grantAuthorizerAccess(this.function);
+    props.table.grantAuthorizerAccess(this.keysOnlyFunction);
     // at synthesis, once every route has added its rule: too many fail `cdk synth`, with the limit named.
     for (const name of props.stageNames ?? ['s'.repeat(LONGEST_STAGE_NAME)]) this.addStageName(name);
     this.node.addValidation({
       validate: () => {
         const cfn = this.function.node.defaultChild as lambda.CfnFunction;
-        const environment = Stack.of(this).resolve(cfn.environment) as
-          { variables?: Record<string, unknown> } | undefined;
+        const resolved = Stack.of(this).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
         return authorizerLimitErrors(
-          environment?.variables ?? {},
+          resolved?.variables ?? {},
           this.routeRoles,
           this.stageNames,
           props.workspaceSegment,
@@ -147,39 +157,62 @@ export class KeyAuthorizer extends Construct {
       },
     });
 
-    this.tokenAuthorizerProps = {
-      handler: this.function,
+    const tokenAuthorizerProps = {
       identitySource: apigateway.IdentitySource.header('Authorization'),
-      validationRegex: tokenValidationPatternFor(keyFormats, acceptBareKeys),
       resultsCacheTtl,
     };
-    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', this.tokenAuthorizerProps);
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
+      ...tokenAuthorizerProps,
+      handler: this.function,
+      validationRegex: tokenValidationPatternFor(keyFormats, acceptBareKeys, 'keysAndSessions'),
+    });
+    this.keysOnlyProps = {
+      ...tokenAuthorizerProps,
+      handler: this.keysOnlyFunction,
+      validationRegex: tokenValidationPatternFor(keyFormats, acceptBareKeys, 'keys'),
+    };
+  }
+
+  /** One of the two functions: the same bundle, settings and grants; `environment` says which. */
+  private authorizerFunction(id: string, description: string, environment: Record<string, string>): KeygateFunction {
+    return new KeygateFunction(this, id, {
+      entry: 'authorizer/index.ts',
+      timeout: this.timeout,
+      description,
+      // a bigger function gets more CPU: the cold start (load, TLS) is on a request's path.
+      memorySize: 512,
+      // on every uncached request's path: a smaller bundle that loads faster beats mapped traces.
+      sourceMaps: false,
+      // measured (`npm run bench`): for this 16 kB bundle ES modules change neither its size nor its cold
+      // start; CommonJS lets the benchmark's cold-start harness load it with a plain require.
+      moduleFormat: 'cjs',
+      environment,
+    });
   }
 
   /**
-   * An authorizer for another `RestApi`, over the same function and settings: an API Gateway
-   * authorizer belongs to one API, so {@link authorizer} cannot be attached to a second one.
-   * Flush that API's stage too (`KeygateStack.protectStage`), or revocations wait for its cache.
+   * The keys-only authorizer of `api` (one per API: an API Gateway authorizer belongs to one),
+   * for every method that is not one of keygate's own routes: the front door, `addRoute` routes,
+   * an API of yours. It has {@link keysOnlyFunction}, the same settings and cache TTL, and a cache
+   * of its own. For another API, flush its stage too (`KeygateStack.protectStage`), or
+   * revocations wait for its cache.
    */
-  authorizerFor(api: apigateway.IRestApi): apigateway.TokenAuthorizer {
-    let authorizer = this.others.get(api);
+  keysOnlyAuthorizerFor(api: apigateway.IRestApi): apigateway.TokenAuthorizer {
+    let authorizer = this.keysOnly.get(api);
     if (authorizer === undefined) {
-      authorizer = new apigateway.TokenAuthorizer(
-        this,
-        `AuthorizerFor${Names.uniqueId(api)}`,
-        this.tokenAuthorizerProps,
-      );
-      this.others.set(api, authorizer);
+      authorizer = new apigateway.TokenAuthorizer(this, `KeysOnlyFor${Names.uniqueId(api)}`, this.keysOnlyProps);
+      this.keysOnly.set(api, authorizer);
     }
     return authorizer;
   }
 
   /**
-   * Gives a suspended tenant's key a Deny on `api`'s methods, naming the refusal in its context,
-   * so that API's `ACCESS_DENIED` gateway response answers it; on every other API it stays a 401.
+   * Gives a suspended tenant's key a Deny on `api`'s methods (all keys-only: the routes guarded for
+   * you), naming the refusal in its context, so that API's `ACCESS_DENIED` gateway response
+   * answers it; on every other API it stays a 401.
    */
   denySuspendedOn(api: apigateway.IRestApi): void {
-    this.function.addEnvironment(ENV.denySuspendedApiId, api.restApiId);
+    this.keysOnlyFunction.addEnvironment(ENV.denySuspendedApiId, api.restApiId);
   }
 
   /**

@@ -12,13 +12,12 @@ export type { KeygateRoute };
 export interface KeygateRoutesProps {
   /** The API the routes are added to. */
   readonly api: apigateway.RestApi;
-  /** The authorizer every route is behind; it also carries the routes' role rules. */
+  /** The authorizer every route is behind (its keys-only one); it also carries the routes' role rules. */
   readonly keyAuthorizer: KeyAuthorizer;
   /**
-   * The API Gateway authorizer of `api`, when `api` is not the one `keyAuthorizer.authorizer`
-   * belongs to (`keyAuthorizer.authorizerFor(api)`).
+   * The API Gateway authorizer of the routes: a session token must never pass it.
    *
-   * @default - `keyAuthorizer.authorizer`
+   * @default - `keyAuthorizer.keysOnlyAuthorizerFor(api)`
    */
   readonly authorizer?: apigateway.IAuthorizer;
   /**
@@ -36,7 +35,7 @@ export interface AddedRoute {
 }
 
 /**
- * Your own Lambda routes behind keygate: every method gets the key authorizer and
+ * Your own Lambda routes behind keygate: every method gets the keys-only key authorizer and
  * `apiKeyRequired` (so the tenant's usage plan applies), every function keygate's defaults
  * (`KeygateFunction`: Node 22 on ARM64, its own log group, least privilege, cdk-nag clean), and
  * a route's roles become Deny statements in the authorizer's cached policy.
@@ -70,7 +69,7 @@ export class KeygateRoutes extends Construct {
       this.integrations.set(fn, integration);
     }
     const method = this.props.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
-      authorizer: this.props.authorizer ?? this.props.keyAuthorizer.authorizer,
+      authorizer: this.props.authorizer ?? this.props.keyAuthorizer.keysOnlyAuthorizerFor(this.props.api),
       authorizationType: apigateway.AuthorizationType.CUSTOM,
       // without it the tenant's usage plan, and so its rate limit, would not apply.
       apiKeyRequired: true,

@@ -37,8 +37,8 @@ export interface KeygateRestApi {
 
 /**
  * keygate's REST API: regional, the usage identifier from the authorizer, JSON access logs with
- * the key id and never the key, execution logs for errors only, and API Gateway's own answers in
- * the contract's error shape.
+ * the key id and never the key, execution logs for errors only. Its gateway answers come from
+ * {@link addGatewayErrors}, once the CORS origins are known (the console's is the distribution's).
  *
  * @param restApiName - the API's name (the stack's name: several deployments can share an account).
  */
@@ -107,7 +107,6 @@ export function keygateRestApi(scope: Construct, settings: KeygateSettings, rest
       reason: 'the account-wide API Gateway logging role needs exactly this AWS-maintained policy',
     },
   );
-  addGatewayErrors(api, gatewayCorsHeaders(settings.corsOrigins));
   return { api, accessLogs };
 }
 
@@ -116,7 +115,8 @@ export function keygateRestApi(scope: Construct, settings: KeygateSettings, rest
  * contract's error shape, from the table the local gateway answers with too, with the CORS
  * headers when origins are allowed.
  */
-function addGatewayErrors(api: apigateway.RestApi, corsHeaders: Readonly<Record<string, string>>): void {
+export function addGatewayErrors(api: apigateway.RestApi, corsOrigins: readonly string[] | undefined): void {
+  const corsHeaders = gatewayCorsHeaders(corsOrigins);
   for (const type of Object.keys(GATEWAY_ERRORS) as GatewayResponseType[]) {
     const error: GatewayError = GATEWAY_ERRORS[type];
     const retryAfter = error.retryAfter === true ? (RETRY_AFTER_SECONDS[type] ?? 1) : undefined;

@@ -3,6 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import type { AddedRoute, KeygateRoute } from './key-routes';
+import type { ConsoleFiles } from './console-hosting';
 import { Keygate } from './keygate';
 import type { KeygateSettings } from './settings';
 
@@ -10,6 +11,8 @@ import type { KeygateSettings } from './settings';
 export interface KeygateStackProps extends StackProps {
   /** The deployment's settings, usually from {@link settingsFromContext}; validated again here. */
   readonly settings: KeygateSettings;
+  /** The built operator console, for the `console` setting (see `KeygateProps.consoleFiles`). */
+  readonly consoleFiles?: ConsoleFiles;
 }
 
 /**
@@ -22,7 +25,10 @@ export class KeygateStack extends Stack {
   public readonly keygate: Keygate;
   constructor(scope: Construct, id: string, props: KeygateStackProps) {
     super(scope, id, props);
-    const keygate = new Keygate(this, 'Default', { settings: props.settings });
+    const keygate = new Keygate(this, 'Default', {
+      settings: props.settings,
+      ...(props.consoleFiles === undefined ? {} : { consoleFiles: props.consoleFiles }),
+    });
     this.keygate = keygate;
     const { settings, api, table, upstream, ratePlans } = keygate;
 
@@ -42,6 +48,9 @@ export class KeygateStack extends Stack {
         value: keygate.guarded.api.restApiId,
         description: 'The REST API id of the front door and addRoute routes',
       });
+    }
+    if (keygate.console !== undefined) {
+      new CfnOutput(this, 'ConsoleUrl', { value: keygate.console.url, description: 'The operator console' });
     }
     new CfnOutput(this, 'TableName', { value: table.table.tableName, description: 'The key table' });
     // what `npm run admin -- create-operator-key` reads to mint the first operator key.

@@ -7,6 +7,7 @@ import { ROUTES, type FunctionName, type Route } from '../lambdas/core/http/rout
 import { ENV } from '../lambdas/runtime/env-names';
 import { KeygateAlarms } from './alarms';
 import { AuthorizerCacheFlush } from './authorizer-cache-flush';
+import { ConsoleHosting, type ConsoleFiles } from './console-hosting';
 import { addKeygateCors } from './cors';
 import { EventPublisher } from './event-publisher';
 import { GuardedApi } from './guarded-api';
@@ -14,7 +15,7 @@ import { KeyAuthorizer } from './key-authorizer';
 import { KeyNotices } from './key-notices';
 import { KeygateRoutes, type AddedRoute, type KeygateRoute } from './key-routes';
 import { KeyTable } from './key-table';
-import { keygateRestApi, pascal } from './keygate-api';
+import { addGatewayErrors, keygateRestApi, pascal } from './keygate-api';
 import type { KeygateFunction } from './keygate-function';
 import {
   managementFunction,
@@ -44,13 +45,20 @@ export interface KeygateProps {
    * @default - the name of the stack keygate is in
    */
   readonly name?: string;
+  /**
+   * The built operator console, which the `console` setting deploys: `consoleFiles()` of
+   * `bin/console-files.ts` builds it (asynchronously, before the stack).
+   *
+   * @default - none; required when `settings.console` is on
+   */
+  readonly consoleFiles?: ConsoleFiles;
 }
 
 /**
  * keygate, for a stack of your own: the key table, the REST API with its TOKEN authorizer and
  * gateway responses in the contract's error shape, a usage plan per configured plan, one Lambda
  * per route function, the cache flushes, the plan reconciler, the event publisher, the daily
- * notices, alarms and, when the settings ask for them, the front door and WAF.
+ * notices, alarms and, when the settings ask for them, the front door, WAF and the operator console.
  *
  * Give it the id `Default` to keep the logical ids it would have as the whole stack (which is
  * what `KeygateStack` does): CloudFormation then sees the same resources.
@@ -68,7 +76,7 @@ export class Keygate extends Construct {
   public readonly accessLogs: logs.LogGroup;
   /** The key table. */
   public readonly table: KeyTable;
-  /** The TOKEN authorizer on every route. */
+  /** The TOKEN authorizers: keygate's routes take keys and sessions, every other method keys only. */
   public readonly keyAuthorizer: KeyAuthorizer;
   /** The Lambda behind each function name, as `ROUTE_FUNCTIONS` describes it. */
   public readonly functions: Readonly<Record<FunctionName, KeygateFunction>>;
@@ -100,6 +108,8 @@ export class Keygate extends Construct {
    * guarded stage's access log with `usage.addAccessLogGroup`.
    */
   public readonly usage?: UsagePipeline;
+  /** The operator console's bucket and distribution, when the `console` setting is on. */
+  public readonly console?: ConsoleHosting;
   /** The web ACL in front of the stage, when the `waf` setting is on. */
   public readonly waf: KeygateWaf | undefined;
   /** Removes the run-time API keys and enterprise usage plans when the stack is deleted. */
@@ -108,6 +118,11 @@ export class Keygate extends Construct {
   constructor(scope: Construct, id: string, props: KeygateProps) {
     super(scope, id);
     const settings = resolveSettings(props.settings);
+    if (settings.console && props.consoleFiles === undefined) {
+      throw new Error(
+        'keygate:console needs the built console: pass consoleFiles (see bin/console-files.ts), or turn the setting off',
+      );
+    }
     this.settings = settings;
     this.name = props.name ?? Stack.of(this).stackName;
 
@@ -125,6 +140,12 @@ export class Keygate extends Construct {
     const restApi = keygateRestApi(this, settings, this.name);
     this.api = restApi.api;
     this.accessLogs = restApi.accessLogs;
+    this.console =
+      settings.console && props.consoleFiles !== undefined
+        ? new ConsoleHosting(this, 'Console', { files: props.consoleFiles, api: this.api })
+        : undefined;
+    const corsOrigins = [...(settings.corsOrigins ?? []), ...(this.console === undefined ? [] : [this.console.origin])];
+    addGatewayErrors(this.api, corsOrigins);
     this.ratePlans = new RatePlans(this, 'RatePlans', { api: this.api, plans: settings.plans });
     this.cacheFlush = new AuthorizerCacheFlush(this, 'AuthorizerCacheFlush', {
       restApiId: this.api.restApiId,
@@ -207,6 +228,7 @@ export class Keygate extends Construct {
     this.alarms = new KeygateAlarms(this, 'Alarms', {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
+      keysOnlyAuthorizerFunction: this.keyAuthorizer.keysOnlyFunction,
       ...(this.usage === undefined ? {} : { lastUseFunctions: [this.usage.function] }),
       // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
@@ -232,19 +254,18 @@ export class Keygate extends Construct {
       : undefined;
     if (this.waf !== undefined) this.guarded?.protectWith(this.waf.webAcl);
     this.addRouteMethods();
-    if (settings.corsOrigins !== undefined)
-      addKeygateCors(this.api, ROUTES, Object.values(this.functions), settings.corsOrigins);
+    if (corsOrigins.length > 0) addKeygateCors(this.api, ROUTES, Object.values(this.functions), corsOrigins);
 
+    // the routes guarded for you take keys only: no session's cached Allow ever reaches them.
     this.routes = new KeygateRoutes(this, 'Routes', {
       api: this.guarded?.api ?? this.api,
       keyAuthorizer: this.keyAuthorizer,
-      ...(this.guarded === undefined ? {} : { authorizer: this.guarded.authorizer }),
       table: this.table,
     });
     if (settings.upstreamUrl !== undefined) {
       this.upstream = new KeygateUpstream(this, 'Upstream', {
         api: this.guarded?.api ?? this.api,
-        authorizer: this.guarded?.authorizer ?? this.keyAuthorizer.authorizer,
+        authorizer: this.keyAuthorizer.keysOnlyAuthorizerFor(this.guarded?.api ?? this.api),
         url: settings.upstreamUrl,
         ...(settings.upstreamSecretVersion === undefined ? {} : { secretVersionId: settings.upstreamSecretVersion }),
         workspaces: settings.workspacePathSegment !== undefined,

@@ -118,6 +118,7 @@ export const SETTINGS: Readonly<Record<keyof KeygateSettings, SettingSource>> = 
     accepts: `${range('stageBurstLimit')} requests, at least every plan's burst`,
   },
   waf: { context: 'keygate:waf', accepts: oneOf(['true', 'false']) },
+  console: { context: 'keygate:console', accepts: oneOf(['true', 'false']) },
   wafIpRateLimit: { context: 'keygate:wafIpRateLimit', accepts: `${range('wafIpRateLimit')} requests per 5 minutes` },
   alarmEmail: { context: 'keygate:alarmEmail', accepts: 'an email address' },
   staleAfterDays: {

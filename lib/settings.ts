@@ -2,6 +2,7 @@ import type { Node } from 'constructs';
 import type { NoticeIndexes } from './key-table';
 import { DEFAULT_LAST_USED_INTERVAL_SECONDS } from '../lambdas/core/auth/authorize';
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../lambdas/core/events/dynamodb-outbox';
+import { MAX_CORS_ORIGINS } from '../lambdas/core/http/cors';
 import { parseGatewayAnswers, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { assertValidPrefix, defaultFormatFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { LEAK_POLICIES, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
@@ -98,6 +99,14 @@ export interface KeygateSettings {
    * the backend ([Browsers](http-api.md#browsers-cors)).
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * Whether to deploy the operator console (the one `npm start` serves at `/console`): its files
+   * in a private S3 bucket, served by a CloudFront distribution through an origin access control,
+   * HTTPS only, with a strict Content-Security-Policy and the other security headers. Its origin
+   * joins `corsOrigins`, and the stack output `ConsoleUrl` is its address
+   * ([The operator console](console.md#on-aws)). Off by default.
+   */
+  readonly console: boolean;
   /**
    * The answers of the routes keygate guards for you (the front door and `addRoute` routes) to a
    * missing or refused key (`unauthorized`), a key the policy refuses (`forbidden`), a request over
@@ -204,6 +213,7 @@ export const DEFAULT_SETTINGS: KeygateSettings = {
   stageRateLimit: 2000,
   stageBurstLimit: 4000,
   waf: false,
+  console: false,
   // ~33 requests per second from one address, sustained over 5 minutes.
   wafIpRateLimit: 10_000,
   staleAfterDays: DEFAULT_STALE_AFTER_DAYS,
@@ -365,6 +375,13 @@ function resolve(
   }
   const protectedStages = protectedStagesSetting(label('protectedStages'), input.protectedStages);
   const corsOrigins = corsOriginsSetting(label('corsOrigins'), input.corsOrigins);
+  const deployConsole = booleanSetting(label('console'), input.console, d.console);
+  // the console's origin is one more of the list every route function and preflight carries.
+  if (deployConsole && corsOrigins.length > MAX_CORS_ORIGINS - 1) {
+    throw new SettingsError(
+      `${label('corsOrigins')} takes at most ${MAX_CORS_ORIGINS - 1} origins with ${label('console')}: the console's origin is added to them, received ${corsOrigins.length}`,
+    );
+  }
   const gatewayAnswers = parseGatewayAnswers(label('gatewayAnswers'), input.gatewayAnswers);
   const segment = input.workspacePathSegment;
   const workspacePathSegment =
@@ -418,6 +435,7 @@ function resolve(
     stageRateLimit,
     stageBurstLimit,
     waf,
+    console: deployConsole,
     wafIpRateLimit,
     staleAfterDays,
     lastUsedIntervalSeconds,

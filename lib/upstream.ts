@@ -14,7 +14,10 @@ import {
 export interface KeygateUpstreamProps {
   /** The API whose root and `{proxy+}` catch-all forward to the upstream. */
   readonly api: apigateway.RestApi;
-  /** The authorizer every forwarded method is behind (`KeyAuthorizer.authorizer`). */
+  /**
+   * The authorizer every forwarded method is behind: `KeyAuthorizer.keysOnlyAuthorizerFor(api)`,
+   * never the one of keygate's own routes, whose cached session Allow would pass here.
+   */
   readonly authorizer: apigateway.IAuthorizer;
   /** The backend's base URL: `https://`, no query or fragment; the request's path is appended. */
   readonly url: string;

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAccountHandler } from '../lambdas/account/handler';
-import { createAuthorizerHandler } from '../lambdas/authorizer/handler';
 import { createEventsHandler } from '../lambdas/events/handler';
 import { createKeysHandler } from '../lambdas/keys/handler';
 import { createLeaksHandler } from '../lambdas/leaks/handler';
@@ -19,7 +18,7 @@ import { DynamoKeyStore } from '../lambdas/core/store/dynamodb-store';
 import { Idempotency } from '../lambdas/core/http/idempotency';
 import { DynamoEventReader } from '../lambdas/core/events/dynamodb-events';
 import { DynamoSessionStore } from '../lambdas/core/sessions/dynamodb-sessions';
-import { defaultFormatFor, tokenValidationPatternFor, type KeyFormat } from '../lambdas/core/keys/format';
+import { defaultFormatFor, type KeyFormat } from '../lambdas/core/keys/format';
 import { jsonLogger, type Logger } from '../lambdas/core/support/logger';
 import { planStatusOf, type PlanLimits } from '../lambdas/core/model';
 import { PlanReconciler } from '../lambdas/core/plans/plan-reconciler';
@@ -40,6 +39,7 @@ import { documentClient } from '../lambdas/runtime/dynamodb-client';
 import { SignedKeyReader } from '../lambdas/runtime/signed-key-reader';
 import { LOCAL_AWS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalGateway, type ProxyHandler } from './gateway';
+import { localAuthorizers } from './authorizers';
 import { LocalCors } from './http/cors';
 import { withCors } from '../lambdas/runtime/cors';
 import { assertValidRoute, type KeygateRoute } from '../lambdas/core/auth/route-policy';
@@ -331,20 +331,21 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           }),
         ),
       },
-      authorizer: createAuthorizerHandler({
-        store: keyReader,
-        sessions: keyReader,
-        prefix,
-        formats,
-        acceptBareKeys,
-        clock,
-        logger,
-        lastUse,
-        routeRoles,
-        denySuspended: options.gatewayAnswers?.suspended !== undefined,
-        ...(options.workspaceSegment === undefined ? {} : { workspaceSegment: options.workspaceSegment }),
-      }),
-      identityValidation: new RegExp(tokenValidationPatternFor(formats, acceptBareKeys)),
+      ...localAuthorizers(
+        {
+          store: keyReader,
+          prefix,
+          formats,
+          acceptBareKeys,
+          clock,
+          logger,
+          lastUse,
+          routeRoles,
+          ...(options.workspaceSegment === undefined ? {} : { workspaceSegment: options.workspaceSegment }),
+        },
+        keyReader,
+        options.gatewayAnswers?.suspended !== undefined,
+      ),
       cacheTtlMs: (options.cacheTtlSeconds ?? DEFAULT_SETTINGS.authorizerCacheTtlSeconds) * 1000,
       usageCheck: usagePlans.check,
       stage: options.stage,

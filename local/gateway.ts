@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  APIGatewayTokenAuthorizerEvent,
-} from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ErrorCode } from '../lambdas/core/http/errors';
 import { deniedAnswer, type GatewayAnswer, type GatewayAnswers } from '../lambdas/core/http/gateway-answers';
 import { GATEWAY_ERRORS, type GatewayError, type GatewayResponseType } from '../lambdas/core/http/gateway-responses';
-import { AuthorizerCache } from './authorizer-cache';
+import { LocalAuthorizer, type GatewayAuthorizer, type TokenAuthorizer } from './gateway-authorizer';
 import { flatHeaders, header, readBody, sendAnswer, sendError, sendGatewayError } from './http/answers';
 import type { LocalCors } from './http/cors';
 import { parseRequestTarget } from './http/normalize-path';
@@ -20,10 +15,10 @@ import { buildProxyEvent, type ProxyEventAuthorizer } from './proxy-event';
 import { matchRoute, methodArn, type RouteMatch } from './router';
 import { localAccessLine } from './access-log';
 
+export type { GatewayAuthorizer, TokenAuthorizer };
+
 /** A Lambda proxy handler as the local gateway calls it. */
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-/** A TOKEN authorizer as the local gateway calls it. */
-export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
 /**
  * What the gateway does with the usage identifier the authorizer returned: a usage-plan check
@@ -49,10 +44,13 @@ export interface GatewayRoute {
 export interface LocalGatewayProps {
   readonly routes: readonly GatewayRoute[];
   readonly handlers: Readonly<Record<string, ProxyHandler>>;
+  /** The authorizer of keygate's own routes (keys and sessions). */
   readonly authorizer: TokenAuthorizer;
   /** API Gateway's `identityValidationExpression`: tokens that do not match never reach the authorizer. */
   readonly identityValidation: RegExp;
-  /** How long an Allow is cached per token; 0 disables caching. */
+  /** The keys-only authorizer of the front door and the guarded routes, with a cache of its own. */
+  readonly keysOnly: GatewayAuthorizer;
+  /** How long an Allow is cached per token, by each authorizer; 0 disables caching. */
   readonly cacheTtlMs: number;
   /** Usage-plan enforcement. @default - every request goes through. */
   readonly usageCheck?: UsageCheck;
@@ -96,8 +94,6 @@ const ANSWER_OF: Partial<Record<GatewayResponseType, keyof GatewayAnswers>> = {
 
 const LOCAL_ARN = { region: 'local', accountId: '000000000000', apiId: 'keygate' };
 
-type Cached = { result: APIGatewayAuthorizerResult };
-
 /**
  * A local stand-in for API Gateway with a TOKEN authorizer and Lambda proxy integrations: it
  * matches the route, validates the token's shape, calls the real authorizer with a real TOKEN
@@ -106,7 +102,8 @@ type Cached = { result: APIGatewayAuthorizerResult };
  * contract's shape.
  */
 export class LocalGateway {
-  private readonly cache: AuthorizerCache<Cached>;
+  /** keygate's own routes' authorizer, and the keys-only one of the routes it guards for you. */
+  private readonly authorizers: { readonly own: LocalAuthorizer; readonly keysOnly: LocalAuthorizer };
   private readonly stage: string;
   private readonly log: (line: string) => void;
   private readonly now: () => number;
@@ -121,17 +118,21 @@ export class LocalGateway {
     this.stage = props.stage ?? 'prod';
     this.log = props.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.now = props.now ?? Date.now;
-    this.cache = new AuthorizerCache<Cached>(props.cacheTtlMs, this.now);
+    const own = { authorizer: props.authorizer, identityValidation: props.identityValidation };
+    this.authorizers = {
+      own: new LocalAuthorizer(own, props.cacheTtlMs, this.now),
+      keysOnly: new LocalAuthorizer(props.keysOnly, props.cacheTtlMs, this.now),
+    };
   }
 
-  /** Empties the authorizer cache, as `FlushStageAuthorizersCache` does. */
+  /** Empties the authorizer caches, as `FlushStageAuthorizersCache` does for every authorizer of a stage. */
   flushAuthorizerCache(): void {
-    this.cache.flush();
+    for (const authorizer of Object.values(this.authorizers)) authorizer.flush();
   }
 
-  /** Flushes the authorizer cache at a given time (a grace period's end); midnight is built in. */
+  /** Flushes the authorizer caches at a given time (a grace period's end); midnight is built in. */
   scheduleAuthorizerCacheFlush(at: Date): void {
-    this.cache.flushAt(at.getTime());
+    for (const authorizer of Object.values(this.authorizers)) authorizer.flushAt(at.getTime());
   }
 
   /** Starts listening; port 0 picks a free one. */
@@ -240,29 +241,13 @@ export class LocalGateway {
         ? this.sendGatewayError(res, type, retryAfterSeconds)
         : this.sendAnswer(res, answer, GATEWAY_ERRORS[type], retryAfterSeconds);
     };
-    const token = header(req, 'authorization');
-    if (token === undefined || !this.props.identityValidation.test(token)) {
-      return finish(refuse('UNAUTHORIZED'));
-    }
     const arn = methodArn({ ...LOCAL_ARN, stage: this.stage, method, path });
-    let authorization = this.cache.get(token);
-    let authorizerMs = 0;
-    if (authorization === undefined) {
-      // an answer computed before a flush that lands while it is in flight must not be cached.
-      const ticket = this.cache.ticket();
-      const calledAt = performance.now();
-      try {
-        authorization = {
-          result: await this.props.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn }),
-        };
-      } catch (error) {
-        const unauthorized = error instanceof Error && error.message === 'Unauthorized';
-        return finish(unauthorized ? refuse('UNAUTHORIZED') : this.sendGatewayError(res, 'AUTHORIZER_FAILURE'));
-      }
-      authorizerMs = Math.round(performance.now() - calledAt);
-      this.cache.set(token, authorization, ticket);
-    }
-    const { result } = authorization;
+    // the routes guarded for you have a keys-only authorizer: no session, nor its cached Allow, passes.
+    const authorizer = guarded ? this.authorizers.keysOnly : this.authorizers.own;
+    const outcome = await authorizer.authorize(header(req, 'authorization'), arn);
+    if (outcome.kind === 'unauthorized') return finish(refuse('UNAUTHORIZED'));
+    if (outcome.kind === 'failed') return finish(this.sendGatewayError(res, 'AUTHORIZER_FAILURE'));
+    const { result } = outcome;
     keyId = result.principalId;
     authorized = result;
     // a backend may read paths case-insensitively: a Deny holds in every letter case.
@@ -299,12 +284,12 @@ export class LocalGateway {
       return finish(this.sendGatewayError(res, type));
     }
 
-    const authorizer = {
+    const caller = {
       principalId: result.principalId,
       context: result.context ?? undefined,
-      integrationLatency: authorizerMs,
+      integrationLatency: outcome.latencyMs,
     };
-    return finish(await this.invoke(req, res, match, url, body, requestId, authorizer));
+    return finish(await this.invoke(req, res, match, url, body, requestId, caller));
   }
 
   /**

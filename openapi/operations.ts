@@ -250,7 +250,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/panel/tenants': {
     operationId: 'listTenants',
-    summary: 'List tenants, newest first',
+    summary: 'List tenants, newest first, filtered by search, plan, status, plan status and created days',
+    description:
+      '`search` is a prefix of the tenant id or of its name, in either case (NFKC, lower case). `createdFrom` and `createdTo` are UTC days, both included; they bound the read itself. The other filters apply after the read: a filtered page reads at most about 500 tenants, so it may hold fewer than `limit` tenants (even none) and still a `cursor`; follow the cursor until it is absent. Pass the same filters with a cursor; a cursor from outside the created days is 400.',
     tag: 'panel: tenants',
     query: tenantListQuerySchema,
     success: {
@@ -382,9 +384,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Mint a short-lived session for a member of the tenant (sessions for people, keys for machines)',
     description:
       "The team's backend calls this for a signed-in member and hands the `token` to the member's browser: the only time it is shown. " +
-      "A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the front door, routes of your own or the panel, " +
+      "A session reaches the tenant's `/v1/keys`, `/v1/usage` and `/v1/events` with the member's `role` (at most `owner`), never the panel, nor the front door or routes of your own (they take keys only: 401), " +
       'and ends at `expiresAt` (`ttlSeconds`, 60 to 3600, default 900) or when revoked. ' +
-      "In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too. A session never mints another (403). " +
+      "In the operator tenant, an `operator` session is the console's sign-in: it reaches the panel too, and still never the front door. A session never mints another (403). " +
       'Every event a session causes names the member: `actor: {session, userId, role}`.',
     tag: 'panel: sessions',
     body: { name: 'CreateSessionRequest', schema: createSessionSchema },
@@ -424,7 +426,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /v1/panel/events': {
     operationId: 'listAllEvents',
-    summary: "Every tenant's events, or one tenant's, newest first",
+    summary: "Every tenant's events, or one tenant's, newest first, filtered by type and key",
+    description:
+      "`tenantId` reads that tenant's events alone. `type` and `keyId` apply after the read: a filtered page reads at most about 500 events, so it may hold fewer than `limit` events (even none) and still a `cursor`; follow the cursor until it is absent. To follow new events, read the first page again.",
     tag: 'panel: events',
     query: panelQuerySchema,
     success: {

@@ -41,7 +41,7 @@ const alarm = (t: Template, description: RegExp): Resource => {
 describe('alarms', () => {
   it('fires on any authorizer error or throttle', () => {
     const authorizer = resources(plain, 'AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ ACCEPT_SESSIONS: 'true' }) },
     })[0][0];
     for (const [metric, description] of [
       ['Errors', /authorizer Lambda failed/],
@@ -129,12 +129,13 @@ describe('alarms', () => {
     });
   });
 
-  it("alarms on 10 'lastUsedAt not recorded' lines in five minutes, from the authorizer's and the usage aggregator's logs", () => {
+  it("alarms on 10 'lastUsedAt not recorded' lines in five minutes, from the authorizers' and the usage aggregator's logs", () => {
     const filters = resources(plain, 'AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "lastUsedAt not recorded" }',
     });
     expect(filters.map(([, filter]) => filter.Properties.LogGroupName.Ref).sort()).toEqual([
-      expect.stringMatching(/^KeyAuthorizer/),
+      expect.stringMatching(/^KeyAuthorizerFunction/),
+      expect.stringMatching(/^KeyAuthorizerKeysOnly/),
       expect.stringMatching(/^Usage/),
     ]);
     for (const [, filter] of filters)
@@ -159,7 +160,7 @@ describe('alarms', () => {
       TopicArn: { Ref: topicId },
     });
     const alarms = resources(guarded, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarms.filter(([id]) => /^PlanReconcile/.test(id))).toHaveLength(2);
     expect(alarms.filter(([id]) => /^UsageFailedAlarm/.test(id))).toHaveLength(1);
@@ -184,9 +185,9 @@ describe('alarms', () => {
     });
     expect(publish[0].Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
     const alarmArns = resources(guarded, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
-    expect(alarmArns).toHaveLength(10);
+    expect(alarmArns).toHaveLength(12);
     expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toEqual(expect.arrayContaining(alarmArns));
-    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(10);
+    expect(publish[0].Condition?.ArnLike?.['aws:SourceArn']).toHaveLength(12);
     // the TLS-only Deny stays.
     expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toEqual({
       Bool: { 'aws:SecureTransport': 'false' },

@@ -44,9 +44,10 @@ function onlyResource(t: Template, type: string, props: Record<string, unknown> 
   return found[0];
 }
 
-function authorizerFunction(t: Template): [string, Resource] {
+/** The authorizer function of keygate's own routes, or the keys-only one of every other method. */
+function authorizerFunction(t: Template, sessions: 'true' | 'false' = 'true'): [string, Resource] {
   return onlyResource(t, 'AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ ACCEPT_BARE_KEYS: Match.anyValue() }) },
+    Environment: { Variables: Match.objectLike({ ACCEPT_SESSIONS: sessions }) },
   });
 }
 
@@ -101,32 +102,35 @@ describe('the authorizer', () => {
     expect(fn.Properties.Environment.Variables.DNS_SUFFIX).toEqual({ Ref: 'AWS::URLSuffix' });
   });
 
-  it('may read keys and write only lastUsedAt and its activity day, and nothing else in DynamoDB', () => {
-    const [, fn] = authorizerFunction(template);
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-    const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const statements = statementsOfRole(template, roleId);
-    expect(actionsOf(statements)).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-    ]);
-    const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
-    const update = statements.find((s) => s.Action === 'dynamodb:UpdateItem');
-    expect(update).toEqual({
-      Action: 'dynamodb:UpdateItem',
-      Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
-      Condition: {
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'gsi4pk'] },
-        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-      },
-    });
-    const get = statements.find((s) => s.Action === 'dynamodb:GetItem');
-    expect(get?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
-  });
+  it.each(['true', 'false'] as const)(
+    'may read keys and write only lastUsedAt and its activity day, and nothing else in DynamoDB (sessions: %s)',
+    (sessions) => {
+      const [, fn] = authorizerFunction(template, sessions);
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+      const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = statementsOfRole(template, roleId);
+      expect(actionsOf(statements)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+      const [tableId] = onlyResource(template, 'AWS::DynamoDB::Table');
+      const update = statements.find((s) => s.Action === 'dynamodb:UpdateItem');
+      expect(update).toEqual({
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'gsi4pk'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      });
+      const get = statements.find((s) => s.Action === 'dynamodb:GetItem');
+      expect(get?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    },
+  );
 });
 
 describe('the key table', () => {
@@ -498,8 +502,8 @@ describe('lambdas', () => {
     const functions = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter((fn) =>
       String(fn.Properties.Description).startsWith('keygate:'),
     );
-    // the authorizer, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two, the outbox publisher, the daily notices and the usage aggregator.
-    expect(functions).toHaveLength(13);
+    // the authorizer and its keys-only twin, the five route functions (events and leaks among them), the cache flush consumer, the reconciler, teardown's two, the outbox publisher, the daily notices and the usage aggregator.
+    expect(functions).toHaveLength(14);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
@@ -510,7 +514,7 @@ describe('lambdas', () => {
   });
 
   it('map stack traces to sources everywhere but in the authorizer, which is on the request path', () => {
-    const [authorizerId] = authorizerFunction(template);
+    const authorizers = [authorizerFunction(template)[0], authorizerFunction(template, 'false')[0]];
     // keygate's own functions; the teardown's CDK provider framework brings its own.
     const functions = (Object.entries(template.findResources('AWS::Lambda::Function')) as [string, Resource][]).filter(
       ([, fn]) => String(fn.Properties.Description ?? '').startsWith('keygate'),
@@ -519,7 +523,7 @@ describe('lambdas', () => {
     for (const [id, fn] of functions) {
       expect({ id, NODE_OPTIONS: fn.Properties.Environment.Variables.NODE_OPTIONS }).toEqual({
         id,
-        NODE_OPTIONS: id === authorizerId ? undefined : '--enable-source-maps',
+        NODE_OPTIONS: authorizers.includes(id) ? undefined : '--enable-source-maps',
       });
     }
   });

@@ -23,6 +23,36 @@ export const PLANS = ['starter', 'growth', 'scale', 'enterprise'] as const;
 /** One of {@link PLANS}. */
 export type Plan = (typeof PLANS)[number];
 
+/** What `GET /v1/panel/tenants` filters a tenant's `status` and `planStatus` by. */
+export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
+/** See {@link TENANT_STATUSES}. */
+export const PLAN_STATUSES = ['pending', 'applied'] as const;
+
+/** The event types `GET /v1/panel/events` filters by (its `type` parameter in openapi.json). */
+export const EVENT_TYPES = [
+  'key.created',
+  'key.renamed',
+  'key.revoked',
+  'key.enabled',
+  'key.deleted',
+  'key.rotated',
+  'key.leaked',
+  'key.expiring',
+  'key.expired',
+  'key.stale',
+  'key.imported',
+  'key.new_source',
+  'tenant.created',
+  'tenant.plan_changed',
+  'tenant.suspended',
+  'tenant.resumed',
+  'tenant.deleted',
+  'tenant.plan_applied',
+  'tenant.workspaces_changed',
+  'session.created',
+  'session.revoked',
+] as const;
+
 /** One audit event, as `GET /v1/panel/events` lists it. */
 export interface AuditEvent {
   readonly id: string;
@@ -50,6 +80,16 @@ export interface Page<T> {
 export type SessionEnded = () => void;
 
 /**
+ * keygate's base URL as the page names it in `<meta name="keygate-api" content="…">` (the
+ * deployed console, on an origin of its own); empty, for this page's origin, without it.
+ */
+export function apiBaseUrl(page: {
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+}): string {
+  return page.querySelector('meta[name="keygate-api"]')?.getAttribute('content') ?? '';
+}
+
+/**
  * keygate's panel routes for the console over plain `fetch`. The operator session token is held
  * here, in memory only, and sent in `Authorization` (never a cookie, storage or the URL).
  */
@@ -58,11 +98,32 @@ export class ConsoleApi {
   /** Aborts the calls still on their way when the session is signed out, so none answers 401 after. */
   #calls = new AbortController();
 
-  constructor(private readonly ended: SessionEnded) {}
+  /**
+   * @param baseUrl - keygate's base URL, stage included (see {@link apiBaseUrl}); empty: this page's origin.
+   */
+  constructor(
+    private readonly ended: SessionEnded,
+    readonly baseUrl = '',
+  ) {}
 
   /** Whether a session is held. */
   get signedIn(): boolean {
     return this.#token !== undefined;
+  }
+
+  /**
+   * The session token, for `<keygate-api-keys tenant-id>`, which calls the panel's key routes
+   * itself with the same session: handed over in memory, as a property, never into the DOM.
+   */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** keygate refused `token` to a call made elsewhere: the session ends, as after a refused call of this API. */
+  refused(token: string): void {
+    if (token !== this.#token) return;
+    this.#token = undefined;
+    this.ended();
   }
 
   /**
@@ -101,10 +162,7 @@ export class ConsoleApi {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const token = this.#token;
     const response = await this.send(method, path, token ?? '', body, this.#calls.signal);
-    if (response.status === 401 && token !== undefined && token === this.#token) {
-      this.#token = undefined;
-      this.ended();
-    }
+    if (response.status === 401 && token !== undefined) this.refused(token);
     return (await answer(response)) as T;
   }
 
@@ -112,7 +170,8 @@ export class ConsoleApi {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
-    return fetch(path, {
+    // a const first: Node's RequestInit (the unit tests' type check) has no `cache`, the DOM's has.
+    const init = {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -120,7 +179,8 @@ export class ConsoleApi {
       cache: 'no-store',
       referrerPolicy: 'no-referrer',
       signal,
-    });
+    } as const;
+    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, init);
   }
 }
 

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { errorText, query, type AuditEvent, type ConsoleApi, type Page } from './api';
+import { errorText, EVENT_TYPES, query, type AuditEvent, type ConsoleApi, type Page } from './api';
 import { consoleStyles } from './look';
 
 /** How often an open events list asks for new events. */
@@ -14,8 +14,8 @@ export function actorText(actor: AuditEvent['actor']): string {
 
 /**
  * `<kg-events>`: the panel's audit trail, newest first, one page at a time through the API's
- * cursors, following new events while the first page is open. The API filters by tenant; type
- * and key filter the page shown.
+ * cursors, following new events while the first page is open. The API filters by tenant, type
+ * and key; a filtered page may come back short, or empty, with a cursor to older events.
  */
 export class KgEvents extends LitElement {
   static override styles = consoleStyles;
@@ -41,6 +41,8 @@ export class KgEvents extends LitElement {
   declare private cursors: readonly (string | undefined)[];
   declare private error: string | undefined;
   #tenantFilter = '';
+  /** The type and key of the page read; the fields' own values apply from the next "Filter events". */
+  #applied = { type: '', keyId: '' };
   /** Counts the reads, so an answer overtaken by a later read (a filter, a page) is dropped. */
   #reads = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -65,6 +67,7 @@ export class KgEvents extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    this.#applied = { type: this.type ?? '', keyId: this.keyId };
     void this.load();
   }
 
@@ -77,9 +80,10 @@ export class KgEvents extends LitElement {
     const read = ++this.#reads;
     try {
       const tenantId = this.tenantId ?? this.#tenantFilter;
+      const { type, keyId } = this.#applied;
       const page = await this.api.call<Page<AuditEvent>>(
         'GET',
-        `/v1/panel/events?${query({ tenantId, limit: 50, cursor: this.cursors.at(-1) })}`,
+        `/v1/panel/events?${query({ tenantId, type, keyId, limit: 50, cursor: this.cursors.at(-1) })}`,
       );
       if (read !== this.#reads) return;
       this.page = page;
@@ -89,11 +93,11 @@ export class KgEvents extends LitElement {
     }
   }
 
-  private shown(): AuditEvent[] {
-    const type = this.type ?? '';
-    return (this.page?.items ?? []).filter(
-      (event) => (type === '' || event.type === type) && (this.keyId === '' || event.keyId === this.keyId),
-    );
+  /** Filters from the first page on: a cursor belongs to the filters it was read with. */
+  private filter(event: Event): void {
+    event.preventDefault();
+    this.#applied = { type: this.type ?? '', keyId: this.keyId };
+    this.move([undefined]);
   }
 
   private move(cursors: readonly (string | undefined)[]): void {
@@ -102,10 +106,10 @@ export class KgEvents extends LitElement {
   }
 
   protected override render() {
-    const events = this.shown();
+    const events = this.page?.items ?? [];
     return html`<section aria-label=${this.heading}>
       <h2>${this.heading}</h2>
-      <form @submit=${(e: Event) => (e.preventDefault(), this.move([undefined]))}>
+      <form @submit=${this.filter}>
         ${
           this.tenantId === undefined
             ? html`<label
@@ -116,13 +120,17 @@ export class KgEvents extends LitElement {
               /></label>`
             : nothing
         }
-        <label
-          >Event type
-          <input
-            name="type"
-            .value=${this.type ?? ''}
-            @input=${(e: Event) => (this.type = (e.target as HTMLInputElement).value.trim())}
-        /></label>
+        <!-- a label of its own, not around the select: its options' words (tenant.created…) would be in its name. -->
+        <label for="event-type">Event type</label>
+        <select
+          id="event-type"
+          name="type"
+          .value=${this.type ?? ''}
+          @change=${(e: Event) => (this.type = (e.target as HTMLSelectElement).value)}
+        >
+          <option value="" ?selected=${(this.type ?? '') === ''}>any type</option>
+          ${EVENT_TYPES.map((type) => html`<option value=${type} ?selected=${this.type === type}>${type}</option>`)}
+        </select>
         <label
           >Key id
           <input
@@ -158,7 +166,17 @@ export class KgEvents extends LitElement {
           )}
         </tbody>
       </table>
-      ${events.length === 0 ? html`<p>No events.</p>` : nothing}
+      ${
+        events.length > 0
+          ? nothing
+          : html`<p>
+              ${
+                this.page?.cursor === undefined
+                  ? 'No events.'
+                  : 'No matching events among those read for this page; older ones may follow: Older events.'
+              }
+            </p>`
+      }
       <div class="toolbar">
         <button ?disabled=${this.cursors.length === 1} @click=${() => this.move(this.cursors.slice(0, -1))}>
           Newer events

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing } from 'lit';
-import { ConsoleApi, errorText } from './api';
+import { apiBaseUrl, ConsoleApi, errorText } from './api';
 import { consoleStyles } from './look';
 import { OPEN_TENANT } from './tenants-page';
 import { TENANT_DELETED } from './tenant-page';
@@ -7,13 +7,20 @@ import './tenants-page';
 import './tenant-page';
 import './events-page';
 import './leaks-page';
+import './usage-page';
 
-type View = { page: 'tenants' } | { page: 'tenant'; tenantId: string } | { page: 'events' } | { page: 'leaks' };
+type View =
+  | { page: 'tenants' }
+  | { page: 'tenant'; tenantId: string }
+  | { page: 'events' }
+  | { page: 'leaks' }
+  | { page: 'usage' };
 
-const NAV: readonly { page: 'tenants' | 'events' | 'leaks'; label: string }[] = [
+const NAV: readonly { page: Exclude<View['page'], 'tenant'>; label: string }[] = [
   { page: 'tenants', label: 'Tenants' },
   { page: 'events', label: 'Events' },
   { page: 'leaks', label: 'Leaks' },
+  { page: 'usage', label: 'Usage' },
 ];
 
 /**
@@ -37,7 +44,7 @@ export class KeygateConsole extends LitElement {
   readonly #api = new ConsoleApi(() => {
     this.signedIn = false;
     this.error = 'Your session has ended: sign in again.';
-  });
+  }, apiBaseUrl(document));
 
   constructor() {
     super();
@@ -120,7 +127,9 @@ export class KeygateConsole extends LitElement {
             ? html`<kg-tenant .api=${this.#api} tenant-id=${view.tenantId}></kg-tenant>`
             : view.page === 'events'
               ? html`<kg-events .api=${this.#api}></kg-events>`
-              : html`<kg-leaks .api=${this.#api}></kg-leaks>`
+              : view.page === 'usage'
+                ? html`<kg-usage .api=${this.#api}></kg-usage>`
+                : html`<kg-leaks .api=${this.#api}></kg-leaks>`
       }`;
   }
 }

@@ -1,7 +1,10 @@
 import { html, LitElement, nothing } from 'lit';
-import { errorText, PLANS, type ConsoleApi, type Page, type Tenant } from './api';
+import { errorText, PLANS, type ConsoleApi, type Tenant } from './api';
 import { consoleStyles } from './look';
+import type { SessionExpiredDetail } from '../session';
 import './events-page';
+import './tenant-usage';
+import '../keygate-api-keys';
 
 /** How often a pending plan change is read again, until applied. */
 const POLL_MS = 1000;
@@ -9,20 +12,11 @@ const POLL_MS = 1000;
 /** Fired (bubbling, composed) when the tenant is deleted. */
 export const TENANT_DELETED = 'kg-tenant-deleted';
 
-interface PanelKey {
-  readonly id: string;
-  readonly name: string;
-  readonly role: string;
-  readonly environment: string;
-  readonly status: string;
-  readonly last4: string;
-  readonly createdAt: string;
-}
-
 /**
  * `<kg-tenant tenant-id="…">`: one tenant: its plan and limits with the change form (a pending
  * change is read again until applied, without a reload), suspend and resume, delete after the
- * id is typed, its keys (through the panel's key routes) and its events.
+ * id is typed, its keys (`<keygate-api-keys>` in operator mode, over the panel's key routes with
+ * the console's session) and its events.
  */
 export class KgTenant extends LitElement {
   static override styles = consoleStyles;
@@ -30,7 +24,6 @@ export class KgTenant extends LitElement {
     api: { attribute: false },
     tenantId: { attribute: 'tenant-id' },
     tenant: { state: true },
-    keys: { state: true },
     confirmation: { state: true },
     error: { state: true },
   };
@@ -38,10 +31,11 @@ export class KgTenant extends LitElement {
   declare api: ConsoleApi;
   declare tenantId: string;
   declare private tenant: Tenant | undefined;
-  declare private keys: Page<PanelKey> | undefined;
   declare private confirmation: string;
   declare private error: string | undefined;
   #poll: ReturnType<typeof setTimeout> | undefined;
+  /** The session last handed to the keys component. */
+  #keysSession: string | undefined;
 
   constructor() {
     super();
@@ -64,7 +58,6 @@ export class KgTenant extends LitElement {
   private async load(): Promise<void> {
     await this.run(async () => {
       this.tenant = await this.api.call<Tenant>('GET', this.path());
-      this.keys = await this.api.call<Page<PanelKey>>('GET', this.path('/keys?limit=20'));
     });
   }
 
@@ -110,6 +103,27 @@ export class KgTenant extends LitElement {
       await this.api.call<void>('DELETE', this.path());
       this.dispatchEvent(new CustomEvent(TENANT_DELETED, { detail: this.tenantId, bubbles: true, composed: true }));
     });
+  }
+
+  /** The console's session for the keys component; a renewed one reaches it on the next render. */
+  private keysSession(): string | undefined {
+    this.#keysSession = this.api.token;
+    return this.#keysSession;
+  }
+
+  /**
+   * The keys component was refused (401): it gets the console's session if that was renewed since
+   * it was handed over; otherwise the session has ended, and the console says so.
+   */
+  private renewKeysSession(event: CustomEvent<SessionExpiredDetail>): void {
+    event.stopPropagation();
+    const token = this.api.token;
+    if (token !== undefined && token !== this.#keysSession) {
+      this.#keysSession = token;
+      return event.detail.renew(token);
+    }
+    if (token !== undefined) this.api.refused(token);
+    event.detail.renew(Promise.reject(new Error('the session has ended')));
   }
 
   protected override render() {
@@ -165,34 +179,14 @@ export class KgTenant extends LitElement {
                   Delete tenant
                 </button>
               </form>
-              <h3>Keys</h3>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Environment</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${(this.keys?.items ?? []).map(
-                    (key) =>
-                      html`<tr>
-                        <td>${key.name}</td>
-                        <td>${key.id} …${key.last4}</td>
-                        <td>${key.role}</td>
-                        <td>${key.environment}</td>
-                        <td>${key.status}</td>
-                        <td>${key.createdAt}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+              <keygate-api-keys
+                tenant-id=${this.tenantId}
+                .session=${this.keysSession()}
+                @keygate-session-expired=${this.renewKeysSession}
+              ></keygate-api-keys>`
       }
       <kg-events .api=${this.api} tenant-id=${this.tenantId} heading="Events of ${this.tenantId}"></kg-events>
+      <kg-tenant-usage .api=${this.api} tenant-id=${this.tenantId}></kg-tenant-usage>
     </section>`;
   }
 }

@@ -1,13 +1,26 @@
 import { html, LitElement, nothing } from 'lit';
-import { errorText, PLANS, query, type ConsoleApi, type Page, type Tenant } from './api';
+import {
+  errorText,
+  PLAN_STATUSES,
+  PLANS,
+  query,
+  TENANT_STATUSES,
+  type ConsoleApi,
+  type Page,
+  type Tenant,
+} from './api';
 import { consoleStyles } from './look';
 
 /** Fired (bubbling, composed) to open one tenant's page. */
 export const OPEN_TENANT = 'kg-open-tenant';
 
+/** The listing's filters, as `GET /v1/panel/tenants` takes them; an empty one is left out. */
+const FILTERS = ['search', 'plan', 'status', 'planStatus', 'createdFrom', 'createdTo'] as const;
+
 /**
- * `<kg-tenants>`: every tenant, newest first, a page at a time through the API's cursors; open
- * one by id; create one, whose first owner key is shown once and dropped when closed.
+ * `<kg-tenants>`: every tenant, newest first, a page at a time through the API's cursors, which
+ * the API filters (id or name prefix, plan, status, plan status, created days); open one by id;
+ * create one, whose first owner key is shown once and dropped when closed.
  */
 export class KgTenants extends LitElement {
   static override styles = consoleStyles;
@@ -24,6 +37,9 @@ export class KgTenants extends LitElement {
   declare private cursors: readonly (string | undefined)[];
   declare private created: { tenantId: string; key: string } | undefined;
   declare private error: string | undefined;
+  #filter: Record<string, string> = {};
+  /** Counts the reads, so an answer overtaken by a later read (a filter, a page) is dropped. */
+  #reads = 0;
 
   constructor() {
     super();
@@ -35,15 +51,28 @@ export class KgTenants extends LitElement {
   }
 
   private async load(): Promise<void> {
+    const read = ++this.#reads;
     try {
-      this.page = await this.api.call<Page<Tenant>>(
+      const page = await this.api.call<Page<Tenant>>(
         'GET',
-        `/v1/panel/tenants?${query({ limit: 20, cursor: this.cursors.at(-1) })}`,
+        `/v1/panel/tenants?${query({ ...this.#filter, limit: 20, cursor: this.cursors.at(-1) })}`,
       );
+      if (read !== this.#reads) return;
+      this.page = page;
       this.error = undefined;
     } catch (error) {
-      this.error = errorText(error);
+      if (read === this.#reads) this.error = errorText(error);
     }
+  }
+
+  /** Filters from the first page on: a cursor belongs to the filters it was read with. */
+  private filter(event: SubmitEvent): void {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    this.#filter = Object.fromEntries(
+      FILTERS.map((name) => [name, String(data.get(name) ?? '').trim()]).filter(([, value]) => value !== ''),
+    );
+    this.move([undefined]);
   }
 
   private move(cursors: readonly (string | undefined)[]): void {
@@ -108,6 +137,33 @@ export class KgTenants extends LitElement {
               <button @click=${() => (this.created = undefined)}>Done</button>
             </div>`
       }
+      <form aria-label="Filter tenants" @submit=${this.filter}>
+        <label>Search tenants <input name="search" type="search" placeholder="id or name prefix" /></label>
+        <label
+          >Plan filter
+          <select name="plan">
+            <option value="">any plan</option>
+            ${PLANS.map((plan) => html`<option value=${plan}>${plan}</option>`)}
+          </select></label
+        >
+        <label
+          >Status filter
+          <select name="status">
+            <option value="">any status</option>
+            ${TENANT_STATUSES.map((status) => html`<option value=${status}>${status}</option>`)}
+          </select></label
+        >
+        <label
+          >Plan status filter
+          <select name="planStatus">
+            <option value="">any plan status</option>
+            ${PLAN_STATUSES.map((status) => html`<option value=${status}>${status}</option>`)}
+          </select></label
+        >
+        <label>Created from <input name="createdFrom" type="date" /></label>
+        <label>Created to <input name="createdTo" type="date" /></label>
+        <button type="submit">Filter tenants</button>
+      </form>
       ${this.error === undefined ? nothing : html`<p role="alert" class="error">${this.error}</p>`}
       <table>
         <thead>
@@ -134,6 +190,17 @@ export class KgTenants extends LitElement {
           )}
         </tbody>
       </table>
+      ${
+        this.page === undefined || this.page.items.length > 0
+          ? nothing
+          : html`<p>
+              ${
+                this.page.cursor === undefined
+                  ? 'No tenants match.'
+                  : 'No matching tenants among those read for this page; more may follow: Next tenants.'
+              }
+            </p>`
+      }
       <div class="toolbar">
         <button ?disabled=${this.cursors.length === 1} @click=${() => this.move(this.cursors.slice(0, -1))}>
           Previous tenants

@@ -36,7 +36,8 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
   const denySuspendedApi = process.env[ENV.denySuspendedApiId];
   return createAuthorizerHandler({
     store: keys,
-    sessions: keys,
+    // fail closed: only the function of keygate's own routes is told to take sessions.
+    ...(booleanFromEnv(ENV.acceptSessions, false) ? { sessions: keys } : {}),
     prefix: stringFromEnv(ENV.keyPrefix),
     formats: keyFormatsFromEnv(ENV.keyFormats),
     acceptBareKeys: booleanFromEnv(ENV.acceptBareKeys),
@@ -47,7 +48,7 @@ export function authorizerFromEnvironment(transport?: (props: SignedKeyReaderPro
     ...(process.env[ENV.workspaceSegment] === undefined
       ? {}
       : { workspaceSegment: numberFromEnv(ENV.workspaceSegment) }),
-    // the one function serves keygate's API and the guarded one: only the latter answers `suspended`.
+    // the keys-only function serves the front door on keygate's API and the guarded API: only the latter answers `suspended`.
     ...(denySuspendedApi === undefined
       ? {}
       : { denySuspended: (methodArn: string) => apiIdOf(methodArn) === denySuspendedApi }),

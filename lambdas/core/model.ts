@@ -30,10 +30,12 @@ export interface PlanLimits {
 }
 
 /**
- * A tenant's status: a suspended tenant's keys are refused until it is resumed; a `deleting`
+ * A tenant's statuses: a suspended tenant's keys are refused until it is resumed; a `deleting`
  * tenant's keys are refused for good while its deletion runs (a retried DELETE finishes it).
  */
-export type TenantStatus = 'active' | 'suspended' | 'deleting';
+export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
+/** One of {@link TENANT_STATUSES}. */
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 /** Tenant ids: lowercase letters, digits and dashes, 3–64 characters, starting with a letter or digit. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
@@ -62,7 +64,9 @@ export interface RetiredUsageKey {
 }
 
 /** Whether API Gateway enforces the plan the tenant record names (`applied`) or not yet (`pending`). */
-export type PlanStatus = 'applied' | 'pending';
+export const PLAN_STATUSES = ['applied', 'pending'] as const;
+/** One of {@link PLAN_STATUSES}. */
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 /** The tenant's fields that every one of its key items carries a copy of, for the authorizer. */
 export interface TenantSnapshot {

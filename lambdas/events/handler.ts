@@ -32,11 +32,12 @@ export function createEventRoutes(deps: EventsDeps): Record<string, RouteHandler
     },
     'GET /v1/panel/events': async ({ caller, query }) => {
       assertLiveOperator(caller);
-      const { limit, cursor, tenantId } = validate(panelQuerySchema, query, 'query');
+      const { limit, cursor, tenantId, type, keyId } = validate(panelQuerySchema, query, 'query');
+      const filter = { ...(type === undefined ? {} : { type }), ...(keyId === undefined ? {} : { keyId }) };
       const page =
         tenantId === undefined
-          ? await deps.events.allEvents(limit ?? 20, cursor)
-          : await deps.events.tenantEvents(tenantId, limit ?? 20, cursor);
+          ? await deps.events.allEvents(limit ?? 20, cursor, filter)
+          : await deps.events.tenantEvents(tenantId, limit ?? 20, cursor, filter);
       return jsonResponse(200, page);
     },
   };

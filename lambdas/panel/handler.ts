@@ -73,8 +73,8 @@ export function createPanelRoutes(tenants: TenantService, keys: KeyRouteDeps): R
     }),
     'GET /v1/panel/tenants': operatorOnly(async (request) => {
       // the same limit and cursor rules as a key listing; the cursor itself is the tenant listing's.
-      const query = validate(tenantListQuerySchema, request.query, 'query');
-      return jsonResponse(200, await tenants.list(query.limit ?? 20, query.cursor));
+      const { limit, cursor, ...filter } = validate(tenantListQuerySchema, request.query, 'query');
+      return jsonResponse(200, await tenants.list(limit ?? 20, cursor, filter));
     }),
     'PATCH /v1/panel/tenants/{tenantId}': operatorOnly(async (request) =>
       jsonResponse(200, await tenants.rename(tenantId(request), parseBody(request, renameTenantSchema).name)),

@@ -11,6 +11,11 @@ export const ENV = {
   keyFormats: 'KEY_FORMATS',
   /** `keygate:acceptBareKeys`, `true` or `false`. */
   acceptBareKeys: 'ACCEPT_BARE_KEYS',
+  /**
+   * `true` on the authorizer of keygate's own routes, which takes session tokens too; absent or
+   * `false` on the keys-only one (the front door, `addRoute` routes, other APIs).
+   */
+  acceptSessions: 'ACCEPT_SESSIONS',
   /** `keygate:lastUsedIntervalSeconds`. */
   lastUsedIntervalSeconds: 'LAST_USED_INTERVAL_SECONDS',
   /**

@@ -33,6 +33,8 @@ export async function buildElements(entries: Record<string, string> = ELEMENTS_E
     outdir: 'out',
     tsconfig: join(__dirname, '..', '..', 'elements', 'tsconfig.json'),
     legalComments: 'none',
+    // a library's stylesheet (uPlot's) is imported as text and adopted into a shadow root: the page CSP allows no <style>.
+    loader: { '.css': 'text' },
     logLevel: 'silent',
   });
   return result.outputFiles.map((file) => {

@@ -120,13 +120,20 @@ describe('keygate:gatewayAnswers on AWS', () => {
     expect(onKeygate.length).toBeGreaterThan(10);
   });
 
-  it('guards both APIs with the one authorizer function, the same identity source, validation and cache TTL', () => {
+  it('guards the guarded API with the keys-only function, the same identity source and cache TTL', () => {
     const authorizers = resources('AWS::ApiGateway::Authorizer').map(([, r]) => r.Properties);
     expect(authorizers).toHaveLength(2);
     expect(authorizers.map((a) => a.RestApiId.Ref).sort()).toEqual([guardedId, keygateId].sort());
-    const [first, second] = authorizers.map(({ RestApiId: _api, Name: _name, ...rest }) => rest);
+    const same = ({ IdentitySource, AuthorizerResultTtlInSeconds, Type }: Record<string, unknown>) => ({
+      IdentitySource,
+      AuthorizerResultTtlInSeconds,
+      Type,
+    });
+    const [first, second] = authorizers.map(same);
     expect(second).toEqual(first);
     expect(first).toMatchObject({ Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization' });
+    const guarded = authorizers.find((a) => a.RestApiId.Ref === guardedId)!;
+    expect(JSON.stringify(guarded.AuthorizerUri)).toContain('KeyAuthorizerKeysOnlyFunction');
   });
 
   it("tells the authorizer the guarded API is the one where a suspended tenant's key gets a Deny", () => {

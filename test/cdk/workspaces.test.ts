@@ -22,8 +22,12 @@ const upstreamMethods = (template: Template): Resource[] =>
   );
 const authorizerVariables = (template: Template): Record<string, unknown> => {
   const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
-  const authorizer = functions.find((f) => f.Properties.Description === 'keygate: checks API keys for API Gateway');
-  return authorizer?.Properties.Environment.Variables ?? {};
+  const authorizers = functions.filter((f) => f.Properties.Environment?.Variables?.ACCEPT_SESSIONS !== undefined);
+  expect(authorizers).toHaveLength(2);
+  // both functions (keygate's routes, and the keys-only one of the front door) read the same settings.
+  const [own, keysOnly] = authorizers.map((f) => f.Properties.Environment.Variables);
+  expect(keysOnly.WORKSPACE_SEGMENT).toEqual(own.WORKSPACE_SEGMENT);
+  return own;
 };
 
 describe('keygate:workspacePathSegment', () => {

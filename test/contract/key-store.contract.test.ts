@@ -341,6 +341,66 @@ describe.each([
       expect(second.cursor).toBeUndefined();
       expect((await apiError(own.listTenants(2, 'forged'))).code).toBe('invalid_request');
     });
+
+    it('filters tenants by id or name prefix in either case, plan, status, plan status and created days', async () => {
+      const own = await subject.fresh();
+      const made = [
+        tenantFixture({ tenantId: 'acme-eu', name: 'Acme Europe', createdAt: iso(0) }),
+        tenantFixture({ tenantId: 'zeta', name: 'ACME Labs', plan: 'growth', createdAt: iso(DAY) }),
+        tenantFixture({ tenantId: 'beta', name: 'Ｂeta Co', status: 'suspended', createdAt: iso(2 * DAY) }),
+        tenantFixture({
+          tenantId: 'gamma',
+          name: 'Gamma',
+          planGeneration: 2,
+          appliedGeneration: 1,
+          createdAt: iso(3 * DAY),
+        }),
+        tenantFixture({ tenantId: 'delta', name: 'Delta', planGeneration: 1, createdAt: iso(3 * DAY + 1) }),
+        tenantFixture({
+          tenantId: 'omega',
+          name: 'Old Name',
+          planGeneration: 3,
+          appliedGeneration: 3,
+          createdAt: iso(4 * DAY),
+        }),
+      ];
+      for (const tenant of made)
+        await own.createTenant(tenant, keyFixture({ tenant, role: 'owner', now: tenant.createdAt }).item);
+      await own.renameTenant('omega', 'Acme Renamed');
+      /** Every page of a filtered listing, two tenants at most a page, as ids. */
+      const all = async (filter: Parameters<KeyStore['listTenants']>[2]) => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await own.listTenants(2, cursor, filter);
+          ids.push(...page.items.map((tenant) => tenant.tenantId));
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+        return ids;
+      };
+      const dayOf = (minutes: number) => iso(minutes).slice(0, 10);
+      expect(await all({ search: 'acme' })).toEqual(['omega', 'zeta', 'acme-eu']);
+      expect(await all({ search: 'ACME-' })).toEqual(['acme-eu']);
+      expect(await all({ search: 'beta' })).toEqual(['beta']);
+      expect(await all({ search: 'Old' })).toEqual([]);
+      expect(await all({ plan: 'growth' })).toEqual(['zeta']);
+      expect(await all({ status: 'suspended' })).toEqual(['beta']);
+      expect(await all({ planStatus: 'pending' })).toEqual(['delta', 'gamma']);
+      expect(await all({ planStatus: 'applied' })).toEqual(['omega', 'beta', 'zeta', 'acme-eu']);
+      expect(await all({ createdFrom: dayOf(DAY), createdTo: dayOf(3 * DAY) })).toEqual(
+        made
+          .filter((tenant) => tenant.createdAt >= `${dayOf(DAY)}T` && tenant.createdAt < `${dayOf(4 * DAY)}T`)
+          .map((tenant) => tenant.tenantId)
+          .reverse(),
+      );
+      expect(await all({ createdTo: dayOf(0) })).toEqual(
+        made.filter((tenant) => tenant.createdAt < `${dayOf(DAY)}T`).map((tenant) => tenant.tenantId),
+      );
+      expect(await all({ search: 'a', plan: 'starter', status: 'active', planStatus: 'applied' })).toEqual([
+        'omega',
+        'acme-eu',
+      ]);
+    });
   });
 
   describe('tenant changes', () => {

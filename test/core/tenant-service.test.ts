@@ -292,6 +292,8 @@ describe('POST /v1/panel/tenants', () => {
         gsi1sk: `${NOW}#acme`,
         tenantId: 'acme',
         name: 'Acme',
+        // the name as the listing's search compares it.
+        nameKey: 'acme',
         plan: 'starter',
         limits: { rateLimit: 10, burstLimit: 20 },
         status: 'active',

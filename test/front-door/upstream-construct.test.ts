@@ -77,16 +77,21 @@ describe('keygate:upstreamUrl', () => {
     template.hasOutput('UpstreamSecretArn', { Value: { Ref: secretId } });
   });
 
-  it('puts every method of the API behind the key authorizer with apiKeyRequired, but the one GitHub signs', () => {
-    const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+  it('puts every method of the API behind a key authorizer with apiKeyRequired, but the one GitHub signs', () => {
+    const authorizerIds = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+    // the front door's takes keys only; keygate's routes keep the one that takes sessions too.
+    const keysOnly = authorizerIds.find((id) => id.includes('KeysOnly'));
+    const own = authorizerIds.find((id) => !id.includes('KeysOnly'));
+    expect(authorizerIds).toHaveLength(2);
     const open = methods().filter((method) => method.Properties.AuthorizationType === 'NONE');
     // POST /v1/leaks/github: GitHub signs its alerts and has no key; its handler checks the signature.
     expect(open.map((method) => method.Properties.HttpMethod)).toEqual(['POST']);
     for (const method of methods().filter((candidate) => !open.includes(candidate))) {
+      const frontDoor = method.Properties.Integration?.Type === 'HTTP_PROXY';
       expect(method.Properties).toMatchObject({
         AuthorizationType: 'CUSTOM',
         ApiKeyRequired: true,
-        AuthorizerId: { Ref: authorizerId },
+        AuthorizerId: { Ref: frontDoor ? keysOnly : own },
       });
     }
   });

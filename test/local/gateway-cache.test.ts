@@ -46,6 +46,8 @@ async function gatewayWithHeldAuthorizer(now: () => number = Date.now) {
       return allow(event);
     },
     identityValidation: /^.*$/,
+    // no route here is the front door's or an added one.
+    keysOnly: { authorizer: async () => Promise.reject(new Error('Unauthorized')), identityValidation: /^.*$/ },
     cacheTtlMs: 300_000,
     log: () => undefined,
     now,

@@ -48,7 +48,7 @@ export class Unauthorized extends Error {
 }
 
 /** Why a token was refused, for logs and metrics: never the token itself. */
-export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended' | 'error';
+export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended' | 'error' | 'session';
 
 /** What {@link authorize} needs, passed in so the local gateway and tests share every line. */
 export interface AuthorizeDeps {
@@ -82,7 +82,9 @@ export interface AuthorizeDeps {
   readonly workspaceSegment?: number;
   /**
    * Where sessions are read: with it, a session token (`kgs_…`) is authorized for keygate's own
-   * tenant routes (see `sessions/authorize-session.ts`). @default - session tokens are refused
+   * tenant routes (see `sessions/authorize-session.ts`). Without it the authorizer takes keys only,
+   * as the front door's and `addRoute`'s does: a session token is refused with no read, whatever
+   * its role. @default - keys only
    */
   readonly sessions?: SessionReader;
 }
@@ -99,14 +101,14 @@ export async function authorize(
   token: string | undefined,
   methodArn: string,
 ): Promise<AuthorizationResult> {
-  if (deps.sessions !== undefined) {
-    // a session token can never parse as a key: it is told apart before any key parsing.
-    const session = parseSessionAuthorization(token, deps.acceptBareKeys);
-    if (session !== undefined) {
-      const outcome = await authorizeSession(deps.sessions, session, methodArn, deps.clock());
-      if ('refusal' in outcome) return refuse(deps.logger, outcome.refusal, outcome.fields);
-      return outcome;
-    }
+  // a session token can never parse as a key: it is told apart before any key parsing.
+  const session = parseSessionAuthorization(token, deps.acceptBareKeys);
+  if (session !== undefined) {
+    // a keys-only authorizer's cached answer serves the routes of your own, where no session goes.
+    if (deps.sessions === undefined) return refuse(deps.logger, 'session');
+    const outcome = await authorizeSession(deps.sessions, session, methodArn, deps.clock());
+    if ('refusal' in outcome) return refuse(deps.logger, outcome.refusal, outcome.fields);
+    return outcome;
   }
   const parsed =
     deps.formats === undefined

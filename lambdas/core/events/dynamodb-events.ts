@@ -26,38 +26,18 @@ export class DynamoEventReader implements EventReader {
   ) {}
 
   async tenantEvents(tenantId: string, limit: number, cursor?: string, filter: EventFilter = {}): Promise<EventPage> {
-    const listing: EventListing = { kind: 'tenant', tenantId };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': eventPartition(tenantId) };
-    const conditions: string[] = [];
-    if (filter.type !== undefined) {
-      names['#type'] = 'type';
-      values[':type'] = filter.type;
-      conditions.push('#type = :type');
-    }
-    if (filter.keyId !== undefined) {
-      values[':keyId'] = filter.keyId;
-      conditions.push('keyId = :keyId');
-    }
-    if (filter.environment !== undefined) {
-      names['#environment'] = 'environment';
-      values[':environment'] = filter.environment;
-      conditions.push('#environment = :environment');
-    }
-    return this.page(listing, limit, cursor, {
+    return this.page({ kind: 'tenant', tenantId }, limit, cursor, {
       KeyConditionExpression: 'pk = :pk',
-      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
-      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
+      ...filterOf(filter, { ':pk': eventPartition(tenantId) }),
       ConsistentRead: true,
     });
   }
 
-  async allEvents(limit: number, cursor?: string): Promise<EventPage> {
+  async allEvents(limit: number, cursor?: string, filter: EventFilter = {}): Promise<EventPage> {
     return this.page({ kind: 'all' }, limit, cursor, {
       IndexName: TABLE_SCHEMA.tenantIndex,
       KeyConditionExpression: 'gsi1pk = :all',
-      ExpressionAttributeValues: { ':all': ALL_EVENTS_PARTITION },
+      ...filterOf(filter, { ':all': ALL_EVENTS_PARTITION }),
     });
   }
 
@@ -88,6 +68,38 @@ export class DynamoEventReader implements EventReader {
       ...(page.after === undefined ? {} : { cursor: encodeEventCursor(listing, page.after) }),
     };
   }
+}
+
+/**
+ * A filter as a filter expression, with the key condition's `values`: no index holds events by
+ * type or key, so DynamoDB reads the partition newest first and drops what does not match.
+ */
+function filterOf(
+  filter: EventFilter,
+  values: Record<string, unknown>,
+): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const names: Record<string, string> = {};
+  const all: Record<string, unknown> = { ...values };
+  const conditions: string[] = [];
+  if (filter.type !== undefined) {
+    names['#type'] = 'type';
+    all[':type'] = filter.type;
+    conditions.push('#type = :type');
+  }
+  if (filter.keyId !== undefined) {
+    all[':keyId'] = filter.keyId;
+    conditions.push('keyId = :keyId');
+  }
+  if (filter.environment !== undefined) {
+    names['#environment'] = 'environment';
+    all[':environment'] = filter.environment;
+    conditions.push('#environment = :environment');
+  }
+  return {
+    ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: all,
+  };
 }
 
 /** An event as stored, in the documented field order (DynamoDB keeps no order), storage attributes left out. */

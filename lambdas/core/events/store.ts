@@ -1,7 +1,7 @@
 import type { Environment } from '../keys/format';
 import type { EventType, KeygateEvent } from './model';
 
-/** Filters of a tenant's event listing. */
+/** Filters of an event listing; every one given must hold. */
 export interface EventFilter {
   readonly type?: EventType;
   readonly keyId?: string;
@@ -20,6 +20,9 @@ export interface EventPage {
 export interface EventReader {
   /** One tenant's events, newest first; `invalid_request` for a cursor not issued for this tenant. */
   tenantEvents(tenantId: string, limit: number, cursor?: string, filter?: EventFilter): Promise<EventPage>;
-  /** Every tenant's events, newest first (the operator's view). */
-  allEvents(limit: number, cursor?: string): Promise<EventPage>;
+  /**
+   * Every tenant's events, or those `filter` selects, newest first (the operator's view). A
+   * filtered page may hold fewer than `limit` events and still a cursor.
+   */
+  allEvents(limit: number, cursor?: string, filter?: EventFilter): Promise<EventPage>;
 }

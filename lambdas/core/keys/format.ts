@@ -101,16 +101,29 @@ export function tokenValidationPattern(prefix: string, acceptBareKeys: boolean):
 }
 
 /**
- * The regular expression a well-formed key in any of `formats`, or a session token, matches: API
- * Gateway's `identityValidationExpression` and the local gateway's, so a token of any other shape
- * is refused before the authorizer runs. It checks the shape only; the checksum is the
- * authorizer's, and so is keeping sessions to keygate's own routes.
+ * Which tokens an authorizer takes: keygate's own routes take keys and sessions; the front door,
+ * `addRoute` routes and any other API take keys only.
+ */
+export type AcceptedTokens = 'keys' | 'keysAndSessions';
+
+/**
+ * The regular expression a well-formed key in any of `formats` (and a session token, when
+ * `accepted` says so) matches: API Gateway's `identityValidationExpression` and the local
+ * gateway's, so a token of any other shape is refused before the authorizer runs. It checks the
+ * shape only; the checksum is the authorizer's, and so is refusing a session where only keys go.
  *
  * @param acceptBareKeys - whether a token without the `Bearer` scheme is allowed through.
+ * @param accepted - whether session tokens pass too. @default 'keysAndSessions'
  */
-export function tokenValidationPatternFor(formats: readonly KeyFormat[], acceptBareKeys: boolean): string {
+export function tokenValidationPatternFor(
+  formats: readonly KeyFormat[],
+  acceptBareKeys: boolean,
+  accepted: AcceptedTokens = 'keysAndSessions',
+): string {
   for (const format of formats) assertValidPrefix(format.prefix);
-  const key = `(?:${[...formats.map(keySource), SESSION_TOKEN_SOURCE].join('|')})`;
+  const sources = formats.map(keySource);
+  if (accepted === 'keysAndSessions') sources.push(SESSION_TOKEN_SOURCE);
+  const key = `(?:${sources.join('|')})`;
   // api gateway matches the whole header value and caches each distinct value apart: the scheme
   // stays case-insensitive (RFC 9110), but exactly one space and no padding keep one key to 65
   // spellings (64 cases of the scheme and the bare key) instead of unboundedly many.

@@ -30,7 +30,12 @@ export const SESSION_DENIES: readonly string[] = [
   'POST/v1/keys/*/*/*',
 ];
 
-/** What an operator session is allowed on top: the panel, by method (the panel is keygate's tree). */
+/**
+ * What an operator session is allowed on top: the panel, by method (the panel is keygate's tree).
+ * A path under it that no resource holds goes to the front door's `ANY /{proxy+}`, whose
+ * authorizer takes keys only (`KeyAuthorizer.keysOnlyAuthorizerFor`): this Allow, cached by the
+ * authorizer of keygate's routes, is never consulted there.
+ */
 export const OPERATOR_SESSION_ALLOWS: readonly string[] = [
   'GET/v1/panel/*',
   'POST/v1/panel/*',

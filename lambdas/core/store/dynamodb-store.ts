@@ -12,6 +12,7 @@ import { DynamoTenantKeys } from './dynamodb-tenant-keys';
 import { DynamoTenants } from './dynamodb-tenants';
 import { keyItemKey } from './key-item';
 import type { KeyPage, KeyStore, ScopeChange, TenantChanges, TenantPage } from './store';
+import type { TenantFilter } from './tenant-filter';
 import { tenantItemKey } from './tenant-item';
 
 /** The primary key of a key's item, for stores of other concerns over the same table (leaks). */
@@ -145,8 +146,8 @@ export class DynamoKeyStore implements KeyStore {
     return this.tenants.delete(tenantId);
   }
 
-  listTenants(limit: number, cursor?: string): Promise<TenantPage> {
-    return this.tenants.list(limit, cursor);
+  listTenants(limit: number, cursor?: string, filter?: TenantFilter): Promise<TenantPage> {
+    return this.tenants.list(limit, cursor, filter);
   }
 
   renameTenant(tenantId: string, name: string): Promise<Tenant> {

@@ -5,14 +5,23 @@ import type { DynamoOutbox } from '../events/dynamodb-outbox';
 import type { KeygateEvent } from '../events/model';
 import { conflict, notFound, tenantIdRetired } from '../http/errors';
 import type { KeyItem, Tenant } from '../model';
-import { decodeTenantCursor, encodeTenantCursor } from './cursor';
+import { decodeTenantCursor, encodeTenantCursor, invalidCursor } from './cursor';
 import type { DynamoOwners } from './dynamodb-owners';
 import { toKeyItem } from './key-item';
 import { readListing, scanPages } from './pages';
 import { TenantChangedError, type TenantChanges, type TenantPage } from './store';
 import { TABLE_SCHEMA, TENANT_LIST_PARTITION } from './table';
+import { createdBounds, NAME_KEY_ATTRIBUTE, searchKey, tenantFilterQuery, type TenantFilter } from './tenant-filter';
 import { fromTenantItem, retiredItemKey, TENANT_SK, tenantItemKey, toTenantItem } from './tenant-item';
 import { cancellationCodes, transactItem, transactWrite } from './transact';
+
+/** What a query of a filtered tenant listing reads at a time: matches may be sparse. */
+export const FILTERED_BATCH = 100;
+/**
+ * At most this many queries per filtered page (so at most about 500 tenant items read): past the
+ * bound the page ends short, with a cursor, as DynamoDB's own filtered queries do.
+ */
+export const MAX_QUERIES_PER_PAGE = 5;
 
 /** What {@link DynamoTenants} shares with the other parts of the store. */
 export interface DynamoTenantsProps {
@@ -89,20 +98,47 @@ export class DynamoTenants {
     await this.props.client.send(new DeleteCommand({ TableName: this.props.tableName, Key: tenantItemKey(tenantId) }));
   }
 
-  /** One page of tenants, newest first, and the cursor after it (absent on the last page). */
-  async list(limit: number, cursor?: string): Promise<TenantPage> {
+  /**
+   * One page of tenants, newest first, and the cursor after it (absent on the last page). The
+   * created days bound the query's sort key; the other filters are a filter expression, so a
+   * filtered page reads ahead {@link FILTERED_BATCH} items a query, at most
+   * {@link MAX_QUERIES_PER_PAGE} queries, and ends short (even empty) with a cursor past them.
+   */
+  async list(limit: number, cursor?: string, filter: TenantFilter = {}): Promise<TenantPage> {
     const { client, tableName } = this.props;
+    const start = cursor === undefined ? undefined : decodeTenantCursor(cursor);
+    const { from, before } = createdBounds(filter);
+    if (from !== undefined && before !== undefined && from >= before) return { items: [] };
+    // DynamoDB refuses a start key outside the key condition (a ValidationException, a 500 here).
+    if (
+      start !== undefined &&
+      ((from !== undefined && start.gsi1sk < from) || (before !== undefined && start.gsi1sk >= before))
+    )
+      throw invalidCursor();
+    const query = tenantFilterQuery(filter);
+    const names = query.names;
     const page = await readListing(
       client,
       {
         TableName: tableName,
         IndexName: TABLE_SCHEMA.tenantIndex,
-        KeyConditionExpression: 'gsi1pk = :tenants',
-        ExpressionAttributeValues: { ':tenants': TENANT_LIST_PARTITION },
+        KeyConditionExpression: [
+          'gsi1pk = :tenants',
+          ...(query.sortKeyCondition === undefined ? [] : [query.sortKeyCondition]),
+        ].join(' AND '),
+        ...(query.filterExpression === undefined ? {} : { FilterExpression: query.filterExpression }),
+        ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: { ':tenants': TENANT_LIST_PARTITION, ...query.values },
         ScanIndexForward: false,
-        ExclusiveStartKey: cursor === undefined ? undefined : decodeTenantCursor(cursor),
+        ExclusiveStartKey: start,
       },
-      { limit },
+      query.filterExpression === undefined
+        ? { limit }
+        : {
+            limit,
+            batch: () => Math.max(FILTERED_BATCH, limit + 1),
+            exhausted: ({ requests }) => requests >= MAX_QUERIES_PER_PAGE,
+          },
     );
     return {
       items: page.items.map(fromTenantItem),
@@ -135,10 +171,10 @@ export class DynamoTenants {
         new UpdateCommand({
           TableName: tableName,
           Key: tenantItemKey(tenantId),
-          UpdateExpression: 'SET #name = :name',
+          UpdateExpression: 'SET #name = :name, #nameKey = :nameKey',
           ConditionExpression: 'attribute_exists(pk) AND #status <> :deleting',
-          ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
-          ExpressionAttributeValues: { ':name': name, ':deleting': 'deleting' },
+          ExpressionAttributeNames: { '#name': 'name', '#nameKey': NAME_KEY_ATTRIBUTE, '#status': 'status' },
+          ExpressionAttributeValues: { ':name': name, ':nameKey': searchKey(name), ':deleting': 'deleting' },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

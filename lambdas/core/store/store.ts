@@ -1,3 +1,4 @@
+import type { TenantFilter } from './tenant-filter';
 import type {
   KeyItem,
   KeyStatus,
@@ -196,10 +197,11 @@ export interface KeyStore {
   /** Deletes a tenant that has no keys (compensation for a failed creation). */
   deleteTenant(tenantId: string): Promise<void>;
   /**
-   * Every tenant, newest first, a page at a time; `invalid_request` for a cursor this store did
-   * not issue for the tenant listing.
+   * Every tenant, or those `filter` selects, newest first, a page at a time; `invalid_request`
+   * for a cursor this store did not issue for the tenant listing (or from outside the filter's
+   * created days). A filtered page may hold fewer than `limit` tenants and still a cursor.
    */
-  listTenants(limit: number, cursor?: string): Promise<TenantPage>;
+  listTenants(limit: number, cursor?: string, filter?: TenantFilter): Promise<TenantPage>;
   /** Renames a tenant; `not_found` when there is none, `conflict` while it is being deleted. */
   renameTenant(tenantId: string, name: string): Promise<Tenant>;
   /**

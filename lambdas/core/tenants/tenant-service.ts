@@ -1,4 +1,5 @@
 import type { Actor } from '../events/model';
+import type { TenantFilter } from '../store/tenant-filter';
 import { notFound } from '../http/errors';
 import type { Environment, Role } from '../keys/format';
 import { TENANT_ID_PATTERN, toTenantRecord, type Tenant, type TenantRecord } from '../model';
@@ -44,9 +45,13 @@ export class TenantService {
     return readTenant(this.deps.store, tenantId);
   }
 
-  /** One page of every tenant, newest first. */
-  async list(limit: number, cursor?: string): Promise<{ items: TenantRecord[]; cursor?: string }> {
-    const page = await this.deps.store.listTenants(limit, cursor);
+  /** One page of every tenant, or of those `filter` selects, newest first. */
+  async list(
+    limit: number,
+    cursor?: string,
+    filter: TenantFilter = {},
+  ): Promise<{ items: TenantRecord[]; cursor?: string }> {
+    const page = await this.deps.store.listTenants(limit, cursor, filter);
     return { items: page.items.map(toTenantRecord), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) };
   }
 

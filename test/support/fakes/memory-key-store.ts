@@ -1,4 +1,5 @@
 import type { KeygateEvent } from '../../../lambdas/core/events/model';
+import { createdBounds, tenantMatches, type TenantFilter } from '../../../lambdas/core/store/tenant-filter';
 import { conflict, notFound, tenantIdRetired } from '../../../lambdas/core/http/errors';
 import { isExpired, type Expiry } from '../../../lambdas/core/keys/expiry';
 import type { Environment } from '../../../lambdas/core/keys/format';
@@ -8,6 +9,7 @@ import type { KeyItem, KeyStatus, Tenant } from '../../../lambdas/core/model';
 import {
   decodeCursor,
   decodeTenantCursor,
+  invalidCursor,
   encodeCursor,
   encodeTenantCursor,
   listingIndex,
@@ -211,9 +213,13 @@ export class MemoryKeyStore implements KeyStore {
     this.owners.delete(tenantId);
   }
 
-  async listTenants(limit: number, cursor?: string): Promise<TenantPage> {
+  async listTenants(limit: number, cursor?: string, filter: TenantFilter = {}): Promise<TenantPage> {
     const after = cursor === undefined ? undefined : decodeTenantCursor(cursor).gsi1sk;
+    const { from, before } = createdBounds(filter);
+    if (after !== undefined && ((from !== undefined && after < from) || (before !== undefined && after >= before)))
+      throw invalidCursor();
     const items = [...this.tenants.values()]
+      .filter((tenant) => tenantMatches(tenant, filter))
       .map((tenant) => ({ tenant, item: { ...tenantItemKey(tenant.tenantId), ...tenantIndexAttributes(tenant) } }))
       .sort((a, b) => b.item.gsi1sk.localeCompare(a.item.gsi1sk))
       .filter(({ item }) => after === undefined || item.gsi1sk < after);

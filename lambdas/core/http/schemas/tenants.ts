@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { MAX_WORKSPACES, MAX_WORKSPACE_ID_LENGTH, WORKSPACE_ID_PATTERN } from '../../auth/workspaces';
-import { PLAN_NAMES, QUOTA_PERIODS, TENANT_ID_PATTERN } from '../../model';
+import { PLAN_NAMES, PLAN_STATUSES, QUOTA_PERIODS, TENANT_ID_PATTERN, TENANT_STATUSES } from '../../model';
 import { nameSchema } from '../http';
 import { listKeysQuerySchema } from './keys';
 
@@ -37,8 +37,46 @@ export const tenantPlanSchema = z.strictObject(planFields);
 /** The body of a tenant rename. */
 export const renameTenantSchema = z.strictObject({ name: nameSchema });
 
-/** The query of the tenant listing: a key listing's `limit` and `cursor`, no name filter. */
-export const tenantListQuerySchema = z.omit(listKeysQuerySchema, { name: true });
+/** A day of the created filters: `YYYY-MM-DD`, a real one. */
+const createdDaySchema = z.optional(
+  z.string().check(
+    z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
+    z.refine(
+      (text: string) => !Number.isNaN(Date.parse(text)) && new Date(text).toISOString().startsWith(text),
+      'must be a real date',
+    ),
+  ),
+);
+
+/**
+ * The query of the tenant listing: a key listing's `limit` and `cursor`, and the filters of
+ * `TenantFilter` (every one given must hold).
+ */
+export const tenantListQuerySchema = z
+  .strictObject({
+    ...z.omit(listKeysQuerySchema, { name: true }).shape,
+    /** A prefix of the tenant's id or name, either case. */
+    search: z.optional(
+      z.string().check(z.minLength(1, 'must be 1 to 100 characters'), z.maxLength(100, 'must be 1 to 100 characters')),
+    ),
+    plan: z.optional(z.enum(PLAN_NAMES)),
+    status: z.optional(z.enum(TENANT_STATUSES)),
+    planStatus: z.optional(z.enum(PLAN_STATUSES)),
+    /** Created on this UTC day or later. */
+    createdFrom: createdDaySchema,
+    /** Created on this UTC day or earlier. */
+    createdTo: createdDaySchema,
+  })
+  .check(
+    z.refine(
+      (query) =>
+        !(query.createdFrom !== undefined && query.createdTo !== undefined && query.createdFrom > query.createdTo),
+      {
+        message: 'must not be after createdTo',
+        path: ['createdFrom'],
+      },
+    ),
+  );
 
 const WORKSPACE_ID_RULE = `must be 1 to ${MAX_WORKSPACE_ID_LENGTH} lowercase letters, digits, '-' or '_', starting with a letter or digit`;
 
