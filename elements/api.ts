@@ -43,7 +43,7 @@ export interface KeyUsage {
 
 /** What the page shows of one key when its activity is open: recent events (where offered) and last month's usage. */
 export interface KeyActivity {
-  readonly events: readonly KeyEvent[] | undefined;
+  readonly events: readonly KeyEvent[];
   readonly usage: KeyUsage;
 }
 
@@ -149,14 +149,19 @@ export class KeygateApi {
     return this.call('POST', this.keysPath(id, '/rotate'), { gracePeriodHours });
   }
 
-  /** Whether {@link events} is there: the panel lists a tenant's events, but not one key's. */
-  get keyEvents(): boolean {
-    return this.session.tenantId?.() === undefined;
-  }
-
-  /** A key's recent events, newest first (the tenant's own routes only, see {@link keyEvents}). */
+  /**
+   * A key's recent events, newest first: the tenant's own `/v1/events`, or in operator mode the
+   * panel's, filtered to the tenant and the key.
+   */
   events(keyId: string): Promise<Page<KeyEvent>> {
-    return this.call('GET', `/v1/events?limit=10&keyId=${encodeURIComponent(keyId)}`);
+    const tenantId = this.session.tenantId?.();
+    const query = `limit=10&keyId=${encodeURIComponent(keyId)}`;
+    return this.call(
+      'GET',
+      tenantId === undefined
+        ? `/v1/events?${query}`
+        : `/v1/panel/events?tenantId=${encodeURIComponent(tenantId)}&${query}`,
+    );
   }
 
   /** A key's usage by day over keygate's default window, the last 30 days (its server's clock). */

@@ -175,11 +175,8 @@ export class KeygateApiKeys extends LitElement {
     if (open.delete(key.id)) return void (this.openEvents = open);
     this.openEvents = open.set(key.id, 'loading');
     try {
-      const [page, usage] = await Promise.all([
-        this.#api.keyEvents ? this.#api.events(key.id) : undefined,
-        this.#api.usage(key.id),
-      ]);
-      this.openEvents = new Map(this.openEvents).set(key.id, { events: page?.items, usage });
+      const [page, usage] = await Promise.all([this.#api.events(key.id), this.#api.usage(key.id)]);
+      this.openEvents = new Map(this.openEvents).set(key.id, { events: page.items, usage });
     } catch (error) {
       this.error = messageOf(error);
     }
@@ -205,7 +202,6 @@ export class KeygateApiKeys extends LitElement {
       <p role="status" class="muted">${this.notice}</p>
       ${keyTable(this.environment, shown, (key) => ({
         manage,
-        activity: this.#api.keyEvents ? 'Events' : 'Usage',
         eventsOpen: this.openEvents.has(key.id),
         events: this.openEvents.get(key.id),
         nameOf: (id) => this.keys.find((other) => other.id === id)?.name,

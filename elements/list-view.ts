@@ -18,8 +18,6 @@ export const when = (iso: string): string => `${iso.slice(0, 16).replace('T', ' 
 /** What a key row may do, per key. */
 export interface RowActions {
   readonly manage: boolean;
-  /** The name of the button that opens a key's activity: its events and usage, or its usage alone. */
-  readonly activity: 'Events' | 'Usage';
   readonly eventsOpen: boolean;
   readonly events: KeyActivity | 'loading' | undefined;
   /** A key's name by id, to say which key acted. */
@@ -69,12 +67,12 @@ export function keyRow(key: Key, actions: RowActions): TemplateResult {
           }
           <button
             part="button"
-            aria-label="${actions.activity} of ${key.name}"
+            aria-label="Events of ${key.name}"
             aria-expanded=${actions.eventsOpen ? 'true' : 'false'}
             aria-controls=${eventsId}
             @click=${actions.onEvents}
           >
-            ${actions.activity}
+            Events
           </button>
         </div>
       </td>
@@ -82,31 +80,27 @@ export function keyRow(key: Key, actions: RowActions): TemplateResult {
     ${
       actions.eventsOpen
         ? html`<tr id=${eventsId} class="events" part="events">
-            <td colspan="8">${eventList(actions.activity, actions.events, actions.nameOf)}</td>
+            <td colspan="8">${eventList(actions.events, actions.nameOf)}</td>
           </tr>`
         : nothing
     }`;
 }
 
 function eventList(
-  label: RowActions['activity'],
   activity: KeyActivity | 'loading' | undefined,
   nameOf: (keyId: string) => string | undefined,
 ): TemplateResult {
-  if (activity === undefined || activity === 'loading')
-    return html`<span class="muted">Loading ${label.toLowerCase()}…</span>`;
+  if (activity === undefined || activity === 'loading') return html`<span class="muted">Loading events…</span>`;
   const { events, usage } = activity;
   return html`${usageSummary(usage)}${
-    events === undefined
-      ? nothing
-      : events.length === 0
-        ? html`<span class="muted">No events yet.</span>`
-        : html`<ul aria-label="Recent events">
-            ${events.map(
-              (event) =>
-                html`<li><code>${event.type}</code> · ${when(event.at)} · by ${actorOf(event.actor, nameOf)}</li>`,
-            )}
-          </ul>`
+    events.length === 0
+      ? html`<span class="muted">No events yet.</span>`
+      : html`<ul aria-label="Recent events">
+          ${events.map(
+            (event) =>
+              html`<li><code>${event.type}</code> · ${when(event.at)} · by ${actorOf(event.actor, nameOf)}</li>`,
+          )}
+        </ul>`
   }`;
 }
 

@@ -53,6 +53,13 @@ export interface KeygateAlarmsProps {
    * @default - none watched
    */
   readonly keysOnlyAuthorizerFunction?: lambda.Function;
+  /**
+   * Other functions that write `lastUsedAt` (the usage aggregator): their failed writes count
+   * towards the same alarm as the authorizer's.
+   *
+   * @default - the authorizers' only
+   */
+  readonly lastUseFunctions?: readonly lambda.Function[];
   /** Functions that flush the authorizer cache (and log 'authorizer cache flush failed' when they cannot). */
   readonly flushingFunctions: readonly lambda.Function[];
   /** Where flush requests (grace ends, second flushes, midnight) land after every retry failed. */
@@ -126,6 +133,7 @@ export class KeygateAlarms extends Construct {
       [
         props.authorizerFunction,
         ...(props.keysOnlyAuthorizerFunction === undefined ? [] : [props.keysOnlyAuthorizerFunction]),
+        ...(props.lastUseFunctions ?? []),
       ],
       FAILURE_LOG_LINES.lastUsedNotRecorded,
     );
@@ -221,7 +229,7 @@ export class KeygateAlarms extends Construct {
           }),
       lastUsedFailures: alarm(
         'LastUsedFailures',
-        `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer log)`,
+        `at least ${lastUsedThreshold} lastUsedAt writes failed in 5 minutes (see the authorizer and usage function logs)`,
         lastUsedFailures,
         lastUsedThreshold,
       ),

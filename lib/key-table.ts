@@ -148,13 +148,22 @@ export class KeyTable extends Construct {
    * `IfExists`: a request may omit it or ask for `NONE`, never for the item's other attributes.
    */
   grantAuthorizerAccess(grantee: iam.IGrantable): iam.Grant {
-    const s = TABLE_SCHEMA;
     const read = iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:GetItem'],
       resourceArns: [this.table.tableArn],
     });
-    const touch = iam.Grant.addToPrincipal({
+    return read.combine(this.grantLastUseWrite(grantee));
+  }
+
+  /**
+   * The last-use write alone (see {@link grantAuthorizerAccess}): an `UpdateItem` of `lastUsedAt`
+   * and `gsi4pk` only, returning nothing. The usage aggregator records the access log's uses
+   * with it, and can change nothing else of a key.
+   */
+  grantLastUseWrite(grantee: iam.IGrantable): iam.Grant {
+    const s = TABLE_SCHEMA;
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
@@ -163,6 +172,5 @@ export class KeyTable extends Construct {
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },
     });
-    return read.combine(touch);
   }
 }

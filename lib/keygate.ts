@@ -229,6 +229,7 @@ export class Keygate extends Construct {
       api: this.api,
       authorizerFunction: this.keyAuthorizer.function,
       keysOnlyAuthorizerFunction: this.keyAuthorizer.keysOnlyFunction,
+      ...(this.usage === undefined ? {} : { lastUseFunctions: [this.usage.function] }),
       // every function that flushes: leaks revokes a leaked key, notices a stale one.
       flushingFunctions: [
         this.functions.keys,

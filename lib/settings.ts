@@ -141,7 +141,11 @@ export interface KeygateSettings {
   readonly wafIpRateLimit: number;
   /** Where CloudWatch alarms send email (an SNS topic subscription); none when absent. */
   readonly alarmEmail?: string;
-  /** Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. */
+  /**
+   * Days without use after which the daily job reports a key as stale (`key.stale`), 1–3650. Use
+   * is every request of the key in the access log (with `usageAnalytics`), and every one the
+   * authorizer runs for.
+   */
   readonly staleAfterDays: number;
   /**
    * How often, at most, the authorizer records a key's `lastUsedAt`, 60–86400 s. The write is

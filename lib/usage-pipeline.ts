@@ -45,7 +45,9 @@ export interface UsagePipelineProps {
 /**
  * Per-key usage on AWS: a CloudWatch Logs subscription filter on each access log group sends
  * its lines to the aggregator Lambda (`lambdas/usage`), which counts them into hourly and daily
- * counters in the key table. The aggregator may write the usage items only, never a key or a tenant.
+ * counters in the key table, and records each key's last use (`lastUsedAt` and its activity day,
+ * what the staleness notice reads) from the same lines. The aggregator may write the usage items,
+ * and of a key only its last use, as the authorizer does; never anything else of a key or a tenant.
  *
  * CloudWatch Logs invokes the function asynchronously
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatchlogs.html): a batch whose
@@ -91,6 +93,7 @@ export class UsagePipeline extends Construct {
       },
     });
     grantUsageWrite(props.table, this.function);
+    props.table.grantLastUseWrite(this.function);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

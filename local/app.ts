@@ -8,6 +8,7 @@ import { staticGithubKeys } from '../lambdas/core/leaks/github';
 import { LeakService, type LeakPolicy } from '../lambdas/core/leaks/leak-service';
 import { createPanelHandler } from '../lambdas/panel/handler';
 import { ThrottledLastUse } from '../lambdas/core/auth/authorize';
+import { DailyLastUse } from '../lambdas/core/auth/last-use';
 import { backfillTenantListing } from '../lambdas/core/store/backfill';
 import { ensureOperator } from '../lambdas/core/tenants/bootstrap';
 import type { AuthorizerCacheFlusher } from '../lambdas/core/auth/cache';
@@ -280,6 +281,8 @@ export async function startKeygateLocal(options: LocalOptions = {}): Promise<Loc
           clock,
           ...(options.usageRetention === undefined ? {} : { retention: options.usageRetention }),
           ...(options.newSourceDays === undefined ? {} : { newSourceDays: options.newSourceDays }),
+          // its own recorder, as the aggregator Lambda has: the access log's uses, cached answers included.
+          lastUse: new DailyLastUse(store, logger),
         }),
       logger,
       flushEveryMs: options.usageFlushMs,

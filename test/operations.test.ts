@@ -129,11 +129,17 @@ describe('alarms', () => {
     });
   });
 
-  it("alarms on 10 'lastUsedAt not recorded' lines in five minutes, from the authorizer's log", () => {
-    const [[, filter]] = resources(plain, 'AWS::Logs::MetricFilter', {
+  it("alarms on 10 'lastUsedAt not recorded' lines in five minutes, from the authorizers' and the usage aggregator's logs", () => {
+    const filters = resources(plain, 'AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "lastUsedAt not recorded" }',
     });
-    expect(filter.Properties.LogGroupName.Ref).toMatch(/^KeyAuthorizer/);
+    expect(filters.map(([, filter]) => filter.Properties.LogGroupName.Ref).sort()).toEqual([
+      expect.stringMatching(/^KeyAuthorizerFunction/),
+      expect.stringMatching(/^KeyAuthorizerKeysOnly/),
+      expect.stringMatching(/^Usage/),
+    ]);
+    for (const [, filter] of filters)
+      expect(filter.Properties.MetricTransformations[0].MetricName).toBe('LastUsedAtWriteFailures');
     expect(alarm(plain, /lastUsedAt writes failed/).Properties).toMatchObject({
       MetricName: 'LastUsedAtWriteFailures',
       Threshold: 10,

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DailyLastUse } from '../core/auth/last-use';
+import { DynamoKeyStore } from '../core/store/dynamodb-store';
 import { systemClock } from '../core/support/clock';
 import { jsonLogger } from '../core/support/logger';
 import { aggregateAccessRecords } from '../core/usage/aggregate';
@@ -9,10 +11,11 @@ import { ENV } from '../runtime/env-names';
 import { createUsageHandler } from './handler';
 
 const logger = jsonLogger({ function: 'usage' });
-const store = new DynamoUsageStore({
-  client: documentClient(new DynamoDBClient({})),
-  tableName: stringFromEnv(ENV.tableName),
-});
+const client = documentClient(new DynamoDBClient({}));
+const tableName = stringFromEnv(ENV.tableName);
+const store = new DynamoUsageStore({ client, tableName });
+// the authorizer's last-use write, from the access log: uses it never saw (cached, throttled) count.
+const lastUse = new DailyLastUse(new DynamoKeyStore({ client, tableName }), logger);
 const newSourceDays = numberFromEnv(ENV.newSourceDays);
 const retention = {
   hourlyDays: numberFromEnv(ENV.usageHourlyRetentionDays),
@@ -21,6 +24,7 @@ const retention = {
 
 /** The Lambda entry for the access log's subscription filter: lines in, usage counters out. */
 export const handler = createUsageHandler({
-  aggregate: (records) => aggregateAccessRecords(records, { store, clock: systemClock, retention, newSourceDays }),
+  aggregate: (records) =>
+    aggregateAccessRecords(records, { store, clock: systemClock, retention, newSourceDays, lastUse }),
   logger,
 });

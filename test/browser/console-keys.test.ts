@@ -101,11 +101,17 @@ test("an operator manages a tenant's keys in the console through <keygate-api-ke
   await created.getByText('Active').waitFor();
   expect((await call(suite.origin, 'GET', '/orders', { key })).status).toBe(200);
 
-  // the key's usage through the panel's per-key usage route.
+  // the key's usage and its own events, through the panel's per-key usage route and its events' key filter.
   await suite.fixture.keygate.flushUsage();
-  await created.getByRole('button', { name: 'Usage' }).click();
+  await created.getByRole('button', { name: 'Events' }).click();
   const activity = created.locator('xpath=following-sibling::tr[1]');
   await activity.getByText('Last 30 days: 2 requests, 0 refused, 0 throttled').waitFor();
+  const keyEvents = activity.getByRole('list', { name: 'Recent events' }).getByRole('listitem');
+  expect((await keyEvents.allInnerTexts()).map((text) => text.split(' ')[0])).toEqual([
+    'key.enabled',
+    'key.revoked',
+    'key.created',
+  ]);
   await saveScreenshot(page, 'console-key-usage');
   await expectNoSeriousA11yViolations(page, 'console key usage');
 

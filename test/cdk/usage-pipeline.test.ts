@@ -9,6 +9,9 @@ import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type KeygateSettings 
 import { aggregateAccessRecords } from '../../lambdas/core/usage/aggregate';
 import { DynamoUsageStore } from '../../lambdas/core/usage/dynamodb-usage';
 import { UsagePipeline, USAGE_PARTITIONS } from '../../lib/usage-pipeline';
+import { DailyLastUse } from '../../lambdas/core/auth/last-use';
+import { DynamoKeyStore } from '../../lambdas/core/store/dynamodb-store';
+import { recordingLogger } from '../support/fixtures';
 import { fixedClock, instant } from '../support/time';
 import { testApp } from '../support/cdk';
 
@@ -99,16 +102,27 @@ describe('the usage pipeline in the stack (usageAnalytics on, the default)', () 
     });
   });
 
-  it('lets the aggregator read and write the usage partitions of the table only, and nothing else', () => {
+  it('lets the aggregator read and write the usage partitions of the table, and of a key only its last use, nothing else', () => {
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(template, roleId);
     const table = statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('dynamodb:')));
+    const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^KeysTable/), 'Arn'] };
     expect(table).toEqual([
       {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KeysTable/), 'Arn'] },
+        Resource: tableArn,
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USAGE#*', 'USAGE_BATCH#*'] } },
+      },
+      // the authorizer's own last-use write: lastUsedAt and the activity day, returning nothing.
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'gsi4pk'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
       },
     ]);
     // beyond the table: its own log group and the on-failure queue, nothing with a wildcard action.
@@ -255,6 +269,54 @@ describe('UsagePipeline on its own', () => {
     expect(() => new UsagePipeline(stack, 'B', { ...props, hourlyRetentionDays: 50, dailyRetentionDays: 40 })).toThrow(
       /hourlyRetentionDays \(50\) must be at most dailyRetentionDays \(40\)/,
     );
+  });
+
+  // the last-use grant names the attributes a request may touch: the write must name no others.
+  it('writes of a key only what the last-use grant allows: pk, sk, lastUsedAt and gsi4pk, returning nothing', async () => {
+    const commands: { input: Record<string, any> }[] = [];
+    const client = {
+      send: async (command: { input: Record<string, any> }) => {
+        commands.push(command);
+        return {};
+      },
+    };
+    const at = Date.parse(instant(0, '10:00'));
+    await aggregateAccessRecords(
+      [
+        {
+          requestId: 'a',
+          requestTimeEpoch: at,
+          stage: 'prod',
+          ip: '203.0.113.1',
+          method: 'GET',
+          resource: '/v1/me',
+          latencyMs: 5,
+          status: 200,
+          keyId: 'key_1',
+          tenantId: 'acme',
+        },
+      ],
+      {
+        store: new DynamoUsageStore({ client: client as never, tableName: 'keys' }),
+        clock: fixedClock(),
+        lastUse: new DailyLastUse(
+          new DynamoKeyStore({ client: client as never, tableName: 'keys' }),
+          recordingLogger(),
+        ),
+      },
+    );
+    const touches = commands.filter(({ input }) => String(input.Key?.pk).startsWith('KEY#'));
+    expect(touches).toHaveLength(1);
+    const [{ input }] = touches as [{ input: Record<string, any> }];
+    expect(input.ReturnValues ?? 'NONE').toBe('NONE');
+    const named = [
+      ...Object.keys(input.Key),
+      ...`${input.UpdateExpression} ${input.ConditionExpression}`
+        .replace(/:[A-Za-z]+/g, '')
+        .split(/[^A-Za-z0-9_]+/)
+        .filter((word) => /^(?!SET$|AND$|OR$|attribute_exists$|attribute_not_exists$)[a-z]/.test(word)),
+    ];
+    expect([...new Set(named)].sort()).toEqual(['gsi4pk', 'lastUsedAt', 'pk', 'sk']);
   });
 
   // the role's LeadingKeys condition must cover every item the store reads or writes, or a batch

@@ -40,6 +40,7 @@ async function everyKeyCall(api: KeygateApi): Promise<void> {
   await api.setStatus(KEY_ID, 'enable');
   await api.rotate(KEY_ID, 0);
   await api.usage(KEY_ID);
+  await api.events(KEY_ID);
   await api.remove(KEY_ID);
 }
 
@@ -54,6 +55,7 @@ test("a member's session calls the tenant's own key routes", async () => {
     `POST /v1/keys/${KEY_ID}/enable`,
     `POST /v1/keys/${KEY_ID}/rotate`,
     `GET /v1/keys/${KEY_ID}/usage?granularity=day`,
+    `GET /v1/events?limit=10&keyId=${KEY_ID}`,
     `DELETE /v1/keys/${KEY_ID}`,
   ]);
 });
@@ -68,6 +70,7 @@ test("with a tenant id, the same calls go to the panel's key routes of that tena
     `POST ${base}/${KEY_ID}/enable`,
     `POST ${base}/${KEY_ID}/rotate`,
     `GET ${base}/${KEY_ID}/usage?granularity=day`,
+    `GET /v1/panel/events?tenantId=ops-co-7&limit=10&keyId=${KEY_ID}`,
     `DELETE ${base}/${KEY_ID}`,
   ]);
   expect(new Set(fetched.map((call) => call.authorization))).toEqual(new Set(['Bearer ses_token']));

@@ -18,6 +18,9 @@ import type { KeyStore } from '../store/store';
 import { authorizeSession } from '../sessions/authorize-session';
 import type { SessionReader } from '../sessions/store';
 import { parseSessionAuthorization } from '../sessions/token';
+import type { LastUseRecorder } from './last-use';
+
+export { DEFAULT_LAST_USED_INTERVAL_SECONDS, ThrottledLastUse, type LastUseRecorder } from './last-use';
 
 /** A TOKEN authorizer's answer for an authorized key. */
 export interface AuthorizationResult {
@@ -212,71 +215,4 @@ function policiesFor(rules: readonly RouteRoles[] = NO_RULES): PolicyCache {
     policyCaches.set(rules, cache);
   }
   return cache;
-}
-
-/** How often, at most, a key's `lastUsedAt` is written unless configured (`keygate:lastUsedIntervalSeconds`). */
-export const DEFAULT_LAST_USED_INTERVAL_SECONDS = 60;
-
-/** Records that a real key was presented: one whose hash matched its item. */
-export interface LastUseRecorder {
-  /**
-   * Notes the use of a key whose hash has just matched. Returns the write it started, which
-   * never rejects, for the caller to await; `undefined` when nothing is written (used moments ago).
-   */
-  record(keyId: string, at: Date): Promise<void> | undefined;
-  /**
-   * Notes a use before the read, for a key id that matched in this process before (so it names a
-   * real key); `undefined` for any other id, whose use waits for {@link LastUseRecorder.record}.
-   * @default - every write waits for the hash to match.
-   */
-  recordAhead?(keyId: string, at: Date): Promise<void> | undefined;
-}
-
-/**
- * Records `lastUsedAt` at most once per key per interval: an in-memory throttle per process
- * (no write at all for repeat uses) plus a conditional write that holds across processes.
- * Only a key whose hash matched is ever written: a made-up key, even with a valid checksum,
- * costs the authorizer's one read and nothing else. A key's first use in a process is written
- * once its hash matched (a second round trip, once); later ones alongside the read, since the id
- * is known to name a real key. The authorizer awaits the write, so it is never lost to a frozen
- * Lambda. `lastUsedAt` is when a real key was last presented, to the minute: a revoked or expired
- * key still being tried shows up too (worth knowing).
- */
-export class ThrottledLastUse implements LastUseRecorder {
-  private readonly recorded = new Map<string, number>();
-  /** Writes started and not yet settled; tests and the benchmark await them. */
-  readonly pending = new Set<Promise<unknown>>();
-
-  constructor(
-    private readonly store: Pick<KeyStore, 'touchLastUsed'>,
-    private readonly logger: Logger,
-    private readonly intervalMs = DEFAULT_LAST_USED_INTERVAL_SECONDS * 1000,
-    private readonly maxTracked = 10_000,
-  ) {}
-
-  recordAhead(keyId: string, at: Date): Promise<void> | undefined {
-    return this.recorded.has(keyId) ? this.record(keyId, at) : undefined;
-  }
-
-  record(keyId: string, at: Date): Promise<void> | undefined {
-    const last = this.recorded.get(keyId);
-    if (last !== undefined && at.getTime() - last < this.intervalMs) return undefined;
-    // a bounded map: forgetting old entries costs at most one extra conditional write each.
-    if (this.recorded.size >= this.maxTracked) this.recorded.clear();
-    this.recorded.set(keyId, at.getTime());
-    const write: Promise<void> = this.store
-      .touchLastUsed(keyId, at, this.intervalMs)
-      .then(
-        () => undefined,
-        (error: unknown) => this.logger.warn('lastUsedAt not recorded', { keyId, ...describeError(error) }),
-      )
-      .finally(() => this.pending.delete(write));
-    this.pending.add(write);
-    return write;
-  }
-
-  /** Waits for the writes started so far. */
-  async settle(): Promise<void> {
-    await Promise.all([...this.pending]);
-  }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { LastUseRecorder } from '../auth/last-use';
 import type { Clock } from '../support/clock';
 import type { AccessRecord } from './access-record';
 import {
@@ -30,6 +31,11 @@ export interface AggregateDeps {
    * this many days before. @default - off
    */
   readonly newSourceDays?: number;
+  /**
+   * Advances each key's `lastUsedAt` and activity day (what the staleness notice reads) to the
+   * latest request the batch counted for it, once its counters are written. @default - not recorded
+   */
+  readonly lastUse?: LastUseRecorder;
 }
 
 /** What one call counted. */
@@ -54,6 +60,12 @@ export interface AggregateResult {
  * counters. CloudWatch Logs and Lambda redeliver a failed delivery as the same batch, so the
  * marker recognises it at the cost of one small item per batch; a marker per record would cost a
  * write per request and undo the batching.
+ *
+ * Last use (with {@link AggregateDeps.lastUse}): after the counters, at most one write per key,
+ * of its latest request (never later than the clock), conditional on the key existing and the
+ * time moving forward. It runs for a batch counted before too, so a delivery that stopped between
+ * the counters and the last use catches up on redelivery; a failed write is logged and never
+ * fails the batch, whose counters stand either way.
  */
 export async function aggregateAccessRecords(
   records: readonly AccessRecord[],
@@ -124,7 +136,28 @@ export async function aggregateAccessRecords(
     at: now,
     ...(events.length === 0 ? {} : { events }),
   });
+  if (deps.lastUse !== undefined) await recordLastUses(unique, deps.lastUse, now);
   return { records: unique.length, duplicate: result.duplicate, writes: result.writes };
+}
+
+/** Last-use writes in flight at once: a batch may name thousands of keys. */
+const LAST_USE_CONCURRENCY = 16;
+
+/** Each key's latest request of the batch, no later than `now`, to `lastUse`. */
+async function recordLastUses(records: readonly AccessRecord[], lastUse: LastUseRecorder, now: Date): Promise<void> {
+  const latest = new Map<string, number>();
+  for (const record of records) {
+    if (!countsPerKey(record)) continue;
+    latest.set(record.keyId, Math.max(latest.get(record.keyId) ?? 0, record.requestTimeEpoch));
+  }
+  const uses = [...latest.entries()];
+  for (let start = 0; start < uses.length; start += LAST_USE_CONCURRENCY) {
+    await Promise.all(
+      uses
+        .slice(start, start + LAST_USE_CONCURRENCY)
+        .map(([keyId, at]) => lastUse.record(keyId, new Date(Math.min(at, now.getTime())))),
+    );
+  }
 }
 
 /**
