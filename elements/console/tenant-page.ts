@@ -24,6 +24,7 @@ export class KgTenant extends LitElement {
     api: { attribute: false },
     tenantId: { attribute: 'tenant-id' },
     tenant: { state: true },
+    workspaces: { state: true },
     confirmation: { state: true },
     error: { state: true },
   };
@@ -31,6 +32,8 @@ export class KgTenant extends LitElement {
   declare api: ConsoleApi;
   declare tenantId: string;
   declare private tenant: Tenant | undefined;
+  /** The tenant's workspaces, sorted; empty for a tenant without any. */
+  declare private workspaces: readonly string[];
   declare private confirmation: string;
   declare private error: string | undefined;
   #poll: ReturnType<typeof setTimeout> | undefined;
@@ -40,6 +43,7 @@ export class KgTenant extends LitElement {
   constructor() {
     super();
     this.confirmation = '';
+    this.workspaces = [];
   }
 
   override disconnectedCallback(): void {
@@ -57,7 +61,12 @@ export class KgTenant extends LitElement {
 
   private async load(): Promise<void> {
     await this.run(async () => {
-      this.tenant = await this.api.call<Tenant>('GET', this.path());
+      const [tenant, { workspaces }] = await Promise.all([
+        this.api.call<Tenant>('GET', this.path()),
+        this.api.call<{ workspaces: string[] }>('GET', this.path('/workspaces')),
+      ]);
+      this.tenant = tenant;
+      this.workspaces = workspaces;
     });
   }
 
@@ -150,6 +159,12 @@ export class KgTenant extends LitElement {
                 </dd>
                 <dt>Created</dt>
                 <dd>${tenant.createdAt}</dd>
+                ${
+                  this.workspaces.length === 0
+                    ? nothing
+                    : html`<dt>Workspaces</dt>
+                        <dd>${this.workspaces.join(', ')}</dd>`
+                }
               </dl>
               <form aria-label="Change plan" @submit=${this.changePlan}>
                 <label

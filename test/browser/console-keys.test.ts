@@ -187,3 +187,20 @@ test("the console's session ended while its keys are open (revoked elsewhere): t
   expect(await page.getByLabel('Operator key').isVisible()).toBe(true);
   expect(await keysElement(page).count()).toBe(0);
 });
+
+test("a tenant's page lists its workspaces, and only when it has some", async () => {
+  const first = await openTenant('ops-wanda');
+  const tenantSection = first.page.getByRole('region', { name: `Tenant ${TENANT}` });
+  await tenantSection.getByText('Plan status').waitFor();
+  await expect(tenantSection.getByText('Workspaces', { exact: true }).count()).resolves.toBe(0);
+
+  const set = await call(suite.origin, 'PUT', `/v1/panel/tenants/${TENANT}/workspaces`, {
+    ...operator(),
+    body: { workspaces: ['ws_team_b', 'ws_team_a'] },
+  });
+  expect(set.status).toBe(200);
+  const { page } = await openTenant('ops-wanda');
+  const shown = page.getByRole('region', { name: `Tenant ${TENANT}` });
+  await shown.getByText('Workspaces', { exact: true }).waitFor();
+  await shown.getByText('ws_team_a, ws_team_b').waitFor();
+});
