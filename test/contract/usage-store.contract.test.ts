@@ -7,6 +7,7 @@ import type { UsageStore } from '../../lambdas/core/usage/usage-store';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { MemoryUsageStore } from '../support/fakes/memory-usage-store';
 import { fixedClock, instant } from '../support/time';
+import { accessRecord } from '../support/fixtures';
 
 /**
  * The one contract of a UsageStore, run against the in-memory fake and against DynamoUsageStore
@@ -17,24 +18,7 @@ import { fixedClock, instant } from '../support/time';
 const ms = (iso: string): number => Date.parse(iso);
 const clock = fixedClock(instant(0, '12:00'));
 
-let sequence = 0;
-function record(at: string, changes: Partial<AccessRecord> = {}): AccessRecord {
-  sequence += 1;
-  return {
-    requestId: `req-${sequence}`,
-    eventId: `evt-${sequence}`,
-    requestTimeEpoch: ms(at),
-    stage: 'prod',
-    ip: '127.0.0.1',
-    method: 'GET',
-    resource: '/v1/me',
-    status: 200,
-    latencyMs: 20,
-    keyId: 'k1',
-    tenantId: 'acme',
-    ...changes,
-  };
-}
+const record = (at: string, changes: Partial<AccessRecord> = {}): AccessRecord => accessRecord(ms(at), changes);
 
 const tables: TestTable[] = [];
 afterAll(async () => {

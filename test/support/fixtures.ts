@@ -4,6 +4,7 @@ import { expiryAt } from '../../lambdas/core/keys/expiry';
 import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { Logger, LogFields } from '../../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
+import type { AccessRecord } from '../../lambdas/core/usage/access-record';
 import { BASE, instant } from './time';
 
 /** A method ARN as API Gateway sends it to the authorizer. */
@@ -84,4 +85,31 @@ export async function apiError(promise: Promise<unknown>): Promise<ApiError> {
   );
   if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
   return error;
+}
+
+let accessSequence = 0;
+
+/**
+ * One access-log record as the usage aggregator reads it: key `k1` of tenant `acme` calling
+ * `GET /v1/me` on `prod` at `at` (epoch ms), answered 200 in 20 ms, from 127.0.0.1 with curl.
+ * Each gets a request id and log event id of its own; `changes` override any field.
+ */
+export function accessRecord(at: number, changes: Partial<AccessRecord> = {}): AccessRecord {
+  accessSequence += 1;
+  return {
+    requestId: `req-${accessSequence}`,
+    eventId: `evt-${accessSequence}`,
+    requestTimeEpoch: at,
+    stage: 'prod',
+    ip: '127.0.0.1',
+    method: 'GET',
+    resource: '/v1/me',
+    status: 200,
+    latencyMs: 20,
+    keyId: 'k1',
+    tenantId: 'acme',
+    environment: 'live',
+    userAgent: 'curl/8',
+    ...changes,
+  };
 }

@@ -3,30 +3,13 @@ import { aggregateAccessRecords } from '../../../lambdas/core/usage/aggregate';
 import { bucketStart, latencyPercentile, LATENCY_BOUNDS_MS } from '../../../lambdas/core/usage/counters';
 import { MemoryUsageStore } from '../../support/fakes/memory-usage-store';
 import { fixedClock, instant } from '../../support/time';
+import { accessRecord } from '../../support/fixtures';
 
 const ms = (iso: string): number => Date.parse(iso);
 const HOUR = 3_600_000;
 
-let sequence = 0;
 /** A request of key `k1` of tenant `acme` at `at`, answered 200 in 20 ms. */
-function record(at: string, changes: Partial<AccessRecord> = {}): AccessRecord {
-  sequence += 1;
-  return {
-    requestId: `req-${sequence}`,
-    requestTimeEpoch: ms(at),
-    stage: 'prod',
-    ip: '127.0.0.1',
-    method: 'GET',
-    resource: '/v1/me',
-    status: 200,
-    latencyMs: 20,
-    keyId: 'k1',
-    tenantId: 'acme',
-    environment: 'live',
-    userAgent: 'curl/8',
-    ...changes,
-  };
-}
+const record = (at: string, changes: Partial<AccessRecord> = {}): AccessRecord => accessRecord(ms(at), changes);
 
 const refused = (at: string): AccessRecord => {
   const { keyId: _key, tenantId: _tenant, environment: _env, ...rest } = record(at, { status: 401 });

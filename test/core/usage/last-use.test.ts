@@ -6,7 +6,7 @@ import { aggregateAccessRecords } from '../../../lambdas/core/usage/aggregate';
 import { bucketStart } from '../../../lambdas/core/usage/counters';
 import { MemoryKeyStore } from '../../support/fakes/memory-key-store';
 import { MemoryUsageStore } from '../../support/fakes/memory-usage-store';
-import { keyFixture, recordingLogger, tenantFixture } from '../../support/fixtures';
+import { keyFixture, recordingLogger, tenantFixture, accessRecord } from '../../support/fixtures';
 import { day, fixedClock, instant } from '../../support/time';
 
 /**
@@ -16,28 +16,9 @@ import { day, fixedClock, instant } from '../../support/time';
  */
 
 const ms = (iso: string): number => Date.parse(iso);
-let sequence = 0;
-
 /** A request of `keyId` (of tenant acme) at `at`, answered 200. */
-function request(keyId: string, at: string, changes: Partial<AccessRecord> = {}): AccessRecord {
-  sequence += 1;
-  return {
-    requestId: `req-${sequence}`,
-    eventId: `evt-${sequence}`,
-    requestTimeEpoch: ms(at),
-    stage: 'prod',
-    ip: '203.0.113.9',
-    method: 'GET',
-    resource: '/v1/me',
-    status: 200,
-    latencyMs: 12,
-    keyId,
-    tenantId: 'acme',
-    environment: 'live',
-    userAgent: 'curl/8',
-    ...changes,
-  };
-}
+const request = (keyId: string, at: string, changes: Partial<AccessRecord> = {}): AccessRecord =>
+  accessRecord(ms(at), { ip: '203.0.113.9', latencyMs: 12, keyId, ...changes });
 
 /** Acme with an owner key and a developer key last used long ago, and the aggregator over them. */
 async function setup(lastUsedAt: string | null = instant(-95, '09:30')) {

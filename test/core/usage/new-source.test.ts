@@ -3,28 +3,12 @@ import { aggregateAccessRecords, networkOf } from '../../../lambdas/core/usage/a
 import { bucketStart } from '../../../lambdas/core/usage/counters';
 import { MemoryUsageStore } from '../../support/fakes/memory-usage-store';
 import { instant } from '../../support/time';
+import { accessRecord } from '../../support/fixtures';
 
 const DAY = 86_400_000;
-let sequence = 0;
 /** A request of key `k1` of tenant `acme` at `at` (ms), from `ip`. */
-function record(at: number, ip: string, changes: Partial<AccessRecord> = {}): AccessRecord {
-  sequence += 1;
-  return {
-    requestId: `req-${sequence}`,
-    requestTimeEpoch: at,
-    stage: 'prod',
-    ip,
-    method: 'GET',
-    resource: '/v1/me',
-    status: 200,
-    latencyMs: 20,
-    keyId: 'k1',
-    tenantId: 'acme',
-    environment: 'live',
-    userAgent: 'curl/8',
-    ...changes,
-  };
-}
+const record = (at: number, ip: string, changes: Partial<AccessRecord> = {}): AccessRecord =>
+  accessRecord(at, { ip, ...changes });
 
 const start = Date.parse(instant(0, '10:00'));
 function setup(newSourceDays?: number) {
