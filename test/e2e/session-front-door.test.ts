@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LocalKeygate } from '../../local/app';
-import { keygateHandler } from '../../lambdas/runtime/route-context';
-import { call, startTestKeygate } from '../support/local';
+import { call } from '../support/local';
+import { startSessionsGateway, type SessionsGateway } from '../support/sessions';
 import { fixedClock, instant } from '../support/time';
 
 /**
@@ -12,41 +10,16 @@ import { fixedClock, instant } from '../support/time';
  * one of keygate's own routes, so its Allow sits in the authorizer's cache when it tries.
  */
 const clock = fixedClock(instant(0, '10:00'));
+let gateway: SessionsGateway;
 let keygate: LocalKeygate;
 let operator: string;
 let owner: string;
-let upstream: Server;
-const upstreamSeen: string[] = [];
-let ordersServed = 0;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    upstreamSeen.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"from":"upstream"}');
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  keygate = await startTestKeygate({
-    clock,
-    upstream: { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, secret: 'upstream-secret' },
-    routes: [
-      {
-        route: { method: 'GET', path: '/v1/orders', entry: __filename },
-        handler: () => keygateHandler(async () => ((ordersServed += 1), { statusCode: 200, body: '{"orders":[]}' })),
-      },
-    ],
-  });
-  operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
-    key: operator,
-    body: { tenantId: 'glowco', name: 'GlowCo', plan: 'scale' },
-  });
-  owner = created.body.key.key;
+  gateway = await startSessionsGateway(clock, 'glowco', 'GlowCo');
+  ({ keygate, operator, owner } = gateway);
 });
-afterAll(async () => {
-  await keygate.stop();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
-});
+afterAll(() => gateway?.stop());
 
 async function mint(tenantId: string, role: string): Promise<string> {
   const minted = await call(keygate.url, 'POST', `/v1/panel/tenants/${tenantId}/sessions`, {
@@ -92,8 +65,8 @@ describe('a session on the front door and on routes of your own', () => {
     const token = await mint(tenantId, role);
     // its own route first: the Allow is now in the authorizer's cache.
     expect((await call(keygate.url, 'GET', ownRoute, { key: token })).status).toBe(200);
-    const seen = upstreamSeen.length;
-    const served = ordersServed;
+    const seen = gateway.upstreamSeen.length;
+    const served = gateway.ordersServed();
     for (const [method, path] of [...FRONT_DOOR, ['GET', '/v1/orders'] as const]) {
       const answer = await call(keygate.url, method, path, { key: token });
       expect([method, path, answer.status, answer.body?.error?.code]).toEqual([
@@ -112,8 +85,8 @@ describe('a session on the front door and on routes of your own', () => {
         undefined,
       ]);
     }
-    expect(upstreamSeen.length).toBe(seen);
-    expect(ordersServed).toBe(served);
+    expect(gateway.upstreamSeen.length).toBe(seen);
+    expect(gateway.ordersServed()).toBe(served);
     // still good on its own route afterwards: refusing it elsewhere changed nothing there.
     expect((await call(keygate.url, 'GET', ownRoute, { key: token })).status).toBe(200);
   });
@@ -122,10 +95,10 @@ describe('a session on the front door and on routes of your own', () => {
     const token = await mint('operator', 'operator');
     const headers = { authorization: token };
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants', { headers })).status).toBe(200);
-    const seen = upstreamSeen.length;
+    const seen = gateway.upstreamSeen.length;
     for (const path of ['/v1/panel/made/up/path', '/anything', '/v1/orders'])
       expect((await call(keygate.url, 'GET', path, { headers })).status).toBe(401);
-    expect(upstreamSeen.length).toBe(seen);
+    expect(gateway.upstreamSeen.length).toBe(seen);
   });
 
   it('is refused there first, then still works on its own routes', async () => {
@@ -138,14 +111,14 @@ describe('a session on the front door and on routes of your own', () => {
 
 describe('keys on the same paths', () => {
   it('an operator key and a tenant key still pass the front door and routes of your own', async () => {
-    const seen = upstreamSeen.length;
+    const seen = gateway.upstreamSeen.length;
     expect((await call(keygate.url, 'GET', '/v1/panel/made/up/path', { key: operator })).body).toEqual({
       from: 'upstream',
     });
     expect((await call(keygate.url, 'GET', '/anything', { key: owner })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/keys/a/b', { key: owner })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/orders', { key: owner })).status).toBe(200);
-    expect(upstreamSeen.length).toBe(seen + 3);
+    expect(gateway.upstreamSeen.length).toBe(seen + 3);
     // and keygate's own routes, through the other authorizer, as before.
     expect((await call(keygate.url, 'GET', '/v1/keys', { key: owner })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants', { key: operator })).status).toBe(200);

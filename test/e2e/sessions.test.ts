@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LocalKeygate } from '../../local/app';
-import { keygateHandler } from '../../lambdas/runtime/route-context';
-import { call, startTestKeygate } from '../support/local';
+import { call } from '../support/local';
+import { startSessionsGateway, type SessionsGateway } from '../support/sessions';
 import { fixedClock, instant } from '../support/time';
 
 /**
@@ -11,40 +9,16 @@ import { fixedClock, instant } from '../support/time';
  * everywhere else, ended at once by a revocation or a sign-out, and named in every event.
  */
 const clock = fixedClock(instant(0, '10:00'));
+let gateway: SessionsGateway;
 let keygate: LocalKeygate;
 let operator: string;
 let owner: string;
-let upstream: Server;
-const upstreamSeen: string[] = [];
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    upstreamSeen.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"from":"upstream"}');
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  keygate = await startTestKeygate({
-    clock,
-    upstream: { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, secret: 'upstream-secret' },
-    routes: [
-      {
-        route: { method: 'GET', path: '/v1/orders', entry: __filename },
-        handler: () => keygateHandler(async () => ({ statusCode: 200, body: '{"orders":[]}' })),
-      },
-    ],
-  });
-  operator = keygate.operatorKey as string;
-  const created = await call(keygate.url, 'POST', '/v1/panel/tenants', {
-    key: operator,
-    body: { tenantId: 'postco', name: 'PostCo', plan: 'scale' },
-  });
-  owner = created.body.key.key;
+  gateway = await startSessionsGateway(clock, 'postco', 'PostCo');
+  ({ keygate, operator, owner } = gateway);
 });
-afterAll(async () => {
-  await keygate.stop();
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
-});
+afterAll(() => gateway?.stop());
 
 /** Mints a session of `tenantId` with the operator key. */
 async function mint(
@@ -125,7 +99,7 @@ describe('where a session reaches', () => {
 
   it('is refused on the front door, on routes of your own, on /v1/me and on the panel', async () => {
     const member = await session('owner');
-    const before = upstreamSeen.length;
+    const before = gateway.upstreamSeen.length;
     // the front door and routes of your own have a keys-only authorizer: a session is no token there.
     for (const [method, path, status] of [
       ['GET', '/anything', 401],
@@ -139,7 +113,7 @@ describe('where a session reaches', () => {
       const answer = await call(keygate.url, method, path, { key: member.token });
       expect([method, path, answer.status]).toEqual([method, path, status]);
     }
-    expect(upstreamSeen.length).toBe(before);
+    expect(gateway.upstreamSeen.length).toBe(before);
     // the very same routes take a key.
     expect((await call(keygate.url, 'GET', '/anything', { key: owner })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/orders', { key: owner })).status).toBe(200);
@@ -166,11 +140,11 @@ describe('where a session reaches', () => {
     const token = minted.body.token as string;
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants', { key: token })).status).toBe(200);
     expect((await call(keygate.url, 'GET', '/v1/panel/tenants/postco/keys', { key: token })).status).toBe(200);
-    const before = upstreamSeen.length;
+    const before = gateway.upstreamSeen.length;
     expect((await call(keygate.url, 'GET', '/anything', { key: token })).status).toBe(401);
     expect((await call(keygate.url, 'GET', '/v1/panel/made/up/path', { key: token })).status).toBe(401);
     expect((await call(keygate.url, 'GET', '/v1/orders', { key: token })).status).toBe(401);
-    expect(upstreamSeen.length).toBe(before);
+    expect(gateway.upstreamSeen.length).toBe(before);
     // a test-environment operator session does not exist.
     const testOperator = await mint({ role: 'operator', environment: 'test', user: { id: 'op_ada' } }, 'operator');
     expect(testOperator.status).toBe(400);
