@@ -186,29 +186,48 @@ export class KeygateApi {
     let response = await this.send(method, path, body);
     if (response.status === 401 && (await this.session.renew()) !== undefined)
       response = await this.send(method, path, body);
-    if (!response.ok) {
-      const error = (await response.json().catch(() => undefined)) as
-        { error?: { code?: string; message?: string } } | undefined;
-      throw new ApiError(
-        response.status,
-        error?.error?.code ?? 'error',
-        error?.error?.message ?? `keygate answered ${response.status}`,
-      );
-    }
-    return (response.status === 204 ? undefined : await response.json()) as T;
+    return (await answerOf(response)) as T;
   }
 
   private send(method: string, path: string, body: unknown): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.session.token() ?? ''}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const init = {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-      referrerPolicy: 'no-referrer',
-    } as const;
-    return fetch(`${this.session.baseUrl().replace(/\/+$/, '')}${path}`, init);
+    const headers = { authorization: `Bearer ${this.session.token() ?? ''}` };
+    return sendToKeygate(this.session.baseUrl(), method, path, headers, body);
   }
+}
+
+/**
+ * Calls keygate at `baseUrl` + `path`: JSON when there is a body, and never a cookie, a cached
+ * answer or a referrer, whatever the host page's defaults.
+ */
+export function sendToKeygate(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<Response> {
+  // a const first: Node's RequestInit (the unit tests' type check) has no `cache`, the DOM's has.
+  const init = {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+    signal,
+  } as const;
+  return fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, init);
+}
+
+/** An answer's JSON body (nothing for a 204), or its error in the contract's shape as an {@link ApiError}. */
+export async function answerOf(response: Response): Promise<unknown> {
+  if (response.ok) return response.status === 204 ? undefined : response.json();
+  const error = (await response.json().catch(() => undefined)) as
+    { error?: { code?: string; message?: string } } | undefined;
+  throw new ApiError(
+    response.status,
+    error?.error?.code ?? 'error',
+    error?.error?.message ?? `keygate answered ${response.status}`,
+  );
 }

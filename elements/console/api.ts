@@ -1,4 +1,4 @@
-import { ApiError } from '../api';
+import { answerOf, ApiError, sendToKeygate } from '../api';
 
 /** The operator tenant: the one an operator session belongs to. */
 const OPERATOR_TENANT = 'operator';
@@ -144,7 +144,7 @@ export class ConsoleApi {
         'forbidden',
         "This is not an operator key: a tenant's key cannot sign in to the console.",
       );
-    const created = (await answer(response)) as { token?: string };
+    const created = (await answerOf(response)) as { token?: string };
     if (created.token === undefined) throw new ApiError(500, 'internal_error', 'keygate gave no session token.');
     this.#token = created.token;
   }
@@ -161,7 +161,7 @@ export class ConsoleApi {
         'unauthorized',
         'This sign-in link cannot be used: it was used already, has expired, or is not whole. Print a new one with npm run admin -- sign-in-link.',
       );
-    const created = (await answer(response)) as { token?: string };
+    const created = (await answerOf(response)) as { token?: string };
     if (created.token === undefined) throw new ApiError(500, 'internal_error', 'keygate gave no session token.');
     this.#token = created.token;
   }
@@ -180,7 +180,7 @@ export class ConsoleApi {
     const token = this.#token;
     const response = await this.send(method, path, token ?? '', body, this.#calls.signal);
     if (response.status === 401 && token !== undefined) this.refused(token);
-    return (await answer(response)) as T;
+    return (await answerOf(response)) as T;
   }
 
   private send(
@@ -191,31 +191,9 @@ export class ConsoleApi {
     signal?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
     if (method === 'POST') headers['idempotency-key'] = crypto.randomUUID();
-    // a const first: Node's RequestInit (the unit tests' type check) has no `cache`, the DOM's has.
-    const init = {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-      referrerPolicy: 'no-referrer',
-      signal,
-    } as const;
-    return fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, init);
+    return sendToKeygate(this.baseUrl, method, path, headers, body, signal);
   }
-}
-
-async function answer(response: Response): Promise<unknown> {
-  if (response.ok) return response.status === 204 ? undefined : response.json();
-  const error = (await response.json().catch(() => undefined)) as
-    { error?: { code?: string; message?: string } } | undefined;
-  throw new ApiError(
-    response.status,
-    error?.error?.code ?? 'error',
-    error?.error?.message ?? `keygate answered ${response.status}`,
-  );
 }
 
 /**
