@@ -5,7 +5,7 @@ import { Unauthorized } from '../../lambdas/core/auth/authorize';
 import { defaultFormatFor, tokenValidationPatternFor } from '../../lambdas/core/keys/format';
 import { mintSessionToken } from '../../lambdas/core/sessions/token';
 import { ENV } from '../../lambdas/runtime/env-names';
-import { keyFixture, rawKeyItem, recordingLogger } from '../support/fixtures';
+import { AUTHORIZER_ENVIRONMENT, keyFixture, rawKeyItem, recordingLogger } from '../support/fixtures';
 import { fixedClock, instant } from '../support/time';
 
 /**
@@ -78,16 +78,7 @@ describe('the authorizer Lambda from its environment', () => {
 
   /** The Lambda's handler over a table the session's read would find, counting its calls. */
   function lambdaWith(extra: Record<string, string>) {
-    Object.assign(process.env, {
-      [ENV.tableName]: 'keys',
-      [ENV.keyPrefix]: 'sk',
-      [ENV.acceptBareKeys]: 'true',
-      [ENV.lastUsedIntervalSeconds]: '60',
-      [ENV.routeRoles]: '[]',
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-    });
+    Object.assign(process.env, AUTHORIZER_ENVIRONMENT);
     delete process.env[ENV.acceptSessions];
     Object.assign(process.env, extra);
     const calls: string[] = [];

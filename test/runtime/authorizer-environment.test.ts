@@ -1,19 +1,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { authorizerFromEnvironment } from '../../lambdas/authorizer/from-environment';
 import { ENV } from '../../lambdas/runtime/env-names';
-import { keyFixture, rawKeyItem } from '../support/fixtures';
+import { AUTHORIZER_ENVIRONMENT, keyFixture, rawKeyItem } from '../support/fixtures';
 
-/** The environment the stack gives the authorizer (lib/key-authorizer.ts), the table read faked. */
-const ENVIRONMENT = {
-  [ENV.tableName]: 'keys',
-  [ENV.keyPrefix]: 'sk',
-  [ENV.acceptBareKeys]: 'true',
-  [ENV.lastUsedIntervalSeconds]: '60',
-  [ENV.routeRoles]: '[]',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-};
 const arnOn = (apiId: string) => `arn:aws:execute-api:eu-west-1:123456789012:${apiId}/prod/GET/public/v1/posts`;
 
 describe("the authorizer from its environment, a suspended tenant's key", () => {
@@ -24,7 +13,7 @@ describe("the authorizer from its environment, a suspended tenant's key", () => 
 
   /** The Lambda's handler over a table holding one key of a suspended tenant. */
   function handlerWith(extra: Record<string, string>) {
-    Object.assign(process.env, ENVIRONMENT, extra);
+    Object.assign(process.env, AUTHORIZER_ENVIRONMENT, extra);
     const { item, plaintext } = keyFixture();
     const stored = marshall(rawKeyItem({ ...item, tenantStatus: 'suspended' }), { removeUndefinedValues: true });
     const handler = authorizerFromEnvironment(() => ({

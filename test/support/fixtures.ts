@@ -5,6 +5,7 @@ import type { Environment, Role } from '../../lambdas/core/keys/format';
 import type { Logger, LogFields } from '../../lambdas/core/support/logger';
 import type { KeyItem, Tenant } from '../../lambdas/core/model';
 import type { AccessRecord } from '../../lambdas/core/usage/access-record';
+import { ENV } from '../../lambdas/runtime/env-names';
 import { BASE, instant } from './time';
 
 /** A method ARN as API Gateway sends it to the authorizer. */
@@ -113,3 +114,15 @@ export function accessRecord(at: number, changes: Partial<AccessRecord> = {}): A
     ...changes,
   };
 }
+
+/** The environment the stack gives the authorizer (lib/key-authorizer.ts), with fake credentials for a faked table read. */
+export const AUTHORIZER_ENVIRONMENT: Readonly<Record<string, string>> = {
+  [ENV.tableName]: 'keys',
+  [ENV.keyPrefix]: 'sk',
+  [ENV.acceptBareKeys]: 'true',
+  [ENV.lastUsedIntervalSeconds]: '60',
+  [ENV.routeRoles]: '[]',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+};
